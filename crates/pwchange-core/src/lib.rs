@@ -1,0 +1,62 @@
+//! Shared runtime of the pwchange vendor clients.
+//!
+//! Every generated vendor crate (`pwchange-bienport`, `pwchange-uipath`, `pwchange-zitadel`,
+//! `pwchange-vcd`) plugs the same three pieces into its progenitor output:
+//!
+//! - [`Password`]: the type every password field of every spec is replaced with
+//!   (progenitor `with_replacement`). It holds a [`secrecy::SecretString`], validates the
+//!   vendor's length rule on construction and deserialisation, serialises to the clear text
+//!   (that is what goes on the wire) and never shows it in `Debug` or `Display`.
+//! - [`SecretToken`]: the same for bearer tokens and client secrets, also used for tokens that
+//!   vendors return from their login operations.
+//! - [`ClientContext`]: the generated clients' inner type. Its [`ClientContext::apply`] runs
+//!   as the client's pre-request hook (wired by [`impl_client_hooks!`]) and adds the
+//!   `Authorization` header (marked sensitive) and any per-vendor fixed headers such as
+//!   Cloud Director's versioned `Accept`.
+//!
+//! ```
+//! use pwchange_core::{ClientContext, Password, SecretToken};
+//!
+//! let token = SecretToken::new("Bearer eyJhbGciOi.payload.sig")?; // the "Bearer " prefix is optional
+//! let context = ClientContext::bearer(token);
+//! let password: Password<1, 72> = Password::new("correct horse battery staple")?;
+//! assert_eq!(format!("{password:?}"), "Password(<redacted>)");
+//! assert!(!format!("{context:?}").contains("eyJ"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod context;
+mod secret;
+
+pub use context::{ClientContext, Credentials};
+pub use secret::{
+    InvalidPassword, InvalidToken, Password, SecretToken, UnboundedPassword,
+};
+
+/// Re-exports for [`impl_client_hooks!`]; not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use progenitor_client;
+    pub use reqwest;
+}
+
+/// Implements `progenitor_client::ClientHooks<ClientContext>` for a generated `Client`.
+///
+/// The trait impl has to live in the crate that defines the generated `Client` (orphan rule),
+/// so every vendor crate invokes this macro once; the behaviour itself is
+/// [`ClientContext::apply`], shared by all vendors.
+#[macro_export]
+macro_rules! impl_client_hooks {
+    ($client:ty) => {
+        impl $crate::__private::progenitor_client::ClientHooks<$crate::ClientContext> for $client {
+            async fn pre<E>(
+                &self,
+                request: &mut $crate::__private::reqwest::Request,
+                _info: &$crate::__private::progenitor_client::OperationInfo,
+            ) -> ::std::result::Result<(), $crate::__private::progenitor_client::Error<E>> {
+                $crate::__private::progenitor_client::ClientInfo::inner(self).apply(request);
+                Ok(())
+            }
+        }
+    };
+}
