@@ -1,0 +1,283 @@
+//! `cargo xtask codegen`: specs/<vendor>.yaml → crates/pwchange-<vendor>/src/generated.rs and
+//! crates/pwchange-httpmock/src/<vendor>.rs.
+//!
+//! Architecture invariant: the output is a pure function of the spec bytes and the generator
+//! versions in Cargo.lock, so running it twice gives byte-identical files and `--check` can
+//! compare them.
+
+use std::fmt::{self, Write as _};
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+use quote::quote;
+use sha2::{Digest, Sha256};
+
+use crate::spec::{self, SpecError};
+
+/// The vendors, by the name that their spec file, crate and mock module derive from.
+pub const VENDORS: &[&str] = &["bienport", "uipath", "zitadel", "vcd"];
+
+/// Whether to write the files or only compare them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Write files whose content changed.
+    Write,
+    /// Change nothing; fail when a file is stale.
+    Check,
+}
+
+/// One generated file.
+#[derive(Debug)]
+pub struct Output {
+    /// Path relative to the workspace root.
+    pub path: PathBuf,
+    /// Full content, header included.
+    pub content: String,
+}
+
+/// Why codegen failed.
+#[derive(Debug)]
+pub enum CodegenError {
+    /// A spec is invalid or cannot be generated.
+    Spec(SpecError),
+    /// progenitor refused or panicked on a spec.
+    Generator { file: PathBuf, message: String },
+    /// Reading or writing a file failed.
+    Io { path: PathBuf, source: std::io::Error },
+    /// `--check` found files that differ from what the specs generate.
+    Stale(Vec<PathBuf>),
+    /// Cargo.lock does not name a progenitor version.
+    NoGeneratorVersion,
+}
+
+impl fmt::Display for CodegenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CodegenError::Spec(e) => write!(f, "{e}"),
+            CodegenError::Generator { file, message } => {
+                write!(f, "{}: at `$`: progenitor cannot generate a client: {message}", file.display())
+            }
+            CodegenError::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            CodegenError::Stale(paths) => {
+                writeln!(f, "generated code is stale; run `cargo xtask codegen` and commit the result:")?;
+                for path in paths {
+                    writeln!(f, "  {} differs from what its spec generates", path.display())?;
+                }
+                Ok(())
+            }
+            CodegenError::NoGeneratorVersion => {
+                write!(f, "Cargo.lock has no `progenitor` package; run `cargo xtask codegen` from the workspace")
+            }
+        }
+    }
+}
+
+impl From<SpecError> for CodegenError {
+    fn from(e: SpecError) -> Self {
+        CodegenError::Spec(e)
+    }
+}
+
+/// The workspace root (the parent of `xtask/`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Generates every vendor and writes (or checks) the files; returns a human-readable report.
+pub fn run(root: &Path, mode: Mode) -> Result<String, CodegenError> {
+    let outputs = generate_all(root)?;
+    let mut report = String::new();
+    let mut stale = Vec::new();
+    for output in &outputs {
+        let path = root.join(&output.path);
+        let current = std::fs::read_to_string(&path).ok();
+        let fresh = current.as_deref() == Some(output.content.as_str());
+        match (mode, fresh) {
+            (_, true) => {
+                let _ = writeln!(report, "up to date  {}", output.path.display());
+            }
+            (Mode::Check, false) => stale.push(output.path.clone()),
+            (Mode::Write, false) => {
+                std::fs::write(&path, &output.content)
+                    .map_err(|source| CodegenError::Io { path: output.path.clone(), source })?;
+                let _ = writeln!(report, "wrote       {}", output.path.display());
+            }
+        }
+    }
+    if !stale.is_empty() {
+        return Err(CodegenError::Stale(stale));
+    }
+    Ok(report)
+}
+
+/// Generates every vendor's files in memory.
+pub fn generate_all(root: &Path) -> Result<Vec<Output>, CodegenError> {
+    let generator_version = progenitor_version(root)?;
+    let mut outputs = Vec::new();
+    for vendor in VENDORS {
+        let spec_path = PathBuf::from(format!("specs/{vendor}.yaml"));
+        let text = std::fs::read_to_string(root.join(&spec_path))
+            .map_err(|source| CodegenError::Io { path: spec_path.clone(), source })?;
+        outputs.extend(generate_vendor(vendor, &spec_path, &text, &generator_version)?);
+    }
+    Ok(outputs)
+}
+
+/// Generates the client and the httpmock module of one vendor from its spec text.
+pub fn generate_vendor(
+    vendor: &str,
+    spec_path: &Path,
+    text: &str,
+    generator_version: &str,
+) -> Result<Vec<Output>, CodegenError> {
+    let spec = spec::parse(spec_path, text)?;
+    let settings = settings(&spec::secret_replacements(spec_path, &spec)?);
+    let crate_path = format!("pwchange_{vendor}");
+
+    let client = catch_generator(spec_path, || Generator::new(&settings).generate_tokens(&spec))?;
+    let mock = catch_generator(spec_path, || Generator::new(&settings).httpmock(&spec, &crate_path))?;
+
+    let header = header(spec_path, text, generator_version);
+    let render = |tokens, what: &str| -> Result<String, CodegenError> {
+        let file = syn::parse2::<syn::File>(tokens).map_err(|e| CodegenError::Generator {
+            file: spec_path.to_owned(),
+            message: format!("the generated {what} is not valid Rust: {e}"),
+        })?;
+        Ok(format!("{header}{}", prettyplease::unparse(&file)))
+    };
+    Ok(vec![
+        Output {
+            path: PathBuf::from(format!("crates/pwchange-{vendor}/src/generated.rs")),
+            content: render(client, "client")?,
+        },
+        Output {
+            path: PathBuf::from(format!("crates/pwchange-httpmock/src/{vendor}.rs")),
+            content: render(mock, "mock module")?,
+        },
+    ])
+}
+
+/// The settings every vendor is generated with; only the secret replacements differ.
+fn settings(replacements: &[spec::Replacement]) -> GenerationSettings {
+    let mut settings = GenerationSettings::new();
+    settings
+        .with_interface(InterfaceStyle::Builder)
+        .with_tag(TagStyle::Merged)
+        .with_inner_type(quote!(::pwchange_core::ClientContext))
+        .with_hooks(HooksMode::Expected);
+    for replacement in replacements {
+        // No trait impls are declared: typify must never format a secret through `Display`.
+        settings.with_replacement(&replacement.schema, &replacement.rust_type, std::iter::empty());
+    }
+    settings
+}
+
+/// Runs progenitor, turning both its errors and its panics into [`CodegenError::Generator`].
+fn catch_generator<T>(
+    spec_path: &Path,
+    generate: impl FnOnce() -> Result<T, progenitor::Error>,
+) -> Result<T, CodegenError> {
+    let previous_hook = panic::take_hook();
+    panic::set_hook(Box::new(|_| {}));
+    let result = panic::catch_unwind(AssertUnwindSafe(generate));
+    panic::set_hook(previous_hook);
+    let message = match result {
+        Ok(Ok(value)) => return Ok(value),
+        Ok(Err(e)) => e.to_string(),
+        Err(payload) => {
+            let text = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic payload".to_owned());
+            format!("progenitor panicked: {text}")
+        }
+    };
+    Err(CodegenError::Generator { file: spec_path.to_owned(), message })
+}
+
+fn header(spec_path: &Path, text: &str, generator_version: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "// @generated by `cargo xtask codegen`. DO NOT EDIT: change the spec and regenerate.\n\
+         // spec: {}\n\
+         // spec sha256: {hex}\n\
+         // generator: progenitor {generator_version} (builder interface), formatted by prettyplease\n\n",
+        spec_path.display()
+    )
+}
+
+/// The progenitor version recorded in Cargo.lock: what actually generated the code.
+fn progenitor_version(root: &Path) -> Result<String, CodegenError> {
+    let lock_path = root.join("Cargo.lock");
+    let lock = std::fs::read_to_string(&lock_path)
+        .map_err(|source| CodegenError::Io { path: PathBuf::from("Cargo.lock"), source })?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "name = \"progenitor\"" {
+            if let Some(version) = lines
+                .next()
+                .and_then(|l| l.trim().strip_prefix("version = \""))
+                .and_then(|v| v.strip_suffix('"'))
+            {
+                return Ok(version.to_owned());
+            }
+        }
+    }
+    Err(CodegenError::NoGeneratorVersion)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The committed generated files are what the specs generate (the test twin of
+    /// `cargo xtask codegen --check`).
+    #[test]
+    fn committed_generated_code_is_fresh() {
+        let root = workspace_root();
+        let outputs = generate_all(&root).unwrap_or_else(|e| panic!("{e}"));
+        let stale: Vec<_> = outputs
+            .iter()
+            .filter(|o| std::fs::read_to_string(root.join(&o.path)).ok().as_deref() != Some(o.content.as_str()))
+            .map(|o| o.path.display().to_string())
+            .collect();
+        assert!(stale.is_empty(), "stale generated files (run `cargo xtask codegen`): {stale:?}");
+    }
+
+    #[test]
+    fn generation_is_deterministic() {
+        let root = workspace_root();
+        let first = generate_all(&root).unwrap_or_else(|e| panic!("{e}"));
+        let second = generate_all(&root).unwrap_or_else(|e| panic!("{e}"));
+        for (a, b) in first.iter().zip(&second) {
+            assert_eq!(a.content, b.content, "{} differs between two runs", a.path.display());
+        }
+    }
+
+    #[test]
+    fn every_file_starts_with_the_header() {
+        let root = workspace_root();
+        for output in generate_all(&root).unwrap_or_else(|e| panic!("{e}")) {
+            let head: Vec<_> = output.content.lines().take(4).collect();
+            assert!(head[0].contains("DO NOT EDIT"), "{}", output.path.display());
+            assert!(head[1].starts_with("// spec: specs/"));
+            assert!(head[2].starts_with("// spec sha256: ") && head[2].len() == 16 + 64);
+            assert!(head[3].starts_with("// generator: progenitor "));
+        }
+    }
+
+    #[test]
+    fn a_spec_progenitor_rejects_is_reported_with_the_file_not_a_panic() {
+        // A path parameter that the path does not contain: progenitor's own check.
+        let text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    get:\n      operationId: x\n      parameters:\n        - {name: id, in: path, required: true, schema: {type: string}}\n      responses: {'204': {description: ok}}\n";
+        let err = generate_vendor("test", Path::new("specs/broken.yaml"), text, "0.0.0").unwrap_err();
+        let shown = err.to_string();
+        assert!(shown.starts_with("specs/broken.yaml: "), "{shown}");
+    }
+}

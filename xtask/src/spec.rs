@@ -1,0 +1,284 @@
+//! Loading and pre-flight checks of an OpenAPI document.
+//!
+//! progenitor panics on some documents it cannot generate (several success responses, several
+//! error body types) and reports others without saying where. This module checks those rules
+//! first and reports every problem as `<file>: at <JSON path>: <message>`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use openapiv3::{OpenAPI, ReferenceOr, Response, SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty};
+
+/// A problem in a spec, located by file and JSON path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecError {
+    /// The spec file, relative to the workspace root.
+    pub file: PathBuf,
+    /// A JSON path into the document, `$` for the whole document.
+    pub json_path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for SpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: at `{}`: {}", self.file.display(), self.json_path, self.message)
+    }
+}
+
+impl std::error::Error for SpecError {}
+
+fn error(file: &Path, json_path: impl Into<String>, message: impl Into<String>) -> SpecError {
+    SpecError { file: file.to_owned(), json_path: json_path.into(), message: message.into() }
+}
+
+/// Parses `text` (YAML or JSON) as an OpenAPI 3.0 document.
+pub fn parse(file: &Path, text: &str) -> Result<OpenAPI, SpecError> {
+    let deserializer = serde_norway::Deserializer::from_str(text);
+    let spec: OpenAPI = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let path = if path == "." { "$".to_owned() } else { format!("$.{path}") };
+        error(file, path, e.into_inner().to_string())
+    })?;
+    check(file, &spec)?;
+    Ok(spec)
+}
+
+/// The rules progenitor needs, each reported with a JSON path instead of a panic.
+fn check(file: &Path, spec: &OpenAPI) -> Result<(), SpecError> {
+    if !spec.openapi.starts_with("3.0.") {
+        return Err(error(
+            file,
+            "$.openapi",
+            format!("version {:?} is not supported: progenitor accepts OpenAPI 3.0.x only", spec.openapi),
+        ));
+    }
+    let mut operation_ids = BTreeMap::new();
+    for (path, item) in &spec.paths.paths {
+        let ReferenceOr::Item(item) = item else {
+            return Err(error(file, format!("$.paths['{path}']"), "a `$ref` path item is not supported"));
+        };
+        for (method, operation) in item.iter() {
+            let at = format!("$.paths['{path}'].{method}");
+            let Some(id) = &operation.operation_id else {
+                return Err(error(file, at, "operation has no `operationId`"));
+            };
+            if let Some(first) = operation_ids.insert(id.clone(), at.clone()) {
+                return Err(error(
+                    file,
+                    format!("{at}.operationId"),
+                    format!("operationId {id:?} is also used at `{first}`; it must be unique"),
+                ));
+            }
+            check_responses(file, spec, &at, operation)?;
+        }
+    }
+    Ok(())
+}
+
+fn check_responses(
+    file: &Path,
+    spec: &OpenAPI,
+    at: &str,
+    operation: &openapiv3::Operation,
+) -> Result<(), SpecError> {
+    use openapiv3::StatusCode;
+    let mut success = Vec::new();
+    let mut error_bodies = BTreeSet::new();
+    let mut error_codes = Vec::new();
+    let responses = operation
+        .responses
+        .responses
+        .iter()
+        .map(|(code, response)| (code.to_string(), Some(code), response))
+        .chain(operation.responses.default.iter().map(|r| ("default".to_owned(), None, r)));
+    for (label, code, response) in responses {
+        let response = resolve_response(file, spec, &format!("{at}.responses['{label}']"), response)?;
+        let is_success = match code {
+            None => true,
+            Some(StatusCode::Code(c)) => (200..300).contains(c),
+            Some(StatusCode::Range(r)) => *r == 2,
+        };
+        if is_success {
+            success.push(label);
+        } else {
+            let body = response
+                .content
+                .get("application/json")
+                .and_then(|media| media.schema.as_ref())
+                .map(|schema| serde_json::to_string(schema).unwrap_or_default());
+            error_bodies.insert(body);
+            error_codes.push(label);
+        }
+    }
+    if success.len() > 1 {
+        return Err(error(
+            file,
+            format!("{at}.responses"),
+            format!(
+                "more than one success-like response ({}): progenitor generates exactly one; \
+                 declare errors as explicit 4xx/5xx codes or 4XX/5XX ranges, not `default`",
+                success.join(", ")
+            ),
+        ));
+    }
+    if error_bodies.len() > 1 {
+        return Err(error(
+            file,
+            format!("{at}.responses"),
+            format!(
+                "the error responses ({}) have different bodies: progenitor needs one error type \
+                 per operation; give them one schema or leave a status undeclared",
+                error_codes.join(", ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn resolve_response<'a>(
+    file: &Path,
+    spec: &'a OpenAPI,
+    at: &str,
+    response: &'a ReferenceOr<Response>,
+) -> Result<&'a Response, SpecError> {
+    match response {
+        ReferenceOr::Item(response) => Ok(response),
+        ReferenceOr::Reference { reference } => {
+            let name = reference.strip_prefix("#/components/responses/").ok_or_else(|| {
+                error(file, at, format!("unsupported response reference {reference:?}"))
+            })?;
+            match spec.components.as_ref().and_then(|c| c.responses.get(name)) {
+                Some(ReferenceOr::Item(response)) => Ok(response),
+                _ => Err(error(file, at, format!("response reference {reference:?} does not resolve"))),
+            }
+        }
+    }
+}
+
+/// What a component schema is replaced with in the generated code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replacement {
+    /// The component schema name.
+    pub schema: String,
+    /// The Rust type path used instead.
+    pub rust_type: String,
+}
+
+/// The secret types: every `format: password` schema becomes `pwchange_core::Password<MIN, MAX>`
+/// (from its `minLength`/`maxLength`), every `x-pwchange-secret: token` schema becomes
+/// `pwchange_core::SecretToken`. Nothing else is replaced.
+pub fn secret_replacements(file: &Path, spec: &OpenAPI) -> Result<Vec<Replacement>, SpecError> {
+    let mut out = Vec::new();
+    let Some(components) = &spec.components else { return Ok(out) };
+    for (name, schema) in &components.schemas {
+        let ReferenceOr::Item(schema) = schema else { continue };
+        let at = format!("$.components.schemas.{name}");
+        let marker = schema.schema_data.extensions.get("x-pwchange-secret");
+        let string = match &schema.schema_kind {
+            SchemaKind::Type(Type::String(string)) => Some(string),
+            _ => None,
+        };
+        let is_password = string
+            .is_some_and(|s| matches!(s.format, VariantOrUnknownOrEmpty::Item(StringFormat::Password)));
+        let rust_type = match (marker, is_password) {
+            (Some(marker), _) if marker != "token" => {
+                return Err(error(file, format!("{at}.x-pwchange-secret"), "the only value is `token`"));
+            }
+            (Some(_), true) => {
+                return Err(error(file, at, "a schema is either `format: password` or `x-pwchange-secret: token`, not both"));
+            }
+            (Some(_), false) if string.is_none() => {
+                return Err(error(file, at, "`x-pwchange-secret` needs `type: string`"));
+            }
+            (Some(_), false) => "::pwchange_core::SecretToken".to_owned(),
+            (None, true) => {
+                let string = string.expect("is_password implies a string schema");
+                match (string.min_length.unwrap_or(0), string.max_length) {
+                    (0, None) => "::pwchange_core::UnboundedPassword".to_owned(),
+                    (min, None) => format!("::pwchange_core::Password<{min}, {{ usize::MAX }}>"),
+                    (min, Some(max)) if min <= max => format!("::pwchange_core::Password<{min}, {max}>"),
+                    (min, Some(max)) => {
+                        return Err(error(file, at, format!("minLength {min} is larger than maxLength {max}")));
+                    }
+                }
+            }
+            (None, false) => continue,
+        };
+        out.push(Replacement { schema: name.clone(), rust_type });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(text: &str) -> Result<OpenAPI, SpecError> {
+        parse(Path::new("specs/test.yaml"), text)
+    }
+
+    const HEAD: &str = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\n";
+
+    #[test]
+    fn a_type_error_names_file_and_json_path() {
+        let err = parse_str(&format!("{HEAD}paths:\n  /x:\n    post:\n      operationId: 7\n      responses: {{'204': {{description: ok}}}}\n")).unwrap_err();
+        assert_eq!(err.file, Path::new("specs/test.yaml"));
+        assert!(err.json_path.contains("operationId"), "{err}");
+    }
+
+    #[test]
+    fn openapi_3_1_is_refused_with_its_path() {
+        let err = parse_str("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n").unwrap_err();
+        assert_eq!(err.json_path, "$.openapi");
+    }
+
+    #[test]
+    fn two_success_responses_are_refused_before_progenitor_panics() {
+        let err = parse_str(&format!(
+            "{HEAD}paths:\n  /x:\n    post:\n      operationId: x\n      responses:\n        '200': {{description: ok}}\n        default: {{description: err}}\n"
+        ))
+        .unwrap_err();
+        assert_eq!(err.json_path, "$.paths['/x'].post.responses");
+        assert!(err.message.contains("200, default"), "{err}");
+    }
+
+    #[test]
+    fn missing_and_duplicate_operation_ids_are_refused() {
+        let missing = parse_str(&format!("{HEAD}paths:\n  /x:\n    get:\n      responses: {{'204': {{description: ok}}}}\n")).unwrap_err();
+        assert!(missing.message.contains("no `operationId`"));
+        let dup = parse_str(&format!(
+            "{HEAD}paths:\n  /x:\n    get:\n      operationId: a\n      responses: {{'204': {{description: ok}}}}\n  /y:\n    get:\n      operationId: a\n      responses: {{'204': {{description: ok}}}}\n"
+        ))
+        .unwrap_err();
+        assert!(dup.message.contains("unique"), "{dup}");
+    }
+
+    #[test]
+    fn different_error_bodies_are_refused() {
+        let err = parse_str(&format!(
+            "{HEAD}paths:\n  /x:\n    get:\n      operationId: a\n      responses:\n        '204': {{description: ok}}\n        '400': {{description: e, content: {{application/json: {{schema: {{type: string}}}}}}}}\n        '401': {{description: e}}\n"
+        ))
+        .unwrap_err();
+        assert!(err.message.contains("different bodies"), "{err}");
+    }
+
+    #[test]
+    fn password_and_token_schemas_map_to_secret_types() {
+        let spec = parse_str(&format!(
+            "{HEAD}paths: {{}}\ncomponents:\n  schemas:\n    A: {{type: string, format: password, minLength: 6, maxLength: 128}}\n    B: {{type: string, format: password}}\n    C: {{type: string, x-pwchange-secret: token}}\n    D: {{type: string}}\n"
+        ))
+        .unwrap();
+        let got = secret_replacements(Path::new("t"), &spec).unwrap();
+        let got: Vec<_> = got.iter().map(|r| (r.schema.as_str(), r.rust_type.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                ("A", "::pwchange_core::Password<6, 128>"),
+                ("B", "::pwchange_core::UnboundedPassword"),
+                ("C", "::pwchange_core::SecretToken"),
+            ]
+        );
+    }
+}
