@@ -274,10 +274,11 @@ mod tests {
 
     #[test]
     fn a_spec_progenitor_rejects_is_reported_with_the_file_not_a_panic() {
-        // A path parameter that the path does not contain: progenitor's own check.
-        let text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    get:\n      operationId: x\n      parameters:\n        - {name: id, in: path, required: true, schema: {type: string}}\n      responses: {'204': {description: ok}}\n";
+        // A schema reference that does not resolve: typify's own error.
+        let text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    post:\n      operationId: x\n      requestBody: {content: {application/json: {schema: {$ref: '#/components/schemas/Missing'}}}}\n      responses: {'204': {description: ok}}\n";
         let err = generate_vendor("test", Path::new("specs/broken.yaml"), text, "0.0.0").unwrap_err();
         let shown = err.to_string();
         assert!(shown.starts_with("specs/broken.yaml: "), "{shown}");
+        assert!(matches!(err, CodegenError::Generator { .. }), "{shown}");
     }
 }

@@ -35,14 +35,59 @@ fn error(file: &Path, json_path: impl Into<String>, message: impl Into<String>) 
 
 /// Parses `text` (YAML or JSON) as an OpenAPI 3.0 document.
 pub fn parse(file: &Path, text: &str) -> Result<OpenAPI, SpecError> {
-    let deserializer = serde_norway::Deserializer::from_str(text);
-    let spec: OpenAPI = serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        let path = e.path().to_string();
-        let path = if path == "." { "$".to_owned() } else { format!("$.{path}") };
-        error(file, path, e.into_inner().to_string())
+    let value: serde_json::Value = serde_norway::from_str(text)
+        .map_err(|e| error(file, "$", format!("not valid YAML: {e}")))?;
+    let spec: OpenAPI = serde_path_to_error::deserialize(&value).map_err(|e| {
+        let at = e.path().to_string();
+        refine(&value, &at).unwrap_or_else(|| error(file, json_path(&at), e.into_inner().to_string()))
+            .in_file(file)
     })?;
     check(file, &spec)?;
     Ok(spec)
+}
+
+/// `a.b[0]` (serde_path_to_error) → `$.a.b[0]`.
+fn json_path(serde_path: &str) -> String {
+    if serde_path == "." { "$".to_owned() } else { format!("$.{serde_path}") }
+}
+
+/// serde loses the path inside untagged enums (`ReferenceOr<…>` in openapiv3), so an error in one
+/// path item or component is first reported at `paths` or `components`. Deserialising the
+/// entries of that map one by one finds the entry, and the path inside it.
+fn refine(document: &serde_json::Value, at: &str) -> Option<SpecError> {
+    fn first_error<T: serde::de::DeserializeOwned>(
+        map: &serde_json::Value,
+        prefix: &str,
+    ) -> Option<SpecError> {
+        map.as_object()?.iter().find_map(|(key, entry)| {
+            if entry.get("$ref").is_some() {
+                return None;
+            }
+            serde_path_to_error::deserialize::<_, T>(entry).err().map(|e| {
+                let inner = e.path().to_string();
+                let inner = if inner == "." { String::new() } else { format!(".{inner}") };
+                error(Path::new(""), format!("{prefix}['{key}']{inner}"), e.into_inner().to_string())
+            })
+        })
+    }
+    let components = document.get("components");
+    match at {
+        "paths" => first_error::<openapiv3::PathItem>(document.get("paths")?, "$.paths"),
+        _ if at.starts_with("components") => {
+            let components = components?;
+            first_error::<openapiv3::Schema>(components.get("schemas")?, "$.components.schemas")
+                .or_else(|| first_error::<Response>(components.get("responses")?, "$.components.responses"))
+                .or_else(|| first_error::<openapiv3::Parameter>(components.get("parameters")?, "$.components.parameters"))
+        }
+        _ => None,
+    }
+}
+
+impl SpecError {
+    fn in_file(mut self, file: &Path) -> Self {
+        self.file = file.to_owned();
+        self
+    }
 }
 
 /// The rules progenitor needs, each reported with a JSON path instead of a panic.
@@ -223,9 +268,9 @@ mod tests {
 
     #[test]
     fn a_type_error_names_file_and_json_path() {
-        let err = parse_str(&format!("{HEAD}paths:\n  /x:\n    post:\n      operationId: 7\n      responses: {{'204': {{description: ok}}}}\n")).unwrap_err();
+        let err = parse_str(&format!("{HEAD}paths:\n  /x:\n    post:\n      operationId: x\n      deprecated: maybe\n      responses: {{'204': {{description: ok}}}}\n")).unwrap_err();
         assert_eq!(err.file, Path::new("specs/test.yaml"));
-        assert!(err.json_path.contains("operationId"), "{err}");
+        assert!(err.json_path.contains("deprecated"), "{err}");
     }
 
     #[test]
