@@ -44,7 +44,10 @@ pub enum CodegenError {
     /// progenitor refused or panicked on a spec.
     Generator { file: PathBuf, message: String },
     /// Reading or writing a file failed.
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// `--check` found files that differ from what the specs generate.
     Stale(Vec<PathBuf>),
     /// Cargo.lock does not name a progenitor version.
@@ -56,18 +59,32 @@ impl fmt::Display for CodegenError {
         match self {
             CodegenError::Spec(e) => write!(f, "{e}"),
             CodegenError::Generator { file, message } => {
-                write!(f, "{}: at `$`: progenitor cannot generate a client: {message}", file.display())
+                write!(
+                    f,
+                    "{}: at `$`: progenitor cannot generate a client: {message}",
+                    file.display()
+                )
             }
             CodegenError::Io { path, source } => write!(f, "{}: {source}", path.display()),
             CodegenError::Stale(paths) => {
-                writeln!(f, "generated code is stale; run `cargo xtask codegen` and commit the result:")?;
+                writeln!(
+                    f,
+                    "generated code is stale; run `cargo xtask codegen` and commit the result:"
+                )?;
                 for path in paths {
-                    writeln!(f, "  {} differs from what its spec generates", path.display())?;
+                    writeln!(
+                        f,
+                        "  {} differs from what its spec generates",
+                        path.display()
+                    )?;
                 }
                 Ok(())
             }
             CodegenError::NoGeneratorVersion => {
-                write!(f, "Cargo.lock has no `progenitor` package; run `cargo xtask codegen` from the workspace")
+                write!(
+                    f,
+                    "Cargo.lock has no `progenitor` package; run `cargo xtask codegen` from the workspace"
+                )
             }
         }
     }
@@ -102,8 +119,10 @@ pub fn run(root: &Path, mode: Mode) -> Result<String, CodegenError> {
             }
             (Mode::Check, false) => stale.push(output.path.clone()),
             (Mode::Write, false) => {
-                std::fs::write(&path, &output.content)
-                    .map_err(|source| CodegenError::Io { path: output.path.clone(), source })?;
+                std::fs::write(&path, &output.content).map_err(|source| CodegenError::Io {
+                    path: output.path.clone(),
+                    source,
+                })?;
                 let _ = writeln!(report, "wrote       {}", output.path.display());
             }
         }
@@ -120,9 +139,17 @@ pub fn generate_all(root: &Path) -> Result<Vec<Output>, CodegenError> {
     let mut outputs = Vec::new();
     for vendor in VENDORS {
         let spec_path = PathBuf::from(format!("specs/{vendor}.yaml"));
-        let text = std::fs::read_to_string(root.join(&spec_path))
-            .map_err(|source| CodegenError::Io { path: spec_path.clone(), source })?;
-        outputs.extend(generate_vendor(vendor, &spec_path, &text, &generator_version)?);
+        let text =
+            std::fs::read_to_string(root.join(&spec_path)).map_err(|source| CodegenError::Io {
+                path: spec_path.clone(),
+                source,
+            })?;
+        outputs.extend(generate_vendor(
+            vendor,
+            &spec_path,
+            &text,
+            &generator_version,
+        )?);
     }
     Ok(outputs)
 }
@@ -138,8 +165,12 @@ pub fn generate_vendor(
     let settings = settings(&spec::secret_replacements(spec_path, &spec)?);
     let crate_path = format!("pwchange_{vendor}");
 
-    let client = catch_generator(spec_path, || Generator::new(&settings).generate_tokens(&spec))?;
-    let mock = catch_generator(spec_path, || Generator::new(&settings).httpmock(&spec, &crate_path))?;
+    let client = catch_generator(spec_path, || {
+        Generator::new(&settings).generate_tokens(&spec)
+    })?;
+    let mock = catch_generator(spec_path, || {
+        Generator::new(&settings).httpmock(&spec, &crate_path)
+    })?;
 
     let header = header(spec_path, text, generator_version);
     let render = |tokens, what: &str| -> Result<String, CodegenError> {
@@ -171,7 +202,11 @@ fn settings(replacements: &[spec::Replacement]) -> GenerationSettings {
         .with_hooks(HooksMode::Expected);
     for replacement in replacements {
         // No trait impls are declared: typify must never format a secret through `Display`.
-        settings.with_replacement(&replacement.schema, &replacement.rust_type, std::iter::empty());
+        settings.with_replacement(
+            &replacement.schema,
+            &replacement.rust_type,
+            std::iter::empty(),
+        );
     }
     settings
 }
@@ -197,7 +232,10 @@ fn catch_generator<T>(
             format!("progenitor panicked: {text}")
         }
     };
-    Err(CodegenError::Generator { file: spec_path.to_owned(), message })
+    Err(CodegenError::Generator {
+        file: spec_path.to_owned(),
+        message,
+    })
 }
 
 fn header(spec_path: &Path, text: &str, generator_version: &str) -> String {
@@ -215,18 +253,19 @@ fn header(spec_path: &Path, text: &str, generator_version: &str) -> String {
 /// The progenitor version recorded in Cargo.lock: what actually generated the code.
 fn progenitor_version(root: &Path) -> Result<String, CodegenError> {
     let lock_path = root.join("Cargo.lock");
-    let lock = std::fs::read_to_string(&lock_path)
-        .map_err(|source| CodegenError::Io { path: PathBuf::from("Cargo.lock"), source })?;
+    let lock = std::fs::read_to_string(&lock_path).map_err(|source| CodegenError::Io {
+        path: PathBuf::from("Cargo.lock"),
+        source,
+    })?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
-        if line.trim() == "name = \"progenitor\"" {
-            if let Some(version) = lines
+        if line.trim() == "name = \"progenitor\""
+            && let Some(version) = lines
                 .next()
                 .and_then(|l| l.trim().strip_prefix("version = \""))
                 .and_then(|v| v.strip_suffix('"'))
-            {
-                return Ok(version.to_owned());
-            }
+        {
+            return Ok(version.to_owned());
         }
     }
     Err(CodegenError::NoGeneratorVersion)
@@ -244,10 +283,16 @@ mod tests {
         let outputs = generate_all(&root).unwrap_or_else(|e| panic!("{e}"));
         let stale: Vec<_> = outputs
             .iter()
-            .filter(|o| std::fs::read_to_string(root.join(&o.path)).ok().as_deref() != Some(o.content.as_str()))
+            .filter(|o| {
+                std::fs::read_to_string(root.join(&o.path)).ok().as_deref()
+                    != Some(o.content.as_str())
+            })
             .map(|o| o.path.display().to_string())
             .collect();
-        assert!(stale.is_empty(), "stale generated files (run `cargo xtask codegen`): {stale:?}");
+        assert!(
+            stale.is_empty(),
+            "stale generated files (run `cargo xtask codegen`): {stale:?}"
+        );
     }
 
     #[test]
@@ -256,7 +301,12 @@ mod tests {
         let first = generate_all(&root).unwrap_or_else(|e| panic!("{e}"));
         let second = generate_all(&root).unwrap_or_else(|e| panic!("{e}"));
         for (a, b) in first.iter().zip(&second) {
-            assert_eq!(a.content, b.content, "{} differs between two runs", a.path.display());
+            assert_eq!(
+                a.content,
+                b.content,
+                "{} differs between two runs",
+                a.path.display()
+            );
         }
     }
 
@@ -276,7 +326,8 @@ mod tests {
     fn a_spec_progenitor_rejects_is_reported_with_the_file_not_a_panic() {
         // A schema reference that does not resolve: typify's own error.
         let text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    post:\n      operationId: x\n      requestBody: {content: {application/json: {schema: {$ref: '#/components/schemas/Missing'}}}}\n      responses: {'204': {description: ok}}\n";
-        let err = generate_vendor("test", Path::new("specs/broken.yaml"), text, "0.0.0").unwrap_err();
+        let err =
+            generate_vendor("test", Path::new("specs/broken.yaml"), text, "0.0.0").unwrap_err();
         let shown = err.to_string();
         assert!(shown.starts_with("specs/broken.yaml: "), "{shown}");
         assert!(matches!(err, CodegenError::Generator { .. }), "{shown}");

@@ -8,7 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use openapiv3::{OpenAPI, ReferenceOr, Response, SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty};
+use openapiv3::{
+    OpenAPI, ReferenceOr, Response, SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty,
+};
 
 /// A problem in a spec, located by file and JSON path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,14 +25,24 @@ pub struct SpecError {
 
 impl fmt::Display for SpecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: at `{}`: {}", self.file.display(), self.json_path, self.message)
+        write!(
+            f,
+            "{}: at `{}`: {}",
+            self.file.display(),
+            self.json_path,
+            self.message
+        )
     }
 }
 
 impl std::error::Error for SpecError {}
 
 fn error(file: &Path, json_path: impl Into<String>, message: impl Into<String>) -> SpecError {
-    SpecError { file: file.to_owned(), json_path: json_path.into(), message: message.into() }
+    SpecError {
+        file: file.to_owned(),
+        json_path: json_path.into(),
+        message: message.into(),
+    }
 }
 
 /// Parses `text` (YAML or JSON) as an OpenAPI 3.0 document.
@@ -39,7 +51,8 @@ pub fn parse(file: &Path, text: &str) -> Result<OpenAPI, SpecError> {
         .map_err(|e| error(file, "$", format!("not valid YAML: {e}")))?;
     let spec: OpenAPI = serde_path_to_error::deserialize(&value).map_err(|e| {
         let at = e.path().to_string();
-        refine(&value, &at).unwrap_or_else(|| error(file, json_path(&at), e.into_inner().to_string()))
+        refine(&value, &at)
+            .unwrap_or_else(|| error(file, json_path(&at), e.into_inner().to_string()))
             .in_file(file)
     })?;
     check(file, &spec)?;
@@ -48,7 +61,11 @@ pub fn parse(file: &Path, text: &str) -> Result<OpenAPI, SpecError> {
 
 /// `a.b[0]` (serde_path_to_error) → `$.a.b[0]`.
 fn json_path(serde_path: &str) -> String {
-    if serde_path == "." { "$".to_owned() } else { format!("$.{serde_path}") }
+    if serde_path == "." {
+        "$".to_owned()
+    } else {
+        format!("$.{serde_path}")
+    }
 }
 
 /// serde loses the path inside untagged enums (`ReferenceOr<…>` in openapiv3), so an error in one
@@ -63,11 +80,21 @@ fn refine(document: &serde_json::Value, at: &str) -> Option<SpecError> {
             if entry.get("$ref").is_some() {
                 return None;
             }
-            serde_path_to_error::deserialize::<_, T>(entry).err().map(|e| {
-                let inner = e.path().to_string();
-                let inner = if inner == "." { String::new() } else { format!(".{inner}") };
-                error(Path::new(""), format!("{prefix}['{key}']{inner}"), e.into_inner().to_string())
-            })
+            serde_path_to_error::deserialize::<_, T>(entry)
+                .err()
+                .map(|e| {
+                    let inner = e.path().to_string();
+                    let inner = if inner == "." {
+                        String::new()
+                    } else {
+                        format!(".{inner}")
+                    };
+                    error(
+                        Path::new(""),
+                        format!("{prefix}['{key}']{inner}"),
+                        e.into_inner().to_string(),
+                    )
+                })
         })
     }
     let components = document.get("components");
@@ -76,8 +103,15 @@ fn refine(document: &serde_json::Value, at: &str) -> Option<SpecError> {
         _ if at.starts_with("components") => {
             let components = components?;
             first_error::<openapiv3::Schema>(components.get("schemas")?, "$.components.schemas")
-                .or_else(|| first_error::<Response>(components.get("responses")?, "$.components.responses"))
-                .or_else(|| first_error::<openapiv3::Parameter>(components.get("parameters")?, "$.components.parameters"))
+                .or_else(|| {
+                    first_error::<Response>(components.get("responses")?, "$.components.responses")
+                })
+                .or_else(|| {
+                    first_error::<openapiv3::Parameter>(
+                        components.get("parameters")?,
+                        "$.components.parameters",
+                    )
+                })
         }
         _ => None,
     }
@@ -96,13 +130,20 @@ fn check(file: &Path, spec: &OpenAPI) -> Result<(), SpecError> {
         return Err(error(
             file,
             "$.openapi",
-            format!("version {:?} is not supported: progenitor accepts OpenAPI 3.0.x only", spec.openapi),
+            format!(
+                "version {:?} is not supported: progenitor accepts OpenAPI 3.0.x only",
+                spec.openapi
+            ),
         ));
     }
     let mut operation_ids = BTreeMap::new();
     for (path, item) in &spec.paths.paths {
         let ReferenceOr::Item(item) = item else {
-            return Err(error(file, format!("$.paths['{path}']"), "a `$ref` path item is not supported"));
+            return Err(error(
+                file,
+                format!("$.paths['{path}']"),
+                "a `$ref` path item is not supported",
+            ));
         };
         for (method, operation) in item.iter() {
             let at = format!("$.paths['{path}'].{method}");
@@ -137,9 +178,16 @@ fn check_responses(
         .responses
         .iter()
         .map(|(code, response)| (code.to_string(), Some(code), response))
-        .chain(operation.responses.default.iter().map(|r| ("default".to_owned(), None, r)));
+        .chain(
+            operation
+                .responses
+                .default
+                .iter()
+                .map(|r| ("default".to_owned(), None, r)),
+        );
     for (label, code, response) in responses {
-        let response = resolve_response(file, spec, &format!("{at}.responses['{label}']"), response)?;
+        let response =
+            resolve_response(file, spec, &format!("{at}.responses['{label}']"), response)?;
         let is_success = match code {
             None => true,
             Some(StatusCode::Code(c)) => (200..300).contains(c),
@@ -191,12 +239,22 @@ fn resolve_response<'a>(
     match response {
         ReferenceOr::Item(response) => Ok(response),
         ReferenceOr::Reference { reference } => {
-            let name = reference.strip_prefix("#/components/responses/").ok_or_else(|| {
-                error(file, at, format!("unsupported response reference {reference:?}"))
-            })?;
+            let name = reference
+                .strip_prefix("#/components/responses/")
+                .ok_or_else(|| {
+                    error(
+                        file,
+                        at,
+                        format!("unsupported response reference {reference:?}"),
+                    )
+                })?;
             match spec.components.as_ref().and_then(|c| c.responses.get(name)) {
                 Some(ReferenceOr::Item(response)) => Ok(response),
-                _ => Err(error(file, at, format!("response reference {reference:?} does not resolve"))),
+                _ => Err(error(
+                    file,
+                    at,
+                    format!("response reference {reference:?} does not resolve"),
+                )),
             }
         }
     }
@@ -216,23 +274,39 @@ pub struct Replacement {
 /// `pwchange_core::SecretToken`. Nothing else is replaced.
 pub fn secret_replacements(file: &Path, spec: &OpenAPI) -> Result<Vec<Replacement>, SpecError> {
     let mut out = Vec::new();
-    let Some(components) = &spec.components else { return Ok(out) };
+    let Some(components) = &spec.components else {
+        return Ok(out);
+    };
     for (name, schema) in &components.schemas {
-        let ReferenceOr::Item(schema) = schema else { continue };
+        let ReferenceOr::Item(schema) = schema else {
+            continue;
+        };
         let at = format!("$.components.schemas.{name}");
         let marker = schema.schema_data.extensions.get("x-pwchange-secret");
         let string = match &schema.schema_kind {
             SchemaKind::Type(Type::String(string)) => Some(string),
             _ => None,
         };
-        let is_password = string
-            .is_some_and(|s| matches!(s.format, VariantOrUnknownOrEmpty::Item(StringFormat::Password)));
+        let is_password = string.is_some_and(|s| {
+            matches!(
+                s.format,
+                VariantOrUnknownOrEmpty::Item(StringFormat::Password)
+            )
+        });
         let rust_type = match (marker, is_password) {
             (Some(marker), _) if marker != "token" => {
-                return Err(error(file, format!("{at}.x-pwchange-secret"), "the only value is `token`"));
+                return Err(error(
+                    file,
+                    format!("{at}.x-pwchange-secret"),
+                    "the only value is `token`",
+                ));
             }
             (Some(_), true) => {
-                return Err(error(file, at, "a schema is either `format: password` or `x-pwchange-secret: token`, not both"));
+                return Err(error(
+                    file,
+                    at,
+                    "a schema is either `format: password` or `x-pwchange-secret: token`, not both",
+                ));
             }
             (Some(_), false) if string.is_none() => {
                 return Err(error(file, at, "`x-pwchange-secret` needs `type: string`"));
@@ -243,15 +317,24 @@ pub fn secret_replacements(file: &Path, spec: &OpenAPI) -> Result<Vec<Replacemen
                 match (string.min_length.unwrap_or(0), string.max_length) {
                     (0, None) => "::pwchange_core::UnboundedPassword".to_owned(),
                     (min, None) => format!("::pwchange_core::Password<{min}, {{ usize::MAX }}>"),
-                    (min, Some(max)) if min <= max => format!("::pwchange_core::Password<{min}, {max}>"),
+                    (min, Some(max)) if min <= max => {
+                        format!("::pwchange_core::Password<{min}, {max}>")
+                    }
                     (min, Some(max)) => {
-                        return Err(error(file, at, format!("minLength {min} is larger than maxLength {max}")));
+                        return Err(error(
+                            file,
+                            at,
+                            format!("minLength {min} is larger than maxLength {max}"),
+                        ));
                     }
                 }
             }
             (None, false) => continue,
         };
-        out.push(Replacement { schema: name.clone(), rust_type });
+        out.push(Replacement {
+            schema: name.clone(),
+            rust_type,
+        });
     }
     Ok(out)
 }
@@ -275,7 +358,8 @@ mod tests {
 
     #[test]
     fn openapi_3_1_is_refused_with_its_path() {
-        let err = parse_str("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n").unwrap_err();
+        let err =
+            parse_str("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n").unwrap_err();
         assert_eq!(err.json_path, "$.openapi");
     }
 
@@ -291,7 +375,10 @@ mod tests {
 
     #[test]
     fn missing_and_duplicate_operation_ids_are_refused() {
-        let missing = parse_str(&format!("{HEAD}paths:\n  /x:\n    get:\n      responses: {{'204': {{description: ok}}}}\n")).unwrap_err();
+        let missing = parse_str(&format!(
+            "{HEAD}paths:\n  /x:\n    get:\n      responses: {{'204': {{description: ok}}}}\n"
+        ))
+        .unwrap_err();
         assert!(missing.message.contains("no `operationId`"));
         let dup = parse_str(&format!(
             "{HEAD}paths:\n  /x:\n    get:\n      operationId: a\n      responses: {{'204': {{description: ok}}}}\n  /y:\n    get:\n      operationId: a\n      responses: {{'204': {{description: ok}}}}\n"
@@ -316,7 +403,10 @@ mod tests {
         ))
         .unwrap();
         let got = secret_replacements(Path::new("t"), &spec).unwrap();
-        let got: Vec<_> = got.iter().map(|r| (r.schema.as_str(), r.rust_type.as_str())).collect();
+        let got: Vec<_> = got
+            .iter()
+            .map(|r| (r.schema.as_str(), r.rust_type.as_str()))
+            .collect();
         assert_eq!(
             got,
             [

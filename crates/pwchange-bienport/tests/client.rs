@@ -1,13 +1,18 @@
 //! The generated Bienport client against the generated httpmock helpers: exact requests, the
 //! complete User model, the documented 401, and no secret in any Debug output.
 
+#![allow(clippy::unwrap_used)] // test helpers unwrap fixed, known-good values
+
 use httpmock::MockServer;
 use pwchange_bienport::{Client, ClientContext, Error, SecretToken, types};
 use pwchange_core::canary;
 use pwchange_httpmock::bienport::MockServerExt as _;
 
 fn client(server: &MockServer) -> Client {
-    Client::new(&server.base_url(), ClientContext::bearer(SecretToken::new(canary::TOKEN).unwrap()))
+    Client::new(
+        &server.base_url(),
+        ClientContext::bearer(SecretToken::new(canary::TOKEN).unwrap()),
+    )
 }
 
 fn update() -> types::PasswordUpdateRequest {
@@ -43,10 +48,16 @@ async fn update_password_sends_the_documented_request_and_decodes_the_user() {
                 "password2": canary::NEW_PASSWORD,
                 "userId": 12343123,
             }));
-        then.into_inner().status(200).header("content-type", "application/json").json_body(example.clone());
+        then.into_inner()
+            .status(200)
+            .header("content-type", "application/json")
+            .json_body(example.clone());
     });
     let client = client(&server);
-    let request = client.update_password().organization_id("20635").body(update());
+    let request = client
+        .update_password()
+        .organization_id("20635")
+        .body(update());
     canary::assert_absent("request builder Debug", &format!("{request:?}"));
     let user = request.send().await.unwrap().into_inner();
     mock.assert_async().await;
@@ -67,9 +78,17 @@ async fn a_401_decodes_into_the_error_body() {
             ..Default::default()
         });
     });
-    let err = client(&server).update_password().organization_id("20635").body(update()).send().await.unwrap_err();
+    let err = client(&server)
+        .update_password()
+        .organization_id("20635")
+        .body(update())
+        .send()
+        .await
+        .unwrap_err();
     canary::assert_absent("error Debug/Display", &format!("{err:?} {err}"));
-    let Error::ErrorResponse(body) = err else { panic!("expected a typed 401") };
+    let Error::ErrorResponse(body) = err else {
+        panic!("expected a typed 401")
+    };
     assert_eq!(body.status(), 401);
     assert_eq!(body.status_code, Some(401));
 }

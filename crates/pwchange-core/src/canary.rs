@@ -13,7 +13,11 @@ pub const TOKEN: &str = "canary-token-4e6b8d0a";
 /// Panics, naming `what` but not the secret, when `text` contains a canary.
 #[track_caller]
 pub fn assert_absent(what: &str, text: &str) {
-    for (name, canary) in [("PASSWORD", PASSWORD), ("NEW_PASSWORD", NEW_PASSWORD), ("TOKEN", TOKEN)] {
+    for (name, canary) in [
+        ("PASSWORD", PASSWORD),
+        ("NEW_PASSWORD", NEW_PASSWORD),
+        ("TOKEN", TOKEN),
+    ] {
         assert!(!text.contains(canary), "{what} contains canary::{name}");
     }
 }

@@ -47,7 +47,10 @@ impl Credentials {
             Credentials::Bearer(token) => format!("Bearer {}", token.expose_secret()),
             Credentials::Basic { username, password } => {
                 let pair = format!("{username}:{}", password.expose_secret());
-                format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair))
+                format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD.encode(pair)
+                )
             }
         };
         // Both forms are visible ASCII: a `SecretToken` is checked on construction and base64 is
@@ -89,12 +92,18 @@ impl ClientContext {
 
     /// `Authorization: Basic …` on every request.
     pub fn basic(username: impl Into<String>, password: SecretString) -> Self {
-        Self::with_credentials(Credentials::Basic { username: username.into(), password })
+        Self::with_credentials(Credentials::Basic {
+            username: username.into(),
+            password,
+        })
     }
 
     /// A context with the given credentials.
     pub fn with_credentials(credentials: Credentials) -> Self {
-        Self { credentials, headers: HeaderMap::new() }
+        Self {
+            credentials,
+            headers: HeaderMap::new(),
+        }
     }
 
     /// Sets `name: value` on every request, replacing what the generated code set (e.g. its
@@ -136,7 +145,8 @@ mod tests {
             reqwest::Method::POST,
             "http://127.0.0.1/x".parse().expect("static URL"),
         );
-        r.headers_mut().insert(ACCEPT, HeaderValue::from_static("application/json"));
+        r.headers_mut()
+            .insert(ACCEPT, HeaderValue::from_static("application/json"));
         r
     }
 

@@ -30,9 +30,7 @@ mod context;
 mod secret;
 
 pub use context::{ClientContext, Credentials};
-pub use secret::{
-    InvalidPassword, InvalidToken, Password, SecretToken, UnboundedPassword,
-};
+pub use secret::{InvalidPassword, InvalidToken, Password, SecretToken, UnboundedPassword};
 
 /// Re-exports for [`impl_client_hooks!`]; not part of the public API.
 #[doc(hidden)]

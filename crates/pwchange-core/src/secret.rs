@@ -188,7 +188,9 @@ pub enum InvalidToken {
     #[error("token is empty")]
     Empty,
     /// A character that cannot appear in an HTTP header value (control, space, non-ASCII).
-    #[error("token contains a character that is not allowed in an HTTP header (only visible ASCII is)")]
+    #[error(
+        "token contains a character that is not allowed in an HTTP header (only visible ASCII is)"
+    )]
     IllegalCharacter,
 }
 
@@ -231,9 +233,18 @@ mod tests {
 
     #[test]
     fn token_strips_bearer_prefix_and_refuses_header_breaking_values() {
-        assert_eq!(SecretToken::new("Bearer abc.def").unwrap().expose_secret(), "abc.def");
-        assert_eq!(SecretToken::new("bearer   abc").unwrap().expose_secret(), "abc");
-        assert_eq!(SecretToken::new("Bearer ").unwrap_err(), InvalidToken::Empty);
+        assert_eq!(
+            SecretToken::new("Bearer abc.def").unwrap().expose_secret(),
+            "abc.def"
+        );
+        assert_eq!(
+            SecretToken::new("bearer   abc").unwrap().expose_secret(),
+            "abc"
+        );
+        assert_eq!(
+            SecretToken::new("Bearer ").unwrap_err(),
+            InvalidToken::Empty
+        );
         assert_eq!(
             SecretToken::new("abc\r\nX-Injected: 1").unwrap_err(),
             InvalidToken::IllegalCharacter

@@ -22,17 +22,17 @@
 
 #[cfg(feature = "bienport")]
 #[rustfmt::skip]
-#[allow(missing_docs, clippy::all, unused_imports)]
+#[allow(missing_docs, clippy::all, clippy::unwrap_used, unused_imports)]
 pub mod bienport;
 #[cfg(feature = "uipath")]
 #[rustfmt::skip]
-#[allow(missing_docs, clippy::all, unused_imports)]
+#[allow(missing_docs, clippy::all, clippy::unwrap_used, unused_imports)]
 pub mod uipath;
 #[cfg(feature = "vcd")]
 #[rustfmt::skip]
-#[allow(missing_docs, clippy::all, unused_imports)]
+#[allow(missing_docs, clippy::all, clippy::unwrap_used, unused_imports)]
 pub mod vcd;
 #[cfg(feature = "zitadel")]
 #[rustfmt::skip]
-#[allow(missing_docs, clippy::all, unused_imports)]
+#[allow(missing_docs, clippy::all, clippy::unwrap_used, unused_imports)]
 pub mod zitadel;

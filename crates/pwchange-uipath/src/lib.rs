@@ -73,7 +73,10 @@ impl IdentityBase {
     /// The base URL to give [`Client::new`].
     pub fn url(&self) -> String {
         match self {
-            IdentityBase::AutomationCloud { domain, organization } => {
+            IdentityBase::AutomationCloud {
+                domain,
+                organization,
+            } => {
                 format!("https://{domain}/{organization}/identity_")
             }
             IdentityBase::AutomationSuite { domain } => format!("https://{domain}/identity_"),
@@ -88,11 +91,18 @@ mod tests {
 
     #[test]
     fn identity_base_urls_follow_the_spec_servers() {
-        let cloud = IdentityBase::AutomationCloud { domain: "cloud.uipath.com".into(), organization: "acme".into() };
+        let cloud = IdentityBase::AutomationCloud {
+            domain: "cloud.uipath.com".into(),
+            organization: "acme".into(),
+        };
         assert_eq!(cloud.url(), "https://cloud.uipath.com/acme/identity_");
-        let suite = IdentityBase::AutomationSuite { domain: "uipath.example.com".into() };
+        let suite = IdentityBase::AutomationSuite {
+            domain: "uipath.example.com".into(),
+        };
         assert_eq!(suite.url(), "https://uipath.example.com/identity_");
-        let orch = IdentityBase::Orchestrator { domain: "orch.example.com".into() };
+        let orch = IdentityBase::Orchestrator {
+            domain: "orch.example.com".into(),
+        };
         assert_eq!(orch.url(), "https://orch.example.com/identity");
     }
 }

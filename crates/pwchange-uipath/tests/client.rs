@@ -2,6 +2,8 @@
 //! both 400 body forms, the `succeeded:false` outcome, the token request, and no secret in any
 //! Debug output.
 
+#![allow(clippy::unwrap_used)] // test helpers unwrap fixed, known-good values
+
 use httpmock::MockServer;
 use pwchange_core::canary;
 use pwchange_httpmock::uipath::MockServerExt as _;
@@ -12,7 +14,10 @@ const USER: &str = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
 /// The generated mocks match paths from the server root, so these tests use the root as the
 /// Identity base; `the_identity_base_path_prefix_is_kept` covers a base with a path.
 fn client(server: &MockServer) -> Client {
-    Client::new(&server.base_url(), ClientContext::bearer(SecretToken::new(canary::TOKEN).unwrap()))
+    Client::new(
+        &server.base_url(),
+        ClientContext::bearer(SecretToken::new(canary::TOKEN).unwrap()),
+    )
 }
 
 fn command() -> types::ChangeUserPasswordCommand {
@@ -38,7 +43,10 @@ async fn change_user_password_sends_the_documented_request() {
         then.ok(&types::IdentityResult { succeeded: Some(true), errors: Some(vec![]) });
     });
     let client = client(&server);
-    let request = client.change_user_password().user_id(user_id()).body(command());
+    let request = client
+        .change_user_password()
+        .user_id(user_id())
+        .body(command());
     canary::assert_absent("request builder Debug", &format!("{request:?}"));
     let result = request.send().await.unwrap().into_inner();
     assert_eq!(result.succeeded, Some(true));
@@ -57,10 +65,19 @@ async fn a_refused_change_is_a_200_with_succeeded_false() {
             }]),
         });
     });
-    let result = client(&server).change_user_password().user_id(user_id()).body(command()).send().await.unwrap();
+    let result = client(&server)
+        .change_user_password()
+        .user_id(user_id())
+        .body(command())
+        .send()
+        .await
+        .unwrap();
     let result = result.into_inner();
     assert_eq!(result.succeeded, Some(false));
-    assert_eq!(result.errors.unwrap()[0].code.as_deref(), Some("PasswordMismatch"));
+    assert_eq!(
+        result.errors.unwrap()[0].code.as_deref(),
+        Some("PasswordMismatch")
+    );
 }
 
 #[tokio::test]
@@ -81,9 +98,17 @@ async fn both_400_forms_decode() {
         server.change_user_password(|_, then| {
             then.bad_request(&serde_json::from_value(body.clone()).unwrap());
         });
-        let err = client(&server).change_user_password().user_id(user_id()).body(command()).send().await.unwrap_err();
+        let err = client(&server)
+            .change_user_password()
+            .user_id(user_id())
+            .body(command())
+            .send()
+            .await
+            .unwrap_err();
         canary::assert_absent("error Debug/Display", &format!("{err:?} {err}"));
-        let Error::ErrorResponse(problem) = err else { panic!("expected a typed 400") };
+        let Error::ErrorResponse(problem) = err else {
+            panic!("expected a typed 400")
+        };
         assert_eq!(problem.status(), 400);
         match problem.into_inner().errors {
             Some(types::ChangePasswordProblemErrors::ValidationErrors(map)) => {
@@ -103,8 +128,16 @@ async fn an_empty_401_keeps_its_status() {
     server.change_user_password(|_, then| {
         then.into_inner().status(401);
     });
-    let err = client(&server).change_user_password().user_id(user_id()).body(command()).send().await.unwrap_err();
-    let Error::UnexpectedResponse(response) = err else { panic!("expected UnexpectedResponse") };
+    let err = client(&server)
+        .change_user_password()
+        .user_id(user_id())
+        .body(command())
+        .send()
+        .await
+        .unwrap_err();
+    let Error::UnexpectedResponse(response) = err else {
+        panic!("expected UnexpectedResponse")
+    };
     assert_eq!(response.status(), 401);
 }
 
@@ -149,7 +182,10 @@ async fn create_token_posts_a_form_and_returns_a_secret_token() {
 async fn a_refused_token_request_decodes_the_oauth_error() {
     let server = MockServer::start_async().await;
     server.create_token(|_, then| {
-        then.bad_request(&types::OAuthError { error: "invalid_client".into(), error_description: None });
+        then.bad_request(&types::OAuthError {
+            error: "invalid_client".into(),
+            error_description: None,
+        });
     });
     let err = Client::new(&server.base_url(), ClientContext::anonymous())
         .create_token()
@@ -165,7 +201,9 @@ async fn a_refused_token_request_decodes_the_oauth_error() {
         .await
         .unwrap_err();
     canary::assert_absent("token error", &format!("{err:?} {err}"));
-    let Error::ErrorResponse(body) = err else { panic!("expected a typed 400") };
+    let Error::ErrorResponse(body) = err else {
+        panic!("expected a typed 400")
+    };
     assert_eq!(body.error, "invalid_client");
 }
 
@@ -174,14 +212,31 @@ async fn the_identity_base_path_prefix_is_kept() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(httpmock::Method::POST).path(format!("/acme/identity_/api/User/{USER}/changepassword"));
-            then.status(200).header("content-type", "application/json").body(r#"{"succeeded":true,"errors":[]}"#);
+            when.method(httpmock::Method::POST)
+                .path(format!("/acme/identity_/api/User/{USER}/changepassword"));
+            then.status(200)
+                .header("content-type", "application/json")
+                .body(r#"{"succeeded":true,"errors":[]}"#);
         })
         .await;
-    let base = pwchange_uipath::IdentityBase::AutomationCloud { domain: "cloud.uipath.com".into(), organization: "acme".into() };
-    let base = base.url().replace("https://cloud.uipath.com", &server.base_url());
-    let client = Client::new(&base, ClientContext::bearer(SecretToken::new(canary::TOKEN).unwrap()));
-    let result = client.change_user_password().user_id(user_id()).body(command()).send().await.unwrap();
+    let base = pwchange_uipath::IdentityBase::AutomationCloud {
+        domain: "cloud.uipath.com".into(),
+        organization: "acme".into(),
+    };
+    let base = base
+        .url()
+        .replace("https://cloud.uipath.com", &server.base_url());
+    let client = Client::new(
+        &base,
+        ClientContext::bearer(SecretToken::new(canary::TOKEN).unwrap()),
+    );
+    let result = client
+        .change_user_password()
+        .user_id(user_id())
+        .body(command())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(result.into_inner().succeeded, Some(true));
     mock.assert_async().await;
 }

@@ -59,7 +59,10 @@ pub const ACCESS_TOKEN_HEADER: &str = "x-vmware-vcloud-access-token";
 /// `Accept: application/json;version=<api_version>` on every request.
 ///
 /// `api_version` is `<major>.<minor>` and at least [`MIN_API_VERSION`].
-pub fn context(credentials: Credentials, api_version: &str) -> Result<ClientContext, InvalidApiVersion> {
+pub fn context(
+    credentials: Credentials,
+    api_version: &str,
+) -> Result<ClientContext, InvalidApiVersion> {
     let (major, minor) = api_version
         .split_once('.')
         .and_then(|(major, minor)| Some((major.parse::<u32>().ok()?, minor.parse::<u32>().ok()?)))
@@ -87,7 +90,10 @@ pub enum InvalidApiVersion {
 
 /// Reads the access token from a session login response (`X-VMWARE-VCLOUD-ACCESS-TOKEN`).
 pub fn access_token<T>(response: &ResponseValue<T>) -> Result<SecretToken, MissingAccessToken> {
-    let value = response.headers().get(ACCESS_TOKEN_HEADER).ok_or(MissingAccessToken)?;
+    let value = response
+        .headers()
+        .get(ACCESS_TOKEN_HEADER)
+        .ok_or(MissingAccessToken)?;
     let text = value.to_str().map_err(|_| MissingAccessToken)?;
     SecretToken::new(text).map_err(|_| MissingAccessToken)
 }

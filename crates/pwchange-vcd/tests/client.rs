@@ -1,6 +1,8 @@
 //! The generated Cloud Director client against the generated httpmock helpers: exact requests,
 //! decoded responses and errors, and no secret in any Debug output.
 
+#![allow(clippy::unwrap_used)] // test helpers unwrap fixed, known-good values
+
 use httpmock::MockServer;
 use pwchange_core::canary;
 use pwchange_httpmock::vcd::MockServerExt as _;
@@ -11,7 +13,10 @@ const URN: &str = "urn:vcloud:user:522d756c-ad00-3b4f-ae6a-6d241437b471";
 
 fn client(server: &MockServer) -> Client {
     let token = SecretToken::new(canary::TOKEN).unwrap();
-    Client::new(&server.base_url(), context(Credentials::Bearer(token), "38.0").unwrap())
+    Client::new(
+        &server.base_url(),
+        context(Credentials::Bearer(token), "38.0").unwrap(),
+    )
 }
 
 fn change_request() -> types::PasswordChangeRequest {
@@ -22,7 +27,11 @@ fn change_request() -> types::PasswordChangeRequest {
 }
 
 fn vcd_error(code: &str) -> types::Error {
-    types::Error { minor_error_code: code.into(), message: format!("[ id ] {code}"), stack_trace: None }
+    types::Error {
+        minor_error_code: code.into(),
+        message: format!("[ id ] {code}"),
+        stack_trace: None,
+    }
 }
 
 #[tokio::test]
@@ -41,7 +50,10 @@ async fn change_password_sends_the_documented_request() {
         then.no_content();
     });
     let client = client(&server);
-    let request = client.change_password().user_urn(URN).body(change_request());
+    let request = client
+        .change_password()
+        .user_urn(URN)
+        .body(change_request());
     canary::assert_absent("request builder Debug", &format!("{request:?}"));
     let response = request.send().await.unwrap();
     assert_eq!(response.status(), 204);
@@ -51,7 +63,8 @@ async fn change_password_sends_the_documented_request() {
 #[tokio::test]
 async fn documented_errors_decode_into_the_error_body() {
     type Then = pwchange_httpmock::vcd::operations::ChangePasswordThen;
-    let cases: [(u16, &str, fn(Then, &types::Error) -> Then); 3] = [
+    type Respond = fn(Then, &types::Error) -> Then;
+    let cases: [(u16, &str, Respond); 3] = [
         (400, "BAD_REQUEST", Then::bad_request),
         (401, "UNAUTHORIZED", Then::unauthorized),
         (403, "ACCESS_TO_RESOURCE_IS_FORBIDDEN", Then::forbidden),
@@ -61,7 +74,13 @@ async fn documented_errors_decode_into_the_error_body() {
         server.change_password(|_, then| {
             respond(then, &vcd_error(code));
         });
-        let err = client(&server).change_password().user_urn(URN).body(change_request()).send().await.unwrap_err();
+        let err = client(&server)
+            .change_password()
+            .user_urn(URN)
+            .body(change_request())
+            .send()
+            .await
+            .unwrap_err();
         canary::assert_absent("error Debug", &format!("{err:?} {err}"));
         match err {
             Error::ErrorResponse(body) => {
@@ -77,9 +96,17 @@ async fn documented_errors_decode_into_the_error_body() {
 async fn an_undeclared_status_keeps_its_status_and_body() {
     let server = MockServer::start_async().await;
     server.change_password(|_, then| {
-        then.into_inner().status(503).body("<html>maintenance</html>");
+        then.into_inner()
+            .status(503)
+            .body("<html>maintenance</html>");
     });
-    let err = client(&server).change_password().user_urn(URN).body(change_request()).send().await.unwrap_err();
+    let err = client(&server)
+        .change_password()
+        .user_urn(URN)
+        .body(change_request())
+        .send()
+        .await
+        .unwrap_err();
     match err {
         Error::UnexpectedResponse(response) => assert_eq!(response.status(), 503),
         other => panic!("expected UnexpectedResponse, got {other}"),
@@ -90,17 +117,29 @@ async fn an_undeclared_status_keeps_its_status_and_body() {
 async fn login_sends_basic_credentials_and_returns_the_token_header() {
     let server = MockServer::start_async().await;
     let session = types::Session {
-        user: Some(types::EntityReference { id: Some(URN.into()), name: Some("alice".into()) }),
+        user: Some(types::EntityReference {
+            id: Some(URN.into()),
+            name: Some("alice".into()),
+        }),
         ..Default::default()
     };
     let mock = server.login(|when, then| {
         // base64("alice@acme:" + canary::PASSWORD)
-        let basic = format!("Basic {}", base64_of(&format!("alice@acme:{}", canary::PASSWORD)));
-        when.into_inner().header("authorization", basic).header("accept", "application/json;version=38.0");
-        then.ok(&session).into_inner().header("X-VMWARE-VCLOUD-ACCESS-TOKEN", canary::TOKEN);
+        let basic = format!(
+            "Basic {}",
+            base64_of(&format!("alice@acme:{}", canary::PASSWORD))
+        );
+        when.into_inner()
+            .header("authorization", basic)
+            .header("accept", "application/json;version=38.0");
+        then.ok(&session)
+            .into_inner()
+            .header("X-VMWARE-VCLOUD-ACCESS-TOKEN", canary::TOKEN);
     });
-    let credentials =
-        Credentials::Basic { username: "alice@acme".into(), password: SecretString::from(canary::PASSWORD) };
+    let credentials = Credentials::Basic {
+        username: "alice@acme".into(),
+        password: SecretString::from(canary::PASSWORD),
+    };
     let client = Client::new(&server.base_url(), context(credentials, "38.0").unwrap());
     canary::assert_absent("client Debug", &format!("{client:?}"));
     let response = client.login().send().await.unwrap();
@@ -126,8 +165,13 @@ async fn bad_input_is_refused_before_any_request() {
     assert!(matches!(err, Error::InvalidRequest(_)), "{err}");
     assert_eq!(mock.calls_async().await, 0);
 
-    let short = "12345".parse::<pwchange_vcd::Password<6, 128>>().unwrap_err();
-    assert_eq!(short.to_string(), "password is too short: at least 6 characters are required");
+    let short = "12345"
+        .parse::<pwchange_vcd::Password<6, 128>>()
+        .unwrap_err();
+    assert_eq!(
+        short.to_string(),
+        "password is too short: at least 6 characters are required"
+    );
 }
 
 #[test]
