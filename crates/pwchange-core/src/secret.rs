@@ -58,6 +58,13 @@ impl<const MIN: usize, const MAX: usize> Password<MIN, MAX> {
     }
 }
 
+impl UnboundedPassword {
+    /// Wraps any string: an unbounded password has no rule to break.
+    pub fn any(password: impl Into<String>) -> Self {
+        Self(SecretString::from(password.into()))
+    }
+}
+
 impl<const MIN: usize, const MAX: usize> fmt::Debug for Password<MIN, MAX> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Password(<redacted>)")

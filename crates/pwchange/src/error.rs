@@ -1,0 +1,314 @@
+//! The one error type of the facade, with a kind a program can act on.
+//!
+//! Architecture invariant: an [`Error`] never contains a password or a token. Messages are built
+//! from rule names, statuses and vendor texts; vendor texts are scrubbed of the request's
+//! passwords before they are stored (see [`Error::scrub`]).
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::Vendor;
+
+/// What went wrong, in terms a program can act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The request was refused before sending it, or the vendor rejected it as malformed:
+    /// empty or overlong password, malformed user id or URL, new password equal to the current.
+    InvalidInput,
+    /// The token or credentials are missing, invalid or expired.
+    Unauthenticated,
+    /// Authenticated, but not allowed to change this user's password.
+    PermissionDenied,
+    /// The user does not exist (Cloud Director reports this as 403, see its mapping).
+    UserNotFound,
+    /// The current password is wrong.
+    CurrentPasswordInvalid,
+    /// The new password breaks the vendor's password policy (length, character classes).
+    PolicyViolation,
+    /// The new password was used before (history) or equals the current one, per the vendor.
+    PasswordReused,
+    /// Too many requests; see [`Error::retry_after`].
+    RateLimited,
+    /// The vendor is down or overloaded (5xx, 503).
+    Unavailable,
+    /// The vendor or this build cannot do what was asked (mode, feature not compiled in).
+    Unsupported,
+    /// The vendor answered something its contract does not describe.
+    Unexpected,
+    /// The request never reached the vendor (connection refused, DNS, TLS handshake).
+    Transport,
+    /// The request was sent but no answer arrived (timeout, connection dropped): the password
+    /// **may or may not have changed**. Do not retry blindly: a retry of an applied change fails
+    /// with [`ErrorKind::CurrentPasswordInvalid`]. Check by logging in with the new password.
+    OutcomeUnknown,
+}
+
+impl ErrorKind {
+    /// Whether the same request may succeed later without change. True for
+    /// [`RateLimited`](Self::RateLimited), [`Unavailable`](Self::Unavailable) and
+    /// [`Transport`](Self::Transport); false for [`OutcomeUnknown`](Self::OutcomeUnknown), whose
+    /// retry is not safe.
+    pub fn is_temporary(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::RateLimited | ErrorKind::Unavailable | ErrorKind::Transport
+        )
+    }
+
+    /// A short lowercase description, used in `Display`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidInput => "invalid input",
+            ErrorKind::Unauthenticated => "not authenticated",
+            ErrorKind::PermissionDenied => "permission denied",
+            ErrorKind::UserNotFound => "user not found",
+            ErrorKind::CurrentPasswordInvalid => "current password is wrong",
+            ErrorKind::PolicyViolation => "new password violates the password policy",
+            ErrorKind::PasswordReused => "new password was used before",
+            ErrorKind::RateLimited => "rate limited",
+            ErrorKind::Unavailable => "service unavailable",
+            ErrorKind::Unsupported => "unsupported",
+            ErrorKind::Unexpected => "unexpected response",
+            ErrorKind::Transport => "could not reach the service",
+            ErrorKind::OutcomeUnknown => {
+                "no answer after sending: the password may or may not have changed"
+            }
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+/// A failed password change, or a configuration refused before one.
+#[derive(Debug)]
+pub struct Error {
+    kind: ErrorKind,
+    vendor: Option<Vendor>,
+    message: String,
+    status: Option<u16>,
+    vendor_code: Option<String>,
+    vendor_messages: Vec<String>,
+    retry_after: Option<Duration>,
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl Error {
+    /// An error of `kind` with `message` (which must not contain a secret).
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            vendor: None,
+            message: message.into(),
+            status: None,
+            vendor_code: None,
+            vendor_messages: Vec::new(),
+            retry_after: None,
+            source: None,
+        }
+    }
+
+    pub(crate) fn invalid_input(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidInput, message)
+    }
+
+    pub(crate) fn unsupported(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Unsupported, message)
+    }
+
+    pub(crate) fn with_vendor(mut self, vendor: Vendor) -> Self {
+        self.vendor = Some(vendor);
+        self
+    }
+
+    pub(crate) fn with_status(mut self, status: Option<u16>) -> Self {
+        self.status = status;
+        self
+    }
+
+    pub(crate) fn with_vendor_code(mut self, code: Option<String>) -> Self {
+        self.vendor_code = code.filter(|c| !c.is_empty());
+        self
+    }
+
+    pub(crate) fn with_vendor_messages(mut self, messages: Vec<String>) -> Self {
+        self.vendor_messages = messages.into_iter().filter(|m| !m.is_empty()).collect();
+        self
+    }
+
+    pub(crate) fn with_retry_after(mut self, retry_after: Option<Duration>) -> Self {
+        self.retry_after = retry_after;
+        self
+    }
+
+    pub(crate) fn with_source(
+        mut self,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    /// Replaces every occurrence of each secret in the vendor's messages with `<redacted>`, in
+    /// case a vendor echoes a submitted password back.
+    pub(crate) fn scrub(mut self, secrets: &[&str]) -> Self {
+        for secret in secrets.iter().filter(|s| !s.is_empty()) {
+            for text in self.vendor_messages.iter_mut().chain([&mut self.message]) {
+                if text.contains(secret) {
+                    *text = text.replace(secret, "<redacted>");
+                }
+            }
+            if let Some(code) = &mut self.vendor_code
+                && code.contains(secret)
+            {
+                *code = code.replace(secret, "<redacted>");
+            }
+        }
+        self
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// Shorthand for `self.kind().is_temporary()`.
+    pub fn is_temporary(&self) -> bool {
+        self.kind.is_temporary()
+    }
+
+    /// Whether the vendor may have applied the change although this call failed
+    /// ([`ErrorKind::OutcomeUnknown`]).
+    pub fn may_have_applied(&self) -> bool {
+        self.kind == ErrorKind::OutcomeUnknown
+    }
+
+    /// The vendor, when the error concerns one.
+    pub fn vendor(&self) -> Option<Vendor> {
+        self.vendor
+    }
+
+    /// The HTTP status of the vendor's answer, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        self.status
+    }
+
+    /// The vendor's own error code: ZITADEL's error id (`COMMA-HuJf6`), UiPath's identity error
+    /// code (`PasswordMismatch`), Cloud Director's `minorErrorCode`, Bienport's `statusCode`.
+    pub fn vendor_code(&self) -> Option<&str> {
+        self.vendor_code.as_deref()
+    }
+
+    /// The vendor's messages, as it sent them (scrubbed of the request's passwords).
+    pub fn vendor_messages(&self) -> &[String] {
+        &self.vendor_messages
+    }
+
+    /// How long the vendor asked to wait (`Retry-After`), when it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+
+    /// This crate's explanation of the error.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(vendor) = self.vendor {
+            write!(f, "{vendor}: ")?;
+        }
+        write!(f, "{}: {}", self.kind, self.message)?;
+        let mut facts = Vec::new();
+        if let Some(status) = self.status {
+            facts.push(format!("HTTP {status}"));
+        }
+        if let Some(code) = &self.vendor_code {
+            facts.push(format!("vendor code {code:?}"));
+        }
+        if !facts.is_empty() {
+            write!(f, " ({})", facts.join(", "))?;
+        }
+        for message in &self.vendor_messages {
+            write!(f, "; vendor says: {message:?}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_safe_kinds_are_temporary() {
+        let temporary: Vec<_> = [
+            ErrorKind::InvalidInput,
+            ErrorKind::Unauthenticated,
+            ErrorKind::PermissionDenied,
+            ErrorKind::UserNotFound,
+            ErrorKind::CurrentPasswordInvalid,
+            ErrorKind::PolicyViolation,
+            ErrorKind::PasswordReused,
+            ErrorKind::RateLimited,
+            ErrorKind::Unavailable,
+            ErrorKind::Unsupported,
+            ErrorKind::Unexpected,
+            ErrorKind::Transport,
+            ErrorKind::OutcomeUnknown,
+        ]
+        .into_iter()
+        .filter(|k| k.is_temporary())
+        .collect();
+        assert_eq!(
+            temporary,
+            [
+                ErrorKind::RateLimited,
+                ErrorKind::Unavailable,
+                ErrorKind::Transport
+            ]
+        );
+    }
+
+    #[test]
+    fn display_names_vendor_kind_status_and_code() {
+        let e = Error::new(
+            ErrorKind::PolicyViolation,
+            "the vendor refused the new password",
+        )
+        .with_vendor(Vendor::Zitadel)
+        .with_status(Some(400))
+        .with_vendor_code(Some("COMMA-HuJf6".into()))
+        .with_vendor_messages(vec!["Password must be at least 8 characters long".into()]);
+        assert_eq!(
+            e.to_string(),
+            "zitadel: new password violates the password policy: the vendor refused the new password \
+             (HTTP 400, vendor code \"COMMA-HuJf6\"); vendor says: \"Password must be at least 8 characters long\""
+        );
+    }
+
+    #[test]
+    fn scrub_removes_echoed_secrets() {
+        let e = Error::new(ErrorKind::InvalidInput, "refused")
+            .with_vendor_messages(vec!["value 'hunter2-secret' is invalid".into()])
+            .scrub(&["hunter2-secret"]);
+        assert_eq!(e.vendor_messages(), ["value '<redacted>' is invalid"]);
+    }
+}

@@ -1,0 +1,324 @@
+//! The common request and result types.
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Vendor};
+
+/// A password handed to the facade. Any length: each vendor checks its own rule before sending.
+///
+/// `Debug`/`Display` print `<redacted>`; `Serialize` writes the clear text (it crosses a process
+/// boundary only where a password must, e.g. a rotation journal).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Password(pwchange_core::UnboundedPassword);
+
+impl Password {
+    /// Wraps a password.
+    pub fn new(password: impl Into<String>) -> Self {
+        Self(pwchange_core::UnboundedPassword::any(password))
+    }
+
+    /// The clear text.
+    pub fn expose_secret(&self) -> &str {
+        self.0.expose_secret()
+    }
+
+    /// Converts to a vendor field type with bounds `MIN..=MAX`, naming `field` and `rule` in the
+    /// error (e.g. "ZITADEL management v1 accepts 1..=72 characters").
+    pub(crate) fn bounded<const MIN: usize, const MAX: usize>(
+        &self,
+        field: &str,
+        rule: &str,
+    ) -> Result<pwchange_core::Password<MIN, MAX>, Error> {
+        self.0
+            .rebound()
+            .map_err(|e| Error::invalid_input(format!("{field}: {e} ({rule})")))
+    }
+}
+
+impl From<&str> for Password {
+    fn from(s: &str) -> Self {
+        Self::new(s)
+    }
+}
+
+impl From<String> for Password {
+    fn from(s: String) -> Self {
+        Self::new(s)
+    }
+}
+
+impl std::fmt::Display for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl schemars::JsonSchema for Password {
+    fn schema_name() -> Cow<'static, str> {
+        "Password".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "string", "format": "password", "writeOnly": true})
+    }
+}
+
+/// Who changes the password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum Mode {
+    /// The user changes their own password and proves it with the current one.
+    SelfService,
+    /// An administrator sets the password without the current one.
+    AdminSet {
+        /// Whether the user must change the password at the next login
+        /// (ZITADEL v1 `noChangeRequired` inverted, v2 `changeRequired`).
+        #[serde(default)]
+        require_change_at_next_login: bool,
+    },
+}
+
+/// One password change: whose, from what (self-service) and to what.
+///
+/// ```
+/// use pwchange::PasswordChange;
+/// let change = PasswordChange::self_service("69629026806489455", "old-Passw0rd!", "new-Passw0rd!");
+/// assert!(!format!("{change:?}").contains("Passw0rd"));
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(try_from = "PasswordChangeFields")]
+pub struct PasswordChange {
+    user_id: String,
+    current_password: Option<Password>,
+    new_password: Password,
+    #[serde(flatten)]
+    mode: Mode,
+}
+
+/// The wire form of [`PasswordChange`], checked on the way in.
+#[derive(Deserialize, schemars::JsonSchema)]
+struct PasswordChangeFields {
+    user_id: String,
+    current_password: Option<Password>,
+    new_password: Password,
+    #[serde(flatten)]
+    mode: Mode,
+}
+
+impl TryFrom<PasswordChangeFields> for PasswordChange {
+    type Error = Error;
+    fn try_from(f: PasswordChangeFields) -> Result<Self, Error> {
+        let change = PasswordChange {
+            user_id: f.user_id,
+            current_password: f.current_password,
+            new_password: f.new_password,
+            mode: f.mode,
+        };
+        change.check_mode()?;
+        Ok(change)
+    }
+}
+
+impl PasswordChange {
+    /// A self-service change: `user_id` proves the change with `current_password`.
+    pub fn self_service(
+        user_id: impl Into<String>,
+        current_password: impl Into<Password>,
+        new_password: impl Into<Password>,
+    ) -> Self {
+        Self {
+            user_id: user_id.into(),
+            current_password: Some(current_password.into()),
+            new_password: new_password.into(),
+            mode: Mode::SelfService,
+        }
+    }
+
+    /// An administrative set of `user_id`'s password; the user need not change it at the next
+    /// login unless [`require_change_at_next_login`](Self::require_change_at_next_login) says so.
+    pub fn admin_set(user_id: impl Into<String>, new_password: impl Into<Password>) -> Self {
+        Self {
+            user_id: user_id.into(),
+            current_password: None,
+            new_password: new_password.into(),
+            mode: Mode::AdminSet {
+                require_change_at_next_login: false,
+            },
+        }
+    }
+
+    /// For an administrative set: whether the user must change the password at the next login.
+    /// No effect on a self-service change.
+    pub fn require_change_at_next_login(mut self, required: bool) -> Self {
+        if let Mode::AdminSet {
+            require_change_at_next_login,
+        } = &mut self.mode
+        {
+            *require_change_at_next_login = required;
+        }
+        self
+    }
+
+    /// The user's id as given (each vendor parses it into its own form).
+    pub fn user_id(&self) -> &str {
+        &self.user_id
+    }
+
+    /// The current password (self-service only).
+    pub fn current_password(&self) -> Option<&Password> {
+        self.current_password.as_ref()
+    }
+
+    /// The new password.
+    pub fn new_password(&self) -> &Password {
+        &self.new_password
+    }
+
+    /// Self-service or administrative.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The passwords in this request, for scrubbing vendor messages.
+    pub(crate) fn secrets(&self) -> Vec<&str> {
+        let mut secrets = vec![self.new_password.expose_secret()];
+        secrets.extend(self.current_password.as_ref().map(Password::expose_secret));
+        secrets
+    }
+
+    fn check_mode(&self) -> Result<(), Error> {
+        match (self.mode, &self.current_password) {
+            (Mode::SelfService, None) => Err(Error::invalid_input(
+                "a self-service change needs the current password",
+            )),
+            (Mode::AdminSet { .. }, Some(_)) => Err(Error::invalid_input(
+                "an administrative set takes no current password; use a self-service change to prove it",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The checks every vendor shares, run before any request.
+    pub(crate) fn validate_common(&self) -> Result<(), Error> {
+        self.check_mode()?;
+        if self.user_id.trim().is_empty() {
+            return Err(Error::invalid_input("user id is empty"));
+        }
+        if self.new_password.expose_secret().is_empty() {
+            return Err(Error::invalid_input("new password is empty"));
+        }
+        if let Some(current) = &self.current_password {
+            if current.expose_secret().is_empty() {
+                return Err(Error::invalid_input("current password is empty"));
+            }
+            if current.expose_secret() == self.new_password.expose_secret() {
+                return Err(Error::invalid_input(
+                    "new password is the same as the current password",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A password change the vendor confirmed.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Changed {
+    /// Where.
+    pub vendor: Vendor,
+    /// Whose password, in the vendor's form (`urn:vcloud:user:…`, a UUID, a ZITADEL id, a number).
+    pub user_id: String,
+    /// What the vendor returned that matters.
+    pub details: ChangedDetails,
+}
+
+/// The vendor-specific part of [`Changed`].
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(tag = "vendor", rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum ChangedDetails {
+    /// Bienport returns the user's full record.
+    Bienport {
+        /// The record as Bienport sent it (the `User` model of specs/bienport.yaml).
+        user: serde_json::Value,
+    },
+    /// UiPath returns `{succeeded: true}` and nothing else.
+    Uipath {},
+    /// ZITADEL returns the change's event details.
+    Zitadel {
+        /// `v1` (management) or `v2` (user service).
+        api: String,
+        /// The event sequence (a uint64 as a string).
+        sequence: Option<String>,
+        /// When the change happened (RFC 3339).
+        change_date: Option<String>,
+        /// The organization or instance that owns the user.
+        resource_owner: Option<String>,
+    },
+    /// Cloud Director returns 204 and no body.
+    Vcd {},
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+    use pwchange_core::canary;
+
+    #[test]
+    fn common_rules_name_what_is_wrong() {
+        let cases = [
+            (
+                PasswordChange::self_service(" ", "a", "b"),
+                "user id is empty",
+            ),
+            (
+                PasswordChange::self_service("u", "", "b"),
+                "current password is empty",
+            ),
+            (PasswordChange::admin_set("u", ""), "new password is empty"),
+            (
+                PasswordChange::self_service("u", "same", "same"),
+                "same as the current password",
+            ),
+        ];
+        for (change, expected) in cases {
+            let err = change.validate_common().unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidInput);
+            assert!(err.to_string().contains(expected), "{err}");
+        }
+    }
+
+    #[test]
+    fn wire_form_round_trips_and_checks_the_mode() {
+        let change = PasswordChange::admin_set("u1", canary::NEW_PASSWORD)
+            .require_change_at_next_login(true);
+        let json = serde_json::to_value(&change).unwrap();
+        assert_eq!(json["mode"], "admin_set");
+        assert_eq!(json["require_change_at_next_login"], true);
+        let back: PasswordChange = serde_json::from_value(json).unwrap();
+        assert_eq!(
+            back.mode(),
+            Mode::AdminSet {
+                require_change_at_next_login: true
+            }
+        );
+
+        let bad = serde_json::json!({"user_id": "u", "new_password": "x", "mode": "self_service"});
+        let err = serde_json::from_value::<PasswordChange>(bad).unwrap_err();
+        assert!(
+            err.to_string().contains("needs the current password"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn debug_and_schema_never_show_passwords() {
+        let change = PasswordChange::self_service("u", canary::PASSWORD, canary::NEW_PASSWORD);
+        canary::assert_absent("PasswordChange Debug", &format!("{change:?}"));
+        let schema = serde_json::to_string(&schemars::schema_for!(PasswordChange)).unwrap();
+        assert!(schema.contains("writeOnly"), "{schema}");
+    }
+}
