@@ -35,6 +35,7 @@
 //! each pulls in only its vendor crate. [`Vendor`] always lists all four; using a vendor this
 //! build lacks gives [`ErrorKind::Unsupported`].
 
+#[cfg(any(feature = "bienport", feature = "uipath", feature = "vcd"))]
 mod auth;
 mod env;
 mod error;
