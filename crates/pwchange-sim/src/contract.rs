@@ -1,0 +1,513 @@
+//! Run-time contract checks: every request the simulator receives and every response it sends
+//! is validated against the operation's schema in `specs/<vendor>.yaml`.
+//!
+//! The spec is turned into one JSON document (YAML parsed, OpenAPI 3.0 `nullable` rewritten to
+//! JSON Schema); a body is validated with a draft-4 validator whose root is that document plus a
+//! `$ref` to the operation's schema, so every `$ref` inside the spec resolves as written.
+//! Violation messages name the spec, the operation and the JSON location, never the value (the
+//! value may be a password).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Mutex;
+
+use serde_json::Value;
+
+use crate::Vendor;
+
+/// A request or response that breaks the vendor's spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// `specs/<vendor>.yaml`.
+    pub spec: String,
+    /// e.g. `POST /v2/users/{userId}/password response 200`.
+    pub operation: String,
+    /// What is wrong, with the JSON location but without the value.
+    pub message: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}: {}", self.spec, self.operation, self.message)
+    }
+}
+
+struct Operation {
+    method: String,
+    template: String,
+    segments: Vec<Option<String>>,
+    pointer: String,
+}
+
+/// The operations and schemas of one vendor's spec.
+pub struct Contract {
+    spec_file: String,
+    document: Value,
+    operations: Vec<Operation>,
+    validators: Mutex<HashMap<String, std::sync::Arc<jsonschema::Validator>>>,
+}
+
+impl fmt::Debug for Contract {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Contract")
+            .field("spec", &self.spec_file)
+            .finish_non_exhaustive()
+    }
+}
+
+fn spec_text(vendor: Vendor) -> &'static str {
+    match vendor {
+        Vendor::Bienport => include_str!("../../../specs/bienport.yaml"),
+        Vendor::Uipath => include_str!("../../../specs/uipath.yaml"),
+        Vendor::Zitadel => include_str!("../../../specs/zitadel.yaml"),
+        Vendor::Vcd => include_str!("../../../specs/vcd.yaml"),
+    }
+}
+
+fn escape(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+impl Contract {
+    /// The contract of `vendor`, from the spec compiled into this crate.
+    pub fn load(vendor: Vendor) -> Self {
+        Self::from_yaml(&format!("specs/{}.yaml", vendor.name()), spec_text(vendor))
+    }
+
+    /// A contract from spec text (used by the tests of a deliberately broken spec).
+    pub fn from_yaml(spec_file: &str, text: &str) -> Self {
+        // The specs are checked by `cargo xtask codegen` and a test below; a broken one is a
+        // build-time bug, so an empty contract (which reports every operation as unknown) is
+        // the safe fallback rather than a panic.
+        let mut document: Value = serde_norway::from_str(text).unwrap_or(Value::Null);
+        rewrite_nullable(&mut document);
+        let mut operations = Vec::new();
+        if let Some(paths) = document.get("paths").and_then(Value::as_object) {
+            for (template, item) in paths {
+                let Some(item) = item.as_object() else {
+                    continue;
+                };
+                for method in item
+                    .keys()
+                    .filter(|m| ["get", "put", "post", "delete", "patch"].contains(&m.as_str()))
+                {
+                    operations.push(Operation {
+                        method: method.to_ascii_uppercase(),
+                        template: template.clone(),
+                        segments: template
+                            .split('/')
+                            .map(|s| (!s.starts_with('{')).then(|| s.to_owned()))
+                            .collect(),
+                        pointer: format!("/paths/{}/{method}", escape(template)),
+                    });
+                }
+            }
+        }
+        Self {
+            spec_file: spec_file.to_owned(),
+            document,
+            operations,
+            validators: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn find(&self, method: &str, path: &str) -> Option<&Operation> {
+        let segments: Vec<&str> = path.split('/').collect();
+        self.operations.iter().find(|op| {
+            op.method == method
+                && op.segments.len() == segments.len()
+                && op
+                    .segments
+                    .iter()
+                    .zip(&segments)
+                    .all(|(expected, actual)| match expected {
+                        Some(literal) => literal == actual,
+                        None => !actual.is_empty(),
+                    })
+        })
+    }
+
+    fn violation(&self, operation: String, message: String) -> Violation {
+        Violation {
+            spec: self.spec_file.clone(),
+            operation,
+            message,
+        }
+    }
+
+    /// Checks a request: the operation exists, required headers are present, and a JSON body
+    /// matches the request body schema.
+    pub fn check_request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Vec<Violation> {
+        let Some(op) = self.find(method, path) else {
+            return vec![self.violation(
+                format!("{method} {path}"),
+                "no operation in the spec has this method and path".into(),
+            )];
+        };
+        let name = format!("{} {} request", op.method, op.template);
+        let mut violations = Vec::new();
+        let operation = self
+            .document
+            .pointer(&op.pointer)
+            .cloned()
+            .unwrap_or(Value::Null);
+        for parameter in operation
+            .get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let parameter = self.resolve(parameter);
+            let required = parameter
+                .get("required")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            if parameter.get("in").and_then(Value::as_str) == Some("header") && required {
+                let header = parameter
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(header)) {
+                    violations.push(
+                        self.violation(
+                            name.clone(),
+                            format!("required header {header} is missing"),
+                        ),
+                    );
+                }
+            }
+        }
+        let body_pointer = format!("{}/requestBody", op.pointer);
+        if let Some(request_body) = self.document.pointer(&body_pointer) {
+            let content_type = headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                .map(|(_, v)| {
+                    v.split(';')
+                        .next()
+                        .unwrap_or_default()
+                        .trim()
+                        .to_ascii_lowercase()
+                })
+                .unwrap_or_default();
+            let required = request_body
+                .get("required")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            let instance = match content_type.as_str() {
+                "application/json" => serde_json::from_slice::<Value>(body)
+                    .map_err(|_| "the body is not JSON".to_owned()),
+                "application/x-www-form-urlencoded" => Ok(form_to_json(body)),
+                "" if body.is_empty() && !required => return violations,
+                other => Err(format!("content type {other:?} is not declared")),
+            };
+            let media = format!("{body_pointer}/content/{}", escape(&content_type));
+            match instance {
+                Ok(instance) => {
+                    violations.extend(self.validate(&format!("{media}/schema"), &instance, &name))
+                }
+                Err(message) => violations.push(self.violation(name, message)),
+            }
+        }
+        violations
+    }
+
+    /// Checks a response: its status is declared for the operation, and a JSON body matches
+    /// the declared schema.
+    pub fn check_response(
+        &self,
+        method: &str,
+        path: &str,
+        status: u16,
+        content_type: &str,
+        body: &[u8],
+    ) -> Vec<Violation> {
+        let Some(op) = self.find(method, path) else {
+            return Vec::new();
+        };
+        let name = format!("{} {} response {status}", op.method, op.template);
+        let responses = format!("{}/responses", op.pointer);
+        let range = format!("{}XX", status / 100);
+        let Some(key) = [status.to_string(), range, "default".to_owned()]
+            .into_iter()
+            .find(|k| self.document.pointer(&format!("{responses}/{k}")).is_some())
+        else {
+            // Statuses the vendor may send with an undocumented body (the spec's
+            // `x-pwchange-undocumented-statuses`): allowed, and their body is not checked.
+            let undocumented = self
+                .document
+                .pointer(&format!("{}/x-pwchange-undocumented-statuses", op.pointer))
+                .and_then(Value::as_array)
+                .is_some_and(|list| list.iter().any(|s| s.as_u64() == Some(u64::from(status))));
+            if undocumented {
+                return Vec::new();
+            }
+            return vec![self.violation(name, format!("status {status} is not declared"))];
+        };
+        let mut pointer = format!("{responses}/{key}");
+        if let Some(reference) = self
+            .document
+            .pointer(&pointer)
+            .and_then(|r| r.get("$ref"))
+            .and_then(Value::as_str)
+        {
+            pointer = reference.trim_start_matches('#').to_owned();
+        }
+        let declared = self
+            .document
+            .pointer(&format!("{pointer}/content"))
+            .and_then(Value::as_object);
+        match declared {
+            None if body.is_empty() => Vec::new(),
+            None => {
+                vec![self.violation(name, "a body is sent where the spec declares none".into())]
+            }
+            Some(content) => {
+                let media_type = content_type
+                    .split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_ascii_lowercase();
+                if !content.contains_key(&media_type) {
+                    return vec![
+                        self.violation(
+                            name,
+                            format!("content type {media_type:?} is not declared"),
+                        ),
+                    ];
+                }
+                match serde_json::from_slice::<Value>(body) {
+                    Ok(instance) => self.validate(
+                        &format!("{pointer}/content/{}/schema", escape(&media_type)),
+                        &instance,
+                        &name,
+                    ),
+                    Err(_) => vec![self.violation(name, "the body is not JSON".into())],
+                }
+            }
+        }
+    }
+
+    fn resolve<'a>(&'a self, value: &'a Value) -> &'a Value {
+        value
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| self.document.pointer(r.trim_start_matches('#')))
+            .unwrap_or(value)
+    }
+
+    fn validate(&self, schema_pointer: &str, instance: &Value, name: &str) -> Vec<Violation> {
+        if self.document.pointer(schema_pointer).is_none() {
+            return vec![self.violation(
+                name.to_owned(),
+                format!("the spec has no schema at {schema_pointer}"),
+            )];
+        }
+        let validator = {
+            let mut cache = self.validators.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(v) = cache.get(schema_pointer) {
+                v.clone()
+            } else {
+                let mut root = self.document.clone();
+                let encoded = schema_pointer.replace('{', "%7B").replace('}', "%7D");
+                if let Some(map) = root.as_object_mut() {
+                    map.insert("$ref".into(), Value::String(format!("#{encoded}")));
+                }
+                match jsonschema::options()
+                    .with_draft(jsonschema::Draft::Draft4)
+                    .build(&root)
+                {
+                    Ok(v) => {
+                        let v = std::sync::Arc::new(v);
+                        cache.insert(schema_pointer.to_owned(), v.clone());
+                        v
+                    }
+                    Err(e) => {
+                        return vec![self.violation(
+                            name.to_owned(),
+                            format!(
+                                "the schema at {schema_pointer} does not compile: {}",
+                                e.masked()
+                            ),
+                        )];
+                    }
+                }
+            }
+        };
+        validator
+            .iter_errors(instance)
+            .map(|e| {
+                self.violation(
+                    name.to_owned(),
+                    format!("at {:?}: {}", e.instance_path().as_str(), e.masked()),
+                )
+            })
+            .collect()
+    }
+}
+
+/// A form body as a JSON object of strings (what the OpenAPI form schema describes).
+pub(crate) fn form_to_json(body: &[u8]) -> Value {
+    let text = String::from_utf8_lossy(body);
+    let map = text
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(k), Value::String(decode(v)))
+        })
+        .collect();
+    Value::Object(map)
+}
+
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                match std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// OpenAPI 3.0 `nullable: true` → JSON Schema `type: [T, "null"]` (or `anyOf` with null).
+fn rewrite_nullable(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for child in map.values_mut() {
+                rewrite_nullable(child);
+            }
+            if map.remove("nullable") == Some(Value::Bool(true)) {
+                if let Some(Value::String(t)) = map.get("type").cloned() {
+                    map.insert("type".into(), serde_json::json!([t, "null"]));
+                } else {
+                    let inner = Value::Object(std::mem::take(map));
+                    map.insert("anyOf".into(), serde_json::json!([inner, {"type": "null"}]));
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(rewrite_nullable),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_spec_loads_with_its_operations() {
+        for (vendor, count) in [
+            (Vendor::Bienport, 2),
+            (Vendor::Uipath, 2),
+            (Vendor::Zitadel, 2),
+            (Vendor::Vcd, 3),
+        ] {
+            assert_eq!(Contract::load(vendor).operations.len(), count, "{vendor:?}");
+        }
+    }
+
+    #[test]
+    fn requests_are_checked_against_the_schema_without_echoing_values() {
+        let c = Contract::load(Vendor::Vcd);
+        let headers = vec![("content-type".to_owned(), "application/json".to_owned())];
+        let path = "/cloudapi/1.0.0/users/urn:vcloud:user:522d756c-ad00-3b4f-ae6a-6d241437b471/changePassword";
+        let ok = br#"{"currentPassword":"Old-Passw0rd!","newPassword":"New-Passw0rd!"}"#;
+        assert_eq!(c.check_request("POST", path, &headers, ok), []);
+        let short = br#"{"currentPassword":"Old-Passw0rd!","newPassword":"abc12"}"#;
+        let v = c.check_request("POST", path, &headers, short);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert!(v[0].to_string().starts_with("specs/vcd.yaml: POST /cloudapi/1.0.0/users/{userUrn}/changePassword request: at \"/newPassword\""), "{}", v[0]);
+        assert!(!v[0].to_string().contains("abc12"), "{}", v[0]);
+        let unknown = c.check_request("GET", "/nope", &headers, b"");
+        assert!(unknown[0].message.contains("no operation"));
+    }
+
+    #[test]
+    fn responses_are_checked_by_status_and_schema() {
+        let c = Contract::load(Vendor::Zitadel);
+        let path = "/v2/users/1/password";
+        assert_eq!(
+            c.check_response(
+                "POST",
+                path,
+                200,
+                "application/json",
+                br#"{"details":{"sequence":"2"}}"#
+            ),
+            []
+        );
+        let wrong = c.check_response(
+            "POST",
+            path,
+            200,
+            "application/json",
+            br#"{"details":{"sequence":2}}"#,
+        );
+        assert_eq!(wrong.len(), 1, "{wrong:?}");
+        let undeclared = c.check_response("POST", path, 418, "application/json", b"{}");
+        assert!(undeclared[0].message.contains("418 is not declared"));
+        let error_ok =
+            br#"{"code":5,"message":"not found","details":[{"@type":"x","id":"COMMAND-uXHNj"}]}"#;
+        assert_eq!(
+            c.check_response("POST", path, 404, "application/json", error_ok),
+            []
+        );
+    }
+
+    #[test]
+    fn nullable_and_forms_are_understood() {
+        let c = Contract::load(Vendor::Uipath);
+        let ok = c.check_response(
+            "POST",
+            "/api/User/x/changepassword",
+            200,
+            "application/json",
+            br#"{"succeeded":false,"errors":null}"#,
+        );
+        assert_eq!(ok, []);
+        let headers = vec![(
+            "content-type".to_owned(),
+            "application/x-www-form-urlencoded".to_owned(),
+        )];
+        assert_eq!(
+            c.check_request(
+                "POST",
+                "/connect/token",
+                &headers,
+                b"grant_type=client_credentials&client_id=a&client_secret=b%2Bc"
+            ),
+            []
+        );
+        let missing = c.check_request(
+            "POST",
+            "/connect/token",
+            &headers,
+            b"grant_type=client_credentials",
+        );
+        assert_eq!(missing.len(), 2, "{missing:?}");
+    }
+}

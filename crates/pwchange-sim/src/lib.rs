@@ -1,0 +1,332 @@
+//! Stateful simulators of the pwchange vendors' password endpoints, for tests and demos.
+//!
+//! Each [`Simulator`] is one vendor on a real HTTP server bound to an ephemeral loopback port.
+//! It holds users with passwords, checks tokens, organization headers and Cloud Director's
+//! versioned `Accept`, verifies the current password, enforces the vendor's documented default
+//! policy, and answers with the vendor's real success and error bodies. Every request it
+//! receives and every response it sends is checked against `specs/<vendor>.yaml`
+//! ([`contract`]); [`Simulator::violations`] lists what broke the contract.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! use pwchange_sim::{SimUser, Simulator, Vendor};
+//!
+//! let sim = Simulator::start(Vendor::Zitadel).await?;
+//! sim.add_user(SimUser::new("69629026806489455", "Initial-Passw0rd!"));
+//! // point a client at sim.base_url() with sim.token() …
+//! assert_eq!(sim.password("69629026806489455").as_deref(), Some("Initial-Passw0rd!"));
+//! sim.assert_no_violations();
+//! # Ok(()) }
+//! ```
+
+pub mod contract;
+mod server;
+mod vendors;
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+pub use contract::{Contract, Violation};
+
+/// A simulated vendor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Vendor {
+    /// Bienport API gateway.
+    Bienport,
+    /// UiPath Identity Server.
+    Uipath,
+    /// ZITADEL (management v1 and user service v2).
+    Zitadel,
+    /// VMware Cloud Director CloudAPI.
+    Vcd,
+}
+
+impl Vendor {
+    /// Every vendor.
+    pub const ALL: [Vendor; 4] = [
+        Vendor::Bienport,
+        Vendor::Uipath,
+        Vendor::Zitadel,
+        Vendor::Vcd,
+    ];
+
+    /// The lowercase name (`bienport`, `uipath`, `zitadel`, `vcd`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Vendor::Bienport => "bienport",
+            Vendor::Uipath => "uipath",
+            Vendor::Zitadel => "zitadel",
+            Vendor::Vcd => "vcd",
+        }
+    }
+}
+
+impl fmt::Display for Vendor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Vendor {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Vendor::ALL
+            .into_iter()
+            .find(|v| v.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                format!("unknown vendor {s:?}: expected bienport, uipath, zitadel or vcd")
+            })
+    }
+}
+
+/// A fault the simulator injects into the next request(s).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// Answer normally, after a delay.
+    Latency(Duration),
+    /// `429 Too Many Requests` with `Retry-After`, without touching state.
+    RateLimited {
+        /// The `Retry-After` seconds.
+        retry_after_secs: u64,
+    },
+    /// `503 Service Unavailable`, without touching state.
+    Unavailable,
+    /// Process the request (state changes!), send the status line and headers, then break the
+    /// connection before the body.
+    DropConnection,
+    /// Process the request, then send a truncated JSON body.
+    MalformedBody,
+    /// Process the request, then send a body that breaks the spec (a contract test of the
+    /// contract tests).
+    BreakContract,
+}
+
+/// A user of a simulated vendor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimUser {
+    /// The vendor's user id (ZITADEL id, UiPath UUID, `urn:vcloud:user:<uuid>`, Bienport number).
+    pub id: String,
+    /// The current password.
+    pub password: String,
+    /// The login name, where the vendor has one (Cloud Director `user@org`, Bienport screen name).
+    pub login: Option<String>,
+    /// The organization, where the vendor has one (ZITADEL org id, Bienport organization id).
+    pub organization: Option<String>,
+}
+
+impl SimUser {
+    /// A user with an id and a password.
+    pub fn new(id: impl Into<String>, password: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            password: password.into(),
+            login: None,
+            organization: None,
+        }
+    }
+
+    /// With a login name.
+    pub fn login(mut self, login: impl Into<String>) -> Self {
+        self.login = Some(login.into());
+        self
+    }
+
+    /// With an organization.
+    pub fn organization(mut self, organization: impl Into<String>) -> Self {
+        self.organization = Some(organization.into());
+        self
+    }
+}
+
+/// The demo users [`Simulator::start_with_demo_users`] seeds, one per vendor.
+pub fn demo_user(vendor: Vendor) -> SimUser {
+    match vendor {
+        Vendor::Bienport => SimUser::new("12343123", "123qweasdzx")
+            .login("905554447788")
+            .organization("20635"),
+        Vendor::Uipath => {
+            SimUser::new("3fa85f64-5717-4562-b3fc-2c963f66afa6", "al0h0m0ra-Account1")
+        }
+        Vendor::Zitadel => {
+            SimUser::new("69629026806489455", "Initial-Passw0rd!").organization("69629023906488334")
+        }
+        Vendor::Vcd => SimUser::new(
+            "urn:vcloud:user:522d756c-ad00-3b4f-ae6a-6d241437b471",
+            "Old-Passw0rd!",
+        )
+        .login("alice@acme"),
+    }
+}
+
+/// The UiPath client-credentials pair the simulator accepts.
+pub const UIPATH_CLIENT: (&str, &str) = ("pwchange-sim", "sim-client-secret");
+
+pub(crate) struct State {
+    pub users: HashMap<String, SimUser>,
+    /// Accepted tokens, each bound to the user who logged in (None: any user).
+    pub tokens: HashMap<String, Option<String>>,
+    pub faults: VecDeque<Fault>,
+    pub violations: Vec<Violation>,
+    pub sequence: u64,
+    pub requests: u64,
+}
+
+pub(crate) struct Shared {
+    pub vendor: Vendor,
+    pub contract: Contract,
+    state: Mutex<State>,
+}
+
+impl Shared {
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A new token the simulator accepts from now on, bound to `user` when given.
+    pub fn issue_token_for(&self, user: Option<String>) -> String {
+        let token = format!("sim-{}-{}", self.vendor, uuid::Uuid::new_v4().simple());
+        self.state().tokens.insert(token.clone(), user);
+        token
+    }
+
+    pub fn issue_token(&self) -> String {
+        self.issue_token_for(None)
+    }
+}
+
+/// One running vendor simulator. Stops when dropped.
+pub struct Simulator {
+    shared: Arc<Shared>,
+    base_url: String,
+    token: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Simulator")
+            .field("vendor", &self.shared.vendor)
+            .field("base_url", &self.base_url)
+            .finish()
+    }
+}
+
+impl Simulator {
+    /// Starts `vendor` on an ephemeral loopback port, with no users.
+    pub async fn start(vendor: Vendor) -> std::io::Result<Self> {
+        Self::start_on(vendor, SocketAddr::from(([127, 0, 0, 1], 0))).await
+    }
+
+    /// Starts `vendor` on `addr` (use port 0 for an ephemeral one).
+    pub async fn start_on(vendor: Vendor, addr: SocketAddr) -> std::io::Result<Self> {
+        let shared = Arc::new(Shared {
+            vendor,
+            contract: Contract::load(vendor),
+            state: Mutex::new(State {
+                users: HashMap::new(),
+                tokens: HashMap::new(),
+                faults: VecDeque::new(),
+                violations: Vec::new(),
+                sequence: 1,
+                requests: 0,
+            }),
+        });
+        let token = shared.issue_token();
+        let (base_url, shutdown) = server::serve(shared.clone(), addr).await?;
+        Ok(Self {
+            shared,
+            base_url,
+            token,
+            shutdown: Some(shutdown),
+        })
+    }
+
+    /// Starts `vendor` with its [`demo_user`].
+    pub async fn start_with_demo_users(vendor: Vendor) -> std::io::Result<Self> {
+        let sim = Self::start(vendor).await?;
+        sim.add_user(demo_user(vendor));
+        Ok(sim)
+    }
+
+    /// The vendor.
+    pub fn vendor(&self) -> Vendor {
+        self.shared.vendor
+    }
+
+    /// `http://127.0.0.1:<port>`: the base URL for the vendor's client (the Identity base for
+    /// UiPath, the API host for Cloud Director).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// A bearer token the simulator accepts.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// Adds or replaces a user.
+    pub fn add_user(&self, user: SimUser) {
+        self.shared.state().users.insert(user.id.clone(), user);
+    }
+
+    /// The user's current password.
+    pub fn password(&self, user_id: &str) -> Option<String> {
+        self.shared
+            .state()
+            .users
+            .get(user_id)
+            .map(|u| u.password.clone())
+    }
+
+    /// Injects `fault` into the next request (faults queue up, one per request).
+    pub fn inject(&self, fault: Fault) {
+        self.shared.state().faults.push_back(fault);
+    }
+
+    /// How many requests arrived.
+    pub fn requests(&self) -> u64 {
+        self.shared.state().requests
+    }
+
+    /// Every contract violation so far.
+    pub fn violations(&self) -> Vec<Violation> {
+        self.shared.state().violations.clone()
+    }
+
+    /// Forgets the violations so far (after a test that provoked some on purpose).
+    pub fn take_violations(&self) -> Vec<Violation> {
+        std::mem::take(&mut self.shared.state().violations)
+    }
+
+    /// Panics, listing each violation with its spec path, when there are any.
+    #[track_caller]
+    pub fn assert_no_violations(&self) {
+        let violations = self.violations();
+        assert!(
+            violations.is_empty(),
+            "{} contract violation(s) on {}:\n{}",
+            violations.len(),
+            self.shared.vendor,
+            violations
+                .iter()
+                .map(|v| format!("  {v}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! The HTTP server and the layer every vendor shares: faults, and the contract check of each
+//! request and response.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use http_body_util::BodyExt as _;
+
+use crate::{Fault, Shared, vendors};
+
+/// The most of a request or response body the simulator reads.
+const MAX_BODY: usize = 1024 * 1024;
+
+pub(crate) async fn serve(
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+) -> std::io::Result<(String, tokio::sync::oneshot::Sender<()>)> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    let app = vendors::router(shared.vendor)
+        .layer(middleware::from_fn_with_state(
+            shared.clone(),
+            contract_and_faults,
+        ))
+        .with_state(shared);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    Ok((format!("http://{local}"), tx))
+}
+
+async fn collect(body: Body) -> Bytes {
+    match http_body_util::Limited::new(body, MAX_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => Bytes::new(),
+    }
+}
+
+async fn contract_and_faults(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let fault = {
+        let mut state = shared.state();
+        state.requests += 1;
+        state.faults.pop_front()
+    };
+    let method = request.method().as_str().to_owned();
+    let path = request.uri().path().to_owned();
+    let (parts, body) = request.into_parts();
+    let bytes = collect(body).await;
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_owned(),
+                v.to_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let violations = shared
+        .contract
+        .check_request(&method, &path, &headers, &bytes);
+    shared.state().violations.extend(violations);
+
+    match &fault {
+        Some(Fault::Latency(delay)) => tokio::time::sleep(*delay).await,
+        Some(Fault::RateLimited { retry_after_secs }) => {
+            let mut response =
+                vendors::error(shared.vendor, StatusCode::TOO_MANY_REQUESTS, "rate limited");
+            if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            return checked(&shared, &method, &path, response).await;
+        }
+        Some(Fault::Unavailable) => {
+            let response = vendors::error(
+                shared.vendor,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "service unavailable",
+            );
+            return checked(&shared, &method, &path, response).await;
+        }
+        _ => {}
+    }
+
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    match fault {
+        Some(Fault::DropConnection) => {
+            let (parts, _) = response.into_parts();
+            let broken = futures_util::stream::once(async {
+                Err::<Bytes, std::io::Error>(std::io::Error::other("simulated dropped connection"))
+            });
+            Response::from_parts(parts, Body::from_stream(broken))
+        }
+        Some(Fault::MalformedBody) => {
+            let (mut parts, _) = response.into_parts();
+            parts.headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            parts.headers.remove(header::CONTENT_LENGTH);
+            checked(
+                &shared,
+                &method,
+                &path,
+                Response::from_parts(parts, Body::from(r#"{"details": {"seq"#)),
+            )
+            .await
+        }
+        Some(Fault::BreakContract) => {
+            let (mut parts, _) = response.into_parts();
+            parts.headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            parts.headers.remove(header::CONTENT_LENGTH);
+            // A body no spec allows for any status: the wrong JSON type at the top.
+            checked(
+                &shared,
+                &method,
+                &path,
+                Response::from_parts(parts, Body::from(r#"["broken"]"#)),
+            )
+            .await
+        }
+        _ => checked(&shared, &method, &path, response).await,
+    }
+}
+
+/// Records the response's contract violations and returns it unchanged.
+async fn checked(shared: &Shared, method: &str, path: &str, response: Response) -> Response {
+    let (parts, body) = response.into_parts();
+    let bytes = collect(body).await;
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let violations =
+        shared
+            .contract
+            .check_response(method, path, parts.status.as_u16(), content_type, &bytes);
+    shared.state().violations.extend(violations);
+    Response::from_parts(parts, Body::from(bytes)).into_response()
+}

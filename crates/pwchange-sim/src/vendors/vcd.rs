@@ -1,0 +1,210 @@
+//! Cloud Director: versioned `Accept` required (>= 36.3), Basic-auth session login with the
+//! token in a response header, self-service change only, `{minorErrorCode, message}` errors,
+//! 403 for a user that does not exist. Policy: 6..=128 characters, different from the current.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+use super::{App, json, str_field, token_owner};
+use crate::Shared;
+
+pub(super) fn router() -> App {
+    Router::new()
+        .route(
+            "/cloudapi/1.0.0/users/{user_urn}/changePassword",
+            post(change_password),
+        )
+        .route("/cloudapi/1.0.0/sessions", post(login))
+        .route("/cloudapi/1.0.0/sessions/provider", post(provider_login))
+}
+
+pub(crate) fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    let id = uuid::Uuid::new_v4();
+    json(
+        status,
+        json!({"minorErrorCode": code, "message": format!("[ {id} ] {message}")}),
+    )
+}
+
+/// `Accept: application/json;version=<major>.<minor>` with a version of at least 36.3.
+fn accept_ok(headers: &HeaderMap) -> bool {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    accept.split(',').any(|media| {
+        let mut parts = media.split(';').map(str::trim);
+        let json_type = parts.next().is_some_and(|t| {
+            t.eq_ignore_ascii_case("application/json") || t == "application/*" || t == "*/*"
+        });
+        let version = parts
+            .find_map(|p| p.strip_prefix("version="))
+            .and_then(|v| {
+                let (major, minor) = v.split_once('.')?;
+                Some((major.parse::<u32>().ok()?, minor.parse::<u32>().ok()?))
+            });
+        json_type && version.is_some_and(|v| v >= (36, 3))
+    })
+}
+
+fn not_acceptable() -> Response {
+    error(
+        StatusCode::NOT_ACCEPTABLE,
+        "NOT_ACCEPTABLE",
+        "The request has invalid accept header: an API version of 36.3 or later is required",
+    )
+}
+
+async fn change_password(
+    State(shared): State<Arc<Shared>>,
+    Path(urn): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !accept_ok(&headers) {
+        return not_acceptable();
+    }
+    let Some(owner) = token_owner(&shared, &headers) else {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHORIZED",
+            "Either no authentication credentials were provided or they were not valid.",
+        );
+    };
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "The request body is not valid JSON.",
+        );
+    };
+    let (Some(current), Some(new)) = (
+        str_field(&body, "currentPassword"),
+        str_field(&body, "newPassword"),
+    ) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "currentPassword and newPassword are required.",
+        );
+    };
+    if owner.as_deref().is_some_and(|o| o != urn) {
+        return error(
+            StatusCode::FORBIDDEN,
+            "ACCESS_TO_RESOURCE_IS_FORBIDDEN",
+            "A user may only change their own password.",
+        );
+    }
+    let mut state = shared.state();
+    let Some(user) = state.users.get_mut(&urn) else {
+        return error(
+            StatusCode::FORBIDDEN,
+            "ACCESS_TO_RESOURCE_IS_FORBIDDEN",
+            &format!("The entity {urn} does not exist."),
+        );
+    };
+    if current != user.password {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "The current password is incorrect.",
+        );
+    }
+    if new == current {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "New password must be different from your current password.",
+        );
+    }
+    let length = new.chars().count();
+    if !(6..=128).contains(&length) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "The new password is too short or too long: 6 to 128 characters.",
+        );
+    }
+    user.password = new.to_owned();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn login(state: State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    session(state, headers, false)
+}
+
+async fn provider_login(state: State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    session(state, headers, true)
+}
+
+fn session(State(shared): State<Arc<Shared>>, headers: HeaderMap, provider: bool) -> Response {
+    if !accept_ok(&headers) {
+        return not_acceptable();
+    }
+    let unauthorized = || {
+        error(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHORIZED",
+            "Invalid credentials.",
+        )
+    };
+    let Some(credentials) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+        .and_then(|b| String::from_utf8(b).ok())
+    else {
+        return unauthorized();
+    };
+    let Some((login, password)) = credentials.split_once(':') else {
+        return unauthorized();
+    };
+    let is_system = login
+        .rsplit_once('@')
+        .is_some_and(|(_, org)| org.eq_ignore_ascii_case("system"));
+    if provider != is_system {
+        return unauthorized();
+    }
+    let found = {
+        let state = shared.state();
+        state
+            .users
+            .values()
+            .find(|u| u.login.as_deref() == Some(login) && u.password == password)
+            .map(|u| (u.id.clone(), login.to_owned()))
+    };
+    let Some((urn, login)) = found else {
+        return unauthorized();
+    };
+    let token = shared.issue_token_for(Some(urn.clone()));
+    let (name, org) = login.split_once('@').unwrap_or((&login, ""));
+    let mut response = json(
+        StatusCode::OK,
+        json!({
+            "id": format!("urn:vcloud:session:{}", uuid::Uuid::new_v4()),
+            "user": {"name": name, "id": urn},
+            "org": {"name": org, "id": "urn:vcloud:org:6f7e8d9c-0b1a-4c2d-9e3f-4a5b6c7d8e9f"},
+            "location": "sim",
+            "roleRefs": [],
+            "sessionIdleTimeoutMinutes": 30
+        }),
+    );
+    if let Ok(value) = HeaderValue::from_str(&token) {
+        response
+            .headers_mut()
+            .insert("x-vmware-vcloud-access-token", value);
+        response.headers_mut().insert(
+            "x-vmware-vcloud-token-type",
+            HeaderValue::from_static("Bearer"),
+        );
+    }
+    response
+}
