@@ -33,7 +33,14 @@ pub(crate) fn error(vendor: Vendor, status: StatusCode, message: &str) -> Respon
         Vendor::Bienport => bienport::error(status, message),
         Vendor::Uipath => uipath::error(status),
         Vendor::Zitadel => zitadel::error(status, "SIM-fault", message, zitadel::DETAIL),
-        Vendor::Vcd => vcd::error(status, "INTERNAL_SERVER_ERROR", message),
+        Vendor::Vcd => {
+            let code = match status {
+                StatusCode::TOO_MANY_REQUESTS => "TOO_MANY_REQUESTS",
+                StatusCode::SERVICE_UNAVAILABLE => "SERVICE_UNAVAILABLE",
+                _ => "INTERNAL_SERVER_ERROR",
+            };
+            vcd::error(status, code, message)
+        }
     }
 }
 

@@ -1,0 +1,177 @@
+//! The simulator's own behaviour: faults, and the contract checks catching a broken response
+//! and a broken request.
+
+#![allow(clippy::unwrap_used)] // test code
+
+use std::time::{Duration, Instant};
+
+use pwchange_sim::{Fault, Simulator, Vendor, demo_user};
+use serde_json::json;
+
+async fn zitadel() -> (Simulator, reqwest::Client, String) {
+    let sim = Simulator::start_with_demo_users(Vendor::Zitadel)
+        .await
+        .unwrap();
+    let url = format!(
+        "{}/v2/users/{}/password",
+        sim.base_url(),
+        demo_user(Vendor::Zitadel).id
+    );
+    (sim, reqwest::Client::new(), url)
+}
+
+fn change_body() -> serde_json::Value {
+    json!({"newPassword": {"password": "N3w-Passw0rd!x", "changeRequired": false}, "currentPassword": "Initial-Passw0rd!"})
+}
+
+#[tokio::test]
+async fn a_deliberately_broken_response_is_caught_by_the_contract_check() {
+    let (sim, http, url) = zitadel().await;
+    sim.inject(Fault::BreakContract);
+    let response = http
+        .post(&url)
+        .bearer_auth(sim.token())
+        .json(&change_body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let violations = sim.take_violations();
+    assert_eq!(violations.len(), 1, "{violations:?}");
+    assert_eq!(violations[0].spec, "specs/zitadel.yaml");
+    assert_eq!(
+        violations[0].operation,
+        "POST /v2/users/{userId}/password response 200"
+    );
+    // The state changed (the fault breaks only the answer), and nothing else was flagged.
+    assert_eq!(
+        sim.password(&demo_user(Vendor::Zitadel).id).as_deref(),
+        Some("N3w-Passw0rd!x")
+    );
+    sim.assert_no_violations();
+}
+
+#[tokio::test]
+async fn a_request_that_breaks_the_spec_is_recorded_without_its_value() {
+    let (sim, http, _) = zitadel().await;
+    let url = format!(
+        "{}/management/v1/users/{}/password",
+        sim.base_url(),
+        demo_user(Vendor::Zitadel).id
+    );
+    let too_long = "Aa1!".repeat(19); // 76 characters, v1 allows 72
+    let response = http
+        .post(&url)
+        .bearer_auth(sim.token())
+        .json(&json!({"password": too_long}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let violations = sim.take_violations();
+    assert_eq!(violations.len(), 1, "{violations:?}");
+    let shown = violations[0].to_string();
+    assert!(shown.starts_with("specs/zitadel.yaml: POST /management/v1/users/{userId}/password request: at \"/password\""), "{shown}");
+    assert!(!shown.contains(&too_long));
+}
+
+#[tokio::test]
+async fn rate_limit_and_unavailable_faults_leave_state_alone() {
+    let (sim, http, url) = zitadel().await;
+    sim.inject(Fault::RateLimited {
+        retry_after_secs: 9,
+    });
+    sim.inject(Fault::Unavailable);
+    let limited = http
+        .post(&url)
+        .bearer_auth(sim.token())
+        .json(&change_body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(limited.status(), 429);
+    assert_eq!(limited.headers()["retry-after"], "9");
+    let down = http
+        .post(&url)
+        .bearer_auth(sim.token())
+        .json(&change_body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(down.status(), 503);
+    assert_eq!(
+        sim.password(&demo_user(Vendor::Zitadel).id).as_deref(),
+        Some("Initial-Passw0rd!")
+    );
+    assert_eq!(sim.requests(), 2);
+    sim.assert_no_violations();
+}
+
+#[tokio::test]
+async fn latency_delays_and_a_dropped_connection_breaks_the_body() {
+    let (sim, http, url) = zitadel().await;
+    sim.inject(Fault::Latency(Duration::from_millis(300)));
+    let started = Instant::now();
+    let ok = http
+        .post(&url)
+        .bearer_auth(sim.token())
+        .json(&change_body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    assert!(started.elapsed() >= Duration::from_millis(300));
+
+    sim.add_user(demo_user(Vendor::Zitadel));
+    sim.inject(Fault::DropConnection);
+    let dropped = http
+        .post(&url)
+        .bearer_auth(sim.token())
+        .json(&change_body())
+        .send()
+        .await;
+    let body = match dropped {
+        Ok(response) => response.bytes().await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    assert!(body.is_err(), "the connection should break");
+    // The change was applied before the connection dropped: the outcome is unknown to a client.
+    assert_eq!(
+        sim.password(&demo_user(Vendor::Zitadel).id).as_deref(),
+        Some("N3w-Passw0rd!x")
+    );
+}
+
+#[tokio::test]
+async fn cloud_director_requires_a_versioned_accept_header() {
+    let sim = Simulator::start_with_demo_users(Vendor::Vcd).await.unwrap();
+    let user = demo_user(Vendor::Vcd);
+    let url = format!(
+        "{}/cloudapi/1.0.0/users/{}/changePassword",
+        sim.base_url(),
+        user.id
+    );
+    let body = json!({"currentPassword": user.password, "newPassword": "N3w-Passw0rd!x"});
+    let http = reqwest::Client::new();
+    for accept in ["application/json", "application/json;version=36.2"] {
+        let refused = http
+            .post(&url)
+            .bearer_auth(sim.token())
+            .header("accept", accept)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 406, "{accept}");
+    }
+    let ok = http
+        .post(&url)
+        .bearer_auth(sim.token())
+        .header("accept", "application/json;version=36.3")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 204);
+    sim.assert_no_violations();
+}

@@ -1,0 +1,263 @@
+//! The facade's contract suite: one list of scenarios, run against every vendor's simulator.
+//!
+//! Each [`Step`] starts from a fresh simulator with the vendor's demo user, sends one change
+//! through the facade to `base_url` (the simulator itself, or a contract-checking proxy in front
+//! of it), and checks three things: the facade's outcome (success or the mapped
+//! [`ErrorKind`]), the simulator's state (the password changed exactly when the facade says so),
+//! and the simulator's contract checks (no request or response broke the spec).
+
+use std::time::Duration;
+
+use pwchange::{
+    BienportAuth, BienportConfig, Client, Error, ErrorKind, PasswordChange, SecretToken,
+    UipathAuth, UipathConfig, VcdAuth, VcdConfig, ZitadelApi, ZitadelConfig,
+};
+use pwchange_sim::{Fault, Simulator, Vendor, demo_user};
+
+/// A new password every simulator's default policy accepts.
+pub const GOOD_NEW_PASSWORD: &str = "N3w-Passw0rd!x";
+
+/// One scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// A valid self-service change.
+    ChangeOk,
+    /// The current password is wrong.
+    WrongCurrentPassword,
+    /// The new password breaks the vendor's policy.
+    PolicyViolation,
+    /// The user does not exist.
+    UnknownUser,
+    /// The token is not one the vendor issued.
+    BadToken,
+    /// The organization header names another organization.
+    WrongOrganization,
+    /// The vendor answers 429 with `Retry-After`.
+    RateLimited,
+    /// The vendor answers 503.
+    ServerDown,
+    /// Nothing listens any more.
+    ServerStopped,
+}
+
+impl Step {
+    /// Every scenario.
+    pub const ALL: [Step; 9] = [
+        Step::ChangeOk,
+        Step::WrongCurrentPassword,
+        Step::PolicyViolation,
+        Step::UnknownUser,
+        Step::BadToken,
+        Step::WrongOrganization,
+        Step::RateLimited,
+        Step::ServerDown,
+        Step::ServerStopped,
+    ];
+
+    /// The expected outcome on `vendor`: `Some(None)` success, `Some(Some(kind))` that error,
+    /// `None` not applicable to the vendor.
+    pub fn expected(self, vendor: Vendor) -> Option<Option<ErrorKind>> {
+        use ErrorKind as K;
+        Some(match (self, vendor) {
+            (Step::ChangeOk, _) => None,
+            (Step::WrongCurrentPassword, _) => Some(K::CurrentPasswordInvalid),
+            // Bienport documents no policy; Cloud Director's 6..128 is checked before sending.
+            (Step::PolicyViolation, Vendor::Bienport) => return None,
+            (Step::PolicyViolation, Vendor::Vcd) => Some(K::InvalidInput),
+            (Step::PolicyViolation, _) => Some(K::PolicyViolation),
+            (Step::UnknownUser, _) => Some(K::UserNotFound),
+            (Step::BadToken, _) => Some(K::Unauthenticated),
+            (Step::WrongOrganization, Vendor::Bienport) => Some(K::PermissionDenied),
+            // ZITADEL v1: a user outside the header's organization is not found.
+            (Step::WrongOrganization, Vendor::Zitadel) => Some(K::UserNotFound),
+            (Step::WrongOrganization, _) => return None,
+            (Step::RateLimited, _) => Some(K::RateLimited),
+            (Step::ServerDown, _) => Some(K::Unavailable),
+            (Step::ServerStopped, _) => Some(K::Transport),
+        })
+    }
+}
+
+fn unknown_user(vendor: Vendor) -> &'static str {
+    match vendor {
+        Vendor::Bienport => "999",
+        Vendor::Uipath => "00000000-0000-4000-8000-000000000000",
+        Vendor::Zitadel => "11111111111111111",
+        Vendor::Vcd => "urn:vcloud:user:00000000-0000-4000-8000-000000000000",
+    }
+}
+
+fn policy_breaking_password(vendor: Vendor) -> &'static str {
+    match vendor {
+        Vendor::Zitadel => "lowercase-only-1",
+        Vendor::Uipath => "no-digits-here",
+        _ => "abc",
+    }
+}
+
+/// The facade client for `vendor` at `base_url` with `token`; `organization` overrides the demo
+/// user's organization (ZITADEL then uses its v1 API, the one with an organization header).
+pub fn client(
+    vendor: Vendor,
+    base_url: &str,
+    token: &str,
+    organization: Option<&str>,
+) -> Result<Client, Error> {
+    let token =
+        SecretToken::new(token).map_err(|e| Error::new(ErrorKind::InvalidInput, e.to_string()))?;
+    match vendor {
+        Vendor::Bienport => {
+            let org = organization
+                .or(demo_user(vendor).organization.as_deref().map(|_| "20635"))
+                .unwrap_or("20635");
+            let org = org
+                .parse()
+                .map_err(|_| Error::new(ErrorKind::InvalidInput, "organization"))?;
+            Client::new(BienportConfig::new(
+                base_url,
+                BienportAuth::Token(token),
+                org,
+            )?)
+        }
+        Vendor::Uipath => Client::new(UipathConfig::new(base_url, UipathAuth::Token(token))?),
+        Vendor::Zitadel => {
+            let config = ZitadelConfig::new(base_url, token)?;
+            Client::new(match organization {
+                Some(org) => config.api(ZitadelApi::V1).organization_id(org),
+                None => config,
+            })
+        }
+        Vendor::Vcd => Client::new(VcdConfig::new(base_url, VcdAuth::Token(token))?),
+    }
+}
+
+/// What went wrong in one step, for the report.
+pub type Failure = String;
+
+/// Runs `step` on a fresh simulator of `vendor`. `through` maps the simulator's base URL to
+/// the URL the facade should use (identity, or a proxy in front of it).
+pub async fn run(
+    vendor: Vendor,
+    step: Step,
+    through: impl Fn(&str) -> String,
+) -> Result<(), Failure> {
+    let Some(expected) = step.expected(vendor) else {
+        return Ok(());
+    };
+    let sim = Simulator::start_with_demo_users(vendor)
+        .await
+        .map_err(|e| format!("{vendor} {step:?}: start: {e}"))?;
+    let user = demo_user(vendor);
+    let base_url = through(sim.base_url());
+    let mut token = sim.token().to_owned();
+    let mut organization = None;
+    let mut change =
+        PasswordChange::self_service(user.id.clone(), user.password.clone(), GOOD_NEW_PASSWORD);
+    match step {
+        Step::WrongCurrentPassword => {
+            change =
+                PasswordChange::self_service(user.id.clone(), "Wrong-Passw0rd!", GOOD_NEW_PASSWORD);
+        }
+        Step::PolicyViolation => {
+            change = PasswordChange::self_service(
+                user.id.clone(),
+                user.password.clone(),
+                policy_breaking_password(vendor),
+            );
+        }
+        Step::UnknownUser => {
+            change = PasswordChange::self_service(
+                unknown_user(vendor),
+                user.password.clone(),
+                GOOD_NEW_PASSWORD,
+            );
+        }
+        Step::BadToken => token = "not-a-token-the-vendor-issued".into(),
+        Step::WrongOrganization => {
+            organization = Some("999");
+            if vendor == Vendor::Zitadel {
+                change = PasswordChange::admin_set(user.id.clone(), GOOD_NEW_PASSWORD);
+            }
+        }
+        Step::RateLimited => sim.inject(Fault::RateLimited {
+            retry_after_secs: 7,
+        }),
+        Step::ServerDown => sim.inject(Fault::Unavailable),
+        Step::ChangeOk | Step::ServerStopped => {}
+    }
+    let client = client(vendor, &base_url, &token, organization)
+        .map_err(|e| format!("{vendor} {step:?}: client: {e}"))?;
+    let context = format!("{vendor} {step:?}");
+    let (outcome, sim) = if step == Step::ServerStopped {
+        let password_before = sim.password(&user.id);
+        drop(sim);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let outcome = client.change_password(&change).await;
+        check_kind(&context, &outcome, expected)?;
+        return (password_before.as_deref() == Some(user.password.as_str()))
+            .then_some(())
+            .ok_or_else(|| format!("{context}: state changed"));
+    } else {
+        (client.change_password(&change).await, sim)
+    };
+    check_kind(&context, &outcome, expected)?;
+    if step == Step::RateLimited
+        && let Err(e) = &outcome
+        && e.retry_after() != Some(Duration::from_secs(7))
+    {
+        return Err(format!(
+            "{context}: Retry-After not surfaced: {:?}",
+            e.retry_after()
+        ));
+    }
+    let now = sim.password(&user.id).unwrap_or_default();
+    let expected_password = if expected.is_none() {
+        GOOD_NEW_PASSWORD
+    } else {
+        user.password.as_str()
+    };
+    if now != expected_password {
+        return Err(format!(
+            "{context}: the simulator's password is not what the outcome says"
+        ));
+    }
+    let violations = sim.violations();
+    if !violations.is_empty() {
+        let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
+        return Err(format!(
+            "{context}: contract violations:\n    {}",
+            list.join("\n    ")
+        ));
+    }
+    Ok(())
+}
+
+fn check_kind(
+    context: &str,
+    outcome: &Result<pwchange::Changed, Error>,
+    expected: Option<ErrorKind>,
+) -> Result<(), Failure> {
+    match (outcome, expected) {
+        (Ok(_), None) => Ok(()),
+        (Err(e), Some(kind)) if e.kind() == kind => {
+            pwchange_core::canary::assert_absent(context, &format!("{e} {e:?}"));
+            Ok(())
+        }
+        (Ok(_), Some(kind)) => Err(format!("{context}: succeeded, expected {kind:?}")),
+        (Err(e), expected) => Err(format!(
+            "{context}: got {:?} ({e}), expected {expected:?}",
+            e.kind()
+        )),
+    }
+}
+
+/// Runs every step on `vendor`, returning all failures.
+pub async fn run_all(vendor: Vendor, through: impl Fn(&str) -> String + Copy) -> Vec<Failure> {
+    let mut failures = Vec::new();
+    for step in Step::ALL {
+        if let Err(failure) = run(vendor, step, through).await {
+            failures.push(failure);
+        }
+    }
+    failures
+}
