@@ -1,10 +1,12 @@
 //! The contract suite against each simulator directly.
 
-use pwchange_contract_tests::run_all;
-use pwchange_sim::Vendor;
+use pwchange_contract_tests::{run_all, run_server_stopped};
+use pwchange_sim::{Simulator, Vendor};
 
 async fn suite(vendor: Vendor) {
-    let failures = run_all(vendor, str::to_owned).await;
+    let sim = Simulator::start(vendor).await.expect("simulator starts");
+    let mut failures = run_all(&sim, sim.base_url()).await;
+    failures.extend(run_server_stopped(vendor).await.err());
     assert!(
         failures.is_empty(),
         "{} failing step(s):\n  {}",

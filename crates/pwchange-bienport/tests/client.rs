@@ -28,7 +28,7 @@ fn update() -> types::PasswordUpdateRequest {
 fn user_example() -> serde_json::Value {
     let spec: serde_json::Value =
         serde_norway::from_str(include_str!("../../../specs/bienport.yaml")).unwrap();
-    spec["components"]["examples"]["User"]["value"].clone()
+    spec["components"]["schemas"]["User"]["example"].clone()
 }
 
 #[tokio::test]

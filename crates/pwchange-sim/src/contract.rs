@@ -127,6 +127,11 @@ impl Contract {
         })
     }
 
+    /// Whether the spec has an operation for this method and path.
+    pub fn knows(&self, method: &str, path: &str) -> bool {
+        self.find(method, path).is_some()
+    }
+
     fn violation(&self, operation: String, message: String) -> Violation {
         Violation {
             spec: self.spec_file.clone(),

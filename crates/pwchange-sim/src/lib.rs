@@ -271,6 +271,15 @@ impl Simulator {
         &self.token
     }
 
+    /// Forgets every user, queued fault and violation (tokens stay valid): a clean slate for the
+    /// next scenario on a long-lived simulator (e.g. one behind a proxy on a fixed port).
+    pub fn reset(&self) {
+        let mut state = self.shared.state();
+        state.users.clear();
+        state.faults.clear();
+        state.violations.clear();
+    }
+
     /// Adds or replaces a user.
     pub fn add_user(&self, user: SimUser) {
         self.shared.state().users.insert(user.id.clone(), user);

@@ -73,7 +73,14 @@ async fn contract_and_faults(
     let violations = shared
         .contract
         .check_request(&method, &path, &headers, &bytes);
+    // Like the real services, refuse a request that breaks the spec with the vendor's 400
+    // (an unknown route is left to the router: 404 or 405).
+    let refuse = !violations.is_empty() && shared.contract.knows(&method, &path);
     shared.state().violations.extend(violations);
+    if refuse {
+        let response = vendors::invalid_request(shared.vendor, &path);
+        return checked(&shared, &method, &path, response).await;
+    }
 
     match &fault {
         Some(Fault::Latency(delay)) => tokio::time::sleep(*delay).await,

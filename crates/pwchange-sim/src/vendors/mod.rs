@@ -32,15 +32,31 @@ pub(crate) fn error(vendor: Vendor, status: StatusCode, message: &str) -> Respon
     match vendor {
         Vendor::Bienport => bienport::error(status, message),
         Vendor::Uipath => uipath::error(status),
-        Vendor::Zitadel => zitadel::error(status, "SIM-fault", message, zitadel::DETAIL),
+        Vendor::Zitadel => zitadel::error(status, "SIM-request", message, zitadel::DETAIL),
         Vendor::Vcd => {
             let code = match status {
+                StatusCode::BAD_REQUEST => "BAD_REQUEST",
                 StatusCode::TOO_MANY_REQUESTS => "TOO_MANY_REQUESTS",
                 StatusCode::SERVICE_UNAVAILABLE => "SERVICE_UNAVAILABLE",
                 _ => "INTERNAL_SERVER_ERROR",
             };
             vcd::error(status, code, message)
         }
+    }
+}
+
+/// The vendor's answer to a request that breaks its spec.
+pub(crate) fn invalid_request(vendor: Vendor, path: &str) -> Response {
+    match vendor {
+        Vendor::Uipath if path.ends_with("/connect/token") => json(
+            StatusCode::BAD_REQUEST,
+            serde_json::json!({"error": "invalid_request"}),
+        ),
+        _ => error(
+            vendor,
+            StatusCode::BAD_REQUEST,
+            "the request does not match the API",
+        ),
     }
 }
 

@@ -22,8 +22,11 @@ pub(super) fn router() -> App {
         .route("/connect/token", post(token))
 }
 
-/// UiPath sends 401/403/404/429/503 with an empty body.
+/// UiPath sends 401/403/404/429/503 with an empty body, a 400 as problem details.
 pub(crate) fn error(status: StatusCode) -> Response {
+    if status == StatusCode::BAD_REQUEST {
+        return problem("$", "The request is invalid.");
+    }
     status.into_response()
 }
 

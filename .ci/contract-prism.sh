@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# External contract checks with Stoplight Prism (pinned in package-lock.json):
+#   proxy mode: Prism (--errors) in front of each simulator; the facade's contract suite runs
+#               through it; Prism rejects any request or response that breaks the spec.
+#   mock mode:  Prism serves each spec's examples; the generated clients must decode them.
+# Loopback only, free ports, every process stopped on exit. Needs `npm ci` done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+logs=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+echo "Prism logs: $logs"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+wait_for() { # url log
+  for _ in $(seq 1 120); do
+    if grep -q "Prism is listening" "$2" 2>/dev/null; then return 0; fi
+    sleep 0.5
+  done
+  echo "error: Prism did not start for $1; its log:" >&2
+  cat "$2" >&2
+  return 1
+}
+
+vendors=(bienport uipath zitadel vcd)
+for v in "${vendors[@]}"; do
+  upper=$(echo "$v" | tr a-z A-Z)
+  sim_port=$(free_port); proxy_port=$(free_port); mock_port=$(free_port)
+  npx --no-install prism proxy "specs/$v.yaml" "http://127.0.0.1:$sim_port" --errors -h 127.0.0.1 -p "$proxy_port" >"$logs/proxy-$v.log" 2>&1 &
+  pids+=($!)
+  npx --no-install prism mock "specs/$v.yaml" -h 127.0.0.1 -p "$mock_port" >"$logs/mock-$v.log" 2>&1 &
+  pids+=($!)
+  export "PWCHANGE_SIM_PORT_$upper=$sim_port"
+  export "PWCHANGE_PRISM_PROXY_$upper=http://127.0.0.1:$proxy_port"
+  export "PWCHANGE_PRISM_MOCK_$upper=http://127.0.0.1:$mock_port"
+done
+# One more proxy for the deliberately broken response; its log must show the violation.
+broken_sim=$(free_port); broken_proxy=$(free_port)
+npx --no-install prism proxy specs/zitadel.yaml "http://127.0.0.1:$broken_sim" --errors -h 127.0.0.1 -p "$broken_proxy" >"$logs/broken.log.txt" 2>&1 &
+pids+=($!)
+export PWCHANGE_SIM_PORT_BROKEN=$broken_sim PWCHANGE_PRISM_PROXY_BROKEN=http://127.0.0.1:$broken_proxy
+wait_for "broken proxy" "$logs/broken.log.txt"
+for v in "${vendors[@]}"; do
+  wait_for "$v proxy" "$logs/proxy-$v.log"
+  wait_for "$v mock" "$logs/mock-$v.log"
+done
+
+status=0
+cargo test --locked -p pwchange-contract-tests --test prism_proxy --test prism_mock -- --ignored --test-threads=1 || status=$?
+
+# Prism logs every violation. Errors fail the run; the only warning allowed is an undeclared
+# status, which the specs list per operation in x-pwchange-undocumented-statuses.
+for log in "$logs"/*.log; do
+  bad=$(grep -E "Violation|✖" "$log" | grep -v "Unable to match the returned status code" || true)
+  if [ -n "$bad" ]; then
+    echo "error: Prism reported contract violations in $(basename "$log"):" >&2
+    echo "$bad" >&2
+    status=1
+  fi
+done
+if ! grep -q "errors#VIOLATIONS" "$logs/broken.log.txt"; then
+  echo "error: Prism did not report the deliberately broken response" >&2
+  status=1
+fi
+warnings=$(cat "$logs"/proxy-*.log | grep -c "Unable to match the returned status code" || true)
+echo "Prism: no contract violations; $warnings response(s) with an undeclared status (declared in x-pwchange-undocumented-statuses)"
+exit $status
