@@ -4,6 +4,7 @@
 use pwchange_core::SecretToken;
 use tokio::sync::Mutex;
 
+use crate::http::BoxFuture;
 use crate::{Error, ErrorKind};
 
 /// A static token, or login credentials `L` with the cached token they produced.
@@ -28,10 +29,10 @@ impl<L> TokenSource<L> {
     /// `op` fails with [`ErrorKind::Unauthenticated`] using a *cached* token (it may have
     /// expired), logs in again and runs `op` once more. A 401 means the change was not applied,
     /// so the second attempt cannot apply it twice.
-    pub async fn with_token<T>(
-        &self,
-        login: impl AsyncFn(&L) -> Result<SecretToken, Error>,
-        op: impl AsyncFn(SecretToken) -> Result<T, Error>,
+    pub async fn with_token<'s, 'f, T>(
+        &'s self,
+        login: impl Fn(&'s L) -> BoxFuture<'f, Result<SecretToken, Error>>,
+        op: impl Fn(SecretToken) -> BoxFuture<'f, Result<T, Error>>,
     ) -> Result<T, Error> {
         match self {
             TokenSource::Static(token) => op(token.clone()).await,
@@ -71,25 +72,32 @@ mod tests {
         SecretToken::new(format!("token-{n}")).unwrap()
     }
 
+    fn answer(result: Result<String, Error>) -> BoxFuture<'static, Result<String, Error>> {
+        Box::pin(async move { result })
+    }
+
     #[tokio::test]
     async fn a_refused_cached_token_is_renewed_once() {
         let logins = AtomicU32::new(0);
         let source = TokenSource::login(());
-        let login = async |_: &()| Ok(token(logins.fetch_add(1, Ordering::SeqCst)));
+        let login = |_: &()| -> BoxFuture<'static, Result<SecretToken, Error>> {
+            let t = token(logins.fetch_add(1, Ordering::SeqCst));
+            Box::pin(async move { Ok(t) })
+        };
         // First call logs in and succeeds.
         let first = source
-            .with_token(login, async |t| Ok(t.expose_secret().to_owned()))
+            .with_token(login, |t| answer(Ok(t.expose_secret().to_owned())))
             .await
             .unwrap();
         assert_eq!(first, "token-0");
         // The vendor now refuses token-0: one new login, one retry.
         let second = source
-            .with_token(login, async |t| {
-                if t.expose_secret() == "token-0" {
+            .with_token(login, |t| {
+                answer(if t.expose_secret() == "token-0" {
                     Err(Error::new(ErrorKind::Unauthenticated, "expired"))
                 } else {
                     Ok(t.expose_secret().to_owned())
-                }
+                })
             })
             .await
             .unwrap();
@@ -101,10 +109,13 @@ mod tests {
     async fn a_fresh_token_that_is_refused_is_not_retried() {
         let logins = AtomicU32::new(0);
         let source = TokenSource::login(());
-        let login = async |_: &()| Ok(token(logins.fetch_add(1, Ordering::SeqCst)));
+        let login = |_: &()| -> BoxFuture<'static, Result<SecretToken, Error>> {
+            let t = token(logins.fetch_add(1, Ordering::SeqCst));
+            Box::pin(async move { Ok(t) })
+        };
         let err = source
-            .with_token(login, async |_| -> Result<(), Error> {
-                Err(Error::new(ErrorKind::Unauthenticated, "no"))
+            .with_token(login, |_| {
+                answer(Err(Error::new(ErrorKind::Unauthenticated, "no")))
             })
             .await
             .unwrap_err();

@@ -133,16 +133,18 @@ fn is_loopback(host: &str) -> bool {
         || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
+/// A boxed `Send` future. The facade's closures return these rather than bare `async` blocks:
+/// rustc cannot prove a generic future built from closures over references `Send` for every
+/// lifetime (the "implementation of `Send` is not general enough" limitation), and a
+/// `change_password` future must be `Send` to be spawned.
+pub(crate) type BoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
 /// Sends with `send`, again after a connection error (nothing reached the server) up to
 /// `retries` times, with a short backoff. Any other outcome is returned as is.
-pub(crate) async fn send_with_connect_retry<T, E, F, Fut>(
+pub(crate) async fn send_with_connect_retry<'a, T, E>(
     retries: u32,
-    send: F,
-) -> Result<T, progenitor_client::Error<E>>
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = Result<T, progenitor_client::Error<E>>>,
-{
+    send: impl Fn() -> BoxFuture<'a, Result<T, progenitor_client::Error<E>>>,
+) -> Result<T, progenitor_client::Error<E>> {
     let mut attempt = 0;
     loop {
         match send().await {

@@ -727,3 +727,26 @@ fn from_env_reports_the_missing_variable() {
         "{error}"
     );
 }
+
+/// A change can be spawned on a multi-threaded runtime: its future is `Send`, for every vendor.
+#[test]
+fn the_change_future_is_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    let change = self_service(ZITADEL_USER);
+    for config in [
+        pwchange::Config::from(ZitadelConfig::new("https://z.example.com", token()).unwrap()),
+        UipathConfig::new("https://u.example.com", UipathAuth::Token(token()))
+            .unwrap()
+            .into(),
+        VcdConfig::new("https://v.example.com", VcdAuth::Token(token()))
+            .unwrap()
+            .into(),
+        BienportConfig::new("https://b.example.com", BienportAuth::Token(token()), 1)
+            .unwrap()
+            .into(),
+    ] {
+        let client = Client::new(config).unwrap();
+        let future = client.change_password(&change);
+        assert_send(&future);
+    }
+}

@@ -6,7 +6,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 
 use crate::auth::TokenSource;
 use crate::env::Env;
-use crate::http::{self, Answer, HttpConfig, Verdict, mentions};
+use crate::http::{self, Answer, BoxFuture, HttpConfig, Verdict, mentions};
 use crate::{Changed, ChangedDetails, Error, ErrorKind, Mode, PasswordChange, Vendor};
 
 const VENDOR: Vendor = Vendor::Bienport;
@@ -142,28 +142,33 @@ impl BienportBackend {
             password2: new_password,
             user_id,
         };
-        let user = self
+        let body = &body;
+        let user: types::User = self
             .token
             .with_token(
-                async |login: &Login| self.login(login).await,
-                async |token| {
-                    let client = self.client(ClientContext::bearer(token));
-                    let sent = http::send_with_connect_retry(self.retries, || {
-                        client
-                            .update_password()
-                            .organization_id(self.organization_id.as_str())
-                            .body(body.clone())
-                            .send()
-                    })
-                    .await;
-                    match sent {
-                        Ok(response) => Ok(response.into_inner()),
-                        Err(e) => Err(http::resolve(
-                            VENDOR,
-                            http::failure(e, true).await,
-                            classify,
-                        )),
-                    }
+                |login| Box::pin(self.login(login)) as BoxFuture<'_, _>,
+                move |token| {
+                    Box::pin(async move {
+                        let client = self.client(ClientContext::bearer(token));
+                        let sent = http::send_with_connect_retry(self.retries, || {
+                            Box::pin(
+                                client
+                                    .update_password()
+                                    .organization_id(self.organization_id.as_str())
+                                    .body(body.clone())
+                                    .send(),
+                            )
+                        })
+                        .await;
+                        match sent {
+                            Ok(response) => Ok(response.into_inner()),
+                            Err(e) => Err(http::resolve(
+                                VENDOR,
+                                http::failure(e, true).await,
+                                classify,
+                            )),
+                        }
+                    }) as BoxFuture<'_, _>
                 },
             )
             .await?;
@@ -183,7 +188,7 @@ impl BienportBackend {
             remember_me: Some(false),
         };
         match http::send_with_connect_retry(self.retries, || {
-            client.login().body(body.clone()).send()
+            Box::pin(client.login().body(body.clone()).send())
         })
         .await
         {

@@ -5,7 +5,7 @@ use pwchange_uipath::{Client as Generated, ClientContext, types};
 
 use crate::auth::TokenSource;
 use crate::env::Env;
-use crate::http::{self, Answer, HttpConfig, Verdict};
+use crate::http::{self, Answer, BoxFuture, HttpConfig, Verdict};
 use crate::{Changed, ChangedDetails, Error, ErrorKind, Mode, PasswordChange, Vendor};
 
 const VENDOR: Vendor = Vendor::Uipath;
@@ -144,28 +144,33 @@ impl UipathBackend {
                 change.new_password().expose_secret(),
             )),
         };
-        let result = self
+        let body = &body;
+        let result: types::IdentityResult = self
             .token
             .with_token(
-                async |login: &Login| self.login(login).await,
-                async |token| {
-                    let client = self.client(ClientContext::bearer(token));
-                    let sent = http::send_with_connect_retry(self.retries, || {
-                        client
-                            .change_user_password()
-                            .user_id(user_id)
-                            .body(body.clone())
-                            .send()
-                    })
-                    .await;
-                    match sent {
-                        Ok(response) => Ok(response.into_inner()),
-                        Err(e) => Err(http::resolve(
-                            VENDOR,
-                            http::failure(e, true).await,
-                            classify,
-                        )),
-                    }
+                |login| Box::pin(self.login(login)) as BoxFuture<'_, _>,
+                move |token| {
+                    Box::pin(async move {
+                        let client = self.client(ClientContext::bearer(token));
+                        let sent = http::send_with_connect_retry(self.retries, || {
+                            Box::pin(
+                                client
+                                    .change_user_password()
+                                    .user_id(user_id)
+                                    .body(body.clone())
+                                    .send(),
+                            )
+                        })
+                        .await;
+                        match sent {
+                            Ok(response) => Ok(response.into_inner()),
+                            Err(e) => Err(http::resolve(
+                                VENDOR,
+                                http::failure(e, true).await,
+                                classify,
+                            )),
+                        }
+                    }) as BoxFuture<'_, _>
                 },
             )
             .await?;
@@ -202,7 +207,7 @@ impl UipathBackend {
             password: None,
         };
         match http::send_with_connect_retry(self.retries, || {
-            client.create_token().body(body.clone()).send()
+            Box::pin(client.create_token().body(body.clone()).send())
         })
         .await
         {

@@ -6,7 +6,7 @@ use secrecy::SecretString;
 
 use crate::auth::TokenSource;
 use crate::env::Env;
-use crate::http::{self, Answer, HttpConfig, Verdict, mentions};
+use crate::http::{self, Answer, BoxFuture, HttpConfig, Verdict, mentions};
 use crate::{Changed, ChangedDetails, Error, ErrorKind, Mode, PasswordChange, Vendor};
 
 const VENDOR: Vendor = Vendor::Vcd;
@@ -164,27 +164,32 @@ impl VcdBackend {
                 .new_password()
                 .bounded::<6, 128>("new password", "Cloud Director accepts 6..=128 characters")?,
         };
+        let (body, urn_ref) = (&body, urn.as_str());
         self.token
-            .with_token(
-                async |login: &Login| self.login(login).await,
-                async |token| {
-                    let client = self.client(Credentials::Bearer(token))?;
-                    let sent = http::send_with_connect_retry(self.retries, || {
-                        client
-                            .change_password()
-                            .user_urn(urn.as_str())
-                            .body(body.clone())
-                            .send()
-                    })
-                    .await;
-                    match sent {
-                        Ok(_) => Ok(()),
-                        Err(e) => Err(http::resolve(
-                            VENDOR,
-                            http::failure(e, false).await,
-                            classify,
-                        )),
-                    }
+            .with_token::<()>(
+                |login| Box::pin(self.login(login)) as BoxFuture<'_, _>,
+                move |token| {
+                    Box::pin(async move {
+                        let client = self.client(Credentials::Bearer(token))?;
+                        let sent = http::send_with_connect_retry(self.retries, || {
+                            Box::pin(
+                                client
+                                    .change_password()
+                                    .user_urn(urn_ref)
+                                    .body(body.clone())
+                                    .send(),
+                            )
+                        })
+                        .await;
+                        match sent {
+                            Ok(_) => Ok(()),
+                            Err(e) => Err(http::resolve(
+                                VENDOR,
+                                http::failure(e, false).await,
+                                classify,
+                            )),
+                        }
+                    }) as BoxFuture<'_, _>
                 },
             )
             .await?;
@@ -204,9 +209,10 @@ impl VcdBackend {
             .rsplit_once('@')
             .is_some_and(|(_, org)| org.eq_ignore_ascii_case("system"));
         let sent = if provider {
-            http::send_with_connect_retry(self.retries, || client.provider_login().send()).await
+            http::send_with_connect_retry(self.retries, || Box::pin(client.provider_login().send()))
+                .await
         } else {
-            http::send_with_connect_retry(self.retries, || client.login().send()).await
+            http::send_with_connect_retry(self.retries, || Box::pin(client.login().send())).await
         };
         match sent {
             Ok(response) => pwchange_vcd::access_token(&response).map_err(|e| {

@@ -149,7 +149,7 @@ impl ZitadelBackend {
                     if let Some(org) = &self.organization_id {
                         request = request.x_zitadel_orgid(org.clone());
                     }
-                    request.send()
+                    Box::pin(request.send())
                 })
                 .await;
                 match sent {
@@ -169,7 +169,7 @@ impl ZitadelBackend {
                     verification_code: None,
                 };
                 let sent = http::send_with_connect_retry(self.retries, || {
-                    self.client.set_password().user_id(user_id.as_str()).body(body.clone()).send()
+                    Box::pin(self.client.set_password().user_id(user_id.as_str()).body(body.clone()).send())
                 })
                 .await;
                 match sent {
