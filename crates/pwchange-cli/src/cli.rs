@@ -1,0 +1,170 @@
+// The command-line interface definition. Shared with build.rs (which generates the man page
+// and shell completions from it), so it depends on clap and std only.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Change user passwords on Bienport, UiPath, ZITADEL or VMware Cloud Director.
+///
+/// Passwords are never taken from the command line: they come from a no-echo prompt,
+/// --password-stdin or --password-fd. Tokens come from --token-file, the environment
+/// (PWCHANGE_<VENDOR>_TOKEN) or the config file, in that order of precedence.
+#[derive(Debug, Parser)]
+#[command(name = "pwchange", version, about, long_about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Change one user's password.
+    Change(ChangeArgs),
+    /// Rotate the passwords of many users from a CSV or JSON Lines file.
+    Rotate(RotateArgs),
+    /// Start the embedded simulators and change a password on each vendor.
+    Demo(DemoArgs),
+    /// Print the JSON Schema of a rotation input record.
+    Schema,
+    /// Print shell completions.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the man page (roff).
+    Man,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Elvish,
+    Powershell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VendorArg {
+    Bienport,
+    Uipath,
+    Zitadel,
+    Vcd,
+}
+
+/// Where to reach the vendor and how to authenticate.
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    /// The vendor.
+    #[arg(long, value_enum)]
+    pub vendor: VendorArg,
+    /// The vendor's base URL (UiPath: the Identity base). Default: PWCHANGE_<VENDOR>_BASE_URL,
+    /// then the config file.
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Read the bearer token from this file (first line). Default: PWCHANGE_<VENDOR>_TOKEN,
+    /// then the config file.
+    #[arg(long, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+    /// Config file (TOML, one table per vendor). Default: $PWCHANGE_CONFIG, then
+    /// $XDG_CONFIG_HOME/pwchange/config.toml or ~/.config/pwchange/config.toml.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Bienport: the OrganizationId header.
+    #[arg(long, value_name = "ID")]
+    pub organization_id: Option<String>,
+    /// ZITADEL: the API to use.
+    #[arg(long, value_name = "v1|v2")]
+    pub zitadel_api: Option<String>,
+    /// Cloud Director: the API version sent in Accept (at least 36.3).
+    #[arg(long, value_name = "VERSION")]
+    pub api_version: Option<String>,
+    /// Request timeout in seconds.
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u64>,
+    /// Allow plain http to a non-loopback host (test rigs only: passwords travel in clear text).
+    #[arg(long)]
+    pub insecure_http: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ChangeArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// The user's id in the vendor's form.
+    #[arg(long, value_name = "ID")]
+    pub user: String,
+    /// Set the password as an administrator (no current password).
+    #[arg(long)]
+    pub admin: bool,
+    /// With --admin: the user must change the password at the next login.
+    #[arg(long, requires = "admin")]
+    pub require_change: bool,
+    /// Read the passwords from standard input, one per line: the current one (unless --admin),
+    /// then the new one.
+    #[arg(long, conflicts_with = "password_fd")]
+    pub password_stdin: bool,
+    /// Read the passwords from this open file descriptor, like --password-stdin.
+    #[arg(long, value_name = "FD")]
+    pub password_fd: Option<u32>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// The users: CSV with a header (user_id[,current_password]) or JSON Lines
+    /// ({"user_id": …, "current_password": …}); by extension, .csv or .jsonl.
+    #[arg(long, value_name = "PATH")]
+    pub input: PathBuf,
+    /// The journal: every generated password is written here (mode 0600, fsync) before it is
+    /// sent. Keep it: it is the only copy of the new passwords.
+    #[arg(long, value_name = "PATH")]
+    pub journal: PathBuf,
+    /// Continue an interrupted rotation from its journal.
+    #[arg(long)]
+    pub resume: bool,
+    /// Changes in flight at once.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub concurrency: usize,
+    /// At most this many changes started per second (0: no limit).
+    #[arg(long, default_value_t = 10.0, value_name = "PER_SEC")]
+    pub rate: f64,
+    /// Length of generated passwords.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub length: usize,
+    /// Character classes of generated passwords (each is used at least once).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "lower,upper,digit,symbol",
+        value_name = "CLASSES"
+    )]
+    pub classes: Vec<CharClass>,
+    /// With administrative rotation: users must change the password at the next login.
+    #[arg(long)]
+    pub require_change: bool,
+    /// Print one JSON result record per user, then a JSON summary.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CharClass {
+    Lower,
+    Upper,
+    Digit,
+    Symbol,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Print the results as JSON.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,75 @@
+//! `pwchange`: the command-line tool on top of the `pwchange` facade.
+
+mod change;
+mod cli;
+mod demo;
+mod output;
+mod rotate;
+mod secrets;
+mod target;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+const MAN_PAGE: &str = include_str!(concat!(env!("OUT_DIR"), "/pwchange.1"));
+
+fn completions(shell: cli::Shell) -> &'static str {
+    match shell {
+        cli::Shell::Bash => include_str!(concat!(env!("OUT_DIR"), "/pwchange.bash")),
+        cli::Shell::Zsh => include_str!(concat!(env!("OUT_DIR"), "/_pwchange")),
+        cli::Shell::Fish => include_str!(concat!(env!("OUT_DIR"), "/pwchange.fish")),
+        cli::Shell::Elvish => include_str!(concat!(env!("OUT_DIR"), "/pwchange.elv")),
+        cli::Shell::Powershell => include_str!(concat!(env!("OUT_DIR"), "/_pwchange.ps1")),
+    }
+}
+
+fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+#[tokio::main]
+#[allow(clippy::print_stdout)]
+async fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let code = match cli.command {
+        cli::Command::Change(args) => {
+            let json = args.json;
+            match change::run(args, &process_env).await {
+                Ok(()) => 0,
+                Err(e) => output::report(&e, json),
+            }
+        }
+        cli::Command::Rotate(args) => {
+            let json = args.json;
+            match target::client(&args.target, &process_env) {
+                Err(e) => output::report(&e, json),
+                Ok(client) => match rotate::run(args, client).await {
+                    Ok(code) => code,
+                    Err(e) => output::report(&e, json),
+                },
+            }
+        }
+        cli::Command::Demo(args) => match demo::run(args.json).await {
+            Ok(()) => 0,
+            Err(e) => output::report(&e, args.json),
+        },
+        cli::Command::Schema => {
+            let schema = schemars::schema_for!(rotate::InputRecord);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&schema).unwrap_or_default()
+            );
+            0
+        }
+        cli::Command::Completions { shell } => {
+            print!("{}", completions(shell));
+            0
+        }
+        cli::Command::Man => {
+            print!("{MAN_PAGE}");
+            0
+        }
+    };
+    ExitCode::from(code)
+}

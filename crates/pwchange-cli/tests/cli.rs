@@ -1,0 +1,576 @@
+//! The `pwchange` binary against the simulators: every subcommand, bad input, a crash in the
+//! middle of a rotation followed by `--resume`, and no canary password in any output.
+
+#![allow(clippy::unwrap_used)] // test code
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use pwchange_core::canary;
+use pwchange_sim::{SimUser, Simulator, Vendor};
+
+const ZITADEL_USERS: [&str; 4] = [
+    "100000000000000001",
+    "100000000000000002",
+    "100000000000000003",
+    "100000000000000004",
+];
+
+fn pwchange() -> Command {
+    let mut cmd = Command::cargo_bin("pwchange").unwrap();
+    // Nothing from the developer's environment or config leaks into a test.
+    for vendor in ["BIENPORT", "UIPATH", "ZITADEL", "VCD"] {
+        for name in ["BASE_URL", "TOKEN", "ORGANIZATION_ID", "API", "API_VERSION"] {
+            cmd.env_remove(format!("PWCHANGE_{vendor}_{name}"));
+        }
+    }
+    cmd.env_remove("PWCHANGE_CONFIG")
+        .env("XDG_CONFIG_HOME", "/nonexistent-pwchange-test");
+    cmd
+}
+
+async fn zitadel_sim() -> Simulator {
+    let sim = Simulator::start(Vendor::Zitadel).await.unwrap();
+    sim.add_user(SimUser::new(ZITADEL_USERS[0], canary::PASSWORD));
+    sim
+}
+
+/// Runs a blocking command while the simulator keeps serving.
+async fn run(mut cmd: Command) -> std::process::Output {
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn text(output: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn assert_no_canary(output: &std::process::Output) {
+    canary::assert_absent("pwchange output", &text(output));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_changes_a_password_on_every_vendor() {
+    let output = run({
+        let mut cmd = pwchange();
+        cmd.args(["demo", "--json"]);
+        cmd
+    })
+    .await;
+    assert!(output.status.success(), "{}", text(&output));
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    for vendor in ["bienport", "uipath", "zitadel", "vcd"] {
+        let change = rows
+            .iter()
+            .find(|r| r["vendor"] == vendor && r["step"] == "change")
+            .unwrap();
+        assert_eq!(change["outcome"], "changed");
+        assert_eq!(change["password_changed_in_simulator"], true);
+        let wrong = rows
+            .iter()
+            .find(|r| r["vendor"] == vendor && r["step"] == "wrong current password")
+            .unwrap();
+        assert_eq!(wrong["outcome"], "error: CurrentPasswordInvalid");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn change_reads_passwords_from_stdin_and_never_prints_them() {
+    let sim = zitadel_sim().await;
+    let mut cmd = pwchange();
+    cmd.args([
+        "change",
+        "--vendor",
+        "zitadel",
+        "--base-url",
+        sim.base_url(),
+        "--user",
+        ZITADEL_USERS[0],
+        "--password-stdin",
+        "--json",
+    ])
+    .env("PWCHANGE_ZITADEL_TOKEN", sim.token())
+    .write_stdin(format!("{}\n{}\n", canary::PASSWORD, canary::NEW_PASSWORD));
+    let output = run(cmd).await;
+    assert!(output.status.success(), "{}", text(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["ok"], true);
+    assert_eq!(json["changed"]["details"]["api"], "v2");
+    assert_eq!(
+        sim.password(ZITADEL_USERS[0]).as_deref(),
+        Some(canary::NEW_PASSWORD)
+    );
+    assert_no_canary(&output);
+    sim.assert_no_violations();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn change_from_a_file_descriptor_path_and_config_file_precedence() {
+    let sim = zitadel_sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    // The config file has a wrong token; the environment's wins.
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[zitadel]\nbase_url = \"{}\"\ntoken = \"wrong-token\"\n",
+            sim.base_url()
+        ),
+    )
+    .unwrap();
+    let passwords = dir.path().join("passwords");
+    std::fs::write(
+        &passwords,
+        format!("{}\n{}\n", canary::PASSWORD, canary::NEW_PASSWORD),
+    )
+    .unwrap();
+    let mut cmd = pwchange();
+    cmd.args([
+        "change",
+        "--vendor",
+        "zitadel",
+        "--user",
+        ZITADEL_USERS[0],
+        "--password-fd",
+        "0",
+        "--config",
+    ])
+    .arg(&config)
+    .env("PWCHANGE_ZITADEL_TOKEN", sim.token())
+    .pipe_stdin(&passwords)
+    .unwrap();
+    let output = run(cmd).await;
+    assert!(output.status.success(), "{}", text(&output));
+    assert_eq!(
+        sim.password(ZITADEL_USERS[0]).as_deref(),
+        Some(canary::NEW_PASSWORD)
+    );
+
+    // Without the environment, the config file's (wrong) token is used: exit code 4.
+    let mut cmd = pwchange();
+    cmd.args([
+        "change",
+        "--vendor",
+        "zitadel",
+        "--user",
+        ZITADEL_USERS[0],
+        "--password-stdin",
+        "--config",
+    ])
+    .arg(&config)
+    .write_stdin(format!("{}\n{}\n", canary::NEW_PASSWORD, canary::PASSWORD));
+    let output = run(cmd).await;
+    assert_eq!(output.status.code(), Some(4), "{}", text(&output));
+    assert!(
+        text(&output).contains("hint: check the token"),
+        "{}",
+        text(&output)
+    );
+    assert_no_canary(&output);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn errors_have_distinct_exit_codes_and_say_what_to_do() {
+    let sim = zitadel_sim().await;
+    let base = sim.base_url().to_owned();
+    let cases: Vec<(Vec<&str>, Option<&str>, i32, &str)> = vec![
+        // wrong current password
+        (
+            vec![
+                "change",
+                "--vendor",
+                "zitadel",
+                "--base-url",
+                &base,
+                "--user",
+                ZITADEL_USERS[0],
+            ],
+            Some(sim.token()),
+            7,
+            "current password is wrong",
+        ),
+        // bad token
+        (
+            vec![
+                "change",
+                "--vendor",
+                "zitadel",
+                "--base-url",
+                &base,
+                "--user",
+                ZITADEL_USERS[0],
+            ],
+            Some("not-a-sim-token"),
+            4,
+            "check the token",
+        ),
+        // unknown user
+        (
+            vec![
+                "change",
+                "--vendor",
+                "zitadel",
+                "--base-url",
+                &base,
+                "--user",
+                "999999999999999999",
+            ],
+            Some(sim.token()),
+            6,
+            "check the user id",
+        ),
+        // malformed URL
+        (
+            vec![
+                "change",
+                "--vendor",
+                "zitadel",
+                "--base-url",
+                "not a url",
+                "--user",
+                ZITADEL_USERS[0],
+            ],
+            Some(sim.token()),
+            3,
+            "is not a valid URL",
+        ),
+        // missing token
+        (
+            vec![
+                "change",
+                "--vendor",
+                "zitadel",
+                "--base-url",
+                &base,
+                "--user",
+                ZITADEL_USERS[0],
+            ],
+            None,
+            4,
+            "no token for zitadel",
+        ),
+        // unknown vendor (clap)
+        (
+            vec![
+                "change",
+                "--vendor",
+                "okta",
+                "--base-url",
+                &base,
+                "--user",
+                "x",
+            ],
+            Some(sim.token()),
+            2,
+            "invalid value 'okta'",
+        ),
+        // a password on the command line is not accepted
+        (
+            vec![
+                "change",
+                "--vendor",
+                "zitadel",
+                "--base-url",
+                &base,
+                "--user",
+                "x",
+                "--password",
+                "p",
+            ],
+            Some(sim.token()),
+            2,
+            "unexpected argument",
+        ),
+    ];
+    for (args, token, code, expected) in cases {
+        let mut cmd = pwchange();
+        cmd.args(&args).arg("--password-stdin").write_stdin(format!(
+            "Wrong-{}\n{}\n",
+            canary::PASSWORD,
+            canary::NEW_PASSWORD
+        ));
+        if let Some(token) = token {
+            cmd.env("PWCHANGE_ZITADEL_TOKEN", token);
+        }
+        let output = run(cmd).await;
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "{args:?}: {}",
+            text(&output)
+        );
+        assert!(
+            text(&output).contains(expected),
+            "{args:?}: {}",
+            text(&output)
+        );
+        assert_no_canary(&output);
+    }
+    assert_eq!(
+        sim.password(ZITADEL_USERS[0]).as_deref(),
+        Some(canary::PASSWORD),
+        "nothing changed"
+    );
+}
+
+fn write_csv(dir: &Path, users: &[&str]) -> std::path::PathBuf {
+    let path = dir.join("users.csv");
+    let mut text = String::from("user_id\n");
+    for user in users {
+        text.push_str(user);
+        text.push('\n');
+    }
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn journal_passwords(path: &Path) -> std::collections::HashMap<String, String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| e["event"] == "pending")
+        .map(|e| {
+            (
+                e["user_id"].as_str().unwrap().to_owned(),
+                e["new_password"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn rotation_sim() -> Simulator {
+    let sim = Simulator::start(Vendor::Zitadel).await.unwrap();
+    for user in ZITADEL_USERS {
+        sim.add_user(SimUser::new(user, canary::PASSWORD));
+    }
+    sim
+}
+
+fn rotate_cmd(sim: &Simulator, input: &Path, journal: &Path) -> Command {
+    let mut cmd = pwchange();
+    cmd.args([
+        "rotate",
+        "--vendor",
+        "zitadel",
+        "--base-url",
+        sim.base_url(),
+        "--concurrency",
+        "1",
+        "--rate",
+        "0",
+        "--json",
+        "--input",
+    ])
+    .arg(input)
+    .arg("--journal")
+    .arg(journal)
+    .env("PWCHANGE_ZITADEL_TOKEN", sim.token());
+    cmd
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rotate_changes_every_user_and_journals_the_passwords() {
+    let sim = rotation_sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_csv(dir.path(), &ZITADEL_USERS);
+    let journal = dir.path().join("journal.jsonl");
+    let output = run(rotate_cmd(&sim, &input, &journal)).await;
+    assert!(output.status.success(), "{}", text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let records: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        records.iter().filter(|r| r["outcome"] == "changed").count(),
+        4
+    );
+    assert_eq!(records.last().unwrap()["summary"]["changed"], 4);
+    let passwords = journal_passwords(&journal);
+    for user in ZITADEL_USERS {
+        assert_eq!(
+            sim.password(user),
+            passwords.get(user).cloned(),
+            "{user}: simulator and journal agree"
+        );
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&journal).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    // The generated passwords are in the journal only, never in the output.
+    for password in passwords.values() {
+        assert!(!text(&output).contains(password.as_str()));
+    }
+    // A second run refuses to overwrite the journal.
+    let again = run(rotate_cmd(&sim, &input, &journal)).await;
+    assert_eq!(again.status.code(), Some(3), "{}", text(&again));
+    assert!(text(&again).contains("pass --resume"), "{}", text(&again));
+    sim.assert_no_violations();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_crash_mid_rotation_is_resumed_without_losing_or_reapplying_a_password() {
+    let sim = rotation_sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_csv(dir.path(), &ZITADEL_USERS);
+    let journal = dir.path().join("journal.jsonl");
+    // Crash right after journaling the 3rd password, before sending it.
+    let mut crash = rotate_cmd(&sim, &input, &journal);
+    crash.env("PWCHANGE_FAULT_EXIT_AFTER_PENDING", "3");
+    let crashed = run(crash).await;
+    assert_eq!(crashed.status.code(), Some(99), "{}", text(&crashed));
+    let before = journal_passwords(&journal);
+    assert_eq!(before.len(), 3);
+    assert_eq!(
+        sim.password(ZITADEL_USERS[2]).as_deref(),
+        Some(canary::PASSWORD),
+        "the 3rd was journaled, not sent"
+    );
+    assert_eq!(
+        sim.password(ZITADEL_USERS[3]).as_deref(),
+        Some(canary::PASSWORD)
+    );
+
+    let mut resume = rotate_cmd(&sim, &input, &journal);
+    resume.arg("--resume");
+    let resumed = run(resume).await;
+    assert!(resumed.status.success(), "{}", text(&resumed));
+    let after = journal_passwords(&journal);
+    for user in &ZITADEL_USERS[..3] {
+        assert_eq!(
+            after[*user], before[*user],
+            "{user}: the journaled password was kept, not replaced"
+        );
+    }
+    for user in ZITADEL_USERS {
+        assert_eq!(
+            sim.password(user).as_deref(),
+            Some(after[user].as_str()),
+            "{user}: simulator and journal agree"
+        );
+    }
+    let stdout = String::from_utf8_lossy(&resumed.stdout);
+    let summary: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["summary"]["already_done"], 2);
+    assert_eq!(summary["summary"]["changed"], 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_input_row_is_refused_before_any_request() {
+    let sim = rotation_sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("users.csv");
+    std::fs::write(
+        &input,
+        format!(
+            "user_id,current_password\n{},x\n{},{},extra\n",
+            ZITADEL_USERS[0],
+            ZITADEL_USERS[1],
+            canary::PASSWORD
+        ),
+    )
+    .unwrap();
+    let output = run(rotate_cmd(&sim, &input, &dir.path().join("j.jsonl"))).await;
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    assert!(
+        text(&output).contains("users.csv line 3: 3 fields where the header has 2"),
+        "{}",
+        text(&output)
+    );
+    assert_no_canary(&output);
+    assert_eq!(sim.requests(), 0);
+}
+
+#[test]
+fn completions_man_page_and_schema() {
+    let bash = pwchange().args(["completions", "bash"]).output().unwrap();
+    assert!(bash.status.success());
+    assert!(String::from_utf8_lossy(&bash.stdout).contains("_pwchange()"));
+    let man = pwchange().arg("man").output().unwrap();
+    assert!(String::from_utf8_lossy(&man.stdout).contains(".TH pwchange"));
+    let schema = pwchange().arg("schema").output().unwrap();
+    let schema: serde_json::Value = serde_json::from_slice(&schema.stdout).unwrap();
+    assert_eq!(schema["required"], serde_json::json!(["user_id"]));
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_stops_cleanly_and_says_what_was_applied() {
+    use std::time::Duration;
+    let sim = rotation_sim().await;
+    // Every request is slow, so the interrupt lands mid-rotation.
+    for _ in ZITADEL_USERS {
+        sim.inject(pwchange_sim::Fault::Latency(Duration::from_millis(700)));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_csv(dir.path(), &ZITADEL_USERS);
+    let journal = dir.path().join("journal.jsonl");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pwchange"))
+        .args([
+            "rotate",
+            "--vendor",
+            "zitadel",
+            "--base-url",
+            sim.base_url(),
+            "--concurrency",
+            "1",
+            "--rate",
+            "0",
+            "--json",
+            "--input",
+        ])
+        .arg(&input)
+        .arg("--journal")
+        .arg(&journal)
+        .env("PWCHANGE_ZITADEL_TOKEN", sim.token())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = tokio::task::spawn_blocking(move || {
+        let _ = &mut child;
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(output.status.code(), Some(21), "{}", text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let summary: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let summary = &summary["summary"];
+    assert_eq!(summary["interrupted"], true);
+    let changed = summary["changed"].as_u64().unwrap();
+    assert!(
+        changed >= 1 && summary["not_attempted"].as_u64().unwrap() >= 1,
+        "{summary}"
+    );
+    // What the summary calls changed is exactly what changed in the simulator and the journal.
+    let passwords = journal_passwords(&journal);
+    let really_changed = ZITADEL_USERS
+        .iter()
+        .filter(|u| sim.password(u).as_deref() != Some(canary::PASSWORD))
+        .count() as u64;
+    assert_eq!(really_changed, changed);
+    for user in ZITADEL_USERS
+        .iter()
+        .filter(|u| sim.password(u).as_deref() != Some(canary::PASSWORD))
+    {
+        assert_eq!(sim.password(user), passwords.get(*user).cloned());
+    }
+}
