@@ -27,6 +27,7 @@
 
 pub mod canary;
 mod context;
+pub mod observe;
 mod secret;
 
 pub use context::{ClientContext, Credentials};
@@ -54,6 +55,17 @@ macro_rules! impl_client_hooks {
                 _info: &$crate::__private::progenitor_client::OperationInfo,
             ) -> ::std::result::Result<(), $crate::__private::progenitor_client::Error<E>> {
                 $crate::__private::progenitor_client::ClientInfo::inner(self).apply(request);
+                Ok(())
+            }
+
+            async fn post<E>(
+                &self,
+                result: &$crate::__private::reqwest::Result<$crate::__private::reqwest::Response>,
+                _info: &$crate::__private::progenitor_client::OperationInfo,
+            ) -> ::std::result::Result<(), $crate::__private::progenitor_client::Error<E>> {
+                if let Ok(response) = result {
+                    $crate::observe::record_status(response.status().as_u16());
+                }
                 Ok(())
             }
         }

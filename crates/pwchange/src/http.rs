@@ -144,20 +144,28 @@ pub(crate) type BoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Se
 pub(crate) async fn send_with_connect_retry<'a, T, E>(
     retries: u32,
     send: impl Fn() -> BoxFuture<'a, Result<T, progenitor_client::Error<E>>>,
-) -> Result<T, progenitor_client::Error<E>> {
+) -> Result<T, Sent<E>> {
     let mut attempt = 0;
     loop {
-        match send().await {
-            Err(progenitor_client::Error::CommunicationError(e))
+        match pwchange_core::observe::capture(send()).await {
+            (Err(progenitor_client::Error::CommunicationError(e)), _)
                 if e.is_connect() && attempt < retries =>
             {
                 attempt += 1;
                 tracing::debug!(attempt, "connection failed before sending; retrying");
                 tokio::time::sleep(Duration::from_millis(100 * u64::from(attempt))).await;
             }
-            other => return other,
+            (Ok(value), _) => return Ok(value),
+            (Err(error), status) => return Err(Sent { error, status }),
         }
     }
+}
+
+/// A generated client's error with the status of the response it came from, when one arrived
+/// (progenitor drops it for a documented status whose body is not the documented JSON).
+pub(crate) struct Sent<E> {
+    pub error: progenitor_client::Error<E>,
+    pub status: Option<u16>,
 }
 
 /// A vendor's answer that is not a success.
@@ -182,11 +190,23 @@ pub(crate) enum Failure<E> {
 /// Converts a generated client's error. `success_has_body`: whether a success response carries
 /// a body, so an undecodable body may be the (applied) success.
 pub(crate) async fn failure<E: DeserializeOwned>(
-    error: progenitor_client::Error<E>,
+    sent: Sent<E>,
     success_has_body: bool,
 ) -> Failure<E> {
     use progenitor_client::Error as E2;
+    let Sent { error, status } = sent;
     match error {
+        // A refusal whose body is not the vendor's JSON (a proxy's HTML page): the status decides.
+        E2::InvalidResponsePayload(bytes, _)
+            if status.is_some_and(|s| !(200..300).contains(&s)) =>
+        {
+            Failure::Answer(Answer {
+                status: status.unwrap_or_default(),
+                body: None,
+                text: excerpt(&bytes[..bytes.len().min(MAX_ERROR_BODY)]),
+                retry_after: None,
+            })
+        }
         E2::ErrorResponse(response) => Failure::Answer(Answer {
             status: response.status().as_u16(),
             retry_after: retry_after(response.headers()),

@@ -202,13 +202,14 @@ fn changed(api: &str, user_id: String, details: Option<EventDetails>) -> Changed
     }
 }
 
-/// A ZITADEL user id: 1..=200 visible characters (ids are numeric strings in practice).
+/// A ZITADEL user id: 1..=200 characters from `A-Z a-z 0-9 . _ @ -`, not `.` or `..` (ids are
+/// numeric strings in practice). Anything else could change the request target or is not an id.
 fn user_id(id: &str) -> Result<String, Error> {
     let id = id.trim();
-    let chars = id.chars().count();
-    if chars == 0 || chars > 200 || id.chars().any(|c| c.is_control() || c.is_whitespace()) {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '-');
+    if id.is_empty() || id.len() > 200 || !id.chars().all(allowed) || id == "." || id == ".." {
         return Err(Error::invalid_input(format!(
-            "ZITADEL user id {id:?} is invalid: expected 1..=200 characters without spaces or control characters, e.g. \"69629026806489455\""
+            "ZITADEL user id {id:?} is invalid: expected 1..=200 characters from A-Z a-z 0-9 . _ @ -, e.g. \"69629026806489455\""
         ))
         .with_vendor(VENDOR));
     }
@@ -416,7 +417,17 @@ mod tests {
     #[test]
     fn user_ids_are_checked() {
         assert_eq!(user_id(" 69629026806489455 ").unwrap(), "69629026806489455");
-        for bad in ["", "a b", "x\r\ny", &"1".repeat(201)] {
+        for bad in [
+            "",
+            "a b",
+            "x\r\ny",
+            &"1".repeat(201),
+            "a/b",
+            "..",
+            "a?b",
+            "a%2F",
+            "a#b",
+        ] {
             let err = user_id(bad).unwrap_err();
             assert!(
                 err.to_string().contains("expected 1..=200 characters"),
