@@ -44,6 +44,10 @@ mod request;
 mod vendor;
 mod vendors;
 
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
+
 pub use error::{Error, ErrorKind};
 pub use http::{DEFAULT_CONNECT_RETRIES, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, HttpConfig};
 pub use pwchange_core::SecretToken;

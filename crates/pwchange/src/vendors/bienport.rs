@@ -202,7 +202,7 @@ impl BienportBackend {
     }
 }
 
-fn user_id(id: &str) -> Result<i64, Error> {
+pub(crate) fn user_id(id: &str) -> Result<i64, Error> {
     id.trim().parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
         Error::invalid_input(format!("Bienport user id {id:?} is invalid: expected a positive integer (int64), e.g. 12343123"))
             .with_vendor(VENDOR)

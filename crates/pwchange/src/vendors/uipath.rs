@@ -129,13 +129,7 @@ impl UipathBackend {
             )
             .with_vendor(VENDOR));
         }
-        let user_id = uuid::Uuid::try_parse(change.user_id().trim()).map_err(|_| {
-            Error::invalid_input(format!(
-                "UiPath user id {:?} is invalid: expected a UUID, e.g. 3fa85f64-5717-4562-b3fc-2c963f66afa6",
-                change.user_id()
-            ))
-            .with_vendor(VENDOR)
-        })?;
+        let user_id = user_id(change.user_id())?;
         let body = types::ChangeUserPasswordCommand {
             old_password: change
                 .current_password()
@@ -221,8 +215,18 @@ impl UipathBackend {
     }
 }
 
+/// A UiPath user id: a UUID.
+pub(crate) fn user_id(id: &str) -> Result<uuid::Uuid, Error> {
+    uuid::Uuid::try_parse(id.trim()).map_err(|_| {
+        Error::invalid_input(format!(
+            "UiPath user id {id:?} is invalid: expected a UUID, e.g. 3fa85f64-5717-4562-b3fc-2c963f66afa6"
+        ))
+        .with_vendor(VENDOR)
+    })
+}
+
 /// ASP.NET Identity error codes to kinds.
-fn identity_errors(errors: &[types::IdentityError]) -> Verdict {
+pub(crate) fn identity_errors(errors: &[types::IdentityError]) -> Verdict {
     let kinds: Vec<ErrorKind> = errors
         .iter()
         .map(|e| identity_code(e.code.as_deref().unwrap_or_default()))
@@ -289,7 +293,7 @@ pub(crate) fn classify(answer: &Answer<types::ChangePasswordProblem>) -> Verdict
 }
 
 /// The token endpoint's RFC 6749 errors.
-fn classify_token(answer: &Answer<types::OAuthError>) -> Verdict {
+pub(crate) fn classify_token(answer: &Answer<types::OAuthError>) -> Verdict {
     let Some(body) = &answer.body else {
         return Verdict::by_status(answer.status);
     };

@@ -230,7 +230,7 @@ impl VcdBackend {
 }
 
 /// `urn:vcloud:user:<uuid>`, case-insensitive prefix, normalised to lowercase prefix.
-fn user_urn(id: &str) -> Result<String, Error> {
+pub(crate) fn user_urn(id: &str) -> Result<String, Error> {
     let id = id.trim();
     let uuid = id
         .get(..URN_PREFIX.len())

@@ -204,7 +204,7 @@ fn changed(api: &str, user_id: String, details: Option<EventDetails>) -> Changed
 
 /// A ZITADEL user id: 1..=200 characters from `A-Z a-z 0-9 . _ @ -`, not `.` or `..` (ids are
 /// numeric strings in practice). Anything else could change the request target or is not an id.
-fn user_id(id: &str) -> Result<String, Error> {
+pub(crate) fn user_id(id: &str) -> Result<String, Error> {
     let id = id.trim();
     let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '-');
     if id.is_empty() || id.len() > 200 || !id.chars().all(allowed) || id == "." || id == ".." {
