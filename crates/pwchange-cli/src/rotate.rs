@@ -13,8 +13,9 @@
 //! `--resume` reads it back: `done` users are skipped; a `pending` user without an outcome (the
 //! run stopped between journaling and answer) is sent **the same journaled password** again, so
 //! no credential is lost or replaced by a second one; if the vendor then says the current password
-//! is wrong or the new one was used before, the interrupted run had applied it (`verified: false`).
-//! Failed users (nothing applied) get a fresh password.
+//! is wrong or the new one was used before, the interrupted run had applied it (`verified: false`);
+//! if the retry fails otherwise, the user stays "outcome unknown" with the same journaled password
+//! for the next `--resume`. Failed users (nothing applied) get a fresh password.
 //!
 //! Test hook: with `PWCHANGE_FAULT_EXIT_AFTER_PENDING=N` the process exits (code 99) right after
 //! journaling the N-th pending entry of this run, before sending it: a crash at the worst moment.
@@ -422,6 +423,23 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
                         kind: None,
                         message: Some("applied by the interrupted run (the vendor refused the same change again)".into()),
                     })
+                }
+                // A resumed password may have been applied by the interrupted run, whatever the
+                // retry says: it stays "may be applied", and the next --resume sends it again.
+                Err(e) if resumed => {
+                    let message = format!("the interrupted run may have applied it; the retry failed: {e}");
+                    journal
+                        .write(&Entry::Failed {
+                            user_id: user_id.clone(),
+                            kind: ErrorKind::OutcomeUnknown,
+                            message: message.clone(),
+                        })
+                        .map(|()| ResultRecord {
+                            user_id,
+                            outcome: "outcome_unknown",
+                            kind: Some(ErrorKind::OutcomeUnknown),
+                            message: Some(message),
+                        })
                 }
                 Err(e) => {
                     let message = e.to_string();

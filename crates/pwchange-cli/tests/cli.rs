@@ -574,3 +574,145 @@ async fn ctrl_c_stops_cleanly_and_says_what_was_applied() {
         assert_eq!(sim.password(user), passwords.get(*user).cloned());
     }
 }
+
+/// Faults under load: a rotation of many users while the simulator answers 5 % with 503, 2 %
+/// with 429 and drops 2 % of connections after applying the change. Every user ends rotated
+/// (new password in the journal) or reported failed with its kind; the simulator and the
+/// journal agree exactly, before and after `--resume`.
+#[tokio::test(flavor = "multi_thread")]
+async fn faults_under_load_leave_journal_and_simulator_in_agreement() {
+    let users: usize = std::env::var("PWCHANGE_FAULT_TEST_USERS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(2000);
+    let sim = Simulator::start(Vendor::Zitadel).await.unwrap();
+    let ids: Vec<String> = (0..users)
+        .map(|i| format!("{}", 200_000_000_000_000_000u64 + i as u64))
+        .collect();
+    for id in &ids {
+        sim.add_user(SimUser::new(id.clone(), canary::PASSWORD));
+    }
+    sim.inject_random(Some(pwchange_sim::FaultMix {
+        unavailable: 0.05,
+        rate_limited: 0.02,
+        dropped: 0.02,
+        seed: 7,
+    }));
+    let dir = tempfile::tempdir().unwrap();
+    let ids_ref: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let input = write_csv(dir.path(), &ids_ref);
+    let journal = dir.path().join("journal.jsonl");
+    let mut cmd = pwchange();
+    cmd.args([
+        "rotate",
+        "--vendor",
+        "zitadel",
+        "--base-url",
+        sim.base_url(),
+        "--concurrency",
+        "64",
+        "--rate",
+        "0",
+        "--json",
+        "--input",
+    ])
+    .arg(&input)
+    .arg("--journal")
+    .arg(&journal)
+    .env("PWCHANGE_ZITADEL_TOKEN", sim.token());
+    let output = run(cmd).await;
+    assert_eq!(
+        output.status.code(),
+        Some(20),
+        "some users fail under faults: {}",
+        text(&output)
+    );
+    let check = |round: &str| {
+        let text = std::fs::read_to_string(&journal).unwrap();
+        let mut last_pending = std::collections::HashMap::new();
+        let mut last_event = std::collections::HashMap::new();
+        for entry in text
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        {
+            let user = entry["user_id"].as_str().unwrap().to_owned();
+            if entry["event"] == "pending" {
+                last_pending.insert(
+                    user.clone(),
+                    entry["new_password"].as_str().unwrap().to_owned(),
+                );
+            }
+            last_event.insert(user, entry);
+        }
+        let (mut rotated, mut failed) = (0, 0);
+        for id in &ids {
+            let now = sim.password(id).unwrap();
+            let event = &last_event[id];
+            if now == canary::PASSWORD {
+                // Not applied: the journal must say failed, with a kind other than "maybe applied".
+                assert_eq!(
+                    event["event"], "failed",
+                    "{round} {id}: unchanged but {event}"
+                );
+                assert_ne!(
+                    event["kind"], "outcome_unknown",
+                    "{round} {id}: unchanged is known"
+                );
+                failed += 1;
+            } else {
+                // Applied: exactly the journaled password.
+                assert_eq!(
+                    Some(&now),
+                    last_pending.get(id),
+                    "{round} {id}: the simulator has a password the journal lacks"
+                );
+                assert!(
+                    event["event"] == "done" || event["kind"] == "outcome_unknown",
+                    "{round} {id}: applied but {event}"
+                );
+                rotated += 1;
+            }
+        }
+        (rotated, failed)
+    };
+    let (rotated, failed) = check("first run");
+    assert!(
+        rotated > users * 8 / 10 && failed > 0,
+        "rotated {rotated}, failed {failed}"
+    );
+
+    // Resume with the faults still on: nothing lost, nothing applied twice.
+    let mut resume = pwchange();
+    resume
+        .args([
+            "rotate",
+            "--vendor",
+            "zitadel",
+            "--base-url",
+            sim.base_url(),
+            "--concurrency",
+            "64",
+            "--rate",
+            "0",
+            "--json",
+            "--resume",
+            "--input",
+        ])
+        .arg(&input)
+        .arg("--journal")
+        .arg(&journal)
+        .env("PWCHANGE_ZITADEL_TOKEN", sim.token());
+    let resumed = run(resume).await;
+    assert!(
+        matches!(resumed.status.code(), Some(0 | 20)),
+        "{}",
+        text(&resumed)
+    );
+    let (rotated_after, _) = check("after resume");
+    assert!(
+        rotated_after > rotated,
+        "resume rotated more users ({rotated} → {rotated_after})"
+    );
+    assert_no_canary(&output);
+    assert_no_canary(&resumed);
+}

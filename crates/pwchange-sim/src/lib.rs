@@ -106,6 +106,40 @@ pub enum Fault {
     BreakContract,
 }
 
+/// Faults injected at random into a share of all requests (after any queued [`Fault`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FaultMix {
+    /// Share of requests answered `503` without touching state.
+    pub unavailable: f64,
+    /// Share answered `429` with `Retry-After: 1` without touching state.
+    pub rate_limited: f64,
+    /// Share processed (state changes) whose connection then drops before the body.
+    pub dropped: f64,
+    /// Seed of the generator, so a run can be repeated.
+    pub seed: u64,
+}
+
+impl FaultMix {
+    fn pick(&self, state: &mut u64) -> Option<Fault> {
+        // xorshift64*: deterministic for a seed, plenty for spreading faults.
+        *state ^= *state >> 12;
+        *state ^= *state << 25;
+        *state ^= *state >> 27;
+        let roll = (state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64;
+        if roll < self.unavailable {
+            Some(Fault::Unavailable)
+        } else if roll < self.unavailable + self.rate_limited {
+            Some(Fault::RateLimited {
+                retry_after_secs: 1,
+            })
+        } else if roll < self.unavailable + self.rate_limited + self.dropped {
+            Some(Fault::DropConnection)
+        } else {
+            None
+        }
+    }
+}
+
 /// A user of a simulated vendor.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimUser {
@@ -174,6 +208,18 @@ pub(crate) struct State {
     pub violations: Vec<Violation>,
     pub sequence: u64,
     pub requests: u64,
+    pub mix: Option<(FaultMix, u64)>,
+}
+
+impl State {
+    /// The fault for the next request: a queued one first, else one from the mix.
+    pub fn next_fault(&mut self) -> Option<Fault> {
+        if let Some(fault) = self.faults.pop_front() {
+            return Some(fault);
+        }
+        let (mix, rng) = self.mix.as_mut()?;
+        mix.pick(rng)
+    }
 }
 
 pub(crate) struct Shared {
@@ -236,6 +282,7 @@ impl Simulator {
                 violations: Vec::new(),
                 sequence: 1,
                 requests: 0,
+                mix: None,
             }),
         });
         let token = shared.issue_token();
@@ -278,6 +325,7 @@ impl Simulator {
         state.users.clear();
         state.faults.clear();
         state.violations.clear();
+        state.mix = None;
     }
 
     /// Adds or replaces a user.
@@ -297,6 +345,11 @@ impl Simulator {
     /// Injects `fault` into the next request (faults queue up, one per request).
     pub fn inject(&self, fault: Fault) {
         self.shared.state().faults.push_back(fault);
+    }
+
+    /// Injects faults at random into a share of every following request (`None` stops it).
+    pub fn inject_random(&self, mix: Option<FaultMix>) {
+        self.shared.state().mix = mix.map(|m| (m, m.seed.max(1)));
     }
 
     /// How many requests arrived.

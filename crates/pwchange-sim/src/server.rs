@@ -54,7 +54,7 @@ async fn contract_and_faults(
     let fault = {
         let mut state = shared.state();
         state.requests += 1;
-        state.faults.pop_front()
+        state.next_fault()
     };
     let method = request.method().as_str().to_owned();
     let path = request.uri().path().to_owned();
