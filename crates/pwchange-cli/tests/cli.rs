@@ -584,7 +584,7 @@ async fn faults_under_load_leave_journal_and_simulator_in_agreement() {
     let users: usize = std::env::var("PWCHANGE_FAULT_TEST_USERS")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(2000);
+        .unwrap_or(10_000);
     let sim = Simulator::start(Vendor::Zitadel).await.unwrap();
     let ids: Vec<String> = (0..users)
         .map(|i| format!("{}", 200_000_000_000_000_000u64 + i as u64))
