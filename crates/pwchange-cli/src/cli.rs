@@ -13,6 +13,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "pwchange", version, about, long_about, max_term_width = 100)]
 pub struct Cli {
+    /// Log what happens to stderr (-v info, -vv debug, -vvv trace). Logs never contain
+    /// passwords or tokens.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -32,6 +32,18 @@ fn process_env(name: &str) -> Option<String> {
 #[allow(clippy::print_stdout)]
 async fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    if cli.verbose > 0 {
+        let level = match cli.verbose {
+            1 => "info",
+            2 => "debug",
+            _ => "trace",
+        };
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(level))
+            .with_writer(std::io::stderr)
+            .with_ansi(false)
+            .init();
+    }
     let code = match cli.command {
         cli::Command::Change(args) => {
             let json = args.json;

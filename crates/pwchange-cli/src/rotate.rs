@@ -324,7 +324,6 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
         ..Default::default()
     };
     let mut tasks = tokio::task::JoinSet::new();
-    let mut results = Vec::new();
     for record in records {
         let journaled = || {
             previous
@@ -357,24 +356,26 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
         let (password, resumed) = match plan {
             Plan::Skip => {
                 summary.already_done += 1;
-                results.push(ResultRecord {
+                let skipped = ResultRecord {
                     user_id: record.user_id,
                     outcome: "already_done",
                     kind: None,
                     message: None,
-                });
+                };
+                report(&skipped, progress.as_ref(), args.json);
                 continue;
             }
             Plan::Send { password, resumed } => (password, resumed),
         };
         if stop.load(Ordering::SeqCst) {
             summary.not_attempted += 1;
-            results.push(ResultRecord {
+            let skipped = ResultRecord {
                 user_id: record.user_id,
                 outcome: "not_attempted",
                 kind: None,
                 message: None,
-            });
+            };
+            report(&skipped, progress.as_ref(), args.json);
             continue;
         }
         if let Some(ticker) = ticker.as_mut() {
@@ -456,22 +457,16 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
         });
         // Report finished tasks as they come, so the progress bar moves.
         while let Some(done) = tasks.try_join_next() {
-            results.push(finish(done, &mut summary, progress.as_ref(), args.json)?);
+            finish(done, &mut summary, progress.as_ref(), args.json)?;
         }
     }
     while let Some(done) = tasks.join_next().await {
-        results.push(finish(done, &mut summary, progress.as_ref(), args.json)?);
+        finish(done, &mut summary, progress.as_ref(), args.json)?;
     }
     if let Some(bar) = &progress {
         bar.finish_and_clear();
     }
     summary.interrupted = stop.load(Ordering::SeqCst);
-    for record in results
-        .iter()
-        .filter(|r| matches!(r.outcome, "already_done" | "not_attempted"))
-    {
-        print_result(record, args.json);
-    }
     if args.json {
         println!("{}", json!({"summary": summary}));
     } else {
@@ -503,12 +498,14 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
     })
 }
 
+/// Counts one finished change and reports it. Nothing per user is kept: memory stays flat in
+/// the number of users (beyond the input records).
 fn finish(
     joined: Result<Result<ResultRecord, Error>, tokio::task::JoinError>,
     summary: &mut Summary,
     progress: Option<&indicatif::ProgressBar>,
     json: bool,
-) -> Result<ResultRecord, Error> {
+) -> Result<(), Error> {
     let record = joined.map_err(|e| {
         Error::new(
             ErrorKind::Unexpected,
@@ -520,14 +517,19 @@ fn finish(
         "outcome_unknown" => summary.outcome_unknown += 1,
         _ => summary.failed += 1,
     }
+    report(&record, progress, json);
+    Ok(())
+}
+
+/// One result: a progress-bar tick on a terminal, else a line (or JSON record) on stdout.
+fn report(record: &ResultRecord, progress: Option<&indicatif::ProgressBar>, json: bool) {
     match progress {
         Some(bar) => {
             bar.inc(1);
             bar.set_message(format!("{} {}", record.outcome, record.user_id));
         }
-        None => print_result(&record, json),
+        None => print_result(record, json),
     }
-    Ok(record)
 }
 
 #[allow(clippy::print_stdout)]

@@ -716,3 +716,108 @@ async fn faults_under_load_leave_journal_and_simulator_in_agreement() {
     assert_no_canary(&output);
     assert_no_canary(&resumed);
 }
+
+/// The secrets sweep: every error path, on every vendor, with a canary current password, a
+/// canary new password and (where the path allows) a canary token, through the CLI with
+/// trace-level logging of everything (pwchange, reqwest, hyper). Neither canary may appear in
+/// stdout or stderr, whether text, JSON or logs.
+#[tokio::test(flavor = "multi_thread")]
+async fn secrets_sweep_over_every_error_path() {
+    use pwchange_sim::{Fault, demo_user};
+    let good_new = format!("{}Aa1!", canary::NEW_PASSWORD);
+    for vendor in Vendor::ALL {
+        let sim = Simulator::start(vendor).await.unwrap();
+        let user = demo_user(vendor);
+        // Scenarios: (fault, token, current password, user id).
+        let paths: Vec<(Option<Fault>, &str, &str, &str)> = vec![
+            (None, sim.token(), canary::PASSWORD, &user.id), // wrong current password
+            (None, canary::TOKEN, canary::PASSWORD, &user.id), // bad token
+            (
+                Some(Fault::RateLimited {
+                    retry_after_secs: 1,
+                }),
+                sim.token(),
+                canary::PASSWORD,
+                &user.id,
+            ),
+            (
+                Some(Fault::Unavailable),
+                sim.token(),
+                canary::PASSWORD,
+                &user.id,
+            ),
+            (
+                Some(Fault::MalformedBody),
+                sim.token(),
+                canary::PASSWORD,
+                &user.id,
+            ),
+            (
+                Some(Fault::DropConnection),
+                sim.token(),
+                canary::PASSWORD,
+                &user.id,
+            ),
+            (None, sim.token(), canary::PASSWORD, "not-a-valid-id/../x"), // invalid input
+        ];
+        for (fault, token, current, id) in paths {
+            sim.reset();
+            sim.add_user(user.clone());
+            if let Some(fault) = fault.clone() {
+                sim.inject(fault);
+            }
+            let mut cmd = pwchange();
+            cmd.args([
+                "-vvv",
+                "change",
+                "--vendor",
+                vendor.name(),
+                "--base-url",
+                sim.base_url(),
+                "--user",
+                id,
+                "--password-stdin",
+            ]);
+            if vendor == Vendor::Bienport {
+                cmd.args(["--organization-id", "20635"]);
+            }
+            cmd.env(
+                format!("PWCHANGE_{}_TOKEN", vendor.name().to_ascii_uppercase()),
+                token,
+            )
+            .write_stdin(format!("{current}\n{good_new}\n"));
+            let output = run(cmd).await;
+            assert!(
+                !output.status.success(),
+                "{vendor} {fault:?}: {}",
+                text(&output)
+            );
+            assert!(
+                text(&output).contains("TRACE") || text(&output).contains("DEBUG"),
+                "logging is on"
+            );
+            assert_no_canary(&output);
+            let mut json = pwchange();
+            json.args([
+                "change",
+                "--json",
+                "--vendor",
+                vendor.name(),
+                "--base-url",
+                sim.base_url(),
+                "--user",
+                id,
+                "--password-stdin",
+            ]);
+            if vendor == Vendor::Bienport {
+                json.args(["--organization-id", "20635"]);
+            }
+            json.env(
+                format!("PWCHANGE_{}_TOKEN", vendor.name().to_ascii_uppercase()),
+                token,
+            )
+            .write_stdin(format!("{current}\n{good_new}\n"));
+            assert_no_canary(&run(json).await);
+        }
+    }
+}
