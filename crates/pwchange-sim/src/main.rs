@@ -11,16 +11,20 @@ const USAGE: &str =
 
 Starts the vendor simulators on 127.0.0.1 with one demo user each and prints their base URLs,
 a bearer token and the user. With --port, the first simulator listens there and the others on
-the following ports; without it, ports are chosen free. Stops on Ctrl-C.";
+the following ports; without it, ports are chosen free. With --users N, the ZITADEL simulator also
+gets N users with ids 300000000000000000.. and the demo user's password (for load tests).
+Stops on Ctrl-C.";
 
 struct Args {
     vendors: Vec<Vendor>,
     port: u16,
+    users: u64,
 }
 
 fn parse(args: &[String]) -> Result<Args, String> {
     let mut vendors = Vendor::ALL.to_vec();
     let mut port = 0;
+    let mut users = 0;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -38,11 +42,21 @@ fn parse(args: &[String]) -> Result<Args, String> {
                     .parse()
                     .map_err(|_| format!("--port {value:?} is not a port number"))?;
             }
+            "--users" => {
+                let value = it.next().ok_or("--users needs a value")?;
+                users = value
+                    .parse()
+                    .map_err(|_| format!("--users {value:?} is not a number"))?;
+            }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
-    Ok(Args { vendors, port })
+    Ok(Args {
+        vendors,
+        port,
+        users,
+    })
 }
 
 #[tokio::main]
@@ -75,6 +89,14 @@ async fn main() -> ExitCode {
         };
         let user = demo_user(*vendor);
         sim.add_user(user.clone());
+        if *vendor == Vendor::Zitadel {
+            for i in 0..args.users {
+                sim.add_user(pwchange_sim::SimUser::new(
+                    (300_000_000_000_000_000u64 + i).to_string(),
+                    user.password.clone(),
+                ));
+            }
+        }
         #[allow(clippy::print_stdout)]
         {
             println!(
