@@ -114,39 +114,39 @@ async fn contract_and_faults(
             });
             Response::from_parts(parts, Body::from_stream(broken))
         }
+        // A truncated JSON body.
         Some(Fault::MalformedBody) => {
-            let (mut parts, _) = response.into_parts();
-            parts.headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            parts.headers.remove(header::CONTENT_LENGTH);
-            checked(
-                &shared,
-                &method,
-                &path,
-                Response::from_parts(parts, Body::from(r#"{"details": {"seq"#)),
-            )
-            .await
+            replace_body(&shared, &method, &path, response, r#"{"details": {"seq"#).await
         }
+        // A body no spec allows for any status: the wrong JSON type at the top.
         Some(Fault::BreakContract) => {
-            let (mut parts, _) = response.into_parts();
-            parts.headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            parts.headers.remove(header::CONTENT_LENGTH);
-            // A body no spec allows for any status: the wrong JSON type at the top.
-            checked(
-                &shared,
-                &method,
-                &path,
-                Response::from_parts(parts, Body::from(r#"["broken"]"#)),
-            )
-            .await
+            replace_body(&shared, &method, &path, response, r#"["broken"]"#).await
         }
         _ => checked(&shared, &method, &path, response).await,
     }
+}
+
+/// Sends `body` as JSON in place of the handler's body (after the handler changed the state).
+async fn replace_body(
+    shared: &Shared,
+    method: &str,
+    path: &str,
+    response: Response,
+    body: &'static str,
+) -> Response {
+    let (mut parts, _) = response.into_parts();
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    checked(
+        shared,
+        method,
+        path,
+        Response::from_parts(parts, Body::from(body)),
+    )
+    .await
 }
 
 /// Records the response's contract violations and returns it unchanged.

@@ -89,6 +89,41 @@ impl<'a> Env<'a> {
     }
 }
 
+/// A vendor's authentication from the environment: `TOKEN`, or a login pair.
+#[cfg(any(feature = "bienport", feature = "uipath", feature = "vcd"))]
+pub(crate) enum TokenOrLogin {
+    Token(pwchange_core::SecretToken),
+    Login { user: String, secret: String },
+}
+
+#[cfg(any(feature = "bienport", feature = "uipath", feature = "vcd"))]
+impl Env<'_> {
+    /// `TOKEN` if set, else the pair `user_suffix` + `secret_suffix` (e.g. `USERNAME` and
+    /// `PASSWORD`); an error naming all three when neither is there.
+    pub fn token_or_login(
+        &self,
+        user_suffix: &str,
+        secret_suffix: &str,
+    ) -> Result<TokenOrLogin, Error> {
+        if let Some(token) = self.token("TOKEN")? {
+            return Ok(TokenOrLogin::Token(token));
+        }
+        match self.get(user_suffix) {
+            Some(user) => {
+                let what = format!("the secret of {}", self.name(user_suffix));
+                let secret = self.required(secret_suffix, &what)?;
+                Ok(TokenOrLogin::Login { user, secret })
+            }
+            None => Err(Error::invalid_input(format!(
+                "set {} or {} and {}",
+                self.name("TOKEN"),
+                self.name(user_suffix),
+                self.name(secret_suffix)
+            ))),
+        }
+    }
+}
+
 /// The process environment.
 pub(crate) fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()

@@ -5,7 +5,7 @@ use pwchange_core::SecretToken;
 use secrecy::{ExposeSecret as _, SecretString};
 
 use crate::auth::TokenSource;
-use crate::env::Env;
+use crate::env::{Env, TokenOrLogin};
 use crate::http::{self, Answer, BoxFuture, HttpConfig, Verdict, mentions};
 use crate::{Changed, ChangedDetails, Error, ErrorKind, Mode, PasswordChange, Vendor};
 
@@ -69,22 +69,12 @@ impl BienportConfig {
                 env.name("ORGANIZATION_ID")
             ))
         })?;
-        let auth = match (env.token("TOKEN")?, env.get("SCREEN_NAME")) {
-            (Some(token), _) => BienportAuth::Token(token),
-            (None, Some(screen_name)) => BienportAuth::Login {
-                screen_name,
-                password: SecretString::from(
-                    env.required("PASSWORD", "the password of PWCHANGE_BIENPORT_SCREEN_NAME")?,
-                ),
+        let auth = match env.token_or_login("SCREEN_NAME", "PASSWORD")? {
+            TokenOrLogin::Token(token) => BienportAuth::Token(token),
+            TokenOrLogin::Login { user, secret } => BienportAuth::Login {
+                screen_name: user,
+                password: SecretString::from(secret),
             },
-            (None, None) => {
-                return Err(Error::invalid_input(format!(
-                    "set {} or {} and {}",
-                    env.name("TOKEN"),
-                    env.name("SCREEN_NAME"),
-                    env.name("PASSWORD")
-                )));
-            }
         };
         Ok(Self {
             http,

@@ -4,7 +4,7 @@ use pwchange_core::SecretToken;
 use pwchange_uipath::{Client as Generated, ClientContext, types};
 
 use crate::auth::TokenSource;
-use crate::env::Env;
+use crate::env::{Env, TokenOrLogin};
 use crate::http::{self, Answer, BoxFuture, HttpConfig, Verdict};
 use crate::{Changed, ChangedDetails, Error, ErrorKind, Mode, PasswordChange, Vendor};
 
@@ -64,26 +64,15 @@ impl UipathConfig {
     pub(crate) fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, Error> {
         let env = Env::new(VENDOR, lookup);
         let http = env.http()?;
-        let auth = match (env.token("TOKEN")?, env.get("CLIENT_ID")) {
-            (Some(token), _) => UipathAuth::Token(token),
-            (None, Some(client_id)) => UipathAuth::ClientCredentials {
-                client_id,
-                client_secret: env.token("CLIENT_SECRET")?.ok_or_else(|| {
-                    Error::invalid_input(format!(
-                        "{} is not set: it must hold the client secret",
-                        env.name("CLIENT_SECRET")
-                    ))
+        let auth = match env.token_or_login("CLIENT_ID", "CLIENT_SECRET")? {
+            TokenOrLogin::Token(token) => UipathAuth::Token(token),
+            TokenOrLogin::Login { user, secret } => UipathAuth::ClientCredentials {
+                client_id: user,
+                client_secret: SecretToken::new(secret).map_err(|e| {
+                    Error::invalid_input(format!("{}: {e}", env.name("CLIENT_SECRET")))
                 })?,
                 scope: env.get("SCOPE").unwrap_or_else(|| DEFAULT_SCOPE.to_owned()),
             },
-            (None, None) => {
-                return Err(Error::invalid_input(format!(
-                    "set {} or {} and {}",
-                    env.name("TOKEN"),
-                    env.name("CLIENT_ID"),
-                    env.name("CLIENT_SECRET")
-                )));
-            }
         };
         Ok(Self { http, auth })
     }

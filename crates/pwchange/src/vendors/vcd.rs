@@ -5,7 +5,7 @@ use pwchange_vcd::{Client as Generated, Credentials, types};
 use secrecy::SecretString;
 
 use crate::auth::TokenSource;
-use crate::env::Env;
+use crate::env::{Env, TokenOrLogin};
 use crate::http::{self, Answer, BoxFuture, HttpConfig, Verdict, mentions};
 use crate::{Changed, ChangedDetails, Error, ErrorKind, Mode, PasswordChange, Vendor};
 
@@ -69,22 +69,12 @@ impl VcdConfig {
     pub(crate) fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, Error> {
         let env = Env::new(VENDOR, lookup);
         let http = env.http()?;
-        let auth = match (env.token("TOKEN")?, env.get("USERNAME")) {
-            (Some(token), _) => VcdAuth::Token(token),
-            (None, Some(username)) => VcdAuth::Login {
-                username,
-                password: SecretString::from(
-                    env.required("PASSWORD", "the password of PWCHANGE_VCD_USERNAME")?,
-                ),
+        let auth = match env.token_or_login("USERNAME", "PASSWORD")? {
+            TokenOrLogin::Token(token) => VcdAuth::Token(token),
+            TokenOrLogin::Login { user, secret } => VcdAuth::Login {
+                username: user,
+                password: SecretString::from(secret),
             },
-            (None, None) => {
-                return Err(Error::invalid_input(format!(
-                    "set {} or {} and {}",
-                    env.name("TOKEN"),
-                    env.name("USERNAME"),
-                    env.name("PASSWORD")
-                )));
-            }
         };
         let mut config = Self {
             http,
