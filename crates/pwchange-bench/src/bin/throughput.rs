@@ -2,7 +2,10 @@
 //! against the minimal loopback server, next to `wrk`'s ceiling on the same route (when `wrk`
 //! is installed). Prints a Markdown table for BENCHMARKS.md.
 //!
-//! `cargo run --release -p pwchange-bench --bin throughput [-- --requests N]`
+//! `cargo run --release -p pwchange-bench --bin throughput [-- --requests N] [--in-process]`
+//!
+//! By default the server runs in a child process (this binary with `--serve`), so the clients
+//! and the server do not share one tokio runtime; `--in-process` keeps it in this process.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -109,8 +112,29 @@ async fn main() -> Result<(), String> {
         .and_then(|i| args.get(i + 1))
         .and_then(|n| n.parse().ok())
         .unwrap_or(10_000);
-    let addr = start_server().await.map_err(|e| e.to_string())?;
-    let base = format!("http://{addr}");
+    if args.iter().any(|a| a == "--serve") {
+        // Child mode: serve, print the address, run until killed.
+        let addr = start_server().await.map_err(|e| e.to_string())?;
+        println!("{addr}");
+        std::future::pending::<()>().await;
+    }
+    let (base, _child) = if args.iter().any(|a| a == "--in-process") {
+        (format!("http://{}", start_server().await.map_err(|e| e.to_string())?), None)
+    } else {
+        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+        let mut child = tokio::process::Command::new(exe)
+            .arg("--serve")
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| e.to_string())?;
+        let stdout = child.stdout.take().ok_or("no stdout from the server process")?;
+        let mut line = String::new();
+        tokio::io::AsyncBufReadExt::read_line(&mut tokio::io::BufReader::new(stdout), &mut line)
+            .await
+            .map_err(|e| e.to_string())?;
+        (format!("http://{}", line.trim()), Some(child))
+    };
     // Warm up connections and code paths.
     facade_rate(&base, 200, 16).await?;
     println!(
