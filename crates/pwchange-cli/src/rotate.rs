@@ -69,68 +69,88 @@ fn io_error(what: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::InvalidInput, what.to_string())
 }
 
-/// Reads and checks every record before anything is sent.
-pub fn read_input(path: &Path) -> Result<Vec<InputRecord>, Error> {
+/// The input records, read lazily from the file: CSV with a header, or JSON Lines.
+pub fn records(path: &Path) -> Result<Box<dyn Iterator<Item = Result<InputRecord, Error>>>, Error> {
     let file =
         File::open(path).map_err(|e| io_error(format!("cannot open {}: {e}", path.display())))?;
-    let records: Vec<InputRecord> = match path.extension().and_then(|e| e.to_str()) {
+    let shown = path.display().to_string();
+    match path.extension().and_then(|e| e.to_str()) {
         Some("csv") => {
-            let mut reader = csv::ReaderBuilder::new()
+            let reader = csv::ReaderBuilder::new()
                 .trim(csv::Trim::All)
                 .from_reader(file);
-            let mut records = Vec::new();
-            for (index, row) in reader.deserialize::<InputRecord>().enumerate() {
-                // Line 1 is the header.
-                records.push(row.map_err(|e| {
-                    io_error(format!(
-                        "{} line {}: {}",
-                        path.display(),
-                        index + 2,
-                        describe_csv(&e)
-                    ))
-                })?);
-            }
-            records
+            Ok(Box::new(
+                reader
+                    .into_deserialize::<InputRecord>()
+                    .enumerate()
+                    .map(move |(index, row)| {
+                        // Line 1 is the header.
+                        row.map_err(|e| {
+                            io_error(format!("{shown} line {}: {}", index + 2, describe_csv(&e)))
+                        })
+                    }),
+            ))
         }
-        Some("jsonl" | "ndjson") => {
-            let mut records = Vec::new();
-            for (index, line) in BufReader::new(file).lines().enumerate() {
-                let line = line
-                    .map_err(|e| io_error(format!("{} line {}: {e}", path.display(), index + 1)))?;
-                if line.trim().is_empty() {
-                    continue;
-                }
-                // serde_json's message names the problem and the column, not the value.
-                records.push(serde_json::from_str(&line).map_err(|e| {
-                    io_error(format!("{} line {}: {e}", path.display(), index + 1))
-                })?);
-            }
-            records
-        }
-        _ => {
-            return Err(io_error(format!(
-                "{}: expected a .csv or .jsonl file",
-                path.display()
-            )));
-        }
-    };
+        Some("jsonl" | "ndjson") => Ok(Box::new(
+            BufReader::new(file)
+                .lines()
+                .enumerate()
+                .filter_map(move |(index, line)| {
+                    let line = match line {
+                        Ok(line) if line.trim().is_empty() => return None,
+                        Ok(line) => line,
+                        Err(e) => {
+                            return Some(Err(io_error(format!("{shown} line {}: {e}", index + 1))));
+                        }
+                    };
+                    // The category and column only: serde_json's message can quote a value.
+                    Some(serde_json::from_str(&line).map_err(|e| {
+                        let what = match e.classify() {
+                            serde_json::error::Category::Data => {
+                                "the record does not match the schema (see `pwchange schema`)"
+                            }
+                            _ => "not valid JSON",
+                        };
+                        io_error(format!(
+                            "{shown} line {} column {}: {what}",
+                            index + 1,
+                            e.column()
+                        ))
+                    }))
+                }),
+        )),
+        _ => Err(io_error(format!(
+            "{}: expected a .csv or .jsonl file",
+            path.display()
+        ))),
+    }
+}
+
+/// Checks every record before anything is sent, in one streaming pass: shape, empty ids and
+/// duplicates (by a 64-bit hash of the id, so memory stays ≈ 16 bytes per user). Returns the count.
+pub fn check_input(path: &Path) -> Result<usize, Error> {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    let hasher = BuildHasherDefault::<DefaultHasher>::default();
     let mut seen = HashSet::new();
-    for record in &records {
+    let mut count = 0;
+    for record in records(path)? {
+        let record = record?;
         if record.user_id.trim().is_empty() {
             return Err(io_error(format!(
                 "{}: a record has an empty user_id",
                 path.display()
             )));
         }
-        if !seen.insert(record.user_id.clone()) {
+        if !seen.insert(hasher.hash_one(&record.user_id)) {
             return Err(io_error(format!(
                 "{}: user {:?} appears twice",
                 path.display(),
                 record.user_id
             )));
         }
+        count += 1;
     }
-    Ok(records)
+    Ok(count)
 }
 
 /// A CSV error without the row's content (which may hold a password).
@@ -282,7 +302,7 @@ enum Plan {
 
 #[allow(clippy::print_stdout, clippy::print_stderr)]
 pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
-    let records = read_input(&args.input)?;
+    let total = check_input(&args.input)?;
     let (journal, previous) = if args.resume {
         Journal::reopen(&args.journal)?
     } else {
@@ -306,7 +326,7 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
         .and_then(|v| v.parse().ok());
     let pending_written = Arc::new(AtomicUsize::new(0));
     let progress = (!args.json && std::io::stderr().is_terminal()).then(|| {
-        let bar = indicatif::ProgressBar::new(records.len() as u64);
+        let bar = indicatif::ProgressBar::new(total as u64);
         bar.set_style(
             indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
@@ -320,11 +340,12 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
         interval
     });
     let mut summary = Summary {
-        total: records.len(),
+        total,
         ..Default::default()
     };
     let mut tasks = tokio::task::JoinSet::new();
-    for record in records {
+    for record in records(&args.input)? {
+        let record = record?;
         let journaled = || {
             previous
                 .pending

@@ -821,3 +821,38 @@ async fn secrets_sweep_over_every_error_path() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn jsonl_errors_and_duplicates_are_refused_without_echoing_values() {
+    let sim = rotation_sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    let jsonl = dir.path().join("users.jsonl");
+    std::fs::write(
+        &jsonl,
+        format!(
+            "{{\"user_id\": \"{}\"}}\n{{\"user_id\": \"{}\", \"current_password\": 98765432123}}\n",
+            ZITADEL_USERS[0], ZITADEL_USERS[1]
+        ),
+    )
+    .unwrap();
+    let output = run(rotate_cmd(&sim, &jsonl, &dir.path().join("a.jsonl"))).await;
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    assert!(
+        text(&output).contains("users.jsonl line 2 column"),
+        "{}",
+        text(&output)
+    );
+    assert!(
+        !text(&output).contains("98765432123"),
+        "a value was echoed: {}",
+        text(&output)
+    );
+    let csv = write_csv(
+        dir.path(),
+        &[ZITADEL_USERS[0], ZITADEL_USERS[1], ZITADEL_USERS[0]],
+    );
+    let output = run(rotate_cmd(&sim, &csv, &dir.path().join("b.jsonl"))).await;
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    assert!(text(&output).contains("appears twice"), "{}", text(&output));
+    assert_eq!(sim.requests(), 0);
+}

@@ -119,7 +119,13 @@ async fn main() -> Result<(), String> {
         std::future::pending::<()>().await;
     }
     let (base, _child) = if args.iter().any(|a| a == "--in-process") {
-        (format!("http://{}", start_server().await.map_err(|e| e.to_string())?), None)
+        (
+            format!(
+                "http://{}",
+                start_server().await.map_err(|e| e.to_string())?
+            ),
+            None,
+        )
     } else {
         let exe = std::env::current_exe().map_err(|e| e.to_string())?;
         let mut child = tokio::process::Command::new(exe)
@@ -128,7 +134,10 @@ async fn main() -> Result<(), String> {
             .kill_on_drop(true)
             .spawn()
             .map_err(|e| e.to_string())?;
-        let stdout = child.stdout.take().ok_or("no stdout from the server process")?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or("no stdout from the server process")?;
         let mut line = String::new();
         tokio::io::AsyncBufReadExt::read_line(&mut tokio::io::BufReader::new(stdout), &mut line)
             .await
