@@ -107,12 +107,15 @@ pub fn client(
         SecretToken::new(token).map_err(|e| Error::new(ErrorKind::InvalidInput, e.to_string()))?;
     match vendor {
         Vendor::Bienport => {
-            let org = organization
-                .or(demo_user(vendor).organization.as_deref().map(|_| "20635"))
-                .unwrap_or("20635");
-            let org = org
-                .parse()
-                .map_err(|_| Error::new(ErrorKind::InvalidInput, "organization"))?;
+            // The demo user's organization, unless the step names another one.
+            let demo_org = demo_user(vendor).organization.unwrap_or_default();
+            let org = organization.unwrap_or(&demo_org);
+            let org = org.parse().map_err(|_| {
+                Error::new(
+                    ErrorKind::InvalidInput,
+                    format!("organization {org:?} is not a number"),
+                )
+            })?;
             Client::new(BienportConfig::new(
                 base_url,
                 BienportAuth::Token(token),
