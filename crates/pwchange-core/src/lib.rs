@@ -26,12 +26,19 @@
 //! ```
 
 pub mod canary;
+pub mod classify;
 mod context;
+mod error;
+pub mod http;
 pub mod observe;
 mod secret;
+pub mod token;
+mod vendor;
 
 pub use context::{ClientContext, Credentials};
+pub use error::{Error, ErrorKind};
 pub use secret::{InvalidPassword, InvalidToken, Password, SecretToken, UnboundedPassword};
+pub use vendor::Vendor;
 
 /// Re-exports for [`impl_client_hooks!`]; not part of the public API.
 #[doc(hidden)]

@@ -102,3 +102,22 @@ pub fn access_token<T>(response: &ResponseValue<T>) -> Result<SecretToken, Missi
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the Cloud Director login response has no usable X-VMWARE-VCLOUD-ACCESS-TOKEN header")]
 pub struct MissingAccessToken;
+
+/// Cloud Director's login protocol: `POST /cloudapi/1.0.0/sessions` with the Basic credentials
+/// of `client`'s [`context`] (`user@org`), or `/sessions/provider` when the organization is
+/// `System`; the token is in the `X-VMWARE-VCLOUD-ACCESS-TOKEN` response header.
+pub async fn log_in(client: &Client, username: &str) -> Result<SecretToken, Error<types::Error>> {
+    let response = if is_provider(username) {
+        client.provider_login().send().await?
+    } else {
+        client.login().send().await?
+    };
+    access_token(&response).map_err(|e| Error::Custom(e.to_string()))
+}
+
+/// Whether `user@org` names the provider organization `System`.
+pub fn is_provider(username: &str) -> bool {
+    username
+        .rsplit_once('@')
+        .is_some_and(|(_, org)| org.eq_ignore_ascii_case("system"))
+}

@@ -1,54 +1,22 @@
 //! Entry points for the fuzz targets (`fuzz/`), behind the `fuzzing` feature. Each runs one
 //! piece of the facade on arbitrary input exactly as a real call would; none may panic or hang.
 
-use crate::http::{Answer, HttpConfig, Verdict};
+use pwchange_core::classify::answer_error;
+use pwchange_core::http::{Answer, HttpConfig};
+
 use crate::{ErrorKind, PasswordChange, Vendor};
 
-fn answer<E: serde::de::DeserializeOwned>(status: u16, body: &[u8]) -> Answer<E> {
-    Answer {
+/// A vendor's answer (`status`, `body`) through the vendor's decoding and error rules.
+pub fn classify_answer(vendor: Vendor, status: u16, body: &[u8]) -> ErrorKind {
+    let verdict = crate::vendors::classify_answer(vendor, status, body);
+    // What a user sees of it must render.
+    let answer = Answer::<()> {
         status,
-        body: serde_json::from_slice(body).ok(),
+        body: None,
         text: None,
         retry_after: None,
-    }
-}
-
-/// A vendor's answer (`status`, `body`) through the vendor's decoding and error mapping.
-pub fn classify_answer(vendor: Vendor, status: u16, body: &[u8]) -> ErrorKind {
-    let verdict: Verdict = match vendor {
-        #[cfg(feature = "bienport")]
-        Vendor::Bienport => crate::vendors::bienport::classify(&answer(status, body)),
-        #[cfg(feature = "uipath")]
-        Vendor::Uipath => {
-            // The 200 refusal, the 400 problem and the token endpoint's error.
-            if let Ok(result) =
-                serde_json::from_slice::<pwchange_uipath::types::IdentityResult>(body)
-            {
-                let _ = crate::vendors::uipath::identity_errors(
-                    result.errors.as_deref().unwrap_or_default(),
-                );
-            }
-            let _ = crate::vendors::uipath::classify_token(&answer(status, body));
-            crate::vendors::uipath::classify(&answer(status, body))
-        }
-        #[cfg(feature = "zitadel")]
-        Vendor::Zitadel => crate::vendors::zitadel::classify(&answer(status, body)),
-        #[cfg(feature = "vcd")]
-        Vendor::Vcd => crate::vendors::vcd::classify(&answer(status, body)),
-        #[allow(unreachable_patterns)]
-        _ => Verdict::by_status(status),
     };
-    // What a user sees of it must render.
-    let error = crate::http::answer_error(
-        vendor,
-        &Answer::<()> {
-            status,
-            body: None,
-            text: None,
-            retry_after: None,
-        },
-        verdict,
-    );
+    let error = answer_error(vendor, &answer, verdict);
     let _ = error.to_string();
     error.kind()
 }
@@ -59,18 +27,7 @@ pub fn validate(vendor: Vendor, user_id: &str, current: &str, new: &str, base_ur
     let change = PasswordChange::self_service(user_id, current, new);
     let _ = change.validate_common();
     let _ = PasswordChange::admin_set(user_id, new).validate_common();
-    match vendor {
-        #[cfg(feature = "bienport")]
-        Vendor::Bienport => drop(crate::vendors::bienport::user_id(user_id)),
-        #[cfg(feature = "uipath")]
-        Vendor::Uipath => drop(crate::vendors::uipath::user_id(user_id)),
-        #[cfg(feature = "zitadel")]
-        Vendor::Zitadel => drop(crate::vendors::zitadel::user_id(user_id)),
-        #[cfg(feature = "vcd")]
-        Vendor::Vcd => drop(crate::vendors::vcd::user_urn(user_id)),
-        #[allow(unreachable_patterns)]
-        _ => {}
-    }
+    let _ = crate::canonical_user_id(vendor, user_id);
     let _ = change
         .new_password()
         .bounded::<1, 72>("new password", "fuzz");
@@ -99,10 +56,8 @@ mod tests {
                 let _ = classify_answer(vendor, 400, body);
             }
             validate(vendor, "../\r\n%00", "", "\u{0}", "http://[::1");
+            // Every vendor maps a bare 503 to Unavailable.
+            assert_eq!(classify_answer(vendor, 503, b""), ErrorKind::Unavailable, "{vendor}");
         }
-        assert_eq!(
-            classify_answer(Vendor::Zitadel, 404, br#"{"code":5}"#),
-            ErrorKind::UserNotFound
-        );
     }
 }

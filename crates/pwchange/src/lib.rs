@@ -1,6 +1,6 @@
-//! Change a user's password on Bienport, UiPath, ZITADEL or VMware Cloud Director through one
-//! API: one request ([`PasswordChange`]), one result ([`Changed`]), one error ([`Error`] with an
-//! [`ErrorKind`] a program can act on).
+//! Change a user's password on several identity platforms through one API: one request
+//! ([`PasswordChange`]), one result ([`Changed`]), one error ([`Error`] with an [`ErrorKind`]
+//! a program can act on). [`Vendor::ALL`] lists the platforms.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), pwchange::Error> {
@@ -15,14 +15,15 @@
 //!
 //! # What the facade does for you
 //!
-//! - **Validation before any request**: user ids in the vendor's form (Bienport int64, UiPath
-//!   UUID, ZITADEL id, Cloud Director `urn:vcloud:user:<uuid>`), password lengths per vendor and
-//!   API version, empty fields, new == current, and modes a vendor cannot do
-//!   ([`ErrorKind::Unsupported`], e.g. an administrative set on Cloud Director).
+//! - **Validation before any request**: user ids in the vendor's form, password lengths per
+//!   vendor and API version, empty fields, new == current, and modes a vendor cannot do
+//!   ([`ErrorKind::Unsupported`]).
+//! - **One configuration path**: [`Settings`] (string keys, see [`COMMON_KEYS`] and [`keys`])
+//!   from code, from `PWCHANGE_<VENDOR>_<KEY>` ([`Client::from_env`]) or from the CLI's flags,
+//!   environment and config file; or a vendor's typed configuration (the variants of [`Config`]).
 //! - **Authentication**: a static bearer token for every vendor, or the vendor's login flow
-//!   (Bienport login, UiPath client credentials, Cloud Director session) with the token cached
-//!   and renewed once when the vendor refuses it.
-//! - **One error mapping per vendor** from the vendor's answers to [`ErrorKind`]s.
+//!   with the token cached and renewed once when the vendor refuses it.
+//! - **One error table per vendor** from the vendor's answers to [`ErrorKind`]s.
 //! - **No blind retry**: only a request that provably never left (connection error) is retried.
 //!   A timeout after sending is [`ErrorKind::OutcomeUnknown`]: the change may have happened.
 //! - **No secret in any output**: passwords and tokens are redacted in every `Debug`,
@@ -31,95 +32,38 @@
 //!
 //! # Features
 //!
-//! One Cargo feature per vendor (`bienport`, `uipath`, `zitadel`, `vcd`), all on by default;
-//! each pulls in only its vendor crate. [`Vendor`] always lists all four; using a vendor this
-//! build lacks gives [`ErrorKind::Unsupported`].
+//! One Cargo feature per vendor, named as [`Vendor::name`], all on by default; each pulls in
+//! only its vendor crate. [`Vendor`] always lists every vendor; using one this build lacks gives
+//! [`ErrorKind::Unsupported`] ([`is_enabled`] tells beforehand).
 
-#[cfg(any(feature = "bienport", feature = "uipath", feature = "vcd"))]
-mod auth;
-mod env;
-mod error;
-mod http;
+mod adapter;
+mod config;
 mod request;
-mod vendor;
 mod vendors;
 
-#[cfg(feature = "fuzzing")]
+#[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
 
-pub use error::{Error, ErrorKind};
-pub use http::{DEFAULT_CONNECT_RETRIES, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, HttpConfig};
-pub use pwchange_core::SecretToken;
-pub use request::{Changed, ChangedDetails, Mode, Password, PasswordChange};
-pub use vendor::Vendor;
-#[cfg(feature = "bienport")]
-pub use vendors::bienport::{BienportAuth, BienportConfig};
-#[cfg(feature = "uipath")]
-pub use vendors::uipath::{UipathAuth, UipathConfig};
-#[cfg(feature = "vcd")]
-pub use vendors::vcd::{VcdAuth, VcdConfig};
-#[cfg(feature = "zitadel")]
-pub use vendors::zitadel::{ZitadelApi, ZitadelConfig};
+pub use config::{COMMON_KEYS, Key, Settings};
+pub use pwchange_core::http::{
+    DEFAULT_CONNECT_RETRIES, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, HttpConfig,
+};
+pub use pwchange_core::{Error, ErrorKind, SecretToken, Vendor};
+pub use request::{Changed, Mode, Password, PasswordChange};
+pub use vendors::*;
 
 use tracing::Instrument as _;
 
-/// The configuration of one vendor backend.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum Config {
-    /// Bienport.
-    #[cfg(feature = "bienport")]
-    Bienport(BienportConfig),
-    /// UiPath.
-    #[cfg(feature = "uipath")]
-    Uipath(UipathConfig),
-    /// ZITADEL.
-    #[cfg(feature = "zitadel")]
-    Zitadel(ZitadelConfig),
-    /// Cloud Director.
-    #[cfg(feature = "vcd")]
-    Vcd(VcdConfig),
-}
-
-macro_rules! config_from {
-    ($($feature:literal, $variant:ident, $config:ty);* $(;)?) => {$(
-        #[cfg(feature = $feature)]
-        impl From<$config> for Config {
-            fn from(config: $config) -> Self {
-                Config::$variant(config)
-            }
-        }
-    )*};
-}
-config_from! {
-    "bienport", Bienport, BienportConfig;
-    "uipath", Uipath, UipathConfig;
-    "zitadel", Zitadel, ZitadelConfig;
-    "vcd", Vcd, VcdConfig;
-}
-
-enum Backend {
-    #[cfg(feature = "bienport")]
-    Bienport(vendors::bienport::BienportBackend),
-    #[cfg(feature = "uipath")]
-    Uipath(vendors::uipath::UipathBackend),
-    #[cfg(feature = "zitadel")]
-    Zitadel(vendors::zitadel::ZitadelBackend),
-    #[cfg(feature = "vcd")]
-    Vcd(vendors::vcd::VcdBackend),
-}
-
 /// Changes passwords on one vendor.
 pub struct Client {
-    vendor: Vendor,
-    backend: Backend,
+    backend: Box<dyn adapter::DynBackend>,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("vendor", &self.vendor)
+            .field("vendor", &self.vendor())
             .finish_non_exhaustive()
     }
 }
@@ -127,67 +71,34 @@ impl std::fmt::Debug for Client {
 impl Client {
     /// A client for the vendor that `config` configures.
     pub fn new(config: impl Into<Config>) -> Result<Self, Error> {
-        let (vendor, backend) = match config.into() {
-            #[cfg(feature = "bienport")]
-            Config::Bienport(c) => (
-                Vendor::Bienport,
-                Backend::Bienport(vendors::bienport::BienportBackend::new(c)?),
-            ),
-            #[cfg(feature = "uipath")]
-            Config::Uipath(c) => (
-                Vendor::Uipath,
-                Backend::Uipath(vendors::uipath::UipathBackend::new(c)?),
-            ),
-            #[cfg(feature = "zitadel")]
-            Config::Zitadel(c) => (
-                Vendor::Zitadel,
-                Backend::Zitadel(vendors::zitadel::ZitadelBackend::new(c)?),
-            ),
-            #[cfg(feature = "vcd")]
-            Config::Vcd(c) => (Vendor::Vcd, Backend::Vcd(vendors::vcd::VcdBackend::new(c)?)),
-        };
-        Ok(Self { vendor, backend })
+        Ok(Self {
+            backend: config.into().into_backend()?,
+        })
     }
 
-    /// A client configured from `PWCHANGE_<VENDOR>_*` environment variables (see each vendor's
-    /// config type, e.g. [`ZitadelConfig`]).
+    /// A client from string settings (see [`Settings`]).
+    pub fn from_settings(settings: Settings) -> Result<Self, Error> {
+        Self::new(Config::from_settings(settings)?)
+    }
+
+    /// A client configured from `PWCHANGE_<VENDOR>_<KEY>` environment variables: every key of
+    /// [`COMMON_KEYS`] and of [`keys`]`(vendor)`, e.g. `PWCHANGE_ZITADEL_BASE_URL`.
     pub fn from_env(vendor: Vendor) -> Result<Self, Error> {
-        Self::from_lookup(vendor, &env::process_env)
-    }
-
-    pub(crate) fn from_lookup(
-        vendor: Vendor,
-        lookup: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<Self, Error> {
-        let _ = lookup;
-        match vendor {
-            #[cfg(feature = "bienport")]
-            Vendor::Bienport => Self::new(BienportConfig::from_lookup(lookup)?),
-            #[cfg(feature = "uipath")]
-            Vendor::Uipath => Self::new(UipathConfig::from_lookup(lookup)?),
-            #[cfg(feature = "zitadel")]
-            Vendor::Zitadel => Self::new(ZitadelConfig::from_lookup(lookup)?),
-            #[cfg(feature = "vcd")]
-            Vendor::Vcd => Self::new(VcdConfig::from_lookup(lookup)?),
-            #[allow(unreachable_patterns)]
-            other => Err(other.not_enabled()),
-        }
+        Self::from_settings(Settings::from_env(vendor))
     }
 
     /// The vendor this client talks to.
     pub fn vendor(&self) -> Vendor {
-        self.vendor
+        self.backend.vendor()
     }
 
     /// Changes the password. Validates everything it can first; sends at most one request for
     /// the change itself (plus a login when the configuration has credentials instead of a token).
     pub async fn change_password(&self, change: &PasswordChange) -> Result<Changed, Error> {
-        let span = tracing::info_span!("pwchange.change_password", vendor = %self.vendor, user_id = %change.user_id(), mode = ?change.mode());
+        let vendor = self.vendor();
+        let span = tracing::info_span!("pwchange.change_password", vendor = %vendor, user_id = %change.user_id(), mode = ?change.mode());
         async {
-            let result = match change.validate_common() {
-                Err(e) => Err(e.with_vendor(self.vendor)),
-                Ok(()) => self.dispatch(change).await,
-            };
+            let result = self.backend.change(change).await;
             match &result {
                 Ok(_) => tracing::info!("password changed"),
                 Err(e) => {
@@ -199,25 +110,4 @@ impl Client {
         .instrument(span)
         .await
     }
-
-    async fn dispatch(&self, change: &PasswordChange) -> Result<Changed, Error> {
-        match &self.backend {
-            #[cfg(feature = "bienport")]
-            Backend::Bienport(b) => b.change(change).await,
-            #[cfg(feature = "uipath")]
-            Backend::Uipath(b) => b.change(change).await,
-            #[cfg(feature = "zitadel")]
-            Backend::Zitadel(b) => b.change(change).await,
-            #[cfg(feature = "vcd")]
-            Backend::Vcd(b) => b.change(change).await,
-        }
-    }
 }
-
-#[cfg(not(any(
-    feature = "bienport",
-    feature = "uipath",
-    feature = "zitadel",
-    feature = "vcd"
-)))]
-compile_error!("pwchange needs at least one vendor feature: bienport, uipath, zitadel or vcd");

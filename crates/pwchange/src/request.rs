@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, Vendor};
+use crate::{ChangedDetails, Error, Vendor};
 
 /// A password handed to the facade. Any length: each vendor checks its own rule before sending.
 ///
@@ -26,7 +26,7 @@ impl Password {
     }
 
     /// Converts to a vendor field type with bounds `MIN..=MAX`, naming `field` and `rule` in the
-    /// error (e.g. "ZITADEL management v1 accepts 1..=72 characters").
+    /// error (e.g. "the vendor accepts 1..=72 characters").
     pub(crate) fn bounded<const MIN: usize, const MAX: usize>(
         &self,
         field: &str,
@@ -74,7 +74,7 @@ pub enum Mode {
     /// An administrator sets the password without the current one.
     AdminSet {
         /// Whether the user must change the password at the next login
-        /// (ZITADEL v1 `noChangeRequired` inverted, v2 `changeRequired`).
+        /// (the vendor adapters map it to their own flag).
         #[serde(default)]
         require_change_at_next_login: bool,
     },
@@ -228,37 +228,10 @@ impl PasswordChange {
 pub struct Changed {
     /// Where.
     pub vendor: Vendor,
-    /// Whose password, in the vendor's form (`urn:vcloud:user:…`, a UUID, a ZITADEL id, a number).
+    /// Whose password, in the vendor's canonical form ([`crate::canonical_user_id`]).
     pub user_id: String,
     /// What the vendor returned that matters.
     pub details: ChangedDetails,
-}
-
-/// The vendor-specific part of [`Changed`].
-#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(tag = "vendor", rename_all = "lowercase")]
-#[non_exhaustive]
-pub enum ChangedDetails {
-    /// Bienport returns the user's full record.
-    Bienport {
-        /// The record as Bienport sent it (the `User` model of specs/bienport.yaml).
-        user: serde_json::Value,
-    },
-    /// UiPath returns `{succeeded: true}` and nothing else.
-    Uipath {},
-    /// ZITADEL returns the change's event details.
-    Zitadel {
-        /// `v1` (management) or `v2` (user service).
-        api: String,
-        /// The event sequence (a uint64 as a string).
-        sequence: Option<String>,
-        /// When the change happened (RFC 3339).
-        change_date: Option<String>,
-        /// The organization or instance that owns the user.
-        resource_owner: Option<String>,
-    },
-    /// Cloud Director returns 204 and no body.
-    Vcd {},
 }
 
 #[cfg(test)]

@@ -121,12 +121,12 @@ async fn zitadel_v2_success_returns_the_event_details() {
         (vendor, user_id.as_str()),
         (pwchange::Vendor::Zitadel, ZITADEL_USER)
     );
-    let ChangedDetails::Zitadel {
+    let ChangedDetails::Zitadel(pwchange::ZitadelDetails {
         api,
         sequence,
         change_date,
         resource_owner,
-    } = details
+    }) = details
     else {
         panic!("details")
     };
@@ -350,7 +350,7 @@ async fn vcd_success_sends_the_versioned_accept_header() {
         .change_password(&self_service(VCD_USER))
         .await
         .unwrap();
-    assert!(matches!(changed.details, ChangedDetails::Vcd {}));
+    assert!(matches!(changed.details, ChangedDetails::Vcd(_)));
     mock.assert_async().await;
 }
 
@@ -463,7 +463,7 @@ async fn bienport_success_returns_the_user_record_and_errors_map() {
         .await
         .unwrap();
     mock.assert_async().await;
-    let ChangedDetails::Bienport { user } = changed.details else {
+    let ChangedDetails::Bienport(pwchange::BienportDetails { user }) = changed.details else {
         panic!("details")
     };
     assert_eq!(user["screenName"], "905554447788");
@@ -723,7 +723,7 @@ fn from_env_reports_the_missing_variable() {
     assert!(
         error
             .to_string()
-            .contains("PWCHANGE_VCD_BASE_URL is not set"),
+            .contains("base_url is not set: it must hold the vendor's base URL (PWCHANGE_VCD_BASE_URL"),
         "{error}"
     );
 }

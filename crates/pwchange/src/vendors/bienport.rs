@@ -2,12 +2,15 @@
 
 use pwchange_bienport::{Client as Generated, ClientContext, types};
 use pwchange_core::SecretToken;
+use pwchange_core::classify::{Facts, Rule, Status, Verdict, When};
+use pwchange_core::http::{Answer, HttpConfig};
+use pwchange_core::token::Auth;
 use secrecy::{ExposeSecret as _, SecretString};
+use serde::{Deserialize, Serialize};
 
-use crate::auth::TokenSource;
-use crate::env::{Env, TokenOrLogin};
-use crate::http::{self, Answer, BoxFuture, HttpConfig, Verdict, mentions};
-use crate::{Changed, ChangedDetails, Error, ErrorKind, Mode, PasswordChange, Vendor};
+use crate::adapter::{Adapter, Transport, VendorError, verdict_of};
+use crate::config::{Common, Key, Keys, TokenOrLogin};
+use crate::{Changed, Error, ErrorKind, Mode, PasswordChange, Vendor};
 
 const VENDOR: Vendor = Vendor::Bienport;
 
@@ -27,9 +30,9 @@ pub enum BienportAuth {
 
 /// Configuration of a Bienport backend.
 ///
-/// Environment (`from_env`): `PWCHANGE_BIENPORT_BASE_URL` (e.g. `https://apigw.bienport.com`),
-/// `PWCHANGE_BIENPORT_ORGANIZATION_ID`, and `PWCHANGE_BIENPORT_TOKEN` or
-/// `PWCHANGE_BIENPORT_SCREEN_NAME` and `PWCHANGE_BIENPORT_PASSWORD`; the common HTTP variables.
+/// Settings ([`Settings`](crate::Settings), `PWCHANGE_BIENPORT_<KEY>`): the common keys
+/// (`base_url` e.g. `https://apigw.bienport.com`), `organization_id` (required), and `token` or
+/// `screen_name` and `password`.
 #[derive(Debug, Clone)]
 pub struct BienportConfig {
     http: HttpConfig,
@@ -54,206 +57,205 @@ impl BienportConfig {
         self
     }
 
-    /// Reads the configuration from the environment (see the type's docs).
+    /// Reads the configuration from `PWCHANGE_BIENPORT_<KEY>` (see the type's docs).
     pub fn from_env() -> Result<Self, Error> {
-        Self::from_lookup(&crate::env::process_env)
+        crate::adapter::config_from_settings::<BienportAdapter>(crate::Settings::from_env(VENDOR))
     }
+}
 
-    pub(crate) fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, Error> {
-        let env = Env::new(VENDOR, lookup);
-        let http = env.http()?;
-        let organization_id = env.required("ORGANIZATION_ID", "the numeric organization id")?;
-        let organization_id = organization_id.trim().parse::<u64>().map_err(|_| {
-            Error::invalid_input(format!(
-                "{} must be a number, e.g. 20635",
-                env.name("ORGANIZATION_ID")
-            ))
-        })?;
-        let auth = match env.token_or_login("SCREEN_NAME", "PASSWORD")? {
+/// What Bienport returned for a change: the user's full record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct BienportDetails {
+    /// The record as Bienport sent it (the `User` model of specs/bienport.yaml).
+    pub user: serde_json::Value,
+}
+
+pub(crate) struct BienportAdapter {
+    organization_id: String,
+}
+
+impl Adapter for BienportAdapter {
+    const VENDOR: Vendor = VENDOR;
+    const KEYS: &'static [Key] = &[
+        Key::plain("organization_id", "the numeric organization id (the OrganizationId header; required)"),
+        Key::plain("screen_name", "the login's screen name (with password, instead of token)"),
+        Key::secret("password", "the login's password"),
+    ];
+    type Config = BienportConfig;
+    type Login = (String, SecretString);
+    type Request = types::PasswordUpdateRequest;
+
+    fn config(common: Common, keys: &mut Keys) -> Result<BienportConfig, Error> {
+        let organization_id = keys
+            .parse::<u64>("organization_id", "a number, e.g. 20635")?
+            .ok_or_else(|| keys.missing("organization_id", "the numeric organization id"))?;
+        let auth = match keys.token_or_login(common.token, "screen_name", "password")? {
             TokenOrLogin::Token(token) => BienportAuth::Token(token),
             TokenOrLogin::Login { user, secret } => BienportAuth::Login {
                 screen_name: user,
-                password: SecretString::from(secret),
+                password: secret,
             },
         };
-        Ok(Self {
-            http,
+        Ok(BienportConfig {
+            http: common.http,
             auth,
             organization_id,
         })
     }
-}
 
-type Login = (String, SecretString);
-
-pub(crate) struct BienportBackend {
-    base: String,
-    http: reqwest::Client,
-    retries: u32,
-    organization_id: String,
-    token: TokenSource<Login>,
-}
-
-impl BienportBackend {
-    pub fn new(config: BienportConfig) -> Result<Self, Error> {
-        Ok(Self {
-            base: config.http.base(),
-            http: config.http.reqwest_client()?,
-            retries: config.http.connect_retries,
+    fn new(config: BienportConfig) -> Result<(Self, HttpConfig, Auth<Self::Login>), Error> {
+        let auth = match config.auth {
+            BienportAuth::Token(token) => Auth::Token(token),
+            BienportAuth::Login {
+                screen_name,
+                password,
+            } => Auth::Login((screen_name, password)),
+        };
+        let adapter = Self {
             organization_id: config.organization_id.to_string(),
-            token: match config.auth {
-                BienportAuth::Token(token) => TokenSource::Static(token),
-                BienportAuth::Login {
-                    screen_name,
-                    password,
-                } => TokenSource::login((screen_name, password)),
-            },
-        })
+        };
+        Ok((adapter, config.http, auth))
     }
 
-    fn client(&self, context: ClientContext) -> Generated {
-        Generated::new_with_client(&self.base, self.http.clone(), context)
+    /// A positive int64, without leading zeros or sign.
+    fn user_id(id: &str) -> Result<String, Error> {
+        id.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(|n| n.to_string())
+            .ok_or_else(|| {
+                Error::invalid_input(
+                    "Bienport user id is invalid: expected a positive integer (int64), e.g. 12343123",
+                )
+            })
     }
 
-    pub async fn change(&self, change: &PasswordChange) -> Result<Changed, Error> {
+    fn prepare(&self, change: &PasswordChange, user_id: String) -> Result<Self::Request, Error> {
         let (Mode::SelfService, Some(current)) = (change.mode(), change.current_password()) else {
             return Err(Error::unsupported(
                 "Bienport's update-password needs the current password (self-service); an administrative reset \
                  is a different operation that pwchange does not cover",
-            )
-            .with_vendor(VENDOR));
+            ));
         };
-        let user_id = user_id(change.user_id())?;
         let new_password =
             pwchange_core::UnboundedPassword::any(change.new_password().expose_secret());
-        let body = types::PasswordUpdateRequest {
+        Ok(types::PasswordUpdateRequest {
             old_password: pwchange_core::UnboundedPassword::any(current.expose_secret()),
             password1: new_password.clone(),
             password2: new_password,
-            user_id,
-        };
-        let body = &body;
-        let user: types::User = self
-            .token
-            .with_token(
-                |login| Box::pin(self.login(login)) as BoxFuture<'_, _>,
-                move |token| {
-                    Box::pin(async move {
-                        let client = self.client(ClientContext::bearer(token));
-                        let sent = http::send_with_connect_retry(self.retries, || {
-                            Box::pin(
-                                client
-                                    .update_password()
-                                    .organization_id(self.organization_id.as_str())
-                                    .body(body.clone())
-                                    .send(),
-                            )
-                        })
-                        .await;
-                        match sent {
-                            Ok(response) => Ok(response.into_inner()),
-                            Err(e) => Err(http::resolve(
-                                VENDOR,
-                                http::failure(e, true).await,
-                                classify,
-                            )),
-                        }
-                    }) as BoxFuture<'_, _>
-                },
-            )
-            .await?;
-        let user = serde_json::to_value(&user).unwrap_or(serde_json::Value::Null);
+            // Canonical ids are positive int64s (user_id above).
+            user_id: user_id.parse().map_err(|_| {
+                Error::invalid_input("Bienport user id is invalid: expected a positive integer (int64)")
+            })?,
+        })
+    }
+
+    async fn send(
+        &self,
+        transport: &Transport,
+        token: &SecretToken,
+        body: &Self::Request,
+    ) -> Result<Changed, Error> {
+        let client = Generated::new_with_client(
+            &transport.base,
+            transport.http.clone(),
+            ClientContext::bearer(token.clone()),
+        );
+        let user = transport
+            .call(true, || {
+                Box::pin(
+                    client
+                        .update_password()
+                        .organization_id(self.organization_id.as_str())
+                        .body(body.clone())
+                        .send(),
+                )
+            })
+            .await?
+            .into_inner();
         Ok(Changed {
             vendor: VENDOR,
-            user_id: user_id.to_string(),
-            details: ChangedDetails::Bienport { user },
+            user_id: body.user_id.to_string(),
+            details: BienportDetails {
+                user: serde_json::to_value(&user).unwrap_or(serde_json::Value::Null),
+            }
+            .into(),
         })
     }
 
-    async fn login(&self, (screen_name, password): &Login) -> Result<SecretToken, Error> {
-        let client = self.client(ClientContext::anonymous());
-        let body = types::LoginRequest {
-            screen_name: screen_name.clone(),
-            password: pwchange_core::UnboundedPassword::any(password.expose_secret()),
-            remember_me: Some(false),
+    async fn login(
+        &self,
+        transport: &Transport,
+        (screen_name, password): &Self::Login,
+    ) -> Result<SecretToken, Error> {
+        let client = Generated::new_with_client(
+            &transport.base,
+            transport.http.clone(),
+            ClientContext::anonymous(),
+        );
+        transport
+            .call(true, || {
+                Box::pin(pwchange_bienport::log_in(
+                    &client,
+                    screen_name,
+                    password.expose_secret(),
+                ))
+            })
+            .await
+    }
+
+    fn classify_bytes(status: u16, body: &[u8]) -> Verdict {
+        verdict_of::<types::ErrorResponse>(status, body)
+    }
+}
+
+/// Bienport documents only `401 {"statusCode": 401, …}`; other refusals are read defensively by
+/// their message (Spring's shape), else by the status.
+const RULES: &[Rule] = &[
+    Rule::new(
+        Status::OneOf(&[400, 409, 422]),
+        When::Mentions(&["old password", "current password", "wrong password", "incorrect password", "password is incorrect"]),
+        ErrorKind::CurrentPasswordInvalid,
+    ),
+    Rule::new(
+        Status::OneOf(&[400, 409, 422]),
+        When::Mentions(&["same as", "previous", "history", "reuse", "already used"]),
+        ErrorKind::PasswordReused,
+    ),
+    Rule::new(
+        Status::OneOf(&[400, 409, 422]),
+        When::Mentions(&["policy", "weak", "at least", "complex", "must contain"]),
+        ErrorKind::PolicyViolation,
+    ),
+];
+
+impl VendorError for types::ErrorResponse {
+    fn verdict(answer: &Answer<Self>) -> Verdict {
+        let Some(body) = &answer.body else {
+            return Verdict::by_status(answer.status);
         };
-        match http::send_with_connect_retry(self.retries, || {
-            Box::pin(client.login().body(body.clone()).send())
-        })
-        .await
-        {
-            Ok(response) => Ok(response.into_inner().token),
-            Err(e) => Err(http::resolve(
-                VENDOR,
-                http::failure(e, true).await,
-                classify,
-            )),
-        }
-    }
-}
-
-pub(crate) fn user_id(id: &str) -> Result<i64, Error> {
-    id.trim().parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
-        Error::invalid_input(format!("Bienport user id {id:?} is invalid: expected a positive integer (int64), e.g. 12343123"))
-            .with_vendor(VENDOR)
-    })
-}
-
-/// Bienport documents only `401 {"statusCode": 401, …}`; everything else is read defensively:
-/// the body if it is the same shape, its message for hints, else the status.
-pub(crate) fn classify(answer: &Answer<types::ErrorResponse>) -> Verdict {
-    let Some(body) = &answer.body else {
-        return Verdict::by_status(answer.status);
-    };
-    let messages: Vec<String> = [&body.message, &body.error]
-        .into_iter()
-        .flatten()
-        .cloned()
-        .collect();
-    let text = messages.join(" ");
-    let kind = match answer.status {
-        400 | 409 | 422
-            if mentions(
-                &text,
-                &[
-                    "old password",
-                    "current password",
-                    "wrong password",
-                    "incorrect password",
-                    "password is incorrect",
-                ],
-            ) =>
-        {
-            ErrorKind::CurrentPasswordInvalid
-        }
-        400 | 409 | 422
-            if mentions(
-                &text,
-                &["same as", "previous", "history", "reuse", "already used"],
-            ) =>
-        {
-            ErrorKind::PasswordReused
-        }
-        400 | 409 | 422
-            if mentions(
-                &text,
-                &["policy", "weak", "at least", "complex", "must contain"],
-            ) =>
-        {
-            ErrorKind::PolicyViolation
-        }
-        status => http::kind_for_status(status),
-    };
-    Verdict {
-        kind,
-        code: body.status_code.map(|c| c.to_string()),
-        messages,
+        let messages: Vec<String> = [&body.message, &body.error].into_iter().flatten().cloned().collect();
+        let facts = Facts {
+            status: answer.status,
+            codes: body.status_code.map(|c| c.to_string()).into_iter().collect(),
+            text: messages.join(" "),
+        };
+        Verdict::from_rules(RULES, facts, messages)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn classify(answer: &Answer<types::ErrorResponse>) -> Verdict {
+        <types::ErrorResponse as VendorError>::verdict(answer)
+    }
+
+    fn user_id(id: &str) -> Result<String, Error> {
+        BienportAdapter::user_id(id)
+    }
 
     fn answer(status: u16, message: &str) -> Answer<types::ErrorResponse> {
         Answer {
@@ -309,7 +311,7 @@ mod tests {
 
     #[test]
     fn user_ids_are_positive_integers() {
-        assert_eq!(user_id(" 12343123 ").unwrap(), 12343123);
+        assert_eq!(user_id(" 012343123 ").unwrap(), "12343123");
         for bad in ["0", "-5", "abc", "1/../2", "99999999999999999999"] {
             assert!(
                 user_id(bad)

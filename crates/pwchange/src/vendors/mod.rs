@@ -1,11 +1,157 @@
-//! One module per vendor: its configuration, its request mapping and its error mapping
-//! function (`classify`).
+//! The vendors this build includes: one registration line each. Everything that lists vendors
+//! in the facade (the [`Config`] and [`ChangedDetails`] enums, the dispatch, the settings'
+//! keys, the fuzzing entry points) is generated from this list; each vendor's knowledge lives in
+//! its own module (`vendors/<name>.rs`: configuration, id parser, modes, send, login, error
+//! rules).
 
-#[cfg(feature = "bienport")]
-pub(crate) mod bienport;
-#[cfg(feature = "uipath")]
-pub(crate) mod uipath;
-#[cfg(feature = "vcd")]
-pub(crate) mod vcd;
-#[cfg(feature = "zitadel")]
-pub(crate) mod zitadel;
+use serde::{Deserialize, Serialize};
+
+use crate::adapter::{Adapter as _, Backend, DynBackend, config_from_settings};
+use crate::config::Key;
+use crate::{Error, ErrorKind, Settings, Vendor};
+
+macro_rules! registry {
+    ($($feature:literal $module:ident: $variant:ident($adapter:ident, $config:ident, $details:ident);)+) => {
+        $(
+            #[cfg(feature = $feature)]
+            mod $module;
+            #[cfg(feature = $feature)]
+            pub use $module::*;
+        )+
+
+        /// The configuration of one vendor backend: the vendor's typed configuration.
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub enum Config {
+            $(
+                #[cfg(feature = $feature)]
+                #[doc = concat!("See [`", stringify!($config), "`].")]
+                $variant($config),
+            )+
+        }
+
+        $(
+            #[cfg(feature = $feature)]
+            impl From<$config> for Config {
+                fn from(config: $config) -> Self {
+                    Config::$variant(config)
+                }
+            }
+        )+
+
+        /// The vendor-specific part of [`Changed`](crate::Changed), tagged with the vendor's name.
+        #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+        #[serde(tag = "vendor", rename_all = "lowercase")]
+        #[non_exhaustive]
+        pub enum ChangedDetails {
+            $(
+                #[cfg(feature = $feature)]
+                #[doc = concat!("See [`", stringify!($details), "`].")]
+                $variant($details),
+            )+
+        }
+
+        $(
+            #[cfg(feature = $feature)]
+            impl From<$details> for ChangedDetails {
+                fn from(details: $details) -> Self {
+                    ChangedDetails::$variant(details)
+                }
+            }
+        )+
+
+        impl Config {
+            /// The vendor this configures.
+            pub fn vendor(&self) -> Vendor {
+                match self {
+                    $(
+                        #[cfg(feature = $feature)]
+                        Config::$variant(_) => Vendor::$variant,
+                    )+
+                }
+            }
+
+            /// The configuration that `settings` describe (see [`Settings`] and [`keys`]).
+            pub fn from_settings(settings: Settings) -> Result<Self, Error> {
+                match settings.vendor() {
+                    $(
+                        #[cfg(feature = $feature)]
+                        Vendor::$variant => Ok(Config::$variant(config_from_settings::<$adapter>(settings)?)),
+                    )+
+                    #[allow(unreachable_patterns)]
+                    other => Err(not_enabled(other)),
+                }
+            }
+
+            pub(crate) fn into_backend(self) -> Result<Box<dyn DynBackend>, Error> {
+                match self {
+                    $(
+                        #[cfg(feature = $feature)]
+                        Config::$variant(config) => Ok(Box::new(Backend::<$adapter>::new(config)?)),
+                    )+
+                }
+            }
+        }
+
+        /// The vendor's own configuration keys (the common ones are [`COMMON_KEYS`](crate::COMMON_KEYS)),
+        /// or `None` when this build does not include the vendor.
+        pub fn keys(vendor: Vendor) -> Option<&'static [Key]> {
+            match vendor {
+                $(
+                    #[cfg(feature = $feature)]
+                    Vendor::$variant => Some($adapter::KEYS),
+                )+
+                #[allow(unreachable_patterns)]
+                _ => None,
+            }
+        }
+
+        /// The user id in `vendor`'s canonical form (two spellings of one user give the same
+        /// string), or an error naming the form the vendor expects.
+        pub fn canonical_user_id(vendor: Vendor, id: &str) -> Result<String, Error> {
+            match vendor {
+                $(
+                    #[cfg(feature = $feature)]
+                    Vendor::$variant => $adapter::user_id(id).map_err(|e| e.with_vendor(vendor)),
+                )+
+                #[allow(unreachable_patterns)]
+                other => Err(not_enabled(other)),
+            }
+        }
+
+        /// A vendor's answer through its decoding and error rules (fuzzing and tests).
+        #[cfg(any(test, feature = "fuzzing"))]
+        pub(crate) fn classify_answer(vendor: Vendor, status: u16, body: &[u8]) -> pwchange_core::classify::Verdict {
+            match vendor {
+                $(
+                    #[cfg(feature = $feature)]
+                    Vendor::$variant => $adapter::classify_bytes(status, body),
+                )+
+                #[allow(unreachable_patterns)]
+                _ => pwchange_core::classify::Verdict::by_status(status),
+            }
+        }
+    };
+}
+
+registry! {
+    "bienport" bienport: Bienport(BienportAdapter, BienportConfig, BienportDetails);
+    "uipath" uipath: Uipath(UipathAdapter, UipathConfig, UipathDetails);
+    "zitadel" zitadel: Zitadel(ZitadelAdapter, ZitadelConfig, ZitadelDetails);
+    "vcd" vcd: Vcd(VcdAdapter, VcdConfig, VcdDetails);
+}
+
+/// Whether this build includes `vendor` (its Cargo feature is on).
+pub fn is_enabled(vendor: Vendor) -> bool {
+    keys(vendor).is_some()
+}
+
+pub(crate) fn not_enabled(vendor: Vendor) -> Error {
+    Error::new(
+        ErrorKind::Unsupported,
+        format!(
+            "this build of pwchange does not include {vendor}: enable the Cargo feature \"{vendor}\""
+        ),
+    )
+    .with_vendor(vendor)
+}

@@ -1,16 +1,18 @@
 //! UiPath Identity Server: a `200` can still be a refusal (`succeeded: false`).
 
 use pwchange_core::SecretToken;
+use pwchange_core::classify::{Facts, Rule, Status, Verdict, When, answer_error};
+use pwchange_core::http::{Answer, HttpConfig};
+use pwchange_core::token::Auth;
 use pwchange_uipath::{Client as Generated, ClientContext, types};
+use serde::{Deserialize, Serialize};
 
-use crate::auth::TokenSource;
-use crate::env::{Env, TokenOrLogin};
-use crate::http::{self, Answer, BoxFuture, HttpConfig, Verdict};
-use crate::{Changed, ChangedDetails, Error, ErrorKind, Mode, PasswordChange, Vendor};
+use crate::adapter::{Adapter, Transport, VendorError, verdict_of};
+use crate::config::{Common, Key, Keys, TokenOrLogin};
+use crate::{Changed, Error, ErrorKind, Mode, PasswordChange, Vendor};
 
 const VENDOR: Vendor = Vendor::Uipath;
-/// The scopes requested by the client-credentials flow unless configured otherwise.
-pub const DEFAULT_SCOPE: &str = "PM.User PM.User.Write";
+pub use pwchange_uipath::DEFAULT_SCOPE;
 
 /// How a UiPath backend authenticates.
 #[derive(Debug, Clone)]
@@ -32,9 +34,8 @@ pub enum UipathAuth {
 /// Configuration of a UiPath backend. The base URL is the Identity base
 /// (`pwchange_uipath::IdentityBase::url`), e.g. `https://cloud.uipath.com/acme/identity_`.
 ///
-/// Environment (`from_env`): `PWCHANGE_UIPATH_BASE_URL`, and `PWCHANGE_UIPATH_TOKEN` or
-/// `PWCHANGE_UIPATH_CLIENT_ID` and `PWCHANGE_UIPATH_CLIENT_SECRET` (optional
-/// `PWCHANGE_UIPATH_SCOPE`); the common HTTP variables.
+/// Settings ([`Settings`](crate::Settings), `PWCHANGE_UIPATH_<KEY>`): the common keys, and
+/// `token`, or `client_id` and `client_secret` (optional `scope`).
 #[derive(Debug, Clone)]
 pub struct UipathConfig {
     http: HttpConfig,
@@ -56,69 +57,80 @@ impl UipathConfig {
         self
     }
 
-    /// Reads the configuration from the environment (see the type's docs).
+    /// Reads the configuration from `PWCHANGE_UIPATH_<KEY>` (see the type's docs).
     pub fn from_env() -> Result<Self, Error> {
-        Self::from_lookup(&crate::env::process_env)
+        crate::adapter::config_from_settings::<UipathAdapter>(crate::Settings::from_env(VENDOR))
     }
+}
 
-    pub(crate) fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, Error> {
-        let env = Env::new(VENDOR, lookup);
-        let http = env.http()?;
-        let auth = match env.token_or_login("CLIENT_ID", "CLIENT_SECRET")? {
+/// What UiPath returned for a change: `{succeeded: true}` and nothing else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct UipathDetails {}
+
+pub(crate) struct UipathAdapter;
+
+impl Adapter for UipathAdapter {
+    const VENDOR: Vendor = VENDOR;
+    const KEYS: &'static [Key] = &[
+        Key::plain("client_id", "an external application's id (with client_secret, instead of token)"),
+        Key::secret("client_secret", "the external application's secret"),
+        Key::plain("scope", "the scopes asked for (default \"PM.User PM.User.Write\")"),
+    ];
+    type Config = UipathConfig;
+    type Login = (String, SecretToken, String);
+    type Request = (uuid::Uuid, types::ChangeUserPasswordCommand);
+
+    fn config(common: Common, keys: &mut Keys) -> Result<UipathConfig, Error> {
+        let scope = keys.string("scope");
+        let auth = match keys.token_or_login(common.token, "client_id", "client_secret")? {
             TokenOrLogin::Token(token) => UipathAuth::Token(token),
             TokenOrLogin::Login { user, secret } => UipathAuth::ClientCredentials {
                 client_id: user,
-                client_secret: SecretToken::new(secret).map_err(|e| {
-                    Error::invalid_input(format!("{}: {e}", env.name("CLIENT_SECRET")))
-                })?,
-                scope: env.get("SCOPE").unwrap_or_else(|| DEFAULT_SCOPE.to_owned()),
+                client_secret: SecretToken::new(secrecy::ExposeSecret::expose_secret(&secret))
+                    .map_err(|e| Error::invalid_input(format!("client_secret: {e}")))?,
+                scope: scope.unwrap_or_else(|| DEFAULT_SCOPE.to_owned()),
             },
         };
-        Ok(Self { http, auth })
-    }
-}
-
-type Login = (String, SecretToken, String);
-
-pub(crate) struct UipathBackend {
-    base: String,
-    http: reqwest::Client,
-    retries: u32,
-    token: TokenSource<Login>,
-}
-
-impl UipathBackend {
-    pub fn new(config: UipathConfig) -> Result<Self, Error> {
-        Ok(Self {
-            base: config.http.base(),
-            http: config.http.reqwest_client()?,
-            retries: config.http.connect_retries,
-            token: match config.auth {
-                UipathAuth::Token(token) => TokenSource::Static(token),
-                UipathAuth::ClientCredentials {
-                    client_id,
-                    client_secret,
-                    scope,
-                } => TokenSource::login((client_id, client_secret, scope)),
-            },
+        Ok(UipathConfig {
+            http: common.http,
+            auth,
         })
     }
 
-    fn client(&self, context: ClientContext) -> Generated {
-        Generated::new_with_client(&self.base, self.http.clone(), context)
+    fn new(config: UipathConfig) -> Result<(Self, HttpConfig, Auth<Self::Login>), Error> {
+        let auth = match config.auth {
+            UipathAuth::Token(token) => Auth::Token(token),
+            UipathAuth::ClientCredentials {
+                client_id,
+                client_secret,
+                scope,
+            } => Auth::Login((client_id, client_secret, scope)),
+        };
+        Ok((Self, config.http, auth))
     }
 
-    pub async fn change(&self, change: &PasswordChange) -> Result<Changed, Error> {
+    /// A UUID, in lowercase hyphenated form (braces, case and `urn:uuid:` are accepted).
+    fn user_id(id: &str) -> Result<String, Error> {
+        uuid::Uuid::try_parse(id.trim())
+            .map(|u| u.hyphenated().to_string())
+            .map_err(|_| {
+                Error::invalid_input(
+                    "UiPath user id is invalid: expected a UUID, e.g. 3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                )
+            })
+    }
+
+    fn prepare(&self, change: &PasswordChange, user_id: String) -> Result<Self::Request, Error> {
         if let Mode::AdminSet {
             require_change_at_next_login: true,
         } = change.mode()
         {
             return Err(Error::unsupported(
                 "UiPath's changepassword has no \"change at next login\" flag",
-            )
-            .with_vendor(VENDOR));
+            ));
         }
-        let user_id = user_id(change.user_id())?;
+        let user_id = uuid::Uuid::try_parse(&user_id)
+            .map_err(|_| Error::invalid_input("UiPath user id is invalid: expected a UUID"))?;
         let body = types::ChangeUserPasswordCommand {
             old_password: change
                 .current_password()
@@ -127,180 +139,176 @@ impl UipathBackend {
                 change.new_password().expose_secret(),
             )),
         };
-        let body = &body;
-        let result: types::IdentityResult = self
-            .token
-            .with_token(
-                |login| Box::pin(self.login(login)) as BoxFuture<'_, _>,
-                move |token| {
-                    Box::pin(async move {
-                        let client = self.client(ClientContext::bearer(token));
-                        let sent = http::send_with_connect_retry(self.retries, || {
-                            Box::pin(
-                                client
-                                    .change_user_password()
-                                    .user_id(user_id)
-                                    .body(body.clone())
-                                    .send(),
-                            )
-                        })
-                        .await;
-                        match sent {
-                            Ok(response) => Ok(response.into_inner()),
-                            Err(e) => Err(http::resolve(
-                                VENDOR,
-                                http::failure(e, true).await,
-                                classify,
-                            )),
-                        }
-                    }) as BoxFuture<'_, _>
-                },
-            )
-            .await?;
+        Ok((user_id, body))
+    }
+
+    async fn send(
+        &self,
+        transport: &Transport,
+        token: &SecretToken,
+        (user_id, body): &Self::Request,
+    ) -> Result<Changed, Error> {
+        let client = Generated::new_with_client(
+            &transport.base,
+            transport.http.clone(),
+            ClientContext::bearer(token.clone()),
+        );
+        let result = transport
+            .call(true, || {
+                Box::pin(
+                    client
+                        .change_user_password()
+                        .user_id(*user_id)
+                        .body(body.clone())
+                        .send(),
+                )
+            })
+            .await?
+            .into_inner();
         if result.succeeded == Some(true) {
             return Ok(Changed {
                 vendor: VENDOR,
                 user_id: user_id.to_string(),
-                details: ChangedDetails::Uipath {},
+                details: UipathDetails {}.into(),
             });
         }
         // A 200 that is a refusal.
-        let errors = result.errors.unwrap_or_default();
-        let verdict = identity_errors(&errors);
-        Err(http::answer_error(
-            VENDOR,
-            &Answer::<()> {
-                status: 200,
-                body: None,
-                text: None,
-                retry_after: None,
-            },
-            verdict,
-        ))
-    }
-
-    async fn login(&self, (client_id, client_secret, scope): &Login) -> Result<SecretToken, Error> {
-        let client = self.client(ClientContext::anonymous());
-        let body = types::TokenRequest {
-            grant_type: "client_credentials".into(),
-            client_id: client_id.clone(),
-            client_secret: client_secret.clone(),
-            scope: Some(scope.clone()),
-            username: None,
-            password: None,
+        let answer = Answer::<()> {
+            status: 200,
+            body: None,
+            text: None,
+            retry_after: None,
         };
-        match http::send_with_connect_retry(self.retries, || {
-            Box::pin(client.create_token().body(body.clone()).send())
-        })
-        .await
-        {
-            Ok(response) => Ok(response.into_inner().access_token),
-            Err(e) => Err(http::resolve(
-                VENDOR,
-                http::failure(e, true).await,
-                classify_token,
-            )),
-        }
-    }
-}
-
-/// A UiPath user id: a UUID.
-pub(crate) fn user_id(id: &str) -> Result<uuid::Uuid, Error> {
-    uuid::Uuid::try_parse(id.trim()).map_err(|_| {
-        Error::invalid_input(format!(
-            "UiPath user id {id:?} is invalid: expected a UUID, e.g. 3fa85f64-5717-4562-b3fc-2c963f66afa6"
+        Err(answer_error(
+            VENDOR,
+            &answer,
+            identity_errors(200, result.errors.as_deref().unwrap_or_default()),
         ))
-        .with_vendor(VENDOR)
-    })
-}
-
-/// ASP.NET Identity error codes to kinds.
-pub(crate) fn identity_errors(errors: &[types::IdentityError]) -> Verdict {
-    let kinds: Vec<ErrorKind> = errors
-        .iter()
-        .map(|e| identity_code(e.code.as_deref().unwrap_or_default()))
-        .collect();
-    // The most specific kind wins; InvalidInput is the fallback.
-    let kind = kinds
-        .iter()
-        .copied()
-        .find(|k| *k != ErrorKind::InvalidInput)
-        .unwrap_or(ErrorKind::InvalidInput);
-    Verdict {
-        kind,
-        code: errors.iter().find_map(|e| e.code.clone()),
-        messages: errors
-            .iter()
-            .filter_map(|e| e.description.clone())
-            .collect(),
     }
-}
 
-fn identity_code(code: &str) -> ErrorKind {
-    let lower = code.to_ascii_lowercase();
-    if lower == "passwordmismatch" {
-        ErrorKind::CurrentPasswordInvalid
-    } else if lower.starts_with("passwordrequires")
-        || lower == "passwordtooshort"
-        || lower.contains("complexity")
-        || lower.contains("toolong")
-    {
-        ErrorKind::PolicyViolation
-    } else if lower.contains("reuse")
-        || lower.contains("history")
-        || lower.contains("recent")
-        || lower.contains("same")
-    {
-        ErrorKind::PasswordReused
-    } else if lower.contains("notfound") {
-        ErrorKind::UserNotFound
-    } else {
-        ErrorKind::InvalidInput
+    async fn login(
+        &self,
+        transport: &Transport,
+        (client_id, client_secret, scope): &Self::Login,
+    ) -> Result<SecretToken, Error> {
+        let client = Generated::new_with_client(
+            &transport.base,
+            transport.http.clone(),
+            ClientContext::anonymous(),
+        );
+        transport
+            .call(true, || {
+                Box::pin(pwchange_uipath::client_credentials_token(
+                    &client,
+                    client_id,
+                    client_secret,
+                    scope,
+                ))
+            })
+            .await
     }
-}
 
-/// UiPath's mapping of a non-200 answer to `changepassword`.
-pub(crate) fn classify(answer: &Answer<types::ChangePasswordProblem>) -> Verdict {
-    match answer.body.as_ref().and_then(|b| b.errors.as_ref()) {
-        Some(types::ChangePasswordProblemErrors::Array(errors)) if answer.status == 400 => {
-            identity_errors(errors)
+    fn classify_bytes(status: u16, body: &[u8]) -> Verdict {
+        // The 200 refusal and the token endpoint's error, then the change's own error body.
+        if let Ok(result) = serde_json::from_slice::<types::IdentityResult>(body) {
+            let _ = identity_errors(status, result.errors.as_deref().unwrap_or_default());
         }
-        Some(types::ChangePasswordProblemErrors::ValidationErrors(fields))
-            if answer.status == 400 =>
-        {
-            Verdict {
-                kind: ErrorKind::InvalidInput,
-                code: answer.body.as_ref().and_then(|b| b.title.clone()),
-                messages: fields
-                    .iter()
-                    .flat_map(|(field, msgs)| msgs.iter().map(move |m| format!("{field}: {m}")))
-                    .collect(),
+        let _ = verdict_of::<types::OAuthError>(status, body);
+        verdict_of::<types::ChangePasswordProblem>(status, body)
+    }
+}
+
+/// ASP.NET Identity error codes (in a `200 {succeeded: false}` or a 400's `errors` list).
+const IDENTITY_RULES: &[Rule] = &[
+    Rule::new(Status::Any, When::CodeIs(&["PasswordMismatch"]), ErrorKind::CurrentPasswordInvalid),
+    Rule::new(Status::Any, When::CodeStartsWith(&["PasswordRequires"]), ErrorKind::PolicyViolation),
+    Rule::new(
+        Status::Any,
+        When::CodeContains(&["PasswordTooShort", "complexity", "TooLong"]),
+        ErrorKind::PolicyViolation,
+    ),
+    Rule::new(
+        Status::Any,
+        When::CodeContains(&["reuse", "history", "recent", "same"]),
+        ErrorKind::PasswordReused,
+    ),
+    Rule::new(Status::Any, When::CodeContains(&["NotFound"]), ErrorKind::UserNotFound),
+    Rule::new(Status::Any, When::Always, ErrorKind::InvalidInput),
+];
+
+fn identity_errors(status: u16, errors: &[types::IdentityError]) -> Verdict {
+    let facts = Facts {
+        status,
+        codes: errors.iter().filter_map(|e| e.code.clone()).collect(),
+        text: String::new(),
+    };
+    let messages = errors.iter().filter_map(|e| e.description.clone()).collect();
+    Verdict::from_rules(IDENTITY_RULES, facts, messages)
+}
+
+impl VendorError for types::ChangePasswordProblem {
+    fn verdict(answer: &Answer<Self>) -> Verdict {
+        match answer.body.as_ref().and_then(|b| b.errors.as_ref()) {
+            Some(types::ChangePasswordProblemErrors::Array(errors)) if answer.status == 400 => {
+                identity_errors(answer.status, errors)
             }
+            Some(types::ChangePasswordProblemErrors::ValidationErrors(fields))
+                if answer.status == 400 =>
+            {
+                Verdict {
+                    kind: ErrorKind::InvalidInput,
+                    code: answer.body.as_ref().and_then(|b| b.title.clone()),
+                    messages: fields
+                        .iter()
+                        .flat_map(|(field, msgs)| msgs.iter().map(move |m| format!("{field}: {m}")))
+                        .collect(),
+                }
+            }
+            _ => Verdict::by_status(answer.status),
         }
-        _ => Verdict::by_status(answer.status),
     }
 }
 
 /// The token endpoint's RFC 6749 errors.
-pub(crate) fn classify_token(answer: &Answer<types::OAuthError>) -> Verdict {
-    let Some(body) = &answer.body else {
-        return Verdict::by_status(answer.status);
-    };
-    let kind = match body.error.as_str() {
-        "invalid_client" | "unauthorized_client" | "invalid_grant" => ErrorKind::Unauthenticated,
-        "invalid_scope" => ErrorKind::PermissionDenied,
-        _ => http::kind_for_status(answer.status),
-    };
-    Verdict {
-        kind,
-        code: Some(body.error.clone()),
-        messages: body.error_description.iter().cloned().collect(),
+const TOKEN_RULES: &[Rule] = &[
+    Rule::new(
+        Status::Any,
+        When::CodeIs(&["invalid_client", "unauthorized_client", "invalid_grant"]),
+        ErrorKind::Unauthenticated,
+    ),
+    Rule::new(Status::Any, When::CodeIs(&["invalid_scope"]), ErrorKind::PermissionDenied),
+];
+
+impl VendorError for types::OAuthError {
+    fn verdict(answer: &Answer<Self>) -> Verdict {
+        let Some(body) = &answer.body else {
+            return Verdict::by_status(answer.status);
+        };
+        let facts = Facts {
+            status: answer.status,
+            codes: vec![body.error.clone()],
+            text: String::new(),
+        };
+        Verdict::from_rules(TOKEN_RULES, facts, body.error_description.iter().cloned().collect())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn classify(answer: &Answer<types::ChangePasswordProblem>) -> Verdict {
+        <types::ChangePasswordProblem as VendorError>::verdict(answer)
+    }
+
+    fn classify_token(answer: &Answer<types::OAuthError>) -> Verdict {
+        <types::OAuthError as VendorError>::verdict(answer)
+    }
+
+    fn identity_code(code: &str) -> ErrorKind {
+        let error = types::IdentityError { code: Some(code.into()), description: None };
+        identity_errors(200, &[error]).kind
+    }
 
     #[test]
     fn identity_code_table() {

@@ -1,13 +1,16 @@
 //! VMware Cloud Director: `changePassword` changes the caller's own password (self-service only).
 
 use pwchange_core::SecretToken;
+use pwchange_core::classify::{Facts, Rule, Status, Verdict, When};
+use pwchange_core::http::{Answer, HttpConfig};
+use pwchange_core::token::Auth;
 use pwchange_vcd::{Client as Generated, Credentials, types};
 use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
 
-use crate::auth::TokenSource;
-use crate::env::{Env, TokenOrLogin};
-use crate::http::{self, Answer, BoxFuture, HttpConfig, Verdict, mentions};
-use crate::{Changed, ChangedDetails, Error, ErrorKind, Mode, PasswordChange, Vendor};
+use crate::adapter::{Adapter, Transport, VendorError, verdict_of};
+use crate::config::{Common, Key, Keys, TokenOrLogin};
+use crate::{Changed, Error, ErrorKind, Mode, PasswordChange, Vendor};
 
 const VENDOR: Vendor = Vendor::Vcd;
 const URN_PREFIX: &str = "urn:vcloud:user:";
@@ -29,9 +32,9 @@ pub enum VcdAuth {
 
 /// Configuration of a Cloud Director backend.
 ///
-/// Environment (`from_env`): `PWCHANGE_VCD_BASE_URL` (the API host, e.g. `https://vcd.example.com`),
-/// `PWCHANGE_VCD_TOKEN`, or `PWCHANGE_VCD_USERNAME` (`user@org`) and `PWCHANGE_VCD_PASSWORD`;
-/// optional `PWCHANGE_VCD_API_VERSION` (default 38.0, at least 36.3) and the common HTTP variables.
+/// Settings ([`Settings`](crate::Settings), `PWCHANGE_VCD_<KEY>`): the common keys (`base_url`
+/// is the API host, e.g. `https://vcd.example.com`), `token`, or `username` (`user@org`) and
+/// `password`; `api_version` (default 38.0, at least 36.3).
 #[derive(Debug, Clone)]
 pub struct VcdConfig {
     http: HttpConfig,
@@ -61,244 +64,210 @@ impl VcdConfig {
         self
     }
 
-    /// Reads the configuration from the environment (see the type's docs).
+    /// Reads the configuration from `PWCHANGE_VCD_<KEY>` (see the type's docs).
     pub fn from_env() -> Result<Self, Error> {
-        Self::from_lookup(&crate::env::process_env)
-    }
-
-    pub(crate) fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, Error> {
-        let env = Env::new(VENDOR, lookup);
-        let http = env.http()?;
-        let auth = match env.token_or_login("USERNAME", "PASSWORD")? {
-            TokenOrLogin::Token(token) => VcdAuth::Token(token),
-            TokenOrLogin::Login { user, secret } => VcdAuth::Login {
-                username: user,
-                password: SecretString::from(secret),
-            },
-        };
-        let mut config = Self {
-            http,
-            auth,
-            api_version: pwchange_vcd::DEFAULT_API_VERSION.to_owned(),
-        };
-        if let Some(version) = env.get("API_VERSION") {
-            config = config.api_version(version);
-        }
-        Ok(config)
+        crate::adapter::config_from_settings::<VcdAdapter>(crate::Settings::from_env(VENDOR))
     }
 }
 
-type Login = (String, SecretString);
+/// What Cloud Director returned for a change: `204` and no body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct VcdDetails {}
 
-pub(crate) struct VcdBackend {
-    base: String,
-    http: reqwest::Client,
-    retries: u32,
+pub(crate) struct VcdAdapter {
     api_version: String,
-    token: TokenSource<Login>,
 }
 
-impl VcdBackend {
-    pub fn new(config: VcdConfig) -> Result<Self, Error> {
-        // Checks the version now, so a bad one fails at construction.
-        pwchange_vcd::context(Credentials::None, &config.api_version)
-            .map_err(|e| Error::invalid_input(e.to_string()).with_vendor(VENDOR))?;
-        let token = match config.auth {
-            VcdAuth::Token(token) => TokenSource::Static(token),
-            VcdAuth::Login { username, password } => {
-                if !username.contains('@') {
-                    return Err(Error::invalid_input(format!(
-                        "Cloud Director user name {username:?} must be user@organization"
-                    ))
-                    .with_vendor(VENDOR));
-                }
-                TokenSource::login((username, password))
-            }
-        };
-        Ok(Self {
-            base: config.http.base(),
-            http: config.http.reqwest_client()?,
-            retries: config.http.connect_retries,
-            api_version: config.api_version,
-            token,
-        })
-    }
-
-    fn client(&self, credentials: Credentials) -> Result<Generated, Error> {
+impl VcdAdapter {
+    fn client(&self, transport: &Transport, credentials: Credentials) -> Result<Generated, Error> {
         let context = pwchange_vcd::context(credentials, &self.api_version)
-            .map_err(|e| Error::invalid_input(e.to_string()).with_vendor(VENDOR))?;
+            .map_err(|e| Error::invalid_input(e.to_string()))?;
         Ok(Generated::new_with_client(
-            &self.base,
-            self.http.clone(),
+            &transport.base,
+            transport.http.clone(),
             context,
         ))
     }
+}
 
-    pub async fn change(&self, change: &PasswordChange) -> Result<Changed, Error> {
-        if let Mode::AdminSet { .. } = change.mode() {
+impl Adapter for VcdAdapter {
+    const VENDOR: Vendor = VENDOR;
+    const KEYS: &'static [Key] = &[
+        Key::plain("username", "user@organization, for a session login (with password, instead of token)"),
+        Key::secret("password", "the session login's password"),
+        Key::plain("api_version", "the API version sent in Accept (default 38.0, at least 36.3)"),
+    ];
+    type Config = VcdConfig;
+    type Login = (String, SecretString);
+    type Request = (String, types::PasswordChangeRequest);
+
+    fn config(common: Common, keys: &mut Keys) -> Result<VcdConfig, Error> {
+        let auth = match keys.token_or_login(common.token, "username", "password")? {
+            TokenOrLogin::Token(token) => VcdAuth::Token(token),
+            TokenOrLogin::Login { user, secret } => VcdAuth::Login {
+                username: user,
+                password: secret,
+            },
+        };
+        Ok(VcdConfig {
+            http: common.http,
+            auth,
+            api_version: keys
+                .string("api_version")
+                .unwrap_or_else(|| pwchange_vcd::DEFAULT_API_VERSION.to_owned()),
+        })
+    }
+
+    fn new(config: VcdConfig) -> Result<(Self, HttpConfig, Auth<Self::Login>), Error> {
+        // Checks the version now, so a bad one fails at construction.
+        pwchange_vcd::context(Credentials::None, &config.api_version)
+            .map_err(|e| Error::invalid_input(e.to_string()))?;
+        let auth = match config.auth {
+            VcdAuth::Token(token) => Auth::Token(token),
+            VcdAuth::Login { username, password } => {
+                if !username.contains('@') {
+                    return Err(Error::invalid_input(
+                        "the Cloud Director user name must be user@organization",
+                    ));
+                }
+                Auth::Login((username, password))
+            }
+        };
+        let adapter = Self {
+            api_version: config.api_version,
+        };
+        Ok((adapter, config.http, auth))
+    }
+
+    /// `urn:vcloud:user:<uuid>`, case-insensitive, normalised to lowercase.
+    fn user_id(id: &str) -> Result<String, Error> {
+        let id = id.trim();
+        let uuid = id
+            .get(..URN_PREFIX.len())
+            .filter(|p| p.eq_ignore_ascii_case(URN_PREFIX))
+            .and_then(|_| uuid::Uuid::try_parse(&id[URN_PREFIX.len()..]).ok())
+            .ok_or_else(|| {
+                Error::invalid_input(
+                    "Cloud Director user id is invalid: expected urn:vcloud:user:<uuid>, e.g. \
+                     urn:vcloud:user:522d756c-ad00-3b4f-ae6a-6d241437b471",
+                )
+            })?;
+        Ok(format!("{URN_PREFIX}{}", uuid.hyphenated()))
+    }
+
+    fn prepare(&self, change: &PasswordChange, urn: String) -> Result<Self::Request, Error> {
+        let (Mode::SelfService, Some(current)) = (change.mode(), change.current_password()) else {
             return Err(Error::unsupported(
                 "Cloud Director's changePassword changes only the caller's own password and needs the current \
                  one; an administrator sets passwords with PUT /cloudapi/1.0.0/users/{urn}, which pwchange does not cover",
-            )
-            .with_vendor(VENDOR));
-        }
-        let urn = user_urn(change.user_id())?;
+            ));
+        };
         let body = types::PasswordChangeRequest {
-            current_password: pwchange_core::UnboundedPassword::any(
-                change
-                    .current_password()
-                    .map(|p| p.expose_secret())
-                    .unwrap_or_default(),
-            ),
+            current_password: pwchange_core::UnboundedPassword::any(current.expose_secret()),
             new_password: change
                 .new_password()
                 .bounded::<6, 128>("new password", "Cloud Director accepts 6..=128 characters")?,
         };
-        let (body, urn_ref) = (&body, urn.as_str());
-        self.token
-            .with_token::<()>(
-                |login| Box::pin(self.login(login)) as BoxFuture<'_, _>,
-                move |token| {
-                    Box::pin(async move {
-                        let client = self.client(Credentials::Bearer(token))?;
-                        let sent = http::send_with_connect_retry(self.retries, || {
-                            Box::pin(
-                                client
-                                    .change_password()
-                                    .user_urn(urn_ref)
-                                    .body(body.clone())
-                                    .send(),
-                            )
-                        })
-                        .await;
-                        match sent {
-                            Ok(_) => Ok(()),
-                            Err(e) => Err(http::resolve(
-                                VENDOR,
-                                http::failure(e, false).await,
-                                classify,
-                            )),
-                        }
-                    }) as BoxFuture<'_, _>
-                },
-            )
+        Ok((urn, body))
+    }
+
+    async fn send(
+        &self,
+        transport: &Transport,
+        token: &SecretToken,
+        (urn, body): &Self::Request,
+    ) -> Result<Changed, Error> {
+        let client = self.client(transport, Credentials::Bearer(token.clone()))?;
+        transport
+            .call(false, || {
+                Box::pin(
+                    client
+                        .change_password()
+                        .user_urn(urn.as_str())
+                        .body(body.clone())
+                        .send(),
+                )
+            })
             .await?;
         Ok(Changed {
             vendor: VENDOR,
-            user_id: urn,
-            details: ChangedDetails::Vcd {},
+            user_id: urn.clone(),
+            details: VcdDetails {}.into(),
         })
     }
 
-    async fn login(&self, (username, password): &Login) -> Result<SecretToken, Error> {
-        let client = self.client(Credentials::Basic {
-            username: username.clone(),
-            password: password.clone(),
-        })?;
-        let provider = username
-            .rsplit_once('@')
-            .is_some_and(|(_, org)| org.eq_ignore_ascii_case("system"));
-        let sent = if provider {
-            http::send_with_connect_retry(self.retries, || Box::pin(client.provider_login().send()))
-                .await
-        } else {
-            http::send_with_connect_retry(self.retries, || Box::pin(client.login().send())).await
-        };
-        match sent {
-            Ok(response) => pwchange_vcd::access_token(&response).map_err(|e| {
-                Error::new(ErrorKind::Unexpected, e.to_string())
-                    .with_vendor(VENDOR)
-                    .with_status(Some(response.status().as_u16()))
-            }),
-            Err(e) => Err(http::resolve(
-                VENDOR,
-                http::failure(e, true).await,
-                classify,
-            )),
-        }
+    async fn login(
+        &self,
+        transport: &Transport,
+        (username, password): &Self::Login,
+    ) -> Result<SecretToken, Error> {
+        let client = self.client(
+            transport,
+            Credentials::Basic {
+                username: username.clone(),
+                password: password.clone(),
+            },
+        )?;
+        transport
+            .call(true, || Box::pin(pwchange_vcd::log_in(&client, username)))
+            .await
+    }
+
+    fn classify_bytes(status: u16, body: &[u8]) -> Verdict {
+        verdict_of::<types::Error>(status, body)
     }
 }
 
-/// `urn:vcloud:user:<uuid>`, case-insensitive prefix, normalised to lowercase prefix.
-pub(crate) fn user_urn(id: &str) -> Result<String, Error> {
-    let id = id.trim();
-    let uuid = id
-        .get(..URN_PREFIX.len())
-        .filter(|p| p.eq_ignore_ascii_case(URN_PREFIX))
-        .and_then(|_| uuid::Uuid::try_parse(&id[URN_PREFIX.len()..]).ok())
-        .ok_or_else(|| {
-            Error::invalid_input(format!(
-                "Cloud Director user id {id:?} is invalid: expected urn:vcloud:user:<uuid>, e.g. \
-                 urn:vcloud:user:522d756c-ad00-3b4f-ae6a-6d241437b471"
-            ))
-            .with_vendor(VENDOR)
-        })?;
-    Ok(format!("{URN_PREFIX}{}", uuid.hyphenated()))
-}
-
-/// Cloud Director's mapping. 403 means "not authorized *or* the entity does not exist"; it is
+/// Cloud Director's error table. 403 means "not authorized *or* the entity does not exist"; it is
 /// `UserNotFound` only when the code or message says so, else `PermissionDenied`.
-pub(crate) fn classify(answer: &Answer<types::Error>) -> Verdict {
-    let Some(error) = &answer.body else {
-        return Verdict::by_status(answer.status);
-    };
-    let code = error.minor_error_code.as_str();
-    let message = error.message.as_str();
-    let kind = match answer.status {
-        400 if mentions(
-            message,
+const RULES: &[Rule] = &[
+    Rule::new(
+        Status::OneOf(&[400]),
+        When::MentionsBoth(
             &["current password", "old password", "existing password"],
-        ) && mentions(
-            message,
-            &[
-                "incorrect",
-                "invalid",
-                "wrong",
-                "does not match",
-                "mismatch",
-            ],
-        ) =>
-        {
-            ErrorKind::CurrentPasswordInvalid
-        }
-        400 if mentions(
-            message,
-            &["same as", "different from", "history", "reuse", "previous"],
-        ) =>
-        {
-            ErrorKind::PasswordReused
-        }
-        400 if mentions(
-            message,
-            &[
-                "policy",
-                "complex",
-                "at least",
-                "must contain",
-                "too short",
-                "too long",
-            ],
-        ) =>
-        {
-            ErrorKind::PolicyViolation
-        }
-        403 if code.eq_ignore_ascii_case("RESOURCE_NOT_FOUND")
-            || mentions(message, &["does not exist", "not found"]) =>
-        {
-            ErrorKind::UserNotFound
-        }
-        status => http::kind_for_status(status),
-    };
-    Verdict {
-        kind,
-        code: Some(code.to_owned()),
-        messages: vec![message.to_owned()],
+            &["incorrect", "invalid", "wrong", "does not match", "mismatch"],
+        ),
+        ErrorKind::CurrentPasswordInvalid,
+    ),
+    Rule::new(
+        Status::OneOf(&[400]),
+        When::Mentions(&["same as", "different from", "history", "reuse", "previous"]),
+        ErrorKind::PasswordReused,
+    ),
+    Rule::new(
+        Status::OneOf(&[400]),
+        When::Mentions(&["policy", "complex", "at least", "must contain", "too short", "too long"]),
+        ErrorKind::PolicyViolation,
+    ),
+    Rule::new(Status::OneOf(&[403]), When::CodeIs(&["RESOURCE_NOT_FOUND"]), ErrorKind::UserNotFound),
+    Rule::new(Status::OneOf(&[403]), When::Mentions(&["does not exist", "not found"]), ErrorKind::UserNotFound),
+];
+
+impl VendorError for types::Error {
+    fn verdict(answer: &Answer<Self>) -> Verdict {
+        let Some(error) = &answer.body else {
+            return Verdict::by_status(answer.status);
+        };
+        let facts = Facts {
+            status: answer.status,
+            codes: vec![error.minor_error_code.clone()],
+            text: error.message.clone(),
+        };
+        Verdict::from_rules(RULES, facts, vec![error.message.clone()])
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn classify(answer: &Answer<types::Error>) -> Verdict {
+        <types::Error as VendorError>::verdict(answer)
+    }
+
+    fn user_urn(id: &str) -> Result<String, Error> {
+        VcdAdapter::user_id(id)
+    }
 
     fn answer(status: u16, code: &str, message: &str) -> Answer<types::Error> {
         Answer {

@@ -1,12 +1,18 @@
 //! ZITADEL: management v1 `SetHumanPassword` (administrative set) and user service v2
 //! `SetPassword` (self-service with the current password, or administrative set).
 
-use pwchange_core::SecretToken;
-use pwchange_zitadel::{Client as Generated, ClientContext, types};
+use std::convert::Infallible;
 
-use crate::env::Env;
-use crate::http::{self, Answer, HttpConfig, Verdict, mentions};
-use crate::{Changed, ChangedDetails, Error, ErrorKind, Mode, PasswordChange, Vendor};
+use pwchange_core::SecretToken;
+use pwchange_core::classify::{Facts, Rule, Status, Verdict, When, classify};
+use pwchange_core::http::{Answer, HttpConfig};
+use pwchange_core::token::Auth;
+use pwchange_zitadel::{Client as Generated, ClientContext, types};
+use serde::{Deserialize, Serialize};
+
+use crate::adapter::{Adapter, Transport, VendorError, verdict_of};
+use crate::config::{Common, Key, Keys};
+use crate::{Changed, Error, ErrorKind, Mode, PasswordChange, Vendor};
 
 const VENDOR: Vendor = Vendor::Zitadel;
 
@@ -23,9 +29,9 @@ pub enum ZitadelApi {
 
 /// Configuration of a ZITADEL backend.
 ///
-/// Environment (`from_env`): `PWCHANGE_ZITADEL_BASE_URL`, `PWCHANGE_ZITADEL_TOKEN` (a personal
-/// access token or OAuth access token), optional `PWCHANGE_ZITADEL_API` (`v1` or `v2`, default
-/// `v2`), `PWCHANGE_ZITADEL_ORGANIZATION_ID` (v1 only), and the common HTTP variables.
+/// Settings ([`Settings`](crate::Settings), `PWCHANGE_ZITADEL_<KEY>`): the common keys, `token`
+/// (a personal access token or OAuth access token; required), `api` (`v1` or `v2`, default
+/// `v2`) and `organization_id` (v1 only).
 #[derive(Debug, Clone)]
 pub struct ZitadelConfig {
     http: HttpConfig,
@@ -63,236 +69,259 @@ impl ZitadelConfig {
         self
     }
 
-    /// Reads the configuration from the environment (see the type's docs).
+    /// Reads the configuration from `PWCHANGE_ZITADEL_<KEY>` (see the type's docs).
     pub fn from_env() -> Result<Self, Error> {
-        Self::from_lookup(&crate::env::process_env)
-    }
-
-    pub(crate) fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, Error> {
-        let env = Env::new(VENDOR, lookup);
-        let http = env.http()?;
-        let token = env.token("TOKEN")?.ok_or_else(|| {
-            Error::invalid_input(format!(
-                "{} is not set: it must hold an access token",
-                env.name("TOKEN")
-            ))
-        })?;
-        let api = match env
-            .get("API")
-            .as_deref()
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            None | Some("v2") => ZitadelApi::V2,
-            Some("v1") => ZitadelApi::V1,
-            Some(_) => {
-                return Err(Error::invalid_input(format!(
-                    "{} must be v1 or v2",
-                    env.name("API")
-                )));
-            }
-        };
-        let mut config = Self {
-            http,
-            token,
-            api,
-            organization_id: None,
-        };
-        if let Some(org) = env.get("ORGANIZATION_ID") {
-            config = config.organization_id(org);
-        }
-        Ok(config)
+        crate::adapter::config_from_settings::<ZitadelAdapter>(crate::Settings::from_env(VENDOR))
     }
 }
 
-pub(crate) struct ZitadelBackend {
-    client: Generated,
-    retries: u32,
+/// What ZITADEL returned for a change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ZitadelDetails {
+    /// `v1` (management) or `v2` (user service).
+    pub api: String,
+    /// The event sequence (a uint64 as a string).
+    pub sequence: Option<String>,
+    /// When the change happened (RFC 3339).
+    pub change_date: Option<String>,
+    /// The organization or instance that owns the user.
+    pub resource_owner: Option<String>,
+}
+
+pub(crate) struct ZitadelAdapter {
     api: ZitadelApi,
     organization_id: Option<String>,
 }
 
-impl ZitadelBackend {
-    pub fn new(config: ZitadelConfig) -> Result<Self, Error> {
-        if config.api == ZitadelApi::V2 && config.organization_id.is_some() {
-            return Err(Error::invalid_input(
-                "the ZITADEL organization id (x-zitadel-orgid) applies to the v1 API only",
-            )
-            .with_vendor(VENDOR));
-        }
-        let client = Generated::new_with_client(
-            &config.http.base(),
-            config.http.reqwest_client()?,
-            ClientContext::bearer(config.token),
-        );
-        Ok(Self {
-            client,
-            retries: config.http.connect_retries,
-            api: config.api,
-            organization_id: config.organization_id,
+pub(crate) enum ZitadelRequest {
+    V1(String, types::SetHumanPasswordRequest),
+    V2(String, types::SetPasswordRequest),
+}
+
+impl Adapter for ZitadelAdapter {
+    const VENDOR: Vendor = VENDOR;
+    const KEYS: &'static [Key] = &[
+        Key::plain("api", "v1 (management, administrative set only) or v2 (default)"),
+        Key::plain("organization_id", "the user's organization (x-zitadel-orgid; v1 only)"),
+    ];
+    type Config = ZitadelConfig;
+    type Login = Infallible;
+    type Request = ZitadelRequest;
+
+    fn config(common: Common, keys: &mut Keys) -> Result<ZitadelConfig, Error> {
+        let token = common
+            .token
+            .ok_or_else(|| keys.missing("token", "an access token"))?;
+        let api = match keys.string("api").map(|a| a.to_ascii_lowercase()).as_deref() {
+            None | Some("v2") => ZitadelApi::V2,
+            Some("v1") => ZitadelApi::V1,
+            Some(_) => return Err(Error::invalid_input("api must be v1 or v2")),
+        };
+        Ok(ZitadelConfig {
+            http: common.http,
+            token,
+            api,
+            organization_id: keys.string("organization_id"),
         })
     }
 
-    pub async fn change(&self, change: &PasswordChange) -> Result<Changed, Error> {
-        let user_id = user_id(change.user_id())?;
+    fn new(config: ZitadelConfig) -> Result<(Self, HttpConfig, Auth<Infallible>), Error> {
+        if config.api == ZitadelApi::V2 && config.organization_id.is_some() {
+            return Err(Error::invalid_input(
+                "the ZITADEL organization id (x-zitadel-orgid) applies to the v1 API only",
+            ));
+        }
+        let adapter = Self {
+            api: config.api,
+            organization_id: config.organization_id,
+        };
+        Ok((adapter, config.http, Auth::Token(config.token)))
+    }
+
+    /// 1..=200 characters from `A-Z a-z 0-9 . _ @ -`, not `.` or `..` (ids are numeric strings
+    /// in practice). Anything else could change the request target or is not an id.
+    fn user_id(id: &str) -> Result<String, Error> {
+        let id = id.trim();
+        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '-');
+        if id.is_empty() || id.len() > 200 || !id.chars().all(allowed) || id == "." || id == ".." {
+            return Err(Error::invalid_input(
+                "ZITADEL user id is invalid: expected 1..=200 characters from A-Z a-z 0-9 . _ @ -, e.g. \"69629026806489455\"",
+            ));
+        }
+        Ok(id.to_owned())
+    }
+
+    fn prepare(&self, change: &PasswordChange, user_id: String) -> Result<ZitadelRequest, Error> {
         match (self.api, change.mode()) {
             (ZitadelApi::V1, Mode::SelfService) => Err(Error::unsupported(
                 "ZITADEL management v1 cannot verify a current password; use the v2 API for a self-service change",
-            )
-            .with_vendor(VENDOR)),
+            )),
             (ZitadelApi::V1, Mode::AdminSet { require_change_at_next_login }) => {
-                let password =
-                    change.new_password().bounded::<1, 72>("new password", "ZITADEL v1 accepts 1..=72 characters")?;
-                let body = types::SetHumanPasswordRequest { password, no_change_required: !require_change_at_next_login };
-                let sent = http::send_with_connect_retry(self.retries, || {
-                    let mut request = self.client.set_human_password().user_id(user_id.as_str()).body(body.clone());
-                    if let Some(org) = &self.organization_id {
-                        request = request.x_zitadel_orgid(org.clone());
-                    }
-                    Box::pin(request.send())
-                })
-                .await;
-                match sent {
-                    Ok(response) => Ok(changed("v1", user_id, response.into_inner().details.map(|d| (d.sequence, d.change_date, d.resource_owner)))),
-                    Err(e) => Err(http::resolve(VENDOR, http::failure(e, true).await, classify)),
-                }
+                let password = change
+                    .new_password()
+                    .bounded::<1, 72>("new password", "ZITADEL v1 accepts 1..=72 characters")?;
+                let body = types::SetHumanPasswordRequest {
+                    password,
+                    no_change_required: !require_change_at_next_login,
+                };
+                Ok(ZitadelRequest::V1(user_id, body))
             }
             (ZitadelApi::V2, mode) => {
                 let rule = "ZITADEL v2 accepts 1..=200 characters";
                 let password = change.new_password().bounded::<1, 200>("new password", rule)?;
-                let current_password =
-                    change.current_password().map(|p| p.bounded::<1, 200>("current password", rule)).transpose()?;
+                let current_password = change
+                    .current_password()
+                    .map(|p| p.bounded::<1, 200>("current password", rule))
+                    .transpose()?;
                 let change_required = matches!(mode, Mode::AdminSet { require_change_at_next_login: true });
                 let body = types::SetPasswordRequest {
                     new_password: types::NewPassword { password, change_required },
                     current_password,
                     verification_code: None,
                 };
-                let sent = http::send_with_connect_retry(self.retries, || {
-                    Box::pin(self.client.set_password().user_id(user_id.as_str()).body(body.clone()).send())
-                })
-                .await;
-                match sent {
-                    Ok(response) => Ok(changed("v2", user_id, response.into_inner().details.map(|d| (d.sequence, d.change_date, d.resource_owner)))),
-                    Err(e) => Err(http::resolve(VENDOR, http::failure(e, true).await, classify)),
-                }
+                Ok(ZitadelRequest::V2(user_id, body))
             }
         }
     }
-}
 
-type EventDetails = (
-    Option<String>,
-    Option<chrono::DateTime<chrono::Utc>>,
-    Option<String>,
-);
+    async fn send(
+        &self,
+        transport: &Transport,
+        token: &SecretToken,
+        request: &ZitadelRequest,
+    ) -> Result<Changed, Error> {
+        let client = Generated::new_with_client(
+            &transport.base,
+            transport.http.clone(),
+            ClientContext::bearer(token.clone()),
+        );
+        let (api, user_id, details) = match request {
+            ZitadelRequest::V1(user_id, body) => {
+                let response = transport
+                    .call(true, || {
+                        let mut request = client
+                            .set_human_password()
+                            .user_id(user_id.as_str())
+                            .body(body.clone());
+                        if let Some(org) = &self.organization_id {
+                            request = request.x_zitadel_orgid(org.clone());
+                        }
+                        Box::pin(request.send())
+                    })
+                    .await?;
+                let d = response.into_inner().details;
+                ("v1", user_id, d.map(|d| (d.sequence, d.change_date, d.resource_owner)))
+            }
+            ZitadelRequest::V2(user_id, body) => {
+                let response = transport
+                    .call(true, || {
+                        Box::pin(client.set_password().user_id(user_id.as_str()).body(body.clone()).send())
+                    })
+                    .await?;
+                let d = response.into_inner().details;
+                ("v2", user_id, d.map(|d| (d.sequence, d.change_date, d.resource_owner)))
+            }
+        };
+        let (sequence, change_date, resource_owner) = details.unwrap_or_default();
+        Ok(Changed {
+            vendor: VENDOR,
+            user_id: user_id.clone(),
+            details: ZitadelDetails {
+                api: api.to_owned(),
+                sequence,
+                change_date: change_date.map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+                resource_owner,
+            }
+            .into(),
+        })
+    }
 
-fn changed(api: &str, user_id: String, details: Option<EventDetails>) -> Changed {
-    let (sequence, change_date, resource_owner) = details.unwrap_or_default();
-    Changed {
-        vendor: VENDOR,
-        user_id,
-        details: ChangedDetails::Zitadel {
-            api: api.to_owned(),
-            sequence,
-            change_date: change_date
-                .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
-            resource_owner,
-        },
+    async fn login(&self, _: &Transport, login: &Infallible) -> Result<SecretToken, Error> {
+        match *login {}
+    }
+
+    fn classify_bytes(status: u16, body: &[u8]) -> Verdict {
+        verdict_of::<types::RpcStatus>(status, body)
     }
 }
 
-/// A ZITADEL user id: 1..=200 characters from `A-Z a-z 0-9 . _ @ -`, not `.` or `..` (ids are
-/// numeric strings in practice). Anything else could change the request target or is not an id.
-pub(crate) fn user_id(id: &str) -> Result<String, Error> {
-    let id = id.trim();
-    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '-');
-    if id.is_empty() || id.len() > 200 || !id.chars().all(allowed) || id == "." || id == ".." {
-        return Err(Error::invalid_input(format!(
-            "ZITADEL user id {id:?} is invalid: expected 1..=200 characters from A-Z a-z 0-9 . _ @ -, e.g. \"69629026806489455\""
-        ))
-        .with_vendor(VENDOR));
-    }
-    Ok(id.to_owned())
-}
+/// Password complexity ids (MinLength, HasLower, HasUpper, HasNumber, HasSymbol): the suffix is
+/// stable, the prefix changed from DOMAIN- to COMMA- across versions.
+const POLICY_IDS: &[&str] = &["HuJf6", "co3Xw", "VoaRj", "ZBv4H", "ZDLwA"];
 
-/// ZITADEL's mapping: the error detail's id and type first, then the gRPC code, then the status.
-pub(crate) fn classify(answer: &Answer<types::RpcStatus>) -> Verdict {
-    let Some(status) = &answer.body else {
-        return Verdict::by_status(answer.status);
-    };
-    let detail = status.details.first();
-    let id = detail.and_then(|d| d.id.clone());
-    let type_url = detail.and_then(|d| d.type_.as_deref()).unwrap_or_default();
-    let message = status.message.clone().unwrap_or_default();
-    let id_text = id.as_deref().unwrap_or_default();
-    // Password complexity ids (MinLength, HasLower, HasUpper, HasNumber, HasSymbol): the suffix is
-    // stable, the prefix changed from DOMAIN- to COMMA- across versions.
-    const POLICY_IDS: [&str; 5] = ["HuJf6", "co3Xw", "VoaRj", "ZBv4H", "ZDLwA"];
-    let kind = if type_url.ends_with("CredentialsCheckError")
-        || mentions(
-            &message,
-            &[
-                "password.invalid",
-                "password is invalid",
-                "invalid password",
-                "wrong password",
-            ],
-        ) {
-        ErrorKind::CurrentPasswordInvalid
-    } else if POLICY_IDS.iter().any(|p| id_text.ends_with(p))
-        || mentions(
-            &message,
-            &[
-                "password.complexity",
-                "complexity",
-                "must be at least",
-                "must contain",
-            ],
-        )
-    {
-        ErrorKind::PolicyViolation
-    } else if mentions(
-        &message,
-        &[
-            "notchanged",
-            "not changed",
-            "same as",
-            "already used",
-            "history",
-        ],
-    ) {
-        ErrorKind::PasswordReused
-    } else {
-        match status.code {
-            Some(3) | Some(11) => ErrorKind::InvalidInput,
-            Some(5) => ErrorKind::UserNotFound,
-            Some(7) => ErrorKind::PermissionDenied,
-            Some(8) => ErrorKind::RateLimited,
-            Some(9) => ErrorKind::PolicyViolation,
-            Some(14) => ErrorKind::Unavailable,
-            Some(16) => ErrorKind::Unauthenticated,
-            _ => http::kind_for_status(answer.status),
+/// ZITADEL's error table: the detail's type and id first, then its message key, then the gRPC
+/// code (`grpc:<n>`), then the status.
+const RULES: &[Rule] = &[
+    Rule::new(Status::Any, When::CodeEndsWith(&["CredentialsCheckError"]), ErrorKind::CurrentPasswordInvalid),
+    Rule::new(
+        Status::Any,
+        When::Mentions(&["password.invalid", "password is invalid", "invalid password", "wrong password"]),
+        ErrorKind::CurrentPasswordInvalid,
+    ),
+    Rule::new(Status::Any, When::CodeEndsWith(POLICY_IDS), ErrorKind::PolicyViolation),
+    Rule::new(
+        Status::Any,
+        When::Mentions(&["password.complexity", "complexity", "must be at least", "must contain"]),
+        ErrorKind::PolicyViolation,
+    ),
+    Rule::new(
+        Status::Any,
+        When::Mentions(&["notchanged", "not changed", "same as", "already used", "history"]),
+        ErrorKind::PasswordReused,
+    ),
+    Rule::new(Status::Any, When::CodeIs(&["grpc:3", "grpc:11"]), ErrorKind::InvalidInput),
+    Rule::new(Status::Any, When::CodeIs(&["grpc:5"]), ErrorKind::UserNotFound),
+    Rule::new(Status::Any, When::CodeIs(&["grpc:7"]), ErrorKind::PermissionDenied),
+    Rule::new(Status::Any, When::CodeIs(&["grpc:8"]), ErrorKind::RateLimited),
+    Rule::new(Status::Any, When::CodeIs(&["grpc:9"]), ErrorKind::PolicyViolation),
+    Rule::new(Status::Any, When::CodeIs(&["grpc:14"]), ErrorKind::Unavailable),
+    Rule::new(Status::Any, When::CodeIs(&["grpc:16"]), ErrorKind::Unauthenticated),
+];
+
+impl VendorError for types::RpcStatus {
+    fn verdict(answer: &Answer<Self>) -> Verdict {
+        let Some(status) = &answer.body else {
+            return Verdict::by_status(answer.status);
+        };
+        let detail = status.details.first();
+        let id = detail.and_then(|d| d.id.clone());
+        let message = status.message.clone().unwrap_or_default();
+        let codes = [
+            id.clone(),
+            detail.and_then(|d| d.type_.clone()),
+            status.code.map(|c| format!("grpc:{c}")),
+        ];
+        let facts = Facts {
+            status: answer.status,
+            codes: codes.into_iter().flatten().collect(),
+            text: message.clone(),
+        };
+        let mut messages = vec![message];
+        messages.extend(status.details.iter().skip(1).filter_map(|d| d.message.clone()));
+        Verdict {
+            kind: classify(RULES, &facts),
+            code: id,
+            messages,
         }
-    };
-    let mut messages = vec![message];
-    messages.extend(
-        status
-            .details
-            .iter()
-            .skip(1)
-            .filter_map(|d| d.message.clone()),
-    );
-    Verdict {
-        kind,
-        code: id,
-        messages,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn classify(answer: &Answer<types::RpcStatus>) -> Verdict {
+        <types::RpcStatus as VendorError>::verdict(answer)
+    }
+
+    fn user_id(id: &str) -> Result<String, Error> {
+        ZitadelAdapter::user_id(id)
+    }
+
+    fn from_vars(vars: &[(&str, &str)]) -> Result<ZitadelConfig, Error> {
+        let vars = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned()));
+        crate::adapter::config_from_settings::<ZitadelAdapter>(crate::Settings::from_vars(VENDOR, vars))
+    }
 
     fn answer(
         status: u16,
@@ -438,22 +467,25 @@ mod tests {
 
     #[test]
     fn environment_names_every_missing_variable() {
-        let empty = |_: &str| None;
-        let err = ZitadelConfig::from_lookup(&empty).unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("PWCHANGE_ZITADEL_BASE_URL is not set"),
-            "{err}"
-        );
-        let vars = |name: &str| match name {
-            "PWCHANGE_ZITADEL_BASE_URL" => Some("https://z.example.com".to_owned()),
-            "PWCHANGE_ZITADEL_TOKEN" => Some("pat".to_owned()),
-            "PWCHANGE_ZITADEL_API" => Some("V1".to_owned()),
-            "PWCHANGE_ZITADEL_ORGANIZATION_ID" => Some("42".to_owned()),
-            _ => None,
-        };
-        let config = ZitadelConfig::from_lookup(&vars).unwrap();
+        let err = from_vars(&[]).unwrap_err();
+        assert!(err.to_string().contains("PWCHANGE_ZITADEL_BASE_URL"), "{err}");
+        let err = from_vars(&[("PWCHANGE_ZITADEL_BASE_URL", "https://z.example.com")]).unwrap_err();
+        assert!(err.to_string().contains("token is not set"), "{err}");
+        let config = from_vars(&[
+            ("PWCHANGE_ZITADEL_BASE_URL", "https://z.example.com"),
+            ("PWCHANGE_ZITADEL_TOKEN", "pat"),
+            ("PWCHANGE_ZITADEL_API", "V1"),
+            ("PWCHANGE_ZITADEL_ORGANIZATION_ID", "42"),
+        ])
+        .unwrap();
         assert_eq!(config.api, ZitadelApi::V1);
         assert_eq!(config.organization_id.as_deref(), Some("42"));
+        let err = from_vars(&[
+            ("PWCHANGE_ZITADEL_BASE_URL", "https://z.example.com"),
+            ("PWCHANGE_ZITADEL_TOKEN", "pat"),
+            ("PWCHANGE_ZITADEL_API", "v3"),
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("api must be v1 or v2"), "{err}");
     }
 }

@@ -1,4 +1,4 @@
-//! What every vendor backend shares on the HTTP side: base URL rules, the reqwest client, the
+//! What every vendor adapter shares on the HTTP side: base URL rules, the reqwest client, the
 //! connect-only retry, and turning a generated client's error into a [`Failure`].
 
 use std::net::IpAddr;
@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use crate::{Error, ErrorKind, Vendor};
+use crate::{Error, ErrorKind};
 
 /// Default whole-request timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -16,31 +16,38 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default number of retries after a connection error (the request provably never left).
 pub const DEFAULT_CONNECT_RETRIES: u32 = 2;
 /// The most of an undocumented response body that is read.
-pub(crate) const MAX_ERROR_BODY: usize = 64 * 1024;
+pub const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// HTTP settings shared by every vendor: where, how long, how insecure.
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
-    pub(crate) base_url: Url,
-    pub(crate) timeout: Duration,
-    pub(crate) connect_timeout: Duration,
-    pub(crate) connect_retries: u32,
-    pub(crate) allow_insecure_http: bool,
+    base_url: Url,
+    timeout: Duration,
+    connect_timeout: Duration,
+    connect_retries: u32,
+    allow_insecure_http: bool,
 }
 
 impl HttpConfig {
     /// Parses `base_url` with the default timeouts. Plain `http://` is accepted only for a
-    /// loopback host (`localhost`, `127.0.0.0/8`, `::1`); see [`allow_insecure_http`](Self::allow_insecure_http).
+    /// loopback host (`localhost`, `127.0.0.0/8`, `::1`); see [`parse`](Self::parse).
     pub fn new(base_url: &str) -> Result<Self, Error> {
+        Self::parse(base_url, false)
+    }
+
+    /// Parses `base_url`; with `allow_insecure_http`, plain `http://` to any host is accepted
+    /// (passwords then cross the network in clear text: only for test rigs). The URL itself is
+    /// never repeated in an error: it may carry credentials.
+    pub fn parse(base_url: &str, allow_insecure_http: bool) -> Result<Self, Error> {
         let base_url = Url::parse(base_url.trim()).map_err(|e| {
-            Error::invalid_input(format!("base URL {base_url:?} is not a valid URL: {e}"))
+            Error::invalid_input(format!("the base URL is not a valid URL: {e}"))
         })?;
         let config = Self {
             base_url,
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             connect_retries: DEFAULT_CONNECT_RETRIES,
-            allow_insecure_http: false,
+            allow_insecure_http,
         };
         config.check()?;
         Ok(config)
@@ -65,7 +72,8 @@ impl HttpConfig {
     }
 
     /// Allows plain `http://` to a non-loopback host. Passwords then cross the network in
-    /// clear text: only for test rigs.
+    /// clear text: only for test rigs. (An `http://` URL to such a host is refused by
+    /// [`new`](Self::new) already: give the permission to [`parse`](Self::parse) instead.)
     pub fn allow_insecure_http(mut self, allow: bool) -> Result<Self, Error> {
         self.allow_insecure_http = allow;
         self.check()?;
@@ -79,43 +87,45 @@ impl HttpConfig {
 
     fn check(&self) -> Result<(), Error> {
         let url = &self.base_url;
-        let shown = url.as_str();
         if !url.username().is_empty() || url.password().is_some() {
             return Err(Error::invalid_input(
                 "base URL must not contain credentials: configure them as the vendor's authentication",
             ));
         }
         if url.query().is_some() || url.fragment().is_some() {
-            return Err(Error::invalid_input(format!(
-                "base URL {shown:?} must not have a query or fragment"
-            )));
+            return Err(Error::invalid_input(
+                "base URL must not have a query or fragment",
+            ));
         }
         let Some(host) = url.host_str() else {
-            return Err(Error::invalid_input(format!(
-                "base URL {shown:?} has no host"
-            )));
+            return Err(Error::invalid_input("base URL has no host"));
         };
         match url.scheme() {
             "https" => Ok(()),
             "http" if self.allow_insecure_http || is_loopback(host) => Ok(()),
             "http" => Err(Error::invalid_input(format!(
-                "base URL {shown:?} uses plain http to a non-loopback host, which would send passwords \
+                "base URL uses plain http to the non-loopback host {host:?}, which would send passwords \
                  in clear text; use https, or allow insecure http explicitly for a test rig"
             ))),
             other => Err(Error::invalid_input(format!(
-                "base URL {shown:?} has scheme {other:?}; expected https (or http to loopback)"
+                "base URL has scheme {other:?}; expected https (or http to loopback)"
             ))),
         }
     }
 
+    /// How often a connection error is retried.
+    pub fn retries(&self) -> u32 {
+        self.connect_retries
+    }
+
     /// The base URL as the generated clients want it: no trailing slash.
-    pub(crate) fn base(&self) -> String {
+    pub fn base(&self) -> String {
         self.base_url.as_str().trim_end_matches('/').to_owned()
     }
 
     /// A reqwest client with these settings: rustls, no redirects (a redirected password change
     /// is not followed), the timeouts.
-    pub(crate) fn reqwest_client(&self) -> Result<reqwest::Client, Error> {
+    pub fn reqwest_client(&self) -> Result<reqwest::Client, Error> {
         reqwest::Client::builder()
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
@@ -137,17 +147,17 @@ fn is_loopback(host: &str) -> bool {
 /// rustc cannot prove a generic future built from closures over references `Send` for every
 /// lifetime (the "implementation of `Send` is not general enough" limitation), and a
 /// `change_password` future must be `Send` to be spawned.
-pub(crate) type BoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Sends with `send`, again after a connection error (nothing reached the server) up to
 /// `retries` times, with a short backoff. Any other outcome is returned as is.
-pub(crate) async fn send_with_connect_retry<'a, T, E>(
+pub async fn send_with_connect_retry<'a, T, E>(
     retries: u32,
     send: impl Fn() -> BoxFuture<'a, Result<T, progenitor_client::Error<E>>>,
 ) -> Result<T, Sent<E>> {
     let mut attempt = 0;
     loop {
-        match pwchange_core::observe::capture(send()).await {
+        match crate::observe::capture(send()).await {
             (Err(progenitor_client::Error::CommunicationError(e)), _)
                 if e.is_connect() && attempt < retries =>
             {
@@ -163,24 +173,28 @@ pub(crate) async fn send_with_connect_retry<'a, T, E>(
 
 /// A generated client's error with the status of the response it came from, when one arrived
 /// (progenitor drops it for a documented status whose body is not the documented JSON).
-pub(crate) struct Sent<E> {
+pub struct Sent<E> {
+    /// What the generated client returned.
     pub error: progenitor_client::Error<E>,
+    /// The status of the last response, when one arrived.
     pub status: Option<u16>,
 }
 
 /// A vendor's answer that is not a success.
 #[derive(Debug)]
-pub(crate) struct Answer<E> {
+pub struct Answer<E> {
+    /// The HTTP status.
     pub status: u16,
     /// The body, decoded as the vendor's error type when it is one.
     pub body: Option<E>,
     /// The start of a body that did not decode (HTML from a proxy, plain text).
     pub text: Option<String>,
+    /// The `Retry-After` the vendor sent.
     pub retry_after: Option<Duration>,
 }
 
 /// Why a call failed, before vendor classification.
-pub(crate) enum Failure<E> {
+pub enum Failure<E> {
     /// Classified already (transport problems, refused requests).
     Final(Error),
     /// The vendor answered; its mapping function classifies the answer.
@@ -189,7 +203,7 @@ pub(crate) enum Failure<E> {
 
 /// Converts a generated client's error. `success_has_body`: whether a success response carries
 /// a body, so an undecodable body may be the (applied) success.
-pub(crate) async fn failure<E: DeserializeOwned>(
+pub async fn failure<E: DeserializeOwned>(
     sent: Sent<E>,
     success_has_body: bool,
 ) -> Failure<E> {
@@ -256,7 +270,7 @@ pub(crate) async fn failure<E: DeserializeOwned>(
 
 /// A reqwest error from sending: before the connection existed nothing was sent; after, the
 /// outcome is unknown.
-pub(crate) fn transport(e: reqwest::Error) -> Error {
+pub fn transport(e: reqwest::Error) -> Error {
     if e.is_connect() {
         Error::new(ErrorKind::Transport, "could not connect; nothing was sent").with_source(e)
     } else if e.is_timeout() {
@@ -305,77 +319,6 @@ fn excerpt(bytes: &[u8]) -> Option<String> {
     })
 }
 
-/// The kind an HTTP status means when the vendor's body says nothing more specific.
-pub(crate) fn kind_for_status(status: u16) -> ErrorKind {
-    match status {
-        400 | 422 => ErrorKind::InvalidInput,
-        401 => ErrorKind::Unauthenticated,
-        403 => ErrorKind::PermissionDenied,
-        404 => ErrorKind::UserNotFound,
-        408 | 502..=504 => ErrorKind::Unavailable,
-        429 => ErrorKind::RateLimited,
-        500..=599 => ErrorKind::Unavailable,
-        _ => ErrorKind::Unexpected,
-    }
-}
-
-/// A vendor mapping function's verdict on an [`Answer`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Verdict {
-    pub kind: ErrorKind,
-    pub code: Option<String>,
-    pub messages: Vec<String>,
-}
-
-impl Verdict {
-    /// The status alone decides.
-    pub fn by_status(status: u16) -> Self {
-        Self {
-            kind: kind_for_status(status),
-            code: None,
-            messages: Vec::new(),
-        }
-    }
-}
-
-/// Builds the facade error from a vendor's answer and its verdict.
-pub(crate) fn answer_error<E>(vendor: Vendor, answer: &Answer<E>, verdict: Verdict) -> Error {
-    let mut messages = verdict.messages;
-    if let Some(text) = &answer.text {
-        messages.push(text.clone());
-    }
-    Error::new(
-        verdict.kind,
-        format!("the vendor refused the change ({})", verdict.kind),
-    )
-    .with_vendor(vendor)
-    .with_status(Some(answer.status))
-    .with_vendor_code(verdict.code)
-    .with_vendor_messages(messages)
-    .with_retry_after(answer.retry_after)
-}
-
-/// Resolves a [`Failure`] with the vendor's mapping function.
-pub(crate) fn resolve<E>(
-    vendor: Vendor,
-    failure: Failure<E>,
-    classify: impl Fn(&Answer<E>) -> Verdict,
-) -> Error {
-    match failure {
-        Failure::Final(error) => error.with_vendor(vendor),
-        Failure::Answer(answer) => {
-            let verdict = classify(&answer);
-            answer_error(vendor, &answer, verdict)
-        }
-    }
-}
-
-/// Case-insensitive "contains any of".
-pub(crate) fn mentions(text: &str, needles: &[&str]) -> bool {
-    let text = text.to_ascii_lowercase();
-    needles.iter().any(|n| text.contains(n))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,7 +333,7 @@ mod tests {
         assert!(
             plain
                 .to_string()
-                .contains("plain http to a non-loopback host"),
+                .contains("plain http to the non-loopback host"),
             "{plain}"
         );
         assert!(
@@ -413,14 +356,6 @@ mod tests {
             HttpConfig::new("https://x/identity_/").unwrap().base(),
             "https://x/identity_"
         );
-    }
-
-    #[test]
-    fn statuses_map_to_kinds() {
-        assert_eq!(kind_for_status(401), ErrorKind::Unauthenticated);
-        assert_eq!(kind_for_status(429), ErrorKind::RateLimited);
-        assert_eq!(kind_for_status(503), ErrorKind::Unavailable);
-        assert_eq!(kind_for_status(418), ErrorKind::Unexpected);
     }
 
     #[test]

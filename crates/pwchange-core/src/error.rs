@@ -115,40 +115,48 @@ impl Error {
         }
     }
 
-    pub(crate) fn invalid_input(message: impl Into<String>) -> Self {
+    /// An [`ErrorKind::InvalidInput`] error.
+    pub fn invalid_input(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::InvalidInput, message)
     }
 
-    pub(crate) fn unsupported(message: impl Into<String>) -> Self {
+    /// An [`ErrorKind::Unsupported`] error.
+    pub fn unsupported(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Unsupported, message)
     }
 
-    pub(crate) fn with_vendor(mut self, vendor: Vendor) -> Self {
+    /// Names the vendor.
+    pub fn with_vendor(mut self, vendor: Vendor) -> Self {
         self.vendor = Some(vendor);
         self
     }
 
-    pub(crate) fn with_status(mut self, status: Option<u16>) -> Self {
+    /// Sets the HTTP status.
+    pub fn with_status(mut self, status: Option<u16>) -> Self {
         self.status = status;
         self
     }
 
-    pub(crate) fn with_vendor_code(mut self, code: Option<String>) -> Self {
+    /// Sets the vendor's code (empty codes are dropped).
+    pub fn with_vendor_code(mut self, code: Option<String>) -> Self {
         self.vendor_code = code.filter(|c| !c.is_empty());
         self
     }
 
-    pub(crate) fn with_vendor_messages(mut self, messages: Vec<String>) -> Self {
+    /// Sets the vendor's messages (empty ones are dropped).
+    pub fn with_vendor_messages(mut self, messages: Vec<String>) -> Self {
         self.vendor_messages = messages.into_iter().filter(|m| !m.is_empty()).collect();
         self
     }
 
-    pub(crate) fn with_retry_after(mut self, retry_after: Option<Duration>) -> Self {
+    /// Sets the wait the vendor asked for.
+    pub fn with_retry_after(mut self, retry_after: Option<Duration>) -> Self {
         self.retry_after = retry_after;
         self
     }
 
-    pub(crate) fn with_source(
+    /// Sets the underlying cause.
+    pub fn with_source(
         mut self,
         source: impl std::error::Error + Send + Sync + 'static,
     ) -> Self {
@@ -158,7 +166,7 @@ impl Error {
 
     /// Replaces every occurrence of each secret in the vendor's messages with `<redacted>`, in
     /// case a vendor echoes a submitted password back.
-    pub(crate) fn scrub(mut self, secrets: &[&str]) -> Self {
+    pub fn scrub(mut self, secrets: &[&str]) -> Self {
         for secret in secrets.iter().filter(|s| !s.is_empty()) {
             for text in self.vendor_messages.iter_mut().chain([&mut self.message]) {
                 if text.contains(secret) {

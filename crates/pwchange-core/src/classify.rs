@@ -1,0 +1,227 @@
+//! From a vendor's answer to an [`ErrorKind`]: each vendor declares a table of [`Rule`]s
+//! (status × vendor code × message key → kind) and reduces its error body to [`Facts`]; one
+//! generic [`classify`] applies the table, falling back to the status.
+
+use crate::http::{Answer, Failure};
+use crate::{Error, ErrorKind, Vendor};
+
+/// Which statuses a [`Rule`] applies to.
+#[derive(Debug, Clone, Copy)]
+pub enum Status {
+    /// Any status.
+    Any,
+    /// One of these.
+    OneOf(&'static [u16]),
+}
+
+/// What a [`Rule`] looks for in the [`Facts`], case-insensitively.
+#[derive(Debug, Clone, Copy)]
+pub enum When {
+    /// Nothing: the status alone.
+    Always,
+    /// A code equal to one of these.
+    CodeIs(&'static [&'static str]),
+    /// A code ending with one of these (ZITADEL ids keep their suffix across versions).
+    CodeEndsWith(&'static [&'static str]),
+    /// A code starting with one of these.
+    CodeStartsWith(&'static [&'static str]),
+    /// A code containing one of these.
+    CodeContains(&'static [&'static str]),
+    /// The vendor's text mentions one of these.
+    Mentions(&'static [&'static str]),
+    /// The text mentions one of the first and one of the second.
+    MentionsBoth(&'static [&'static str], &'static [&'static str]),
+}
+
+/// One line of a vendor's error table: answers with `status` where `when` holds are `kind`.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    /// The statuses it applies to.
+    pub status: Status,
+    /// The condition on codes or text.
+    pub when: When,
+    /// The kind it means.
+    pub kind: ErrorKind,
+}
+
+impl Rule {
+    /// A rule.
+    pub const fn new(status: Status, when: When, kind: ErrorKind) -> Self {
+        Self { status, when, kind }
+    }
+
+    fn matches(&self, facts: &Facts) -> bool {
+        let status_ok = match self.status {
+            Status::Any => true,
+            Status::OneOf(list) => list.contains(&facts.status),
+        };
+        let lower = |s: &str| s.to_ascii_lowercase();
+        let codes = || facts.codes.iter().map(|c| lower(c));
+        status_ok
+            && match self.when {
+                When::Always => true,
+                When::CodeIs(list) => codes().any(|c| list.iter().any(|n| c == lower(n))),
+                When::CodeEndsWith(list) => {
+                    codes().any(|c| list.iter().any(|n| c.ends_with(&lower(n))))
+                }
+                When::CodeStartsWith(list) => {
+                    codes().any(|c| list.iter().any(|n| c.starts_with(&lower(n))))
+                }
+                When::CodeContains(list) => {
+                    codes().any(|c| list.iter().any(|n| c.contains(&lower(n))))
+                }
+                When::Mentions(list) => mentions(&facts.text, list),
+                When::MentionsBoth(a, b) => mentions(&facts.text, a) && mentions(&facts.text, b),
+            }
+    }
+}
+
+/// What a vendor's answer says, reduced to what rules match on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// The HTTP status.
+    pub status: u16,
+    /// The vendor's codes (error ids, type URLs, `grpc:<n>`), most significant first.
+    pub codes: Vec<String>,
+    /// The vendor's messages joined, for `Mentions` rules.
+    pub text: String,
+}
+
+/// The first rule of `rules` that matches `facts`, else the status's own kind.
+pub fn classify(rules: &[Rule], facts: &Facts) -> ErrorKind {
+    rules
+        .iter()
+        .find(|r| r.matches(facts))
+        .map_or_else(|| kind_for_status(facts.status), |r| r.kind)
+}
+
+/// The kind an HTTP status means when the vendor's body says nothing more specific.
+pub fn kind_for_status(status: u16) -> ErrorKind {
+    match status {
+        400 | 422 => ErrorKind::InvalidInput,
+        401 => ErrorKind::Unauthenticated,
+        403 => ErrorKind::PermissionDenied,
+        404 => ErrorKind::UserNotFound,
+        408 | 502..=504 => ErrorKind::Unavailable,
+        429 => ErrorKind::RateLimited,
+        500..=599 => ErrorKind::Unavailable,
+        _ => ErrorKind::Unexpected,
+    }
+}
+
+/// A vendor mapping function's verdict on an [`Answer`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// What it means.
+    pub kind: ErrorKind,
+    /// The vendor's own code, for [`Error::vendor_code`].
+    pub code: Option<String>,
+    /// The vendor's messages, for [`Error::vendor_messages`].
+    pub messages: Vec<String>,
+}
+
+impl Verdict {
+    /// The verdict of `rules` on `facts`; the first code is the one shown.
+    pub fn from_rules(rules: &[Rule], facts: Facts, messages: Vec<String>) -> Self {
+        Self {
+            kind: classify(rules, &facts),
+            code: facts.codes.into_iter().next(),
+            messages,
+        }
+    }
+
+    /// The status alone decides.
+    pub fn by_status(status: u16) -> Self {
+        Self {
+            kind: kind_for_status(status),
+            code: None,
+            messages: Vec::new(),
+        }
+    }
+}
+
+/// Builds the facade error from a vendor's answer and its verdict.
+pub fn answer_error<E>(vendor: Vendor, answer: &Answer<E>, verdict: Verdict) -> Error {
+    let mut messages = verdict.messages;
+    if let Some(text) = &answer.text {
+        messages.push(text.clone());
+    }
+    Error::new(
+        verdict.kind,
+        format!("the vendor refused the change ({})", verdict.kind),
+    )
+    .with_vendor(vendor)
+    .with_status(Some(answer.status))
+    .with_vendor_code(verdict.code)
+    .with_vendor_messages(messages)
+    .with_retry_after(answer.retry_after)
+}
+
+/// Resolves a [`Failure`] with the vendor's mapping function.
+pub fn resolve<E>(
+    vendor: Vendor,
+    failure: Failure<E>,
+    classify: impl Fn(&Answer<E>) -> Verdict,
+) -> Error {
+    match failure {
+        Failure::Final(error) => error.with_vendor(vendor),
+        Failure::Answer(answer) => {
+            let verdict = classify(&answer);
+            answer_error(vendor, &answer, verdict)
+        }
+    }
+}
+
+/// Case-insensitive "contains any of".
+pub fn mentions(text: &str, needles: &[&str]) -> bool {
+    let text = text.to_ascii_lowercase();
+    needles.iter().any(|n| text.contains(n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_map_to_kinds() {
+        assert_eq!(kind_for_status(401), ErrorKind::Unauthenticated);
+        assert_eq!(kind_for_status(429), ErrorKind::RateLimited);
+        assert_eq!(kind_for_status(503), ErrorKind::Unavailable);
+        assert_eq!(kind_for_status(418), ErrorKind::Unexpected);
+    }
+
+    const RULES: &[Rule] = &[
+        Rule::new(Status::OneOf(&[400]), When::CodeIs(&["Mismatch"]), ErrorKind::CurrentPasswordInvalid),
+        Rule::new(Status::Any, When::CodeEndsWith(&["-HuJf6"]), ErrorKind::PolicyViolation),
+        Rule::new(Status::Any, When::CodeStartsWith(&["PasswordRequires"]), ErrorKind::PolicyViolation),
+        Rule::new(Status::Any, When::CodeContains(&["reuse"]), ErrorKind::PasswordReused),
+        Rule::new(Status::OneOf(&[400]), When::MentionsBoth(&["current password"], &["wrong"]), ErrorKind::CurrentPasswordInvalid),
+        Rule::new(Status::OneOf(&[409]), When::Mentions(&["history"]), ErrorKind::PasswordReused),
+        Rule::new(Status::OneOf(&[200]), When::Always, ErrorKind::InvalidInput),
+    ];
+
+    fn facts(status: u16, codes: &[&str], text: &str) -> Facts {
+        Facts { status, codes: codes.iter().map(|c| (*c).to_owned()).collect(), text: text.into() }
+    }
+
+    #[test]
+    fn the_first_matching_rule_wins_and_the_status_decides_otherwise() {
+        let cases = [
+            (facts(400, &["mismatch"], ""), ErrorKind::CurrentPasswordInvalid),
+            (facts(401, &["mismatch"], ""), ErrorKind::Unauthenticated),
+            (facts(400, &["COMMA-HuJf6"], ""), ErrorKind::PolicyViolation),
+            (facts(400, &["HuJf6-x"], ""), ErrorKind::InvalidInput),
+            (facts(400, &["x", "passwordrequiresdigit"], ""), ErrorKind::PolicyViolation),
+            (facts(400, &["NoReuseAllowed"], ""), ErrorKind::PasswordReused),
+            (facts(400, &[], "The CURRENT PASSWORD is Wrong"), ErrorKind::CurrentPasswordInvalid),
+            (facts(400, &[], "the current password is fine"), ErrorKind::InvalidInput),
+            (facts(409, &[], "in the history"), ErrorKind::PasswordReused),
+            (facts(400, &[], "in the history"), ErrorKind::InvalidInput),
+            (facts(200, &[], ""), ErrorKind::InvalidInput),
+            (facts(503, &[], ""), ErrorKind::Unavailable),
+        ];
+        for (facts, kind) in cases {
+            assert_eq!(classify(RULES, &facts), kind, "{facts:?}");
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! The vendor registry: the one list of identity platforms pwchange knows.
+//!
+//! Every other crate takes the list from here: the facade's dispatch, the simulators, the CLI's
+//! `--vendor` values, the tests. `cargo xtask vendors` prints it for scripts, and a test checks
+//! that `specs/` holds exactly one spec per entry. Adding a vendor adds one line to
+//! [`vendors!`](crate::vendors) below; ARCHITECTURE.md lists the rest.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, ErrorKind};
+
+macro_rules! vendors {
+    ($($variant:ident => $name:literal, $title:literal;)+) => {
+        /// An identity platform.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
+        #[serde(rename_all = "lowercase")]
+        #[non_exhaustive]
+        pub enum Vendor {
+            $(
+                #[doc = $title]
+                $variant,
+            )+
+        }
+
+        impl Vendor {
+            /// Every vendor, in a stable order.
+            pub const ALL: [Vendor; [$($name),+].len()] = [$(Vendor::$variant),+];
+
+            /// The lowercase name: the spec file (`specs/<name>.yaml`), the crate
+            /// (`pwchange-<name>`), the Cargo feature, the configuration table and the
+            /// environment prefix all derive from it.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(Vendor::$variant => $name,)+
+                }
+            }
+
+            /// The product's own name, for people.
+            pub const fn title(self) -> &'static str {
+                match self {
+                    $(Vendor::$variant => $title,)+
+                }
+            }
+        }
+    };
+}
+
+vendors! {
+    Bienport => "bienport", "Bienport API gateway";
+    Uipath => "uipath", "UiPath Identity Server (Automation Cloud, Automation Suite, Orchestrator)";
+    Zitadel => "zitadel", "ZITADEL (management v1 or user service v2)";
+    Vcd => "vcd", "VMware Cloud Director CloudAPI";
+}
+
+impl Vendor {
+    /// The prefix of the vendor's environment variables, e.g. `PWCHANGE_ZITADEL_`.
+    pub fn env_prefix(self) -> String {
+        format!("PWCHANGE_{}_", self.name().to_ascii_uppercase())
+    }
+
+    /// The vendor's spec, relative to the workspace root: `specs/<name>.yaml`.
+    pub fn spec_path(self) -> String {
+        format!("specs/{}.yaml", self.name())
+    }
+
+    /// The names of every vendor, comma-separated (for messages).
+    pub fn names() -> String {
+        Vendor::ALL
+            .into_iter()
+            .map(|v| v.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl fmt::Display for Vendor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Vendor {
+    type Err = Error;
+    /// Case-insensitive; the error lists the choices.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Vendor::ALL
+            .into_iter()
+            .find(|v| v.name().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidInput,
+                    format!("unknown vendor: expected one of {}", Vendor::names()),
+                )
+            })
+    }
+}
+
+#[cfg(feature = "clap")]
+impl clap::ValueEnum for Vendor {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Vendor::ALL
+    }
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()).help(self.title()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_unknown_names_list_the_choices() {
+        for v in Vendor::ALL {
+            assert_eq!(v.name().parse::<Vendor>().unwrap(), v);
+            assert_eq!(v.to_string(), v.name());
+            assert_eq!(
+                serde_json::to_value(v).unwrap(),
+                serde_json::json!(v.name())
+            );
+            assert_eq!(v.spec_path(), format!("specs/{}.yaml", v.name()));
+            assert!(v.env_prefix().starts_with("PWCHANGE_"));
+        }
+        assert_eq!(" ZITADEL ".parse::<Vendor>().unwrap(), Vendor::Zitadel);
+        let err = "okta".parse::<Vendor>().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert!(err.to_string().contains(&Vendor::names()), "{err}");
+        assert!(!err.to_string().contains("okta"), "no echo of the input");
+    }
+}

@@ -1,0 +1,197 @@
+//! One adapter shape for every vendor, and the one generic backend that runs it.
+//!
+//! An [`Adapter`] holds only what differs per vendor: its configuration keys, its user-id
+//! parser, what each mode may do and how long passwords may be ([`Adapter::prepare`]), how to
+//! send the change and how to log in, and (through [`VendorError`]) its table of error rules.
+//! [`Backend`] does the rest the same way for all: the shared checks, the token cache with a
+//! single re-login, and the dynamic dispatch behind [`crate::Client`].
+
+use std::fmt;
+
+use pwchange_core::SecretToken;
+use pwchange_core::classify::Verdict;
+use pwchange_core::http::{self, Answer, BoxFuture, HttpConfig};
+use pwchange_core::token::{Auth, TokenCache};
+use serde::de::DeserializeOwned;
+
+use crate::config::{Common, Key, Keys};
+use crate::{Changed, Error, ErrorKind, PasswordChange, Vendor};
+
+/// A vendor's error body: how its answers become a [`Verdict`] (usually through a table of
+/// `pwchange_core::classify::Rule`s).
+pub(crate) trait VendorError: DeserializeOwned + Send + 'static {
+    fn verdict(answer: &Answer<Self>) -> Verdict;
+}
+
+/// What differs per vendor.
+pub(crate) trait Adapter: Sized + Send + Sync + 'static {
+    /// The vendor.
+    const VENDOR: Vendor;
+    /// The configuration keys the vendor reads besides `config::COMMON_KEYS`.
+    const KEYS: &'static [Key];
+    /// The public, typed configuration.
+    type Config: Clone + fmt::Debug + Send + Sync + 'static;
+    /// The credentials of the vendor's login (`Infallible` when it has none).
+    type Login: Send + Sync + 'static;
+    /// A checked request, ready to send.
+    type Request: Send + Sync;
+
+    /// The typed configuration from the common settings and the vendor's keys.
+    fn config(common: Common, keys: &mut Keys) -> Result<Self::Config, Error>;
+
+    /// The adapter, its HTTP settings and its authentication, from the configuration.
+    fn new(config: Self::Config) -> Result<(Self, HttpConfig, Auth<Self::Login>), Error>;
+
+    /// The user id in the vendor's canonical form, or an error naming the form expected.
+    fn user_id(id: &str) -> Result<String, Error>;
+
+    /// Checks that the vendor can do `change` (mode, password lengths) and builds the request
+    /// for the canonical `user_id`.
+    fn prepare(&self, change: &PasswordChange, user_id: String) -> Result<Self::Request, Error>;
+
+    /// A raw answer (`status`, `body`) through the vendor's decoding and error rules, for every
+    /// error body the vendor has (fuzzing and tests).
+    #[cfg_attr(not(any(test, feature = "fuzzing")), allow(dead_code))]
+    fn classify_bytes(status: u16, body: &[u8]) -> Verdict;
+
+    /// Sends the change with `token`.
+    fn send<'a>(
+        &'a self,
+        transport: &'a Transport,
+        token: &'a SecretToken,
+        request: &'a Self::Request,
+    ) -> impl Future<Output = Result<Changed, Error>> + Send + 'a;
+
+    /// Logs in with `login`.
+    fn login<'a>(
+        &'a self,
+        transport: &'a Transport,
+        login: &'a Self::Login,
+    ) -> impl Future<Output = Result<SecretToken, Error>> + Send + 'a;
+}
+
+/// `body` decoded as `E` (or not), as the vendor's answer with `status`, through `E`'s rules.
+#[cfg_attr(not(any(test, feature = "fuzzing")), allow(dead_code))]
+pub(crate) fn verdict_of<E: VendorError>(status: u16, body: &[u8]) -> Verdict {
+    E::verdict(&Answer {
+        status,
+        body: serde_json::from_slice(body).ok(),
+        text: None,
+        retry_after: None,
+    })
+}
+
+/// Where and how requests go: the base URL, the HTTP client, the connect retries.
+pub(crate) struct Transport {
+    pub vendor: Vendor,
+    pub base: String,
+    pub http: reqwest::Client,
+    retries: u32,
+}
+
+impl Transport {
+    fn new(vendor: Vendor, config: &HttpConfig) -> Result<Self, Error> {
+        Ok(Self {
+            vendor,
+            base: config.base(),
+            http: config.reqwest_client()?,
+            retries: config.retries(),
+        })
+    }
+
+    /// Sends with the connect-only retry; a failure is classified by `E`'s rules.
+    /// `success_has_body`: whether an undecodable body may be the (applied) success.
+    pub async fn call<'a, T, E: VendorError>(
+        &self,
+        success_has_body: bool,
+        send: impl Fn() -> BoxFuture<'a, Result<T, progenitor_client::Error<E>>>,
+    ) -> Result<T, Error> {
+        match http::send_with_connect_retry(self.retries, send).await {
+            Ok(value) => Ok(value),
+            Err(sent) => Err(pwchange_core::classify::resolve(
+                self.vendor,
+                http::failure(sent, success_has_body).await,
+                E::verdict,
+            )),
+        }
+    }
+}
+
+/// The generic backend: shared checks, authentication, dispatch.
+pub(crate) struct Backend<A: Adapter> {
+    adapter: A,
+    transport: Transport,
+    auth: Auth<A::Login>,
+    cache: TokenCache,
+}
+
+impl<A: Adapter> Backend<A> {
+    pub fn new(config: A::Config) -> Result<Self, Error> {
+        let (adapter, http, auth) = A::new(config).map_err(|e| e.with_vendor(A::VENDOR))?;
+        Ok(Self {
+            adapter,
+            transport: Transport::new(A::VENDOR, &http)?,
+            auth,
+            cache: TokenCache::new(),
+        })
+    }
+
+    async fn change(&self, change: &PasswordChange) -> Result<Changed, Error> {
+        change.validate_common()?;
+        let user_id = A::user_id(change.user_id())?;
+        let request = self.adapter.prepare(change, user_id)?;
+        let (adapter, transport) = (&self.adapter, &self.transport);
+        match &self.auth {
+            Auth::Token(token) => adapter.send(transport, token, &request).await,
+            Auth::Login(login) => {
+                let (token, cached) = self
+                    .cache
+                    .get_or_login(adapter.login(transport, login))
+                    .await?;
+                match adapter.send(transport, &token, &request).await {
+                    // A cached token may have expired. A 401 means nothing was applied, so one
+                    // fresh login and a second attempt cannot apply the change twice.
+                    Err(e) if e.kind() == ErrorKind::Unauthenticated && cached => {
+                        tracing::debug!("cached login token refused; logging in again");
+                        self.cache.invalidate(&token).await;
+                        let (token, _) = self
+                            .cache
+                            .get_or_login(adapter.login(transport, login))
+                            .await?;
+                        adapter.send(transport, &token, &request).await
+                    }
+                    other => other,
+                }
+            }
+        }
+    }
+}
+
+/// [`Backend`] with the adapter type erased, for [`crate::Client`].
+pub(crate) trait DynBackend: Send + Sync {
+    fn vendor(&self) -> Vendor;
+    fn change<'a>(&'a self, change: &'a PasswordChange) -> BoxFuture<'a, Result<Changed, Error>>;
+}
+
+impl<A: Adapter> DynBackend for Backend<A> {
+    fn vendor(&self) -> Vendor {
+        A::VENDOR
+    }
+
+    fn change<'a>(&'a self, change: &'a PasswordChange) -> BoxFuture<'a, Result<Changed, Error>> {
+        Box::pin(async move {
+            Backend::change(self, change)
+                .await
+                .map_err(|e| e.with_vendor(A::VENDOR))
+        })
+    }
+}
+
+/// The typed configuration of `A` from string settings.
+pub(crate) fn config_from_settings<A: Adapter>(
+    settings: crate::Settings,
+) -> Result<A::Config, Error> {
+    let mut keys = settings.into_keys(A::KEYS)?;
+    let common = keys.common()?;
+    A::config(common, &mut keys).map_err(|e| e.with_vendor(A::VENDOR))
+}

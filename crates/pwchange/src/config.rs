@@ -1,0 +1,470 @@
+//! The one configuration path: string keys, as object_store's config keys and OpenDAL's
+//! `Configurator::from_iter`.
+//!
+//! [`Settings`] holds one vendor's `key = value` pairs, each with where it came from (an
+//! environment variable, a flag, a config file line), so an error can name the origin and never
+//! the value. [`Settings::from_env`] reads `PWCHANGE_<VENDOR>_<KEY>`; the CLI merges flags,
+//! environment and config file into one `Settings`; both end in [`Config::from_settings`]. A
+//! key that neither the common list nor the vendor's list knows is an error naming it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use pwchange_core::SecretToken;
+use pwchange_core::http::HttpConfig;
+use secrecy::{ExposeSecret as _, SecretString};
+
+use crate::{Error, Vendor};
+
+/// A documented configuration key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    /// The key (`base_url`); the environment variable is `PWCHANGE_<VENDOR>_<KEY>`.
+    pub name: &'static str,
+    /// Whether the value is a secret (a token, a password).
+    pub secret: bool,
+    /// What it holds.
+    pub help: &'static str,
+}
+
+impl Key {
+    pub(crate) const fn plain(name: &'static str, help: &'static str) -> Self {
+        Self {
+            name,
+            secret: false,
+            help,
+        }
+    }
+
+    pub(crate) const fn secret(name: &'static str, help: &'static str) -> Self {
+        Self {
+            name,
+            secret: true,
+            help,
+        }
+    }
+}
+
+/// The keys every vendor reads.
+pub const COMMON_KEYS: &[Key] = &[
+    Key::plain("base_url", "the vendor's base URL (required)"),
+    Key::plain("timeout_secs", "whole-request timeout in seconds (default 30)"),
+    Key::plain(
+        "connect_timeout_secs",
+        "connect timeout in seconds (default 10)",
+    ),
+    Key::plain(
+        "allow_insecure_http",
+        "true to allow plain http to a non-loopback host (test rigs only)",
+    ),
+    Key::secret("token", "a bearer token"),
+    Key::plain(
+        "token_file",
+        "a file whose first line is the bearer token (instead of token)",
+    ),
+];
+
+#[derive(Clone)]
+struct Entry {
+    value: SecretString,
+    origin: String,
+}
+
+/// One vendor's configuration as `key = value` pairs, each remembering its origin.
+///
+/// ```
+/// use pwchange::{Client, Settings, Vendor};
+///
+/// let settings = Settings::new(Vendor::Zitadel)
+///     .with("base_url", "https://my-instance.zitadel.cloud")
+///     .with("token", "pat-token")
+///     .with("api", "v2");
+/// let client = Client::from_settings(settings)?;
+/// # Ok::<(), pwchange::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Settings {
+    vendor: Vendor,
+    entries: BTreeMap<String, Entry>,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("vendor", &self.vendor)
+            .field("keys", &self.entries.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Settings {
+    /// No settings for `vendor`.
+    pub fn new(vendor: Vendor) -> Self {
+        Self {
+            vendor,
+            entries: BTreeMap::new(),
+        }
+    }
+
+    /// The vendor.
+    pub fn vendor(&self) -> Vendor {
+        self.vendor
+    }
+
+    /// Sets `key` (lowercase, e.g. `base_url`) to `value`, replacing an earlier value; `origin`
+    /// says where it came from, for messages (`--base-url`, `PWCHANGE_ZITADEL_BASE_URL`, a
+    /// config file line). A blank value counts as unset.
+    pub fn set(&mut self, key: &str, value: impl Into<String>, origin: impl Into<String>) {
+        let value = value.into();
+        if value.trim().is_empty() {
+            return;
+        }
+        self.entries.insert(
+            key.trim().to_ascii_lowercase(),
+            Entry {
+                value: SecretString::from(value),
+                origin: origin.into(),
+            },
+        );
+    }
+
+    /// [`set`](Self::set) with the key itself as the origin.
+    pub fn with(mut self, key: &str, value: impl Into<String>) -> Self {
+        let origin = format!("{} setting {key}", self.vendor);
+        self.set(key, value, origin);
+        self
+    }
+
+    /// Whether `key` has a value.
+    pub fn contains(&self, key: &str) -> bool {
+        self.entries.contains_key(key)
+    }
+
+    /// Every key of `other` replaces the same key here (`other` takes precedence).
+    pub fn merge(&mut self, other: Settings) {
+        self.entries.extend(other.entries);
+    }
+
+    /// `PWCHANGE_<VENDOR>_<KEY>` from the process environment, for every such variable.
+    pub fn from_env(vendor: Vendor) -> Self {
+        Self::from_vars(vendor, std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))))
+    }
+
+    /// `PWCHANGE_<VENDOR>_<KEY>` from `vars` (name, value) pairs, e.g. a captured environment.
+    pub fn from_vars(vendor: Vendor, vars: impl IntoIterator<Item = (String, String)>) -> Self {
+        let prefix = vendor.env_prefix();
+        let mut settings = Self::new(vendor);
+        for (name, value) in vars {
+            if let Some(key) = name.strip_prefix(&prefix) {
+                settings.set(key, value, name.clone());
+            }
+        }
+        settings
+    }
+
+    /// The environment variable for `key`.
+    pub fn env_name(vendor: Vendor, key: &str) -> String {
+        format!("{}{}", vendor.env_prefix(), key.to_ascii_uppercase())
+    }
+
+    /// Splits off the common keys, checking that every other key is one the vendor documents.
+    pub(crate) fn into_keys(self, vendor_keys: &'static [Key]) -> Result<Keys, Error> {
+        let vendor = self.vendor;
+        let known = |name: &str| {
+            COMMON_KEYS
+                .iter()
+                .chain(vendor_keys)
+                .any(|k| k.name == name)
+        };
+        if let Some((name, entry)) = self.entries.iter().find(|(name, _)| !known(name)) {
+            let valid: Vec<&str> = COMMON_KEYS.iter().chain(vendor_keys).map(|k| k.name).collect();
+            return Err(Error::invalid_input(format!(
+                "unknown {vendor} setting {name:?} (from {}): expected one of {}",
+                entry.origin,
+                valid.join(", ")
+            ))
+            .with_vendor(vendor));
+        }
+        Ok(Keys {
+            vendor,
+            entries: self.entries,
+        })
+    }
+}
+
+/// Settings being read, key by key. Values are taken out, so each is read once.
+pub(crate) struct Keys {
+    vendor: Vendor,
+    entries: BTreeMap<String, Entry>,
+}
+
+impl Keys {
+    fn invalid(&self, message: String) -> Error {
+        Error::invalid_input(message).with_vendor(self.vendor)
+    }
+
+    /// Where `key` would come from when it is missing.
+    pub fn missing(&self, key: &str, what: &str) -> Error {
+        self.invalid(format!(
+            "{key} is not set: it must hold {what} ({} or {key} in the configuration)",
+            Settings::env_name(self.vendor, key)
+        ))
+    }
+
+    /// The plain value of `key`.
+    pub fn string(&mut self, key: &str) -> Option<String> {
+        self.entries
+            .remove(key)
+            .map(|e| e.value.expose_secret().trim().to_owned())
+    }
+
+    /// The value of `key`, or an error naming it.
+    pub fn required(&mut self, key: &str, what: &str) -> Result<String, Error> {
+        self.string(key).ok_or_else(|| self.missing(key, what))
+    }
+
+    /// The secret value of `key`, untrimmed.
+    pub fn secret(&mut self, key: &str) -> Option<SecretString> {
+        self.entries.remove(key).map(|e| e.value)
+    }
+
+    /// The secret value of `key`, or an error naming it.
+    pub fn required_secret(&mut self, key: &str, what: &str) -> Result<SecretString, Error> {
+        self.secret(key).ok_or_else(|| self.missing(key, what))
+    }
+
+    /// `key` parsed as `T`; the error names the origin and `expected`, never the value.
+    pub fn parse<T: FromStr>(&mut self, key: &str, expected: &str) -> Result<Option<T>, Error> {
+        let Some(entry) = self.entries.remove(key) else {
+            return Ok(None);
+        };
+        entry
+            .value
+            .expose_secret()
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| self.invalid(format!("{} must be {expected}", entry.origin)))
+    }
+
+    /// A boolean key: `true`/`false`, `yes`/`no`, `1`/`0`.
+    pub fn flag(&mut self, key: &str) -> Result<Option<bool>, Error> {
+        let Some(entry) = self.entries.remove(key) else {
+            return Ok(None);
+        };
+        match entry.value.expose_secret().trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" => Ok(Some(true)),
+            "0" | "false" | "no" => Ok(Some(false)),
+            _ => Err(self.invalid(format!("{} must be true or false", entry.origin))),
+        }
+    }
+
+    /// A token key.
+    pub fn token(&mut self, key: &str) -> Result<Option<SecretToken>, Error> {
+        let Some(entry) = self.entries.remove(key) else {
+            return Ok(None);
+        };
+        SecretToken::new(entry.value.expose_secret())
+            .map(Some)
+            .map_err(|e| self.invalid(format!("{}: {e}", entry.origin)))
+    }
+
+    /// The origin of `key`, when set.
+    pub fn origin(&self, key: &str) -> Option<&str> {
+        self.entries.get(key).map(|e| e.origin.as_str())
+    }
+
+    /// The common keys: HTTP settings and the bearer token (from `token` or `token_file`).
+    pub fn common(&mut self) -> Result<Common, Error> {
+        let allow = self.flag("allow_insecure_http")?.unwrap_or(false);
+        let base_url = self.required("base_url", "the vendor's base URL")?;
+        let mut http = HttpConfig::parse(&base_url, allow).map_err(|e| e.with_vendor(self.vendor))?;
+        let seconds = "a positive number of seconds";
+        if let Some(secs) = self.parse::<u64>("timeout_secs", seconds)? {
+            http = http.timeout(positive(self, "timeout_secs", secs)?);
+        }
+        if let Some(secs) = self.parse::<u64>("connect_timeout_secs", seconds)? {
+            http = http.connect_timeout(positive(self, "connect_timeout_secs", secs)?);
+        }
+        let token = match (self.origin("token").is_some(), self.origin("token_file").map(str::to_owned)) {
+            (true, Some(origin)) => {
+                return Err(self.invalid(format!(
+                    "both token and token_file are set ({origin}): keep one"
+                )));
+            }
+            (_, Some(origin)) => {
+                let path = self.required("token_file", "a path")?;
+                Some(read_token_file(Path::new(&path), &origin).map_err(|e| e.with_vendor(self.vendor))?)
+            }
+            (_, None) => self.token("token")?,
+        };
+        Ok(Common { http, token })
+    }
+
+    /// The token when there is one, else the login pair `user_key` + `secret_key`; an error
+    /// naming all three when neither is there.
+    pub fn token_or_login(
+        &mut self,
+        common_token: Option<SecretToken>,
+        user_key: &str,
+        secret_key: &str,
+    ) -> Result<TokenOrLogin, Error> {
+        if let Some(token) = common_token {
+            for key in [user_key, secret_key] {
+                if let Some(origin) = self.origin(key) {
+                    return Err(self.invalid(format!(
+                        "a token and login credentials are both set ({origin}): keep one"
+                    )));
+                }
+            }
+            return Ok(TokenOrLogin::Token(token));
+        }
+        match self.string(user_key) {
+            Some(user) => {
+                let secret = self.required_secret(secret_key, "the secret of the login")?;
+                Ok(TokenOrLogin::Login { user, secret })
+            }
+            None => Err(self.invalid(format!(
+                "no credentials: set token (or token_file), or {user_key} and {secret_key} ({}, {} and {})",
+                Settings::env_name(self.vendor, "token"),
+                Settings::env_name(self.vendor, user_key),
+                Settings::env_name(self.vendor, secret_key),
+            ))),
+        }
+    }
+}
+
+fn positive(keys: &Keys, key: &str, secs: u64) -> Result<Duration, Error> {
+    if secs == 0 {
+        let origin = keys.origin(key).unwrap_or(key).to_owned();
+        return Err(keys.invalid(format!("{origin} must be a positive number of seconds")));
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+fn read_token_file(path: &Path, origin: &str) -> Result<SecretToken, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::invalid_input(format!(
+            "cannot read the token file {} ({origin}): {}",
+            path.display(),
+            e.kind()
+        ))
+    })?;
+    let first = text.lines().next().unwrap_or_default();
+    SecretToken::new(first)
+        .map_err(|e| Error::invalid_input(format!("token file {}: {e}", path.display())))
+}
+
+/// What every vendor reads: HTTP settings and an optional bearer token.
+pub(crate) struct Common {
+    pub http: HttpConfig,
+    pub token: Option<SecretToken>,
+}
+
+/// A token, or the user and secret of a login.
+pub(crate) enum TokenOrLogin {
+    Token(SecretToken),
+    Login { user: String, secret: SecretString },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    const KEYS: &[Key] = &[Key::plain("api", "v1 or v2"), Key::plain("user", "a user"), Key::secret("secret", "a secret")];
+
+    fn keys(pairs: &[(&str, &str)]) -> Result<Keys, Error> {
+        let mut settings = Settings::new(Vendor::Zitadel);
+        for (k, v) in pairs {
+            settings.set(k, *v, format!("test {k}"));
+        }
+        settings.into_keys(KEYS)
+    }
+
+    #[test]
+    fn environment_variables_become_keys_and_blank_ones_are_unset() {
+        let settings = Settings::from_vars(
+            Vendor::Zitadel,
+            [
+                ("PWCHANGE_ZITADEL_BASE_URL".to_owned(), "https://z".to_owned()),
+                ("PWCHANGE_ZITADEL_API".to_owned(), "  ".to_owned()),
+                ("PWCHANGE_VCD_TOKEN".to_owned(), "t".to_owned()),
+                ("HOME".to_owned(), "/root".to_owned()),
+            ],
+        );
+        assert!(settings.contains("base_url"));
+        assert!(!settings.contains("api"));
+        assert!(!settings.contains("token"));
+        assert_eq!(format!("{settings:?}"), r#"Settings { vendor: Zitadel, keys: ["base_url"] }"#);
+    }
+
+    #[test]
+    fn an_unknown_key_is_named_with_its_origin_and_the_choices() {
+        let err = keys(&[("base_url", "https://z"), ("tokn", "secret-value")])
+            .err()
+            .unwrap();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        let text = err.to_string();
+        assert!(text.contains(r#"unknown zitadel setting "tokn" (from test tokn)"#), "{text}");
+        assert!(text.contains("base_url, timeout_secs"), "{text}");
+        assert!(text.contains("api, user, secret"), "{text}");
+        assert!(!text.contains("secret-value"), "{text}");
+    }
+
+    #[test]
+    fn common_keys_give_http_settings_and_errors_name_the_origin_not_the_value() {
+        let mut k = keys(&[("base_url", "http://10.1.2.3:8080"), ("allow_insecure_http", "yes"), ("timeout_secs", "5"), ("token", "t0k")]).unwrap();
+        let common = k.common().unwrap();
+        assert_eq!(common.http.base(), "http://10.1.2.3:8080");
+        assert_eq!(common.token.unwrap().expose_secret(), "t0k");
+
+        let mut k = keys(&[("base_url", "https://z"), ("timeout_secs", "soon-secret")]).unwrap();
+        let err = k.common().err().unwrap().to_string();
+        assert!(err.contains("test timeout_secs must be a positive number of seconds"), "{err}");
+        assert!(!err.contains("soon-secret"));
+        let mut k = keys(&[("base_url", "https://z"), ("timeout_secs", "0")]).unwrap();
+        assert!(k.common().is_err());
+        let mut k = keys(&[("base_url", "https://z"), ("allow_insecure_http", "maybe")]).unwrap();
+        assert!(k.common().err().unwrap().to_string().contains("must be true or false"));
+        let mut k = keys(&[]).unwrap();
+        let err = k.common().err().unwrap().to_string();
+        assert!(err.contains("base_url is not set") && err.contains("PWCHANGE_ZITADEL_BASE_URL"), "{err}");
+        let mut k = keys(&[("base_url", "http://10.1.2.3")]).unwrap();
+        assert!(k.common().err().unwrap().to_string().contains("plain http"));
+    }
+
+    #[test]
+    fn a_token_file_is_read_and_conflicts_with_a_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token");
+        std::fs::write(&path, "file-token\nignored\n").unwrap();
+        let file = path.to_str().unwrap();
+        let mut k = keys(&[("base_url", "https://z"), ("token_file", file)]).unwrap();
+        assert_eq!(k.common().unwrap().token.unwrap().expose_secret(), "file-token");
+        let mut k = keys(&[("base_url", "https://z"), ("token_file", file), ("token", "t")]).unwrap();
+        assert!(k.common().err().unwrap().to_string().contains("keep one"));
+        let mut k = keys(&[("base_url", "https://z"), ("token_file", "/nonexistent/x")]).unwrap();
+        assert!(k.common().err().unwrap().to_string().contains("cannot read the token file"));
+    }
+
+    #[test]
+    fn token_or_login_takes_one_and_names_all_keys_when_neither_is_set() {
+        let mut k = keys(&[("user", "alice"), ("secret", "pw")]).unwrap();
+        let TokenOrLogin::Login { user, secret } = k.token_or_login(None, "user", "secret").unwrap() else {
+            panic!("login")
+        };
+        assert_eq!((user.as_str(), secret.expose_secret()), ("alice", "pw"));
+        let mut k = keys(&[("user", "alice")]).unwrap();
+        assert!(k.token_or_login(None, "user", "secret").err().unwrap().to_string().contains("secret is not set"));
+        let mut k = keys(&[]).unwrap();
+        let err = k.token_or_login(None, "user", "secret").err().unwrap().to_string();
+        assert!(err.contains("PWCHANGE_ZITADEL_TOKEN") && err.contains("PWCHANGE_ZITADEL_USER"), "{err}");
+        let mut k = keys(&[("user", "alice")]).unwrap();
+        let token = SecretToken::new("t").unwrap();
+        assert!(k.token_or_login(Some(token), "user", "secret").err().unwrap().to_string().contains("keep one"));
+    }
+}
