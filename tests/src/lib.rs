@@ -4,14 +4,12 @@
 //! through the facade to `base_url` (the simulator itself, or a contract-checking proxy in front
 //! of it), and checks three things: the facade's outcome (success or the mapped
 //! [`ErrorKind`]), the simulator's state (the password changed exactly when the facade says so),
-//! and the simulator's contract checks (no request or response broke the spec).
+//! and the simulator's contract checks (no request or response broke the spec). What differs
+//! per vendor (ids, weak passwords, organizations) comes from the simulator's vendor table.
 
 use std::time::Duration;
 
-use pwchange::{
-    BienportAuth, BienportConfig, Client, Error, ErrorKind, PasswordChange, SecretToken,
-    UipathAuth, UipathConfig, VcdAuth, VcdConfig, ZitadelApi, ZitadelConfig,
-};
+use pwchange::{Client, Error, ErrorKind, PasswordChange, Settings};
 use pwchange_sim::{Fault, Simulator, Vendor, demo_user};
 
 /// A new password every simulator's default policy accepts.
@@ -22,6 +20,8 @@ pub const GOOD_NEW_PASSWORD: &str = "N3w-Passw0rd!x";
 pub enum Step {
     /// A valid self-service change.
     ChangeOk,
+    /// A valid self-service change, authenticated by the vendor's login (where it has one).
+    ChangeOkWithLogin,
     /// The current password is wrong.
     WrongCurrentPassword,
     /// The new password breaks the vendor's policy.
@@ -42,8 +42,9 @@ pub enum Step {
 
 impl Step {
     /// Every scenario.
-    pub const ALL: [Step; 9] = [
+    pub const ALL: [Step; 10] = [
         Step::ChangeOk,
+        Step::ChangeOkWithLogin,
         Step::WrongCurrentPassword,
         Step::PolicyViolation,
         Step::UnknownUser,
@@ -58,80 +59,41 @@ impl Step {
     /// `None` not applicable to the vendor.
     pub fn expected(self, vendor: Vendor) -> Option<Option<ErrorKind>> {
         use ErrorKind as K;
-        Some(match (self, vendor) {
-            (Step::ChangeOk, _) => None,
-            (Step::WrongCurrentPassword, _) => Some(K::CurrentPasswordInvalid),
-            // Bienport documents no policy; Cloud Director's 6..128 is checked before sending.
-            (Step::PolicyViolation, Vendor::Bienport) => return None,
-            (Step::PolicyViolation, Vendor::Vcd) => Some(K::InvalidInput),
-            (Step::PolicyViolation, _) => Some(K::PolicyViolation),
-            (Step::UnknownUser, _) => Some(K::UserNotFound),
-            (Step::BadToken, _) => Some(K::Unauthenticated),
-            (Step::WrongOrganization, Vendor::Bienport) => Some(K::PermissionDenied),
-            // ZITADEL v1: a user outside the header's organization is not found.
-            (Step::WrongOrganization, Vendor::Zitadel) => Some(K::UserNotFound),
-            (Step::WrongOrganization, _) => return None,
-            (Step::RateLimited, _) => Some(K::RateLimited),
-            (Step::ServerDown, _) => Some(K::Unavailable),
-            (Step::ServerStopped, _) => Some(K::Transport),
+        Some(match self {
+            Step::ChangeOk => None,
+            Step::ChangeOkWithLogin => {
+                pwchange_sim::login_settings(vendor).first()?;
+                None
+            }
+            Step::WrongCurrentPassword => Some(K::CurrentPasswordInvalid),
+            Step::PolicyViolation => {
+                pwchange_sim::weak_password(vendor)?;
+                Some(K::PolicyViolation)
+            }
+            Step::UnknownUser => Some(K::UserNotFound),
+            Step::BadToken => Some(K::Unauthenticated),
+            Step::WrongOrganization => Some(pwchange_sim::wrong_organization(vendor)?.expected),
+            Step::RateLimited => Some(K::RateLimited),
+            Step::ServerDown => Some(K::Unavailable),
+            Step::ServerStopped => Some(K::Transport),
         })
     }
 }
 
-fn unknown_user(vendor: Vendor) -> &'static str {
-    match vendor {
-        Vendor::Bienport => "999",
-        Vendor::Uipath => "00000000-0000-4000-8000-000000000000",
-        Vendor::Zitadel => "11111111111111111",
-        Vendor::Vcd => "urn:vcloud:user:00000000-0000-4000-8000-000000000000",
-    }
-}
-
-fn policy_breaking_password(vendor: Vendor) -> &'static str {
-    match vendor {
-        Vendor::Zitadel => "lowercase-only-1",
-        Vendor::Uipath => "no-digits-here",
-        _ => "abc",
-    }
-}
-
-/// The facade client for `vendor` at `base_url` with `token`; `organization` overrides the demo
-/// user's organization (ZITADEL then uses its v1 API, the one with an organization header).
+/// The facade client for `vendor` at `base_url` with `token`, configured for the demo user,
+/// with `extra` settings on top (they replace the defaults).
 pub fn client(
     vendor: Vendor,
     base_url: &str,
     token: &str,
-    organization: Option<&str>,
+    extra: &[(&'static str, String)],
 ) -> Result<Client, Error> {
-    let token =
-        SecretToken::new(token).map_err(|e| Error::new(ErrorKind::InvalidInput, e.to_string()))?;
-    match vendor {
-        Vendor::Bienport => {
-            // The demo user's organization, unless the step names another one.
-            let demo_org = demo_user(vendor).organization.unwrap_or_default();
-            let org = organization.unwrap_or(&demo_org);
-            let org = org.parse().map_err(|_| {
-                Error::new(
-                    ErrorKind::InvalidInput,
-                    format!("organization {org:?} is not a number"),
-                )
-            })?;
-            Client::new(BienportConfig::new(
-                base_url,
-                BienportAuth::Token(token),
-                org,
-            )?)
-        }
-        Vendor::Uipath => Client::new(UipathConfig::new(base_url, UipathAuth::Token(token))?),
-        Vendor::Zitadel => {
-            let config = ZitadelConfig::new(base_url, token)?;
-            Client::new(match organization {
-                Some(org) => config.api(ZitadelApi::V1).organization_id(org),
-                None => config,
-            })
-        }
-        Vendor::Vcd => Client::new(VcdConfig::new(base_url, VcdAuth::Token(token))?),
+    let mut settings = Settings::new(vendor);
+    let defaults = pwchange_sim::client_settings(vendor, base_url, token);
+    for (key, value) in defaults.iter().chain(extra) {
+        settings.set(key, value.clone(), format!("contract test {key}"));
     }
+    Client::from_settings(settings)
 }
 
 /// What went wrong in one step, for the report.
@@ -149,34 +111,37 @@ pub async fn run(sim: &Simulator, step: Step, base_url: &str) -> Result<(), Fail
     let user = demo_user(vendor);
     sim.add_user(user.clone());
     let mut token = sim.token().to_owned();
-    let mut organization = None;
-    let mut change =
-        PasswordChange::self_service(user.id.clone(), user.password.clone(), GOOD_NEW_PASSWORD);
+    let mut extra = Vec::new();
+    let self_service = |current: &str, new: &str| {
+        PasswordChange::self_service(user.id.clone(), current.to_owned(), new.to_owned())
+    };
+    let mut change = self_service(&user.password, GOOD_NEW_PASSWORD);
     match step {
-        Step::WrongCurrentPassword => {
-            change =
-                PasswordChange::self_service(user.id.clone(), "Wrong-Passw0rd!", GOOD_NEW_PASSWORD);
-        }
+        Step::WrongCurrentPassword => change = self_service("Wrong-Passw0rd!", GOOD_NEW_PASSWORD),
         Step::PolicyViolation => {
-            change = PasswordChange::self_service(
-                user.id.clone(),
-                user.password.clone(),
-                policy_breaking_password(vendor),
-            );
+            let weak = pwchange_sim::weak_password(vendor).unwrap_or_default();
+            change = self_service(&user.password, weak);
         }
         Step::UnknownUser => {
             change = PasswordChange::self_service(
-                unknown_user(vendor),
+                pwchange_sim::unknown_user_id(vendor),
                 user.password.clone(),
                 GOOD_NEW_PASSWORD,
             );
         }
         Step::BadToken => token = "not-a-token-the-vendor-issued".into(),
         Step::WrongOrganization => {
-            organization = Some("999");
-            if vendor == Vendor::Zitadel {
-                change = PasswordChange::admin_set(user.id.clone(), GOOD_NEW_PASSWORD);
+            if let Some(scenario) = pwchange_sim::wrong_organization(vendor) {
+                extra = scenario.settings;
+                if scenario.admin_set {
+                    change = PasswordChange::admin_set(user.id.clone(), GOOD_NEW_PASSWORD);
+                }
             }
+        }
+        Step::ChangeOkWithLogin => {
+            // Login credentials replace the token.
+            token.clear();
+            extra = pwchange_sim::login_settings(vendor);
         }
         Step::RateLimited => sim.inject(Fault::RateLimited {
             retry_after_secs: 7,
@@ -188,7 +153,7 @@ pub async fn run(sim: &Simulator, step: Step, base_url: &str) -> Result<(), Fail
         }
     }
     let context = format!("{vendor} {step:?}");
-    let client = client(vendor, base_url, &token, organization)
+    let client = client(vendor, base_url, &token, &extra)
         .map_err(|e| format!("{context}: client: {e}"))?;
     let outcome = client.change_password(&change).await;
     check_kind(&context, &outcome, expected)?;
@@ -236,7 +201,7 @@ pub async fn run_server_stopped(vendor: Vendor) -> Result<(), Failure> {
     let user = demo_user(vendor);
     let change = PasswordChange::self_service(user.id, user.password, GOOD_NEW_PASSWORD);
     let client =
-        client(vendor, &base_url, &token, None).map_err(|e| format!("{context}: client: {e}"))?;
+        client(vendor, &base_url, &token, &[]).map_err(|e| format!("{context}: client: {e}"))?;
     let outcome = client.change_password(&change).await;
     check_kind(
         &context,

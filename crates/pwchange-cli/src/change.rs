@@ -7,7 +7,7 @@ use crate::secrets::{self, PasswordSource};
 use crate::target;
 
 #[allow(clippy::print_stdout)]
-pub async fn run(args: ChangeArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<(), Error> {
+pub async fn run(args: ChangeArgs, env: &target::Env) -> Result<(), Error> {
     let client = target::client(&args.target, env)?;
     let source = match (args.password_stdin, args.password_fd) {
         (true, _) => PasswordSource::Stdin,

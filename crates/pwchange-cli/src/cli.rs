@@ -4,12 +4,13 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use pwchange_core::Vendor;
 
-/// Change user passwords on Bienport, UiPath, ZITADEL or VMware Cloud Director.
+/// Change user passwords on identity platforms (`pwchange vendors` lists them).
 ///
 /// Passwords are never taken from the command line: they come from a no-echo prompt,
-/// --password-stdin or --password-fd. Tokens come from --token-file, the environment
-/// (PWCHANGE_<VENDOR>_TOKEN) or the config file, in that order of precedence.
+/// --password-stdin or --password-fd. Tokens and login secrets come from --token-file, the
+/// environment (PWCHANGE_<VENDOR>_TOKEN, …) or the config file, in that order of precedence.
 #[derive(Debug, Parser)]
 #[command(name = "pwchange", version, about, long_about, max_term_width = 100)]
 pub struct Cli {
@@ -31,6 +32,12 @@ pub enum Command {
     Demo(DemoArgs),
     /// Print the JSON Schema of a rotation input record.
     Schema,
+    /// List the vendors this build includes, with their settings.
+    Vendors {
+        /// Print the list as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -50,47 +57,44 @@ pub enum Shell {
     Powershell,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum VendorArg {
-    Bienport,
-    Uipath,
-    Zitadel,
-    Vcd,
-}
-
-/// Where to reach the vendor and how to authenticate.
+/// Where to reach the vendor and how to authenticate. Every setting is a key of the facade's
+/// configuration (`pwchange vendors` lists them); each comes from a flag, else
+/// `PWCHANGE_<VENDOR>_<KEY>`, else the config file's `[profiles.<profile>.<vendor>]` table, else
+/// its `[<vendor>]` table.
 #[derive(Debug, Args)]
 pub struct TargetArgs {
-    /// The vendor.
+    /// The vendor (`pwchange vendors` lists them with their settings).
     #[arg(long, value_enum)]
-    pub vendor: VendorArg,
-    /// The vendor's base URL (UiPath: the Identity base). Default: PWCHANGE_<VENDOR>_BASE_URL,
-    /// then the config file.
+    pub vendor: Vendor,
+    /// The vendor's base URL (setting base_url).
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
-    /// Read the bearer token from this file (first line). Default: PWCHANGE_<VENDOR>_TOKEN,
-    /// then the config file.
+    /// Read the bearer token from this file's first line (setting token_file).
     #[arg(long, value_name = "PATH")]
     pub token_file: Option<PathBuf>,
-    /// Config file (TOML, one table per vendor). Default: $PWCHANGE_CONFIG, then
+    /// The organization, for vendors that act in one (setting organization_id).
+    #[arg(long, value_name = "ID")]
+    pub organization_id: Option<String>,
+    /// Any other non-secret setting of the vendor, as KEY=VALUE (repeatable), e.g.
+    /// `--setting api=v1`. Secrets (tokens, passwords, client secrets) are refused here: they
+    /// would be visible in the process list; use the environment or the config file.
+    #[arg(long = "setting", short = 's', value_name = "KEY=VALUE")]
+    pub settings: Vec<String>,
+    /// Request timeout in seconds (setting timeout_secs).
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u64>,
+    /// Allow plain http to a non-loopback host (setting allow_insecure_http; test rigs only:
+    /// passwords travel in clear text).
+    #[arg(long)]
+    pub insecure_http: bool,
+    /// Config file (TOML). Default: $PWCHANGE_CONFIG, then
     /// $XDG_CONFIG_HOME/pwchange/config.toml or ~/.config/pwchange/config.toml.
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// Bienport: the OrganizationId header.
-    #[arg(long, value_name = "ID")]
-    pub organization_id: Option<String>,
-    /// ZITADEL: the API to use.
-    #[arg(long, value_name = "v1|v2")]
-    pub zitadel_api: Option<String>,
-    /// Cloud Director: the API version sent in Accept (at least 36.3).
-    #[arg(long, value_name = "VERSION")]
-    pub api_version: Option<String>,
-    /// Request timeout in seconds.
-    #[arg(long, value_name = "SECS")]
-    pub timeout: Option<u64>,
-    /// Allow plain http to a non-loopback host (test rigs only: passwords travel in clear text).
-    #[arg(long)]
-    pub insecure_http: bool,
+    /// The config file's profile to use (its `[profiles.<NAME>.<vendor>]` table). Default:
+    /// $PWCHANGE_PROFILE.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -1,7 +1,7 @@
 //! `pwchange demo`: the embedded simulators, a real change on each vendor through the facade,
 //! and a wrong current password to show the error mapping.
 
-use pwchange::{Client, PasswordChange};
+use pwchange::{Client, PasswordChange, Settings};
 use pwchange_sim::{Simulator, Vendor, demo_user};
 use serde::Serialize;
 
@@ -18,30 +18,15 @@ struct Row {
     password_changed_in_simulator: bool,
 }
 
+/// The facade client for the simulator, built the way `change` builds one: settings through
+/// the facade's one configuration path (here from the simulator's fixture, never a proxy).
 fn facade_client(vendor: Vendor, sim: &Simulator) -> Result<Client, pwchange::Error> {
-    let args = crate::cli::TargetArgs {
-        vendor: match vendor {
-            Vendor::Bienport => crate::cli::VendorArg::Bienport,
-            Vendor::Uipath => crate::cli::VendorArg::Uipath,
-            Vendor::Zitadel => crate::cli::VendorArg::Zitadel,
-            Vendor::Vcd => crate::cli::VendorArg::Vcd,
-        },
-        base_url: Some(sim.base_url().to_owned()),
-        token_file: None,
-        config: None,
-        organization_id: demo_user(vendor)
-            .organization
-            .filter(|_| vendor == Vendor::Bienport),
-        zitadel_api: None,
-        api_version: None,
-        timeout: Some(10),
-        insecure_http: false,
-    };
-    let token = sim.token().to_owned();
-    let prefix = format!("PWCHANGE_{}_", vendor.name().to_ascii_uppercase());
-    crate::target::client(&args, &move |name: &str| {
-        (name == format!("{prefix}TOKEN")).then(|| token.clone())
-    })
+    let mut settings = Settings::new(vendor);
+    for (key, value) in pwchange_sim::client_settings(vendor, sim.base_url(), sim.token()) {
+        settings.set(key, value, format!("demo {key}"));
+    }
+    settings.set("timeout_secs", "10", "demo timeout_secs");
+    Client::from_settings(settings)
 }
 
 #[allow(clippy::print_stdout)]

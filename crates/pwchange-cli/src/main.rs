@@ -7,6 +7,7 @@ mod output;
 mod rotate;
 mod secrets;
 mod target;
+mod vendors;
 
 use std::process::ExitCode;
 
@@ -24,8 +25,11 @@ fn completions(shell: cli::Shell) -> &'static str {
     }
 }
 
-fn process_env(name: &str) -> Option<String> {
-    std::env::var(name).ok()
+/// The process environment, captured once (variables that are not UTF-8 are left out).
+fn process_env() -> Vec<(String, String)> {
+    std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect()
 }
 
 #[tokio::main]
@@ -47,14 +51,14 @@ async fn main() -> ExitCode {
     let code = match cli.command {
         cli::Command::Change(args) => {
             let json = args.json;
-            match change::run(args, &process_env).await {
+            match change::run(args, &process_env()).await {
                 Ok(()) => 0,
                 Err(e) => output::report(&e, json),
             }
         }
         cli::Command::Rotate(args) => {
             let json = args.json;
-            match target::client(&args.target, &process_env) {
+            match target::client(&args.target, &process_env()) {
                 Err(e) => output::report(&e, json),
                 Ok(client) => match rotate::run(args, client).await {
                     Ok(code) => code,
@@ -72,6 +76,10 @@ async fn main() -> ExitCode {
                 "{}",
                 serde_json::to_string_pretty(&schema).unwrap_or_default()
             );
+            0
+        }
+        cli::Command::Vendors { json } => {
+            print!("{}", vendors::list(json));
             0
         }
         cli::Command::Completions { shell } => {

@@ -1,193 +1,210 @@
-//! Resolving where and how to reach the vendor: flags, then environment, then config file.
+//! Resolving where and how to reach the vendor: one [`pwchange::Settings`] merged from the
+//! config file, the environment and the flags, handed to the facade's one configuration path.
 //!
-//! Precedence for each setting: the command-line flag, then `PWCHANGE_<VENDOR>_<NAME>`, then the
-//! config file's `[<vendor>]` table. The config file is `--config`, else `$PWCHANGE_CONFIG`, else
-//! `$XDG_CONFIG_HOME/pwchange/config.toml` (or `~/.config/pwchange/config.toml`) if it exists.
+//! Precedence for each key, lowest first: the config file's `[<vendor>]` table, its
+//! `[profiles.<profile>.<vendor>]` table, `PWCHANGE_<VENDOR>_<KEY>`, the flags. The config file
+//! is `--config`, else `$PWCHANGE_CONFIG`, else `$XDG_CONFIG_HOME/pwchange/config.toml` (or
+//! `~/.config/pwchange/config.toml`) if it exists; the profile is `--profile`, else
+//! `$PWCHANGE_PROFILE`.
 //!
 //! ```toml
 //! [zitadel]
 //! base_url = "https://my-instance.zitadel.cloud"
-//! token = "…"            # or token_file = "/path/to/token"
-//! api = "v2"
+//! token_file = "/run/secrets/zitadel-token"
+//!
+//! [profiles.staging.zitadel]
+//! base_url = "https://staging.zitadel.example.com"
+//! api = "v1"
 //! ```
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use pwchange::{
-    BienportAuth, BienportConfig, Client, Config, Error, ErrorKind, HttpConfig, SecretToken,
-    UipathAuth, UipathConfig, VcdAuth, VcdConfig, Vendor, ZitadelApi, ZitadelConfig,
-};
+use pwchange::{Client, Error, ErrorKind, Settings, Vendor};
 
-use crate::cli::{TargetArgs, VendorArg};
+use crate::cli::TargetArgs;
 
-pub fn vendor(arg: VendorArg) -> Vendor {
-    match arg {
-        VendorArg::Bienport => Vendor::Bienport,
-        VendorArg::Uipath => Vendor::Uipath,
-        VendorArg::Zitadel => Vendor::Zitadel,
-        VendorArg::Vcd => Vendor::Vcd,
-    }
+/// The process environment as captured once: (name, value) pairs.
+pub type Env = [(String, String)];
+
+fn lookup<'a>(env: &'a Env, name: &str) -> Option<&'a str> {
+    env.iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+        .filter(|v| !v.is_empty())
 }
 
 fn invalid(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidInput, message)
 }
 
-struct Sources<'a> {
-    vendor: Vendor,
-    table: Option<toml::Table>,
-    env: &'a dyn Fn(&str) -> Option<String>,
-}
-
-impl Sources<'_> {
-    /// flag > environment > config file.
-    fn get(&self, flag: Option<&str>, name: &str) -> Option<String> {
-        flag.map(str::to_owned)
-            .or_else(|| {
-                (self.env)(&format!(
-                    "{}{}",
-                    self.vendor.env_prefix(),
-                    name.to_ascii_uppercase()
-                ))
-                .filter(|v| !v.is_empty())
-            })
-            .or_else(|| self.table.as_ref()?.get(name)?.as_str().map(str::to_owned))
-    }
-}
-
-fn config_path(explicit: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+fn config_path(explicit: Option<&Path>, env: &Env) -> Option<PathBuf> {
     if let Some(path) = explicit {
         return Some(path.to_owned());
     }
-    if let Some(path) = env("PWCHANGE_CONFIG") {
+    if let Some(path) = lookup(env, "PWCHANGE_CONFIG") {
         return Some(PathBuf::from(path));
     }
-    let base = env("XDG_CONFIG_HOME")
+    let base = lookup(env, "XDG_CONFIG_HOME")
         .map(PathBuf::from)
-        .or_else(|| env("HOME").map(|h| Path::new(&h).join(".config")))?;
+        .or_else(|| lookup(env, "HOME").map(|h| Path::new(h).join(".config")))?;
     let path = base.join("pwchange").join("config.toml");
     path.exists().then_some(path)
 }
 
-fn read_token_file(path: &Path) -> Result<SecretToken, Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+/// The 1-based line of byte `offset` in `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset).map_or(0, |t| t.matches('\n').count()) + 1
+}
+
+/// Reads `table` (a vendor's table of the config file) into `settings`.
+fn read_table(
+    settings: &mut Settings,
+    table: &toml::Table,
+    path: &Path,
+    where_: &str,
+) -> Result<(), Error> {
+    for (key, value) in table {
+        let origin = format!("config file {} {where_} {key}", path.display());
+        let text = match value {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Integer(n) => n.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            toml::Value::Float(f) => f.to_string(),
+            _ => {
+                return Err(invalid(format!(
+                    "{origin}: expected a string, number or boolean"
+                )));
+            }
+        };
+        settings.set(key, text, origin);
+    }
+    Ok(())
+}
+
+/// The config file's settings for `vendor` (its table, then the profile's table on top).
+fn file_settings(
+    vendor: Vendor,
+    path: &Path,
+    profile: Option<&str>,
+) -> Result<Settings, Error> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| invalid(format!("cannot read the config file {shown}: {}", e.kind())))?;
+    // The parser's own message quotes the offending line, which may hold a token: report the
+    // position and the kind of problem only.
+    let document: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        let line = e.span().map_or(0, |span| line_of(&text, span.start));
         invalid(format!(
-            "cannot read the token file {}: {e}",
-            path.display()
+            "config file {shown} is not valid TOML at line {line}: {}",
+            e.message().lines().next().unwrap_or("syntax error")
         ))
     })?;
-    let first = text.lines().next().unwrap_or_default();
-    SecretToken::new(first).map_err(|e| invalid(format!("token file {}: {e}", path.display())))
+    let table_of = |value: Option<&toml::Value>, where_: &str| match value {
+        None => Ok(None),
+        Some(toml::Value::Table(table)) => Ok(Some(table.clone())),
+        Some(_) => Err(invalid(format!(
+            "config file {shown}: {where_} must be a table"
+        ))),
+    };
+    let mut settings = Settings::new(vendor);
+    let name = vendor.name();
+    if let Some(table) = table_of(document.get(name), &format!("[{name}]"))? {
+        read_table(&mut settings, &table, path, &format!("[{name}]"))?;
+    }
+    if let Some(profile) = profile {
+        let profiles = table_of(document.get("profiles"), "[profiles]")?.unwrap_or_default();
+        let Some(profile_table) = table_of(profiles.get(profile), "a profile")? else {
+            let known: Vec<&str> = profiles.keys().map(String::as_str).collect();
+            return Err(invalid(format!(
+                "config file {shown} has no profile {profile:?} (profiles: {})",
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            )));
+        };
+        let where_ = format!("[profiles.{profile}.{name}]");
+        if let Some(table) = table_of(profile_table.get(name), &where_)? {
+            read_table(&mut settings, &table, path, &where_)?;
+        }
+    }
+    Ok(settings)
+}
+
+/// The settings the flags give.
+fn flag_settings(args: &TargetArgs) -> Result<Settings, Error> {
+    let vendor = args.vendor;
+    let mut settings = Settings::new(vendor);
+    for pair in &args.settings {
+        let Some((key, value)) = pair.split_once('=') else {
+            return Err(invalid(
+                "--setting takes KEY=VALUE, e.g. --setting api=v1",
+            ));
+        };
+        let key = key.trim().to_ascii_lowercase();
+        let secret = pwchange::COMMON_KEYS
+            .iter()
+            .chain(pwchange::keys(vendor).unwrap_or_default())
+            .any(|k| k.name == key && k.secret);
+        if secret {
+            return Err(invalid(format!(
+                "--setting {key}=… would put a secret in the process list: set {} or {key} in the config file",
+                Settings::env_name(vendor, &key)
+            )));
+        }
+        settings.set(&key, value, format!("--setting {key}"));
+    }
+    if let Some(url) = &args.base_url {
+        settings.set("base_url", url.clone(), "--base-url");
+    }
+    if let Some(path) = &args.token_file {
+        settings.set("token_file", path.display().to_string(), "--token-file");
+    }
+    if let Some(org) = &args.organization_id {
+        settings.set("organization_id", org.clone(), "--organization-id");
+    }
+    if let Some(secs) = args.timeout {
+        settings.set("timeout_secs", secs.to_string(), "--timeout");
+    }
+    if args.insecure_http {
+        settings.set("allow_insecure_http", "true", "--insecure-http");
+    }
+    Ok(settings)
+}
+
+const TOKEN_KEYS: [&str; 2] = ["token", "token_file"];
+
+/// The merged settings for `args`: config file, profile, environment, flags.
+pub fn settings(args: &TargetArgs, env: &Env) -> Result<Settings, Error> {
+    let vendor = args.vendor;
+    let profile = args
+        .profile
+        .clone()
+        .or_else(|| lookup(env, "PWCHANGE_PROFILE").map(str::to_owned));
+    let mut settings = match config_path(args.config.as_deref(), env) {
+        Some(path) => file_settings(vendor, &path, profile.as_deref())?,
+        None if profile.is_some() => {
+            return Err(invalid(
+                "a profile was asked for, but there is no config file: pass --config or set PWCHANGE_CONFIG",
+            ));
+        }
+        None => Settings::new(vendor),
+    };
+    let from_env = Settings::from_vars(vendor, env.iter().cloned());
+    let flags = flag_settings(args)?;
+    for layer in [from_env, flags] {
+        // The two token sources replace each other across layers: a token file on the command
+        // line wins over a token in the environment rather than being "both set".
+        if TOKEN_KEYS.iter().any(|k| layer.contains(k)) {
+            settings.remove(&TOKEN_KEYS);
+        }
+        settings.merge(layer);
+    }
+    Ok(settings)
 }
 
 /// Builds the facade client for `args`.
-pub fn client(args: &TargetArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Client, Error> {
-    let vendor = vendor(args.vendor);
-    let table = match config_path(args.config.as_deref(), env) {
-        None => None,
-        Some(path) => {
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                invalid(format!(
-                    "cannot read the config file {}: {e}",
-                    path.display()
-                ))
-            })?;
-            let mut document: toml::Table = text.parse().map_err(|e| {
-                invalid(format!(
-                    "config file {} is not valid TOML: {e}",
-                    path.display()
-                ))
-            })?;
-            match document.remove(vendor.name()) {
-                Some(toml::Value::Table(table)) => Some(table),
-                Some(_) => {
-                    return Err(invalid(format!(
-                        "config file {}: [{vendor}] must be a table",
-                        path.display()
-                    )));
-                }
-                None => None,
-            }
-        }
-    };
-    let sources = Sources { vendor, table, env };
-    let base_url = sources.get(args.base_url.as_deref(), "base_url").ok_or_else(|| {
-        invalid(format!(
-            "no base URL for {vendor}: pass --base-url, set {}BASE_URL, or add base_url to the [{vendor}] table of the config file",
-            vendor.env_prefix()
-        ))
-    })?;
-    let token = match &args.token_file {
-        Some(path) => read_token_file(path)?,
-        None => match sources.get(None, "token") {
-            Some(token) => {
-                SecretToken::new(token).map_err(|e| invalid(format!("the {vendor} token: {e}")))?
-            }
-            None => match sources.get(None, "token_file") {
-                Some(path) => read_token_file(Path::new(&path))?,
-                None => {
-                    return Err(Error::new(
-                        ErrorKind::Unauthenticated,
-                        format!(
-                            "no token for {vendor}: pass --token-file, set {}TOKEN, or add token (or token_file) to the [{vendor}] table of the config file",
-                            vendor.env_prefix()
-                        ),
-                    ));
-                }
-            },
-        },
-    };
-    let mut http = HttpConfig::new(&base_url)?;
-    if let Some(secs) = args.timeout {
-        http = http.timeout(Duration::from_secs(secs.max(1)));
-    }
-    if args.insecure_http {
-        http = http.allow_insecure_http(true)?;
-    }
-    let config: Config = match vendor {
-        Vendor::Bienport => {
-            let org = sources.get(args.organization_id.as_deref(), "organization_id").ok_or_else(|| {
-                invalid("Bienport needs an organization: pass --organization-id or set PWCHANGE_BIENPORT_ORGANIZATION_ID")
-            })?;
-            let org = org
-                .trim()
-                .parse()
-                .map_err(|_| invalid(format!("organization id {org:?} is not a number")))?;
-            BienportConfig::new(&base_url, BienportAuth::Token(token), org)?
-                .http(http)
-                .into()
-        }
-        Vendor::Uipath => UipathConfig::new(&base_url, UipathAuth::Token(token))?
-            .http(http)
-            .into(),
-        Vendor::Zitadel => {
-            let mut config = ZitadelConfig::new(&base_url, token)?.http(http);
-            match sources
-                .get(args.zitadel_api.as_deref(), "api")
-                .as_deref()
-                .map(str::to_ascii_lowercase)
-                .as_deref()
-            {
-                None | Some("v2") => {}
-                Some("v1") => config = config.api(ZitadelApi::V1),
-                Some(other) => {
-                    return Err(invalid(format!("ZITADEL API {other:?} is not v1 or v2")));
-                }
-            }
-            if let Some(org) = sources.get(args.organization_id.as_deref(), "organization_id") {
-                config = config.organization_id(org);
-            }
-            config.into()
-        }
-        Vendor::Vcd => {
-            let mut config = VcdConfig::new(&base_url, VcdAuth::Token(token))?.http(http);
-            if let Some(version) = sources.get(args.api_version.as_deref(), "api_version") {
-                config = config.api_version(version);
-            }
-            config.into()
-        }
-        _ => return Err(invalid(format!("{vendor} is not supported by this build"))),
-    };
-    Client::new(config)
+pub fn client(args: &TargetArgs, env: &Env) -> Result<Client, Error> {
+    Client::from_settings(settings(args, env)?)
 }

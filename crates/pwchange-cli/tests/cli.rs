@@ -252,7 +252,7 @@ async fn errors_have_distinct_exit_codes_and_say_what_to_do() {
             ],
             None,
             4,
-            "no token for zitadel",
+            "no credentials: set token or token_file",
         ),
         // unknown vendor (clap)
         (

@@ -15,9 +15,12 @@ use crate::{Error, ErrorKind};
 macro_rules! vendors {
     ($($variant:ident => $name:literal, $title:literal;)+) => {
         /// An identity platform.
+        ///
+        /// Deliberately exhaustive: inside this workspace a `match` over it is a registration
+        /// point, and the compiler names each one when a vendor is added. (Downstream matches
+        /// should keep a `_` arm: new vendors arrive in minor releases.)
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
         #[serde(rename_all = "lowercase")]
-        #[non_exhaustive]
         pub enum Vendor {
             $(
                 #[doc = $title]

@@ -20,6 +20,8 @@
 //! Use `into_inner()` on a wrapper to deviate from the spec on purpose (e.g. to send a body the
 //! spec does not allow and test the client's reaction).
 
+pub mod prism;
+
 #[cfg(feature = "bienport")]
 #[rustfmt::skip]
 #[allow(missing_docs, clippy::all, clippy::unwrap_used, unused_imports)]

@@ -55,15 +55,6 @@ impl fmt::Debug for Contract {
     }
 }
 
-fn spec_text(vendor: Vendor) -> &'static str {
-    match vendor {
-        Vendor::Bienport => include_str!("../../../specs/bienport.yaml"),
-        Vendor::Uipath => include_str!("../../../specs/uipath.yaml"),
-        Vendor::Zitadel => include_str!("../../../specs/zitadel.yaml"),
-        Vendor::Vcd => include_str!("../../../specs/vcd.yaml"),
-    }
-}
-
 fn escape(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
@@ -71,7 +62,20 @@ fn escape(token: &str) -> String {
 impl Contract {
     /// The contract of `vendor`, from the spec compiled into this crate.
     pub fn load(vendor: Vendor) -> Self {
-        Self::from_yaml(&format!("specs/{}.yaml", vendor.name()), spec_text(vendor))
+        Self::from_yaml(&vendor.spec_path(), crate::vendors::table(vendor).spec())
+    }
+
+    /// The `minLength` and `maxLength` (in characters) of the string schema
+    /// `components/schemas/<name>`: the limits a vendor's simulator enforces, read from its spec.
+    pub fn length_limits(&self, schema: &str) -> (usize, usize) {
+        let schema = self.document.pointer(&format!("/components/schemas/{}", escape(schema)));
+        let limit = |key: &str| {
+            schema
+                .and_then(|s| s.get(key))
+                .and_then(Value::as_u64)
+                .and_then(|n| usize::try_from(n).ok())
+        };
+        (limit("minLength").unwrap_or(0), limit("maxLength").unwrap_or(usize::MAX))
     }
 
     /// A contract from spec text (used by the tests of a deliberately broken spec).
@@ -424,14 +428,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn length_limits_come_from_the_spec() {
+        let c = Contract::load(Vendor::Zitadel);
+        assert_eq!(c.length_limits("PasswordV1"), (1, 72));
+        assert_eq!(c.length_limits("PasswordV2"), (1, 200));
+        assert_eq!(c.length_limits("NoSuchSchema"), (0, usize::MAX));
+    }
+
+    #[test]
     fn every_spec_loads_with_its_operations() {
-        for (vendor, count) in [
-            (Vendor::Bienport, 2),
-            (Vendor::Uipath, 2),
-            (Vendor::Zitadel, 2),
-            (Vendor::Vcd, 3),
-        ] {
-            assert_eq!(Contract::load(vendor).operations.len(), count, "{vendor:?}");
+        for vendor in Vendor::ALL {
+            let contract = Contract::load(vendor);
+            assert!(!contract.operations.is_empty(), "{vendor}");
+            assert_eq!(contract.spec_file, vendor.spec_path());
         }
     }
 

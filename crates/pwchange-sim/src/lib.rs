@@ -21,68 +21,19 @@
 //! ```
 
 pub mod contract;
+mod engine;
 mod server;
 mod vendors;
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::net::SocketAddr;
-use std::str::FromStr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 pub use contract::{Contract, Violation};
 
-/// A simulated vendor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Vendor {
-    /// Bienport API gateway.
-    Bienport,
-    /// UiPath Identity Server.
-    Uipath,
-    /// ZITADEL (management v1 and user service v2).
-    Zitadel,
-    /// VMware Cloud Director CloudAPI.
-    Vcd,
-}
-
-impl Vendor {
-    /// Every vendor.
-    pub const ALL: [Vendor; 4] = [
-        Vendor::Bienport,
-        Vendor::Uipath,
-        Vendor::Zitadel,
-        Vendor::Vcd,
-    ];
-
-    /// The lowercase name (`bienport`, `uipath`, `zitadel`, `vcd`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Vendor::Bienport => "bienport",
-            Vendor::Uipath => "uipath",
-            Vendor::Zitadel => "zitadel",
-            Vendor::Vcd => "vcd",
-        }
-    }
-}
-
-impl fmt::Display for Vendor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Vendor {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Vendor::ALL
-            .into_iter()
-            .find(|v| v.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| {
-                format!("unknown vendor {s:?}: expected bienport, uipath, zitadel or vcd")
-            })
-    }
-}
+pub use pwchange_core::Vendor;
 
 /// A fault the simulator injects into the next request(s).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,28 +128,63 @@ impl SimUser {
     }
 }
 
-/// The demo users [`Simulator::start_with_demo_users`] seeds, one per vendor.
+/// The demo user [`Simulator::start_with_demo_users`] seeds for `vendor`.
 pub fn demo_user(vendor: Vendor) -> SimUser {
-    match vendor {
-        Vendor::Bienport => SimUser::new("12343123", "123qweasdzx")
-            .login("905554447788")
-            .organization("20635"),
-        Vendor::Uipath => {
-            SimUser::new("3fa85f64-5717-4562-b3fc-2c963f66afa6", "al0h0m0ra-Account1")
-        }
-        Vendor::Zitadel => {
-            SimUser::new("69629026806489455", "Initial-Passw0rd!").organization("69629023906488334")
-        }
-        Vendor::Vcd => SimUser::new(
-            "urn:vcloud:user:522d756c-ad00-3b4f-ae6a-6d241437b471",
-            "Old-Passw0rd!",
-        )
-        .login("alice@acme"),
-    }
+    vendors::table(vendor).demo_user()
 }
 
-/// The UiPath client-credentials pair the simulator accepts.
-pub const UIPATH_CLIENT: (&str, &str) = ("pwchange-sim", "sim-client-secret");
+/// The id of the `n`-th load-test user of `vendor` (`pwchange-sim --users N`, load tests).
+pub fn numbered_user_id(vendor: Vendor, n: u64) -> String {
+    vendors::table(vendor).numbered_user_id(n)
+}
+
+/// A user id of `vendor`'s form that no simulator user has.
+pub fn unknown_user_id(vendor: Vendor) -> &'static str {
+    vendors::table(vendor).unknown_user_id()
+}
+
+/// A new password `vendor`'s default policy refuses, or `None` when the vendor documents no
+/// policy the facade does not check first.
+pub fn weak_password(vendor: Vendor) -> Option<&'static str> {
+    vendors::table(vendor).weak_password()
+}
+
+/// The facade settings (`key`, `value`) that point a client at a simulator of `vendor` on
+/// `base_url` with `token`, for the demo user: the one place tests and the demo get a client
+/// for a vendor at a URL.
+pub fn client_settings(vendor: Vendor, base_url: &str, token: &str) -> Vec<(&'static str, String)> {
+    let mut settings = vec![("base_url", base_url.to_owned()), ("token", token.to_owned())];
+    settings.extend(vendors::table(vendor).client_settings());
+    settings
+}
+
+/// Login credentials (`key`, `value`) the simulator of `vendor` accepts instead of a token, for
+/// the demo user; empty when the vendor has no login.
+pub fn login_settings(vendor: Vendor) -> Vec<(&'static str, String)> {
+    vendors::table(vendor).login_settings()
+}
+
+/// How a vendor's simulator answers a change in an organization the user is not in.
+#[derive(Debug, Clone)]
+pub struct WrongOrganization {
+    /// Facade settings that name another organization.
+    pub settings: Vec<(&'static str, String)>,
+    /// Whether the change must be an administrative set (the API with an organization header
+    /// may allow only that).
+    pub admin_set: bool,
+    /// What the facade reports.
+    pub expected: pwchange_core::ErrorKind,
+}
+
+/// The wrong-organization scenario of `vendor`, when the vendor has organizations.
+pub fn wrong_organization(vendor: Vendor) -> Option<WrongOrganization> {
+    vendors::table(vendor).wrong_organization()
+}
+
+/// Headers a raw client (schemathesis, curl) needs besides the bearer token.
+pub fn required_headers(vendor: Vendor) -> Vec<(&'static str, String)> {
+    vendors::table(vendor).required_headers()
+}
 
 pub(crate) struct State {
     pub users: HashMap<String, SimUser>,

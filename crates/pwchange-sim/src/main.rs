@@ -1,19 +1,25 @@
-//! `pwchange-sim --vendor <bienport|uipath|zitadel|vcd|all> [--port <port>]`: run simulators on
-//! loopback with demo users, print their URLs and a ready token, stop on Ctrl-C.
+//! `pwchange-sim [--vendor <name>|all] [--port <port>] [--users N]`: run simulators on loopback
+//! with demo users, print their URLs, a ready token and what a client needs, stop on Ctrl-C.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use pwchange_sim::{Simulator, UIPATH_CLIENT, Vendor, demo_user};
+use pwchange_sim::{Simulator, Vendor, demo_user};
 
-const USAGE: &str =
-    "usage: pwchange-sim [--vendor <bienport|uipath|zitadel|vcd|all>] [--port <port>]
+fn usage() -> String {
+    format!(
+        "usage: pwchange-sim [--vendor <{}|all>] [--port <port>] [--users N]
 
-Starts the vendor simulators on 127.0.0.1 with one demo user each and prints their base URLs,
-a bearer token and the user. With --port, the first simulator listens there and the others on
-the following ports; without it, ports are chosen free. With --users N, the ZITADEL simulator also
-gets N users with ids 300000000000000000.. and the demo user's password (for load tests).
-Stops on Ctrl-C.";
+Starts the vendor simulators on 127.0.0.1 with one demo user each and prints, one line per
+vendor, its name, base URL, a bearer token and the demo user; then indented lines with the
+headers a raw client needs (header=Name: value), the login settings the simulator accepts
+(login key=value) and the facade settings for the demo user (setting key=value). With --port,
+the first simulator listens there and the others on the following ports; without it, ports are
+chosen free. With --users N, each simulator also gets N users (pwchange_sim::numbered_user_id)
+with the demo user's password, for load tests. Stops on Ctrl-C.",
+        Vendor::ALL.map(|v| v.name()).join("|")
+    )
+}
 
 struct Args {
     vendors: Vec<Vendor>,
@@ -33,7 +39,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
                 vendors = if value == "all" {
                     Vendor::ALL.to_vec()
                 } else {
-                    vec![value.parse()?]
+                    vec![value.parse().map_err(|e: pwchange_core::Error| e.to_string())?]
                 };
             }
             "--port" => {
@@ -68,18 +74,18 @@ async fn main() -> ExitCode {
             if !message.is_empty() {
                 eprintln!("error: {message}\n");
             }
-            eprintln!("{USAGE}");
+            eprintln!("{}", usage());
             return ExitCode::from(2);
         }
     };
     let mut running = Vec::new();
-    for (offset, vendor) in args.vendors.iter().enumerate() {
+    for (offset, vendor) in args.vendors.iter().copied().enumerate() {
         let port = if args.port == 0 {
             0
         } else {
             args.port.saturating_add(offset as u16)
         };
-        let sim = match Simulator::start_on(*vendor, SocketAddr::from(([127, 0, 0, 1], port))).await
+        let sim = match Simulator::start_on(vendor, SocketAddr::from(([127, 0, 0, 1], port))).await
         {
             Ok(sim) => sim,
             Err(e) => {
@@ -87,15 +93,13 @@ async fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        let user = demo_user(*vendor);
+        let user = demo_user(vendor);
         sim.add_user(user.clone());
-        if *vendor == Vendor::Zitadel {
-            for i in 0..args.users {
-                sim.add_user(pwchange_sim::SimUser::new(
-                    (300_000_000_000_000_000u64 + i).to_string(),
-                    user.password.clone(),
-                ));
-            }
+        for i in 0..args.users {
+            let mut numbered = user.clone();
+            numbered.id = pwchange_sim::numbered_user_id(vendor, i);
+            numbered.login = None;
+            sim.add_user(numbered);
         }
         #[allow(clippy::print_stdout)]
         {
@@ -107,14 +111,16 @@ async fn main() -> ExitCode {
                 user.id,
                 user.password
             );
-            if let Some(login) = &user.login {
-                println!("{:<9} login={login}", "");
+            for (name, value) in pwchange_sim::required_headers(vendor) {
+                println!("{:<9} header={name}: {value}", "");
             }
-            if *vendor == Vendor::Uipath {
-                println!(
-                    "{:<9} client_id={} client_secret={}",
-                    "", UIPATH_CLIENT.0, UIPATH_CLIENT.1
-                );
+            for (key, value) in pwchange_sim::login_settings(vendor) {
+                println!("{:<9} login {key}={value}", "");
+            }
+            for (key, value) in pwchange_sim::client_settings(vendor, sim.base_url(), sim.token()) {
+                if !matches!(key, "base_url" | "token") {
+                    println!("{:<9} setting {key}={value}", "");
+                }
             }
         }
         running.push(sim);

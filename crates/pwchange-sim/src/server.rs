@@ -22,7 +22,8 @@ pub(crate) async fn serve(
 ) -> std::io::Result<(String, tokio::sync::oneshot::Sender<()>)> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
-    let app = vendors::router(shared.vendor)
+    let app = vendors::table(shared.vendor)
+        .router()
         .layer(middleware::from_fn_with_state(
             shared.clone(),
             contract_and_faults,
@@ -78,25 +79,32 @@ async fn contract_and_faults(
     let refuse = !violations.is_empty() && shared.contract.knows(&method, &path);
     shared.state().violations.extend(violations);
     if refuse {
-        let response = vendors::invalid_request(shared.vendor, &path);
+        let response = vendors::table(shared.vendor).error(
+            StatusCode::BAD_REQUEST,
+            "the request does not match the API",
+            &path,
+        );
         return checked(&shared, &method, &path, response).await;
     }
 
     match &fault {
         Some(Fault::Latency(delay)) => tokio::time::sleep(*delay).await,
         Some(Fault::RateLimited { retry_after_secs }) => {
-            let mut response =
-                vendors::error(shared.vendor, StatusCode::TOO_MANY_REQUESTS, "rate limited");
+            let mut response = vendors::table(shared.vendor).error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate limited",
+                &path,
+            );
             if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }
             return checked(&shared, &method, &path, response).await;
         }
         Some(Fault::Unavailable) => {
-            let response = vendors::error(
-                shared.vendor,
+            let response = vendors::table(shared.vendor).error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "service unavailable",
+                &path,
             );
             return checked(&shared, &method, &path, response).await;
         }

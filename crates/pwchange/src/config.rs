@@ -143,6 +143,13 @@ impl Settings {
         self.entries.contains_key(key)
     }
 
+    /// Removes `keys`.
+    pub fn remove(&mut self, keys: &[&str]) {
+        for key in keys {
+            self.entries.remove(*key);
+        }
+    }
+
     /// Every key of `other` replaces the same key here (`other` takes precedence).
     pub fn merge(&mut self, other: Settings) {
         self.entries.extend(other.entries);
@@ -212,6 +219,15 @@ impl Keys {
             "{key} is not set: it must hold {what} ({} or {key} in the configuration)",
             Settings::env_name(self.vendor, key)
         ))
+    }
+
+    /// No credentials at all: [`ErrorKind::Unauthenticated`](crate::ErrorKind), naming what to set.
+    pub fn no_credentials(&self, what: &str) -> Error {
+        Error::new(
+            crate::ErrorKind::Unauthenticated,
+            format!("no credentials: set {what}"),
+        )
+        .with_vendor(self.vendor)
     }
 
     /// The plain value of `key`.
@@ -327,8 +343,8 @@ impl Keys {
                 let secret = self.required_secret(secret_key, "the secret of the login")?;
                 Ok(TokenOrLogin::Login { user, secret })
             }
-            None => Err(self.invalid(format!(
-                "no credentials: set token (or token_file), or {user_key} and {secret_key} ({}, {} and {})",
+            None => Err(self.no_credentials(&format!(
+                "token (or token_file), or {user_key} and {secret_key} ({}, {} and {})",
                 Settings::env_name(self.vendor, "token"),
                 Settings::env_name(self.vendor, user_key),
                 Settings::env_name(self.vendor, secret_key),
@@ -462,7 +478,7 @@ mod tests {
         assert!(k.token_or_login(None, "user", "secret").err().unwrap().to_string().contains("secret is not set"));
         let mut k = keys(&[]).unwrap();
         let err = k.token_or_login(None, "user", "secret").err().unwrap().to_string();
-        assert!(err.contains("PWCHANGE_ZITADEL_TOKEN") && err.contains("PWCHANGE_ZITADEL_USER"), "{err}");
+        assert!(err.contains("no credentials") && err.contains("PWCHANGE_ZITADEL_TOKEN") && err.contains("PWCHANGE_ZITADEL_USER"), "{err}");
         let mut k = keys(&[("user", "alice")]).unwrap();
         let token = SecretToken::new("t").unwrap();
         assert!(k.token_or_login(Some(token), "user", "secret").err().unwrap().to_string().contains("keep one"));

@@ -11,20 +11,92 @@ use axum::response::Response;
 use axum::routing::{post, put};
 use serde_json::{Value, json};
 
-use super::{App, json, str_field, token_owner};
-use crate::{Shared, SimUser};
+use super::{App, VendorTable, json, str_field};
+use crate::engine::{self, ChangeAsk, Policy, Refusal};
+use crate::{Shared, SimUser, WrongOrganization};
 
-pub(super) fn router() -> App {
-    Router::new()
-        .route("/api/user/update-password", put(update_password))
-        .route("/api/auth/login", post(login))
+pub(super) struct Bienport;
+
+const DEMO_ORGANIZATION: &str = "20635";
+
+impl VendorTable for Bienport {
+    fn spec(&self) -> &'static str {
+        include_str!("../../../../specs/bienport.yaml")
+    }
+
+    fn router(&self) -> App {
+        Router::new()
+            .route("/api/user/update-password", put(update_password))
+            .route("/api/auth/login", post(login))
+    }
+
+    fn error(&self, status: StatusCode, message: &str, _path: &str) -> Response {
+        error(status, message)
+    }
+
+    fn demo_user(&self) -> SimUser {
+        SimUser::new("12343123", "123qweasdzx")
+            .login("905554447788")
+            .organization(DEMO_ORGANIZATION)
+    }
+
+    fn numbered_user_id(&self, n: u64) -> String {
+        (100_000_000u64 + n).to_string()
+    }
+
+    fn unknown_user_id(&self) -> &'static str {
+        "999"
+    }
+
+    fn weak_password(&self) -> Option<&'static str> {
+        None
+    }
+
+    fn wrong_organization(&self) -> Option<WrongOrganization> {
+        Some(WrongOrganization {
+            settings: vec![("organization_id", "999".into())],
+            admin_set: false,
+            expected: pwchange_core::ErrorKind::PermissionDenied,
+        })
+    }
+
+    fn client_settings(&self) -> Vec<(&'static str, String)> {
+        vec![("organization_id", DEMO_ORGANIZATION.to_owned())]
+    }
+
+    fn login_settings(&self) -> Vec<(&'static str, String)> {
+        let user = self.demo_user();
+        vec![
+            ("screen_name", user.login.unwrap_or_default()),
+            ("password", user.password),
+        ]
+    }
+
+    fn required_headers(&self) -> Vec<(&'static str, String)> {
+        vec![("OrganizationId", DEMO_ORGANIZATION.to_owned())]
+    }
 }
 
-pub(crate) fn error(status: StatusCode, message: &str) -> Response {
+fn error(status: StatusCode, message: &str) -> Response {
     json(
         status,
         json!({"statusCode": status.as_u16(), "message": message, "error": status.canonical_reason().unwrap_or_default()}),
     )
+}
+
+fn refusal(refusal: Refusal) -> Response {
+    let (status, message) = match refusal {
+        Refusal::Unauthenticated => (StatusCode::UNAUTHORIZED, "Unauthorized"),
+        Refusal::UserNotFound => (StatusCode::NOT_FOUND, "User not found"),
+        Refusal::NotOwnUser | Refusal::WrongOrganization => (
+            StatusCode::FORBIDDEN,
+            "Forbidden: the user is not in this organization",
+        ),
+        Refusal::CurrentPasswordWrong => (StatusCode::BAD_REQUEST, "Old password is wrong"),
+        Refusal::ConfirmationMismatch => (StatusCode::BAD_REQUEST, "Passwords do not match"),
+        _ => (StatusCode::BAD_REQUEST, "Password must not be empty"),
+    };
+    error(status, message)
 }
 
 fn record(user: &SimUser) -> Value {
@@ -57,14 +129,10 @@ async fn update_password(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if token_owner(&shared, &headers).is_none() {
-        return error(StatusCode::UNAUTHORIZED, "Unauthorized");
+    if engine::token_owner(&shared, &headers).is_none() {
+        return refusal(Refusal::Unauthenticated);
     }
-    let Some(org) = headers
-        .get("organizationid")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-    else {
+    let Some(org) = headers.get("organizationid").and_then(|v| v.to_str().ok()) else {
         return error(
             StatusCode::BAD_REQUEST,
             "Required request header 'OrganizationId' is not present",
@@ -88,27 +156,18 @@ async fn update_password(
             "oldPassword, password1 and password2 are required",
         );
     };
-    let mut state = shared.state();
-    let Some(user) = state.users.get_mut(&user_id) else {
-        return error(StatusCode::NOT_FOUND, "User not found");
+    let ask = ChangeAsk {
+        user_id: &user_id,
+        current: Some(old),
+        new: first,
+        confirm: Some(second),
+        organization: Some(org),
     };
-    if user.organization.as_deref() != Some(org.as_str()) {
-        return error(
-            StatusCode::FORBIDDEN,
-            "Forbidden: the user is not in this organization",
-        );
+    // No documented policy beyond "not empty"; a session may change only its own password.
+    match engine::change(&shared, &headers, &ask, Policy::lengths(1, usize::MAX)) {
+        Ok(user) => json(StatusCode::OK, record(&user)),
+        Err(r) => refusal(r),
     }
-    if old != user.password {
-        return error(StatusCode::BAD_REQUEST, "Old password is wrong");
-    }
-    if first != second {
-        return error(StatusCode::BAD_REQUEST, "Passwords do not match");
-    }
-    if first.is_empty() {
-        return error(StatusCode::BAD_REQUEST, "Password must not be empty");
-    }
-    user.password = first.to_owned();
-    json(StatusCode::OK, record(user))
 }
 
 async fn login(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
@@ -118,7 +177,7 @@ async fn login(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let (Some(screen_name), Some(password)) =
         (str_field(&body, "screenName"), str_field(&body, "password"))
     else {
-        return error(StatusCode::UNAUTHORIZED, "Unauthorized");
+        return refusal(Refusal::Unauthenticated);
     };
     let found = shared
         .state()
@@ -127,7 +186,7 @@ async fn login(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
         .find(|u| u.login.as_deref() == Some(screen_name) && u.password == password)
         .cloned();
     let Some(user) = found else {
-        return error(StatusCode::UNAUTHORIZED, "Unauthorized");
+        return refusal(Refusal::Unauthenticated);
     };
     let token = shared.issue_token_for(Some(user.id.clone()));
     let mut response = record(&user);

@@ -1,62 +1,67 @@
-//! One module per vendor: its routes, its behaviour and its error bodies. Shared here: the
-//! router and error-body dispatch, token checks, and the character-class checks of policies.
+//! The simulated vendors: one registration line each in [`table`]; each vendor's module is its
+//! table (demo user, fixtures, error bodies, how each [`Refusal`] answers) and the routes that
+//! read its wire form into the shared change flow (`crate::engine`).
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use crate::{Shared, Vendor};
+use crate::{Shared, SimUser, Vendor, WrongOrganization};
 
 mod bienport;
 mod uipath;
 mod vcd;
-#[allow(clippy::result_large_err)] // handlers return early responses; a simulator, not a hot path
 mod zitadel;
 
 pub(crate) type App = Router<Arc<Shared>>;
 
-pub(crate) fn router(vendor: Vendor) -> App {
-    match vendor {
-        Vendor::Bienport => bienport::router(),
-        Vendor::Uipath => uipath::router(),
-        Vendor::Zitadel => zitadel::router(),
-        Vendor::Vcd => vcd::router(),
+/// What a vendor's simulator is made of.
+pub(crate) trait VendorTable: Send + Sync {
+    /// The spec text, compiled in.
+    fn spec(&self) -> &'static str;
+    /// The vendor's routes.
+    fn router(&self) -> App;
+    /// An error in the vendor's own body format, for injected faults and spec-breaking
+    /// requests (`path` is the request's).
+    fn error(&self, status: StatusCode, message: &str, path: &str) -> Response;
+    /// The demo user.
+    fn demo_user(&self) -> SimUser;
+    /// The id of the `n`-th load-test user, in the vendor's form (distinct from the demo and
+    /// unknown users).
+    fn numbered_user_id(&self, n: u64) -> String;
+    /// An id of the vendor's form that no user has.
+    fn unknown_user_id(&self) -> &'static str;
+    /// A new password the vendor's policy refuses (and the facade does not catch first).
+    fn weak_password(&self) -> Option<&'static str>;
+    /// A scenario where the request names an organization the demo user is not in: facade
+    /// settings to add, whether the change is an administrative set, and the kind expected.
+    fn wrong_organization(&self) -> Option<WrongOrganization> {
+        None
+    }
+    /// Facade settings besides `base_url` and `token` for the demo user.
+    fn client_settings(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+    /// Login settings (instead of `token`) the simulator accepts.
+    fn login_settings(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+    /// Headers a raw client needs besides the bearer token.
+    fn required_headers(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
     }
 }
 
-/// An error in the vendor's own body format (used for injected faults too).
-pub(crate) fn error(vendor: Vendor, status: StatusCode, message: &str) -> Response {
+/// The vendor's table: the registration list.
+pub(crate) fn table(vendor: Vendor) -> &'static dyn VendorTable {
     match vendor {
-        Vendor::Bienport => bienport::error(status, message),
-        Vendor::Uipath => uipath::error(status),
-        Vendor::Zitadel => zitadel::error(status, "SIM-request", message, zitadel::DETAIL),
-        Vendor::Vcd => {
-            let code = match status {
-                StatusCode::BAD_REQUEST => "BAD_REQUEST",
-                StatusCode::TOO_MANY_REQUESTS => "TOO_MANY_REQUESTS",
-                StatusCode::SERVICE_UNAVAILABLE => "SERVICE_UNAVAILABLE",
-                _ => "INTERNAL_SERVER_ERROR",
-            };
-            vcd::error(status, code, message)
-        }
-    }
-}
-
-/// The vendor's answer to a request that breaks its spec.
-pub(crate) fn invalid_request(vendor: Vendor, path: &str) -> Response {
-    match vendor {
-        Vendor::Uipath if path.ends_with("/connect/token") => json(
-            StatusCode::BAD_REQUEST,
-            serde_json::json!({"error": "invalid_request"}),
-        ),
-        _ => error(
-            vendor,
-            StatusCode::BAD_REQUEST,
-            "the request does not match the API",
-        ),
+        Vendor::Bienport => &bienport::Bienport,
+        Vendor::Uipath => &uipath::Uipath,
+        Vendor::Zitadel => &zitadel::Zitadel,
+        Vendor::Vcd => &vcd::Vcd,
     }
 }
 
@@ -67,31 +72,6 @@ pub(crate) fn json(status: StatusCode, body: Value) -> Response {
         body.to_string(),
     )
         .into_response()
-}
-
-/// The bearer token of the request, when it is one the simulator issued; `Some(None)` for a
-/// token bound to no user.
-pub(crate) fn token_owner(shared: &Shared, headers: &HeaderMap) -> Option<Option<String>> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let token = value.strip_prefix("Bearer ")?;
-    shared.state().tokens.get(token).cloned()
-}
-
-/// Which character classes a password lacks.
-pub(crate) struct Classes {
-    pub lower: bool,
-    pub upper: bool,
-    pub digit: bool,
-    pub symbol: bool,
-}
-
-pub(crate) fn classes(password: &str) -> Classes {
-    Classes {
-        lower: password.chars().any(char::is_lowercase),
-        upper: password.chars().any(char::is_uppercase),
-        digit: password.chars().any(|c| c.is_ascii_digit()),
-        symbol: password.chars().any(|c| !c.is_alphanumeric()),
-    }
 }
 
 pub(crate) fn str_field<'a>(body: &'a Value, name: &str) -> Option<&'a str> {

@@ -13,21 +13,67 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value, json};
 
-use super::{App, classes, json, str_field, token_owner};
-use crate::{Shared, UIPATH_CLIENT};
+use super::{App, VendorTable, json, str_field};
+use crate::engine::{self, ChangeAsk, Policy, Refusal};
+use crate::{Shared, SimUser};
 
-pub(super) fn router() -> App {
-    Router::new()
-        .route("/api/User/{user_id}/changepassword", post(change_password))
-        .route("/connect/token", post(token))
-}
+/// The client-credentials pair the simulator accepts.
+const CLIENT: (&str, &str) = ("pwchange-sim", "sim-client-secret");
 
-/// UiPath sends 401/403/404/429/503 with an empty body, a 400 as problem details.
-pub(crate) fn error(status: StatusCode) -> Response {
-    if status == StatusCode::BAD_REQUEST {
-        return problem("$", "The request is invalid.");
+/// UiPath's default password policy (ASP.NET Identity options as UiPath ships them).
+const POLICY: Policy = Policy {
+    lower: true,
+    digit: true,
+    ..Policy::lengths(8, usize::MAX)
+};
+
+pub(super) struct Uipath;
+
+impl VendorTable for Uipath {
+    fn spec(&self) -> &'static str {
+        include_str!("../../../../specs/uipath.yaml")
     }
-    status.into_response()
+
+    fn router(&self) -> App {
+        Router::new()
+            .route("/api/User/{user_id}/changepassword", post(change_password))
+            .route("/connect/token", post(token))
+    }
+
+    /// UiPath sends 401/403/404/429/503 with an empty body, a 400 as problem details (the token
+    /// endpoint: an OAuth error).
+    fn error(&self, status: StatusCode, _message: &str, path: &str) -> Response {
+        if status != StatusCode::BAD_REQUEST {
+            return status.into_response();
+        }
+        if path.ends_with("/connect/token") {
+            return json(status, json!({"error": "invalid_request"}));
+        }
+        problem("$", "The request is invalid.")
+    }
+
+    fn demo_user(&self) -> SimUser {
+        SimUser::new("3fa85f64-5717-4562-b3fc-2c963f66afa6", "al0h0m0ra-Account1")
+    }
+
+    fn numbered_user_id(&self, n: u64) -> String {
+        uuid::Uuid::from_u64_pair(0x5157_0000_0000_4000, 0x8000_0000_0000_0000 | n).to_string()
+    }
+
+    fn unknown_user_id(&self) -> &'static str {
+        "00000000-0000-4000-8000-000000000000"
+    }
+
+    fn weak_password(&self) -> Option<&'static str> {
+        Some("no-digits-here")
+    }
+
+    fn login_settings(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("client_id", CLIENT.0.to_owned()),
+            ("client_secret", CLIENT.1.to_owned()),
+        ]
+    }
 }
 
 fn problem(field: &str, message: &str) -> Response {
@@ -50,14 +96,36 @@ fn refused(code: &str, description: &str) -> Response {
     )
 }
 
+fn refusal(refusal: Refusal) -> Response {
+    match refusal {
+        Refusal::Unauthenticated => StatusCode::UNAUTHORIZED.into_response(),
+        Refusal::NotOwnUser | Refusal::WrongOrganization => StatusCode::FORBIDDEN.into_response(),
+        Refusal::UserNotFound => StatusCode::NOT_FOUND.into_response(),
+        Refusal::CurrentPasswordWrong => refused("PasswordMismatch", "Incorrect password."),
+        Refusal::TooShort(min) => refused(
+            "PasswordTooShort",
+            &format!("Passwords must be at least {min} characters."),
+        ),
+        Refusal::NoDigit => refused(
+            "PasswordRequiresDigit",
+            "Passwords must have at least one digit ('0'-'9').",
+        ),
+        Refusal::NoLower => refused(
+            "PasswordRequiresLower",
+            "Passwords must have at least one lowercase ('a'-'z').",
+        ),
+        _ => refused("DefaultError", "An unknown failure has occurred."),
+    }
+}
+
 async fn change_password(
     State(shared): State<Arc<Shared>>,
     Path(user_id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if token_owner(&shared, &headers).is_none() {
-        return error(StatusCode::UNAUTHORIZED);
+    if engine::token_owner(&shared, &headers).is_none() {
+        return refusal(Refusal::Unauthenticated);
     }
     if uuid::Uuid::try_parse(&user_id).is_err() {
         return problem("userId", "The value is not valid.");
@@ -68,50 +136,30 @@ async fn change_password(
             "The JSON value could not be converted to ChangeUserPasswordCommand.",
         );
     };
-    let Some(new_password) = str_field(&body, "newPassword") else {
+    let Some(new) = str_field(&body, "newPassword") else {
         return problem("newPassword", "The NewPassword field is required.");
     };
-    let mut state = shared.state();
-    let Some(user) = state.users.get_mut(&user_id) else {
-        return error(StatusCode::NOT_FOUND);
+    let ask = ChangeAsk {
+        user_id: &user_id,
+        current: str_field(&body, "oldPassword"),
+        new,
+        ..ChangeAsk::default()
     };
-    if let Some(old) = str_field(&body, "oldPassword")
-        && old != user.password
-    {
-        return refused("PasswordMismatch", "Incorrect password.");
+    match engine::change(&shared, &headers, &ask, POLICY) {
+        Ok(_) => json(StatusCode::OK, json!({"succeeded": true, "errors": []})),
+        Err(r) => refusal(r),
     }
-    let c = classes(new_password);
-    if new_password.chars().count() < 8 {
-        return refused(
-            "PasswordTooShort",
-            "Passwords must be at least 8 characters.",
-        );
-    }
-    if !c.digit {
-        return refused(
-            "PasswordRequiresDigit",
-            "Passwords must have at least one digit ('0'-'9').",
-        );
-    }
-    if !c.lower {
-        return refused(
-            "PasswordRequiresLower",
-            "Passwords must have at least one lowercase ('a'-'z').",
-        );
-    }
-    user.password = new_password.to_owned();
-    json(StatusCode::OK, json!({"succeeded": true, "errors": []}))
 }
 
 async fn token(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    let form: HashMap<String, String> = serde_urlencoded_pairs(&body);
+    let form: HashMap<String, String> = form_pairs(&body);
     if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
         return json(
             StatusCode::BAD_REQUEST,
             json!({"error": "unsupported_grant_type"}),
         );
     }
-    let (id, secret) = UIPATH_CLIENT;
+    let (id, secret) = CLIENT;
     if form.get("client_id").map(String::as_str) != Some(id)
         || form.get("client_secret").map(String::as_str) != Some(secret)
     {
@@ -128,7 +176,7 @@ async fn token(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     )
 }
 
-fn serde_urlencoded_pairs(body: &[u8]) -> HashMap<String, String> {
+fn form_pairs(body: &[u8]) -> HashMap<String, String> {
     match crate::contract::form_to_json(body) {
         Value::Object(map) => map
             .into_iter()

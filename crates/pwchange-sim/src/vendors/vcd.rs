@@ -1,6 +1,7 @@
 //! Cloud Director: versioned `Accept` required (>= 36.3), Basic-auth session login with the
 //! token in a response header, self-service change only, `{minorErrorCode, message}` errors,
-//! 403 for a user that does not exist. Policy: 6..=128 characters, different from the current.
+//! 403 for a user that does not exist. Policy: the spec's 6..=128 characters, different from
+//! the current.
 
 use std::sync::Arc;
 
@@ -13,25 +14,107 @@ use axum::routing::post;
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use super::{App, json, str_field, token_owner};
-use crate::Shared;
+use super::{App, VendorTable, json, str_field};
+use crate::engine::{self, ChangeAsk, Policy, Refusal};
+use crate::{Shared, SimUser};
 
-pub(super) fn router() -> App {
-    Router::new()
-        .route(
-            "/cloudapi/1.0.0/users/{user_urn}/changePassword",
-            post(change_password),
+pub(super) struct Vcd;
+
+impl VendorTable for Vcd {
+    fn spec(&self) -> &'static str {
+        include_str!("../../../../specs/vcd.yaml")
+    }
+
+    fn router(&self) -> App {
+        Router::new()
+            .route(
+                "/cloudapi/1.0.0/users/{user_urn}/changePassword",
+                post(change_password),
+            )
+            .route("/cloudapi/1.0.0/sessions", post(login))
+            .route("/cloudapi/1.0.0/sessions/provider", post(provider_login))
+    }
+
+    fn error(&self, status: StatusCode, message: &str, _path: &str) -> Response {
+        let code = match status {
+            StatusCode::BAD_REQUEST => "BAD_REQUEST",
+            StatusCode::TOO_MANY_REQUESTS => "TOO_MANY_REQUESTS",
+            StatusCode::SERVICE_UNAVAILABLE => "SERVICE_UNAVAILABLE",
+            _ => "INTERNAL_SERVER_ERROR",
+        };
+        error(status, code, message)
+    }
+
+    fn demo_user(&self) -> SimUser {
+        SimUser::new(
+            "urn:vcloud:user:522d756c-ad00-3b4f-ae6a-6d241437b471",
+            "Old-Passw0rd!",
         )
-        .route("/cloudapi/1.0.0/sessions", post(login))
-        .route("/cloudapi/1.0.0/sessions/provider", post(provider_login))
+        .login("alice@acme")
+    }
+
+    fn numbered_user_id(&self, n: u64) -> String {
+        let uuid = uuid::Uuid::from_u64_pair(0x5157_0000_0000_4000, 0x8000_0000_0000_0000 | n);
+        format!("urn:vcloud:user:{uuid}")
+    }
+
+    fn unknown_user_id(&self) -> &'static str {
+        "urn:vcloud:user:00000000-0000-4000-8000-000000000000"
+    }
+
+    /// Cloud Director's only rule is the spec's length, which the facade checks first.
+    fn weak_password(&self) -> Option<&'static str> {
+        None
+    }
+
+    fn login_settings(&self) -> Vec<(&'static str, String)> {
+        let user = self.demo_user();
+        vec![
+            ("username", user.login.unwrap_or_default()),
+            ("password", user.password),
+        ]
+    }
+
+    fn required_headers(&self) -> Vec<(&'static str, String)> {
+        vec![("Accept", "application/json;version=38.0".to_owned())]
+    }
 }
 
-pub(crate) fn error(status: StatusCode, code: &str, message: &str) -> Response {
+fn error(status: StatusCode, code: &str, message: &str) -> Response {
     let id = uuid::Uuid::new_v4();
     json(
         status,
         json!({"minorErrorCode": code, "message": format!("[ {id} ] {message}")}),
     )
+}
+
+fn refusal(refusal: Refusal, urn: &str) -> Response {
+    let bad = |message: &str| error(StatusCode::BAD_REQUEST, "BAD_REQUEST", message);
+    match refusal {
+        Refusal::Unauthenticated => error(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHORIZED",
+            "Either no authentication credentials were provided or they were not valid.",
+        ),
+        Refusal::NotOwnUser | Refusal::WrongOrganization => error(
+            StatusCode::FORBIDDEN,
+            "ACCESS_TO_RESOURCE_IS_FORBIDDEN",
+            "A user may only change their own password.",
+        ),
+        Refusal::UserNotFound => error(
+            StatusCode::FORBIDDEN,
+            "ACCESS_TO_RESOURCE_IS_FORBIDDEN",
+            &format!("The entity {urn} does not exist."),
+        ),
+        Refusal::CurrentPasswordWrong => bad("The current password is incorrect."),
+        Refusal::Unchanged | Refusal::ConfirmationMismatch => {
+            bad("New password must be different from your current password.")
+        }
+        Refusal::TooShort(_) | Refusal::TooLong(_) => {
+            bad("The new password is too short or too long: 6 to 128 characters.")
+        }
+        _ => bad("The new password does not meet the password policy."),
+    }
 }
 
 /// `Accept: application/json;version=<major>.<minor>` with a version of at least 36.3.
@@ -71,13 +154,9 @@ async fn change_password(
     if !accept_ok(&headers) {
         return not_acceptable();
     }
-    let Some(owner) = token_owner(&shared, &headers) else {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "UNAUTHORIZED",
-            "Either no authentication credentials were provided or they were not valid.",
-        );
-    };
+    if engine::token_owner(&shared, &headers).is_none() {
+        return refusal(Refusal::Unauthenticated, &urn);
+    }
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
         return error(
             StatusCode::BAD_REQUEST,
@@ -95,45 +174,21 @@ async fn change_password(
             "currentPassword and newPassword are required.",
         );
     };
-    if owner.as_deref().is_some_and(|o| o != urn) {
-        return error(
-            StatusCode::FORBIDDEN,
-            "ACCESS_TO_RESOURCE_IS_FORBIDDEN",
-            "A user may only change their own password.",
-        );
-    }
-    let mut state = shared.state();
-    let Some(user) = state.users.get_mut(&urn) else {
-        return error(
-            StatusCode::FORBIDDEN,
-            "ACCESS_TO_RESOURCE_IS_FORBIDDEN",
-            &format!("The entity {urn} does not exist."),
-        );
+    let (min, max) = shared.contract.length_limits("NewPassword");
+    let policy = Policy {
+        refuse_unchanged: true,
+        ..Policy::lengths(min, max)
     };
-    if current != user.password {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            "The current password is incorrect.",
-        );
+    let ask = ChangeAsk {
+        user_id: &urn,
+        current: Some(current),
+        new,
+        ..ChangeAsk::default()
+    };
+    match engine::change(&shared, &headers, &ask, policy) {
+        Ok(_) => StatusCode::NO_CONTENT.into_response(),
+        Err(r) => refusal(r, &urn),
     }
-    if new == current {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            "New password must be different from your current password.",
-        );
-    }
-    let length = new.chars().count();
-    if !(6..=128).contains(&length) {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            "The new password is too short or too long: 6 to 128 characters.",
-        );
-    }
-    user.password = new.to_owned();
-    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn login(state: State<Arc<Shared>>, headers: HeaderMap) -> Response {

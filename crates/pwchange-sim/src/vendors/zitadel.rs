@@ -1,5 +1,5 @@
 //! ZITADEL: grpc-gateway `rpcStatus` errors with error ids; default password complexity policy
-//! (8 characters, lower, upper, digit, symbol).
+//! (8 characters, lower, upper, digit, symbol); lengths from the spec (v1 1..72, v2 1..200).
 
 use std::sync::Arc;
 
@@ -11,22 +11,63 @@ use axum::response::Response;
 use axum::routing::post;
 use serde_json::{Value, json};
 
-use super::{App, classes, json, str_field, token_owner};
-use crate::Shared;
+use super::{App, VendorTable, json, str_field};
+use crate::engine::{self, ChangeAsk, Policy, Refusal};
+use crate::{Shared, SimUser, WrongOrganization};
 
-pub(crate) const DETAIL: &str = "type.googleapis.com/zitadel.v1.ErrorDetail";
+const DETAIL: &str = "type.googleapis.com/zitadel.v1.ErrorDetail";
 const CREDENTIALS: &str = "type.googleapis.com/zitadel.v1.CredentialsCheckError";
+/// ZITADEL's default password complexity policy; the spec gives the length bounds.
+const MIN_LENGTH: usize = 8;
 
-pub(super) fn router() -> App {
-    Router::new()
-        .route(
-            "/management/v1/users/{user_id}/password",
-            post(set_human_password),
-        )
-        .route("/v2/users/{user_id}/password", post(set_password))
+pub(super) struct Zitadel;
+
+impl VendorTable for Zitadel {
+    fn spec(&self) -> &'static str {
+        include_str!("../../../../specs/zitadel.yaml")
+    }
+
+    fn router(&self) -> App {
+        Router::new()
+            .route(
+                "/management/v1/users/{user_id}/password",
+                post(set_human_password),
+            )
+            .route("/v2/users/{user_id}/password", post(set_password))
+    }
+
+    fn error(&self, status: StatusCode, message: &str, _path: &str) -> Response {
+        error(status, "SIM-request", message, DETAIL)
+    }
+
+    fn demo_user(&self) -> SimUser {
+        SimUser::new("69629026806489455", "Initial-Passw0rd!").organization("69629023906488334")
+    }
+
+    fn numbered_user_id(&self, n: u64) -> String {
+        (300_000_000_000_000_000u64 + n).to_string()
+    }
+
+    fn unknown_user_id(&self) -> &'static str {
+        "11111111111111111"
+    }
+
+    fn weak_password(&self) -> Option<&'static str> {
+        Some("lowercase-only-1")
+    }
+
+    /// v1 has the organization header (and only administrative sets); ZITADEL answers as if the
+    /// user did not exist.
+    fn wrong_organization(&self) -> Option<WrongOrganization> {
+        Some(WrongOrganization {
+            settings: vec![("api", "v1".into()), ("organization_id", "999".into())],
+            admin_set: true,
+            expected: pwchange_core::ErrorKind::UserNotFound,
+        })
+    }
 }
 
-pub(crate) fn error(status: StatusCode, id: &str, message: &str, type_url: &str) -> Response {
+fn error(status: StatusCode, id: &str, message: &str, type_url: &str) -> Response {
     let code = match status.as_u16() {
         400 => 3,
         401 => 16,
@@ -43,90 +84,71 @@ pub(crate) fn error(status: StatusCode, id: &str, message: &str, type_url: &str)
     )
 }
 
-fn policy(password: &str, max: usize) -> Result<(), Response> {
-    let c = classes(password);
-    let refuse = |id: &str, message: &str| Err(error(StatusCode::BAD_REQUEST, id, message, DETAIL));
-    if password.chars().count() > max {
-        return refuse(
+/// ZITADEL's answer to each refusal: status, error id, message, detail type.
+fn refusal(refusal: Refusal) -> Response {
+    let (status, id, message, type_url) = match refusal {
+        Refusal::Unauthenticated => (401, "AUTH-7fs1e", "auth header missing or invalid".to_owned(), DETAIL),
+        // ZITADEL does not tell "not in this organization" from "no such user".
+        Refusal::NotOwnUser | Refusal::UserNotFound | Refusal::WrongOrganization => {
+            (404, "COMMAND-uXHNj", "User could not be found".to_owned(), DETAIL)
+        }
+        Refusal::CurrentPasswordWrong => (400, "COMMAND-3M0fs", "Password is invalid".to_owned(), CREDENTIALS),
+        Refusal::ConfirmationMismatch | Refusal::Unchanged => {
+            (400, "COMMAND-Aeh3", "Errors.User.Password.NotChanged".to_owned(), DETAIL)
+        }
+        Refusal::TooLong(max) => (
+            400,
             "PROTO-validation",
-            &format!("invalid request: password must be at most {max} characters"),
-        );
-    }
-    if password.chars().count() < 8 {
-        return refuse("COMMA-HuJf6", "Password must be at least 8 characters long");
-    }
-    if !c.lower {
-        return refuse("COMMA-co3Xw", "Password must contain a lower case letter");
-    }
-    if !c.upper {
-        return refuse("COMMA-VoaRj", "Password must contain an upper case letter");
-    }
-    if !c.digit {
-        return refuse("COMMA-ZBv4H", "Password must contain a number");
-    }
-    if !c.symbol {
-        return refuse("COMMA-ZDLwA", "Password must contain a symbol");
-    }
-    Ok(())
+            format!("invalid request: password must be at most {max} characters"),
+            DETAIL,
+        ),
+        Refusal::TooShort(min) => (400, "COMMA-HuJf6", format!("Password must be at least {min} characters long"), DETAIL),
+        Refusal::NoLower => (400, "COMMA-co3Xw", "Password must contain a lower case letter".to_owned(), DETAIL),
+        Refusal::NoUpper => (400, "COMMA-VoaRj", "Password must contain an upper case letter".to_owned(), DETAIL),
+        Refusal::NoDigit => (400, "COMMA-ZBv4H", "Password must contain a number".to_owned(), DETAIL),
+        Refusal::NoSymbol => (400, "COMMA-ZDLwA", "Password must contain a symbol".to_owned(), DETAIL),
+    };
+    error(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), id, &message, type_url)
 }
 
-/// Common steps: JSON body, token, user (in the header's organization, when given).
-fn prepare(
-    shared: &Shared,
-    headers: &HeaderMap,
-    user_id: &str,
-    body: &Bytes,
-    org: Option<&str>,
-) -> Result<(Value, String), Response> {
-    let Ok(body) = serde_json::from_slice::<Value>(body) else {
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            "SIM-json",
-            "invalid JSON body",
-            DETAIL,
-        ));
-    };
-    if token_owner(shared, headers).is_none() {
-        return Err(error(
-            StatusCode::UNAUTHORIZED,
-            "AUTH-7fs1e",
-            "auth header missing or invalid",
-            DETAIL,
-        ));
+fn policy(shared: &Shared, schema: &str, refuse_unchanged: bool) -> Policy {
+    let (min, max) = shared.contract.length_limits(schema);
+    Policy {
+        lower: true,
+        upper: true,
+        digit: true,
+        symbol: true,
+        refuse_unchanged,
+        ..Policy::lengths(min.max(MIN_LENGTH), max)
     }
-    let state = shared.state();
-    let user = state
-        .users
-        .get(user_id)
-        .filter(|u| org.is_none() || u.organization.as_deref() == org);
-    let Some(user) = user else {
-        return Err(error(
-            StatusCode::NOT_FOUND,
-            "COMMAND-uXHNj",
-            "User could not be found",
-            DETAIL,
-        ));
-    };
-    Ok((body, user.password.clone()))
 }
 
-fn commit(shared: &Shared, user_id: &str, password: &str) -> Response {
-    let mut state = shared.state();
-    state.sequence += 1;
-    let sequence = state.sequence.to_string();
-    let owner = state
-        .users
-        .get(user_id)
-        .and_then(|u| u.organization.clone())
+fn invalid(message: &str) -> Response {
+    error(StatusCode::BAD_REQUEST, "PROTO-validation", message, DETAIL)
+}
+
+fn commit(user: &SimUser, shared: &Shared) -> Response {
+    let sequence = {
+        let mut state = shared.state();
+        state.sequence += 1;
+        state.sequence.to_string()
+    };
+    let owner = user
+        .organization
+        .clone()
         .unwrap_or_else(|| "69629023906488334".into());
-    if let Some(user) = state.users.get_mut(user_id) {
-        user.password = password.to_owned();
-    }
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     json(
         StatusCode::OK,
         json!({"details": {"sequence": sequence, "changeDate": now, "resourceOwner": owner}}),
     )
+}
+
+fn run(shared: &Shared, headers: &HeaderMap, ask: &ChangeAsk<'_>, policy: Policy) -> Response {
+    match engine::change(shared, headers, ask, policy) {
+        Ok(user) => commit(&user, shared),
+        Err(r) => refusal(r),
+    }
 }
 
 async fn set_human_password(
@@ -135,26 +157,20 @@ async fn set_human_password(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let org = headers
-        .get("x-zitadel-orgid")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let (body, _) = match prepare(&shared, &headers, &user_id, &body, org.as_deref()) {
-        Ok(prepared) => prepared,
-        Err(response) => return response,
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return invalid("invalid JSON body");
     };
     let Some(password) = str_field(&body, "password") else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "PROTO-validation",
-            "invalid request: password is required",
-            DETAIL,
-        );
+        return invalid("invalid request: password is required");
     };
-    if let Err(refusal) = policy(password, 72) {
-        return refusal;
-    }
-    commit(&shared, &user_id, password)
+    let organization = headers.get("x-zitadel-orgid").and_then(|v| v.to_str().ok());
+    let ask = ChangeAsk {
+        user_id: &user_id,
+        new: password,
+        organization,
+        ..ChangeAsk::default()
+    };
+    run(&shared, &headers, &ask, policy(&shared, "PasswordV1", false))
 }
 
 async fn set_password(
@@ -163,41 +179,17 @@ async fn set_password(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (body, stored) = match prepare(&shared, &headers, &user_id, &body, None) {
-        Ok(prepared) => prepared,
-        Err(response) => return response,
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return invalid("invalid JSON body");
     };
-    let Some(password) = body
-        .get("newPassword")
-        .and_then(|n| str_field(n, "password"))
-    else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "PROTO-validation",
-            "invalid request: newPassword.password is required",
-            DETAIL,
-        );
+    let Some(password) = body.get("newPassword").and_then(|n| str_field(n, "password")) else {
+        return invalid("invalid request: newPassword.password is required");
     };
-    if let Some(current) = str_field(&body, "currentPassword")
-        && current != stored
-    {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "COMMAND-3M0fs",
-            "Password is invalid",
-            CREDENTIALS,
-        );
-    }
-    if password == stored {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "COMMAND-Aeh3",
-            "Errors.User.Password.NotChanged",
-            DETAIL,
-        );
-    }
-    if let Err(refusal) = policy(password, 200) {
-        return refusal;
-    }
-    commit(&shared, &user_id, password)
+    let ask = ChangeAsk {
+        user_id: &user_id,
+        current: str_field(&body, "currentPassword"),
+        new: password,
+        ..ChangeAsk::default()
+    };
+    run(&shared, &headers, &ask, policy(&shared, "PasswordV2", true))
 }

@@ -111,7 +111,7 @@ impl Adapter for ZitadelAdapter {
     fn config(common: Common, keys: &mut Keys) -> Result<ZitadelConfig, Error> {
         let token = common
             .token
-            .ok_or_else(|| keys.missing("token", "an access token"))?;
+            .ok_or_else(|| keys.no_credentials(&format!("token or token_file ({})", crate::Settings::env_name(VENDOR, "token"))))?;
         let api = match keys.string("api").map(|a| a.to_ascii_lowercase()).as_deref() {
             None | Some("v2") => ZitadelApi::V2,
             Some("v1") => ZitadelApi::V1,
@@ -470,7 +470,8 @@ mod tests {
         let err = from_vars(&[]).unwrap_err();
         assert!(err.to_string().contains("PWCHANGE_ZITADEL_BASE_URL"), "{err}");
         let err = from_vars(&[("PWCHANGE_ZITADEL_BASE_URL", "https://z.example.com")]).unwrap_err();
-        assert!(err.to_string().contains("token is not set"), "{err}");
+        assert_eq!(err.kind(), ErrorKind::Unauthenticated);
+        assert!(err.to_string().contains("no credentials: set token or token_file (PWCHANGE_ZITADEL_TOKEN)"), "{err}");
         let config = from_vars(&[
             ("PWCHANGE_ZITADEL_BASE_URL", "https://z.example.com"),
             ("PWCHANGE_ZITADEL_TOKEN", "pat"),

@@ -1,0 +1,211 @@
+//! The one configuration path through the command line, for every vendor of the registry: the
+//! facade's keys from flags, environment, config file and profiles, login credentials instead of
+//! tokens, and the errors for unknown keys, secrets on the command line and missing profiles.
+
+#![allow(clippy::unwrap_used)] // test code
+
+use assert_cmd::Command;
+use pwchange::Settings;
+use pwchange_core::canary;
+use pwchange_sim::{Simulator, Vendor, demo_user};
+
+const NEW_PASSWORD: &str = "N3w-Passw0rd!x";
+
+fn pwchange() -> Command {
+    let mut cmd = Command::cargo_bin("pwchange").unwrap();
+    // Nothing from the developer's environment or config leaks into a test.
+    for (name, _) in std::env::vars() {
+        if name.starts_with("PWCHANGE_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.env("XDG_CONFIG_HOME", "/nonexistent-pwchange-test");
+    cmd
+}
+
+async fn run(mut cmd: Command) -> std::process::Output {
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn text(output: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// A TOML string literal.
+fn quoted(value: &str) -> String {
+    serde_json::to_string(value).unwrap()
+}
+
+/// `pwchange change` for the demo user of `sim`, with `configure` adding settings.
+async fn change(sim: &Simulator, configure: impl FnOnce(&mut Command)) -> std::process::Output {
+    let vendor = sim.vendor();
+    let user = demo_user(vendor);
+    let mut cmd = pwchange();
+    cmd.args(["change", "--vendor", vendor.name(), "--user", &user.id])
+        .arg("--password-stdin")
+        .write_stdin(format!("{}\n{NEW_PASSWORD}\n", user.password));
+    configure(&mut cmd);
+    run(cmd).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_vendor_works_from_a_profile_with_secrets_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    for vendor in Vendor::ALL {
+        let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
+        let settings = pwchange_sim::client_settings(vendor, sim.base_url(), sim.token());
+        // The default table points nowhere; the profile has the real settings, the environment
+        // the token.
+        let mut file = format!("[{vendor}]\nbase_url = \"https://unused.invalid\"\n\n[profiles.sim.{vendor}]\n");
+        for (key, value) in settings.iter().filter(|(k, _)| *k != "token") {
+            file.push_str(&format!("{key} = {}\n", quoted(value)));
+        }
+        let path = dir.path().join(format!("{vendor}.toml"));
+        std::fs::write(&path, file).unwrap();
+        let output = change(&sim, |cmd| {
+            cmd.args(["--config", path.to_str().unwrap(), "--profile", "sim"])
+                .env(Settings::env_name(vendor, "token"), sim.token());
+        })
+        .await;
+        assert_eq!(output.status.code(), Some(0), "{vendor}: {}", text(&output));
+        assert_eq!(sim.password(&demo_user(vendor).id).as_deref(), Some(NEW_PASSWORD), "{vendor}");
+        sim.assert_no_violations();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_vendor_with_a_login_works_with_its_login_credentials_from_the_environment() {
+    let mut tested = 0;
+    for vendor in Vendor::ALL {
+        let login = pwchange_sim::login_settings(vendor);
+        if login.is_empty() {
+            continue;
+        }
+        tested += 1;
+        let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
+        let settings = pwchange_sim::client_settings(vendor, sim.base_url(), sim.token());
+        let output = change(&sim, |cmd| {
+            for (key, value) in settings.iter().filter(|(k, _)| *k != "token").chain(&login) {
+                cmd.env(Settings::env_name(vendor, key), value);
+            }
+        })
+        .await;
+        assert_eq!(output.status.code(), Some(0), "{vendor}: {}", text(&output));
+        assert_eq!(sim.password(&demo_user(vendor).id).as_deref(), Some(NEW_PASSWORD), "{vendor}");
+        canary::assert_absent("output", &text(&output));
+        sim.assert_no_violations();
+    }
+    assert!(tested > 0, "no vendor has a login");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn flags_win_over_the_environment_and_the_environment_over_the_file() {
+    let vendor = Vendor::ALL[0];
+    let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
+    let settings = pwchange_sim::client_settings(vendor, sim.base_url(), sim.token());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    let mut file = format!("[{vendor}]\nbase_url = \"https://file.invalid\"\ntoken = \"file-token\"\n");
+    for (key, value) in settings.iter().filter(|(k, _)| !matches!(*k, "token" | "base_url")) {
+        file.push_str(&format!("{key} = {}\n", quoted(value)));
+    }
+    std::fs::write(&path, file).unwrap();
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, format!("{}\n", sim.token())).unwrap();
+    let output = change(&sim, |cmd| {
+        cmd.env("PWCHANGE_CONFIG", &path)
+            .env(Settings::env_name(vendor, "base_url"), "https://env.invalid")
+            .env(Settings::env_name(vendor, "token"), "env-token")
+            .args(["--base-url", sim.base_url()])
+            .args(["--token-file", token_file.to_str().unwrap()]);
+    })
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_keys_secrets_in_argv_and_missing_profiles_are_refused_by_name() {
+    let vendor = Vendor::ALL[0];
+    let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, format!("[{vendor}]\ntokn = \"{}\"\n", canary::TOKEN)).unwrap();
+    let config = path.to_str().unwrap().to_owned();
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(&broken, format!("[{vendor}]\ntoken = \"{}\n", canary::TOKEN)).unwrap();
+    let broken = broken.to_str().unwrap().to_owned();
+    let base = sim.base_url().to_owned();
+    let cases: Vec<(Vec<String>, Vec<(String, String)>, &str)> = vec![
+        (
+            vec!["--config".into(), config.clone()],
+            vec![],
+            "unknown",
+        ),
+        (
+            vec!["--base-url".into(), base.clone(), "--setting".into(), "tokn=x".into()],
+            vec![(Settings::env_name(vendor, "token"), sim.token().into())],
+            "unknown",
+        ),
+        (
+            vec!["--base-url".into(), base.clone()],
+            vec![(format!("{}TOKN", vendor.env_prefix()), canary::TOKEN.into())],
+            "unknown",
+        ),
+        (
+            vec!["--base-url".into(), base.clone(), "--setting".into(), format!("token={}", canary::TOKEN)],
+            vec![],
+            "would put a secret in the process list",
+        ),
+        (
+            vec!["--base-url".into(), base.clone(), "--setting".into(), "no-equals-sign".into()],
+            vec![],
+            "--setting takes KEY=VALUE",
+        ),
+        (
+            vec!["--config".into(), config.clone(), "--profile".into(), "staging".into()],
+            vec![],
+            "has no profile \"staging\"",
+        ),
+        (
+            vec!["--base-url".into(), base.clone()],
+            vec![("PWCHANGE_PROFILE".into(), "staging".into())],
+            "there is no config file",
+        ),
+        (
+            vec!["--config".into(), broken],
+            vec![],
+            "is not valid TOML at line 2",
+        ),
+    ];
+    for (args, env, expected) in cases {
+        let output = change(&sim, |cmd| {
+            cmd.args(&args).envs(env.iter().map(|(k, v)| (k, v)));
+        })
+        .await;
+        let shown = text(&output);
+        assert_eq!(output.status.code(), Some(3), "{args:?}: {shown}");
+        assert!(shown.contains(expected), "{args:?}: {shown}");
+        canary::assert_absent("output", &shown);
+    }
+    assert_eq!(sim.requests(), 0, "nothing was sent");
+}
+
+#[test]
+fn vendors_lists_the_registry() {
+    let output = pwchange().args(["vendors", "--json"]).output().unwrap();
+    assert!(output.status.success());
+    let list: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["vendor"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, Vendor::ALL.map(Vendor::name));
+}

@@ -1,0 +1,175 @@
+//! The one password-change flow every simulated vendor runs: token → user → organization →
+//! current password → confirmation → unchanged → policy → commit. A vendor's module only reads
+//! its request into a [`ChangeAsk`] and turns each [`Refusal`] into its own status and body.
+
+use axum::http::HeaderMap;
+
+use crate::{Shared, SimUser};
+
+/// What a password-change request asks, read from the vendor's wire form.
+#[derive(Debug, Default)]
+pub(crate) struct ChangeAsk<'a> {
+    pub user_id: &'a str,
+    /// The current password, for a self-service change.
+    pub current: Option<&'a str>,
+    pub new: &'a str,
+    /// A second copy of the new password (Bienport's `password2`).
+    pub confirm: Option<&'a str>,
+    /// The organization the request names (a header), checked against the user's.
+    pub organization: Option<&'a str>,
+}
+
+/// The vendor's rules for one operation.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Policy {
+    /// Length limits in characters (the spec's `minLength`/`maxLength`, or the vendor's default
+    /// policy where it is stricter).
+    pub min: usize,
+    pub max: usize,
+    pub lower: bool,
+    pub upper: bool,
+    pub digit: bool,
+    pub symbol: bool,
+    /// Whether a new password equal to the current one is refused.
+    pub refuse_unchanged: bool,
+}
+
+impl Policy {
+    /// Only the length limits.
+    pub const fn lengths(min: usize, max: usize) -> Self {
+        Self {
+            min,
+            max,
+            lower: false,
+            upper: false,
+            digit: false,
+            symbol: false,
+            refuse_unchanged: false,
+        }
+    }
+}
+
+/// Why a change was refused, in the order the flow checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// No token, or one the simulator did not issue.
+    Unauthenticated,
+    /// The token belongs to another user (a session may change only its own password).
+    NotOwnUser,
+    UserNotFound,
+    /// The request names an organization the user is not in.
+    WrongOrganization,
+    CurrentPasswordWrong,
+    /// The two copies of the new password differ.
+    ConfirmationMismatch,
+    /// The new password equals the current one.
+    Unchanged,
+    TooShort(usize),
+    TooLong(usize),
+    NoLower,
+    NoUpper,
+    NoDigit,
+    NoSymbol,
+}
+
+/// The bearer token of the request, when it is one the simulator issued; `Some(None)` for a
+/// token bound to no user.
+pub(crate) fn token_owner(shared: &Shared, headers: &HeaderMap) -> Option<Option<String>> {
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let token = value.strip_prefix("Bearer ")?;
+    shared.state().tokens.get(token).cloned()
+}
+
+/// Runs the flow; on success the user's password is the new one and the updated user is
+/// returned.
+pub(crate) fn change(
+    shared: &Shared,
+    headers: &HeaderMap,
+    ask: &ChangeAsk<'_>,
+    policy: Policy,
+) -> Result<SimUser, Refusal> {
+    let owner = token_owner(shared, headers).ok_or(Refusal::Unauthenticated)?;
+    if owner.is_some_and(|o| o != ask.user_id) {
+        return Err(Refusal::NotOwnUser);
+    }
+    let mut state = shared.state();
+    let user = state
+        .users
+        .get_mut(ask.user_id)
+        .ok_or(Refusal::UserNotFound)?;
+    if ask
+        .organization
+        .is_some_and(|org| user.organization.as_deref() != Some(org))
+    {
+        return Err(Refusal::WrongOrganization);
+    }
+    if ask.current.is_some_and(|current| current != user.password) {
+        return Err(Refusal::CurrentPasswordWrong);
+    }
+    if ask.confirm.is_some_and(|confirm| confirm != ask.new) {
+        return Err(Refusal::ConfirmationMismatch);
+    }
+    if policy.refuse_unchanged && ask.new == user.password {
+        return Err(Refusal::Unchanged);
+    }
+    check(ask.new, policy)?;
+    user.password = ask.new.to_owned();
+    Ok(user.clone())
+}
+
+/// The policy alone: lengths, then character classes (lower, upper, digit, symbol).
+pub(crate) fn check(password: &str, policy: Policy) -> Result<(), Refusal> {
+    let length = password.chars().count();
+    let has = |f: fn(char) -> bool| password.chars().any(f);
+    if length > policy.max {
+        Err(Refusal::TooLong(policy.max))
+    } else if length < policy.min {
+        Err(Refusal::TooShort(policy.min))
+    } else if policy.lower && !has(char::is_lowercase) {
+        Err(Refusal::NoLower)
+    } else if policy.upper && !has(char::is_uppercase) {
+        Err(Refusal::NoUpper)
+    } else if policy.digit && !has(|c| c.is_ascii_digit()) {
+        Err(Refusal::NoDigit)
+    } else if policy.symbol && !has(|c| !c.is_alphanumeric()) {
+        Err(Refusal::NoSymbol)
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_policy_checks_lengths_then_classes() {
+        let all = Policy {
+            lower: true,
+            upper: true,
+            digit: true,
+            symbol: true,
+            ..Policy::lengths(8, 12)
+        };
+        for (password, expected) in [
+            ("Aa1!aaaa", Ok(())),
+            ("Aa1!", Err(Refusal::TooShort(8))),
+            ("Aa1!aaaaaaaaa", Err(Refusal::TooLong(12))),
+            ("AA1!AAAA", Err(Refusal::NoLower)),
+            ("aa1!aaaa", Err(Refusal::NoUpper)),
+            ("Aa!!aaaa", Err(Refusal::NoDigit)),
+            ("Aa11aaaa", Err(Refusal::NoSymbol)),
+            ("ääääääää", Ok(())),
+        ] {
+            let policy = if password.starts_with('ä') {
+                Policy::lengths(8, 8)
+            } else {
+                all
+            };
+            assert_eq!(check(password, policy), expected, "{password}");
+        }
+    }
+}
