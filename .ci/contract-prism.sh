@@ -28,7 +28,7 @@ wait_for() { # url log
   return 1
 }
 
-vendors=(bienport uipath zitadel vcd)
+mapfile -t vendors < <(cargo xtask vendors)
 for v in "${vendors[@]}"; do
   upper=$(echo "$v" | tr a-z A-Z)
   sim_port=$(free_port); proxy_port=$(free_port); mock_port=$(free_port)
@@ -40,11 +40,12 @@ for v in "${vendors[@]}"; do
   export "PWCHANGE_PRISM_PROXY_$upper=http://127.0.0.1:$proxy_port"
   export "PWCHANGE_PRISM_MOCK_$upper=http://127.0.0.1:$mock_port"
 done
-# One more proxy for the deliberately broken response; its log must show the violation.
+# One more proxy for the deliberately broken response (first vendor); its log must show the violation.
+broken_vendor=${vendors[0]}
 broken_sim=$(free_port); broken_proxy=$(free_port)
-npx --no-install prism proxy specs/zitadel.yaml "http://127.0.0.1:$broken_sim" --errors -h 127.0.0.1 -p "$broken_proxy" >"$logs/broken.log.txt" 2>&1 &
+npx --no-install prism proxy "specs/$broken_vendor.yaml" "http://127.0.0.1:$broken_sim" --errors -h 127.0.0.1 -p "$broken_proxy" >"$logs/broken.log.txt" 2>&1 &
 pids+=($!)
-export PWCHANGE_SIM_PORT_BROKEN=$broken_sim PWCHANGE_PRISM_PROXY_BROKEN=http://127.0.0.1:$broken_proxy
+export PWCHANGE_SIM_PORT_BROKEN=$broken_sim PWCHANGE_PRISM_PROXY_BROKEN=http://127.0.0.1:$broken_proxy PWCHANGE_PRISM_BROKEN_VENDOR=$broken_vendor
 wait_for "broken proxy" "$logs/broken.log.txt"
 for v in "${vendors[@]}"; do
   wait_for "$v proxy" "$logs/proxy-$v.log"
@@ -52,7 +53,9 @@ for v in "${vendors[@]}"; do
 done
 
 status=0
-cargo test --locked -p pwchange-contract-tests --test prism_proxy --test prism_mock -- --ignored --test-threads=1 || status=$?
+# The ignored tests named prism_*: the suite through each proxy (tests/tests/prism_proxy.rs) and
+# each vendor crate's client against its mock (crates/pwchange-<vendor>/tests/prism_mock.rs).
+cargo test --locked --workspace -- --ignored prism_ --test-threads=1 || status=$?
 
 # Prism logs every violation. Errors fail the run; the only warning allowed is an undeclared
 # status, which the specs list per operation in x-pwchange-undocumented-statuses.

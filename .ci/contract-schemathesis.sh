@@ -24,16 +24,22 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 ./target/debug/pwchange-sim --vendor all --port "$port" >"$out" 2>&1 &
 sim=$!
 trap 'kill -INT $sim 2>/dev/null || true; wait $sim 2>/dev/null || true' EXIT
-for _ in $(seq 1 50); do grep -q "^vcd " "$out" && break; sleep 0.2; done
+mapfile -t vendors < <(cargo xtask vendors)
+started() { for v in "${vendors[@]}"; do grep -q "^$v " "$out" || return 1; done; }
+for _ in $(seq 1 50); do started && break; sleep 0.2; done
+sleep 0.2 # the indented lines follow each vendor's line
 
 status=0
-for v in bienport uipath zitadel vcd; do
+for v in "${vendors[@]}"; do
   line=$(grep "^$v " "$out") || { echo "error: the $v simulator did not start:" >&2; cat "$out" >&2; exit 1; }
   url=$(echo "$line" | grep -o "http://127.0.0.1:[0-9]*")
   token=$(echo "$line" | grep -o "token=[^ ]*" | cut -d= -f2)
   headers=(-H "Authorization: Bearer $token")
-  [ "$v" = vcd ] && headers+=(-H "Accept: application/json;version=38.0")
-  [ "$v" = bienport ] && headers+=(-H "OrganizationId: 20635")
+  # The headers a raw client needs, as the simulator prints them after its line
+  # ("header=Name: value" on the indented lines up to the next vendor's line).
+  while IFS= read -r header; do
+    headers+=(-H "$header")
+  done < <(awk -v v="$v" '$1 == v {inside=1; next} /^[^ ]/ {inside=0} inside && /header=/ {sub(/^ *header=/, ""); print}' "$out")
   echo "--- schemathesis: $v ($url)"
   timeout 300 .venv/bin/st run "specs/$v.yaml" --url "$url" "${headers[@]}" \
     --max-examples 25 --seed 20261122 --request-timeout 5 \

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)] // benchmark setup
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use pwchange_bench::{change, facade, generated_call, raw_call, route, start_server};
+use pwchange_bench::{change, facade, generated, generated_call, raw_call, route, start_server};
 
 fn overhead(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -12,12 +12,7 @@ fn overhead(c: &mut Criterion) {
     let base = format!("http://{addr}");
     let facade = facade(&base).unwrap();
     let change = change();
-    let generated = pwchange_zitadel::Client::new(
-        &base,
-        pwchange_zitadel::ClientContext::bearer(
-            pwchange_zitadel::SecretToken::new("bench-token").unwrap(),
-        ),
-    );
+    let generated = generated(&base).unwrap();
     let http = reqwest::Client::new();
     let url = format!("{base}{}", route());
 

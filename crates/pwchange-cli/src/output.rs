@@ -42,7 +42,7 @@ pub fn hint(kind: ErrorKind) -> &'static str {
             "the token's user or application lacks the permission to change this password"
         }
         ErrorKind::UserNotFound => {
-            "check the user id (and, for Bienport or ZITADEL v1, the organization)"
+            "check the user id (and the organization, for vendors that act in one)"
         }
         ErrorKind::CurrentPasswordInvalid => "the current password is wrong; nothing was changed",
         ErrorKind::PolicyViolation => {

@@ -41,8 +41,8 @@ use crate::secrets;
 pub struct InputRecord {
     /// The user's id in the vendor's form.
     pub user_id: String,
-    /// The current password, for vendors that only do self-service changes (Bienport, Cloud
-    /// Director). Without it the rotation is an administrative set.
+    /// The current password, for vendors that only do self-service changes (see each
+    /// vendor's modes). Without it the rotation is an administrative set.
     #[serde(default)]
     pub current_password: Option<String>,
 }

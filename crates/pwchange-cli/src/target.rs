@@ -8,13 +8,12 @@
 //! `$PWCHANGE_PROFILE`.
 //!
 //! ```toml
-//! [zitadel]
-//! base_url = "https://my-instance.zitadel.cloud"
-//! token_file = "/run/secrets/zitadel-token"
+//! [<vendor>]
+//! base_url = "https://idp.example.com"
+//! token_file = "/run/secrets/idp-token"
 //!
-//! [profiles.staging.zitadel]
-//! base_url = "https://staging.zitadel.example.com"
-//! api = "v1"
+//! [profiles.staging.<vendor>]
+//! base_url = "https://staging.idp.example.com"
 //! ```
 
 use std::path::{Path, PathBuf};

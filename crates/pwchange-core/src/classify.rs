@@ -21,7 +21,7 @@ pub enum When {
     Always,
     /// A code equal to one of these.
     CodeIs(&'static [&'static str]),
-    /// A code ending with one of these (ZITADEL ids keep their suffix across versions).
+    /// A code ending with one of these (error ids whose prefix changed across versions).
     CodeEndsWith(&'static [&'static str]),
     /// A code starting with one of these.
     CodeStartsWith(&'static [&'static str]),

@@ -23,7 +23,7 @@ pub enum ErrorKind {
     Unauthenticated,
     /// Authenticated, but not allowed to change this user's password.
     PermissionDenied,
-    /// The user does not exist (Cloud Director reports this as 403, see its mapping).
+    /// The user does not exist (some vendors say so with a 403; see their error tables).
     UserNotFound,
     /// The current password is wrong.
     CurrentPasswordInvalid,
@@ -208,8 +208,8 @@ impl Error {
         self.status
     }
 
-    /// The vendor's own error code: ZITADEL's error id (`COMMA-HuJf6`), UiPath's identity error
-    /// code (`PasswordMismatch`), Cloud Director's `minorErrorCode`, Bienport's `statusCode`.
+    /// The vendor's own error code (an error id, an identity error code, a minor error code, a
+    /// numeric status code: each vendor's first code, see its error table).
     pub fn vendor_code(&self) -> Option<&str> {
         self.vendor_code.as_deref()
     }
@@ -301,14 +301,17 @@ mod tests {
             ErrorKind::PolicyViolation,
             "the vendor refused the new password",
         )
-        .with_vendor(Vendor::Zitadel)
+        .with_vendor(Vendor::ALL[0])
         .with_status(Some(400))
         .with_vendor_code(Some("COMMA-HuJf6".into()))
         .with_vendor_messages(vec!["Password must be at least 8 characters long".into()]);
         assert_eq!(
             e.to_string(),
-            "zitadel: new password violates the password policy: the vendor refused the new password \
-             (HTTP 400, vendor code \"COMMA-HuJf6\"); vendor says: \"Password must be at least 8 characters long\""
+            format!(
+                "{}: new password violates the password policy: the vendor refused the new password \
+                 (HTTP 400, vendor code \"COMMA-HuJf6\"); vendor says: \"Password must be at least 8 characters long\"",
+                Vendor::ALL[0]
+            )
         );
     }
 

@@ -325,11 +325,11 @@ mod tests {
 
     #[test]
     fn base_url_rules() {
-        assert!(HttpConfig::new("https://vcd.example.com").is_ok());
+        assert!(HttpConfig::new("https://idp.example.com").is_ok());
         assert!(HttpConfig::new("http://127.0.0.1:8080").is_ok());
         assert!(HttpConfig::new("http://[::1]:8080/identity_").is_ok());
         assert!(HttpConfig::new("http://localhost").is_ok());
-        let plain = HttpConfig::new("http://vcd.example.com").unwrap_err();
+        let plain = HttpConfig::new("http://idp.example.com").unwrap_err();
         assert!(
             plain
                 .to_string()
@@ -337,13 +337,13 @@ mod tests {
             "{plain}"
         );
         assert!(
-            HttpConfig::new("https://vcd.example.com")
+            HttpConfig::new("https://idp.example.com")
                 .unwrap()
                 .allow_insecure_http(true)
                 .is_ok()
         );
         for bad in [
-            "vcd.example.com",
+            "idp.example.com",
             "ftp://x",
             "https://u:p@x",
             "https://x/?a=1",

@@ -1,7 +1,14 @@
-//! Shared runtime of the pwchange vendor clients.
+//! Shared runtime of the pwchange crates.
 //!
-//! Every generated vendor crate (`pwchange-bienport`, `pwchange-uipath`, `pwchange-zitadel`,
-//! `pwchange-vcd`) plugs the same three pieces into its progenitor output:
+//! - [`Vendor`]: the vendor registry, the one list of platforms every crate takes.
+//! - [`Error`] and [`ErrorKind`]: the one error of the facade, built here so the runtime can
+//!   produce it.
+//! - [`http`]: base URL rules, the HTTP client, the connect-only retry, a generated client's
+//!   failure turned into an [`http::Answer`]; [`classify`]: answers to kinds through each
+//!   vendor's table of [`classify::Rule`]s; [`token`]: the login token cache.
+//!
+//! Every generated vendor crate (`pwchange-<vendor>`) plugs the same three pieces into its
+//! progenitor output:
 //!
 //! - [`Password`]: the type every password field of every spec is replaced with
 //!   (progenitor `with_replacement`). It holds a [`secrecy::SecretString`], validates the
@@ -11,8 +18,8 @@
 //!   vendors return from their login operations.
 //! - [`ClientContext`]: the generated clients' inner type. Its [`ClientContext::apply`] runs
 //!   as the client's pre-request hook (wired by [`impl_client_hooks!`]) and adds the
-//!   `Authorization` header (marked sensitive) and any per-vendor fixed headers such as
-//!   Cloud Director's versioned `Accept`.
+//!   `Authorization` header (marked sensitive) and any per-vendor fixed headers such as a
+//!   versioned `Accept`.
 //!
 //! ```
 //! use pwchange_core::{ClientContext, Password, SecretToken};

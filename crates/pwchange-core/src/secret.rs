@@ -12,8 +12,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// A password whose length, counted in Unicode scalar values (`char`s, as JSON Schema's
 /// `minLength`/`maxLength` count), lies in `MIN..=MAX`.
 ///
-/// The bounds come from the vendor's spec, e.g. `Password<1, 72>` for ZITADEL management v1 and
-/// `Password<6, 128>` for Cloud Director. [`UnboundedPassword`] is for fields the vendor does not
+/// The bounds come from the vendor's spec (`minLength`/`maxLength`), e.g. `Password<1, 72>` or
+/// `Password<6, 128>`. [`UnboundedPassword`] is for fields the vendor does not
 /// constrain.
 ///
 /// - `Debug` and `Display` print `<redacted>`.

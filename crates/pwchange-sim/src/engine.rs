@@ -13,7 +13,7 @@ pub(crate) struct ChangeAsk<'a> {
     /// The current password, for a self-service change.
     pub current: Option<&'a str>,
     pub new: &'a str,
-    /// A second copy of the new password (Bienport's `password2`).
+    /// A second copy of the new password, where the vendor asks for one.
     pub confirm: Option<&'a str>,
     /// The organization the request names (a header), checked against the user's.
     pub organization: Option<&'a str>,

@@ -1,8 +1,8 @@
 //! Stateful simulators of the pwchange vendors' password endpoints, for tests and demos.
 //!
 //! Each [`Simulator`] is one vendor on a real HTTP server bound to an ephemeral loopback port.
-//! It holds users with passwords, checks tokens, organization headers and Cloud Director's
-//! versioned `Accept`, verifies the current password, enforces the vendor's documented default
+//! It holds users with passwords, checks tokens, organization headers and versioned `Accept`
+//! headers, verifies the current password, enforces the vendor's documented default
 //! policy, and answers with the vendor's real success and error bodies. Every request it
 //! receives and every response it sends is checked against `specs/<vendor>.yaml`
 //! ([`contract`]); [`Simulator::violations`] lists what broke the contract.
@@ -10,13 +10,17 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> std::io::Result<()> {
-//! use pwchange_sim::{SimUser, Simulator, Vendor};
+//! use pwchange_sim::{Simulator, Vendor, client_settings, demo_user};
 //!
-//! let sim = Simulator::start(Vendor::Zitadel).await?;
-//! sim.add_user(SimUser::new("69629026806489455", "Initial-Passw0rd!"));
-//! // point a client at sim.base_url() with sim.token() …
-//! assert_eq!(sim.password("69629026806489455").as_deref(), Some("Initial-Passw0rd!"));
-//! sim.assert_no_violations();
+//! for vendor in Vendor::ALL {
+//!     let sim = Simulator::start_with_demo_users(vendor).await?;
+//!     let user = demo_user(vendor);
+//!     // point the facade at the simulator with these settings …
+//!     let settings = client_settings(vendor, sim.base_url(), sim.token());
+//!     assert!(settings.iter().any(|(key, _)| *key == "base_url"));
+//!     assert_eq!(sim.password(&user.id), Some(user.password));
+//!     sim.assert_no_violations();
+//! }
 //! # Ok(()) }
 //! ```
 
@@ -94,11 +98,11 @@ impl FaultMix {
 /// A user of a simulated vendor.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimUser {
-    /// The vendor's user id (ZITADEL id, UiPath UUID, `urn:vcloud:user:<uuid>`, Bienport number).
+    /// The vendor's user id, in the vendor's canonical form.
     pub id: String,
     /// The current password.
     pub password: String,
-    /// The login name, where the vendor has one (Cloud Director `user@org`, Bienport screen name).
+    /// The login name, where the vendor has one.
     pub login: Option<String>,
     /// The organization, where the vendor has one (ZITADEL org id, Bienport organization id).
     pub organization: Option<String>,
@@ -293,8 +297,7 @@ impl Simulator {
         self.shared.vendor
     }
 
-    /// `http://127.0.0.1:<port>`: the base URL for the vendor's client (the Identity base for
-    /// UiPath, the API host for Cloud Director).
+    /// `http://127.0.0.1:<port>`: the base URL for the vendor's client (the `base_url` setting).
     pub fn base_url(&self) -> &str {
         &self.base_url
     }

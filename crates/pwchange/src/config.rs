@@ -75,16 +75,8 @@ struct Entry {
 
 /// One vendor's configuration as `key = value` pairs, each remembering its origin.
 ///
-/// ```
-/// use pwchange::{Client, Settings, Vendor};
-///
-/// let settings = Settings::new(Vendor::Zitadel)
-///     .with("base_url", "https://my-instance.zitadel.cloud")
-///     .with("token", "pat-token")
-///     .with("api", "v2");
-/// let client = Client::from_settings(settings)?;
-/// # Ok::<(), pwchange::Error>(())
-/// ```
+/// See the crate documentation for an example; [`crate::keys`] and [`COMMON_KEYS`] list the
+/// keys, `pwchange vendors` prints them.
 #[derive(Clone)]
 pub struct Settings {
     vendor: Vendor,
@@ -115,7 +107,7 @@ impl Settings {
     }
 
     /// Sets `key` (lowercase, e.g. `base_url`) to `value`, replacing an earlier value; `origin`
-    /// says where it came from, for messages (`--base-url`, `PWCHANGE_ZITADEL_BASE_URL`, a
+    /// says where it came from, for messages (`--base-url`, `PWCHANGE_<VENDOR>_BASE_URL`, a
     /// config file line). A blank value counts as unset.
     pub fn set(&mut self, key: &str, value: impl Into<String>, origin: impl Into<String>) {
         let value = value.into();
@@ -391,10 +383,16 @@ mod tests {
     use super::*;
     use crate::ErrorKind;
 
+    const V: Vendor = Vendor::ALL[0];
+
+    fn env(key: &str) -> String {
+        Settings::env_name(V, key)
+    }
+
     const KEYS: &[Key] = &[Key::plain("api", "v1 or v2"), Key::plain("user", "a user"), Key::secret("secret", "a secret")];
 
     fn keys(pairs: &[(&str, &str)]) -> Result<Keys, Error> {
-        let mut settings = Settings::new(Vendor::Zitadel);
+        let mut settings = Settings::new(V);
         for (k, v) in pairs {
             settings.set(k, *v, format!("test {k}"));
         }
@@ -404,18 +402,18 @@ mod tests {
     #[test]
     fn environment_variables_become_keys_and_blank_ones_are_unset() {
         let settings = Settings::from_vars(
-            Vendor::Zitadel,
+            V,
             [
-                ("PWCHANGE_ZITADEL_BASE_URL".to_owned(), "https://z".to_owned()),
-                ("PWCHANGE_ZITADEL_API".to_owned(), "  ".to_owned()),
-                ("PWCHANGE_VCD_TOKEN".to_owned(), "t".to_owned()),
+                (env("base_url"), "https://z".to_owned()),
+                (env("api"), "  ".to_owned()),
+                (Settings::env_name(Vendor::ALL[1], "token"), "t".to_owned()),
                 ("HOME".to_owned(), "/root".to_owned()),
             ],
         );
         assert!(settings.contains("base_url"));
         assert!(!settings.contains("api"));
         assert!(!settings.contains("token"));
-        assert_eq!(format!("{settings:?}"), r#"Settings { vendor: Zitadel, keys: ["base_url"] }"#);
+        assert_eq!(format!("{settings:?}"), format!(r#"Settings {{ vendor: {V:?}, keys: ["base_url"] }}"#));
     }
 
     #[test]
@@ -425,7 +423,7 @@ mod tests {
             .unwrap();
         assert_eq!(err.kind(), ErrorKind::InvalidInput);
         let text = err.to_string();
-        assert!(text.contains(r#"unknown zitadel setting "tokn" (from test tokn)"#), "{text}");
+        assert!(text.contains(&format!(r#"unknown {V} setting "tokn" (from test tokn)"#)), "{text}");
         assert!(text.contains("base_url, timeout_secs"), "{text}");
         assert!(text.contains("api, user, secret"), "{text}");
         assert!(!text.contains("secret-value"), "{text}");
@@ -448,7 +446,7 @@ mod tests {
         assert!(k.common().err().unwrap().to_string().contains("must be true or false"));
         let mut k = keys(&[]).unwrap();
         let err = k.common().err().unwrap().to_string();
-        assert!(err.contains("base_url is not set") && err.contains("PWCHANGE_ZITADEL_BASE_URL"), "{err}");
+        assert!(err.contains("base_url is not set") && err.contains(&env("base_url")), "{err}");
         let mut k = keys(&[("base_url", "http://10.1.2.3")]).unwrap();
         assert!(k.common().err().unwrap().to_string().contains("plain http"));
     }
@@ -478,7 +476,7 @@ mod tests {
         assert!(k.token_or_login(None, "user", "secret").err().unwrap().to_string().contains("secret is not set"));
         let mut k = keys(&[]).unwrap();
         let err = k.token_or_login(None, "user", "secret").err().unwrap().to_string();
-        assert!(err.contains("no credentials") && err.contains("PWCHANGE_ZITADEL_TOKEN") && err.contains("PWCHANGE_ZITADEL_USER"), "{err}");
+        assert!(err.contains("no credentials") && err.contains(&env("token")) && err.contains(&env("user")), "{err}");
         let mut k = keys(&[("user", "alice")]).unwrap();
         let token = SecretToken::new("t").unwrap();
         assert!(k.token_or_login(Some(token), "user", "secret").err().unwrap().to_string().contains("keep one"));

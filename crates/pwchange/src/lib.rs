@@ -1,44 +1,10 @@
-//! Change a user's password on several identity platforms through one API: one request
-//! ([`PasswordChange`]), one result ([`Changed`]), one error ([`Error`] with an [`ErrorKind`]
-//! a program can act on). [`Vendor::ALL`] lists the platforms.
-//!
-//! ```no_run
-//! # async fn run() -> Result<(), pwchange::Error> {
-//! use pwchange::{Client, PasswordChange, Vendor};
-//!
-//! let client = Client::from_env(Vendor::Zitadel)?; // PWCHANGE_ZITADEL_BASE_URL, PWCHANGE_ZITADEL_TOKEN
-//! let change = PasswordChange::self_service("69629026806489455", "old-Passw0rd!", "new-Passw0rd!");
-//! let changed = client.change_password(&change).await?;
-//! println!("changed {} on {}", changed.user_id, changed.vendor);
-//! # Ok(()) }
-//! ```
-//!
-//! # What the facade does for you
-//!
-//! - **Validation before any request**: user ids in the vendor's form, password lengths per
-//!   vendor and API version, empty fields, new == current, and modes a vendor cannot do
-//!   ([`ErrorKind::Unsupported`]).
-//! - **One configuration path**: [`Settings`] (string keys, see [`COMMON_KEYS`] and [`keys`])
-//!   from code, from `PWCHANGE_<VENDOR>_<KEY>` ([`Client::from_env`]) or from the CLI's flags,
-//!   environment and config file; or a vendor's typed configuration (the variants of [`Config`]).
-//! - **Authentication**: a static bearer token for every vendor, or the vendor's login flow
-//!   with the token cached and renewed once when the vendor refuses it.
-//! - **One error table per vendor** from the vendor's answers to [`ErrorKind`]s.
-//! - **No blind retry**: only a request that provably never left (connection error) is retried.
-//!   A timeout after sending is [`ErrorKind::OutcomeUnknown`]: the change may have happened.
-//! - **No secret in any output**: passwords and tokens are redacted in every `Debug`,
-//!   `Display`, error message and tracing span; vendor messages are scrubbed of the request's
-//!   passwords.
-//!
-//! # Features
-//!
-//! One Cargo feature per vendor, named as [`Vendor::name`], all on by default; each pulls in
-//! only its vendor crate. [`Vendor`] always lists every vendor; using one this build lacks gives
-//! [`ErrorKind::Unsupported`] ([`is_enabled`] tells beforehand).
+#![doc = include_str!("../README.md")]
 
 mod adapter;
 mod config;
 mod request;
+#[cfg(test)]
+mod testing;
 mod vendors;
 
 #[cfg(any(test, feature = "fuzzing"))]
@@ -82,7 +48,7 @@ impl Client {
     }
 
     /// A client configured from `PWCHANGE_<VENDOR>_<KEY>` environment variables: every key of
-    /// [`COMMON_KEYS`] and of [`keys`]`(vendor)`, e.g. `PWCHANGE_ZITADEL_BASE_URL`.
+    /// [`COMMON_KEYS`] and of [`keys`]`(vendor)`, e.g. `PWCHANGE_<VENDOR>_BASE_URL`.
     pub fn from_env(vendor: Vendor) -> Result<Self, Error> {
         Self::from_settings(Settings::from_env(vendor))
     }

@@ -5,9 +5,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use httpmock::MockServer;
-use pwchange::{Client, PasswordChange, SecretToken, ZitadelConfig};
+use pwchange::{Client, PasswordChange, Settings, Vendor};
 use pwchange_core::canary;
+use pwchange_sim::{SimUser, Simulator, demo_user};
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -32,33 +32,33 @@ async fn tracing_spans_and_events_carry_no_secrets() {
         .with_ansi(false)
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
-    let user = "69629026806489455";
-    let success = serde_json::json!({"details": {"sequence": "2"}});
-    let failure = serde_json::json!({"code": 3, "message": "policy (COMMA-HuJf6)", "details": []});
-    for (status, body) in [(200, success), (400, failure.clone()), (401, failure)] {
-        let server = MockServer::start_async().await;
-        server
-            .mock_async(|_, then| {
-                then.status(status).json_body(body.clone());
-            })
-            .await;
-        let client = Client::new(
-            ZitadelConfig::new(&server.base_url(), SecretToken::new(canary::TOKEN).unwrap())
-                .unwrap(),
-        )
-        .unwrap();
-        let change = PasswordChange::self_service(user, canary::PASSWORD, canary::NEW_PASSWORD);
-        let _ = client.change_password(&change).await;
+    for vendor in Vendor::ALL {
+        let sim = Simulator::start(vendor).await.unwrap();
+        let user = demo_user(vendor);
+        sim.add_user(SimUser::new(user.id.clone(), canary::PASSWORD).organization(user.organization.clone().unwrap_or_default()));
+        let mut settings = Settings::new(vendor);
+        for (key, value) in pwchange_sim::client_settings(vendor, sim.base_url(), sim.token()) {
+            settings.set(key, value, key);
+        }
+        let client = Client::from_settings(settings).unwrap();
+        // A refusal (the current password is wrong), then a change.
+        let wrong = PasswordChange::self_service(user.id.clone(), canary::NEW_PASSWORD, canary::PASSWORD);
+        let right = PasswordChange::self_service(user.id.clone(), canary::PASSWORD, canary::NEW_PASSWORD);
+        assert!(client.change_password(&wrong).await.is_err());
+        client.change_password(&right).await.unwrap();
     }
     let output = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    let outcome = |text: &str| {
-        output
-            .lines()
-            .filter(|l| l.contains(text) && l.contains("pwchange.change_password{vendor=zitadel"))
-            .count()
-    };
-    assert_eq!(outcome("password changed"), 1, "{output}");
-    assert_eq!(outcome("password change failed"), 2, "{output}");
-    assert!(output.contains(user));
+    for vendor in Vendor::ALL {
+        let span = format!("pwchange.change_password{{vendor={vendor}");
+        let outcome = |text: &str| {
+            output
+                .lines()
+                .filter(|l| l.contains(text) && l.contains(&span))
+                .count()
+        };
+        assert_eq!(outcome("password changed"), 1, "{vendor}: {output}");
+        assert_eq!(outcome("password change failed"), 1, "{vendor}: {output}");
+        assert!(output.contains(&demo_user(vendor).id));
+    }
     canary::assert_absent("tracing output", &output);
 }

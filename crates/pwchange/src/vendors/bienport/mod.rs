@@ -246,6 +246,9 @@ impl VendorError for types::ErrorResponse {
 }
 
 #[cfg(test)]
+mod facade_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

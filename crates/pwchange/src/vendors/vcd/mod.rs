@@ -258,6 +258,9 @@ impl VendorError for types::Error {
 }
 
 #[cfg(test)]
+mod facade_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

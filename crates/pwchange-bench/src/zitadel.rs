@@ -1,5 +1,8 @@
 //! Shared pieces of the benchmarks: a minimal loopback server answering ZITADEL's v2
 //! set-password success, and the three ways of calling it that the benchmarks compare.
+//!
+//! The benchmarks measure one vendor's path, ZITADEL's; this file is the crate's library (see
+//! `[lib] path` in Cargo.toml), so the vendor is named here and in Cargo.toml only.
 
 use std::net::SocketAddr;
 
@@ -43,6 +46,18 @@ pub fn facade(base: &str) -> Result<pwchange::Client, pwchange::Error> {
 /// The change the facade sends.
 pub fn change() -> pwchange::PasswordChange {
     pwchange::PasswordChange::self_service(USER, "Old-Passw0rd!x", "N3w-Passw0rd!x")
+}
+
+/// The generated client the benchmarks call.
+pub type GeneratedClient = pwchange_zitadel::Client;
+
+/// The generated client for `base`.
+pub fn generated(base: &str) -> Result<GeneratedClient, String> {
+    let token = pwchange_zitadel::SecretToken::new("bench-token").map_err(|e| e.to_string())?;
+    Ok(pwchange_zitadel::Client::new(
+        base,
+        pwchange_zitadel::ClientContext::bearer(token),
+    ))
 }
 
 /// One call through the generated client.

@@ -294,6 +294,9 @@ impl VendorError for types::OAuthError {
 }
 
 #[cfg(test)]
+mod facade_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -307,6 +307,9 @@ impl VendorError for types::RpcStatus {
 }
 
 #[cfg(test)]
+mod facade_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -1,0 +1,139 @@
+//! UiPath through the facade against mock servers: the exact requests, success, every mapped
+//! error kind, the login flow, and the checks made before any request.
+
+#![allow(clippy::unwrap_used)] // test code
+
+use httpmock::{Method, MockServer};
+use pwchange_core::canary;
+use serde_json::{Value, json};
+
+use crate::testing::{answering, expect_kind, refused_before_sending, self_service, token};
+use crate::*;
+
+const UIPATH_USER: &str = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
+
+fn uipath(server: &MockServer) -> Client {
+    Client::new(UipathConfig::new(&server.base_url(), UipathAuth::Token(token())).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn uipath_success_and_refusals() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(Method::POST)
+                .path(format!("/api/User/{UIPATH_USER}/changepassword"))
+                .json_body(
+                    json!({"oldPassword": canary::PASSWORD, "newPassword": canary::NEW_PASSWORD}),
+                );
+            then.status(200)
+                .json_body(json!({"succeeded": true, "errors": []}));
+        })
+        .await;
+    uipath(&server)
+        .change_password(&self_service(UIPATH_USER))
+        .await
+        .unwrap();
+    mock.assert_async().await;
+
+    let refusal = |code: &str| json!({"succeeded": false, "errors": [{"code": code, "description": format!("{code} happened")}]});
+    let cases = [
+        (
+            200,
+            refusal("PasswordMismatch"),
+            ErrorKind::CurrentPasswordInvalid,
+        ),
+        (
+            200,
+            refusal("PasswordRequiresDigit"),
+            ErrorKind::PolicyViolation,
+        ),
+        (200, refusal("PasswordReuse"), ErrorKind::PasswordReused),
+        (400, refusal("PasswordTooShort"), ErrorKind::PolicyViolation),
+        (
+            400,
+            json!({"title": "One or more validation errors occurred.", "status": 400, "errors": {"newPassword": ["required"]}}),
+            ErrorKind::InvalidInput,
+        ),
+        (401, Value::Null, ErrorKind::Unauthenticated),
+        (403, Value::Null, ErrorKind::PermissionDenied),
+        (404, Value::Null, ErrorKind::UserNotFound),
+        (429, Value::Null, ErrorKind::RateLimited),
+        (500, json!("Internal Server Error"), ErrorKind::Unavailable),
+    ];
+    for (status, body, kind) in cases {
+        let server = answering(status, &body).await;
+        expect_kind(
+            uipath(&server),
+            &self_service(UIPATH_USER),
+            kind,
+            &format!("{status} {body}"),
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn uipath_client_credentials_log_in_first() {
+    let server = MockServer::start_async().await;
+    let token_mock = server
+        .mock_async(|when, then| {
+            when.method(Method::POST)
+                .path("/connect/token")
+                .form_urlencoded_tuple("grant_type", "client_credentials")
+                .form_urlencoded_tuple("client_secret", canary::PASSWORD)
+                .form_urlencoded_tuple("scope", "PM.User PM.User.Write");
+            then.status(200).json_body(
+                json!({"access_token": canary::TOKEN, "expires_in": 3600, "token_type": "Bearer"}),
+            );
+        })
+        .await;
+    let change_mock = server
+        .mock_async(|when, then| {
+            when.method(Method::POST)
+                .path(format!("/api/User/{UIPATH_USER}/changepassword"))
+                .header("authorization", format!("Bearer {}", canary::TOKEN));
+            then.status(200).json_body(json!({"succeeded": true}));
+        })
+        .await;
+    let auth = UipathAuth::ClientCredentials {
+        client_id: "app".into(),
+        client_secret: SecretToken::new(canary::PASSWORD).unwrap(),
+        scope: "PM.User PM.User.Write".into(),
+    };
+    let client = Client::new(UipathConfig::new(&server.base_url(), auth).unwrap()).unwrap();
+    let change = PasswordChange::admin_set(UIPATH_USER, canary::NEW_PASSWORD);
+    client.change_password(&change).await.unwrap();
+    client.change_password(&change).await.unwrap();
+    assert_eq!(token_mock.calls_async().await, 1, "the token is cached");
+    assert_eq!(change_mock.calls_async().await, 2);
+}
+
+#[tokio::test]
+async fn checks_before_any_request() {
+    refused_before_sending(|base| {
+        let c = || Client::new(UipathConfig::new(base, UipathAuth::Token(token())).unwrap()).unwrap();
+        vec![
+            (c(), self_service("har-3107"), ErrorKind::InvalidInput, "expected a UUID"),
+            (
+                c(),
+                PasswordChange::admin_set(UIPATH_USER, canary::NEW_PASSWORD).require_change_at_next_login(true),
+                ErrorKind::Unsupported,
+                "change at next login",
+            ),
+        ]
+    })
+    .await;
+}
+
+#[test]
+fn ids_are_canonical_whatever_the_spelling() {
+    for spelling in [
+        "3FA85F64-5717-4562-B3FC-2C963F66AFA6",
+        "{3fa85f64-5717-4562-b3fc-2c963f66afa6}",
+        " 3fa85f645717 4562b3fc2c963f66afa6 ".replace(' ', "").as_str(),
+        "urn:uuid:3fa85f64-5717-4562-b3fc-2c963f66afa6",
+    ] {
+        assert_eq!(canonical_user_id(Vendor::Uipath, spelling).unwrap(), UIPATH_USER, "{spelling}");
+    }
+}

@@ -1,0 +1,166 @@
+//! Cloud Director through the facade against mock servers: the exact requests, success, every mapped
+//! error kind, the login flow, and the checks made before any request.
+
+#![allow(clippy::unwrap_used)] // test code
+
+use httpmock::{Method, MockServer};
+use pwchange_core::canary;
+use serde_json::{Value, json};
+
+use crate::testing::{answering, expect_kind, refused_before_sending, self_service, token};
+use crate::*;
+
+const VCD_USER: &str = "urn:vcloud:user:522d756c-ad00-3b4f-ae6a-6d241437b471";
+
+fn vcd(server: &MockServer) -> Client {
+    Client::new(VcdConfig::new(&server.base_url(), VcdAuth::Token(token())).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn vcd_success_sends_the_versioned_accept_header() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(Method::POST)
+                .path(format!("/cloudapi/1.0.0/users/{VCD_USER}/changePassword"))
+                .header("accept", "application/json;version=38.0")
+                .json_body(json!({"currentPassword": canary::PASSWORD, "newPassword": canary::NEW_PASSWORD}));
+            then.status(204);
+        })
+        .await;
+    let changed = vcd(&server)
+        .change_password(&self_service(VCD_USER))
+        .await
+        .unwrap();
+    assert!(matches!(changed.details, ChangedDetails::Vcd(_)));
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn vcd_errors_map_to_kinds() {
+    let error = |code: &str, message: &str| json!({"minorErrorCode": code, "message": message});
+    let cases = [
+        (
+            400,
+            error("BAD_REQUEST", "The current password is incorrect."),
+            ErrorKind::CurrentPasswordInvalid,
+        ),
+        (
+            400,
+            error("BAD_REQUEST", "Password must contain at least one digit."),
+            ErrorKind::PolicyViolation,
+        ),
+        (
+            400,
+            error(
+                "BAD_REQUEST",
+                "New password must be different from your current password.",
+            ),
+            ErrorKind::PasswordReused,
+        ),
+        (
+            401,
+            error("UNAUTHORIZED", "Not authenticated."),
+            ErrorKind::Unauthenticated,
+        ),
+        (
+            403,
+            error(
+                "ACCESS_TO_RESOURCE_IS_FORBIDDEN",
+                "Either you need some rights or the target entity is invalid.",
+            ),
+            ErrorKind::PermissionDenied,
+        ),
+        (
+            403,
+            error("RESOURCE_NOT_FOUND", "No such user."),
+            ErrorKind::UserNotFound,
+        ),
+        (429, Value::Null, ErrorKind::RateLimited),
+        (503, json!("<html>down</html>"), ErrorKind::Unavailable),
+    ];
+    for (status, body, kind) in cases {
+        let server = answering(status, &body).await;
+        expect_kind(
+            vcd(&server),
+            &self_service(VCD_USER),
+            kind,
+            &format!("{status} {body}"),
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn vcd_login_uses_basic_credentials_and_the_token_header() {
+    let server = MockServer::start_async().await;
+    let login = server
+        .mock_async(|when, then| {
+            when.method(Method::POST)
+                .path("/cloudapi/1.0.0/sessions/provider")
+                .header_exists("authorization");
+            then.status(200)
+                .header("X-VMWARE-VCLOUD-ACCESS-TOKEN", canary::TOKEN)
+                .json_body(json!({"id": "urn:vcloud:session:1"}));
+        })
+        .await;
+    let change = server
+        .mock_async(|when, then| {
+            when.method(Method::POST)
+                .path(format!("/cloudapi/1.0.0/users/{VCD_USER}/changePassword"))
+                .header("authorization", format!("Bearer {}", canary::TOKEN));
+            then.status(204);
+        })
+        .await;
+    let auth = VcdAuth::Login {
+        username: "admin@System".into(),
+        password: canary::PASSWORD.to_owned().into(),
+    };
+    let client = Client::new(VcdConfig::new(&server.base_url(), auth).unwrap()).unwrap();
+    client
+        .change_password(&self_service(VCD_USER))
+        .await
+        .unwrap();
+    login.assert_async().await;
+    change.assert_async().await;
+}
+
+#[tokio::test]
+async fn checks_before_any_request() {
+    refused_before_sending(|base| {
+        let c = || Client::new(VcdConfig::new(base, VcdAuth::Token(token())).unwrap()).unwrap();
+        let mut rows = vec![
+            (c(), self_service("urn:vcloud:user:nope"), ErrorKind::InvalidInput, "urn:vcloud:user:<uuid>"),
+            (c(), PasswordChange::self_service(VCD_USER, canary::PASSWORD, "short"), ErrorKind::InvalidInput, "at least 6"),
+            (c(), PasswordChange::self_service(VCD_USER, canary::PASSWORD, "üüüüü"), ErrorKind::InvalidInput, "at least 6"),
+            (c(), PasswordChange::self_service(VCD_USER, canary::PASSWORD, "密".repeat(129)), ErrorKind::InvalidInput, "at most 128"),
+            (c(), PasswordChange::admin_set(VCD_USER, canary::NEW_PASSWORD), ErrorKind::Unsupported, "only the caller's own"),
+        ];
+        for special in ["a/b", "..", "a?b", "a%2Fb", "a b", "a\r\nb"] {
+            let id = format!("urn:vcloud:user:{special}");
+            rows.push((c(), PasswordChange::self_service(id, canary::PASSWORD, "New-Passw0rd!"), ErrorKind::InvalidInput, "urn:vcloud:user:<uuid>"));
+        }
+        rows
+    })
+    .await;
+    let version = VcdConfig::new("https://v.example.com", VcdAuth::Token(token()))
+        .unwrap()
+        .api_version("38.0\r\nX-Injected: 1");
+    assert_eq!(Client::new(version).unwrap_err().kind(), ErrorKind::InvalidInput);
+}
+
+#[tokio::test]
+async fn the_shortest_and_longest_passwords_in_characters_are_sent() {
+    let server = answering(204, &Value::Null).await;
+    for new in ["üüüüüü".to_owned(), "密".repeat(128)] {
+        vcd(&server).change_password(&PasswordChange::self_service(VCD_USER, canary::PASSWORD, new)).await.unwrap();
+    }
+}
+
+#[test]
+fn ids_are_canonical_whatever_the_case() {
+    assert_eq!(
+        canonical_user_id(Vendor::Vcd, "URN:VCLOUD:USER:522D756C-AD00-3B4F-AE6A-6D241437B471").unwrap(),
+        VCD_USER
+    );
+}
