@@ -5,33 +5,77 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
-use pwchange_core::canary;
-use pwchange_sim::{SimUser, Simulator, Vendor};
+use std::sync::LazyLock;
 
-const ZITADEL_USERS: [&str; 4] = [
-    "100000000000000001",
-    "100000000000000002",
-    "100000000000000003",
-    "100000000000000004",
-];
+use assert_cmd::Command;
+use pwchange::{PasswordChange, Settings};
+use pwchange_core::canary;
+use pwchange_sim::{SimUser, Simulator, Vendor, demo_user};
+
+/// The vendor these tests change and rotate passwords on: the first of the registry that takes
+/// administrative sets (a rotation input without current passwords asks for them), found by
+/// asking the facade (it refuses an unsupported mode before connecting anywhere).
+static VENDOR: LazyLock<Vendor> = LazyLock::new(|| {
+    // Its own thread and runtime: the tests that ask first run inside a runtime already.
+    std::thread::spawn(|| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        Vendor::ALL.into_iter().find(|&vendor| {
+            let mut settings = Settings::new(vendor);
+            // Port 9 (discard) on loopback: nothing listens, nothing is sent.
+            for (key, value) in pwchange_sim::client_settings(vendor, "http://127.0.0.1:9", "t") {
+                settings.set(key, value, key);
+            }
+            let client = pwchange::Client::from_settings(settings).unwrap();
+            let change = PasswordChange::admin_set(demo_user(vendor).id, "N3w-Passw0rd!x");
+            let outcome = runtime.block_on(client.change_password(&change));
+            outcome.is_err_and(|e| e.kind() != pwchange::ErrorKind::Unsupported)
+        })
+    })
+    .join()
+    .unwrap()
+    .expect("a vendor with administrative sets")
+});
+
+/// Four users of [`VENDOR`], in its id form.
+static USERS: LazyLock<Vec<String>> =
+    LazyLock::new(|| (1..=4).map(|n| pwchange_sim::numbered_user_id(*VENDOR, n)).collect());
+
+fn users() -> Vec<&'static str> {
+    USERS.iter().map(String::as_str).collect()
+}
+
+fn vendor_name() -> &'static str {
+    VENDOR.name()
+}
+
+/// The settings (but the base URL) a command needs for `sim`, as environment variables.
+fn target_env(sim: &Simulator) -> Vec<(String, String)> {
+    pwchange_sim::client_settings(sim.vendor(), sim.base_url(), sim.token())
+        .into_iter()
+        .filter(|(key, _)| *key != "base_url")
+        .map(|(key, value)| (Settings::env_name(sim.vendor(), key), value))
+        .collect()
+}
 
 fn pwchange() -> Command {
     let mut cmd = Command::cargo_bin("pwchange").unwrap();
     // Nothing from the developer's environment or config leaks into a test.
-    for vendor in ["BIENPORT", "UIPATH", "ZITADEL", "VCD"] {
-        for name in ["BASE_URL", "TOKEN", "ORGANIZATION_ID", "API", "API_VERSION"] {
-            cmd.env_remove(format!("PWCHANGE_{vendor}_{name}"));
+    for (name, _) in std::env::vars() {
+        if name.starts_with("PWCHANGE_") {
+            cmd.env_remove(name);
         }
     }
-    cmd.env_remove("PWCHANGE_CONFIG")
-        .env("XDG_CONFIG_HOME", "/nonexistent-pwchange-test");
+    cmd.env("XDG_CONFIG_HOME", "/nonexistent-pwchange-test");
     cmd
 }
 
-async fn zitadel_sim() -> Simulator {
-    let sim = Simulator::start(Vendor::Zitadel).await.unwrap();
-    sim.add_user(SimUser::new(ZITADEL_USERS[0], canary::PASSWORD));
+/// A simulator of [`VENDOR`] with the first user, whose password is the canary.
+async fn user_sim() -> Simulator {
+    let sim = Simulator::start(*VENDOR).await.unwrap();
+    sim.add_user(SimUser::new(USERS[0].clone(), canary::PASSWORD));
     sim
 }
 
@@ -64,7 +108,7 @@ async fn demo_changes_a_password_on_every_vendor() {
     .await;
     assert!(output.status.success(), "{}", text(&output));
     let rows: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
-    for vendor in ["bienport", "uipath", "zitadel", "vcd"] {
+    for vendor in Vendor::ALL.map(Vendor::name) {
         let change = rows
             .iter()
             .find(|r| r["vendor"] == vendor && r["step"] == "change")
@@ -81,28 +125,28 @@ async fn demo_changes_a_password_on_every_vendor() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn change_reads_passwords_from_stdin_and_never_prints_them() {
-    let sim = zitadel_sim().await;
+    let sim = user_sim().await;
     let mut cmd = pwchange();
     cmd.args([
         "change",
         "--vendor",
-        "zitadel",
+        vendor_name(),
         "--base-url",
         sim.base_url(),
         "--user",
-        ZITADEL_USERS[0],
+        USERS[0].as_str(),
         "--password-stdin",
         "--json",
     ])
-    .env("PWCHANGE_ZITADEL_TOKEN", sim.token())
+    .envs(target_env(&sim))
     .write_stdin(format!("{}\n{}\n", canary::PASSWORD, canary::NEW_PASSWORD));
     let output = run(cmd).await;
     assert!(output.status.success(), "{}", text(&output));
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["ok"], true);
-    assert_eq!(json["changed"]["details"]["api"], "v2");
+    assert_eq!(json["changed"]["vendor"], vendor_name());
     assert_eq!(
-        sim.password(ZITADEL_USERS[0]).as_deref(),
+        sim.password(USERS[0].as_str()).as_deref(),
         Some(canary::NEW_PASSWORD)
     );
     assert_no_canary(&output);
@@ -111,18 +155,15 @@ async fn change_reads_passwords_from_stdin_and_never_prints_them() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn change_from_a_file_descriptor_path_and_config_file_precedence() {
-    let sim = zitadel_sim().await;
+    let sim = user_sim().await;
     let dir = tempfile::tempdir().unwrap();
     // The config file has a wrong token; the environment's wins.
     let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[zitadel]\nbase_url = \"{}\"\ntoken = \"wrong-token\"\n",
-            sim.base_url()
-        ),
-    )
-    .unwrap();
+    let mut file = format!("[{}]\n", vendor_name());
+    for (key, value) in pwchange_sim::client_settings(*VENDOR, sim.base_url(), "wrong-token") {
+        file.push_str(&format!("{key} = \"{value}\"\n"));
+    }
+    std::fs::write(&config, file).unwrap();
     let passwords = dir.path().join("passwords");
     std::fs::write(
         &passwords,
@@ -133,21 +174,21 @@ async fn change_from_a_file_descriptor_path_and_config_file_precedence() {
     cmd.args([
         "change",
         "--vendor",
-        "zitadel",
+        vendor_name(),
         "--user",
-        ZITADEL_USERS[0],
+        USERS[0].as_str(),
         "--password-fd",
         "0",
         "--config",
     ])
     .arg(&config)
-    .env("PWCHANGE_ZITADEL_TOKEN", sim.token())
+    .envs(target_env(&sim))
     .pipe_stdin(&passwords)
     .unwrap();
     let output = run(cmd).await;
     assert!(output.status.success(), "{}", text(&output));
     assert_eq!(
-        sim.password(ZITADEL_USERS[0]).as_deref(),
+        sim.password(USERS[0].as_str()).as_deref(),
         Some(canary::NEW_PASSWORD)
     );
 
@@ -156,9 +197,9 @@ async fn change_from_a_file_descriptor_path_and_config_file_precedence() {
     cmd.args([
         "change",
         "--vendor",
-        "zitadel",
+        vendor_name(),
         "--user",
-        ZITADEL_USERS[0],
+        USERS[0].as_str(),
         "--password-stdin",
         "--config",
     ])
@@ -176,7 +217,7 @@ async fn change_from_a_file_descriptor_path_and_config_file_precedence() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn errors_have_distinct_exit_codes_and_say_what_to_do() {
-    let sim = zitadel_sim().await;
+    let sim = user_sim().await;
     let base = sim.base_url().to_owned();
     let cases: Vec<(Vec<&str>, Option<&str>, i32, &str)> = vec![
         // wrong current password
@@ -184,11 +225,11 @@ async fn errors_have_distinct_exit_codes_and_say_what_to_do() {
             vec![
                 "change",
                 "--vendor",
-                "zitadel",
+                vendor_name(),
                 "--base-url",
                 &base,
                 "--user",
-                ZITADEL_USERS[0],
+                USERS[0].as_str(),
             ],
             Some(sim.token()),
             7,
@@ -199,11 +240,11 @@ async fn errors_have_distinct_exit_codes_and_say_what_to_do() {
             vec![
                 "change",
                 "--vendor",
-                "zitadel",
+                vendor_name(),
                 "--base-url",
                 &base,
                 "--user",
-                ZITADEL_USERS[0],
+                USERS[0].as_str(),
             ],
             Some("not-a-sim-token"),
             4,
@@ -214,11 +255,11 @@ async fn errors_have_distinct_exit_codes_and_say_what_to_do() {
             vec![
                 "change",
                 "--vendor",
-                "zitadel",
+                vendor_name(),
                 "--base-url",
                 &base,
                 "--user",
-                "999999999999999999",
+                pwchange_sim::unknown_user_id(*VENDOR),
             ],
             Some(sim.token()),
             6,
@@ -229,11 +270,11 @@ async fn errors_have_distinct_exit_codes_and_say_what_to_do() {
             vec![
                 "change",
                 "--vendor",
-                "zitadel",
+                vendor_name(),
                 "--base-url",
                 "not a url",
                 "--user",
-                ZITADEL_USERS[0],
+                USERS[0].as_str(),
             ],
             Some(sim.token()),
             3,
@@ -244,15 +285,15 @@ async fn errors_have_distinct_exit_codes_and_say_what_to_do() {
             vec![
                 "change",
                 "--vendor",
-                "zitadel",
+                vendor_name(),
                 "--base-url",
                 &base,
                 "--user",
-                ZITADEL_USERS[0],
+                USERS[0].as_str(),
             ],
             None,
             4,
-            "no credentials: set token or token_file",
+            "no credentials: set token",
         ),
         // unknown vendor (clap)
         (
@@ -274,7 +315,7 @@ async fn errors_have_distinct_exit_codes_and_say_what_to_do() {
             vec![
                 "change",
                 "--vendor",
-                "zitadel",
+                vendor_name(),
                 "--base-url",
                 &base,
                 "--user",
@@ -295,7 +336,7 @@ async fn errors_have_distinct_exit_codes_and_say_what_to_do() {
             canary::NEW_PASSWORD
         ));
         if let Some(token) = token {
-            cmd.env("PWCHANGE_ZITADEL_TOKEN", token);
+            cmd.env(Settings::env_name(*VENDOR, "token"), token);
         }
         let output = run(cmd).await;
         assert_eq!(
@@ -312,7 +353,7 @@ async fn errors_have_distinct_exit_codes_and_say_what_to_do() {
         assert_no_canary(&output);
     }
     assert_eq!(
-        sim.password(ZITADEL_USERS[0]).as_deref(),
+        sim.password(USERS[0].as_str()).as_deref(),
         Some(canary::PASSWORD),
         "nothing changed"
     );
@@ -345,8 +386,8 @@ fn journal_passwords(path: &Path) -> std::collections::HashMap<String, String> {
 }
 
 async fn rotation_sim() -> Simulator {
-    let sim = Simulator::start(Vendor::Zitadel).await.unwrap();
-    for user in ZITADEL_USERS {
+    let sim = Simulator::start(*VENDOR).await.unwrap();
+    for user in users() {
         sim.add_user(SimUser::new(user, canary::PASSWORD));
     }
     sim
@@ -357,7 +398,7 @@ fn rotate_cmd(sim: &Simulator, input: &Path, journal: &Path) -> Command {
     cmd.args([
         "rotate",
         "--vendor",
-        "zitadel",
+        vendor_name(),
         "--base-url",
         sim.base_url(),
         "--concurrency",
@@ -370,7 +411,7 @@ fn rotate_cmd(sim: &Simulator, input: &Path, journal: &Path) -> Command {
     .arg(input)
     .arg("--journal")
     .arg(journal)
-    .env("PWCHANGE_ZITADEL_TOKEN", sim.token());
+    .envs(target_env(&sim));
     cmd
 }
 
@@ -378,7 +419,7 @@ fn rotate_cmd(sim: &Simulator, input: &Path, journal: &Path) -> Command {
 async fn rotate_changes_every_user_and_journals_the_passwords() {
     let sim = rotation_sim().await;
     let dir = tempfile::tempdir().unwrap();
-    let input = write_csv(dir.path(), &ZITADEL_USERS);
+    let input = write_csv(dir.path(), &users());
     let journal = dir.path().join("journal.jsonl");
     let output = run(rotate_cmd(&sim, &input, &journal)).await;
     assert!(output.status.success(), "{}", text(&output));
@@ -393,7 +434,7 @@ async fn rotate_changes_every_user_and_journals_the_passwords() {
     );
     assert_eq!(records.last().unwrap()["summary"]["changed"], 4);
     let passwords = journal_passwords(&journal);
-    for user in ZITADEL_USERS {
+    for user in users() {
         assert_eq!(
             sim.password(user),
             passwords.get(user).cloned(),
@@ -423,7 +464,7 @@ async fn rotate_changes_every_user_and_journals_the_passwords() {
 async fn a_crash_mid_rotation_is_resumed_without_losing_or_reapplying_a_password() {
     let sim = rotation_sim().await;
     let dir = tempfile::tempdir().unwrap();
-    let input = write_csv(dir.path(), &ZITADEL_USERS);
+    let input = write_csv(dir.path(), &users());
     let journal = dir.path().join("journal.jsonl");
     // Crash right after journaling the 3rd password, before sending it.
     let mut crash = rotate_cmd(&sim, &input, &journal);
@@ -433,12 +474,12 @@ async fn a_crash_mid_rotation_is_resumed_without_losing_or_reapplying_a_password
     let before = journal_passwords(&journal);
     assert_eq!(before.len(), 3);
     assert_eq!(
-        sim.password(ZITADEL_USERS[2]).as_deref(),
+        sim.password(USERS[2].as_str()).as_deref(),
         Some(canary::PASSWORD),
         "the 3rd was journaled, not sent"
     );
     assert_eq!(
-        sim.password(ZITADEL_USERS[3]).as_deref(),
+        sim.password(USERS[3].as_str()).as_deref(),
         Some(canary::PASSWORD)
     );
 
@@ -447,13 +488,13 @@ async fn a_crash_mid_rotation_is_resumed_without_losing_or_reapplying_a_password
     let resumed = run(resume).await;
     assert!(resumed.status.success(), "{}", text(&resumed));
     let after = journal_passwords(&journal);
-    for user in &ZITADEL_USERS[..3] {
+    for user in &users()[..3] {
         assert_eq!(
             after[*user], before[*user],
             "{user}: the journaled password was kept, not replaced"
         );
     }
-    for user in ZITADEL_USERS {
+    for user in users() {
         assert_eq!(
             sim.password(user).as_deref(),
             Some(after[user].as_str()),
@@ -475,8 +516,8 @@ async fn a_bad_input_row_is_refused_before_any_request() {
         &input,
         format!(
             "user_id,current_password\n{},x\n{},{},extra\n",
-            ZITADEL_USERS[0],
-            ZITADEL_USERS[1],
+            USERS[0].as_str(),
+            USERS[1].as_str(),
             canary::PASSWORD
         ),
     )
@@ -510,17 +551,17 @@ async fn ctrl_c_stops_cleanly_and_says_what_was_applied() {
     use std::time::Duration;
     let sim = rotation_sim().await;
     // Every request is slow, so the interrupt lands mid-rotation.
-    for _ in ZITADEL_USERS {
+    for _ in users() {
         sim.inject(pwchange_sim::Fault::Latency(Duration::from_millis(700)));
     }
     let dir = tempfile::tempdir().unwrap();
-    let input = write_csv(dir.path(), &ZITADEL_USERS);
+    let input = write_csv(dir.path(), &users());
     let journal = dir.path().join("journal.jsonl");
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pwchange"))
         .args([
             "rotate",
             "--vendor",
-            "zitadel",
+            vendor_name(),
             "--base-url",
             sim.base_url(),
             "--concurrency",
@@ -533,7 +574,7 @@ async fn ctrl_c_stops_cleanly_and_says_what_was_applied() {
         .arg(&input)
         .arg("--journal")
         .arg(&journal)
-        .env("PWCHANGE_ZITADEL_TOKEN", sim.token())
+        .envs(target_env(&sim))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -562,12 +603,12 @@ async fn ctrl_c_stops_cleanly_and_says_what_was_applied() {
     );
     // What the summary calls changed is exactly what changed in the simulator and the journal.
     let passwords = journal_passwords(&journal);
-    let really_changed = ZITADEL_USERS
+    let really_changed = users()
         .iter()
         .filter(|u| sim.password(u).as_deref() != Some(canary::PASSWORD))
         .count() as u64;
     assert_eq!(really_changed, changed);
-    for user in ZITADEL_USERS
+    for user in users()
         .iter()
         .filter(|u| sim.password(u).as_deref() != Some(canary::PASSWORD))
     {
@@ -585,9 +626,9 @@ async fn faults_under_load_leave_journal_and_simulator_in_agreement() {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(10_000);
-    let sim = Simulator::start(Vendor::Zitadel).await.unwrap();
-    let ids: Vec<String> = (0..users)
-        .map(|i| format!("{}", 200_000_000_000_000_000u64 + i as u64))
+    let sim = Simulator::start(*VENDOR).await.unwrap();
+    let ids: Vec<String> = (0..users as u64)
+        .map(|i| pwchange_sim::numbered_user_id(*VENDOR, 1000 + i))
         .collect();
     for id in &ids {
         sim.add_user(SimUser::new(id.clone(), canary::PASSWORD));
@@ -606,7 +647,7 @@ async fn faults_under_load_leave_journal_and_simulator_in_agreement() {
     cmd.args([
         "rotate",
         "--vendor",
-        "zitadel",
+        vendor_name(),
         "--base-url",
         sim.base_url(),
         "--concurrency",
@@ -619,7 +660,7 @@ async fn faults_under_load_leave_journal_and_simulator_in_agreement() {
     .arg(&input)
     .arg("--journal")
     .arg(&journal)
-    .env("PWCHANGE_ZITADEL_TOKEN", sim.token());
+    .envs(target_env(&sim));
     let output = run(cmd).await;
     assert_eq!(
         output.status.code(),
@@ -687,7 +728,7 @@ async fn faults_under_load_leave_journal_and_simulator_in_agreement() {
         .args([
             "rotate",
             "--vendor",
-            "zitadel",
+            vendor_name(),
             "--base-url",
             sim.base_url(),
             "--concurrency",
@@ -701,7 +742,7 @@ async fn faults_under_load_leave_journal_and_simulator_in_agreement() {
         .arg(&input)
         .arg("--journal")
         .arg(&journal)
-        .env("PWCHANGE_ZITADEL_TOKEN", sim.token());
+        .envs(target_env(&sim));
     let resumed = run(resume).await;
     assert!(
         matches!(resumed.status.code(), Some(0 | 20)),
@@ -778,13 +819,12 @@ async fn secrets_sweep_over_every_error_path() {
                 id,
                 "--password-stdin",
             ]);
-            if vendor == Vendor::Bienport {
-                cmd.args(["--organization-id", "20635"]);
+            for (key, value) in pwchange_sim::client_settings(vendor, sim.base_url(), token) {
+                if key != "base_url" {
+                    cmd.env(Settings::env_name(vendor, key), value);
+                }
             }
-            cmd.env(
-                format!("PWCHANGE_{}_TOKEN", vendor.name().to_ascii_uppercase()),
-                token,
-            )
+            cmd
             .write_stdin(format!("{current}\n{good_new}\n"));
             let output = run(cmd).await;
             assert!(
@@ -809,13 +849,12 @@ async fn secrets_sweep_over_every_error_path() {
                 id,
                 "--password-stdin",
             ]);
-            if vendor == Vendor::Bienport {
-                json.args(["--organization-id", "20635"]);
+            for (key, value) in pwchange_sim::client_settings(vendor, sim.base_url(), token) {
+                if key != "base_url" {
+                    json.env(Settings::env_name(vendor, key), value);
+                }
             }
-            json.env(
-                format!("PWCHANGE_{}_TOKEN", vendor.name().to_ascii_uppercase()),
-                token,
-            )
+            json
             .write_stdin(format!("{current}\n{good_new}\n"));
             assert_no_canary(&run(json).await);
         }
@@ -831,7 +870,7 @@ async fn jsonl_errors_and_duplicates_are_refused_without_echoing_values() {
         &jsonl,
         format!(
             "{{\"user_id\": \"{}\"}}\n{{\"user_id\": \"{}\", \"current_password\": 98765432123}}\n",
-            ZITADEL_USERS[0], ZITADEL_USERS[1]
+            USERS[0].as_str(), USERS[1].as_str()
         ),
     )
     .unwrap();
@@ -849,7 +888,7 @@ async fn jsonl_errors_and_duplicates_are_refused_without_echoing_values() {
     );
     let csv = write_csv(
         dir.path(),
-        &[ZITADEL_USERS[0], ZITADEL_USERS[1], ZITADEL_USERS[0]],
+        &[USERS[0].as_str(), USERS[1].as_str(), USERS[0].as_str()],
     );
     let output = run(rotate_cmd(&sim, &csv, &dir.path().join("b.jsonl"))).await;
     assert_eq!(output.status.code(), Some(3), "{}", text(&output));

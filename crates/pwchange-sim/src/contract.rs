@@ -427,16 +427,83 @@ fn rewrite_nullable(value: &mut Value) {
 mod tests {
     use super::*;
 
+    /// A small spec with what the checks must understand: a path parameter, a JSON request with
+    /// a length limit, declared and undeclared statuses, `nullable`, a form-encoded request.
+    const SPEC: &str = r#"
+openapi: 3.0.3
+info: {title: test, version: "1"}
+paths:
+  /users/{userId}/password:
+    post:
+      operationId: setPassword
+      parameters:
+        - {name: userId, in: path, required: true, schema: {type: string}}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/SetPassword'}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  details:
+                    type: object
+                    properties:
+                      sequence: {type: string}
+                  errors: {type: array, nullable: true, items: {type: string}}
+        "404":
+          description: not found
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [code]
+                properties:
+                  code: {type: integer}
+  /token:
+    post:
+      operationId: token
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema:
+              type: object
+              required: [grant_type, client_id, client_secret]
+              properties:
+                grant_type: {type: string}
+                client_id: {type: string}
+                client_secret: {type: string}
+      responses:
+        "200": {description: ok}
+components:
+  schemas:
+    NewPassword: {type: string, format: password, minLength: 6, maxLength: 128}
+    SetPassword:
+      type: object
+      required: [password]
+      properties:
+        password: {$ref: '#/components/schemas/NewPassword'}
+"#;
+
+    fn contract() -> Contract {
+        Contract::from_yaml("specs/test.yaml", SPEC)
+    }
+
     #[test]
     fn length_limits_come_from_the_spec() {
-        let c = Contract::load(Vendor::Zitadel);
-        assert_eq!(c.length_limits("PasswordV1"), (1, 72));
-        assert_eq!(c.length_limits("PasswordV2"), (1, 200));
+        let c = contract();
+        assert_eq!(c.length_limits("NewPassword"), (6, 128));
         assert_eq!(c.length_limits("NoSuchSchema"), (0, usize::MAX));
     }
 
     #[test]
-    fn every_spec_loads_with_its_operations() {
+    fn every_vendor_spec_loads_with_its_operations() {
         for vendor in Vendor::ALL {
             let contract = Contract::load(vendor);
             assert!(!contract.operations.is_empty(), "{vendor}");
@@ -446,15 +513,19 @@ mod tests {
 
     #[test]
     fn requests_are_checked_against_the_schema_without_echoing_values() {
-        let c = Contract::load(Vendor::Vcd);
+        let c = contract();
         let headers = vec![("content-type".to_owned(), "application/json".to_owned())];
-        let path = "/cloudapi/1.0.0/users/urn:vcloud:user:522d756c-ad00-3b4f-ae6a-6d241437b471/changePassword";
-        let ok = br#"{"currentPassword":"Old-Passw0rd!","newPassword":"New-Passw0rd!"}"#;
-        assert_eq!(c.check_request("POST", path, &headers, ok), []);
-        let short = br#"{"currentPassword":"Old-Passw0rd!","newPassword":"abc12"}"#;
-        let v = c.check_request("POST", path, &headers, short);
+        let path = "/users/u-1/password";
+        assert_eq!(c.check_request("POST", path, &headers, br#"{"password":"New-Passw0rd!"}"#), []);
+        let v = c.check_request("POST", path, &headers, br#"{"password":"abc12"}"#);
         assert_eq!(v.len(), 1, "{v:?}");
-        assert!(v[0].to_string().starts_with("specs/vcd.yaml: POST /cloudapi/1.0.0/users/{userUrn}/changePassword request: at \"/newPassword\""), "{}", v[0]);
+        assert!(
+            v[0].to_string().starts_with(
+                "specs/test.yaml: POST /users/{userId}/password request: at \"/password\""
+            ),
+            "{}",
+            v[0]
+        );
         assert!(!v[0].to_string().contains("abc12"), "{}", v[0]);
         let unknown = c.check_request("GET", "/nope", &headers, b"");
         assert!(unknown[0].message.contains("no operation"));
@@ -462,45 +533,27 @@ mod tests {
 
     #[test]
     fn responses_are_checked_by_status_and_schema() {
-        let c = Contract::load(Vendor::Zitadel);
-        let path = "/v2/users/1/password";
-        assert_eq!(
-            c.check_response(
-                "POST",
-                path,
-                200,
-                "application/json",
-                br#"{"details":{"sequence":"2"}}"#
-            ),
-            []
-        );
-        let wrong = c.check_response(
-            "POST",
-            path,
-            200,
-            "application/json",
-            br#"{"details":{"sequence":2}}"#,
-        );
+        let c = contract();
+        let path = "/users/1/password";
+        let json = "application/json";
+        assert_eq!(c.check_response("POST", path, 200, json, br#"{"details":{"sequence":"2"}}"#), []);
+        let wrong = c.check_response("POST", path, 200, json, br#"{"details":{"sequence":2}}"#);
         assert_eq!(wrong.len(), 1, "{wrong:?}");
-        let undeclared = c.check_response("POST", path, 418, "application/json", b"{}");
+        let undeclared = c.check_response("POST", path, 418, json, b"{}");
         assert!(undeclared[0].message.contains("418 is not declared"));
-        let error_ok =
-            br#"{"code":5,"message":"not found","details":[{"@type":"x","id":"COMMAND-uXHNj"}]}"#;
-        assert_eq!(
-            c.check_response("POST", path, 404, "application/json", error_ok),
-            []
-        );
+        assert_eq!(c.check_response("POST", path, 404, json, br#"{"code":5}"#), []);
+        assert_eq!(c.check_response("POST", path, 404, json, br#"{}"#).len(), 1);
     }
 
     #[test]
     fn nullable_and_forms_are_understood() {
-        let c = Contract::load(Vendor::Uipath);
+        let c = contract();
         let ok = c.check_response(
             "POST",
-            "/api/User/x/changepassword",
+            "/users/x/password",
             200,
             "application/json",
-            br#"{"succeeded":false,"errors":null}"#,
+            br#"{"errors":null}"#,
         );
         assert_eq!(ok, []);
         let headers = vec![(
@@ -510,18 +563,13 @@ mod tests {
         assert_eq!(
             c.check_request(
                 "POST",
-                "/connect/token",
+                "/token",
                 &headers,
                 b"grant_type=client_credentials&client_id=a&client_secret=b%2Bc"
             ),
             []
         );
-        let missing = c.check_request(
-            "POST",
-            "/connect/token",
-            &headers,
-            b"grant_type=client_credentials",
-        );
+        let missing = c.check_request("POST", "/token", &headers, b"grant_type=client_credentials");
         assert_eq!(missing.len(), 2, "{missing:?}");
     }
 }

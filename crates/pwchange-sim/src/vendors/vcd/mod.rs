@@ -22,7 +22,7 @@ pub(super) struct Vcd;
 
 impl VendorTable for Vcd {
     fn spec(&self) -> &'static str {
-        include_str!("../../../../specs/vcd.yaml")
+        include_str!("../../../../../specs/vcd.yaml")
     }
 
     fn router(&self) -> App {
@@ -263,3 +263,6 @@ fn session(State(shared): State<Arc<Shared>>, headers: HeaderMap, provider: bool
     }
     response
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,12 +1,13 @@
-//! The simulator's own behaviour: faults, and the contract checks catching a broken response
-//! and a broken request.
+//! The simulator's shared layer seen through ZITADEL's routes: faults, and the contract checks
+//! catching a broken response and a broken request.
 
 #![allow(clippy::unwrap_used)] // test code
 
 use std::time::{Duration, Instant};
 
-use pwchange_sim::{Fault, Simulator, Vendor, demo_user};
 use serde_json::json;
+
+use crate::{Fault, Simulator, Vendor, demo_user};
 
 async fn zitadel() -> (Simulator, reqwest::Client, String) {
     let sim = Simulator::start_with_demo_users(Vendor::Zitadel)
@@ -142,36 +143,3 @@ async fn latency_delays_and_a_dropped_connection_breaks_the_body() {
     );
 }
 
-#[tokio::test]
-async fn cloud_director_requires_a_versioned_accept_header() {
-    let sim = Simulator::start_with_demo_users(Vendor::Vcd).await.unwrap();
-    let user = demo_user(Vendor::Vcd);
-    let url = format!(
-        "{}/cloudapi/1.0.0/users/{}/changePassword",
-        sim.base_url(),
-        user.id
-    );
-    let body = json!({"currentPassword": user.password, "newPassword": "N3w-Passw0rd!x"});
-    let http = reqwest::Client::new();
-    for accept in ["application/json", "application/json;version=36.2"] {
-        let refused = http
-            .post(&url)
-            .bearer_auth(sim.token())
-            .header("accept", accept)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(refused.status(), 406, "{accept}");
-    }
-    let ok = http
-        .post(&url)
-        .bearer_auth(sim.token())
-        .header("accept", "application/json;version=36.3")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ok.status(), 204);
-    sim.assert_no_violations();
-}
