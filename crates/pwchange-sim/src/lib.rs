@@ -104,7 +104,7 @@ pub struct SimUser {
     pub password: String,
     /// The login name, where the vendor has one.
     pub login: Option<String>,
-    /// The organization, where the vendor has one (ZITADEL org id, Bienport organization id).
+    /// The organization, where the vendor has one.
     pub organization: Option<String>,
 }
 
