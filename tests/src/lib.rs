@@ -153,8 +153,8 @@ pub async fn run(sim: &Simulator, step: Step, base_url: &str) -> Result<(), Fail
         }
     }
     let context = format!("{vendor} {step:?}");
-    let client = client(vendor, base_url, &token, &extra)
-        .map_err(|e| format!("{context}: client: {e}"))?;
+    let client =
+        client(vendor, base_url, &token, &extra).map_err(|e| format!("{context}: client: {e}"))?;
     let outcome = client.change_password(&change).await;
     check_kind(&context, &outcome, expected)?;
     if step == Step::RateLimited

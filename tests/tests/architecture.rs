@@ -67,9 +67,9 @@ fn is_home(path: &str, vendor: Vendor) -> bool {
     let name = vendor.name();
     path == vendor.spec_path()
         || path.starts_with(&format!("crates/pwchange-{name}/"))
-        || path.split('/').any(|part| {
-            part == name || part.split_once('.').is_some_and(|(stem, _)| stem == name)
-        })
+        || path
+            .split('/')
+            .any(|part| part == name || part.split_once('.').is_some_and(|(stem, _)| stem == name))
 }
 
 /// The files outside each vendor's home that name it.
@@ -89,9 +89,8 @@ fn mentions() -> Vec<(Vendor, Vec<String>)> {
                 .iter()
                 .filter(|(path, text)| !is_exempt(path, text.as_deref()) && !is_home(path, vendor))
                 .filter(|(_, text)| {
-                    text.as_deref().is_some_and(|t| {
-                        t.to_ascii_lowercase().contains(vendor.name())
-                    })
+                    text.as_deref()
+                        .is_some_and(|t| t.to_ascii_lowercase().contains(vendor.name()))
                 })
                 .map(|(path, _)| path.clone())
                 .collect();
@@ -121,7 +120,8 @@ fn the_registry_and_specs_name_the_same_vendors() {
     for vendor in Vendor::ALL {
         let name = vendor.name();
         assert!(
-            root.join(format!("crates/pwchange-{name}/Cargo.toml")).exists(),
+            root.join(format!("crates/pwchange-{name}/Cargo.toml"))
+                .exists(),
             "{name} has no crate"
         );
         assert!(
@@ -155,7 +155,9 @@ fn no_vendor_list_outside_the_registration_points() {
     }
     let lists: Vec<_> = per_file
         .iter()
-        .filter(|(file, vendors)| vendors.len() > 1 && !REGISTRATION_POINTS.contains(&file.as_str()))
+        .filter(|(file, vendors)| {
+            vendors.len() > 1 && !REGISTRATION_POINTS.contains(&file.as_str())
+        })
         .collect();
     assert!(
         lists.is_empty(),

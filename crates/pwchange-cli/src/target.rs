@@ -81,11 +81,7 @@ fn read_table(
 }
 
 /// The config file's settings for `vendor` (its table, then the profile's table on top).
-fn file_settings(
-    vendor: Vendor,
-    path: &Path,
-    profile: Option<&str>,
-) -> Result<Settings, Error> {
+fn file_settings(vendor: Vendor, path: &Path, profile: Option<&str>) -> Result<Settings, Error> {
     let shown = path.display();
     let text = std::fs::read_to_string(path)
         .map_err(|e| invalid(format!("cannot read the config file {shown}: {}", e.kind())))?;
@@ -137,9 +133,7 @@ fn flag_settings(args: &TargetArgs) -> Result<Settings, Error> {
     let mut settings = Settings::new(vendor);
     for pair in &args.settings {
         let Some((key, value)) = pair.split_once('=') else {
-            return Err(invalid(
-                "--setting takes KEY=VALUE, e.g. --setting api=v1",
-            ));
+            return Err(invalid("--setting takes KEY=VALUE, e.g. --setting api=v1"));
         };
         let key = key.trim().to_ascii_lowercase();
         let secret = pwchange::COMMON_KEYS

@@ -63,8 +63,14 @@ mod tests {
                 .find(|e| e["vendor"] == vendor.name())
                 .unwrap();
             let keys = entry["settings"].as_array().unwrap();
-            assert!(keys.iter().any(|k| k["env"] == Settings::env_name(vendor, "base_url")));
-            assert_eq!(keys.len(), COMMON_KEYS.len() + pwchange::keys(vendor).unwrap().len());
+            assert!(
+                keys.iter()
+                    .any(|k| k["env"] == Settings::env_name(vendor, "base_url"))
+            );
+            assert_eq!(
+                keys.len(),
+                COMMON_KEYS.len() + pwchange::keys(vendor).unwrap().len()
+            );
         }
     }
 }

@@ -40,8 +40,11 @@ static VENDOR: LazyLock<Vendor> = LazyLock::new(|| {
 });
 
 /// Four users of [`VENDOR`], in its id form.
-static USERS: LazyLock<Vec<String>> =
-    LazyLock::new(|| (1..=4).map(|n| pwchange_sim::numbered_user_id(*VENDOR, n)).collect());
+static USERS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    (1..=4)
+        .map(|n| pwchange_sim::numbered_user_id(*VENDOR, n))
+        .collect()
+});
 
 fn users() -> Vec<&'static str> {
     USERS.iter().map(String::as_str).collect()
@@ -411,7 +414,7 @@ fn rotate_cmd(sim: &Simulator, input: &Path, journal: &Path) -> Command {
     .arg(input)
     .arg("--journal")
     .arg(journal)
-    .envs(target_env(&sim));
+    .envs(target_env(sim));
     cmd
 }
 
@@ -824,8 +827,7 @@ async fn secrets_sweep_over_every_error_path() {
                     cmd.env(Settings::env_name(vendor, key), value);
                 }
             }
-            cmd
-            .write_stdin(format!("{current}\n{good_new}\n"));
+            cmd.write_stdin(format!("{current}\n{good_new}\n"));
             let output = run(cmd).await;
             assert!(
                 !output.status.success(),
@@ -854,8 +856,7 @@ async fn secrets_sweep_over_every_error_path() {
                     json.env(Settings::env_name(vendor, key), value);
                 }
             }
-            json
-            .write_stdin(format!("{current}\n{good_new}\n"));
+            json.write_stdin(format!("{current}\n{good_new}\n"));
             assert_no_canary(&run(json).await);
         }
     }
@@ -870,7 +871,8 @@ async fn jsonl_errors_and_duplicates_are_refused_without_echoing_values() {
         &jsonl,
         format!(
             "{{\"user_id\": \"{}\"}}\n{{\"user_id\": \"{}\", \"current_password\": 98765432123}}\n",
-            USERS[0].as_str(), USERS[1].as_str()
+            USERS[0].as_str(),
+            USERS[1].as_str()
         ),
     )
     .unwrap();

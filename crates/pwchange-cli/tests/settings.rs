@@ -62,7 +62,9 @@ async fn every_vendor_works_from_a_profile_with_secrets_from_the_environment() {
         let settings = pwchange_sim::client_settings(vendor, sim.base_url(), sim.token());
         // The default table points nowhere; the profile has the real settings, the environment
         // the token.
-        let mut file = format!("[{vendor}]\nbase_url = \"https://unused.invalid\"\n\n[profiles.sim.{vendor}]\n");
+        let mut file = format!(
+            "[{vendor}]\nbase_url = \"https://unused.invalid\"\n\n[profiles.sim.{vendor}]\n"
+        );
         for (key, value) in settings.iter().filter(|(k, _)| *k != "token") {
             file.push_str(&format!("{key} = {}\n", quoted(value)));
         }
@@ -74,7 +76,11 @@ async fn every_vendor_works_from_a_profile_with_secrets_from_the_environment() {
         })
         .await;
         assert_eq!(output.status.code(), Some(0), "{vendor}: {}", text(&output));
-        assert_eq!(sim.password(&demo_user(vendor).id).as_deref(), Some(NEW_PASSWORD), "{vendor}");
+        assert_eq!(
+            sim.password(&demo_user(vendor).id).as_deref(),
+            Some(NEW_PASSWORD),
+            "{vendor}"
+        );
         sim.assert_no_violations();
     }
 }
@@ -97,7 +103,11 @@ async fn every_vendor_with_a_login_works_with_its_login_credentials_from_the_env
         })
         .await;
         assert_eq!(output.status.code(), Some(0), "{vendor}: {}", text(&output));
-        assert_eq!(sim.password(&demo_user(vendor).id).as_deref(), Some(NEW_PASSWORD), "{vendor}");
+        assert_eq!(
+            sim.password(&demo_user(vendor).id).as_deref(),
+            Some(NEW_PASSWORD),
+            "{vendor}"
+        );
         canary::assert_absent("output", &text(&output));
         sim.assert_no_violations();
     }
@@ -111,8 +121,12 @@ async fn flags_win_over_the_environment_and_the_environment_over_the_file() {
     let settings = pwchange_sim::client_settings(vendor, sim.base_url(), sim.token());
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("config.toml");
-    let mut file = format!("[{vendor}]\nbase_url = \"https://file.invalid\"\ntoken = \"file-token\"\n");
-    for (key, value) in settings.iter().filter(|(k, _)| !matches!(*k, "token" | "base_url")) {
+    let mut file =
+        format!("[{vendor}]\nbase_url = \"https://file.invalid\"\ntoken = \"file-token\"\n");
+    for (key, value) in settings
+        .iter()
+        .filter(|(k, _)| !matches!(*k, "token" | "base_url"))
+    {
         file.push_str(&format!("{key} = {}\n", quoted(value)));
     }
     std::fs::write(&path, file).unwrap();
@@ -120,7 +134,10 @@ async fn flags_win_over_the_environment_and_the_environment_over_the_file() {
     std::fs::write(&token_file, format!("{}\n", sim.token())).unwrap();
     let output = change(&sim, |cmd| {
         cmd.env("PWCHANGE_CONFIG", &path)
-            .env(Settings::env_name(vendor, "base_url"), "https://env.invalid")
+            .env(
+                Settings::env_name(vendor, "base_url"),
+                "https://env.invalid",
+            )
             .env(Settings::env_name(vendor, "token"), "env-token")
             .args(["--base-url", sim.base_url()])
             .args(["--token-file", token_file.to_str().unwrap()]);
@@ -138,17 +155,24 @@ async fn unknown_keys_secrets_in_argv_and_missing_profiles_are_refused_by_name()
     std::fs::write(&path, format!("[{vendor}]\ntokn = \"{}\"\n", canary::TOKEN)).unwrap();
     let config = path.to_str().unwrap().to_owned();
     let broken = dir.path().join("broken.toml");
-    std::fs::write(&broken, format!("[{vendor}]\ntoken = \"{}\n", canary::TOKEN)).unwrap();
+    std::fs::write(
+        &broken,
+        format!("[{vendor}]\ntoken = \"{}\n", canary::TOKEN),
+    )
+    .unwrap();
     let broken = broken.to_str().unwrap().to_owned();
     let base = sim.base_url().to_owned();
-    let cases: Vec<(Vec<String>, Vec<(String, String)>, &str)> = vec![
+    // (arguments, environment, what the error says)
+    type Case = (Vec<String>, Vec<(String, String)>, &'static str);
+    let cases: Vec<Case> = vec![
+        (vec!["--config".into(), config.clone()], vec![], "unknown"),
         (
-            vec!["--config".into(), config.clone()],
-            vec![],
-            "unknown",
-        ),
-        (
-            vec!["--base-url".into(), base.clone(), "--setting".into(), "tokn=x".into()],
+            vec![
+                "--base-url".into(),
+                base.clone(),
+                "--setting".into(),
+                "tokn=x".into(),
+            ],
             vec![(Settings::env_name(vendor, "token"), sim.token().into())],
             "unknown",
         ),
@@ -158,17 +182,32 @@ async fn unknown_keys_secrets_in_argv_and_missing_profiles_are_refused_by_name()
             "unknown",
         ),
         (
-            vec!["--base-url".into(), base.clone(), "--setting".into(), format!("token={}", canary::TOKEN)],
+            vec![
+                "--base-url".into(),
+                base.clone(),
+                "--setting".into(),
+                format!("token={}", canary::TOKEN),
+            ],
             vec![],
             "would put a secret in the process list",
         ),
         (
-            vec!["--base-url".into(), base.clone(), "--setting".into(), "no-equals-sign".into()],
+            vec![
+                "--base-url".into(),
+                base.clone(),
+                "--setting".into(),
+                "no-equals-sign".into(),
+            ],
             vec![],
             "--setting takes KEY=VALUE",
         ),
         (
-            vec!["--config".into(), config.clone(), "--profile".into(), "staging".into()],
+            vec![
+                "--config".into(),
+                config.clone(),
+                "--profile".into(),
+                "staging".into(),
+            ],
             vec![],
             "has no profile \"staging\"",
         ),

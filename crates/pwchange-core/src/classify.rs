@@ -191,30 +191,73 @@ mod tests {
     }
 
     const RULES: &[Rule] = &[
-        Rule::new(Status::OneOf(&[400]), When::CodeIs(&["Mismatch"]), ErrorKind::CurrentPasswordInvalid),
-        Rule::new(Status::Any, When::CodeEndsWith(&["-HuJf6"]), ErrorKind::PolicyViolation),
-        Rule::new(Status::Any, When::CodeStartsWith(&["PasswordRequires"]), ErrorKind::PolicyViolation),
-        Rule::new(Status::Any, When::CodeContains(&["reuse"]), ErrorKind::PasswordReused),
-        Rule::new(Status::OneOf(&[400]), When::MentionsBoth(&["current password"], &["wrong"]), ErrorKind::CurrentPasswordInvalid),
-        Rule::new(Status::OneOf(&[409]), When::Mentions(&["history"]), ErrorKind::PasswordReused),
+        Rule::new(
+            Status::OneOf(&[400]),
+            When::CodeIs(&["Mismatch"]),
+            ErrorKind::CurrentPasswordInvalid,
+        ),
+        Rule::new(
+            Status::Any,
+            When::CodeEndsWith(&["-HuJf6"]),
+            ErrorKind::PolicyViolation,
+        ),
+        Rule::new(
+            Status::Any,
+            When::CodeStartsWith(&["PasswordRequires"]),
+            ErrorKind::PolicyViolation,
+        ),
+        Rule::new(
+            Status::Any,
+            When::CodeContains(&["reuse"]),
+            ErrorKind::PasswordReused,
+        ),
+        Rule::new(
+            Status::OneOf(&[400]),
+            When::MentionsBoth(&["current password"], &["wrong"]),
+            ErrorKind::CurrentPasswordInvalid,
+        ),
+        Rule::new(
+            Status::OneOf(&[409]),
+            When::Mentions(&["history"]),
+            ErrorKind::PasswordReused,
+        ),
         Rule::new(Status::OneOf(&[200]), When::Always, ErrorKind::InvalidInput),
     ];
 
     fn facts(status: u16, codes: &[&str], text: &str) -> Facts {
-        Facts { status, codes: codes.iter().map(|c| (*c).to_owned()).collect(), text: text.into() }
+        Facts {
+            status,
+            codes: codes.iter().map(|c| (*c).to_owned()).collect(),
+            text: text.into(),
+        }
     }
 
     #[test]
     fn the_first_matching_rule_wins_and_the_status_decides_otherwise() {
         let cases = [
-            (facts(400, &["mismatch"], ""), ErrorKind::CurrentPasswordInvalid),
+            (
+                facts(400, &["mismatch"], ""),
+                ErrorKind::CurrentPasswordInvalid,
+            ),
             (facts(401, &["mismatch"], ""), ErrorKind::Unauthenticated),
             (facts(400, &["COMMA-HuJf6"], ""), ErrorKind::PolicyViolation),
             (facts(400, &["HuJf6-x"], ""), ErrorKind::InvalidInput),
-            (facts(400, &["x", "passwordrequiresdigit"], ""), ErrorKind::PolicyViolation),
-            (facts(400, &["NoReuseAllowed"], ""), ErrorKind::PasswordReused),
-            (facts(400, &[], "The CURRENT PASSWORD is Wrong"), ErrorKind::CurrentPasswordInvalid),
-            (facts(400, &[], "the current password is fine"), ErrorKind::InvalidInput),
+            (
+                facts(400, &["x", "passwordrequiresdigit"], ""),
+                ErrorKind::PolicyViolation,
+            ),
+            (
+                facts(400, &["NoReuseAllowed"], ""),
+                ErrorKind::PasswordReused,
+            ),
+            (
+                facts(400, &[], "The CURRENT PASSWORD is Wrong"),
+                ErrorKind::CurrentPasswordInvalid,
+            ),
+            (
+                facts(400, &[], "the current password is fine"),
+                ErrorKind::InvalidInput,
+            ),
             (facts(409, &[], "in the history"), ErrorKind::PasswordReused),
             (facts(400, &[], "in the history"), ErrorKind::InvalidInput),
             (facts(200, &[], ""), ErrorKind::InvalidInput),

@@ -39,9 +39,8 @@ impl HttpConfig {
     /// (passwords then cross the network in clear text: only for test rigs). The URL itself is
     /// never repeated in an error: it may carry credentials.
     pub fn parse(base_url: &str, allow_insecure_http: bool) -> Result<Self, Error> {
-        let base_url = Url::parse(base_url.trim()).map_err(|e| {
-            Error::invalid_input(format!("the base URL is not a valid URL: {e}"))
-        })?;
+        let base_url = Url::parse(base_url.trim())
+            .map_err(|e| Error::invalid_input(format!("the base URL is not a valid URL: {e}")))?;
         let config = Self {
             base_url,
             timeout: DEFAULT_TIMEOUT,
@@ -203,10 +202,7 @@ pub enum Failure<E> {
 
 /// Converts a generated client's error. `success_has_body`: whether a success response carries
 /// a body, so an undecodable body may be the (applied) success.
-pub async fn failure<E: DeserializeOwned>(
-    sent: Sent<E>,
-    success_has_body: bool,
-) -> Failure<E> {
+pub async fn failure<E: DeserializeOwned>(sent: Sent<E>, success_has_body: bool) -> Failure<E> {
     use progenitor_client::Error as E2;
     let Sent { error, status } = sent;
     match error {

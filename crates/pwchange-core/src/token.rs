@@ -84,7 +84,13 @@ mod tests {
     #[tokio::test]
     async fn a_failed_login_caches_nothing() {
         let cache = TokenCache::new();
-        assert_eq!(cache.get_or_login(async { Err::<SecretToken, _>("no") }).await.unwrap_err(), "no");
+        assert_eq!(
+            cache
+                .get_or_login(async { Err::<SecretToken, _>("no") })
+                .await
+                .unwrap_err(),
+            "no"
+        );
         let (t, cached) = cache
             .get_or_login(async { Ok::<_, ()>(token(1)) })
             .await

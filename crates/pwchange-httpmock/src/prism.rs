@@ -66,5 +66,3 @@ pub fn assert_decodes_to_example<T: serde::Serialize>(decoded: &T, expected: Val
         without_empty_arrays(expected)
     );
 }
-
-

@@ -68,14 +68,19 @@ impl Contract {
     /// The `minLength` and `maxLength` (in characters) of the string schema
     /// `components/schemas/<name>`: the limits a vendor's simulator enforces, read from its spec.
     pub fn length_limits(&self, schema: &str) -> (usize, usize) {
-        let schema = self.document.pointer(&format!("/components/schemas/{}", escape(schema)));
+        let schema = self
+            .document
+            .pointer(&format!("/components/schemas/{}", escape(schema)));
         let limit = |key: &str| {
             schema
                 .and_then(|s| s.get(key))
                 .and_then(Value::as_u64)
                 .and_then(|n| usize::try_from(n).ok())
         };
-        (limit("minLength").unwrap_or(0), limit("maxLength").unwrap_or(usize::MAX))
+        (
+            limit("minLength").unwrap_or(0),
+            limit("maxLength").unwrap_or(usize::MAX),
+        )
     }
 
     /// A contract from spec text (used by the tests of a deliberately broken spec).
@@ -516,7 +521,10 @@ components:
         let c = contract();
         let headers = vec![("content-type".to_owned(), "application/json".to_owned())];
         let path = "/users/u-1/password";
-        assert_eq!(c.check_request("POST", path, &headers, br#"{"password":"New-Passw0rd!"}"#), []);
+        assert_eq!(
+            c.check_request("POST", path, &headers, br#"{"password":"New-Passw0rd!"}"#),
+            []
+        );
         let v = c.check_request("POST", path, &headers, br#"{"password":"abc12"}"#);
         assert_eq!(v.len(), 1, "{v:?}");
         assert!(
@@ -536,12 +544,18 @@ components:
         let c = contract();
         let path = "/users/1/password";
         let json = "application/json";
-        assert_eq!(c.check_response("POST", path, 200, json, br#"{"details":{"sequence":"2"}}"#), []);
+        assert_eq!(
+            c.check_response("POST", path, 200, json, br#"{"details":{"sequence":"2"}}"#),
+            []
+        );
         let wrong = c.check_response("POST", path, 200, json, br#"{"details":{"sequence":2}}"#);
         assert_eq!(wrong.len(), 1, "{wrong:?}");
         let undeclared = c.check_response("POST", path, 418, json, b"{}");
         assert!(undeclared[0].message.contains("418 is not declared"));
-        assert_eq!(c.check_response("POST", path, 404, json, br#"{"code":5}"#), []);
+        assert_eq!(
+            c.check_response("POST", path, 404, json, br#"{"code":5}"#),
+            []
+        );
         assert_eq!(c.check_response("POST", path, 404, json, br#"{}"#).len(), 1);
     }
 

@@ -157,7 +157,10 @@ pub fn weak_password(vendor: Vendor) -> Option<&'static str> {
 /// `base_url` with `token`, for the demo user: the one place tests and the demo get a client
 /// for a vendor at a URL.
 pub fn client_settings(vendor: Vendor, base_url: &str, token: &str) -> Vec<(&'static str, String)> {
-    let mut settings = vec![("base_url", base_url.to_owned()), ("token", token.to_owned())];
+    let mut settings = vec![
+        ("base_url", base_url.to_owned()),
+        ("token", token.to_owned()),
+    ];
     settings.extend(vendors::table(vendor).client_settings());
     settings
 }

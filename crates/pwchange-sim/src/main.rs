@@ -39,7 +39,11 @@ fn parse(args: &[String]) -> Result<Args, String> {
                 vendors = if value == "all" {
                     Vendor::ALL.to_vec()
                 } else {
-                    vec![value.parse().map_err(|e: pwchange_core::Error| e.to_string())?]
+                    vec![
+                        value
+                            .parse()
+                            .map_err(|e: pwchange_core::Error| e.to_string())?,
+                    ]
                 };
             }
             "--port" => {

@@ -85,6 +85,34 @@ impl IdentityBase {
     }
 }
 
+/// The scopes the client-credentials grant asks for unless told otherwise.
+pub const DEFAULT_SCOPE: &str = "PM.User PM.User.Write";
+
+/// UiPath's login protocol for an external application: the OAuth client-credentials grant at
+/// `POST {identity}/connect/token`; the token is the response's `access_token`.
+pub async fn client_credentials_token(
+    client: &Client,
+    client_id: &str,
+    client_secret: &SecretToken,
+    scope: &str,
+) -> Result<SecretToken, Error<types::OAuthError>> {
+    let body = types::TokenRequest {
+        grant_type: "client_credentials".into(),
+        client_id: client_id.to_owned(),
+        client_secret: client_secret.clone(),
+        scope: Some(scope.to_owned()),
+        username: None,
+        password: None,
+    };
+    Ok(client
+        .create_token()
+        .body(body)
+        .send()
+        .await?
+        .into_inner()
+        .access_token)
+}
+
 #[cfg(test)]
 mod tests {
     use super::IdentityBase;
@@ -105,26 +133,4 @@ mod tests {
         };
         assert_eq!(orch.url(), "https://orch.example.com/identity");
     }
-}
-
-/// The scopes the client-credentials grant asks for unless told otherwise.
-pub const DEFAULT_SCOPE: &str = "PM.User PM.User.Write";
-
-/// UiPath's login protocol for an external application: the OAuth client-credentials grant at
-/// `POST {identity}/connect/token`; the token is the response's `access_token`.
-pub async fn client_credentials_token(
-    client: &Client,
-    client_id: &str,
-    client_secret: &SecretToken,
-    scope: &str,
-) -> Result<SecretToken, Error<types::OAuthError>> {
-    let body = types::TokenRequest {
-        grant_type: "client_credentials".into(),
-        client_id: client_id.to_owned(),
-        client_secret: client_secret.clone(),
-        scope: Some(scope.to_owned()),
-        username: None,
-        password: None,
-    };
-    Ok(client.create_token().body(body).send().await?.into_inner().access_token)
 }

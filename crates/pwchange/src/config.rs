@@ -51,7 +51,10 @@ impl Key {
 /// The keys every vendor reads.
 pub const COMMON_KEYS: &[Key] = &[
     Key::plain("base_url", "the vendor's base URL (required)"),
-    Key::plain("timeout_secs", "whole-request timeout in seconds (default 30)"),
+    Key::plain(
+        "timeout_secs",
+        "whole-request timeout in seconds (default 30)",
+    ),
     Key::plain(
         "connect_timeout_secs",
         "connect timeout in seconds (default 10)",
@@ -149,7 +152,11 @@ impl Settings {
 
     /// `PWCHANGE_<VENDOR>_<KEY>` from the process environment, for every such variable.
     pub fn from_env(vendor: Vendor) -> Self {
-        Self::from_vars(vendor, std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))))
+        Self::from_vars(
+            vendor,
+            std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
+        )
     }
 
     /// `PWCHANGE_<VENDOR>_<KEY>` from `vars` (name, value) pairs, e.g. a captured environment.
@@ -179,7 +186,11 @@ impl Settings {
                 .any(|k| k.name == name)
         };
         if let Some((name, entry)) = self.entries.iter().find(|(name, _)| !known(name)) {
-            let valid: Vec<&str> = COMMON_KEYS.iter().chain(vendor_keys).map(|k| k.name).collect();
+            let valid: Vec<&str> = COMMON_KEYS
+                .iter()
+                .chain(vendor_keys)
+                .map(|k| k.name)
+                .collect();
             return Err(Error::invalid_input(format!(
                 "unknown {vendor} setting {name:?} (from {}): expected one of {}",
                 entry.origin,
@@ -263,7 +274,13 @@ impl Keys {
         let Some(entry) = self.entries.remove(key) else {
             return Ok(None);
         };
-        match entry.value.expose_secret().trim().to_ascii_lowercase().as_str() {
+        match entry
+            .value
+            .expose_secret()
+            .trim()
+            .to_ascii_lowercase()
+            .as_str()
+        {
             "1" | "true" | "yes" => Ok(Some(true)),
             "0" | "false" | "no" => Ok(Some(false)),
             _ => Err(self.invalid(format!("{} must be true or false", entry.origin))),
@@ -289,7 +306,8 @@ impl Keys {
     pub fn common(&mut self) -> Result<Common, Error> {
         let allow = self.flag("allow_insecure_http")?.unwrap_or(false);
         let base_url = self.required("base_url", "the vendor's base URL")?;
-        let mut http = HttpConfig::parse(&base_url, allow).map_err(|e| e.with_vendor(self.vendor))?;
+        let mut http =
+            HttpConfig::parse(&base_url, allow).map_err(|e| e.with_vendor(self.vendor))?;
         let seconds = "a positive number of seconds";
         if let Some(secs) = self.parse::<u64>("timeout_secs", seconds)? {
             http = http.timeout(positive(self, "timeout_secs", secs)?);
@@ -297,7 +315,10 @@ impl Keys {
         if let Some(secs) = self.parse::<u64>("connect_timeout_secs", seconds)? {
             http = http.connect_timeout(positive(self, "connect_timeout_secs", secs)?);
         }
-        let token = match (self.origin("token").is_some(), self.origin("token_file").map(str::to_owned)) {
+        let token = match (
+            self.origin("token").is_some(),
+            self.origin("token_file").map(str::to_owned),
+        ) {
             (true, Some(origin)) => {
                 return Err(self.invalid(format!(
                     "both token and token_file are set ({origin}): keep one"
@@ -305,7 +326,10 @@ impl Keys {
             }
             (_, Some(origin)) => {
                 let path = self.required("token_file", "a path")?;
-                Some(read_token_file(Path::new(&path), &origin).map_err(|e| e.with_vendor(self.vendor))?)
+                Some(
+                    read_token_file(Path::new(&path), &origin)
+                        .map_err(|e| e.with_vendor(self.vendor))?,
+                )
             }
             (_, None) => self.token("token")?,
         };
@@ -389,7 +413,11 @@ mod tests {
         Settings::env_name(V, key)
     }
 
-    const KEYS: &[Key] = &[Key::plain("api", "v1 or v2"), Key::plain("user", "a user"), Key::secret("secret", "a secret")];
+    const KEYS: &[Key] = &[
+        Key::plain("api", "v1 or v2"),
+        Key::plain("user", "a user"),
+        Key::secret("secret", "a secret"),
+    ];
 
     fn keys(pairs: &[(&str, &str)]) -> Result<Keys, Error> {
         let mut settings = Settings::new(V);
@@ -413,7 +441,10 @@ mod tests {
         assert!(settings.contains("base_url"));
         assert!(!settings.contains("api"));
         assert!(!settings.contains("token"));
-        assert_eq!(format!("{settings:?}"), format!(r#"Settings {{ vendor: {V:?}, keys: ["base_url"] }}"#));
+        assert_eq!(
+            format!("{settings:?}"),
+            format!(r#"Settings {{ vendor: {V:?}, keys: ["base_url"] }}"#)
+        );
     }
 
     #[test]
@@ -423,7 +454,10 @@ mod tests {
             .unwrap();
         assert_eq!(err.kind(), ErrorKind::InvalidInput);
         let text = err.to_string();
-        assert!(text.contains(&format!(r#"unknown {V} setting "tokn" (from test tokn)"#)), "{text}");
+        assert!(
+            text.contains(&format!(r#"unknown {V} setting "tokn" (from test tokn)"#)),
+            "{text}"
+        );
         assert!(text.contains("base_url, timeout_secs"), "{text}");
         assert!(text.contains("api, user, secret"), "{text}");
         assert!(!text.contains("secret-value"), "{text}");
@@ -431,22 +465,40 @@ mod tests {
 
     #[test]
     fn common_keys_give_http_settings_and_errors_name_the_origin_not_the_value() {
-        let mut k = keys(&[("base_url", "http://10.1.2.3:8080"), ("allow_insecure_http", "yes"), ("timeout_secs", "5"), ("token", "t0k")]).unwrap();
+        let mut k = keys(&[
+            ("base_url", "http://10.1.2.3:8080"),
+            ("allow_insecure_http", "yes"),
+            ("timeout_secs", "5"),
+            ("token", "t0k"),
+        ])
+        .unwrap();
         let common = k.common().unwrap();
         assert_eq!(common.http.base(), "http://10.1.2.3:8080");
         assert_eq!(common.token.unwrap().expose_secret(), "t0k");
 
         let mut k = keys(&[("base_url", "https://z"), ("timeout_secs", "soon-secret")]).unwrap();
         let err = k.common().err().unwrap().to_string();
-        assert!(err.contains("test timeout_secs must be a positive number of seconds"), "{err}");
+        assert!(
+            err.contains("test timeout_secs must be a positive number of seconds"),
+            "{err}"
+        );
         assert!(!err.contains("soon-secret"));
         let mut k = keys(&[("base_url", "https://z"), ("timeout_secs", "0")]).unwrap();
         assert!(k.common().is_err());
         let mut k = keys(&[("base_url", "https://z"), ("allow_insecure_http", "maybe")]).unwrap();
-        assert!(k.common().err().unwrap().to_string().contains("must be true or false"));
+        assert!(
+            k.common()
+                .err()
+                .unwrap()
+                .to_string()
+                .contains("must be true or false")
+        );
         let mut k = keys(&[]).unwrap();
         let err = k.common().err().unwrap().to_string();
-        assert!(err.contains("base_url is not set") && err.contains(&env("base_url")), "{err}");
+        assert!(
+            err.contains("base_url is not set") && err.contains(&env("base_url")),
+            "{err}"
+        );
         let mut k = keys(&[("base_url", "http://10.1.2.3")]).unwrap();
         assert!(k.common().err().unwrap().to_string().contains("plain http"));
     }
@@ -458,27 +510,64 @@ mod tests {
         std::fs::write(&path, "file-token\nignored\n").unwrap();
         let file = path.to_str().unwrap();
         let mut k = keys(&[("base_url", "https://z"), ("token_file", file)]).unwrap();
-        assert_eq!(k.common().unwrap().token.unwrap().expose_secret(), "file-token");
-        let mut k = keys(&[("base_url", "https://z"), ("token_file", file), ("token", "t")]).unwrap();
+        assert_eq!(
+            k.common().unwrap().token.unwrap().expose_secret(),
+            "file-token"
+        );
+        let mut k = keys(&[
+            ("base_url", "https://z"),
+            ("token_file", file),
+            ("token", "t"),
+        ])
+        .unwrap();
         assert!(k.common().err().unwrap().to_string().contains("keep one"));
         let mut k = keys(&[("base_url", "https://z"), ("token_file", "/nonexistent/x")]).unwrap();
-        assert!(k.common().err().unwrap().to_string().contains("cannot read the token file"));
+        assert!(
+            k.common()
+                .err()
+                .unwrap()
+                .to_string()
+                .contains("cannot read the token file")
+        );
     }
 
     #[test]
     fn token_or_login_takes_one_and_names_all_keys_when_neither_is_set() {
         let mut k = keys(&[("user", "alice"), ("secret", "pw")]).unwrap();
-        let TokenOrLogin::Login { user, secret } = k.token_or_login(None, "user", "secret").unwrap() else {
+        let TokenOrLogin::Login { user, secret } =
+            k.token_or_login(None, "user", "secret").unwrap()
+        else {
             panic!("login")
         };
         assert_eq!((user.as_str(), secret.expose_secret()), ("alice", "pw"));
         let mut k = keys(&[("user", "alice")]).unwrap();
-        assert!(k.token_or_login(None, "user", "secret").err().unwrap().to_string().contains("secret is not set"));
+        assert!(
+            k.token_or_login(None, "user", "secret")
+                .err()
+                .unwrap()
+                .to_string()
+                .contains("secret is not set")
+        );
         let mut k = keys(&[]).unwrap();
-        let err = k.token_or_login(None, "user", "secret").err().unwrap().to_string();
-        assert!(err.contains("no credentials") && err.contains(&env("token")) && err.contains(&env("user")), "{err}");
+        let err = k
+            .token_or_login(None, "user", "secret")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("no credentials")
+                && err.contains(&env("token"))
+                && err.contains(&env("user")),
+            "{err}"
+        );
         let mut k = keys(&[("user", "alice")]).unwrap();
         let token = SecretToken::new("t").unwrap();
-        assert!(k.token_or_login(Some(token), "user", "secret").err().unwrap().to_string().contains("keep one"));
+        assert!(
+            k.token_or_login(Some(token), "user", "secret")
+                .err()
+                .unwrap()
+                .to_string()
+                .contains("keep one")
+        );
     }
 }

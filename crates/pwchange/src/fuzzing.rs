@@ -57,7 +57,11 @@ mod tests {
             }
             validate(vendor, "../\r\n%00", "", "\u{0}", "http://[::1");
             // Every vendor maps a bare 503 to Unavailable.
-            assert_eq!(classify_answer(vendor, 503, b""), ErrorKind::Unavailable, "{vendor}");
+            assert_eq!(
+                classify_answer(vendor, 503, b""),
+                ErrorKind::Unavailable,
+                "{vendor}"
+            );
         }
     }
 }

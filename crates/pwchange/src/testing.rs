@@ -58,7 +58,11 @@ pub async fn expect_kind(
     kind: ErrorKind,
     case: &str,
 ) -> Error {
-    let error = client.borrow().change_password(change).await.expect_err(case);
+    let error = client
+        .borrow()
+        .change_password(change)
+        .await
+        .expect_err(case);
     assert_no_secret(&error);
     assert_eq!(error.kind(), kind, "{case}: {error}");
     error
@@ -79,5 +83,9 @@ pub async fn refused_before_sending(
         let error = expect_kind(&client, &change, kind, expected).await;
         assert!(error.to_string().contains(expected), "{expected}: {error}");
     }
-    assert_eq!(any.calls_async().await, 0, "a refused change sent a request");
+    assert_eq!(
+        any.calls_async().await,
+        0,
+        "a refused change sent a request"
+    );
 }

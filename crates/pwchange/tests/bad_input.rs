@@ -61,7 +61,11 @@ async fn the_bad_input_table() {
         for s in suffixes {
             cases.push((
                 format!("demo user id + {s:?}"),
-                PasswordChange::self_service(format!("{}{s}", user.id), user.password.clone(), "New-Passw0rd!"),
+                PasswordChange::self_service(
+                    format!("{}{s}", user.id),
+                    user.password.clone(),
+                    "New-Passw0rd!",
+                ),
             ));
         }
         let client = client(vendor, sim.base_url());
@@ -231,7 +235,12 @@ async fn tls_to_a_self_signed_server_is_refused() {
     let base = format!("https://localhost:{port}");
     let mut errors = Vec::new();
     for vendor in Vendor::ALL {
-        errors.push((vendor, client(vendor, &base).change_password(&demo_change(vendor, "New-Passw0rd!")).await));
+        errors.push((
+            vendor,
+            client(vendor, &base)
+                .change_password(&demo_change(vendor, "New-Passw0rd!"))
+                .await,
+        ));
     }
     let _ = server.kill();
     let _ = server.wait();

@@ -52,7 +52,10 @@ async fn every_vendor_changes_the_demo_user_on_its_simulator() {
         assert_eq!(changed.user_id, demo_user(vendor).id);
         let details = serde_json::to_value(&changed.details).unwrap();
         assert_eq!(details["vendor"], vendor.name());
-        assert_eq!(sim.password(&changed.user_id).as_deref(), Some("N3w-Passw0rd!x"));
+        assert_eq!(
+            sim.password(&changed.user_id).as_deref(),
+            Some("N3w-Passw0rd!x")
+        );
         sim.assert_no_violations();
     }
 }
@@ -86,8 +89,16 @@ async fn a_timeout_after_sending_is_outcome_unknown() {
         .await;
     for vendor in Vendor::ALL {
         // A 1-second timeout, the shortest the settings allow.
-        let slow = client(vendor, &server.base_url(), canary::TOKEN, &[("timeout_secs", "1")]);
-        let error = slow.change_password(&demo_change(vendor)).await.unwrap_err();
+        let slow = client(
+            vendor,
+            &server.base_url(),
+            canary::TOKEN,
+            &[("timeout_secs", "1")],
+        );
+        let error = slow
+            .change_password(&demo_change(vendor))
+            .await
+            .unwrap_err();
         assert_no_secret(&error);
         assert_eq!(error.kind(), ErrorKind::OutcomeUnknown, "{vendor}: {error}");
         assert!(error.may_have_applied());
@@ -138,7 +149,11 @@ fn every_enabled_vendor_documents_its_keys_and_canonical_ids() {
             );
         }
         let id = demo_user(vendor).id;
-        assert_eq!(pwchange::canonical_user_id(vendor, &id).unwrap(), id, "{vendor}");
+        assert_eq!(
+            pwchange::canonical_user_id(vendor, &id).unwrap(),
+            id,
+            "{vendor}"
+        );
         assert_eq!(
             pwchange::canonical_user_id(vendor, &format!(" {id} ")).unwrap(),
             id,

@@ -35,15 +35,20 @@ async fn tracing_spans_and_events_carry_no_secrets() {
     for vendor in Vendor::ALL {
         let sim = Simulator::start(vendor).await.unwrap();
         let user = demo_user(vendor);
-        sim.add_user(SimUser::new(user.id.clone(), canary::PASSWORD).organization(user.organization.clone().unwrap_or_default()));
+        sim.add_user(
+            SimUser::new(user.id.clone(), canary::PASSWORD)
+                .organization(user.organization.clone().unwrap_or_default()),
+        );
         let mut settings = Settings::new(vendor);
         for (key, value) in pwchange_sim::client_settings(vendor, sim.base_url(), sim.token()) {
             settings.set(key, value, key);
         }
         let client = Client::from_settings(settings).unwrap();
         // A refusal (the current password is wrong), then a change.
-        let wrong = PasswordChange::self_service(user.id.clone(), canary::NEW_PASSWORD, canary::PASSWORD);
-        let right = PasswordChange::self_service(user.id.clone(), canary::PASSWORD, canary::NEW_PASSWORD);
+        let wrong =
+            PasswordChange::self_service(user.id.clone(), canary::NEW_PASSWORD, canary::PASSWORD);
+        let right =
+            PasswordChange::self_service(user.id.clone(), canary::PASSWORD, canary::NEW_PASSWORD);
         assert!(client.change_password(&wrong).await.is_err());
         client.change_password(&right).await.unwrap();
     }

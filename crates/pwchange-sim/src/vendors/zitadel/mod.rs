@@ -87,28 +87,74 @@ fn error(status: StatusCode, id: &str, message: &str, type_url: &str) -> Respons
 /// ZITADEL's answer to each refusal: status, error id, message, detail type.
 fn refusal(refusal: Refusal) -> Response {
     let (status, id, message, type_url) = match refusal {
-        Refusal::Unauthenticated => (401, "AUTH-7fs1e", "auth header missing or invalid".to_owned(), DETAIL),
+        Refusal::Unauthenticated => (
+            401,
+            "AUTH-7fs1e",
+            "auth header missing or invalid".to_owned(),
+            DETAIL,
+        ),
         // ZITADEL does not tell "not in this organization" from "no such user".
-        Refusal::NotOwnUser | Refusal::UserNotFound | Refusal::WrongOrganization => {
-            (404, "COMMAND-uXHNj", "User could not be found".to_owned(), DETAIL)
-        }
-        Refusal::CurrentPasswordWrong => (400, "COMMAND-3M0fs", "Password is invalid".to_owned(), CREDENTIALS),
-        Refusal::ConfirmationMismatch | Refusal::Unchanged => {
-            (400, "COMMAND-Aeh3", "Errors.User.Password.NotChanged".to_owned(), DETAIL)
-        }
+        Refusal::NotOwnUser | Refusal::UserNotFound | Refusal::WrongOrganization => (
+            404,
+            "COMMAND-uXHNj",
+            "User could not be found".to_owned(),
+            DETAIL,
+        ),
+        Refusal::CurrentPasswordWrong => (
+            400,
+            "COMMAND-3M0fs",
+            "Password is invalid".to_owned(),
+            CREDENTIALS,
+        ),
+        Refusal::ConfirmationMismatch | Refusal::Unchanged => (
+            400,
+            "COMMAND-Aeh3",
+            "Errors.User.Password.NotChanged".to_owned(),
+            DETAIL,
+        ),
         Refusal::TooLong(max) => (
             400,
             "PROTO-validation",
             format!("invalid request: password must be at most {max} characters"),
             DETAIL,
         ),
-        Refusal::TooShort(min) => (400, "COMMA-HuJf6", format!("Password must be at least {min} characters long"), DETAIL),
-        Refusal::NoLower => (400, "COMMA-co3Xw", "Password must contain a lower case letter".to_owned(), DETAIL),
-        Refusal::NoUpper => (400, "COMMA-VoaRj", "Password must contain an upper case letter".to_owned(), DETAIL),
-        Refusal::NoDigit => (400, "COMMA-ZBv4H", "Password must contain a number".to_owned(), DETAIL),
-        Refusal::NoSymbol => (400, "COMMA-ZDLwA", "Password must contain a symbol".to_owned(), DETAIL),
+        Refusal::TooShort(min) => (
+            400,
+            "COMMA-HuJf6",
+            format!("Password must be at least {min} characters long"),
+            DETAIL,
+        ),
+        Refusal::NoLower => (
+            400,
+            "COMMA-co3Xw",
+            "Password must contain a lower case letter".to_owned(),
+            DETAIL,
+        ),
+        Refusal::NoUpper => (
+            400,
+            "COMMA-VoaRj",
+            "Password must contain an upper case letter".to_owned(),
+            DETAIL,
+        ),
+        Refusal::NoDigit => (
+            400,
+            "COMMA-ZBv4H",
+            "Password must contain a number".to_owned(),
+            DETAIL,
+        ),
+        Refusal::NoSymbol => (
+            400,
+            "COMMA-ZDLwA",
+            "Password must contain a symbol".to_owned(),
+            DETAIL,
+        ),
     };
-    error(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), id, &message, type_url)
+    error(
+        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+        id,
+        &message,
+        type_url,
+    )
 }
 
 fn policy(shared: &Shared, schema: &str, refuse_unchanged: bool) -> Policy {
@@ -170,7 +216,12 @@ async fn set_human_password(
         organization,
         ..ChangeAsk::default()
     };
-    run(&shared, &headers, &ask, policy(&shared, "PasswordV1", false))
+    run(
+        &shared,
+        &headers,
+        &ask,
+        policy(&shared, "PasswordV1", false),
+    )
 }
 
 async fn set_password(
@@ -182,7 +233,10 @@ async fn set_password(
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
         return invalid("invalid JSON body");
     };
-    let Some(password) = body.get("newPassword").and_then(|n| str_field(n, "password")) else {
+    let Some(password) = body
+        .get("newPassword")
+        .and_then(|n| str_field(n, "password"))
+    else {
         return invalid("invalid request: newPassword.password is required");
     };
     let ask = ChangeAsk {

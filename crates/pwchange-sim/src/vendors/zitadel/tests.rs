@@ -142,4 +142,3 @@ async fn latency_delays_and_a_dropped_connection_breaks_the_body() {
         Some("N3w-Passw0rd!x")
     );
 }
-
