@@ -1,14 +1,8 @@
-//! This client against Stoplight Prism in mock mode: Prism answers with the spec's documented
-//! examples and the client must decode each into exactly that example. Run by
-//! `.ci/contract-prism.sh` (`cargo test --workspace -- --ignored prism_`).
+//! This client against Prism's mock of its spec (`pwchange_httpmock::prism`).
 
 #![allow(clippy::unwrap_used)] // test code
 
-use pwchange_httpmock::prism::{assert_decodes_to_example, example, mock_url, spec};
-
-fn token() -> pwchange_core::SecretToken {
-    pwchange_core::SecretToken::new("prism-mock-token").unwrap()
-}
+use pwchange_httpmock::prism::{assert_decodes_to_example, example, mock_url, spec, token};
 
 #[tokio::test]
 #[ignore = "needs Prism in mock mode; run by .ci/run"]

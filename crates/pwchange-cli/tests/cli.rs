@@ -3,14 +3,17 @@
 
 #![allow(clippy::unwrap_used)] // test code
 
-use std::path::Path;
+mod common;
 
+use std::path::Path;
 use std::sync::LazyLock;
 
 use assert_cmd::Command;
 use pwchange::{PasswordChange, Settings};
 use pwchange_core::canary;
 use pwchange_sim::{SimUser, Simulator, Vendor, demo_user};
+
+use common::{assert_no_canary, pwchange, run, text};
 
 /// The vendor these tests change and rotate passwords on: the first of the registry that takes
 /// administrative sets (a rotation input without current passwords asks for them), found by
@@ -63,42 +66,11 @@ fn target_env(sim: &Simulator) -> Vec<(String, String)> {
         .collect()
 }
 
-fn pwchange() -> Command {
-    let mut cmd = Command::cargo_bin("pwchange").unwrap();
-    // Nothing from the developer's environment or config leaks into a test.
-    for (name, _) in std::env::vars() {
-        if name.starts_with("PWCHANGE_") {
-            cmd.env_remove(name);
-        }
-    }
-    cmd.env("XDG_CONFIG_HOME", "/nonexistent-pwchange-test");
-    cmd
-}
-
 /// A simulator of [`VENDOR`] with the first user, whose password is the canary.
 async fn user_sim() -> Simulator {
     let sim = Simulator::start(*VENDOR).await.unwrap();
     sim.add_user(SimUser::new(USERS[0].clone(), canary::PASSWORD));
     sim
-}
-
-/// Runs a blocking command while the simulator keeps serving.
-async fn run(mut cmd: Command) -> std::process::Output {
-    tokio::task::spawn_blocking(move || cmd.output().unwrap())
-        .await
-        .unwrap()
-}
-
-fn text(output: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-fn assert_no_canary(output: &std::process::Output) {
-    canary::assert_absent("pwchange output", &text(output));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -4,38 +4,16 @@
 
 #![allow(clippy::unwrap_used)] // test code
 
+mod common;
+
 use assert_cmd::Command;
 use pwchange::Settings;
 use pwchange_core::canary;
 use pwchange_sim::{Simulator, Vendor, demo_user};
 
+use common::{pwchange, run, text};
+
 const NEW_PASSWORD: &str = "N3w-Passw0rd!x";
-
-fn pwchange() -> Command {
-    let mut cmd = Command::cargo_bin("pwchange").unwrap();
-    // Nothing from the developer's environment or config leaks into a test.
-    for (name, _) in std::env::vars() {
-        if name.starts_with("PWCHANGE_") {
-            cmd.env_remove(name);
-        }
-    }
-    cmd.env("XDG_CONFIG_HOME", "/nonexistent-pwchange-test");
-    cmd
-}
-
-async fn run(mut cmd: Command) -> std::process::Output {
-    tokio::task::spawn_blocking(move || cmd.output().unwrap())
-        .await
-        .unwrap()
-}
-
-fn text(output: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
 
 /// A TOML string literal.
 fn quoted(value: &str) -> String {

@@ -21,3 +21,15 @@ pub fn assert_absent(what: &str, text: &str) {
         assert!(!text.contains(canary), "{what} contains canary::{name}");
     }
 }
+
+/// Panics, naming `what`, when an error's `Display`, `Debug` or any of its sources' contains a
+/// canary.
+#[track_caller]
+pub fn assert_absent_from_error(what: &str, error: &(dyn std::error::Error + 'static)) {
+    assert_absent(what, &format!("{error} {error:?}"));
+    let mut source = error.source();
+    while let Some(s) = source {
+        assert_absent(what, &format!("{s} {s:?}"));
+        source = s.source();
+    }
+}

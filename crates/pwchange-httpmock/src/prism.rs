@@ -14,6 +14,11 @@ pub fn mock_url(vendor: &str) -> String {
     std::env::var(&name).unwrap_or_else(|_| panic!("{name} is not set: run this through .ci/run"))
 }
 
+/// The bearer token the Prism mocks accept (any token).
+pub fn token() -> pwchange_core::SecretToken {
+    pwchange_core::SecretToken::new("prism-mock-token").unwrap()
+}
+
 /// `vendor`'s spec, parsed.
 pub fn spec(vendor: &str) -> Value {
     let path = format!("{}/../../specs/{vendor}.yaml", env!("CARGO_MANIFEST_DIR"));

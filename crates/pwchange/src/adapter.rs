@@ -187,6 +187,28 @@ impl<A: Adapter> DynBackend for Backend<A> {
     }
 }
 
+/// The methods every vendor's typed configuration has besides its own: `http` and `from_env`.
+/// The configuration must have a field `http: HttpConfig`.
+macro_rules! typed_config_methods {
+    ($config:ty, $adapter:ty) => {
+        impl $config {
+            /// Replaces the HTTP settings (timeouts, connect retries, insecure http).
+            pub fn http(mut self, http: pwchange_core::http::HttpConfig) -> Self {
+                self.http = http;
+                self
+            }
+
+            /// Reads the configuration from `PWCHANGE_<VENDOR>_<KEY>` environment variables
+            /// (see the type's docs), through [`Settings`](crate::Settings).
+            pub fn from_env() -> Result<Self, crate::Error> {
+                let vendor = <$adapter as crate::adapter::Adapter>::VENDOR;
+                crate::adapter::config_from_settings::<$adapter>(crate::Settings::from_env(vendor))
+            }
+        }
+    };
+}
+pub(crate) use typed_config_methods;
+
 /// The typed configuration of `A` from string settings.
 pub(crate) fn config_from_settings<A: Adapter>(
     settings: crate::Settings,

@@ -51,17 +51,10 @@ impl BienportConfig {
         })
     }
 
-    /// Replaces the HTTP settings.
-    pub fn http(mut self, http: HttpConfig) -> Self {
-        self.http = http;
-        self
-    }
 
-    /// Reads the configuration from `PWCHANGE_BIENPORT_<KEY>` (see the type's docs).
-    pub fn from_env() -> Result<Self, Error> {
-        crate::adapter::config_from_settings::<BienportAdapter>(crate::Settings::from_env(VENDOR))
-    }
 }
+
+crate::adapter::typed_config_methods!(BienportConfig, BienportAdapter);
 
 /// What Bienport returned for a change: the user's full record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -51,17 +51,10 @@ impl UipathConfig {
         })
     }
 
-    /// Replaces the HTTP settings.
-    pub fn http(mut self, http: HttpConfig) -> Self {
-        self.http = http;
-        self
-    }
 
-    /// Reads the configuration from `PWCHANGE_UIPATH_<KEY>` (see the type's docs).
-    pub fn from_env() -> Result<Self, Error> {
-        crate::adapter::config_from_settings::<UipathAdapter>(crate::Settings::from_env(VENDOR))
-    }
 }
+
+crate::adapter::typed_config_methods!(UipathConfig, UipathAdapter);
 
 /// What UiPath returned for a change: `{succeeded: true}` and nothing else.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -58,17 +58,10 @@ impl VcdConfig {
         self
     }
 
-    /// Replaces the HTTP settings.
-    pub fn http(mut self, http: HttpConfig) -> Self {
-        self.http = http;
-        self
-    }
 
-    /// Reads the configuration from `PWCHANGE_VCD_<KEY>` (see the type's docs).
-    pub fn from_env() -> Result<Self, Error> {
-        crate::adapter::config_from_settings::<VcdAdapter>(crate::Settings::from_env(VENDOR))
-    }
 }
+
+crate::adapter::typed_config_methods!(VcdConfig, VcdAdapter);
 
 /// What Cloud Director returned for a change: `204` and no body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -63,17 +63,10 @@ impl ZitadelConfig {
         self
     }
 
-    /// Replaces the HTTP settings (timeouts, insecure http).
-    pub fn http(mut self, http: HttpConfig) -> Self {
-        self.http = http;
-        self
-    }
 
-    /// Reads the configuration from `PWCHANGE_ZITADEL_<KEY>` (see the type's docs).
-    pub fn from_env() -> Result<Self, Error> {
-        crate::adapter::config_from_settings::<ZitadelAdapter>(crate::Settings::from_env(VENDOR))
-    }
 }
+
+crate::adapter::typed_config_methods!(ZitadelConfig, ZitadelAdapter);
 
 /// What ZITADEL returned for a change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
