@@ -83,9 +83,9 @@ pub(crate) fn verdict_of<E: VendorError>(status: u16, body: &[u8]) -> Verdict {
 
 /// Where and how requests go: the base URL, the HTTP client, the connect retries.
 pub(crate) struct Transport {
-    pub vendor: Vendor,
-    pub base: String,
-    pub http: reqwest::Client,
+    vendor: Vendor,
+    base: String,
+    http: reqwest::Client,
     retries: u32,
 }
 
@@ -97,6 +97,16 @@ impl Transport {
             http: config.reqwest_client()?,
             retries: config.retries(),
         })
+    }
+
+    /// A generated client (`new` is its `Client::new_with_client`) on this transport with
+    /// `context`'s credentials and headers.
+    pub fn client<C>(
+        &self,
+        new: impl FnOnce(&str, reqwest::Client, pwchange_core::ClientContext) -> C,
+        context: pwchange_core::ClientContext,
+    ) -> C {
+        new(&self.base, self.http.clone(), context)
     }
 
     /// Sends with the connect-only retry; a failure is classified by `E`'s rules.

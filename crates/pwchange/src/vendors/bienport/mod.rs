@@ -150,11 +150,7 @@ impl Adapter for BienportAdapter {
         token: &SecretToken,
         body: &Self::Request,
     ) -> Result<Changed, Error> {
-        let client = Generated::new_with_client(
-            &transport.base,
-            transport.http.clone(),
-            ClientContext::bearer(token.clone()),
-        );
+        let client = transport.client(Generated::new_with_client, ClientContext::bearer(token.clone()));
         let user = transport
             .call(true, || {
                 Box::pin(
@@ -182,11 +178,7 @@ impl Adapter for BienportAdapter {
         transport: &Transport,
         (screen_name, password): &Self::Login,
     ) -> Result<SecretToken, Error> {
-        let client = Generated::new_with_client(
-            &transport.base,
-            transport.http.clone(),
-            ClientContext::anonymous(),
-        );
+        let client = transport.client(Generated::new_with_client, ClientContext::anonymous());
         transport
             .call(true, || {
                 Box::pin(pwchange_bienport::log_in(

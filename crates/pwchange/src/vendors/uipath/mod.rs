@@ -141,11 +141,7 @@ impl Adapter for UipathAdapter {
         token: &SecretToken,
         (user_id, body): &Self::Request,
     ) -> Result<Changed, Error> {
-        let client = Generated::new_with_client(
-            &transport.base,
-            transport.http.clone(),
-            ClientContext::bearer(token.clone()),
-        );
+        let client = transport.client(Generated::new_with_client, ClientContext::bearer(token.clone()));
         let result = transport
             .call(true, || {
                 Box::pin(
@@ -184,11 +180,7 @@ impl Adapter for UipathAdapter {
         transport: &Transport,
         (client_id, client_secret, scope): &Self::Login,
     ) -> Result<SecretToken, Error> {
-        let client = Generated::new_with_client(
-            &transport.base,
-            transport.http.clone(),
-            ClientContext::anonymous(),
-        );
+        let client = transport.client(Generated::new_with_client, ClientContext::anonymous());
         transport
             .call(true, || {
                 Box::pin(pwchange_uipath::client_credentials_token(

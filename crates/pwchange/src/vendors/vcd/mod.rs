@@ -75,11 +75,7 @@ impl VcdAdapter {
     fn client(&self, transport: &Transport, credentials: Credentials) -> Result<Generated, Error> {
         let context = pwchange_vcd::context(credentials, &self.api_version)
             .map_err(|e| Error::invalid_input(e.to_string()))?;
-        Ok(Generated::new_with_client(
-            &transport.base,
-            transport.http.clone(),
-            context,
-        ))
+        Ok(transport.client(Generated::new_with_client, context))
     }
 }
 

@@ -183,11 +183,7 @@ impl Adapter for ZitadelAdapter {
         token: &SecretToken,
         request: &ZitadelRequest,
     ) -> Result<Changed, Error> {
-        let client = Generated::new_with_client(
-            &transport.base,
-            transport.http.clone(),
-            ClientContext::bearer(token.clone()),
-        );
+        let client = transport.client(Generated::new_with_client, ClientContext::bearer(token.clone()));
         let (api, user_id, details) = match request {
             ZitadelRequest::V1(user_id, body) => {
                 let response = transport
