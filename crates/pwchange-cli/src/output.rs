@@ -36,7 +36,7 @@ pub fn hint(kind: ErrorKind) -> &'static str {
     match kind {
         ErrorKind::InvalidInput => "fix the input named above and run the command again",
         ErrorKind::Unauthenticated => {
-            "check the token (--token-file, PWCHANGE_<VENDOR>_TOKEN or the config file); it may have expired"
+            "check the credentials (a token: --token-file, PWCHANGE_<VENDOR>_TOKEN or the config file; or the vendor's login, see `pwchange vendors`); a token may have expired"
         }
         ErrorKind::PermissionDenied => {
             "the token's user or application lacks the permission to change this password"

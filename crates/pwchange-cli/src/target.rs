@@ -80,8 +80,13 @@ fn read_table(
     Ok(())
 }
 
-/// The config file's settings for `vendor` (its table, then the profile's table on top).
-fn file_settings(vendor: Vendor, path: &Path, profile: Option<&str>) -> Result<Settings, Error> {
+/// The config file's settings for `vendor`: its `[<vendor>]` table, and the profile's table when
+/// a profile is asked for (two layers: the profile's sits on top).
+fn file_settings(
+    vendor: Vendor,
+    path: &Path,
+    profile: Option<&str>,
+) -> Result<(Settings, Settings), Error> {
     let shown = path.display();
     let text = std::fs::read_to_string(path)
         .map_err(|e| invalid(format!("cannot read the config file {shown}: {}", e.kind())))?;
@@ -101,7 +106,7 @@ fn file_settings(vendor: Vendor, path: &Path, profile: Option<&str>) -> Result<S
             "config file {shown}: {where_} must be a table"
         ))),
     };
-    let mut settings = Settings::new(vendor);
+    let (mut settings, mut profile_settings) = (Settings::new(vendor), Settings::new(vendor));
     let name = vendor.name();
     if let Some(table) = table_of(document.get(name), &format!("[{name}]"))? {
         read_table(&mut settings, &table, path, &format!("[{name}]"))?;
@@ -121,10 +126,10 @@ fn file_settings(vendor: Vendor, path: &Path, profile: Option<&str>) -> Result<S
         };
         let where_ = format!("[profiles.{profile}.{name}]");
         if let Some(table) = table_of(profile_table.get(name), &where_)? {
-            read_table(&mut settings, &table, path, &where_)?;
+            read_table(&mut profile_settings, &table, path, &where_)?;
         }
     }
-    Ok(settings)
+    Ok((settings, profile_settings))
 }
 
 /// The settings the flags give.
@@ -166,8 +171,6 @@ fn flag_settings(args: &TargetArgs) -> Result<Settings, Error> {
     Ok(settings)
 }
 
-const TOKEN_KEYS: [&str; 2] = ["token", "token_file"];
-
 /// The merged settings for `args`: config file, profile, environment, flags.
 pub fn settings(args: &TargetArgs, env: &Env) -> Result<Settings, Error> {
     let vendor = args.vendor;
@@ -175,24 +178,24 @@ pub fn settings(args: &TargetArgs, env: &Env) -> Result<Settings, Error> {
         .profile
         .clone()
         .or_else(|| lookup(env, "PWCHANGE_PROFILE").map(str::to_owned));
-    let mut settings = match config_path(args.config.as_deref(), env) {
+    let (file, profile) = match config_path(args.config.as_deref(), env) {
         Some(path) => file_settings(vendor, &path, profile.as_deref())?,
         None if profile.is_some() => {
             return Err(invalid(
                 "a profile was asked for, but there is no config file: pass --config or set PWCHANGE_CONFIG",
             ));
         }
-        None => Settings::new(vendor),
+        None => (Settings::new(vendor), Settings::new(vendor)),
     };
-    let from_env = Settings::from_vars(vendor, env.iter().cloned());
-    let flags = flag_settings(args)?;
-    for layer in [from_env, flags] {
-        // The two token sources replace each other across layers: a token file on the command
-        // line wins over a token in the environment rather than being "both set".
-        if TOKEN_KEYS.iter().any(|k| layer.contains(k)) {
-            settings.remove(&TOKEN_KEYS);
-        }
-        settings.merge(layer);
+    let mut settings = file;
+    for layer in [
+        profile,
+        Settings::from_vars(vendor, env.iter().cloned()),
+        flag_settings(args)?,
+    ] {
+        // A layer that sets any credential replaces all of the lower layers' credentials: a
+        // token in the environment wins over a login in the config file, not "both are set".
+        settings.layer(layer);
     }
     Ok(settings)
 }

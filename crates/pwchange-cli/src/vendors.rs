@@ -20,6 +20,7 @@ pub fn list(json: bool) -> String {
                             "key": k.name,
                             "env": Settings::env_name(vendor, k.name),
                             "secret": k.secret,
+                            "credential": k.credential,
                             "help": k.help,
                         })
                     })
@@ -39,7 +40,11 @@ pub fn list(json: bool) -> String {
     for (vendor, keys) in enabled {
         let _ = writeln!(out, "{:<9} {}", vendor.name(), vendor.title());
         for key in keys {
-            let secret = if key.secret { " (secret)" } else { "" };
+            let secret = match (key.secret, key.credential) {
+                (true, _) => " (secret)",
+                (false, true) => " (credential)",
+                _ => "",
+            };
             let _ = writeln!(out, "  {:<22}{}{secret}", key.name, key.help);
         }
     }

@@ -183,7 +183,7 @@ async fn change_from_a_file_descriptor_path_and_config_file_precedence() {
     let output = run(cmd).await;
     assert_eq!(output.status.code(), Some(4), "{}", text(&output));
     assert!(
-        text(&output).contains("hint: check the token"),
+        text(&output).contains("hint: check the credentials"),
         "{}",
         text(&output)
     );
@@ -223,7 +223,7 @@ async fn errors_have_distinct_exit_codes_and_say_what_to_do() {
             ],
             Some("not-a-sim-token"),
             4,
-            "check the token",
+            "check the credentials",
         ),
         // unknown user
         (

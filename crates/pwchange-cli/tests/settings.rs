@@ -226,3 +226,79 @@ fn vendors_lists_the_registry() {
         .collect();
     assert_eq!(names, Vendor::ALL.map(Vendor::name));
 }
+
+/// Credentials are one group per layer: a layer that sets any of them replaces all of a lower
+/// layer's, so a token above a login (or a login above a token file) is not "both set".
+#[tokio::test(flavor = "multi_thread")]
+async fn a_higher_layer_replaces_all_credentials_of_the_lower_ones() {
+    let vendor = Vendor::ALL
+        .into_iter()
+        .find(|v| !pwchange_sim::login_settings(*v).is_empty())
+        .unwrap();
+    let login = pwchange_sim::login_settings(vendor);
+    let dir = tempfile::tempdir().unwrap();
+    let wrong_token = dir.path().join("wrong-token");
+    std::fs::write(&wrong_token, "not-a-token-the-vendor-issued\n").unwrap();
+    let wrong_token = wrong_token.to_str().unwrap().to_owned();
+
+    let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
+    let settings = pwchange_sim::client_settings(vendor, sim.base_url(), sim.token());
+    let plain: Vec<_> = settings.iter().filter(|(k, _)| *k != "token").collect();
+    let mut file = format!("[{vendor}]\n");
+    for (key, value) in &plain {
+        file.push_str(&format!("{key} = {}\n", quoted(value)));
+    }
+    // The file's own table: a wrong login; the profile: the wrong token file; the environment:
+    // the right token. The token wins.
+    for (key, value) in &login {
+        file.push_str(&format!("{key} = {}\n", quoted(&format!("wrong-{value}"))));
+    }
+    file.push_str(&format!(
+        "\n[profiles.p.{vendor}]\ntoken_file = {}\n",
+        quoted(&wrong_token)
+    ));
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, &file).unwrap();
+    let output = change(&sim, |cmd| {
+        cmd.args(["--config", path.to_str().unwrap(), "--profile", "p"])
+            .env(Settings::env_name(vendor, "token"), sim.token());
+    })
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+
+    // The file: a token file (wrong); the environment: the right login. The login wins.
+    let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
+    let mut file = format!("[{vendor}]\ntoken_file = {}\n", quoted(&wrong_token));
+    for (key, value) in pwchange_sim::client_settings(vendor, sim.base_url(), sim.token())
+        .iter()
+        .filter(|(k, _)| *k != "token")
+    {
+        file.push_str(&format!("{key} = {}\n", quoted(value)));
+    }
+    std::fs::write(&path, &file).unwrap();
+    let output = change(&sim, |cmd| {
+        cmd.args(["--config", path.to_str().unwrap()]);
+        for (key, value) in &login {
+            cmd.env(Settings::env_name(vendor, key), value);
+        }
+    })
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+
+    // Within one layer, a token and a login are still refused: keep one.
+    let output = change(&sim, |cmd| {
+        cmd.args(["--base-url", sim.base_url()])
+            .env(Settings::env_name(vendor, "token"), sim.token());
+        for (key, value) in &login {
+            cmd.env(Settings::env_name(vendor, key), value);
+        }
+        for (key, value) in &plain {
+            if *key != "base_url" {
+                cmd.env(Settings::env_name(vendor, key), value);
+            }
+        }
+    })
+    .await;
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    assert!(text(&output).contains("keep one"), "{}", text(&output));
+}

@@ -76,8 +76,9 @@ impl Rule {
     }
 }
 
-/// What a vendor's answer says, reduced to what rules match on.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What a vendor's answer says, reduced to what rules match on. Its `Debug` leaves the text
+/// out: it is the vendor's, not yet scrubbed of the request's passwords.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Facts {
     /// The HTTP status.
     pub status: u16,
@@ -85,6 +86,16 @@ pub struct Facts {
     pub codes: Vec<String>,
     /// The vendor's messages joined, for `Mentions` rules.
     pub text: String,
+}
+
+impl std::fmt::Debug for Facts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Facts")
+            .field("status", &self.status)
+            .field("codes", &self.codes)
+            .field("text_chars", &self.text.chars().count())
+            .finish()
+    }
 }
 
 /// The first rule of `rules` that matches `facts`, else the status's own kind.
@@ -175,7 +186,9 @@ pub fn resolve<E>(
 /// Case-insensitive "contains any of".
 pub fn mentions(text: &str, needles: &[&str]) -> bool {
     let text = text.to_ascii_lowercase();
-    needles.iter().any(|n| text.contains(n))
+    needles
+        .iter()
+        .any(|n| text.contains(&n.to_ascii_lowercase()))
 }
 
 #[cfg(test)]
@@ -184,10 +197,25 @@ mod tests {
 
     #[test]
     fn statuses_map_to_kinds() {
-        assert_eq!(kind_for_status(401), ErrorKind::Unauthenticated);
-        assert_eq!(kind_for_status(429), ErrorKind::RateLimited);
-        assert_eq!(kind_for_status(503), ErrorKind::Unavailable);
-        assert_eq!(kind_for_status(418), ErrorKind::Unexpected);
+        for (status, kind) in [
+            (400, ErrorKind::InvalidInput),
+            (422, ErrorKind::InvalidInput),
+            (401, ErrorKind::Unauthenticated),
+            (403, ErrorKind::PermissionDenied),
+            (404, ErrorKind::UserNotFound),
+            (408, ErrorKind::Unavailable),
+            (429, ErrorKind::RateLimited),
+            (500, ErrorKind::Unavailable),
+            (502, ErrorKind::Unavailable),
+            (503, ErrorKind::Unavailable),
+            (504, ErrorKind::Unavailable),
+            (599, ErrorKind::Unavailable),
+            (200, ErrorKind::Unexpected),
+            (302, ErrorKind::Unexpected),
+            (418, ErrorKind::Unexpected),
+        ] {
+            assert_eq!(kind_for_status(status), kind, "{status}");
+        }
     }
 
     const RULES: &[Rule] = &[
@@ -218,7 +246,7 @@ mod tests {
         ),
         Rule::new(
             Status::OneOf(&[409]),
-            When::Mentions(&["history"]),
+            When::Mentions(&["History"]),
             ErrorKind::PasswordReused,
         ),
         Rule::new(Status::OneOf(&[200]), When::Always, ErrorKind::InvalidInput),
@@ -259,6 +287,7 @@ mod tests {
                 ErrorKind::InvalidInput,
             ),
             (facts(409, &[], "in the history"), ErrorKind::PasswordReused),
+            (facts(409, &[], "IN THE HISTORY"), ErrorKind::PasswordReused),
             (facts(400, &[], "in the history"), ErrorKind::InvalidInput),
             (facts(200, &[], ""), ErrorKind::InvalidInput),
             (facts(503, &[], ""), ErrorKind::Unavailable),

@@ -260,7 +260,10 @@ pub async fn failure<E: DeserializeOwned>(sent: Sent<E>, success_has_body: bool)
         E2::InvalidUpgrade(e) => Failure::Final(
             Error::new(ErrorKind::Unexpected, "unexpected protocol upgrade").with_source(e),
         ),
-        E2::Custom(message) => Failure::Final(Error::new(ErrorKind::Unexpected, message)),
+        // A vendor crate's own check of an answer (e.g. a login without its token header).
+        E2::Custom(message) => {
+            Failure::Final(Error::new(ErrorKind::Unexpected, message).with_status(status))
+        }
     }
 }
 

@@ -6,8 +6,9 @@ use axum::http::HeaderMap;
 
 use crate::{Shared, SimUser};
 
-/// What a password-change request asks, read from the vendor's wire form.
-#[derive(Debug, Default)]
+/// What a password-change request asks, read from the vendor's wire form. No `Debug`: it holds
+/// passwords.
+#[derive(Default)]
 pub(crate) struct ChangeAsk<'a> {
     pub user_id: &'a str,
     /// The current password, for a self-service change.

@@ -26,23 +26,40 @@ pub struct Key {
     pub name: &'static str,
     /// Whether the value is a secret (a token, a password).
     pub secret: bool,
+    /// Whether it is part of the credentials (a token, a token file, a login's user or secret):
+    /// a configuration layer that sets any credential replaces all of a lower layer's.
+    pub credential: bool,
     /// What it holds.
     pub help: &'static str,
 }
 
 impl Key {
+    /// A setting that is neither secret nor a credential.
     pub(crate) const fn plain(name: &'static str, help: &'static str) -> Self {
         Self {
             name,
             secret: false,
+            credential: false,
             help,
         }
     }
 
+    /// The non-secret part of credentials: a login's user, a token file's path.
+    pub(crate) const fn login(name: &'static str, help: &'static str) -> Self {
+        Self {
+            name,
+            secret: false,
+            credential: true,
+            help,
+        }
+    }
+
+    /// A secret credential: a token, a login's password or client secret.
     pub(crate) const fn secret(name: &'static str, help: &'static str) -> Self {
         Self {
             name,
             secret: true,
+            credential: true,
             help,
         }
     }
@@ -64,7 +81,7 @@ pub const COMMON_KEYS: &[Key] = &[
         "true to allow plain http to a non-loopback host (test rigs only)",
     ),
     Key::secret("token", "a bearer token"),
-    Key::plain(
+    Key::login(
         "token_file",
         "a file whose first line is the bearer token (instead of token)",
     ),
@@ -148,6 +165,22 @@ impl Settings {
     /// Every key of `other` replaces the same key here (`other` takes precedence).
     pub fn merge(&mut self, other: Settings) {
         self.entries.extend(other.entries);
+    }
+
+    /// `higher` on top of these settings, as a configuration layer: its keys win, and when it
+    /// sets any credential (a token, a token file, a login's user or secret) it replaces all of
+    /// the credentials here, so a token above never meets a login below as "both set".
+    pub fn layer(&mut self, higher: Settings) {
+        let credentials: Vec<&str> = COMMON_KEYS
+            .iter()
+            .chain(crate::keys(self.vendor).unwrap_or_default())
+            .filter(|k| k.credential)
+            .map(|k| k.name)
+            .collect();
+        if credentials.iter().any(|k| higher.contains(k)) {
+            self.remove(&credentials);
+        }
+        self.merge(higher);
     }
 
     /// `PWCHANGE_<VENDOR>_<KEY>` from the process environment, for every such variable.
@@ -445,6 +478,36 @@ mod tests {
             format!("{settings:?}"),
             format!(r#"Settings {{ vendor: {V:?}, keys: ["base_url"] }}"#)
         );
+    }
+
+    #[test]
+    fn a_layer_with_a_credential_replaces_every_lower_credential() {
+        let vendor = Vendor::ALL
+            .into_iter()
+            .find(|v| crate::keys(*v).unwrap().iter().any(|k| k.credential))
+            .unwrap();
+        let login: Vec<&str> = crate::keys(vendor)
+            .unwrap()
+            .iter()
+            .filter(|k| k.credential)
+            .map(|k| k.name)
+            .collect();
+        let mut lower = Settings::new(vendor)
+            .with("base_url", "https://x")
+            .with("token_file", "/f");
+        for key in &login {
+            lower.set(key, "v", "lower");
+        }
+        let mut settings = lower.clone();
+        settings.layer(Settings::new(vendor).with("timeout_secs", "5"));
+        assert!(settings.contains("token_file") && login.iter().all(|k| settings.contains(k)));
+        settings.layer(Settings::new(vendor).with("token", "t"));
+        assert!(settings.contains("token") && settings.contains("base_url"));
+        assert!(!settings.contains("token_file"));
+        assert!(login.iter().all(|k| !settings.contains(k)));
+        let mut settings = lower;
+        settings.layer(Settings::new(vendor).with(login[0], "u"));
+        assert!(!settings.contains("token_file") && settings.contains(login[0]));
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! The vendors this build includes: one registration line each. Everything that lists vendors
 //! in the facade (the [`Config`] and [`ChangedDetails`] enums, the dispatch, the settings'
 //! keys, the fuzzing entry points) is generated from this list; each vendor's knowledge lives in
-//! its own module (`vendors/<name>.rs`: configuration, id parser, modes, send, login, error
-//! rules).
+//! its own folder (`vendors/<name>/`: configuration, id parser, modes, send, login, error
+//! rules, and its tests).
 
 use serde::{Deserialize, Serialize};
 

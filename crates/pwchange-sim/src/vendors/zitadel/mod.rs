@@ -203,8 +203,17 @@ async fn set_human_password(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    // ZITADEL's auth interceptor runs before the request is read.
+    if engine::token_owner(&shared, &headers).is_none() {
+        return refusal(Refusal::Unauthenticated);
+    }
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
-        return invalid("invalid JSON body");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "SIM-json",
+            "invalid JSON body",
+            DETAIL,
+        );
     };
     let Some(password) = str_field(&body, "password") else {
         return invalid("invalid request: password is required");
@@ -230,8 +239,17 @@ async fn set_password(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    // ZITADEL's auth interceptor runs before the request is read.
+    if engine::token_owner(&shared, &headers).is_none() {
+        return refusal(Refusal::Unauthenticated);
+    }
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
-        return invalid("invalid JSON body");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "SIM-json",
+            "invalid JSON body",
+            DETAIL,
+        );
     };
     let Some(password) = body
         .get("newPassword")

@@ -71,7 +71,7 @@ impl Adapter for BienportAdapter {
     const VENDOR: Vendor = VENDOR;
     const KEYS: &'static [Key] = &[
         Key::plain("organization_id", "the numeric organization id (the OrganizationId header; required)"),
-        Key::plain("screen_name", "the login's screen name (with password, instead of token)"),
+        Key::login("screen_name", "the login's screen name (with password, instead of token)"),
         Key::secret("password", "the login's password"),
     ];
     type Config = BienportConfig;

@@ -1,7 +1,7 @@
 //! UiPath Identity Server: a `200` can still be a refusal (`succeeded: false`).
 
 use pwchange_core::SecretToken;
-use pwchange_core::classify::{Facts, Rule, Status, Verdict, When, answer_error};
+use pwchange_core::classify::{Facts, Rule, Status, Verdict, When, answer_error, classify};
 use pwchange_core::http::{Answer, HttpConfig};
 use pwchange_core::token::Auth;
 use pwchange_uipath::{Client as Generated, ClientContext, types};
@@ -65,7 +65,7 @@ pub(crate) struct UipathAdapter;
 impl Adapter for UipathAdapter {
     const VENDOR: Vendor = VENDOR;
     const KEYS: &'static [Key] = &[
-        Key::plain("client_id", "an external application's id (with client_secret, instead of token)"),
+        Key::login("client_id", "an external application's id (with client_secret, instead of token)"),
         Key::secret("client_secret", "the external application's secret"),
         Key::plain("scope", "the scopes asked for (default \"PM.User PM.User.Write\")"),
     ];
@@ -222,13 +222,25 @@ const IDENTITY_RULES: &[Rule] = &[
 ];
 
 fn identity_errors(status: u16, errors: &[types::IdentityError]) -> Verdict {
-    let facts = Facts {
-        status,
-        codes: errors.iter().filter_map(|e| e.code.clone()).collect(),
-        text: String::new(),
-    };
-    let messages = errors.iter().filter_map(|e| e.description.clone()).collect();
-    Verdict::from_rules(IDENTITY_RULES, facts, messages)
+    let codes: Vec<String> = errors.iter().filter_map(|e| e.code.clone()).collect();
+    // The first error (in the vendor's order) whose code says something specific decides.
+    let kind = codes
+        .iter()
+        .map(|code| {
+            let one = Facts {
+                status,
+                codes: vec![code.clone()],
+                text: String::new(),
+            };
+            classify(IDENTITY_RULES, &one)
+        })
+        .find(|kind| *kind != ErrorKind::InvalidInput)
+        .unwrap_or(ErrorKind::InvalidInput);
+    Verdict {
+        kind,
+        code: codes.into_iter().next(),
+        messages: errors.iter().filter_map(|e| e.description.clone()).collect(),
+    }
 }
 
 impl VendorError for types::ChangePasswordProblem {
@@ -296,6 +308,27 @@ mod tests {
     fn identity_code(code: &str) -> ErrorKind {
         let error = types::IdentityError { code: Some(code.into()), description: None };
         identity_errors(200, &[error]).kind
+    }
+
+    #[test]
+    fn the_first_specific_error_in_the_vendors_order_decides() {
+        let errors = |codes: &[&str]| -> Vec<types::IdentityError> {
+            codes
+                .iter()
+                .map(|c| types::IdentityError { code: Some((*c).into()), description: None })
+                .collect()
+        };
+        for (codes, kind) in [
+            (&["PasswordHistory", "PasswordTooShort"][..], ErrorKind::PasswordReused),
+            (&["PasswordRequiresDigit", "PasswordMismatch"][..], ErrorKind::PolicyViolation),
+            (&["DefaultError", "PasswordMismatch"][..], ErrorKind::CurrentPasswordInvalid),
+            (&["DefaultError"][..], ErrorKind::InvalidInput),
+            (&[][..], ErrorKind::InvalidInput),
+        ] {
+            let verdict = identity_errors(200, &errors(codes));
+            assert_eq!(verdict.kind, kind, "{codes:?}");
+            assert_eq!(verdict.code.as_deref(), codes.first().copied());
+        }
     }
 
     #[test]

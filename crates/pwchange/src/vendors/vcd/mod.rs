@@ -82,7 +82,7 @@ impl VcdAdapter {
 impl Adapter for VcdAdapter {
     const VENDOR: Vendor = VENDOR;
     const KEYS: &'static [Key] = &[
-        Key::plain("username", "user@organization, for a session login (with password, instead of token)"),
+        Key::login("username", "user@organization, for a session login (with password, instead of token)"),
         Key::secret("password", "the session login's password"),
         Key::plain("api_version", "the API version sent in Accept (default 38.0, at least 36.3)"),
     ];
