@@ -10,11 +10,20 @@ use crate::adapter::{Adapter as _, Backend, DynBackend, config_from_settings};
 use crate::config::Key;
 use crate::{Error, ErrorKind, Settings, Vendor};
 
+// The modules are declared outside the macro so that tools that read the source (rustfmt,
+// cargo-mutants) see them.
+#[cfg(feature = "bienport")]
+mod bienport;
+#[cfg(feature = "uipath")]
+mod uipath;
+#[cfg(feature = "vcd")]
+mod vcd;
+#[cfg(feature = "zitadel")]
+mod zitadel;
+
 macro_rules! registry {
     ($($feature:literal $module:ident: $variant:ident($adapter:ident, $config:ident, $details:ident);)+) => {
         $(
-            #[cfg(feature = $feature)]
-            mod $module;
             #[cfg(feature = $feature)]
             pub use $module::*;
         )+
