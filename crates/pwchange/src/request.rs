@@ -25,8 +25,8 @@ impl Password {
         self.0.expose_secret()
     }
 
-    /// Converts to a vendor field type with bounds `MIN..=MAX`, naming `field` and `rule` in the
-    /// error (e.g. "the vendor accepts 1..=72 characters").
+    /// Converts to a vendor field type with bounds `MIN..=MAX` (usually inferred from the
+    /// generated field, i.e. from the spec), naming `field` and whose `rule` it is in the error.
     pub(crate) fn bounded<const MIN: usize, const MAX: usize>(
         &self,
         field: &str,
@@ -34,7 +34,7 @@ impl Password {
     ) -> Result<pwchange_core::Password<MIN, MAX>, Error> {
         self.0
             .rebound()
-            .map_err(|e| Error::invalid_input(format!("{field}: {e} ({rule})")))
+            .map_err(|e| Error::invalid_input(format!("{field}: {e} ({rule}'s limit)")))
     }
 }
 

@@ -13,8 +13,10 @@ use crate::*;
 const BIENPORT_USER: &str = "12343123";
 
 fn bienport(server: &MockServer) -> Client {
-    Client::new(BienportConfig::new(&server.base_url(), BienportAuth::Token(token()), 20635).unwrap())
-        .unwrap()
+    Client::new(
+        BienportConfig::new(&server.base_url(), BienportAuth::Token(token()), 20635).unwrap(),
+    )
+    .unwrap()
 }
 
 #[tokio::test]
@@ -113,10 +115,23 @@ async fn bienport_login_then_change() {
 #[tokio::test]
 async fn checks_before_any_request() {
     refused_before_sending(|base| {
-        let c = || Client::new(BienportConfig::new(base, BienportAuth::Token(token()), 20635).unwrap()).unwrap();
+        let c = || {
+            Client::new(BienportConfig::new(base, BienportAuth::Token(token()), 20635).unwrap())
+                .unwrap()
+        };
         vec![
-            (c(), self_service("-1"), ErrorKind::InvalidInput, "positive integer"),
-            (c(), PasswordChange::admin_set(BIENPORT_USER, canary::NEW_PASSWORD), ErrorKind::Unsupported, "needs the current password"),
+            (
+                c(),
+                self_service("-1"),
+                ErrorKind::InvalidInput,
+                "positive integer",
+            ),
+            (
+                c(),
+                PasswordChange::admin_set(BIENPORT_USER, canary::NEW_PASSWORD),
+                ErrorKind::Unsupported,
+                "needs the current password",
+            ),
         ]
     })
     .await;
@@ -125,6 +140,10 @@ async fn checks_before_any_request() {
 #[test]
 fn ids_are_canonical_whatever_the_spelling() {
     for spelling in ["12343123", "012343123", " 12343123 ", "+12343123"] {
-        assert_eq!(canonical_user_id(Vendor::Bienport, spelling).unwrap(), BIENPORT_USER, "{spelling}");
+        assert_eq!(
+            canonical_user_id(Vendor::Bienport, spelling).unwrap(),
+            BIENPORT_USER,
+            "{spelling}"
+        );
     }
 }

@@ -50,8 +50,6 @@ impl BienportConfig {
             organization_id,
         })
     }
-
-
 }
 
 crate::adapter::typed_config_methods!(BienportConfig, BienportAdapter);
@@ -70,8 +68,14 @@ pub(crate) struct BienportAdapter {
 impl Adapter for BienportAdapter {
     const VENDOR: Vendor = VENDOR;
     const KEYS: &'static [Key] = &[
-        Key::plain("organization_id", "the numeric organization id (the OrganizationId header; required)"),
-        Key::login("screen_name", "the login's screen name (with password, instead of token)"),
+        Key::plain(
+            "organization_id",
+            "the numeric organization id (the OrganizationId header; required)",
+        ),
+        Key::login(
+            "screen_name",
+            "the login's screen name (with password, instead of token)",
+        ),
         Key::secret("password", "the login's password"),
     ];
     type Config = BienportConfig;
@@ -139,7 +143,9 @@ impl Adapter for BienportAdapter {
             password2: new_password,
             // Canonical ids are positive int64s (user_id above).
             user_id: user_id.parse().map_err(|_| {
-                Error::invalid_input("Bienport user id is invalid: expected a positive integer (int64)")
+                Error::invalid_input(
+                    "Bienport user id is invalid: expected a positive integer (int64)",
+                )
             })?,
         })
     }
@@ -150,7 +156,10 @@ impl Adapter for BienportAdapter {
         token: &SecretToken,
         body: &Self::Request,
     ) -> Result<Changed, Error> {
-        let client = transport.client(Generated::new_with_client, ClientContext::bearer(token.clone()));
+        let client = transport.client(
+            Generated::new_with_client,
+            ClientContext::bearer(token.clone()),
+        );
         let user = transport
             .call(true, || {
                 Box::pin(
@@ -200,7 +209,13 @@ impl Adapter for BienportAdapter {
 const RULES: &[Rule] = &[
     Rule::new(
         Status::OneOf(&[400, 409, 422]),
-        When::Mentions(&["old password", "current password", "wrong password", "incorrect password", "password is incorrect"]),
+        When::Mentions(&[
+            "old password",
+            "current password",
+            "wrong password",
+            "incorrect password",
+            "password is incorrect",
+        ]),
         ErrorKind::CurrentPasswordInvalid,
     ),
     Rule::new(
@@ -220,10 +235,18 @@ impl VendorError for types::ErrorResponse {
         let Some(body) = &answer.body else {
             return Verdict::by_status(answer.status);
         };
-        let messages: Vec<String> = [&body.message, &body.error].into_iter().flatten().cloned().collect();
+        let messages: Vec<String> = [&body.message, &body.error]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
         let facts = Facts {
             status: answer.status,
-            codes: body.status_code.map(|c| c.to_string()).into_iter().collect(),
+            codes: body
+                .status_code
+                .map(|c| c.to_string())
+                .into_iter()
+                .collect(),
             text: messages.join(" "),
         };
         Verdict::from_rules(RULES, facts, messages)

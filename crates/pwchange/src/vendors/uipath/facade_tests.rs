@@ -112,12 +112,19 @@ async fn uipath_client_credentials_log_in_first() {
 #[tokio::test]
 async fn checks_before_any_request() {
     refused_before_sending(|base| {
-        let c = || Client::new(UipathConfig::new(base, UipathAuth::Token(token())).unwrap()).unwrap();
+        let c =
+            || Client::new(UipathConfig::new(base, UipathAuth::Token(token())).unwrap()).unwrap();
         vec![
-            (c(), self_service("har-3107"), ErrorKind::InvalidInput, "expected a UUID"),
             (
                 c(),
-                PasswordChange::admin_set(UIPATH_USER, canary::NEW_PASSWORD).require_change_at_next_login(true),
+                self_service("har-3107"),
+                ErrorKind::InvalidInput,
+                "expected a UUID",
+            ),
+            (
+                c(),
+                PasswordChange::admin_set(UIPATH_USER, canary::NEW_PASSWORD)
+                    .require_change_at_next_login(true),
                 ErrorKind::Unsupported,
                 "change at next login",
             ),
@@ -131,9 +138,15 @@ fn ids_are_canonical_whatever_the_spelling() {
     for spelling in [
         "3FA85F64-5717-4562-B3FC-2C963F66AFA6",
         "{3fa85f64-5717-4562-b3fc-2c963f66afa6}",
-        " 3fa85f645717 4562b3fc2c963f66afa6 ".replace(' ', "").as_str(),
+        " 3fa85f645717 4562b3fc2c963f66afa6 "
+            .replace(' ', "")
+            .as_str(),
         "urn:uuid:3fa85f64-5717-4562-b3fc-2c963f66afa6",
     ] {
-        assert_eq!(canonical_user_id(Vendor::Uipath, spelling).unwrap(), UIPATH_USER, "{spelling}");
+        assert_eq!(
+            canonical_user_id(Vendor::Uipath, spelling).unwrap(),
+            UIPATH_USER,
+            "{spelling}"
+        );
     }
 }

@@ -50,8 +50,6 @@ impl UipathConfig {
             auth,
         })
     }
-
-
 }
 
 crate::adapter::typed_config_methods!(UipathConfig, UipathAdapter);
@@ -65,9 +63,15 @@ pub(crate) struct UipathAdapter;
 impl Adapter for UipathAdapter {
     const VENDOR: Vendor = VENDOR;
     const KEYS: &'static [Key] = &[
-        Key::login("client_id", "an external application's id (with client_secret, instead of token)"),
+        Key::login(
+            "client_id",
+            "an external application's id (with client_secret, instead of token)",
+        ),
         Key::secret("client_secret", "the external application's secret"),
-        Key::plain("scope", "the scopes asked for (default \"PM.User PM.User.Write\")"),
+        Key::plain(
+            "scope",
+            "the scopes asked for (default \"PM.User PM.User.Write\")",
+        ),
     ];
     type Config = UipathConfig;
     type Login = (String, SecretToken, String);
@@ -141,7 +145,10 @@ impl Adapter for UipathAdapter {
         token: &SecretToken,
         (user_id, body): &Self::Request,
     ) -> Result<Changed, Error> {
-        let client = transport.client(Generated::new_with_client, ClientContext::bearer(token.clone()));
+        let client = transport.client(
+            Generated::new_with_client,
+            ClientContext::bearer(token.clone()),
+        );
         let result = transport
             .call(true, || {
                 Box::pin(
@@ -205,8 +212,16 @@ impl Adapter for UipathAdapter {
 
 /// ASP.NET Identity error codes (in a `200 {succeeded: false}` or a 400's `errors` list).
 const IDENTITY_RULES: &[Rule] = &[
-    Rule::new(Status::Any, When::CodeIs(&["PasswordMismatch"]), ErrorKind::CurrentPasswordInvalid),
-    Rule::new(Status::Any, When::CodeStartsWith(&["PasswordRequires"]), ErrorKind::PolicyViolation),
+    Rule::new(
+        Status::Any,
+        When::CodeIs(&["PasswordMismatch"]),
+        ErrorKind::CurrentPasswordInvalid,
+    ),
+    Rule::new(
+        Status::Any,
+        When::CodeStartsWith(&["PasswordRequires"]),
+        ErrorKind::PolicyViolation,
+    ),
     Rule::new(
         Status::Any,
         When::CodeContains(&["PasswordTooShort", "complexity", "TooLong"]),
@@ -217,7 +232,11 @@ const IDENTITY_RULES: &[Rule] = &[
         When::CodeContains(&["reuse", "history", "recent", "same"]),
         ErrorKind::PasswordReused,
     ),
-    Rule::new(Status::Any, When::CodeContains(&["NotFound"]), ErrorKind::UserNotFound),
+    Rule::new(
+        Status::Any,
+        When::CodeContains(&["NotFound"]),
+        ErrorKind::UserNotFound,
+    ),
     Rule::new(Status::Any, When::Always, ErrorKind::InvalidInput),
 ];
 
@@ -239,7 +258,10 @@ fn identity_errors(status: u16, errors: &[types::IdentityError]) -> Verdict {
     Verdict {
         kind,
         code: codes.into_iter().next(),
-        messages: errors.iter().filter_map(|e| e.description.clone()).collect(),
+        messages: errors
+            .iter()
+            .filter_map(|e| e.description.clone())
+            .collect(),
     }
 }
 
@@ -273,7 +295,11 @@ const TOKEN_RULES: &[Rule] = &[
         When::CodeIs(&["invalid_client", "unauthorized_client", "invalid_grant"]),
         ErrorKind::Unauthenticated,
     ),
-    Rule::new(Status::Any, When::CodeIs(&["invalid_scope"]), ErrorKind::PermissionDenied),
+    Rule::new(
+        Status::Any,
+        When::CodeIs(&["invalid_scope"]),
+        ErrorKind::PermissionDenied,
+    ),
 ];
 
 impl VendorError for types::OAuthError {
@@ -286,7 +312,11 @@ impl VendorError for types::OAuthError {
             codes: vec![body.error.clone()],
             text: String::new(),
         };
-        Verdict::from_rules(TOKEN_RULES, facts, body.error_description.iter().cloned().collect())
+        Verdict::from_rules(
+            TOKEN_RULES,
+            facts,
+            body.error_description.iter().cloned().collect(),
+        )
     }
 }
 
@@ -306,7 +336,10 @@ mod tests {
     }
 
     fn identity_code(code: &str) -> ErrorKind {
-        let error = types::IdentityError { code: Some(code.into()), description: None };
+        let error = types::IdentityError {
+            code: Some(code.into()),
+            description: None,
+        };
         identity_errors(200, &[error]).kind
     }
 
@@ -315,13 +348,25 @@ mod tests {
         let errors = |codes: &[&str]| -> Vec<types::IdentityError> {
             codes
                 .iter()
-                .map(|c| types::IdentityError { code: Some((*c).into()), description: None })
+                .map(|c| types::IdentityError {
+                    code: Some((*c).into()),
+                    description: None,
+                })
                 .collect()
         };
         for (codes, kind) in [
-            (&["PasswordHistory", "PasswordTooShort"][..], ErrorKind::PasswordReused),
-            (&["PasswordRequiresDigit", "PasswordMismatch"][..], ErrorKind::PolicyViolation),
-            (&["DefaultError", "PasswordMismatch"][..], ErrorKind::CurrentPasswordInvalid),
+            (
+                &["PasswordHistory", "PasswordTooShort"][..],
+                ErrorKind::PasswordReused,
+            ),
+            (
+                &["PasswordRequiresDigit", "PasswordMismatch"][..],
+                ErrorKind::PolicyViolation,
+            ),
+            (
+                &["DefaultError", "PasswordMismatch"][..],
+                ErrorKind::CurrentPasswordInvalid,
+            ),
             (&["DefaultError"][..], ErrorKind::InvalidInput),
             (&[][..], ErrorKind::InvalidInput),
         ] {

@@ -130,15 +130,45 @@ async fn checks_before_any_request() {
     refused_before_sending(|base| {
         let c = || Client::new(VcdConfig::new(base, VcdAuth::Token(token())).unwrap()).unwrap();
         let mut rows = vec![
-            (c(), self_service("urn:vcloud:user:nope"), ErrorKind::InvalidInput, "urn:vcloud:user:<uuid>"),
-            (c(), PasswordChange::self_service(VCD_USER, canary::PASSWORD, "short"), ErrorKind::InvalidInput, "at least 6"),
-            (c(), PasswordChange::self_service(VCD_USER, canary::PASSWORD, "üüüüü"), ErrorKind::InvalidInput, "at least 6"),
-            (c(), PasswordChange::self_service(VCD_USER, canary::PASSWORD, "密".repeat(129)), ErrorKind::InvalidInput, "at most 128"),
-            (c(), PasswordChange::admin_set(VCD_USER, canary::NEW_PASSWORD), ErrorKind::Unsupported, "only the caller's own"),
+            (
+                c(),
+                self_service("urn:vcloud:user:nope"),
+                ErrorKind::InvalidInput,
+                "urn:vcloud:user:<uuid>",
+            ),
+            (
+                c(),
+                PasswordChange::self_service(VCD_USER, canary::PASSWORD, "short"),
+                ErrorKind::InvalidInput,
+                "at least 6",
+            ),
+            (
+                c(),
+                PasswordChange::self_service(VCD_USER, canary::PASSWORD, "üüüüü"),
+                ErrorKind::InvalidInput,
+                "at least 6",
+            ),
+            (
+                c(),
+                PasswordChange::self_service(VCD_USER, canary::PASSWORD, "密".repeat(129)),
+                ErrorKind::InvalidInput,
+                "at most 128",
+            ),
+            (
+                c(),
+                PasswordChange::admin_set(VCD_USER, canary::NEW_PASSWORD),
+                ErrorKind::Unsupported,
+                "only the caller's own",
+            ),
         ];
         for special in ["a/b", "..", "a?b", "a%2Fb", "a b", "a\r\nb"] {
             let id = format!("urn:vcloud:user:{special}");
-            rows.push((c(), PasswordChange::self_service(id, canary::PASSWORD, "New-Passw0rd!"), ErrorKind::InvalidInput, "urn:vcloud:user:<uuid>"));
+            rows.push((
+                c(),
+                PasswordChange::self_service(id, canary::PASSWORD, "New-Passw0rd!"),
+                ErrorKind::InvalidInput,
+                "urn:vcloud:user:<uuid>",
+            ));
         }
         rows
     })
@@ -146,21 +176,35 @@ async fn checks_before_any_request() {
     let version = VcdConfig::new("https://v.example.com", VcdAuth::Token(token()))
         .unwrap()
         .api_version("38.0\r\nX-Injected: 1");
-    assert_eq!(Client::new(version).unwrap_err().kind(), ErrorKind::InvalidInput);
+    assert_eq!(
+        Client::new(version).unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
 }
 
 #[tokio::test]
 async fn the_shortest_and_longest_passwords_in_characters_are_sent() {
     let server = answering(204, &Value::Null).await;
     for new in ["üüüüüü".to_owned(), "密".repeat(128)] {
-        vcd(&server).change_password(&PasswordChange::self_service(VCD_USER, canary::PASSWORD, new)).await.unwrap();
+        vcd(&server)
+            .change_password(&PasswordChange::self_service(
+                VCD_USER,
+                canary::PASSWORD,
+                new,
+            ))
+            .await
+            .unwrap();
     }
 }
 
 #[test]
 fn ids_are_canonical_whatever_the_case() {
     assert_eq!(
-        canonical_user_id(Vendor::Vcd, "URN:VCLOUD:USER:522D756C-AD00-3B4F-AE6A-6D241437B471").unwrap(),
+        canonical_user_id(
+            Vendor::Vcd,
+            "URN:VCLOUD:USER:522D756C-AD00-3B4F-AE6A-6D241437B471"
+        )
+        .unwrap(),
         VCD_USER
     );
 }

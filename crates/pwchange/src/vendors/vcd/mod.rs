@@ -57,8 +57,6 @@ impl VcdConfig {
         self.api_version = version.into();
         self
     }
-
-
 }
 
 crate::adapter::typed_config_methods!(VcdConfig, VcdAdapter);
@@ -82,9 +80,15 @@ impl VcdAdapter {
 impl Adapter for VcdAdapter {
     const VENDOR: Vendor = VENDOR;
     const KEYS: &'static [Key] = &[
-        Key::login("username", "user@organization, for a session login (with password, instead of token)"),
+        Key::login(
+            "username",
+            "user@organization, for a session login (with password, instead of token)",
+        ),
         Key::secret("password", "the session login's password"),
-        Key::plain("api_version", "the API version sent in Accept (default 38.0, at least 36.3)"),
+        Key::plain(
+            "api_version",
+            "the API version sent in Accept (default 38.0, at least 36.3)",
+        ),
     ];
     type Config = VcdConfig;
     type Login = (String, SecretString);
@@ -155,7 +159,7 @@ impl Adapter for VcdAdapter {
             current_password: pwchange_core::UnboundedPassword::any(current.expose_secret()),
             new_password: change
                 .new_password()
-                .bounded::<6, 128>("new password", "Cloud Director accepts 6..=128 characters")?,
+                .bounded("new password", "Cloud Director")?,
         };
         Ok((urn, body))
     }
@@ -214,7 +218,13 @@ const RULES: &[Rule] = &[
         Status::OneOf(&[400]),
         When::MentionsBoth(
             &["current password", "old password", "existing password"],
-            &["incorrect", "invalid", "wrong", "does not match", "mismatch"],
+            &[
+                "incorrect",
+                "invalid",
+                "wrong",
+                "does not match",
+                "mismatch",
+            ],
         ),
         ErrorKind::CurrentPasswordInvalid,
     ),
@@ -225,11 +235,26 @@ const RULES: &[Rule] = &[
     ),
     Rule::new(
         Status::OneOf(&[400]),
-        When::Mentions(&["policy", "complex", "at least", "must contain", "too short", "too long"]),
+        When::Mentions(&[
+            "policy",
+            "complex",
+            "at least",
+            "must contain",
+            "too short",
+            "too long",
+        ]),
         ErrorKind::PolicyViolation,
     ),
-    Rule::new(Status::OneOf(&[403]), When::CodeIs(&["RESOURCE_NOT_FOUND"]), ErrorKind::UserNotFound),
-    Rule::new(Status::OneOf(&[403]), When::Mentions(&["does not exist", "not found"]), ErrorKind::UserNotFound),
+    Rule::new(
+        Status::OneOf(&[403]),
+        When::CodeIs(&["RESOURCE_NOT_FOUND"]),
+        ErrorKind::UserNotFound,
+    ),
+    Rule::new(
+        Status::OneOf(&[403]),
+        When::Mentions(&["does not exist", "not found"]),
+        ErrorKind::UserNotFound,
+    ),
 ];
 
 impl VendorError for types::Error {

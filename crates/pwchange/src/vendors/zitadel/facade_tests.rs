@@ -19,7 +19,12 @@ fn zitadel(server: &MockServer) -> Client {
 }
 
 fn v1(base_url: &str) -> Client {
-    Client::new(ZitadelConfig::new(base_url, token()).unwrap().api(ZitadelApi::V1)).unwrap()
+    Client::new(
+        ZitadelConfig::new(base_url, token())
+            .unwrap()
+            .api(ZitadelApi::V1),
+    )
+    .unwrap()
 }
 
 fn rpc(code: i32, id: &str, message: &str, type_url: &str) -> Value {
@@ -198,16 +203,51 @@ async fn checks_before_any_request() {
             .api(ZitadelApi::V1)
             .organization_id("1\r\nX-Injected: 1");
         vec![
-            (v2(base), self_service("bad id"), ErrorKind::InvalidInput, "expected 1..=200 characters"),
-            (v2(base), PasswordChange::admin_set(ZITADEL_USER, "a".repeat(201)), ErrorKind::InvalidInput, "at most 200"),
-            (v2(base), PasswordChange::self_service(ZITADEL_USER, "x", "y".repeat(201)), ErrorKind::InvalidInput, "at most 200"),
-            (v1(base), PasswordChange::admin_set(ZITADEL_USER, "é".repeat(73)), ErrorKind::InvalidInput, "at most 72"),
-            (v1(base), self_service(ZITADEL_USER), ErrorKind::Unsupported, "cannot verify a current password"),
-            (Client::new(org).unwrap(), PasswordChange::admin_set(ZITADEL_USER, "New-Passw0rd!"), ErrorKind::InvalidInput, "could not be built"),
+            (
+                v2(base),
+                self_service("bad id"),
+                ErrorKind::InvalidInput,
+                "expected 1..=200 characters",
+            ),
+            (
+                v2(base),
+                PasswordChange::admin_set(ZITADEL_USER, "a".repeat(201)),
+                ErrorKind::InvalidInput,
+                "at most 200",
+            ),
+            (
+                v2(base),
+                PasswordChange::self_service(ZITADEL_USER, "x", "y".repeat(201)),
+                ErrorKind::InvalidInput,
+                "at most 200",
+            ),
+            (
+                v1(base),
+                PasswordChange::admin_set(ZITADEL_USER, "é".repeat(73)),
+                ErrorKind::InvalidInput,
+                "at most 72",
+            ),
+            (
+                v1(base),
+                self_service(ZITADEL_USER),
+                ErrorKind::Unsupported,
+                "cannot verify a current password",
+            ),
+            (
+                Client::new(org).unwrap(),
+                PasswordChange::admin_set(ZITADEL_USER, "New-Passw0rd!"),
+                ErrorKind::InvalidInput,
+                "could not be built",
+            ),
         ]
     })
     .await;
-    let err = Client::new(ZitadelConfig::new("https://z.example.com", token()).unwrap().organization_id("1")).unwrap_err();
+    let err = Client::new(
+        ZitadelConfig::new("https://z.example.com", token())
+            .unwrap()
+            .organization_id("1"),
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("v1 API only"), "{err}");
 }
 
@@ -215,14 +255,26 @@ async fn checks_before_any_request() {
 async fn the_longest_passwords_each_api_takes_are_sent() {
     let server = answering(200, &json!({"details": {"sequence": "1"}})).await;
     let base = server.base_url();
-    zitadel(&server).change_password(&PasswordChange::admin_set(ZITADEL_USER, "a".repeat(200))).await.unwrap();
+    zitadel(&server)
+        .change_password(&PasswordChange::admin_set(ZITADEL_USER, "a".repeat(200)))
+        .await
+        .unwrap();
     // 72 characters of two bytes each: the limit is in characters.
-    v1(&base).change_password(&PasswordChange::admin_set(ZITADEL_USER, "é".repeat(72))).await.unwrap();
+    v1(&base)
+        .change_password(&PasswordChange::admin_set(ZITADEL_USER, "é".repeat(72)))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
 async fn a_success_status_with_an_html_body_is_outcome_unknown() {
     let server = answering(200, &json!("<html>login page</html>")).await;
-    let error = expect_kind(zitadel(&server), &self_service(ZITADEL_USER), ErrorKind::OutcomeUnknown, "html 200").await;
+    let error = expect_kind(
+        zitadel(&server),
+        &self_service(ZITADEL_USER),
+        ErrorKind::OutcomeUnknown,
+        "html 200",
+    )
+    .await;
     assert!(error.may_have_applied());
 }

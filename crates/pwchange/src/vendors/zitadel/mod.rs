@@ -62,8 +62,6 @@ impl ZitadelConfig {
         self.organization_id = Some(organization_id.into());
         self
     }
-
-
 }
 
 crate::adapter::typed_config_methods!(ZitadelConfig, ZitadelAdapter);
@@ -94,18 +92,31 @@ pub(crate) enum ZitadelRequest {
 impl Adapter for ZitadelAdapter {
     const VENDOR: Vendor = VENDOR;
     const KEYS: &'static [Key] = &[
-        Key::plain("api", "v1 (management, administrative set only) or v2 (default)"),
-        Key::plain("organization_id", "the user's organization (x-zitadel-orgid; v1 only)"),
+        Key::plain(
+            "api",
+            "v1 (management, administrative set only) or v2 (default)",
+        ),
+        Key::plain(
+            "organization_id",
+            "the user's organization (x-zitadel-orgid; v1 only)",
+        ),
     ];
     type Config = ZitadelConfig;
     type Login = Infallible;
     type Request = ZitadelRequest;
 
     fn config(common: Common, keys: &mut Keys) -> Result<ZitadelConfig, Error> {
-        let token = common
-            .token
-            .ok_or_else(|| keys.no_credentials(&format!("token or token_file ({})", crate::Settings::env_name(VENDOR, "token"))))?;
-        let api = match keys.string("api").map(|a| a.to_ascii_lowercase()).as_deref() {
+        let token = common.token.ok_or_else(|| {
+            keys.no_credentials(&format!(
+                "token or token_file ({})",
+                crate::Settings::env_name(VENDOR, "token")
+            ))
+        })?;
+        let api = match keys
+            .string("api")
+            .map(|a| a.to_ascii_lowercase())
+            .as_deref()
+        {
             None | Some("v2") => ZitadelApi::V2,
             Some("v1") => ZitadelApi::V1,
             Some(_) => return Err(Error::invalid_input("api must be v1 or v2")),
@@ -149,27 +160,38 @@ impl Adapter for ZitadelAdapter {
             (ZitadelApi::V1, Mode::SelfService) => Err(Error::unsupported(
                 "ZITADEL management v1 cannot verify a current password; use the v2 API for a self-service change",
             )),
-            (ZitadelApi::V1, Mode::AdminSet { require_change_at_next_login }) => {
-                let password = change
-                    .new_password()
-                    .bounded::<1, 72>("new password", "ZITADEL v1 accepts 1..=72 characters")?;
+            (
+                ZitadelApi::V1,
+                Mode::AdminSet {
+                    require_change_at_next_login,
+                },
+            ) => {
+                // The limits are the generated field's: the spec's minLength/maxLength.
                 let body = types::SetHumanPasswordRequest {
-                    password,
+                    password: change
+                        .new_password()
+                        .bounded("new password", "ZITADEL v1")?,
                     no_change_required: !require_change_at_next_login,
                 };
                 Ok(ZitadelRequest::V1(user_id, body))
             }
             (ZitadelApi::V2, mode) => {
-                let rule = "ZITADEL v2 accepts 1..=200 characters";
-                let password = change.new_password().bounded::<1, 200>("new password", rule)?;
-                let current_password = change
-                    .current_password()
-                    .map(|p| p.bounded::<1, 200>("current password", rule))
-                    .transpose()?;
-                let change_required = matches!(mode, Mode::AdminSet { require_change_at_next_login: true });
+                let rule = "ZITADEL v2";
+                let change_required = matches!(
+                    mode,
+                    Mode::AdminSet {
+                        require_change_at_next_login: true
+                    }
+                );
                 let body = types::SetPasswordRequest {
-                    new_password: types::NewPassword { password, change_required },
-                    current_password,
+                    new_password: types::NewPassword {
+                        password: change.new_password().bounded("new password", rule)?,
+                        change_required,
+                    },
+                    current_password: change
+                        .current_password()
+                        .map(|p| p.bounded("current password", rule))
+                        .transpose()?,
                     verification_code: None,
                 };
                 Ok(ZitadelRequest::V2(user_id, body))
@@ -183,7 +205,10 @@ impl Adapter for ZitadelAdapter {
         token: &SecretToken,
         request: &ZitadelRequest,
     ) -> Result<Changed, Error> {
-        let client = transport.client(Generated::new_with_client, ClientContext::bearer(token.clone()));
+        let client = transport.client(
+            Generated::new_with_client,
+            ClientContext::bearer(token.clone()),
+        );
         let (api, user_id, details) = match request {
             ZitadelRequest::V1(user_id, body) => {
                 let response = transport
@@ -199,16 +224,30 @@ impl Adapter for ZitadelAdapter {
                     })
                     .await?;
                 let d = response.into_inner().details;
-                ("v1", user_id, d.map(|d| (d.sequence, d.change_date, d.resource_owner)))
+                (
+                    "v1",
+                    user_id,
+                    d.map(|d| (d.sequence, d.change_date, d.resource_owner)),
+                )
             }
             ZitadelRequest::V2(user_id, body) => {
                 let response = transport
                     .call(true, || {
-                        Box::pin(client.set_password().user_id(user_id.as_str()).body(body.clone()).send())
+                        Box::pin(
+                            client
+                                .set_password()
+                                .user_id(user_id.as_str())
+                                .body(body.clone())
+                                .send(),
+                        )
                     })
                     .await?;
                 let d = response.into_inner().details;
-                ("v2", user_id, d.map(|d| (d.sequence, d.change_date, d.resource_owner)))
+                (
+                    "v2",
+                    user_id,
+                    d.map(|d| (d.sequence, d.change_date, d.resource_owner)),
+                )
             }
         };
         let (sequence, change_date, resource_owner) = details.unwrap_or_default();
@@ -218,7 +257,8 @@ impl Adapter for ZitadelAdapter {
             details: ZitadelDetails {
                 api: api.to_owned(),
                 sequence,
-                change_date: change_date.map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+                change_date: change_date
+                    .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
                 resource_owner,
             }
             .into(),
@@ -241,30 +281,82 @@ const POLICY_IDS: &[&str] = &["HuJf6", "co3Xw", "VoaRj", "ZBv4H", "ZDLwA"];
 /// ZITADEL's error table: the detail's type and id first, then its message key, then the gRPC
 /// code (`grpc:<n>`), then the status.
 const RULES: &[Rule] = &[
-    Rule::new(Status::Any, When::CodeEndsWith(&["CredentialsCheckError"]), ErrorKind::CurrentPasswordInvalid),
     Rule::new(
         Status::Any,
-        When::Mentions(&["password.invalid", "password is invalid", "invalid password", "wrong password"]),
+        When::CodeEndsWith(&["CredentialsCheckError"]),
         ErrorKind::CurrentPasswordInvalid,
     ),
-    Rule::new(Status::Any, When::CodeEndsWith(POLICY_IDS), ErrorKind::PolicyViolation),
     Rule::new(
         Status::Any,
-        When::Mentions(&["password.complexity", "complexity", "must be at least", "must contain"]),
+        When::Mentions(&[
+            "password.invalid",
+            "password is invalid",
+            "invalid password",
+            "wrong password",
+        ]),
+        ErrorKind::CurrentPasswordInvalid,
+    ),
+    Rule::new(
+        Status::Any,
+        When::CodeEndsWith(POLICY_IDS),
         ErrorKind::PolicyViolation,
     ),
     Rule::new(
         Status::Any,
-        When::Mentions(&["notchanged", "not changed", "same as", "already used", "history"]),
+        When::Mentions(&[
+            "password.complexity",
+            "complexity",
+            "must be at least",
+            "must contain",
+        ]),
+        ErrorKind::PolicyViolation,
+    ),
+    Rule::new(
+        Status::Any,
+        When::Mentions(&[
+            "notchanged",
+            "not changed",
+            "same as",
+            "already used",
+            "history",
+        ]),
         ErrorKind::PasswordReused,
     ),
-    Rule::new(Status::Any, When::CodeIs(&["grpc:3", "grpc:11"]), ErrorKind::InvalidInput),
-    Rule::new(Status::Any, When::CodeIs(&["grpc:5"]), ErrorKind::UserNotFound),
-    Rule::new(Status::Any, When::CodeIs(&["grpc:7"]), ErrorKind::PermissionDenied),
-    Rule::new(Status::Any, When::CodeIs(&["grpc:8"]), ErrorKind::RateLimited),
-    Rule::new(Status::Any, When::CodeIs(&["grpc:9"]), ErrorKind::PolicyViolation),
-    Rule::new(Status::Any, When::CodeIs(&["grpc:14"]), ErrorKind::Unavailable),
-    Rule::new(Status::Any, When::CodeIs(&["grpc:16"]), ErrorKind::Unauthenticated),
+    Rule::new(
+        Status::Any,
+        When::CodeIs(&["grpc:3", "grpc:11"]),
+        ErrorKind::InvalidInput,
+    ),
+    Rule::new(
+        Status::Any,
+        When::CodeIs(&["grpc:5"]),
+        ErrorKind::UserNotFound,
+    ),
+    Rule::new(
+        Status::Any,
+        When::CodeIs(&["grpc:7"]),
+        ErrorKind::PermissionDenied,
+    ),
+    Rule::new(
+        Status::Any,
+        When::CodeIs(&["grpc:8"]),
+        ErrorKind::RateLimited,
+    ),
+    Rule::new(
+        Status::Any,
+        When::CodeIs(&["grpc:9"]),
+        ErrorKind::PolicyViolation,
+    ),
+    Rule::new(
+        Status::Any,
+        When::CodeIs(&["grpc:14"]),
+        ErrorKind::Unavailable,
+    ),
+    Rule::new(
+        Status::Any,
+        When::CodeIs(&["grpc:16"]),
+        ErrorKind::Unauthenticated,
+    ),
 ];
 
 impl VendorError for types::RpcStatus {
@@ -286,7 +378,13 @@ impl VendorError for types::RpcStatus {
             text: message.clone(),
         };
         let mut messages = vec![message];
-        messages.extend(status.details.iter().skip(1).filter_map(|d| d.message.clone()));
+        messages.extend(
+            status
+                .details
+                .iter()
+                .skip(1)
+                .filter_map(|d| d.message.clone()),
+        );
         Verdict {
             kind: classify(RULES, &facts),
             code: id,
@@ -312,7 +410,9 @@ mod tests {
 
     fn from_vars(vars: &[(&str, &str)]) -> Result<ZitadelConfig, Error> {
         let vars = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned()));
-        crate::adapter::config_from_settings::<ZitadelAdapter>(crate::Settings::from_vars(VENDOR, vars))
+        crate::adapter::config_from_settings::<ZitadelAdapter>(crate::Settings::from_vars(
+            VENDOR, vars,
+        ))
     }
 
     fn answer(
@@ -460,10 +560,17 @@ mod tests {
     #[test]
     fn environment_names_every_missing_variable() {
         let err = from_vars(&[]).unwrap_err();
-        assert!(err.to_string().contains("PWCHANGE_ZITADEL_BASE_URL"), "{err}");
+        assert!(
+            err.to_string().contains("PWCHANGE_ZITADEL_BASE_URL"),
+            "{err}"
+        );
         let err = from_vars(&[("PWCHANGE_ZITADEL_BASE_URL", "https://z.example.com")]).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Unauthenticated);
-        assert!(err.to_string().contains("no credentials: set token or token_file (PWCHANGE_ZITADEL_TOKEN)"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("no credentials: set token or token_file (PWCHANGE_ZITADEL_TOKEN)"),
+            "{err}"
+        );
         let config = from_vars(&[
             ("PWCHANGE_ZITADEL_BASE_URL", "https://z.example.com"),
             ("PWCHANGE_ZITADEL_TOKEN", "pat"),
