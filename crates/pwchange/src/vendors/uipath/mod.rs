@@ -446,6 +446,22 @@ mod tests {
     }
 
     #[test]
+    fn only_a_400_reads_the_problem_body() {
+        for body in [
+            serde_json::json!({"errors": [{"code": "PasswordMismatch"}]}),
+            serde_json::json!({"title": "t", "errors": {"newPassword": ["required"]}}),
+        ] {
+            let answer = Answer {
+                status: 403,
+                body: Some(serde_json::from_value(body).unwrap()),
+                text: None,
+                retry_after: None,
+            };
+            assert_eq!(classify(&answer).kind, ErrorKind::PermissionDenied);
+        }
+    }
+
+    #[test]
     fn token_errors_classify() {
         for (error, kind) in [
             ("invalid_client", ErrorKind::Unauthenticated),

@@ -208,3 +208,55 @@ fn ids_are_canonical_whatever_the_case() {
         VCD_USER
     );
 }
+
+/// One re-login, and only for a token from the cache: a fresh token the vendor refuses is an
+/// answer (a 401 means nothing was applied), a cached one may have expired.
+#[tokio::test]
+async fn a_refused_cached_token_is_renewed_once_and_a_fresh_one_never() {
+    let server = MockServer::start_async().await;
+    let login = server
+        .mock_async(|when, then| {
+            when.method(Method::POST).path("/cloudapi/1.0.0/sessions");
+            then.status(200)
+                .header("X-VMWARE-VCLOUD-ACCESS-TOKEN", canary::TOKEN)
+                .json_body(json!({"id": "urn:vcloud:session:1"}));
+        })
+        .await;
+    let change = server
+        .mock_async(|when, then| {
+            when.method(Method::POST)
+                .path(format!("/cloudapi/1.0.0/users/{VCD_USER}/changePassword"));
+            then.status(401)
+                .json_body(json!({"minorErrorCode": "UNAUTHORIZED", "message": "expired"}));
+        })
+        .await;
+    let auth = VcdAuth::Login {
+        username: "alice@acme".into(),
+        password: canary::PASSWORD.to_owned().into(),
+    };
+    let client = Client::new(VcdConfig::new(&server.base_url(), auth).unwrap()).unwrap();
+    // A fresh login's token refused: no second login.
+    expect_kind(
+        &client,
+        &self_service(VCD_USER),
+        ErrorKind::Unauthenticated,
+        "fresh",
+    )
+    .await;
+    assert_eq!(
+        (login.calls_async().await, change.calls_async().await),
+        (1, 1)
+    );
+    // The cached token refused: one new login and one more attempt, then the answer stands.
+    expect_kind(
+        &client,
+        &self_service(VCD_USER),
+        ErrorKind::Unauthenticated,
+        "cached",
+    )
+    .await;
+    assert_eq!(
+        (login.calls_async().await, change.calls_async().await),
+        (2, 3)
+    );
+}

@@ -538,6 +538,8 @@ mod tests {
     #[test]
     fn user_ids_are_checked() {
         assert_eq!(user_id(" 69629026806489455 ").unwrap(), "69629026806489455");
+        let longest = "1".repeat(200);
+        assert_eq!(user_id(&longest).unwrap(), longest);
         for bad in [
             "",
             "a b",
