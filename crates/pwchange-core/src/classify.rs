@@ -196,6 +196,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn facts_debug_leaves_the_vendor_text_out() {
+        let shown = format!("{:?}", facts(400, &["E-1"], "your password hunter2 is weak"));
+        assert_eq!(shown, r#"Facts { status: 400, codes: ["E-1"], text_chars: 29 }"#);
+    }
+
+    #[test]
     fn statuses_map_to_kinds() {
         for (status, kind) in [
             (400, ErrorKind::InvalidInput),
