@@ -197,8 +197,14 @@ mod tests {
 
     #[test]
     fn facts_debug_leaves_the_vendor_text_out() {
-        let shown = format!("{:?}", facts(400, &["E-1"], "your password hunter2 is weak"));
-        assert_eq!(shown, r#"Facts { status: 400, codes: ["E-1"], text_chars: 29 }"#);
+        let shown = format!(
+            "{:?}",
+            facts(400, &["E-1"], "your password hunter2 is weak")
+        );
+        assert_eq!(
+            shown,
+            r#"Facts { status: 400, codes: ["E-1"], text_chars: 29 }"#
+        );
     }
 
     #[test]

@@ -564,6 +564,12 @@ mod tests {
         );
         let mut k = keys(&[("base_url", "http://10.1.2.3")]).unwrap();
         assert!(k.common().err().unwrap().to_string().contains("plain http"));
+        for no in ["false", "No", "0"] {
+            let mut k =
+                keys(&[("base_url", "http://10.1.2.3"), ("allow_insecure_http", no)]).unwrap();
+            let err = k.common().err().unwrap().to_string();
+            assert!(err.contains("plain http"), "{no}: {err}");
+        }
     }
 
     #[test]
