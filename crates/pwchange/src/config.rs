@@ -279,11 +279,13 @@ impl Keys {
     }
 
     /// The secret value of `key`, untrimmed.
+    #[allow(dead_code)] // for vendors with a login; a one-vendor build may have none
     pub fn secret(&mut self, key: &str) -> Option<SecretString> {
         self.entries.remove(key).map(|e| e.value)
     }
 
     /// The secret value of `key`, or an error naming it.
+    #[allow(dead_code)] // for vendors with a login; a one-vendor build may have none
     pub fn required_secret(&mut self, key: &str, what: &str) -> Result<SecretString, Error> {
         self.secret(key).ok_or_else(|| self.missing(key, what))
     }
@@ -371,6 +373,7 @@ impl Keys {
 
     /// The token when there is one, else the login pair `user_key` + `secret_key`; an error
     /// naming all three when neither is there.
+    #[allow(dead_code)] // for vendors with a login; a one-vendor build may have none
     pub fn token_or_login(
         &mut self,
         common_token: Option<SecretToken>,
@@ -430,6 +433,7 @@ pub(crate) struct Common {
 }
 
 /// A token, or the user and secret of a login.
+#[allow(dead_code)] // for vendors with a login; a one-vendor build may have none
 pub(crate) enum TokenOrLogin {
     Token(SecretToken),
     Login { user: String, secret: SecretString },

@@ -27,6 +27,7 @@ impl Password {
 
     /// Converts to a vendor field type with bounds `MIN..=MAX` (usually inferred from the
     /// generated field, i.e. from the spec), naming `field` and whose `rule` it is in the error.
+    #[allow(dead_code)] // for vendors with length limits; a one-vendor build may have none
     pub(crate) fn bounded<const MIN: usize, const MAX: usize>(
         &self,
         field: &str,
