@@ -302,3 +302,56 @@ async fn a_higher_layer_replaces_all_credentials_of_the_lower_ones() {
     assert_eq!(output.status.code(), Some(3), "{}", text(&output));
     assert!(text(&output).contains("keep one"), "{}", text(&output));
 }
+
+/// TOML numbers and booleans are settings too; a fraction where a whole number belongs is named.
+#[tokio::test(flavor = "multi_thread")]
+async fn config_file_numbers_and_booleans_are_read() {
+    let vendor = Vendor::ALL[0];
+    let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    let mut file = format!("[{vendor}]\ntimeout_secs = 10\nallow_insecure_http = false\n");
+    for (key, value) in pwchange_sim::client_settings(vendor, sim.base_url(), sim.token()) {
+        // Numeric-looking values as TOML integers where they parse as one.
+        match value.parse::<i64>() {
+            Ok(n) if key != "token" => file.push_str(&format!("{key} = {n}\n")),
+            _ => file.push_str(&format!("{key} = {}\n", quoted(&value))),
+        }
+    }
+    std::fs::write(&path, &file).unwrap();
+    let output = change(&sim, |cmd| {
+        cmd.args(["--config", path.to_str().unwrap()]);
+    })
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+
+    std::fs::write(
+        &path,
+        file.replace("timeout_secs = 10", "timeout_secs = 1.5"),
+    )
+    .unwrap();
+    let output = change(&sim, |cmd| {
+        cmd.args(["--config", path.to_str().unwrap()]);
+    })
+    .await;
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    assert!(
+        text(&output).contains("timeout_secs must be a positive number of seconds"),
+        "{}",
+        text(&output)
+    );
+    std::fs::write(
+        &path,
+        file.replace("timeout_secs = 10", "timeout_secs = [1]"),
+    )
+    .unwrap();
+    let output = change(&sim, |cmd| {
+        cmd.args(["--config", path.to_str().unwrap()]);
+    })
+    .await;
+    assert!(
+        text(&output).contains("expected a string, number or boolean"),
+        "{}",
+        text(&output)
+    );
+}
