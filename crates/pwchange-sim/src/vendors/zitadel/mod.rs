@@ -197,23 +197,36 @@ fn run(shared: &Shared, headers: &HeaderMap, ask: &ChangeAsk<'_>, policy: Policy
     }
 }
 
+/// The request's JSON body, after the token check: ZITADEL's auth interceptor runs before the
+/// request is read.
+#[allow(clippy::result_large_err)] // an early answer; a simulator, not a hot path
+fn authenticated_json(
+    shared: &Shared,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Value, Response> {
+    if engine::token_owner(shared, headers).is_none() {
+        return Err(refusal(Refusal::Unauthenticated));
+    }
+    serde_json::from_slice::<Value>(body).map_err(|_| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "SIM-json",
+            "invalid JSON body",
+            DETAIL,
+        )
+    })
+}
+
 async fn set_human_password(
     State(shared): State<Arc<Shared>>,
     Path(user_id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    // ZITADEL's auth interceptor runs before the request is read.
-    if engine::token_owner(&shared, &headers).is_none() {
-        return refusal(Refusal::Unauthenticated);
-    }
-    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "SIM-json",
-            "invalid JSON body",
-            DETAIL,
-        );
+    let body = match authenticated_json(&shared, &headers, &body) {
+        Ok(body) => body,
+        Err(refused) => return refused,
     };
     let Some(password) = str_field(&body, "password") else {
         return invalid("invalid request: password is required");
@@ -239,17 +252,9 @@ async fn set_password(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    // ZITADEL's auth interceptor runs before the request is read.
-    if engine::token_owner(&shared, &headers).is_none() {
-        return refusal(Refusal::Unauthenticated);
-    }
-    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "SIM-json",
-            "invalid JSON body",
-            DETAIL,
-        );
+    let body = match authenticated_json(&shared, &headers, &body) {
+        Ok(body) => body,
+        Err(refused) => return refused,
     };
     let Some(password) = body
         .get("newPassword")
