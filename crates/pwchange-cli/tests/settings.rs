@@ -318,40 +318,34 @@ async fn config_file_numbers_and_booleans_are_read() {
             _ => file.push_str(&format!("{key} = {}\n", quoted(&value))),
         }
     }
-    std::fs::write(&path, &file).unwrap();
-    let output = change(&sim, |cmd| {
-        cmd.args(["--config", path.to_str().unwrap()]);
-    })
-    .await;
+    // `pwchange change` with `timeout_secs = <timeout>` in the file: exit code and output.
+    let with_timeout = |timeout: &str| {
+        std::fs::write(
+            &path,
+            file.replace("timeout_secs = 10", &format!("timeout_secs = {timeout}")),
+        )
+        .unwrap();
+        change(&sim, |cmd| {
+            cmd.args(["--config", path.to_str().unwrap()]);
+        })
+    };
+    let output = with_timeout("10").await;
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
-
-    std::fs::write(
-        &path,
-        file.replace("timeout_secs = 10", "timeout_secs = 1.5"),
-    )
-    .unwrap();
-    let output = change(&sim, |cmd| {
-        cmd.args(["--config", path.to_str().unwrap()]);
-    })
-    .await;
-    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
-    assert!(
-        text(&output).contains("timeout_secs must be a positive number of seconds"),
-        "{}",
-        text(&output)
-    );
-    std::fs::write(
-        &path,
-        file.replace("timeout_secs = 10", "timeout_secs = [1]"),
-    )
-    .unwrap();
-    let output = change(&sim, |cmd| {
-        cmd.args(["--config", path.to_str().unwrap()]);
-    })
-    .await;
-    assert!(
-        text(&output).contains("expected a string, number or boolean"),
-        "{}",
-        text(&output)
-    );
+    for (timeout, expected) in [
+        ("1.5", "timeout_secs must be a positive number of seconds"),
+        ("[1]", "expected a string, number or boolean"),
+    ] {
+        let output = with_timeout(timeout).await;
+        assert_eq!(
+            output.status.code(),
+            Some(3),
+            "{timeout}: {}",
+            text(&output)
+        );
+        assert!(
+            text(&output).contains(expected),
+            "{timeout}: {}",
+            text(&output)
+        );
+    }
 }
