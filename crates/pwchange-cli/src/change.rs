@@ -1,6 +1,6 @@
 //! `pwchange change`: one password.
 
-use pwchange::{Error, PasswordChange};
+use pwchange::{Error, PasswordChange, Verification};
 
 use crate::cli::ChangeArgs;
 use crate::secrets::{self, PasswordSource};
@@ -25,13 +25,28 @@ pub async fn run(args: ChangeArgs, env: &target::Env) -> Result<(), Error> {
         )?)
         .map_err(|_| unreachable_count())?;
         PasswordChange::self_service(args.user, current, new)
+    }
+    .verify(!args.no_verify);
+    let change = match args.login_name {
+        Some(login) => change.login_name(login),
+        None => change,
     };
     let changed = client.change_password(&change).await?;
     if args.json {
         println!("{}", serde_json::json!({"ok": true, "changed": changed}));
     } else {
+        let how = match &changed.verification {
+            Verification::Verified => "verified by logging in with it".to_owned(),
+            Verification::Skipped => {
+                "the vendor confirmed it; not verified (--no-verify)".to_owned()
+            }
+            Verification::NotVerifiable { reason } => {
+                format!("the vendor confirmed it; not verifiable: {reason}")
+            }
+            _ => "the vendor confirmed it".to_owned(),
+        };
         println!(
-            "changed the password of {} on {}",
+            "changed the password of {} on {} ({how})",
             changed.user_id, changed.vendor
         );
     }

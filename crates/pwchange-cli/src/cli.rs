@@ -117,6 +117,14 @@ pub struct ChangeArgs {
     /// Read the passwords from this open file descriptor, like --password-stdin.
     #[arg(long, value_name = "FD")]
     pub password_fd: Option<u32>,
+    /// Do not log in with the new password after the change (by default pwchange does, once,
+    /// where the vendor allows, and reports "changed" only when the change is proven).
+    #[arg(long)]
+    pub no_verify: bool,
+    /// The name the user logs in with, for the verification login of vendors that need one
+    /// besides the id (Bienport's screen name, Cloud Director's user@org).
+    #[arg(long, value_name = "NAME")]
+    pub login_name: Option<String>,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
@@ -126,10 +134,21 @@ pub struct ChangeArgs {
 pub struct RotateArgs {
     #[command(flatten)]
     pub target: TargetArgs,
-    /// The users: CSV with a header (user_id[,current_password]) or JSON Lines
-    /// ({"user_id": …, "current_password": …}); by extension, .csv or .jsonl.
+    /// The users: CSV with a header (user_id[,current_password][,login_name]) or JSON Lines
+    /// ({"user_id": …, "current_password": …}); by extension, .csv or .jsonl. Every record has
+    /// a current password (self-service), or none with --admin.
     #[arg(long, value_name = "PATH")]
     pub input: PathBuf,
+    /// Set the passwords as an administrator (the input has no current passwords).
+    #[arg(long)]
+    pub admin: bool,
+    /// Do not ask before starting (required when standard input is not a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Do not log in with each new password after its change (by default pwchange does, once
+    /// per user, where the vendor allows; the journal then says `verified`).
+    #[arg(long)]
+    pub no_verify: bool,
     /// The journal: every generated password is written here (mode 0600, fsync) before it is
     /// sent. Keep it: it is the only copy of the new passwords.
     #[arg(long, value_name = "PATH")]
@@ -154,8 +173,8 @@ pub struct RotateArgs {
         value_name = "CLASSES"
     )]
     pub classes: Vec<CharClass>,
-    /// With administrative rotation: users must change the password at the next login.
-    #[arg(long)]
+    /// With --admin: users must change the password at the next login.
+    #[arg(long, requires = "admin")]
     pub require_change: bool,
     /// Print one JSON result record per user, then a JSON summary.
     #[arg(long)]

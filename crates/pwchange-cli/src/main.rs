@@ -3,6 +3,8 @@
 mod change;
 mod cli;
 mod demo;
+mod input;
+mod journal;
 mod output;
 mod rotate;
 mod secrets;
@@ -71,7 +73,7 @@ async fn main() -> ExitCode {
             Err(e) => output::report(&e, args.json),
         },
         cli::Command::Schema => {
-            let schema = schemars::schema_for!(rotate::InputRecord);
+            let schema = schemars::schema_for!(input::InputRecord);
             println!(
                 "{}",
                 serde_json::to_string_pretty(&schema).unwrap_or_default()

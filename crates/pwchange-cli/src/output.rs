@@ -5,7 +5,7 @@
 //! | 0 | success |
 //! | 1 | failure outside the vendor call (file I/O, journal) |
 //! | 2 | usage error (bad flags) |
-//! | 3..=15 | the facade's `ErrorKind`, see [`exit_code`] |
+//! | 3..=16 | the facade's `ErrorKind`, see [`exit_code`] (a rotation stopped by refused credentials exits with that kind's code) |
 //! | 20 | rotate: finished, some users failed |
 //! | 21 | rotate: interrupted (Ctrl-C); the summary says what was and was not applied |
 
@@ -27,6 +27,7 @@ pub fn exit_code(kind: ErrorKind) -> u8 {
         ErrorKind::Unsupported => 12,
         ErrorKind::Transport => 14,
         ErrorKind::OutcomeUnknown => 15,
+        ErrorKind::VerificationFailed => 16,
         _ => 13,
     }
 }
@@ -57,6 +58,9 @@ pub fn hint(kind: ErrorKind) -> &'static str {
         }
         ErrorKind::OutcomeUnknown => {
             "the password may or may not have changed: log in with the new password to find out before retrying"
+        }
+        ErrorKind::VerificationFailed => {
+            "the vendor does not accept the new password although the change looked successful; log in with the current password, and report the vendor's behaviour"
         }
         _ => "the vendor answered something unexpected; report it with the message above",
     }

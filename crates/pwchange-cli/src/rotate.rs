@@ -1,283 +1,51 @@
-//! `pwchange rotate`: bulk rotation with a crash-safe journal.
+//! `pwchange rotate`: bulk rotation with a crash-safe journal (see [`crate::journal`]).
 //!
-//! For each user a new password is generated (OS CSPRNG), **written to the journal and fsynced
-//! before the request is sent**, and marked done or failed after. The journal is JSON Lines,
-//! created with mode 0600:
+//! Per user: a new password is generated (OS CSPRNG), journaled and fsynced, sent, verified by
+//! one login where the vendor allows (`--no-verify` skips it), and its outcome journaled:
+//! `done` (applied), `failed` with `not_applied` (a fresh password next time) or with `unknown`
+//! (the journaled password is kept and settled by the next `--resume`).
 //!
-//! ```text
-//! {"event":"pending","user_id":"…","new_password":"…"}
-//! {"event":"done","user_id":"…","verified":true}
-//! {"event":"failed","user_id":"…","kind":"policy_violation","message":"…"}
-//! ```
+//! `--resume` settles each user an interrupted run left unsettled with **the same journaled
+//! password**: first one login with it (applied if it works); if the login is refused, or the
+//! vendor cannot verify, the same password is sent again. A refusal of that resend never counts as
+//! proof of an earlier success: the user stays `unknown` unless the login proved "not applied".
 //!
-//! `--resume` reads it back: `done` users are skipped; a `pending` user without an outcome (the
-//! run stopped between journaling and answer) is sent **the same journaled password** again, so
-//! no credential is lost or replaced by a second one; if the vendor then says the current password
-//! is wrong or the new one was used before, the interrupted run had applied it (`verified: false`);
-//! if the retry fails otherwise, the user stays "outcome unknown" with the same journaled password
-//! for the next `--resume`. Failed users (nothing applied) get a fresh password.
+//! Before anything is sent: the whole input is checked (ids in the vendor's canonical form,
+//! duplicates, the mode: current passwords without `--admin`, none with it), the plan is shown
+//! and confirmed (`--yes`), and the journal is locked. A token the vendor refuses (401, or 403
+//! for the first user or three in a row) trips a breaker: nothing more is launched and the run
+//! exits with that kind's code.
 //!
 //! Test hook: with `PWCHANGE_FAULT_EXIT_AFTER_PENDING=N` the process exits (code 99) right after
 //! journaling the N-th pending entry of this run, before sending it: a crash at the worst moment.
 
-use std::collections::{HashMap, HashSet};
-use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, IsTerminal, Write};
-use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::io::{BufRead as _, IsTerminal, Write as _};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use pwchange::{Client, Error, ErrorKind, Password, PasswordChange};
-use serde::{Deserialize, Serialize};
+use pwchange::{Client, Error, ErrorKind, Outcome, Password, PasswordChange};
+use serde::Serialize;
 use serde_json::json;
 
 use crate::cli::RotateArgs;
-use crate::secrets;
-
-/// One input record (CSV row or JSON line).
-#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct InputRecord {
-    /// The user's id in the vendor's form.
-    pub user_id: String,
-    /// The current password, for vendors that only do self-service changes (see each
-    /// vendor's modes). Without it the rotation is an administrative set.
-    #[serde(default)]
-    pub current_password: Option<String>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "event", rename_all = "snake_case")]
-enum Entry {
-    Pending {
-        user_id: String,
-        new_password: String,
-    },
-    Done {
-        user_id: String,
-        verified: bool,
-    },
-    Failed {
-        user_id: String,
-        kind: ErrorKind,
-        message: String,
-    },
-}
-
-fn io_error(what: impl std::fmt::Display) -> Error {
-    Error::new(ErrorKind::InvalidInput, what.to_string())
-}
-
-/// The input records, read lazily from the file: CSV with a header, or JSON Lines.
-pub fn records(path: &Path) -> Result<Box<dyn Iterator<Item = Result<InputRecord, Error>>>, Error> {
-    let file =
-        File::open(path).map_err(|e| io_error(format!("cannot open {}: {e}", path.display())))?;
-    let shown = path.display().to_string();
-    match path.extension().and_then(|e| e.to_str()) {
-        Some("csv") => {
-            let reader = csv::ReaderBuilder::new()
-                .trim(csv::Trim::All)
-                .from_reader(file);
-            Ok(Box::new(
-                reader
-                    .into_deserialize::<InputRecord>()
-                    .enumerate()
-                    .map(move |(index, row)| {
-                        // Line 1 is the header.
-                        row.map_err(|e| {
-                            io_error(format!("{shown} line {}: {}", index + 2, describe_csv(&e)))
-                        })
-                    }),
-            ))
-        }
-        Some("jsonl" | "ndjson") => Ok(Box::new(
-            BufReader::new(file)
-                .lines()
-                .enumerate()
-                .filter_map(move |(index, line)| {
-                    let line = match line {
-                        Ok(line) if line.trim().is_empty() => return None,
-                        Ok(line) => line,
-                        Err(e) => {
-                            return Some(Err(io_error(format!("{shown} line {}: {e}", index + 1))));
-                        }
-                    };
-                    // The category and column only: serde_json's message can quote a value.
-                    Some(serde_json::from_str(&line).map_err(|e| {
-                        let what = match e.classify() {
-                            serde_json::error::Category::Data => {
-                                "the record does not match the schema (see `pwchange schema`)"
-                            }
-                            _ => "not valid JSON",
-                        };
-                        io_error(format!(
-                            "{shown} line {} column {}: {what}",
-                            index + 1,
-                            e.column()
-                        ))
-                    }))
-                }),
-        )),
-        _ => Err(io_error(format!(
-            "{}: expected a .csv or .jsonl file",
-            path.display()
-        ))),
-    }
-}
-
-/// Checks every record before anything is sent, in one streaming pass: shape, empty ids and
-/// duplicates (by a 64-bit hash of the id, so memory stays ≈ 16 bytes per user). Returns the count.
-pub fn check_input(path: &Path) -> Result<usize, Error> {
-    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-    let hasher = BuildHasherDefault::<DefaultHasher>::default();
-    let mut seen = HashSet::new();
-    let mut count = 0;
-    for record in records(path)? {
-        let record = record?;
-        if record.user_id.trim().is_empty() {
-            return Err(io_error(format!(
-                "{}: a record has an empty user_id",
-                path.display()
-            )));
-        }
-        if !seen.insert(hasher.hash_one(&record.user_id)) {
-            return Err(io_error(format!(
-                "{}: user {:?} appears twice",
-                path.display(),
-                record.user_id
-            )));
-        }
-        count += 1;
-    }
-    Ok(count)
-}
-
-/// A CSV error without the row's content (which may hold a password).
-fn describe_csv(error: &csv::Error) -> String {
-    match error.kind() {
-        csv::ErrorKind::Deserialize { err, .. } => match err.field() {
-            Some(field) => format!("field {}: {}", field + 1, err.kind()),
-            None => err.kind().to_string(),
-        },
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => {
-            format!("{len} fields where the header has {expected_len}")
-        }
-        _ => "not valid CSV".to_owned(),
-    }
-}
-
-/// What an earlier run journaled, per user.
-#[derive(Default)]
-struct Previous {
-    /// The last entry.
-    last: HashMap<String, Entry>,
-    /// The last journaled password.
-    pending: HashMap<String, String>,
-}
-
-struct Journal {
-    file: Mutex<File>,
-}
-
-impl Journal {
-    fn create(path: &Path) -> Result<Self, Error> {
-        let mut options = OpenOptions::new();
-        options.create_new(true).append(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let file = options.open(path).map_err(|e| {
-            io_error(format!(
-                "cannot create the journal {}: {e} (an existing journal is never overwritten: pass --resume to continue it, or choose another path)",
-                path.display()
-            ))
-        })?;
-        Ok(Self {
-            file: Mutex::new(file),
-        })
-    }
-
-    fn reopen(path: &Path) -> Result<(Self, Previous), Error> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            io_error(format!(
-                "cannot read the journal {} to resume: {e}",
-                path.display()
-            ))
-        })?;
-        let mut previous = Previous::default();
-        for (index, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            match serde_json::from_str::<Entry>(line) {
-                Ok(entry) => {
-                    let user = match &entry {
-                        Entry::Pending {
-                            user_id,
-                            new_password,
-                        } => {
-                            previous
-                                .pending
-                                .insert(user_id.clone(), new_password.clone());
-                            user_id.clone()
-                        }
-                        Entry::Done { user_id, .. } | Entry::Failed { user_id, .. } => {
-                            user_id.clone()
-                        }
-                    };
-                    previous.last.insert(user, entry);
-                }
-                // A crash can leave a torn last line; anything else is corruption.
-                Err(_) if index + 1 == text.lines().count() => {}
-                Err(e) => {
-                    return Err(io_error(format!(
-                        "journal {} line {} is corrupt: {e}",
-                        path.display(),
-                        index + 1
-                    )));
-                }
-            }
-        }
-        let file = OpenOptions::new()
-            .append(true)
-            .open(path)
-            .map_err(|e| io_error(format!("cannot append to the journal: {e}")))?;
-        Ok((
-            Self {
-                file: Mutex::new(file),
-            },
-            previous,
-        ))
-    }
-
-    /// Appends one entry and fsyncs it.
-    fn write(&self, entry: &Entry) -> Result<(), Error> {
-        let mut line =
-            serde_json::to_vec(entry).map_err(|e| io_error(format!("journal entry: {e}")))?;
-        line.push(b'\n');
-        let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
-        file.write_all(&line)
-            .and_then(|()| file.sync_data())
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::Unexpected,
-                    format!("cannot write the journal: {e}; stopping before sending anything more"),
-                )
-            })
-    }
-}
+use crate::input::{self, Record};
+use crate::journal::{self, Entry, Header, Journal, Previous};
+use crate::{output, secrets};
 
 #[derive(Debug, Default, Serialize)]
 struct Summary {
     total: usize,
     changed: usize,
+    verified: usize,
     already_done: usize,
     failed: usize,
     outcome_unknown: usize,
     not_attempted: usize,
     interrupted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stopped_by: Option<ErrorKind>,
 }
 
 /// What happened to one user.
@@ -285,31 +53,182 @@ struct Summary {
 struct ResultRecord {
     user_id: String,
     outcome: &'static str,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    verified: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     kind: Option<ErrorKind>,
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<String>,
 }
 
+impl ResultRecord {
+    fn new(user_id: String, outcome: &'static str) -> Self {
+        Self {
+            user_id,
+            outcome,
+            verified: false,
+            kind: None,
+            message: None,
+        }
+    }
+
+    fn error(user_id: String, outcome: Outcome, error: &Error, message: String) -> Self {
+        Self {
+            user_id,
+            outcome: match outcome {
+                Outcome::Unknown => "outcome_unknown",
+                _ => "failed",
+            },
+            verified: false,
+            kind: Some(error.kind()),
+            message: Some(message),
+        }
+    }
+}
+
+/// Stops launching changes once the vendor refuses the credentials themselves.
+#[derive(Default)]
+struct Breaker {
+    succeeded: bool,
+    denied_in_a_row: u32,
+    tripped: Option<ErrorKind>,
+}
+
+impl Breaker {
+    /// Permission denials in a row (with no success before) that mean "this token may change
+    /// no one".
+    const DENIED_IN_A_ROW: u32 = 3;
+
+    fn record(&mut self, kind: Option<ErrorKind>) {
+        match kind {
+            None => {
+                self.succeeded = true;
+                self.denied_in_a_row = 0;
+            }
+            Some(ErrorKind::Unauthenticated) => {
+                self.tripped.get_or_insert(ErrorKind::Unauthenticated);
+            }
+            Some(ErrorKind::PermissionDenied) => {
+                self.denied_in_a_row += 1;
+                if !self.succeeded || self.denied_in_a_row >= Self::DENIED_IN_A_ROW {
+                    self.tripped.get_or_insert(ErrorKind::PermissionDenied);
+                }
+            }
+            Some(_) => self.denied_in_a_row = 0,
+        }
+    }
+}
+
+/// The journal header of this run.
+fn header(args: &RotateArgs, client: &Client, sha256: String) -> Header {
+    Header {
+        format: journal::FORMAT,
+        vendor: client.vendor().name().to_owned(),
+        base_url: client.base_url().to_owned(),
+        mode: if args.admin {
+            "admin_set"
+        } else {
+            "self_service"
+        }
+        .to_owned(),
+        require_change: args.require_change,
+        input_sha256: sha256,
+    }
+}
+
+/// Shows the plan on stderr and asks, unless `--yes`. Refuses when it cannot ask.
+#[allow(clippy::print_stderr)]
+fn confirm(args: &RotateArgs, client: &Client, survey: &input::Survey) -> Result<(), Error> {
+    let mode = match (args.admin, args.require_change) {
+        (false, _) => "self-service (current passwords from the input)",
+        (true, false) => "administrative set",
+        (true, true) => "administrative set; users must change it at the next login",
+    };
+    let more = if survey.count > survey.first.len() {
+        ", …"
+    } else {
+        ""
+    };
+    let plan = format!(
+        "{} the passwords of {} user(s) on {} at {}\n  mode: {mode}\n  verify by logging in: {}\n  users: {}{more}\n  journal: {}",
+        if args.resume {
+            "resume rotating"
+        } else {
+            "rotate"
+        },
+        survey.count,
+        client.vendor(),
+        client.base_url(),
+        if args.no_verify {
+            "no"
+        } else {
+            "where the vendor allows"
+        },
+        survey.first.join(", "),
+        args.journal.display(),
+    );
+    if args.yes {
+        tracing::info!("{plan}");
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::invalid_input(format!(
+            "rotate changes {} password(s) and asks first; standard input is not a terminal, so confirm with --yes",
+            survey.count
+        )));
+    }
+    eprintln!("{plan}");
+    eprint!("proceed? [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Error::invalid_input(format!("cannot read the answer: {e}")))?;
+    if matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
+        Ok(())
+    } else {
+        Err(Error::invalid_input("not confirmed; nothing was sent"))
+    }
+}
+
+/// What to do for one user.
 enum Plan {
     Skip,
-    /// Send this password; `resumed` when it was journaled by an interrupted run.
-    Send {
-        password: Password,
-        resumed: bool,
-    },
+    /// A fresh password.
+    Fresh(Password),
+    /// The journaled password of an interrupted run, to settle.
+    Settle(Password),
 }
 
 #[allow(clippy::print_stdout, clippy::print_stderr)]
 pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
-    let total = check_input(&args.input)?;
-    let (journal, previous) = if args.resume {
-        Journal::reopen(&args.journal)?
-    } else {
-        (Journal::create(&args.journal)?, Previous::default())
-    };
+    let vendor = client.vendor();
+    let survey = input::survey(&args.input, vendor, args.admin)?;
     // Check the generator settings once, before anything is journaled.
     secrets::generate(args.length, &args.classes)?;
+    if !(args.rate.is_finite() && args.rate >= 0.0) {
+        return Err(Error::invalid_input(
+            "--rate must be a finite number of changes per second (0: no limit)",
+        ));
+    }
+    let header = header(&args, &client, survey.sha256.clone());
+    // Lock (and check) the journal before asking, so a second process is refused at once.
+    let (journal, previous) = if args.resume {
+        Journal::resume(&args.journal, &header)?
+    } else {
+        if args.journal.exists() {
+            return Err(Error::invalid_input(format!(
+                "the journal {} exists; an existing journal is never overwritten: pass --resume to continue it, or choose another path",
+                args.journal.display()
+            )));
+        }
+        confirm(&args, &client, &survey)?;
+        (Journal::create(&args.journal, header)?, HashMap::new())
+    };
+    if args.resume {
+        confirm(&args, &client, &survey)?;
+    }
     let journal = Arc::new(journal);
     let client = Arc::new(client);
     let stop = Arc::new(AtomicBool::new(false));
@@ -324,9 +243,9 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
     let exit_after: Option<usize> = std::env::var("PWCHANGE_FAULT_EXIT_AFTER_PENDING")
         .ok()
         .and_then(|v| v.parse().ok());
-    let pending_written = Arc::new(AtomicUsize::new(0));
+    let mut pending_written = 0;
     let progress = (!args.json && std::io::stderr().is_terminal()).then(|| {
-        let bar = indicatif::ProgressBar::new(total as u64);
+        let bar = indicatif::ProgressBar::new(survey.count as u64);
         bar.set_style(
             indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
@@ -340,63 +259,27 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
         interval
     });
     let mut summary = Summary {
-        total,
+        total: survey.count,
         ..Default::default()
     };
+    let mut breaker = Breaker::default();
     let mut tasks = tokio::task::JoinSet::new();
-    for record in records(&args.input)? {
+    for record in input::checked(&args.input, vendor, args.admin)? {
         let record = record?;
-        let journaled = || {
-            previous
-                .pending
-                .get(&record.user_id)
-                .map(|p| Password::new(p.clone()))
-        };
-        let plan = match (previous.last.get(&record.user_id), journaled()) {
-            (Some(Entry::Done { .. }), _) => Plan::Skip,
-            // Journaled and maybe applied (no outcome, or OutcomeUnknown): the same password again.
-            (
-                Some(
-                    Entry::Pending { .. }
-                    | Entry::Failed {
-                        kind: ErrorKind::OutcomeUnknown,
-                        ..
-                    },
-                ),
-                Some(password),
-            ) => Plan::Send {
-                password,
-                resumed: true,
-            },
-            // Never journaled, or failed with nothing applied: a fresh password.
-            _ => Plan::Send {
-                password: secrets::generate(args.length, &args.classes)?,
-                resumed: false,
-            },
-        };
-        let (password, resumed) = match plan {
-            Plan::Skip => {
-                summary.already_done += 1;
-                let skipped = ResultRecord {
-                    user_id: record.user_id,
-                    outcome: "already_done",
-                    kind: None,
-                    message: None,
-                };
-                report(&skipped, progress.as_ref(), args.json);
-                continue;
+        let plan = match previous.get(&record.user_id) {
+            Some(Previous::Done) => Plan::Skip,
+            Some(Previous::Unsettled { password }) => Plan::Settle(Password::new(password.clone())),
+            Some(Previous::NotApplied) | None => {
+                Plan::Fresh(secrets::generate(args.length, &args.classes)?)
             }
-            Plan::Send { password, resumed } => (password, resumed),
         };
-        if stop.load(Ordering::SeqCst) {
-            summary.not_attempted += 1;
-            let skipped = ResultRecord {
-                user_id: record.user_id,
-                outcome: "not_attempted",
-                kind: None,
-                message: None,
-            };
-            report(&skipped, progress.as_ref(), args.json);
+        if matches!(plan, Plan::Skip) {
+            summary.already_done += 1;
+            report(
+                &ResultRecord::new(record.user_id, "already_done"),
+                progress.as_ref(),
+                args.json,
+            );
             continue;
         }
         if let Some(ticker) = ticker.as_mut() {
@@ -405,96 +288,76 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
         let Ok(permit) = semaphore.clone().acquire_owned().await else {
             break;
         };
-        if !resumed {
-            journal.write(&Entry::Pending {
-                user_id: record.user_id.clone(),
-                new_password: password.expose_secret().to_owned(),
-            })?;
-            let written = pending_written.fetch_add(1, Ordering::SeqCst) + 1;
-            if exit_after == Some(written) {
-                eprintln!(
-                    "PWCHANGE_FAULT_EXIT_AFTER_PENDING: exiting after journaling {written} pending entries"
-                );
-                std::process::exit(99);
-            }
+        // Finished changes first: the breaker must see them before the next launch.
+        while let Some(done) = tasks.try_join_next() {
+            finish(
+                done,
+                &mut summary,
+                &mut breaker,
+                progress.as_ref(),
+                args.json,
+            )?;
         }
-        let change = match &record.current_password {
-            Some(current) => {
-                PasswordChange::self_service(record.user_id.clone(), current.as_str(), password)
+        if stop.load(Ordering::SeqCst) || breaker.tripped.is_some() {
+            summary.not_attempted += 1;
+            report(
+                &ResultRecord::new(record.user_id, "not_attempted"),
+                progress.as_ref(),
+                args.json,
+            );
+            continue;
+        }
+        let task = match plan {
+            Plan::Fresh(password) => {
+                journal.write(&Entry::Pending {
+                    user_id: record.user_id.clone(),
+                    new_password: password.expose_secret().to_owned(),
+                })?;
+                pending_written += 1;
+                if exit_after == Some(pending_written) {
+                    eprintln!(
+                        "PWCHANGE_FAULT_EXIT_AFTER_PENDING: exiting after journaling {pending_written} pending entries"
+                    );
+                    std::process::exit(99);
+                }
+                Task::Fresh(password)
             }
-            None => PasswordChange::admin_set(record.user_id.clone(), password)
-                .require_change_at_next_login(args.require_change),
+            Plan::Settle(password) => Task::Settle(password),
+            Plan::Skip => continue,
         };
         let client = client.clone();
         let journal = journal.clone();
+        let (admin, require_change, verify) = (args.admin, args.require_change, !args.no_verify);
         tasks.spawn(async move {
-            let outcome = client.change_password(&change).await;
+            let result = task
+                .run(&client, &record, admin, require_change, verify)
+                .await;
             drop(permit);
-            let user_id = change.user_id().to_owned();
-            match outcome {
-                Ok(_) => journal.write(&Entry::Done { user_id: user_id.clone(), verified: true }).map(|()| ResultRecord {
-                    user_id,
-                    outcome: "changed",
-                    kind: None,
-                    message: None,
-                }),
-                Err(e) if resumed && matches!(e.kind(), ErrorKind::CurrentPasswordInvalid | ErrorKind::PasswordReused) => {
-                    journal.write(&Entry::Done { user_id: user_id.clone(), verified: false }).map(|()| ResultRecord {
-                        user_id,
-                        outcome: "changed",
-                        kind: None,
-                        message: Some("applied by the interrupted run (the vendor refused the same change again)".into()),
-                    })
-                }
-                // A resumed password may have been applied by the interrupted run, whatever the
-                // retry says: it stays "may be applied", and the next --resume sends it again.
-                Err(e) if resumed => {
-                    let message = format!("the interrupted run may have applied it; the retry failed: {e}");
-                    journal
-                        .write(&Entry::Failed {
-                            user_id: user_id.clone(),
-                            kind: ErrorKind::OutcomeUnknown,
-                            message: message.clone(),
-                        })
-                        .map(|()| ResultRecord {
-                            user_id,
-                            outcome: "outcome_unknown",
-                            kind: Some(ErrorKind::OutcomeUnknown),
-                            message: Some(message),
-                        })
-                }
-                Err(e) => {
-                    let message = e.to_string();
-                    journal.write(&Entry::Failed { user_id: user_id.clone(), kind: e.kind(), message: message.clone() }).map(|()| {
-                        ResultRecord {
-                            user_id,
-                            outcome: if e.kind() == ErrorKind::OutcomeUnknown { "outcome_unknown" } else { "failed" },
-                            kind: Some(e.kind()),
-                            message: Some(message),
-                        }
-                    })
-                }
-            }
+            journal.write(&result.entry).map(|()| result.record)
         });
-        // Report finished tasks as they come, so the progress bar moves.
-        while let Some(done) = tasks.try_join_next() {
-            finish(done, &mut summary, progress.as_ref(), args.json)?;
-        }
     }
     while let Some(done) = tasks.join_next().await {
-        finish(done, &mut summary, progress.as_ref(), args.json)?;
+        finish(
+            done,
+            &mut summary,
+            &mut breaker,
+            progress.as_ref(),
+            args.json,
+        )?;
     }
     if let Some(bar) = &progress {
         bar.finish_and_clear();
     }
     summary.interrupted = stop.load(Ordering::SeqCst);
+    summary.stopped_by = breaker.tripped;
     if args.json {
         println!("{}", json!({"summary": summary}));
     } else {
         println!(
-            "{} users: {} changed, {} already done, {} failed, {} outcome unknown, {} not attempted{}",
+            "{} users: {} changed ({} verified by logging in), {} already done, {} failed, {} outcome unknown, {} not attempted{}",
             summary.total,
             summary.changed,
+            summary.verified,
             summary.already_done,
             summary.failed,
             summary.outcome_unknown,
@@ -505,12 +368,20 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
                 ""
             }
         );
+        if let Some(kind) = breaker.tripped {
+            println!(
+                "stopped launching changes: the vendor refused the credentials ({kind}); {}",
+                output::hint(kind)
+            );
+        }
         println!(
             "the new passwords are in the journal {}",
             args.journal.display()
         );
     }
-    Ok(if summary.interrupted {
+    Ok(if let Some(kind) = breaker.tripped {
+        output::exit_code(kind)
+    } else if summary.interrupted {
         21
     } else if summary.failed + summary.outcome_unknown > 0 {
         20
@@ -519,11 +390,139 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
     })
 }
 
-/// Counts one finished change and reports it. Nothing per user is kept: memory stays flat in
-/// the number of users (beyond the input records).
+/// A user's change, ready to run.
+enum Task {
+    Fresh(Password),
+    Settle(Password),
+}
+
+/// What a task journals and reports.
+struct Finished {
+    entry: Entry,
+    record: ResultRecord,
+}
+
+impl Finished {
+    fn done(user_id: String, verified: bool, message: Option<String>) -> Self {
+        Self {
+            entry: Entry::Done {
+                user_id: user_id.clone(),
+                verified,
+            },
+            record: ResultRecord {
+                verified,
+                message,
+                ..ResultRecord::new(user_id, "changed")
+            },
+        }
+    }
+
+    fn failed(user_id: String, outcome: Outcome, error: &Error, message: String) -> Self {
+        Self {
+            entry: Entry::Failed {
+                user_id: user_id.clone(),
+                kind: error.kind(),
+                outcome,
+                message: message.clone(),
+            },
+            record: ResultRecord::error(user_id, outcome, error, message),
+        }
+    }
+}
+
+impl Task {
+    async fn run(
+        self,
+        client: &Client,
+        record: &Record,
+        admin: bool,
+        require_change: bool,
+        verify: bool,
+    ) -> Finished {
+        let user_id = record.user_id.clone();
+        let change = |password: Password, verify: bool| {
+            let change = match &record.current_password {
+                Some(current) if !admin => {
+                    PasswordChange::self_service(user_id.clone(), current.as_str(), password)
+                }
+                _ => PasswordChange::admin_set(user_id.clone(), password)
+                    .require_change_at_next_login(require_change),
+            }
+            .verify(verify);
+            match &record.login_name {
+                Some(login) => change.login_name(login.clone()),
+                None => change,
+            }
+        };
+        match self {
+            Task::Fresh(password) => {
+                match client.change_password(&change(password, verify)).await {
+                    Ok(changed) => {
+                        let verified = changed.verification == pwchange::Verification::Verified;
+                        Finished::done(user_id, verified, None)
+                    }
+                    Err(e) => Finished::failed(user_id, e.outcome(), &e, e.to_string()),
+                }
+            }
+            Task::Settle(password) => settle(client, record, password, verify, change).await,
+        }
+    }
+}
+
+/// Settles a password an interrupted run journaled and may have applied: one login with it,
+/// then (unless that proved it) the same password sent again.
+async fn settle(
+    client: &Client,
+    record: &Record,
+    password: Password,
+    verify: bool,
+    change: impl Fn(Password, bool) -> PasswordChange,
+) -> Finished {
+    let user_id = record.user_id.clone();
+    let mut proved_not_applied = false;
+    if verify {
+        match client
+            .verify_password(&user_id, record.login_name.as_deref(), &password)
+            .await
+        {
+            Ok(()) => {
+                return Finished::done(
+                    user_id,
+                    true,
+                    Some("applied by the interrupted run (verified by logging in)".into()),
+                );
+            }
+            Err(e) if e.kind() == ErrorKind::VerificationFailed => proved_not_applied = true,
+            Err(e) => {
+                tracing::debug!(kind = ?e.kind(), "verification proved nothing; sending the journaled password again")
+            }
+        }
+    }
+    // One login per user per run at most: the resend is not verified again.
+    match client.change_password(&change(password, false)).await {
+        Ok(_) => Finished::done(
+            user_id,
+            false,
+            Some("the vendor confirmed the journaled password, sent again".into()),
+        ),
+        // The login proved the interrupted run had not applied it: a refusal now is a refusal.
+        Err(e) if proved_not_applied => Finished::failed(user_id, e.outcome(), &e, e.to_string()),
+        // The interrupted run may have applied it, whatever the resend says.
+        Err(e) => {
+            let message = format!(
+                "the interrupted run may have applied the journaled password; sending it again failed: {e}"
+            );
+            Finished::failed(user_id, Outcome::Unknown, &e, message)
+        }
+    }
+}
+
+/// Counts one finished change, feeds the breaker and reports it. Nothing per user is kept:
+/// memory stays flat in the number of users (beyond the input's canonical ids).
 fn finish(
     joined: Result<Result<ResultRecord, Error>, tokio::task::JoinError>,
     summary: &mut Summary,
+    breaker: &mut Breaker,
     progress: Option<&indicatif::ProgressBar>,
     json: bool,
 ) -> Result<(), Error> {
@@ -534,10 +533,14 @@ fn finish(
         )
     })??;
     match record.outcome {
-        "changed" => summary.changed += 1,
+        "changed" => {
+            summary.changed += 1;
+            summary.verified += usize::from(record.verified);
+        }
         "outcome_unknown" => summary.outcome_unknown += 1,
         _ => summary.failed += 1,
     }
+    breaker.record(record.kind);
     report(&record, progress, json);
     Ok(())
 }
@@ -562,5 +565,40 @@ fn print_result(record: &ResultRecord, json: bool) {
             Some(message) => println!("{:<16} {}  {message}", record.outcome, record.user_id),
             None => println!("{:<16} {}", record.outcome, record.user_id),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_breaker_trips_on_refused_credentials_only() {
+        let mut breaker = Breaker::default();
+        breaker.record(Some(ErrorKind::CurrentPasswordInvalid));
+        breaker.record(Some(ErrorKind::UserNotFound));
+        assert_eq!(breaker.tripped, None);
+        breaker.record(Some(ErrorKind::Unauthenticated));
+        assert_eq!(breaker.tripped, Some(ErrorKind::Unauthenticated));
+
+        // A denial before any success: the token may change no one.
+        let mut breaker = Breaker::default();
+        breaker.record(Some(ErrorKind::PermissionDenied));
+        assert_eq!(breaker.tripped, Some(ErrorKind::PermissionDenied));
+
+        // After a success, one denial is about one user; three in a row are about the token.
+        let mut breaker = Breaker::default();
+        breaker.record(None);
+        breaker.record(Some(ErrorKind::PermissionDenied));
+        breaker.record(Some(ErrorKind::PermissionDenied));
+        breaker.record(Some(ErrorKind::PolicyViolation));
+        breaker.record(Some(ErrorKind::PermissionDenied));
+        breaker.record(Some(ErrorKind::PermissionDenied));
+        assert_eq!(breaker.tripped, None);
+        breaker.record(Some(ErrorKind::PermissionDenied));
+        assert_eq!(breaker.tripped, Some(ErrorKind::PermissionDenied));
+        // The first kind stays.
+        breaker.record(Some(ErrorKind::Unauthenticated));
+        assert_eq!(breaker.tripped, Some(ErrorKind::PermissionDenied));
     }
 }

@@ -106,16 +106,25 @@ pub fn classify(rules: &[Rule], facts: &Facts) -> ErrorKind {
         .map_or_else(|| kind_for_status(facts.status), |r| r.kind)
 }
 
+/// Whether an answer with `status` (that is not the operation's documented success) proves that
+/// the vendor did not apply the request: a `4xx` (the request was refused), `501` (not
+/// implemented) or `503` (not served). Anything else — `500`, a gateway's `502`/`504`, an
+/// undocumented `1xx`/`2xx`/`3xx` — may come after the change was applied.
+pub fn proves_not_applied(status: u16) -> bool {
+    matches!(status, 400..=499 | 501 | 503)
+}
+
 /// The kind an HTTP status means when the vendor's body says nothing more specific.
 pub fn kind_for_status(status: u16) -> ErrorKind {
     match status {
+        _ if !proves_not_applied(status) => ErrorKind::OutcomeUnknown,
         400 | 422 => ErrorKind::InvalidInput,
         401 => ErrorKind::Unauthenticated,
         403 => ErrorKind::PermissionDenied,
         404 => ErrorKind::UserNotFound,
-        408 | 502..=504 => ErrorKind::Unavailable,
+        408 | 503 => ErrorKind::Unavailable,
         429 => ErrorKind::RateLimited,
-        500..=599 => ErrorKind::Unavailable,
+        501 => ErrorKind::Unsupported,
         _ => ErrorKind::Unexpected,
     }
 }
@@ -157,18 +166,23 @@ pub fn answer_error<E>(vendor: Vendor, answer: &Answer<E>, verdict: Verdict) -> 
     if let Some(text) = &answer.text {
         messages.push(text.clone());
     }
-    Error::new(
-        verdict.kind,
-        format!("the vendor refused the change ({})", verdict.kind),
-    )
-    .with_vendor(vendor)
-    .with_status(Some(answer.status))
-    .with_vendor_code(verdict.code)
-    .with_vendor_messages(messages)
-    .with_retry_after(answer.retry_after)
+    let message = if verdict.kind.outcome() == crate::Outcome::Unknown {
+        "the vendor's answer does not say whether the change was applied".to_owned()
+    } else {
+        "the vendor refused the change".to_owned()
+    };
+    Error::new(verdict.kind, message)
+        .with_vendor(vendor)
+        .with_status(Some(answer.status))
+        .with_vendor_code(verdict.code)
+        .with_vendor_messages(messages)
+        .with_retry_after(answer.retry_after)
 }
 
-/// Resolves a [`Failure`] with the vendor's mapping function.
+/// Resolves a [`Failure`] with the vendor's mapping function. An answer whose status does not
+/// prove that nothing was applied ([`proves_not_applied`]) is [`ErrorKind::OutcomeUnknown`]
+/// whatever its body says: no rule turns a gateway's `504` or an undocumented `200` into a
+/// refusal.
 pub fn resolve<E>(
     vendor: Vendor,
     failure: Failure<E>,
@@ -177,10 +191,32 @@ pub fn resolve<E>(
     match failure {
         Failure::Final(error) => error.with_vendor(vendor),
         Failure::Answer(answer) => {
-            let verdict = classify(&answer);
+            let mut verdict = classify(&answer);
+            if !proves_not_applied(answer.status) {
+                verdict.kind = ErrorKind::OutcomeUnknown;
+            }
             answer_error(vendor, &answer, verdict)
         }
     }
+}
+
+/// The outcome of an answer's error: what `answer_error` reports for `status` with `kind`.
+#[cfg(test)]
+fn message_of(status: u16, kind: ErrorKind) -> String {
+    let answer: Answer<()> = Answer {
+        status,
+        body: None,
+        text: None,
+        retry_after: None,
+    };
+    let verdict = Verdict {
+        kind,
+        code: None,
+        messages: Vec::new(),
+    };
+    answer_error(Vendor::ALL[0], &answer, verdict)
+        .message()
+        .to_owned()
 }
 
 /// Case-insensitive "contains any of".
@@ -194,6 +230,52 @@ pub fn mentions(text: &str, needles: &[&str]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_rule_turns_an_answer_that_proves_nothing_into_a_refusal() {
+        let refuse = |_: &Answer<()>| Verdict {
+            kind: ErrorKind::PolicyViolation,
+            code: None,
+            messages: Vec::new(),
+        };
+        for (status, kind) in [
+            (200, ErrorKind::OutcomeUnknown),
+            (302, ErrorKind::OutcomeUnknown),
+            (500, ErrorKind::OutcomeUnknown),
+            (502, ErrorKind::OutcomeUnknown),
+            (504, ErrorKind::OutcomeUnknown),
+            (400, ErrorKind::PolicyViolation),
+            (503, ErrorKind::PolicyViolation),
+        ] {
+            let failure = Failure::Answer(Answer {
+                status,
+                body: None,
+                text: None,
+                retry_after: None,
+            });
+            let error = resolve(Vendor::ALL[0], failure, refuse);
+            assert_eq!(error.kind(), kind, "{status}");
+            assert_eq!(error.status(), Some(status));
+        }
+    }
+
+    #[test]
+    fn answers_that_prove_nothing_say_so() {
+        assert_eq!(
+            message_of(504, ErrorKind::OutcomeUnknown),
+            "the vendor's answer does not say whether the change was applied"
+        );
+        assert_eq!(
+            message_of(400, ErrorKind::InvalidInput),
+            "the vendor refused the change"
+        );
+        for status in [400, 404, 429, 499, 501, 503] {
+            assert!(proves_not_applied(status), "{status}");
+        }
+        for status in [200, 302, 399, 500, 502, 504, 505] {
+            assert!(!proves_not_applied(status), "{status}");
+        }
+    }
 
     #[test]
     fn facts_debug_leaves_the_vendor_text_out() {
@@ -217,14 +299,20 @@ mod tests {
             (404, ErrorKind::UserNotFound),
             (408, ErrorKind::Unavailable),
             (429, ErrorKind::RateLimited),
-            (500, ErrorKind::Unavailable),
-            (502, ErrorKind::Unavailable),
+            (500, ErrorKind::OutcomeUnknown),
+            (501, ErrorKind::Unsupported),
+            (502, ErrorKind::OutcomeUnknown),
             (503, ErrorKind::Unavailable),
-            (504, ErrorKind::Unavailable),
-            (599, ErrorKind::Unavailable),
-            (200, ErrorKind::Unexpected),
-            (302, ErrorKind::Unexpected),
+            (504, ErrorKind::OutcomeUnknown),
+            (599, ErrorKind::OutcomeUnknown),
+            (101, ErrorKind::OutcomeUnknown),
+            (200, ErrorKind::OutcomeUnknown),
+            (204, ErrorKind::OutcomeUnknown),
+            (302, ErrorKind::OutcomeUnknown),
+            (399, ErrorKind::OutcomeUnknown),
+            (409, ErrorKind::Unexpected),
             (418, ErrorKind::Unexpected),
+            (499, ErrorKind::Unexpected),
         ] {
             assert_eq!(kind_for_status(status), kind, "{status}");
         }

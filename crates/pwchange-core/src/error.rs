@@ -44,7 +44,29 @@ pub enum ErrorKind {
     /// The request was sent but no answer arrived (timeout, connection dropped): the password
     /// **may or may not have changed**. Do not retry blindly: a retry of an applied change fails
     /// with [`ErrorKind::CurrentPasswordInvalid`]. Check by logging in with the new password.
+    /// Also an answer that proves nothing: a gateway `500`/`502`/`504`, an undocumented `2xx` or
+    /// `3xx`, a success body that does not decode or names another user.
     OutcomeUnknown,
+    /// A login with the new password failed right after the change: whatever the vendor
+    /// answered to the change, it does not accept the new password (not applied).
+    VerificationFailed,
+}
+
+/// What a password change did to the credential, defined once for the facade, the CLI and the
+/// rotation journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The vendor holds the new password: it confirmed the change with a success body that
+    /// matches the request, or a login with the new password succeeded.
+    Applied,
+    /// The vendor holds the password it held before: a refusal that proves nothing changed
+    /// (a `4xx`, `501`, `503`, a connection that never opened, a request refused before
+    /// sending), or a failed login with the new password.
+    NotApplied,
+    /// Either password may be the one the vendor holds: see [`ErrorKind::OutcomeUnknown`].
+    /// Settle it by logging in with the new password, never by retrying and reading a refusal.
+    Unknown,
 }
 
 impl ErrorKind {
@@ -57,6 +79,15 @@ impl ErrorKind {
             self,
             ErrorKind::RateLimited | ErrorKind::Unavailable | ErrorKind::Transport
         )
+    }
+
+    /// What an error of this kind says about the change: [`Outcome::Unknown`] for
+    /// [`OutcomeUnknown`](Self::OutcomeUnknown), else [`Outcome::NotApplied`].
+    pub fn outcome(self) -> Outcome {
+        match self {
+            ErrorKind::OutcomeUnknown => Outcome::Unknown,
+            _ => Outcome::NotApplied,
+        }
     }
 
     /// A short lowercase description, used in `Display`.
@@ -75,7 +106,10 @@ impl ErrorKind {
             ErrorKind::Unexpected => "unexpected response",
             ErrorKind::Transport => "could not reach the service",
             ErrorKind::OutcomeUnknown => {
-                "no answer after sending: the password may or may not have changed"
+                "outcome unknown: the password may or may not have changed"
+            }
+            ErrorKind::VerificationFailed => {
+                "the new password does not work: a login with it failed"
             }
         }
     }
@@ -192,7 +226,19 @@ impl Error {
     /// Whether the vendor may have applied the change although this call failed
     /// ([`ErrorKind::OutcomeUnknown`]).
     pub fn may_have_applied(&self) -> bool {
-        self.kind == ErrorKind::OutcomeUnknown
+        self.outcome() == Outcome::Unknown
+    }
+
+    /// What the failed call did to the credential (shorthand for `self.kind().outcome()`).
+    pub fn outcome(&self) -> Outcome {
+        self.kind.outcome()
+    }
+
+    /// The same error with another kind and a message that says why (the vendor's facts stay).
+    pub fn reclassify(mut self, kind: ErrorKind, message: impl Into<String>) -> Self {
+        self.kind = kind;
+        self.message = message.into();
+        self
     }
 
     /// The vendor, when the error concerns one.
@@ -278,6 +324,7 @@ mod tests {
             ErrorKind::Unexpected,
             ErrorKind::Transport,
             ErrorKind::OutcomeUnknown,
+            ErrorKind::VerificationFailed,
         ]
         .into_iter()
         .filter(|k| k.is_temporary())
@@ -290,6 +337,25 @@ mod tests {
                 ErrorKind::Transport
             ]
         );
+    }
+
+    #[test]
+    fn only_outcome_unknown_leaves_the_outcome_open() {
+        assert_eq!(ErrorKind::OutcomeUnknown.outcome(), Outcome::Unknown);
+        for kind in [
+            ErrorKind::VerificationFailed,
+            ErrorKind::CurrentPasswordInvalid,
+            ErrorKind::Unavailable,
+            ErrorKind::Transport,
+            ErrorKind::Unexpected,
+        ] {
+            assert_eq!(kind.outcome(), Outcome::NotApplied, "{kind:?}");
+        }
+        let e = Error::new(ErrorKind::OutcomeUnknown, "x");
+        assert!(e.may_have_applied());
+        let e = e.reclassify(ErrorKind::VerificationFailed, "y");
+        assert!(!e.may_have_applied());
+        assert_eq!(e.message(), "y");
     }
 
     #[test]

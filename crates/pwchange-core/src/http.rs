@@ -200,9 +200,9 @@ pub enum Failure<E> {
     Answer(Answer<E>),
 }
 
-/// Converts a generated client's error. `success_has_body`: whether a success response carries
-/// a body, so an undecodable body may be the (applied) success.
-pub async fn failure<E: DeserializeOwned>(sent: Sent<E>, success_has_body: bool) -> Failure<E> {
+/// Converts a generated client's error. A success status whose body does not decode is
+/// [`ErrorKind::OutcomeUnknown`]: the change may have been applied.
+pub async fn failure<E: DeserializeOwned>(sent: Sent<E>) -> Failure<E> {
     use progenitor_client::Error as E2;
     let Sent { error, status } = sent;
     match error {
@@ -245,20 +245,24 @@ pub async fn failure<E: DeserializeOwned>(sent: Sent<E>, success_has_body: bool)
                 ErrorKind::OutcomeUnknown,
                 "the connection broke while reading the vendor's answer",
             )
+            .with_status(status)
             .with_source(e),
         ),
-        E2::InvalidResponsePayload(_, e) if success_has_body => Failure::Final(Error::new(
-            ErrorKind::OutcomeUnknown,
-            format!(
-                "the vendor's answer does not match its documented JSON ({e}); the change may have been applied"
-            ),
-        )),
-        E2::InvalidResponsePayload(_, e) => Failure::Final(Error::new(
-            ErrorKind::Unexpected,
-            format!("the vendor's error answer does not match its documented JSON: {e}"),
-        )),
+        E2::InvalidResponsePayload(_, e) => Failure::Final(
+            Error::new(
+                ErrorKind::OutcomeUnknown,
+                format!(
+                    "the vendor's success answer does not match its documented JSON ({e}); the change may have been applied"
+                ),
+            )
+            .with_status(status),
+        ),
         E2::InvalidUpgrade(e) => Failure::Final(
-            Error::new(ErrorKind::Unexpected, "unexpected protocol upgrade").with_source(e),
+            Error::new(
+                ErrorKind::OutcomeUnknown,
+                "unexpected protocol upgrade after sending",
+            )
+            .with_source(e),
         ),
         // A vendor crate's own check of an answer (e.g. a login without its token header).
         E2::Custom(message) => {

@@ -43,7 +43,7 @@ pub mod token;
 mod vendor;
 
 pub use context::{ClientContext, Credentials};
-pub use error::{Error, ErrorKind};
+pub use error::{Error, ErrorKind, Outcome};
 pub use secret::{InvalidPassword, InvalidToken, Password, SecretToken, UnboundedPassword};
 pub use vendor::Vendor;
 

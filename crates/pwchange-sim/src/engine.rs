@@ -84,8 +84,11 @@ pub(crate) fn token_owner(shared: &Shared, headers: &HeaderMap) -> Option<Option
     shared.state().tokens.get(token).cloned()
 }
 
-/// Runs the flow; on success the user's password is the new one and the updated user is
-/// returned.
+/// The header the fault layer adds to a request that must have no effect ([`crate::Fault::NoEffect`]).
+pub(crate) const NO_EFFECT_HEADER: &str = "x-pwchange-sim-no-effect";
+
+/// Runs the flow; on success the user's password is the new one (unless the request carries
+/// [`NO_EFFECT_HEADER`]) and the updated user is returned.
 pub(crate) fn change(
     shared: &Shared,
     headers: &HeaderMap,
@@ -117,8 +120,26 @@ pub(crate) fn change(
         return Err(Refusal::Unchanged);
     }
     check(ask.new, policy)?;
+    if headers.contains_key(NO_EFFECT_HEADER) {
+        let mut unchanged = user.clone();
+        unchanged.password = ask.new.to_owned();
+        return Ok(unchanged);
+    }
     user.password = ask.new.to_owned();
     Ok(user.clone())
+}
+
+/// A password login as the user `matches` selects: counts the attempt, and returns the user
+/// when the password is theirs.
+pub(crate) fn log_in(
+    shared: &Shared,
+    matches: impl Fn(&SimUser) -> bool,
+    password: &str,
+) -> Option<SimUser> {
+    let mut state = shared.state();
+    let user = state.users.values().find(|u| matches(u))?.clone();
+    *state.logins.entry(user.id.clone()).or_default() += 1;
+    (user.password == password).then_some(user)
 }
 
 /// The policy alone: lengths, then character classes (lower, upper, digit, symbol).

@@ -29,7 +29,7 @@ mod engine;
 mod server;
 mod vendors;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -59,10 +59,21 @@ pub enum Fault {
     /// Process the request, then send a body that breaks the spec (a contract test of the
     /// contract tests).
     BreakContract,
+    /// Process the request (state changes!), then answer `504 Gateway Timeout` with the vendor's
+    /// error body, as a gateway in front of the vendor does when the vendor was slow.
+    GatewayTimeoutAfterApply,
+    /// Answer as the request deserves, but leave the password as it was: the vendor bug where a
+    /// change answers `200` and the login then fails.
+    NoEffect,
 }
 
 /// Faults injected at random into a share of all requests (after any queued [`Fault`]).
-#[derive(Debug, Clone, Copy, PartialEq)]
+///
+/// ```
+/// let mix = pwchange_sim::FaultMix { unavailable: 0.05, seed: 7, ..Default::default() };
+/// assert_eq!(mix.no_effect, 0.0);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct FaultMix {
     /// Share of requests answered `503` without touching state.
     pub unavailable: f64,
@@ -70,6 +81,10 @@ pub struct FaultMix {
     pub rate_limited: f64,
     /// Share processed (state changes) whose connection then drops before the body.
     pub dropped: f64,
+    /// Share processed (state changes) and then answered `504` ([`Fault::GatewayTimeoutAfterApply`]).
+    pub gateway_timeout_after_apply: f64,
+    /// Share answered normally without changing the password ([`Fault::NoEffect`]).
+    pub no_effect: f64,
     /// Seed of the generator, so a run can be repeated.
     pub seed: u64,
 }
@@ -81,17 +96,29 @@ impl FaultMix {
         *state ^= *state << 25;
         *state ^= *state >> 27;
         let roll = (state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64;
-        if roll < self.unavailable {
-            Some(Fault::Unavailable)
-        } else if roll < self.unavailable + self.rate_limited {
-            Some(Fault::RateLimited {
-                retry_after_secs: 1,
-            })
-        } else if roll < self.unavailable + self.rate_limited + self.dropped {
-            Some(Fault::DropConnection)
-        } else {
-            None
+        let shares = [
+            (self.unavailable, Fault::Unavailable),
+            (
+                self.rate_limited,
+                Fault::RateLimited {
+                    retry_after_secs: 1,
+                },
+            ),
+            (self.dropped, Fault::DropConnection),
+            (
+                self.gateway_timeout_after_apply,
+                Fault::GatewayTimeoutAfterApply,
+            ),
+            (self.no_effect, Fault::NoEffect),
+        ];
+        let mut bound = 0.0;
+        for (share, fault) in shares {
+            bound += share;
+            if roll < bound {
+                return Some(fault);
+            }
         }
+        None
     }
 }
 
@@ -202,6 +229,10 @@ pub(crate) struct State {
     pub sequence: u64,
     pub requests: u64,
     pub mix: Option<(FaultMix, u64)>,
+    /// Open sessions (ZITADEL's session service).
+    pub sessions: HashSet<String>,
+    /// Password logins per user id, accepted or refused.
+    pub logins: HashMap<String, u32>,
 }
 
 impl State {
@@ -276,6 +307,8 @@ impl Simulator {
                 sequence: 1,
                 requests: 0,
                 mix: None,
+                sessions: HashSet::new(),
+                logins: HashMap::new(),
             }),
         });
         let token = shared.issue_token();
@@ -318,6 +351,8 @@ impl Simulator {
         state.faults.clear();
         state.violations.clear();
         state.mix = None;
+        state.sessions.clear();
+        state.logins.clear();
     }
 
     /// Adds or replaces a user.
@@ -342,6 +377,22 @@ impl Simulator {
     /// Injects faults at random into a share of every following request (`None` stops it).
     pub fn inject_random(&self, mix: Option<FaultMix>) {
         self.shared.state().mix = mix.map(|m| (m, m.seed.max(1)));
+    }
+
+    /// How many password logins (accepted or refused) named `user_id` so far: the verification
+    /// logins a client made.
+    pub fn logins(&self, user_id: &str) -> u32 {
+        self.shared
+            .state()
+            .logins
+            .get(user_id)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// How many sessions are open (ZITADEL's session service).
+    pub fn open_sessions(&self) -> usize {
+        self.shared.state().sessions.len()
     }
 
     /// How many requests arrived.

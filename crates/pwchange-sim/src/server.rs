@@ -111,10 +111,25 @@ async fn contract_and_faults(
         _ => {}
     }
 
+    let mut parts = parts;
+    if fault == Some(Fault::NoEffect) {
+        parts.headers.insert(
+            crate::engine::NO_EFFECT_HEADER,
+            HeaderValue::from_static("1"),
+        );
+    }
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
     match fault {
+        Some(Fault::GatewayTimeoutAfterApply) => {
+            let response = vendors::table(shared.vendor).error(
+                StatusCode::GATEWAY_TIMEOUT,
+                "gateway timeout",
+                &path,
+            );
+            checked(&shared, &method, &path, response).await
+        }
         Some(Fault::DropConnection) => {
             let (parts, _) = response.into_parts();
             let broken = futures_util::stream::once(async {

@@ -15,7 +15,8 @@ use pwchange_core::token::{Auth, TokenCache};
 use serde::de::DeserializeOwned;
 
 use crate::config::{Common, Key, Keys};
-use crate::{Changed, Error, ErrorKind, PasswordChange, Vendor};
+use crate::request::Verification;
+use crate::{Changed, Error, ErrorKind, Password, PasswordChange, Vendor};
 
 /// A vendor's error body: how its answers become a [`Verdict`] (usually through a table of
 /// `pwchange_core::classify::Rule`s).
@@ -68,6 +69,46 @@ pub(crate) trait Adapter: Sized + Send + Sync + 'static {
         transport: &'a Transport,
         login: &'a Self::Login,
     ) -> impl Future<Output = Result<SecretToken, Error>> + Send + 'a;
+
+    /// Logs in as `user` with `password` to prove the vendor holds it: `Ok` when the vendor
+    /// accepted it; [`ErrorKind::VerificationFailed`] when it refused the credentials;
+    /// [`ErrorKind::Unsupported`] when this vendor or configuration has no way to log in with
+    /// a password (naming why); any other error proves nothing. `token` is the backend's token
+    /// when it has a fixed one. At most one login attempt.
+    fn verify<'a>(
+        &'a self,
+        transport: &'a Transport,
+        token: Option<&'a SecretToken>,
+        user: &'a LoginTarget,
+        password: &'a Password,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'a;
+
+    /// The name the user logs in with, when the change's answer tells it (Bienport's screen name).
+    fn login_name(_changed: &Changed) -> Option<String> {
+        None
+    }
+}
+
+/// Whose login [`Adapter::verify`] tries.
+pub(crate) struct LoginTarget {
+    /// The user id in the vendor's canonical form.
+    pub user_id: String,
+    /// The name the user logs in with, when known.
+    pub login_name: Option<String>,
+}
+
+/// `error` from a verification login: [`ErrorKind::VerificationFailed`] when its kind is one of
+/// `refusals` (the vendor's answers to wrong credentials), else unchanged (it proves nothing).
+pub(crate) fn login_refused(error: Error, refusals: &[ErrorKind]) -> Error {
+    if refusals.contains(&error.kind()) {
+        let message = format!(
+            "the vendor refused a login with the new password ({})",
+            error.kind()
+        );
+        error.reclassify(ErrorKind::VerificationFailed, message)
+    } else {
+        error
+    }
 }
 
 /// `body` decoded as `E` (or not), as the vendor's answer with `status`, through `E`'s rules.
@@ -110,17 +151,15 @@ impl Transport {
     }
 
     /// Sends with the connect-only retry; a failure is classified by `E`'s rules.
-    /// `success_has_body`: whether an undecodable body may be the (applied) success.
     pub async fn call<'a, T, E: VendorError>(
         &self,
-        success_has_body: bool,
         send: impl Fn() -> BoxFuture<'a, Result<T, progenitor_client::Error<E>>>,
     ) -> Result<T, Error> {
         match http::send_with_connect_retry(self.retries, send).await {
             Ok(value) => Ok(value),
             Err(sent) => Err(pwchange_core::classify::resolve(
                 self.vendor,
-                http::failure(sent, success_has_body).await,
+                http::failure(sent).await,
                 E::verdict,
             )),
         }
@@ -149,16 +188,90 @@ impl<A: Adapter> Backend<A> {
     async fn change(&self, change: &PasswordChange) -> Result<Changed, Error> {
         change.validate_common()?;
         let user_id = A::user_id(change.user_id())?;
-        let request = self.adapter.prepare(change, user_id)?;
+        let request = self.adapter.prepare(change, user_id.clone())?;
+        let sent = self.send(&request).await;
+        if !change.verifies() {
+            return sent;
+        }
+        let target = |changed: Option<&Changed>| LoginTarget {
+            user_id: user_id.clone(),
+            login_name: change
+                .login_name_hint()
+                .map(str::to_owned)
+                .or_else(|| changed.and_then(A::login_name)),
+        };
+        let password = change.new_password();
+        match sent {
+            Ok(mut changed) => {
+                match self.verify(&target(Some(&changed)), password).await {
+                    Ok(()) => changed.verification = Verification::Verified,
+                    Err(e) if e.kind() == ErrorKind::VerificationFailed => {
+                        let message = format!(
+                            "the vendor confirmed the change, but {}: it does not hold the new password",
+                            e.message()
+                        );
+                        return Err(e.reclassify(ErrorKind::VerificationFailed, message));
+                    }
+                    Err(e) if e.kind() == ErrorKind::Unsupported => {
+                        changed.verification = Verification::NotVerifiable {
+                            reason: e.message().to_owned(),
+                        };
+                    }
+                    // A vendor's 200 alone has been wrong (a change without effect): where a
+                    // login could prove it, a login that proves nothing leaves it unknown.
+                    Err(e) => {
+                        let message = format!(
+                            "the vendor confirmed the change, but the login with the new password proved nothing ({}): whether it holds the new password is unknown",
+                            e.kind()
+                        );
+                        return Err(e.reclassify(ErrorKind::OutcomeUnknown, message));
+                    }
+                }
+                Ok(changed)
+            }
+            // The answer was lost or proves nothing: one login settles it when the vendor allows.
+            Err(unknown) if unknown.may_have_applied() => {
+                match self.verify(&target(None), password).await {
+                    Ok(()) => {
+                        tracing::info!(
+                            "the outcome was unknown; a login with the new password settled it"
+                        );
+                        Ok(Changed {
+                            vendor: A::VENDOR,
+                            user_id,
+                            details: None,
+                            verification: Verification::Verified,
+                        })
+                    }
+                    Err(e) if e.kind() == ErrorKind::VerificationFailed => {
+                        let message = format!(
+                            "{} (outcome unknown), and {}: not applied",
+                            unknown.message(),
+                            e.message()
+                        );
+                        Err(unknown.reclassify(ErrorKind::VerificationFailed, message))
+                    }
+                    Err(e) => {
+                        tracing::debug!(kind = ?e.kind(), "verification proved nothing; the outcome stays unknown");
+                        Err(unknown)
+                    }
+                }
+            }
+            Err(refused) => Err(refused),
+        }
+    }
+
+    /// Sends the request with the backend's token, or a (cached) login token.
+    async fn send(&self, request: &A::Request) -> Result<Changed, Error> {
         let (adapter, transport) = (&self.adapter, &self.transport);
         match &self.auth {
-            Auth::Token(token) => adapter.send(transport, token, &request).await,
+            Auth::Token(token) => adapter.send(transport, token, request).await,
             Auth::Login(login) => {
                 let (token, cached) = self
                     .cache
                     .get_or_login(adapter.login(transport, login))
                     .await?;
-                match adapter.send(transport, &token, &request).await {
+                match adapter.send(transport, &token, request).await {
                     // A cached token may have expired. A 401 means nothing was applied, so one
                     // fresh login and a second attempt cannot apply the change twice.
                     Err(e) if e.kind() == ErrorKind::Unauthenticated && cached => {
@@ -168,19 +281,51 @@ impl<A: Adapter> Backend<A> {
                             .cache
                             .get_or_login(adapter.login(transport, login))
                             .await?;
-                        adapter.send(transport, &token, &request).await
+                        adapter.send(transport, &token, request).await
                     }
                     other => other,
                 }
             }
         }
     }
+
+    /// One login attempt as `target` with `password`.
+    async fn verify(&self, target: &LoginTarget, password: &Password) -> Result<(), Error> {
+        let token = match &self.auth {
+            Auth::Token(token) => Some(token),
+            Auth::Login(_) => None,
+        };
+        self.adapter
+            .verify(&self.transport, token, target, password)
+            .await
+            .map_err(|e| e.with_vendor(A::VENDOR))
+    }
+
+    async fn verify_password(
+        &self,
+        user_id: &str,
+        login_name: Option<&str>,
+        password: &Password,
+    ) -> Result<(), Error> {
+        let target = LoginTarget {
+            user_id: A::user_id(user_id)?,
+            login_name: login_name.map(str::to_owned),
+        };
+        self.verify(&target, password).await
+    }
 }
 
 /// [`Backend`] with the adapter type erased, for [`crate::Client`].
 pub(crate) trait DynBackend: Send + Sync {
     fn vendor(&self) -> Vendor;
+    fn base_url(&self) -> &str;
     fn change<'a>(&'a self, change: &'a PasswordChange) -> BoxFuture<'a, Result<Changed, Error>>;
+    fn verify_password<'a>(
+        &'a self,
+        user_id: &'a str,
+        login_name: Option<&'a str>,
+        password: &'a Password,
+    ) -> BoxFuture<'a, Result<(), Error>>;
 }
 
 impl<A: Adapter> DynBackend for Backend<A> {
@@ -188,9 +333,26 @@ impl<A: Adapter> DynBackend for Backend<A> {
         A::VENDOR
     }
 
+    fn base_url(&self) -> &str {
+        &self.transport.base
+    }
+
     fn change<'a>(&'a self, change: &'a PasswordChange) -> BoxFuture<'a, Result<Changed, Error>> {
         Box::pin(async move {
             Backend::change(self, change)
+                .await
+                .map_err(|e| e.with_vendor(A::VENDOR))
+        })
+    }
+
+    fn verify_password<'a>(
+        &'a self,
+        user_id: &'a str,
+        login_name: Option<&'a str>,
+        password: &'a Password,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async move {
+            Backend::verify_password(self, user_id, login_name, password)
                 .await
                 .map_err(|e| e.with_vendor(A::VENDOR))
         })

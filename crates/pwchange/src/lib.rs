@@ -15,8 +15,8 @@ pub use config::{COMMON_KEYS, Key, Settings};
 pub use pwchange_core::http::{
     DEFAULT_CONNECT_RETRIES, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, HttpConfig,
 };
-pub use pwchange_core::{Error, ErrorKind, SecretToken, Vendor};
-pub use request::{Changed, Mode, Password, PasswordChange};
+pub use pwchange_core::{Error, ErrorKind, Outcome, SecretToken, Vendor};
+pub use request::{Changed, Mode, Password, PasswordChange, Verification};
 pub use vendors::*;
 
 use tracing::Instrument as _;
@@ -58,8 +58,22 @@ impl Client {
         self.backend.vendor()
     }
 
-    /// Changes the password. Validates everything it can first; sends at most one request for
-    /// the change itself (plus a login when the configuration has credentials instead of a token).
+    /// The base URL requests go to (without a trailing slash).
+    pub fn base_url(&self) -> &str {
+        self.backend.base_url()
+    }
+
+    /// Changes the password and, unless the change says [`PasswordChange::verify`]`(false)`,
+    /// logs in once with the new password to prove it ([`Verification`]).
+    ///
+    /// `Ok` means [`Outcome::Applied`]: the vendor confirmed the change with an answer that
+    /// matches the request, or the login proved it. An `Err` says with
+    /// [`Error::outcome`] whether nothing was applied or the outcome is unknown; an unknown
+    /// outcome is settled by the login where the vendor allows one (never by a retry), and a
+    /// refused login is [`ErrorKind::VerificationFailed`] (not applied), whatever the change's
+    /// answer said. Validates everything it can first; sends at most one request for the change
+    /// itself (plus a login when the configuration has credentials instead of a token, and the
+    /// verification login).
     pub async fn change_password(&self, change: &PasswordChange) -> Result<Changed, Error> {
         let vendor = self.vendor();
         let span = tracing::info_span!("pwchange.change_password", vendor = %vendor, user_id = %change.user_id(), mode = ?change.mode());
@@ -75,5 +89,25 @@ impl Client {
         }
         .instrument(span)
         .await
+    }
+
+    /// Logs in once as `user_id` with `password` to find out whether the vendor holds it:
+    /// `Ok(())` when it does; [`ErrorKind::VerificationFailed`] when the vendor refused the
+    /// login; [`ErrorKind::Unsupported`] when the vendor (or this configuration) has no password
+    /// login; any other error proves nothing. `login_name` is the name the user logs in with,
+    /// for vendors that need one besides the id ([`PasswordChange::login_name`]). Vendors lock
+    /// accounts after a few failed logins: call it once per password, not in a loop.
+    pub async fn verify_password(
+        &self,
+        user_id: &str,
+        login_name: Option<&str>,
+        password: &Password,
+    ) -> Result<(), Error> {
+        let span = tracing::info_span!("pwchange.verify_password", vendor = %self.vendor());
+        self.backend
+            .verify_password(user_id, login_name, password)
+            .instrument(span)
+            .await
+            .map_err(|e| e.scrub(&[password.expose_secret()]))
     }
 }

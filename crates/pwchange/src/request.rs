@@ -96,6 +96,9 @@ pub struct PasswordChange {
     new_password: Password,
     #[serde(flatten)]
     mode: Mode,
+    verify: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    login_name: Option<String>,
 }
 
 /// The wire form of [`PasswordChange`], checked on the way in.
@@ -106,6 +109,16 @@ struct PasswordChangeFields {
     new_password: Password,
     #[serde(flatten)]
     mode: Mode,
+    /// Whether to log in with the new password after the change (default true).
+    #[serde(default = "verify_by_default")]
+    verify: bool,
+    /// The name the user logs in with, where the vendor's login needs one besides the id.
+    #[serde(default)]
+    login_name: Option<String>,
+}
+
+fn verify_by_default() -> bool {
+    true
 }
 
 impl TryFrom<PasswordChangeFields> for PasswordChange {
@@ -116,6 +129,8 @@ impl TryFrom<PasswordChangeFields> for PasswordChange {
             current_password: f.current_password,
             new_password: f.new_password,
             mode: f.mode,
+            verify: f.verify,
+            login_name: f.login_name,
         };
         change.check_mode()?;
         Ok(change)
@@ -134,6 +149,8 @@ impl PasswordChange {
             current_password: Some(current_password.into()),
             new_password: new_password.into(),
             mode: Mode::SelfService,
+            verify: true,
+            login_name: None,
         }
     }
 
@@ -147,7 +164,34 @@ impl PasswordChange {
             mode: Mode::AdminSet {
                 require_change_at_next_login: false,
             },
+            verify: true,
+            login_name: None,
         }
+    }
+
+    /// Whether to verify the change by logging in with the new password afterwards (default
+    /// `true`). One login attempt at most; see [`Verification`] for what each vendor can do.
+    pub fn verify(mut self, verify: bool) -> Self {
+        self.verify = verify;
+        self
+    }
+
+    /// The name the user logs in with, for vendors whose login takes a name besides the id
+    /// (Bienport's screen name when the change's answer is lost, Cloud Director's `user@org`
+    /// when the backend has a token).
+    pub fn login_name(mut self, login_name: impl Into<String>) -> Self {
+        self.login_name = Some(login_name.into());
+        self
+    }
+
+    /// Whether the change is verified by a login ([`verify`](Self::verify)).
+    pub fn verifies(&self) -> bool {
+        self.verify
+    }
+
+    /// The login name given with [`login_name`](Self::login_name).
+    pub fn login_name_hint(&self) -> Option<&str> {
+        self.login_name.as_deref()
     }
 
     /// For an administrative set: whether the user must change the password at the next login.
@@ -224,15 +268,63 @@ impl PasswordChange {
     }
 }
 
-/// A password change the vendor confirmed.
+/// A password change that was applied ([`Outcome::Applied`](crate::Outcome::Applied)): the
+/// vendor confirmed it with a success answer that matches the request, or a login with the new
+/// password succeeded. [`verification`](Self::verification) says which.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct Changed {
     /// Where.
     pub vendor: Vendor,
     /// Whose password, in the vendor's canonical form ([`crate::canonical_user_id`]).
     pub user_id: String,
-    /// What the vendor returned that matters.
-    pub details: ChangedDetails,
+    /// What the vendor returned that matters; `None` when its answer was lost and a login with
+    /// the new password proved the change.
+    pub details: Option<ChangedDetails>,
+    /// Whether a login with the new password confirmed the change.
+    pub verification: Verification,
+}
+
+impl Changed {
+    /// A change the vendor confirmed, not verified yet.
+    pub(crate) fn confirmed(
+        vendor: Vendor,
+        user_id: impl Into<String>,
+        details: impl Into<ChangedDetails>,
+    ) -> Self {
+        Self {
+            vendor,
+            user_id: user_id.into(),
+            details: Some(details.into()),
+            verification: Verification::Skipped,
+        }
+    }
+}
+
+/// What a login with the new password said after a change.
+///
+/// Per vendor: Bienport logs in with the screen name from the change's answer (or
+/// [`PasswordChange::login_name`]); ZITADEL creates a session with a user and a password check
+/// and deletes it; Cloud Director opens a session as `user@org` (the backend's login, or
+/// [`PasswordChange::login_name`]); UiPath's public API has no password login, so its changes are
+/// [`NotVerifiable`](Self::NotVerifiable). A refused login is not a [`Verification`]: it is the
+/// error [`ErrorKind::VerificationFailed`](crate::ErrorKind::VerificationFailed) (not applied); a
+/// login whose answer proves nothing (the vendor unavailable, rate limited, the account locked)
+/// makes the change [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown): a vendor's
+/// `200` alone has been wrong, so where a login can prove a change, only the login does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(tag = "result", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Verification {
+    /// A login with the new password succeeded.
+    Verified,
+    /// Not attempted: the change asked for none ([`PasswordChange::verify`]).
+    Skipped,
+    /// The vendor (or this configuration) offers no password login.
+    NotVerifiable {
+        /// Why.
+        reason: String,
+    },
 }
 
 #[cfg(test)]

@@ -3,8 +3,13 @@
 
 #![allow(dead_code)] // each test binary uses its own subset
 
+use std::path::Path;
+use std::sync::LazyLock;
+
 use assert_cmd::Command;
+use pwchange::{PasswordChange, Settings, Verification};
 use pwchange_core::canary;
+use pwchange_sim::{SimUser, Simulator, Vendor, demo_user};
 
 /// `pwchange` with nothing from the developer's environment or config.
 pub fn pwchange() -> Command {
@@ -37,4 +42,170 @@ pub fn text(output: &std::process::Output) -> String {
 /// Panics when the output holds a canary secret.
 pub fn assert_no_canary(output: &std::process::Output) {
     canary::assert_absent("pwchange output", &text(output));
+}
+
+/// The vendor these tests change and rotate passwords on: the first of the registry that takes
+/// administrative sets (a rotation input without current passwords asks for them) and verifies
+/// a change by logging in (the rotation's outcomes are proven), found by asking the facade
+/// against the vendor's simulator.
+pub static VENDOR: LazyLock<Vendor> = LazyLock::new(|| {
+    // Its own thread and runtime: the tests that ask first run inside a runtime already.
+    std::thread::spawn(|| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        Vendor::ALL.into_iter().find(|&vendor| {
+            runtime.block_on(async {
+                let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
+                let mut settings = Settings::new(vendor);
+                for (key, value) in
+                    pwchange_sim::client_settings(vendor, sim.base_url(), sim.token())
+                {
+                    settings.set(key, value, key);
+                }
+                let client = pwchange::Client::from_settings(settings).unwrap();
+                let change = PasswordChange::admin_set(demo_user(vendor).id, "N3w-Passw0rd!x");
+                client
+                    .change_password(&change)
+                    .await
+                    .is_ok_and(|changed| changed.verification == Verification::Verified)
+            })
+        })
+    })
+    .join()
+    .unwrap()
+    .expect("a vendor with administrative sets and a password login")
+});
+
+/// Four users of [`VENDOR`], in its id form.
+pub static USERS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    (1..=4)
+        .map(|n| pwchange_sim::numbered_user_id(*VENDOR, n))
+        .collect()
+});
+
+pub fn users() -> Vec<&'static str> {
+    USERS.iter().map(String::as_str).collect()
+}
+
+pub fn vendor_name() -> &'static str {
+    VENDOR.name()
+}
+
+/// The settings (but the base URL) a command needs for `sim`, as environment variables.
+pub fn target_env(sim: &Simulator) -> Vec<(String, String)> {
+    pwchange_sim::client_settings(sim.vendor(), sim.base_url(), sim.token())
+        .into_iter()
+        .filter(|(key, _)| *key != "base_url")
+        .map(|(key, value)| (Settings::env_name(sim.vendor(), key), value))
+        .collect()
+}
+
+/// A simulator of [`VENDOR`] with the first user, whose password is the canary.
+pub async fn user_sim() -> Simulator {
+    let sim = Simulator::start(*VENDOR).await.unwrap();
+    sim.add_user(SimUser::new(USERS[0].clone(), canary::PASSWORD));
+    sim
+}
+
+/// A CSV input with a header and one user id per line.
+pub fn write_csv(dir: &Path, users: &[&str]) -> std::path::PathBuf {
+    let path = dir.join("users.csv");
+    let mut text = String::from("user_id\n");
+    for user in users {
+        text.push_str(user);
+        text.push('\n');
+    }
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The journal's entries (the header first), each line parsed.
+pub fn journal_entries(path: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .collect()
+}
+
+/// The last journaled password of each user.
+pub fn journal_passwords(path: &Path) -> std::collections::HashMap<String, String> {
+    journal_entries(path)
+        .into_iter()
+        .filter(|e| e["event"] == "pending")
+        .map(|e| {
+            (
+                e["user_id"].as_str().unwrap().to_owned(),
+                e["new_password"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The password the journal says each user's vendor holds: the last journaled one when the
+/// last entry is `done` (or unsettled), the one before (`None`: the input's) when the last entry
+/// is a failure with nothing applied.
+pub fn journal_held(path: &Path) -> std::collections::HashMap<String, Option<String>> {
+    let mut passwords: std::collections::HashMap<String, Vec<String>> = Default::default();
+    let mut held = std::collections::HashMap::new();
+    for entry in journal_entries(path) {
+        let Some(user) = entry["user_id"].as_str().map(str::to_owned) else {
+            continue;
+        };
+        let history = passwords.entry(user.clone()).or_default();
+        match entry["event"].as_str().unwrap() {
+            "pending" => {
+                history.push(entry["new_password"].as_str().unwrap().to_owned());
+                held.insert(user, history.last().cloned());
+            }
+            "failed" if entry["outcome"] == "not_applied" => {
+                // The password before the failed one.
+                history.pop();
+                held.insert(user, history.last().cloned());
+            }
+            _ => {}
+        }
+    }
+    held
+}
+
+/// A simulator of [`VENDOR`] with the four [`USERS`], all with the canary password.
+pub async fn rotation_sim() -> Simulator {
+    let sim = Simulator::start(*VENDOR).await.unwrap();
+    for user in users() {
+        sim.add_user(SimUser::new(user, canary::PASSWORD));
+    }
+    sim
+}
+
+/// `pwchange rotate --admin --yes` of `input` against `sim`, one change at a time, JSON output.
+pub fn rotate_cmd(sim: &Simulator, input: &Path, journal: &Path) -> Command {
+    rotate_cmd_with(sim, input, journal, 1)
+}
+
+/// [`rotate_cmd`] with `concurrency` changes in flight.
+pub fn rotate_cmd_with(sim: &Simulator, input: &Path, journal: &Path, concurrency: u32) -> Command {
+    let mut cmd = pwchange();
+    cmd.args([
+        "rotate",
+        "--vendor",
+        sim.vendor().name(),
+        "--base-url",
+        sim.base_url(),
+        "--admin",
+        "--yes",
+        "--rate",
+        "0",
+        "--json",
+        "--input",
+    ])
+    .arg(input)
+    .arg("--concurrency")
+    .arg(concurrency.to_string())
+    .arg("--journal")
+    .arg(journal)
+    .envs(target_env(sim));
+    cmd
 }

@@ -179,12 +179,11 @@ async fn login(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     else {
         return refusal(Refusal::Unauthenticated);
     };
-    let found = shared
-        .state()
-        .users
-        .values()
-        .find(|u| u.login.as_deref() == Some(screen_name) && u.password == password)
-        .cloned();
+    let found = engine::log_in(
+        &shared,
+        |u| u.login.as_deref() == Some(screen_name),
+        password,
+    );
     let Some(user) = found else {
         return refusal(Refusal::Unauthenticated);
     };

@@ -228,14 +228,8 @@ fn session(State(shared): State<Arc<Shared>>, headers: HeaderMap, provider: bool
     if provider != is_system {
         return unauthorized();
     }
-    let found = {
-        let state = shared.state();
-        state
-            .users
-            .values()
-            .find(|u| u.login.as_deref() == Some(login) && u.password == password)
-            .map(|u| (u.id.clone(), login.to_owned()))
-    };
+    let found = engine::log_in(&shared, |u| u.login.as_deref() == Some(login), password)
+        .map(|u| (u.id, login.to_owned()));
     let Some((urn, login)) = found else {
         return unauthorized();
     };

@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::routing::post;
+use axum::routing::{delete, post};
 use serde_json::{Value, json};
 
 use super::{App, VendorTable, json, str_field};
@@ -34,6 +34,8 @@ impl VendorTable for Zitadel {
                 post(set_human_password),
             )
             .route("/v2/users/{user_id}/password", post(set_password))
+            .route("/v2/sessions", post(create_session))
+            .route("/v2/sessions/{session_id}", delete(delete_session))
     }
 
     fn error(&self, status: StatusCode, message: &str, _path: &str) -> Response {
@@ -269,6 +271,76 @@ async fn set_password(
         ..ChangeAsk::default()
     };
     run(&shared, &headers, &ask, policy(&shared, "PasswordV2", true))
+}
+
+/// A session with a user check and a password check: `201` with the session, or the refusal of
+/// a wrong password (`COMMAND-3M0fs`, as ZITADEL's password check answers).
+async fn create_session(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let body = match authenticated_json(&shared, &headers, &body) {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
+    let checks = body.get("checks");
+    let (Some(user_id), Some(password)) = (
+        checks
+            .and_then(|c| c.get("user"))
+            .and_then(|u| str_field(u, "userId")),
+        checks
+            .and_then(|c| c.get("password"))
+            .and_then(|p| str_field(p, "password")),
+    ) else {
+        return invalid(
+            "invalid request: checks.user.userId and checks.password.password are required",
+        );
+    };
+    if !shared.state().users.contains_key(user_id) {
+        return refusal(Refusal::UserNotFound);
+    }
+    let Some(user) = engine::log_in(&shared, |u| u.id == user_id, password) else {
+        return refusal(Refusal::CurrentPasswordWrong);
+    };
+    let session_id = {
+        let mut state = shared.state();
+        state.sequence += 1;
+        let id = format!("{}", 400_000_000_000_000_000u64 + state.sequence);
+        state.sessions.insert(id.clone());
+        id
+    };
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let owner = user
+        .organization
+        .unwrap_or_else(|| "69629023906488334".into());
+    json(
+        StatusCode::CREATED,
+        json!({
+            "details": {"sequence": session_id.clone(), "changeDate": now, "resourceOwner": owner},
+            "sessionId": session_id,
+            "sessionToken": format!("sim-session-{}", uuid::Uuid::new_v4().simple()),
+        }),
+    )
+}
+
+async fn delete_session(
+    State(shared): State<Arc<Shared>>,
+    Path(session_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if engine::token_owner(&shared, &headers).is_none() {
+        return refusal(Refusal::Unauthenticated);
+    }
+    if !shared.state().sessions.remove(&session_id) {
+        return error(
+            StatusCode::NOT_FOUND,
+            "COMMAND-8Kc2s",
+            "Session not found",
+            DETAIL,
+        );
+    }
+    json(StatusCode::OK, json!({"details": {"sequence": session_id}}))
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 
 use httpmock::{Method, MockServer};
 use pwchange_core::canary;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::testing::{answering, expect_kind, refused_before_sending, self_service, token};
 use crate::*;
@@ -39,10 +39,17 @@ async fn bienport_success_returns_the_user_record_and_errors_map() {
         .await
         .unwrap();
     mock.assert_async().await;
-    let ChangedDetails::Bienport(crate::BienportDetails { user }) = changed.details else {
+    let Some(ChangedDetails::Bienport(details)) = &changed.details else {
         panic!("details")
     };
-    assert_eq!(user["screenName"], "905554447788");
+    assert_eq!(details.user_id, 12343123);
+    assert_eq!(
+        <BienportAdapter as crate::adapter::Adapter>::login_name(&changed).as_deref(),
+        Some("905554447788")
+    );
+    // The record's personal data is not kept, and the screen name is not serialised.
+    let shown = serde_json::to_string(&changed).unwrap();
+    assert!(!shown.contains("905554447788"), "{shown}");
 
     let error = |status: u16, message: &str| json!({"statusCode": status, "message": message});
     let cases = [
@@ -59,9 +66,33 @@ async fn bienport_success_returns_the_user_record_and_errors_map() {
         ),
         (403, error(403, "Forbidden"), ErrorKind::PermissionDenied),
         (404, error(404, "User not found"), ErrorKind::UserNotFound),
+        // Answers that prove nothing: the change may have been applied.
         (
             502,
             json!("<html>bad gateway</html>"),
+            ErrorKind::OutcomeUnknown,
+        ),
+        (
+            504,
+            error(504, "Gateway Timeout"),
+            ErrorKind::OutcomeUnknown,
+        ),
+        (202, json!({}), ErrorKind::OutcomeUnknown),
+        (302, Value::Null, ErrorKind::OutcomeUnknown),
+        // A 200 that is not the requested user's record is no confirmation (issue #10 finding 5).
+        (
+            200,
+            error(400, "Old password is incorrect"),
+            ErrorKind::OutcomeUnknown,
+        ),
+        (
+            200,
+            json!({"userId": 555, "screenName": "x"}),
+            ErrorKind::OutcomeUnknown,
+        ),
+        (
+            503,
+            error(503, "Service Unavailable"),
             ErrorKind::Unavailable,
         ),
     ];

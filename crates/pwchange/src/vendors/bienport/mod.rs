@@ -8,9 +8,9 @@ use pwchange_core::token::Auth;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 
-use crate::adapter::{Adapter, Transport, VendorError, verdict_of};
+use crate::adapter::{Adapter, LoginTarget, Transport, VendorError, login_refused, verdict_of};
 use crate::config::{Common, Key, Keys, TokenOrLogin};
-use crate::{Changed, Error, ErrorKind, Mode, PasswordChange, Vendor};
+use crate::{Changed, Error, ErrorKind, Mode, Password, PasswordChange, Vendor};
 
 const VENDOR: Vendor = Vendor::Bienport;
 
@@ -54,11 +54,18 @@ impl BienportConfig {
 
 crate::adapter::typed_config_methods!(BienportConfig, BienportAdapter);
 
-/// What Bienport returned for a change: the user's full record.
+/// What Bienport returned for a change that matters: the user's id, as its record names it.
+/// (The record's personal data — names, e-mail, national id — is not kept.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct BienportDetails {
-    /// The record as Bienport sent it (the `User` model of specs/bienport.yaml).
-    pub user: serde_json::Value,
+    /// The `userId` of the returned record: the requested user.
+    pub user_id: i64,
+    /// The record's screen name: the login name a verification logs in with (not serialised:
+    /// it is personal data, often a phone number).
+    #[serde(skip)]
+    #[schemars(skip)]
+    screen_name: Option<String>,
 }
 
 pub(crate) struct BienportAdapter {
@@ -161,7 +168,7 @@ impl Adapter for BienportAdapter {
             ClientContext::bearer(token.clone()),
         );
         let user = transport
-            .call(true, || {
+            .call(|| {
                 Box::pin(
                     client
                         .update_password()
@@ -172,14 +179,72 @@ impl Adapter for BienportAdapter {
             })
             .await?
             .into_inner();
-        Ok(Changed {
-            vendor: VENDOR,
-            user_id: body.user_id.to_string(),
-            details: BienportDetails {
-                user: serde_json::to_value(&user).unwrap_or(serde_json::Value::Null),
-            }
-            .into(),
-        })
+        // Any JSON object decodes as a `User` (no field is required): only a record of the
+        // requested user confirms the change.
+        if user.user_id != Some(body.user_id) {
+            return Err(Error::new(
+                ErrorKind::OutcomeUnknown,
+                "Bienport answered 200, but not with the requested user's record; the change may or may not have been applied",
+            )
+            .with_status(Some(200)));
+        }
+        Ok(Changed::confirmed(
+            VENDOR,
+            body.user_id.to_string(),
+            BienportDetails {
+                user_id: body.user_id,
+                screen_name: user.screen_name.filter(|name| !name.trim().is_empty()),
+            },
+        ))
+    }
+
+    fn login_name(changed: &Changed) -> Option<String> {
+        match &changed.details {
+            Some(crate::ChangedDetails::Bienport(details)) => details.screen_name.clone(),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    async fn verify(
+        &self,
+        transport: &Transport,
+        _token: Option<&SecretToken>,
+        user: &LoginTarget,
+        password: &Password,
+    ) -> Result<(), Error> {
+        let Some(screen_name) = &user.login_name else {
+            return Err(Error::unsupported(
+                "Bienport logs in with the screen name, which the change's answer did not carry: \
+                 give the login name to verify",
+            ));
+        };
+        let client = transport.client(Generated::new_with_client, ClientContext::anonymous());
+        let body = types::LoginRequest {
+            screen_name: screen_name.clone(),
+            password: pwchange_core::UnboundedPassword::any(password.expose_secret()),
+            remember_me: Some(false),
+        };
+        let session = transport
+            .call(|| Box::pin(client.login().body(body.clone()).send()))
+            .await
+            .map_err(|e| {
+                login_refused(
+                    e,
+                    &[
+                        ErrorKind::Unauthenticated,
+                        ErrorKind::CurrentPasswordInvalid,
+                    ],
+                )
+            })?
+            .into_inner();
+        if session.user_id.map(|id| id.to_string()) != Some(user.user_id.clone()) {
+            return Err(Error::new(
+                ErrorKind::Unexpected,
+                "the login with the new password succeeded, but as another user: check the login name",
+            ));
+        }
+        Ok(())
     }
 
     async fn login(
@@ -189,7 +254,7 @@ impl Adapter for BienportAdapter {
     ) -> Result<SecretToken, Error> {
         let client = transport.client(Generated::new_with_client, ClientContext::anonymous());
         transport
-            .call(true, || {
+            .call(|| {
                 Box::pin(pwchange_bienport::log_in(
                     &client,
                     screen_name,
@@ -304,7 +369,8 @@ mod tests {
             (403, "Forbidden", ErrorKind::PermissionDenied),
             (404, "User not found", ErrorKind::UserNotFound),
             (429, "Too many requests", ErrorKind::RateLimited),
-            (500, "Internal Server Error", ErrorKind::Unavailable),
+            (500, "Internal Server Error", ErrorKind::OutcomeUnknown),
+            (503, "Service Unavailable", ErrorKind::Unavailable),
         ];
         for (status, message, expected) in cases {
             let verdict = classify(&answer(status, message));
@@ -317,7 +383,7 @@ mod tests {
             text: Some("<html>".into()),
             retry_after: None,
         };
-        assert_eq!(classify(&html).kind, ErrorKind::Unavailable);
+        assert_eq!(classify(&html).kind, ErrorKind::OutcomeUnknown);
     }
 
     #[test]

@@ -59,7 +59,11 @@ async fn uipath_success_and_refusals() {
         (403, Value::Null, ErrorKind::PermissionDenied),
         (404, Value::Null, ErrorKind::UserNotFound),
         (429, Value::Null, ErrorKind::RateLimited),
-        (500, json!("Internal Server Error"), ErrorKind::Unavailable),
+        (
+            500,
+            json!("Internal Server Error"),
+            ErrorKind::OutcomeUnknown,
+        ),
     ];
     for (status, body, kind) in cases {
         let server = answering(status, &body).await;

@@ -7,9 +7,9 @@ use pwchange_core::token::Auth;
 use pwchange_uipath::{Client as Generated, ClientContext, types};
 use serde::{Deserialize, Serialize};
 
-use crate::adapter::{Adapter, Transport, VendorError, verdict_of};
+use crate::adapter::{Adapter, LoginTarget, Transport, VendorError, verdict_of};
 use crate::config::{Common, Key, Keys, TokenOrLogin};
-use crate::{Changed, Error, ErrorKind, Mode, PasswordChange, Vendor};
+use crate::{Changed, Error, ErrorKind, Mode, Password, PasswordChange, Vendor};
 
 const VENDOR: Vendor = Vendor::Uipath;
 pub use pwchange_uipath::DEFAULT_SCOPE;
@@ -150,7 +150,7 @@ impl Adapter for UipathAdapter {
             ClientContext::bearer(token.clone()),
         );
         let result = transport
-            .call(true, || {
+            .call(|| {
                 Box::pin(
                     client
                         .change_user_password()
@@ -161,14 +161,25 @@ impl Adapter for UipathAdapter {
             })
             .await?
             .into_inner();
-        if result.succeeded == Some(true) {
-            return Ok(Changed {
-                vendor: VENDOR,
-                user_id: user_id.to_string(),
-                details: UipathDetails {}.into(),
-            });
+        match result.succeeded {
+            Some(true) => {
+                return Ok(Changed::confirmed(
+                    VENDOR,
+                    user_id.to_string(),
+                    UipathDetails {},
+                ));
+            }
+            Some(false) => {}
+            // A 200 that says neither: nothing confirms the change.
+            None => {
+                return Err(Error::new(
+                    ErrorKind::OutcomeUnknown,
+                    "UiPath answered 200 without `succeeded`; the change may or may not have been applied",
+                )
+                .with_status(Some(200)));
+            }
         }
-        // A 200 that is a refusal.
+        // A 200 that is a refusal (`succeeded: false`).
         let answer = Answer::<()> {
             status: 200,
             body: None,
@@ -189,7 +200,7 @@ impl Adapter for UipathAdapter {
     ) -> Result<SecretToken, Error> {
         let client = transport.client(Generated::new_with_client, ClientContext::anonymous());
         transport
-            .call(true, || {
+            .call(|| {
                 Box::pin(pwchange_uipath::client_credentials_token(
                     &client,
                     client_id,
@@ -198,6 +209,18 @@ impl Adapter for UipathAdapter {
                 ))
             })
             .await
+    }
+
+    async fn verify(
+        &self,
+        _: &Transport,
+        _: Option<&SecretToken>,
+        _: &LoginTarget,
+        _: &Password,
+    ) -> Result<(), Error> {
+        Err(Error::unsupported(
+            "UiPath Identity's public API has no password login, so a change cannot be verified",
+        ))
     }
 
     fn classify_bytes(status: u16, body: &[u8]) -> Verdict {

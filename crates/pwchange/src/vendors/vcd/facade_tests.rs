@@ -32,7 +32,7 @@ async fn vcd_success_sends_the_versioned_accept_header() {
         .change_password(&self_service(VCD_USER))
         .await
         .unwrap();
-    assert!(matches!(changed.details, ChangedDetails::Vcd(_)));
+    assert!(matches!(changed.details, Some(ChangedDetails::Vcd(_))));
     mock.assert_async().await;
 }
 

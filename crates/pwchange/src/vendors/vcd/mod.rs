@@ -8,9 +8,9 @@ use pwchange_vcd::{Client as Generated, Credentials, types};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use crate::adapter::{Adapter, Transport, VendorError, verdict_of};
+use crate::adapter::{Adapter, LoginTarget, Transport, VendorError, login_refused, verdict_of};
 use crate::config::{Common, Key, Keys, TokenOrLogin};
-use crate::{Changed, Error, ErrorKind, Mode, PasswordChange, Vendor};
+use crate::{Changed, Error, ErrorKind, Mode, Password, PasswordChange, Vendor};
 
 const VENDOR: Vendor = Vendor::Vcd;
 const URN_PREFIX: &str = "urn:vcloud:user:";
@@ -67,6 +67,9 @@ pub struct VcdDetails {}
 
 pub(crate) struct VcdAdapter {
     api_version: String,
+    /// The session login's `user@org`, when the backend logs in: the user whose password a
+    /// self-service change sets, and so the name a verification logs in with.
+    login_name: Option<String>,
 }
 
 impl VcdAdapter {
@@ -115,19 +118,20 @@ impl Adapter for VcdAdapter {
         // Checks the version now, so a bad one fails at construction.
         pwchange_vcd::context(Credentials::None, &config.api_version)
             .map_err(|e| Error::invalid_input(e.to_string()))?;
-        let auth = match config.auth {
-            VcdAuth::Token(token) => Auth::Token(token),
+        let (auth, login_name) = match config.auth {
+            VcdAuth::Token(token) => (Auth::Token(token), None),
             VcdAuth::Login { username, password } => {
                 if !username.contains('@') {
                     return Err(Error::invalid_input(
                         "the Cloud Director user name must be user@organization",
                     ));
                 }
-                Auth::Login((username, password))
+                (Auth::Login((username.clone(), password)), Some(username))
             }
         };
         let adapter = Self {
             api_version: config.api_version,
+            login_name,
         };
         Ok((adapter, config.http, auth))
     }
@@ -172,7 +176,7 @@ impl Adapter for VcdAdapter {
     ) -> Result<Changed, Error> {
         let client = self.client(transport, Credentials::Bearer(token.clone()))?;
         transport
-            .call(false, || {
+            .call(|| {
                 Box::pin(
                     client
                         .change_password()
@@ -182,11 +186,40 @@ impl Adapter for VcdAdapter {
                 )
             })
             .await?;
-        Ok(Changed {
-            vendor: VENDOR,
-            user_id: urn.clone(),
-            details: VcdDetails {}.into(),
-        })
+        Ok(Changed::confirmed(VENDOR, urn.clone(), VcdDetails {}))
+    }
+
+    /// A session login as `user@org` with the new password (the provider endpoint for `System`).
+    async fn verify(
+        &self,
+        transport: &Transport,
+        _token: Option<&SecretToken>,
+        user: &LoginTarget,
+        password: &Password,
+    ) -> Result<(), Error> {
+        let Some(username) = user.login_name.as_ref().or(self.login_name.as_ref()) else {
+            return Err(Error::unsupported(
+                "a Cloud Director session login needs user@organization: configure the username \
+                 or give the login name to verify",
+            ));
+        };
+        if !username.contains('@') {
+            return Err(Error::invalid_input(
+                "the Cloud Director login name must be user@organization",
+            ));
+        }
+        let client = self.client(
+            transport,
+            Credentials::Basic {
+                username: username.clone(),
+                password: SecretString::from(password.expose_secret().to_owned()),
+            },
+        )?;
+        transport
+            .call(|| Box::pin(pwchange_vcd::log_in(&client, username)))
+            .await
+            .map_err(|e| login_refused(e, &[ErrorKind::Unauthenticated]))?;
+        Ok(())
     }
 
     async fn login(
@@ -202,7 +235,7 @@ impl Adapter for VcdAdapter {
             },
         )?;
         transport
-            .call(true, || Box::pin(pwchange_vcd::log_in(&client, username)))
+            .call(|| Box::pin(pwchange_vcd::log_in(&client, username)))
             .await
     }
 
@@ -354,7 +387,7 @@ mod tests {
                 500,
                 "INTERNAL_SERVER_ERROR",
                 "[ x ] Internal Server Error",
-                ErrorKind::Unavailable,
+                ErrorKind::OutcomeUnknown,
             ),
         ];
         for (status, code, message, expected) in cases {

@@ -55,17 +55,20 @@ async fn zitadel_v2_success_returns_the_event_details() {
         vendor,
         user_id,
         details,
+        verification,
+        ..
     } = changed;
+    assert_eq!(verification, crate::Verification::Skipped);
     assert_eq!(
         (vendor, user_id.as_str()),
         (crate::Vendor::Zitadel, ZITADEL_USER)
     );
-    let ChangedDetails::Zitadel(crate::ZitadelDetails {
+    let Some(ChangedDetails::Zitadel(crate::ZitadelDetails {
         api,
         sequence,
         change_date,
         resource_owner,
-    }) = details
+    })) = details
     else {
         panic!("details")
     };

@@ -10,9 +10,9 @@ use pwchange_core::token::Auth;
 use pwchange_zitadel::{Client as Generated, ClientContext, types};
 use serde::{Deserialize, Serialize};
 
-use crate::adapter::{Adapter, Transport, VendorError, verdict_of};
+use crate::adapter::{Adapter, LoginTarget, Transport, VendorError, login_refused, verdict_of};
 use crate::config::{Common, Key, Keys};
-use crate::{Changed, Error, ErrorKind, Mode, PasswordChange, Vendor};
+use crate::{Changed, Error, ErrorKind, Mode, Password, PasswordChange, Vendor};
 
 const VENDOR: Vendor = Vendor::Zitadel;
 
@@ -212,7 +212,7 @@ impl Adapter for ZitadelAdapter {
         let (api, user_id, details) = match request {
             ZitadelRequest::V1(user_id, body) => {
                 let response = transport
-                    .call(true, || {
+                    .call(|| {
                         let mut request = client
                             .set_human_password()
                             .user_id(user_id.as_str())
@@ -232,7 +232,7 @@ impl Adapter for ZitadelAdapter {
             }
             ZitadelRequest::V2(user_id, body) => {
                 let response = transport
-                    .call(true, || {
+                    .call(|| {
                         Box::pin(
                             client
                                 .set_password()
@@ -250,19 +250,76 @@ impl Adapter for ZitadelAdapter {
                 )
             }
         };
-        let (sequence, change_date, resource_owner) = details.unwrap_or_default();
-        Ok(Changed {
-            vendor: VENDOR,
-            user_id: user_id.clone(),
-            details: ZitadelDetails {
+        // proto3 JSON omits empty messages, so `{}` decodes: only the change's details (an event
+        // written) confirm it.
+        let Some((sequence, change_date, resource_owner)) =
+            details.filter(|(seq, date, _)| seq.is_some() || date.is_some())
+        else {
+            return Err(Error::new(
+                ErrorKind::OutcomeUnknown,
+                "ZITADEL answered 200 without the change's details (sequence, change date); the change may or may not have been applied",
+            )
+            .with_status(Some(200)));
+        };
+        Ok(Changed::confirmed(
+            VENDOR,
+            user_id.clone(),
+            ZitadelDetails {
                 api: api.to_owned(),
                 sequence,
                 change_date: change_date
                     .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
                 resource_owner,
-            }
-            .into(),
-        })
+            },
+        ))
+    }
+
+    /// A session with a user check and a password check (`POST /v2/sessions`), deleted again.
+    async fn verify(
+        &self,
+        transport: &Transport,
+        token: Option<&SecretToken>,
+        user: &LoginTarget,
+        password: &Password,
+    ) -> Result<(), Error> {
+        let token = token.ok_or_else(|| {
+            Error::unsupported("verifying a ZITADEL password needs the backend's token")
+        })?;
+        let client = transport.client(
+            Generated::new_with_client,
+            ClientContext::bearer(token.clone()),
+        );
+        let user_id = types::UserIdV2::try_from(user.user_id.as_str())
+            .map_err(|_| Error::invalid_input("ZITADEL user id is invalid"))?;
+        let body = types::CreateSessionRequest {
+            checks: types::CreateSessionRequestChecks {
+                user: types::CreateSessionRequestChecksUser { user_id },
+                password: types::CreateSessionRequestChecksPassword {
+                    password: password.bounded("new password", "ZITADEL v2")?,
+                },
+            },
+        };
+        let session = transport
+            .call(|| Box::pin(client.create_session().body(body.clone()).send()))
+            .await
+            .map_err(|e| login_refused(e, &[ErrorKind::CurrentPasswordInvalid]))?
+            .into_inner();
+        // The session proved the password; leaving it open would only clutter the user's
+        // sessions, so a failed delete is logged, not reported.
+        let deleted = transport
+            .call(|| {
+                Box::pin(
+                    client
+                        .delete_session()
+                        .session_id(session.session_id.as_str())
+                        .send(),
+                )
+            })
+            .await;
+        if let Err(e) = deleted {
+            tracing::warn!(kind = ?e.kind(), "could not delete the verification session");
+        }
+        Ok(())
     }
 
     async fn login(&self, _: &Transport, login: &Infallible) -> Result<SecretToken, Error> {
@@ -532,7 +589,7 @@ mod tests {
             text: Some("<html>".into()),
             retry_after: None,
         };
-        assert_eq!(classify(&answer).kind, ErrorKind::Unavailable);
+        assert_eq!(classify(&answer).kind, ErrorKind::OutcomeUnknown);
     }
 
     #[test]

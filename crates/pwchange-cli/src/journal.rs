@@ -1,0 +1,373 @@
+//! The rotation journal: JSON Lines, mode 0600, one fsync per entry, locked for the whole run.
+//!
+//! ```text
+//! {"event":"header","format":2,"vendor":"zitadel","base_url":"…","mode":"admin_set","require_change":false,"input_sha256":"…"}
+//! {"event":"pending","user_id":"…","new_password":"…"}
+//! {"event":"done","user_id":"…","verified":true}
+//! {"event":"failed","user_id":"…","kind":"policy_violation","outcome":"not_applied","message":"…"}
+//! ```
+//!
+//! Invariants (tested in `tests/rotate.rs`):
+//! - a password is journaled (written and fsynced) before it is sent; user ids are the vendor's
+//!   canonical form, so one user has one history;
+//! - the password the vendor holds is the last `pending` one of a user whose last entry is
+//!   `done`; it is the one before when the last entry is `failed` with `not_applied`; either may
+//!   be when the last entry is `pending` (a run stopped between journal and answer) or `failed`
+//!   with `unknown`: `--resume` settles those by logging in, never by reading a refusal;
+//! - `verified: true` only after a login with the password succeeded;
+//! - the header ties the journal to one vendor, base URL, mode and input file; `--resume` refuses
+//!   any other;
+//! - one process at a time: an exclusive lock (`flock`) is held for the whole run;
+//! - a torn last line (a crash mid-write) is cut off on reopen; any other bad line is refused.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
+use std::path::Path;
+use std::sync::Mutex;
+
+use pwchange::{Error, ErrorKind, Outcome};
+use serde::{Deserialize, Serialize};
+
+/// The journal format this build writes and reads.
+pub const FORMAT: u32 = 2;
+
+/// What ties a journal to one rotation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    pub format: u32,
+    pub vendor: String,
+    pub base_url: String,
+    /// `self_service` or `admin_set`.
+    pub mode: String,
+    pub require_change: bool,
+    /// The sha256 of the input file.
+    pub input_sha256: String,
+}
+
+impl Header {
+    /// The first difference between the journal's header (`self`) and this run's, as a
+    /// sentence that names it (values only where they are not secret and not a URL).
+    fn difference(&self, run: &Header) -> Option<String> {
+        if self.format != run.format {
+            Some(format!(
+                "it has format {}, this pwchange writes format {}",
+                self.format, run.format
+            ))
+        } else if self.vendor != run.vendor {
+            Some(format!(
+                "it was written for vendor {}, not {}",
+                self.vendor, run.vendor
+            ))
+        } else if self.base_url != run.base_url {
+            Some("it was written for another base URL".to_owned())
+        } else if self.mode != run.mode {
+            Some(format!(
+                "it was written for mode {}, not {}",
+                self.mode, run.mode
+            ))
+        } else if self.require_change != run.require_change {
+            Some("it was written with another --require-change".to_owned())
+        } else if self.input_sha256 != run.input_sha256 {
+            Some(
+                "the input file is not the one it was started with (its sha256 differs)".to_owned(),
+            )
+        } else {
+            None
+        }
+    }
+}
+
+/// One journal line. No `Debug`: a pending entry holds a password.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Entry {
+    Header(Header),
+    Pending {
+        user_id: String,
+        new_password: String,
+    },
+    Done {
+        user_id: String,
+        verified: bool,
+    },
+    Failed {
+        user_id: String,
+        kind: ErrorKind,
+        outcome: Outcome,
+        message: String,
+    },
+}
+
+/// What an earlier run left for one user.
+pub enum Previous {
+    /// Applied (`verified` when a login proved it).
+    Done,
+    /// Applied or not: the journaled password, to settle.
+    Unsettled { password: String },
+    /// Not applied: a fresh password is due.
+    NotApplied,
+}
+
+/// The journal of one run, locked.
+pub struct Journal {
+    file: Mutex<File>,
+}
+
+fn io_error(what: impl std::fmt::Display) -> Error {
+    Error::new(ErrorKind::InvalidInput, what.to_string())
+}
+
+/// Takes the exclusive lock, or says that another process holds it.
+fn lock(file: &File, path: &Path) -> Result<(), Error> {
+    file.try_lock().map_err(|e| match e {
+        std::fs::TryLockError::WouldBlock => io_error(format!(
+            "the journal {} is in use by another pwchange process; wait for it to finish",
+            path.display()
+        )),
+        std::fs::TryLockError::Error(e) => {
+            io_error(format!("cannot lock the journal {}: {e}", path.display()))
+        }
+    })
+}
+
+impl Journal {
+    /// Creates a new journal (never overwrites one), locks it, writes `header`, and fsyncs the
+    /// file and its directory.
+    pub fn create(path: &Path, header: Header) -> Result<Self, Error> {
+        let mut options = OpenOptions::new();
+        options.create_new(true).read(true).append(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(path).map_err(|e| {
+            io_error(format!(
+                "cannot create the journal {}: {e} (an existing journal is never overwritten: pass --resume to continue it, or choose another path)",
+                path.display()
+            ))
+        })?;
+        lock(&file, path)?;
+        let journal = Self {
+            file: Mutex::new(file),
+        };
+        journal.write(&Entry::Header(header))?;
+        // The new directory entry must survive a crash too.
+        let directory = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        File::open(directory)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| io_error(format!("cannot sync the journal's directory: {e}")))?;
+        Ok(journal)
+    }
+
+    /// Reopens a journal to resume `header`'s rotation: locks it, checks its header, cuts off a
+    /// torn last line, and returns what each user's history left.
+    pub fn resume(
+        path: &Path,
+        header: &Header,
+    ) -> Result<(Self, HashMap<String, Previous>), Error> {
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| {
+                io_error(format!(
+                    "cannot open the journal {} to resume: {e}",
+                    path.display()
+                ))
+            })?;
+        lock(&file, path)?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)
+            .map_err(|e| io_error(format!("cannot read the journal {}: {e}", path.display())))?;
+        let (entries, good) = parse(&bytes).map_err(|line| {
+            io_error(format!(
+                "journal {} line {line} is corrupt (only a torn last line is repaired)",
+                path.display()
+            ))
+        })?;
+        if good < bytes.len() {
+            tracing::warn!(
+                torn_bytes = bytes.len() - good,
+                "cutting off a torn last journal line"
+            );
+            file.set_len(good as u64)
+                .and_then(|()| file.sync_all())
+                .map_err(|e| io_error(format!("cannot repair the journal's torn end: {e}")))?;
+            file.seek(SeekFrom::End(0))
+                .map_err(|e| io_error(format!("cannot append to the journal: {e}")))?;
+        }
+        let mut entries = entries.into_iter();
+        match entries.next() {
+            Some(Entry::Header(found)) => {
+                if let Some(difference) = found.difference(header) {
+                    return Err(io_error(format!(
+                        "cannot resume with the journal {}: {difference}",
+                        path.display()
+                    )));
+                }
+            }
+            _ => {
+                return Err(io_error(format!(
+                    "the journal {} has no header line (it is empty, or written by a pwchange older than journal format {FORMAT}); it cannot be resumed safely",
+                    path.display()
+                )));
+            }
+        }
+        let mut previous = HashMap::new();
+        let mut journaled: HashMap<String, String> = HashMap::new();
+        for entry in entries {
+            match entry {
+                Entry::Header(_) => {
+                    return Err(io_error(format!(
+                        "the journal {} has a second header line",
+                        path.display()
+                    )));
+                }
+                Entry::Pending {
+                    user_id,
+                    new_password,
+                } => {
+                    journaled.insert(user_id.clone(), new_password.clone());
+                    previous.insert(
+                        user_id,
+                        Previous::Unsettled {
+                            password: new_password,
+                        },
+                    );
+                }
+                Entry::Done { user_id, .. } => {
+                    previous.insert(user_id, Previous::Done);
+                }
+                Entry::Failed {
+                    user_id, outcome, ..
+                } => {
+                    let state = match (outcome, journaled.get(&user_id)) {
+                        (Outcome::Unknown, Some(password)) => Previous::Unsettled {
+                            password: password.clone(),
+                        },
+                        (Outcome::Applied, _) => Previous::Done,
+                        _ => Previous::NotApplied,
+                    };
+                    previous.insert(user_id, state);
+                }
+            }
+        }
+        Ok((
+            Self {
+                file: Mutex::new(file),
+            },
+            previous,
+        ))
+    }
+
+    /// Appends one entry and fsyncs it.
+    pub fn write(&self, entry: &Entry) -> Result<(), Error> {
+        let mut line = serde_json::to_vec(entry)
+            .map_err(|e| Error::new(ErrorKind::Unexpected, format!("journal entry: {e}")))?;
+        line.push(b'\n');
+        let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        file.write_all(&line)
+            .and_then(|()| file.sync_data())
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Unexpected,
+                    format!("cannot write the journal: {e}; stopping before sending anything more"),
+                )
+            })
+    }
+}
+
+/// The entries of a journal's bytes and the length of its good part: everything but a torn last
+/// line (one without its newline, or the last line when it does not parse). `Err(line)` names
+/// the first bad line before the last.
+fn parse(bytes: &[u8]) -> Result<(Vec<Entry>, usize), usize> {
+    let mut entries = Vec::new();
+    let mut good = 0;
+    let mut rest = bytes;
+    let mut line_number = 0;
+    while !rest.is_empty() {
+        line_number += 1;
+        let Some(end) = rest.iter().position(|&b| b == b'\n') else {
+            // No newline: a torn write.
+            break;
+        };
+        let line = &rest[..end];
+        rest = &rest[end + 1..];
+        if line.iter().all(u8::is_ascii_whitespace) {
+            good += end + 1;
+            continue;
+        }
+        match serde_json::from_slice::<Entry>(line) {
+            Ok(entry) => {
+                entries.push(entry);
+                good += end + 1;
+            }
+            Err(_) if rest.is_empty() => break,
+            Err(_) => return Err(line_number),
+        }
+    }
+    Ok((entries, good))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header() -> Header {
+        Header {
+            format: FORMAT,
+            vendor: "zitadel".into(),
+            base_url: "http://127.0.0.1:1".into(),
+            mode: "admin_set".into(),
+            require_change: false,
+            input_sha256: "ab".into(),
+        }
+    }
+
+    #[test]
+    fn a_torn_or_unparsable_last_line_is_cut_off_and_nothing_else() {
+        let done = br#"{"event":"done","user_id":"1","verified":true}"#;
+        let mut bytes = done.to_vec();
+        bytes.push(b'\n');
+        let whole = bytes.len();
+        bytes.extend_from_slice(br#"{"event":"pend"#);
+        let (entries, good) = parse(&bytes).unwrap();
+        assert_eq!((entries.len(), good), (1, whole));
+        // A complete last line that does not parse is torn too.
+        let mut bytes = done.to_vec();
+        bytes.extend_from_slice(b"\n{\"event\":\n");
+        assert_eq!(parse(&bytes).unwrap().1, whole);
+        // A bad line before the last is corruption.
+        let mut bytes = b"garbage\n".to_vec();
+        bytes.extend_from_slice(done);
+        bytes.push(b'\n');
+        assert_eq!(parse(&bytes).err(), Some(1));
+        assert_eq!(parse(b"").unwrap().1, 0);
+    }
+
+    #[test]
+    fn the_header_names_the_first_difference() {
+        let base = header();
+        type Edit = fn(&mut Header);
+        let cases: [(Edit, &str); 6] = [
+            (|h| h.format = 1, "format 1"),
+            (|h| h.vendor = "uipath".into(), "vendor zitadel, not uipath"),
+            (|h| h.base_url = "http://x".into(), "another base URL"),
+            (
+                |h| h.mode = "self_service".into(),
+                "mode admin_set, not self_service",
+            ),
+            (|h| h.require_change = true, "--require-change"),
+            (|h| h.input_sha256 = "cd".into(), "input file"),
+        ];
+        for (change, expected) in cases {
+            let mut run = header();
+            change(&mut run);
+            let difference = base.difference(&run).unwrap();
+            assert!(difference.contains(expected), "{difference}");
+        }
+        assert_eq!(base.difference(&header()), None);
+    }
+}
