@@ -15,13 +15,13 @@ pub async fn run(args: ChangeArgs, env: &target::Env) -> Result<(), Error> {
         (false, None) => PasswordSource::Prompt,
     };
     let change = if args.admin {
-        let [new] = <[_; 1]>::try_from(secrets::read_passwords(&source, &["new password"])?)
+        let [new] = <[_; 1]>::try_from(secrets::read_passwords(&source, &[secrets::NEW_PASSWORD])?)
             .map_err(|_| unreachable_count())?;
         PasswordChange::admin_set(args.user, new).require_change_at_next_login(args.require_change)
     } else {
         let [current, new] = <[_; 2]>::try_from(secrets::read_passwords(
             &source,
-            &["current password", "new password"],
+            &["current password", secrets::NEW_PASSWORD],
         )?)
         .map_err(|_| unreachable_count())?;
         PasswordChange::self_service(args.user, current, new)

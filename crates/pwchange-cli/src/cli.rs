@@ -122,7 +122,8 @@ pub struct ChangeArgs {
     #[arg(long)]
     pub no_verify: bool,
     /// The name the user logs in with, for the verification login of vendors that need one
-    /// besides the id (Bienport's screen name, Cloud Director's user@org).
+    /// besides the id (a screen name, user@org: see each vendor's `verification` in `pwchange
+    /// vendors`).
     #[arg(long, value_name = "NAME")]
     pub login_name: Option<String>,
     /// Print the result as JSON.

@@ -19,7 +19,7 @@ pub struct InputRecord {
     #[serde(default)]
     pub current_password: Option<String>,
     /// The name the user logs in with, for vendors whose verification login needs one besides
-    /// the id (Bienport's screen name, Cloud Director's `user@org`).
+    /// the id (see each vendor's `verification` in `pwchange vendors`).
     #[serde(default)]
     pub login_name: Option<String>,
 }

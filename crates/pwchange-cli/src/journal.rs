@@ -1,7 +1,7 @@
 //! The rotation journal: JSON Lines, mode 0600, one fsync per entry, locked for the whole run.
 //!
 //! ```text
-//! {"event":"header","format":2,"vendor":"zitadel","base_url":"…","mode":"admin_set","require_change":false,"input_sha256":"…"}
+//! {"event":"header","format":2,"vendor":"<name>","base_url":"…","mode":"admin_set","require_change":false,"input_sha256":"…"}
 //! {"event":"pending","user_id":"…","new_password":"…"}
 //! {"event":"done","user_id":"…","verified":true}
 //! {"event":"failed","user_id":"…","kind":"policy_violation","outcome":"not_applied","message":"…"}
@@ -318,7 +318,7 @@ mod tests {
     fn header() -> Header {
         Header {
             format: FORMAT,
-            vendor: "zitadel".into(),
+            vendor: "first".into(),
             base_url: "http://127.0.0.1:1".into(),
             mode: "admin_set".into(),
             require_change: false,
@@ -353,7 +353,7 @@ mod tests {
         type Edit = fn(&mut Header);
         let cases: [(Edit, &str); 6] = [
             (|h| h.format = 1, "format 1"),
-            (|h| h.vendor = "uipath".into(), "vendor zitadel, not uipath"),
+            (|h| h.vendor = "second".into(), "vendor first, not second"),
             (|h| h.base_url = "http://x".into(), "another base URL"),
             (
                 |h| h.mode = "self_service".into(),

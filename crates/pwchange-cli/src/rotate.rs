@@ -262,7 +262,10 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
         total: survey.count,
         ..Default::default()
     };
-    let mut breaker = Breaker::default();
+    let breaker = Arc::new(std::sync::Mutex::new(Breaker::default()));
+    let tripped = |breaker: &std::sync::Mutex<Breaker>| {
+        breaker.lock().unwrap_or_else(|e| e.into_inner()).tripped
+    };
     let mut tasks = tokio::task::JoinSet::new();
     for record in input::checked(&args.input, vendor, args.admin)? {
         let record = record?;
@@ -288,17 +291,11 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
         let Ok(permit) = semaphore.clone().acquire_owned().await else {
             break;
         };
-        // Finished changes first: the breaker must see them before the next launch.
         while let Some(done) = tasks.try_join_next() {
-            finish(
-                done,
-                &mut summary,
-                &mut breaker,
-                progress.as_ref(),
-                args.json,
-            )?;
+            finish(done, &mut summary, progress.as_ref(), args.json)?;
         }
-        if stop.load(Ordering::SeqCst) || breaker.tripped.is_some() {
+        // Every finished change fed the breaker before it released its permit.
+        if stop.load(Ordering::SeqCst) || tripped(&breaker).is_some() {
             summary.not_attempted += 1;
             report(
                 &ResultRecord::new(record.user_id, "not_attempted"),
@@ -327,29 +324,32 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
         };
         let client = client.clone();
         let journal = journal.clone();
+        let breaker = breaker.clone();
         let (admin, require_change, verify) = (args.admin, args.require_change, !args.no_verify);
         tasks.spawn(async move {
             let result = task
                 .run(&client, &record, admin, require_change, verify)
                 .await;
+            let written = journal.write(&result.entry).map(|()| result.record);
+            if let Ok(record) = &written {
+                breaker
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .record(record.kind);
+            }
             drop(permit);
-            journal.write(&result.entry).map(|()| result.record)
+            written
         });
     }
     while let Some(done) = tasks.join_next().await {
-        finish(
-            done,
-            &mut summary,
-            &mut breaker,
-            progress.as_ref(),
-            args.json,
-        )?;
+        finish(done, &mut summary, progress.as_ref(), args.json)?;
     }
+    let stopped_by = tripped(&breaker);
     if let Some(bar) = &progress {
         bar.finish_and_clear();
     }
     summary.interrupted = stop.load(Ordering::SeqCst);
-    summary.stopped_by = breaker.tripped;
+    summary.stopped_by = stopped_by;
     if args.json {
         println!("{}", json!({"summary": summary}));
     } else {
@@ -368,7 +368,7 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
                 ""
             }
         );
-        if let Some(kind) = breaker.tripped {
+        if let Some(kind) = stopped_by {
             println!(
                 "stopped launching changes: the vendor refused the credentials ({kind}); {}",
                 output::hint(kind)
@@ -379,7 +379,7 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
             args.journal.display()
         );
     }
-    Ok(if let Some(kind) = breaker.tripped {
+    Ok(if let Some(kind) = stopped_by {
         output::exit_code(kind)
     } else if summary.interrupted {
         21
@@ -517,12 +517,11 @@ async fn settle(
     }
 }
 
-/// Counts one finished change, feeds the breaker and reports it. Nothing per user is kept:
+/// Counts one finished change and reports it. Nothing per user is kept:
 /// memory stays flat in the number of users (beyond the input's canonical ids).
 fn finish(
     joined: Result<Result<ResultRecord, Error>, tokio::task::JoinError>,
     summary: &mut Summary,
-    breaker: &mut Breaker,
     progress: Option<&indicatif::ProgressBar>,
     json: bool,
 ) -> Result<(), Error> {
@@ -540,7 +539,6 @@ fn finish(
         "outcome_unknown" => summary.outcome_unknown += 1,
         _ => summary.failed += 1,
     }
-    breaker.record(record.kind);
     report(&record, progress, json);
     Ok(())
 }

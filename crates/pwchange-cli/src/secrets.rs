@@ -21,7 +21,10 @@ fn invalid(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidInput, message)
 }
 
-/// Reads `labels.len()` passwords, one per label ("current password", "new password").
+/// The label of the new password: at a prompt it is asked twice.
+pub const NEW_PASSWORD: &str = "new password";
+
+/// Reads `labels.len()` passwords, one per label ("current password", [`NEW_PASSWORD`]).
 pub fn read_passwords(source: &PasswordSource, labels: &[&str]) -> Result<Vec<Password>, Error> {
     match source {
         PasswordSource::Prompt => {
@@ -30,12 +33,21 @@ pub fn read_passwords(source: &PasswordSource, labels: &[&str]) -> Result<Vec<Pa
                     "standard input is not a terminal: use --password-stdin or --password-fd",
                 ));
             }
+            let prompt = |label: &str| {
+                rpassword::prompt_password(format!("{label}: "))
+                    .map_err(|e| invalid(format!("cannot read the {label}: {e}")))
+            };
             labels
                 .iter()
                 .map(|label| {
-                    rpassword::prompt_password(format!("{label}: "))
-                        .map(Password::new)
-                        .map_err(|e| invalid(format!("cannot read the {label}: {e}")))
+                    let typed = prompt(label)?;
+                    // One typo in a new password would lock the user out: it is typed twice.
+                    if *label == NEW_PASSWORD && prompt(&format!("{label} (again)"))? != typed {
+                        return Err(invalid(
+                            "the two entries of the new password differ; nothing was sent",
+                        ));
+                    }
+                    Ok(Password::new(typed))
                 })
                 .collect()
         }

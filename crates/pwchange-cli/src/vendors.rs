@@ -25,7 +25,12 @@ pub fn list(json: bool) -> String {
                         })
                     })
                     .collect();
-                serde_json::json!({"vendor": vendor, "title": vendor.title(), "settings": keys})
+                serde_json::json!({
+                    "vendor": vendor,
+                    "title": vendor.title(),
+                    "verification": pwchange::verification(vendor),
+                    "settings": keys,
+                })
             })
             .collect();
         return format!("{}\n", serde_json::Value::Array(vendors));
@@ -39,6 +44,9 @@ pub fn list(json: bool) -> String {
     );
     for (vendor, keys) in enabled {
         let _ = writeln!(out, "{:<9} {}", vendor.name(), vendor.title());
+        if let Some(verification) = pwchange::verification(vendor) {
+            let _ = writeln!(out, "  {:<22}{verification}", "(verification)");
+        }
         for key in keys {
             let secret = match (key.secret, key.credential) {
                 (true, _) => " (secret)",
@@ -61,12 +69,15 @@ mod tests {
         let json: serde_json::Value = serde_json::from_str(&list(true)).unwrap();
         for vendor in Vendor::ALL {
             assert!(text.contains(vendor.title()), "{text}");
+            let verification = pwchange::verification(vendor).unwrap();
+            assert!(text.contains(verification), "{text}");
             let entry = json
                 .as_array()
                 .unwrap()
                 .iter()
                 .find(|e| e["vendor"] == vendor.name())
                 .unwrap();
+            assert_eq!(entry["verification"], verification);
             let keys = entry["settings"].as_array().unwrap();
             assert!(
                 keys.iter()

@@ -384,3 +384,45 @@ async fn secrets_sweep_over_every_error_path() {
         }
     }
 }
+
+/// Issue #10 finding 9: at the prompt the new password is typed twice; a typo stops before
+/// anything is sent. `script(1)` gives the command a terminal and types its input into it.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_9_the_new_password_is_typed_twice_at_the_prompt() {
+    let sim = user_sim().await;
+    let command = format!(
+        "{} change --vendor {} --base-url {} --user {} --admin",
+        assert_cmd::cargo::cargo_bin("pwchange").display(),
+        vendor_name(),
+        sim.base_url(),
+        USERS[0]
+    );
+    let typed = |first: &str, second: &str| {
+        let mut script = std::process::Command::new("script");
+        script
+            .args(["-q", "-e", "-c", &command, "/dev/null"])
+            .env("XDG_CONFIG_HOME", "/nonexistent-pwchange-test")
+            .envs(target_env(&sim));
+        let mut cmd = assert_cmd::Command::from_std(script);
+        cmd.write_stdin(format!("{first}\n{second}\n"));
+        cmd
+    };
+    let typo = run(typed("Typed-Passw0rd!1", "Typed-Passw0rd!2")).await;
+    assert_eq!(typo.status.code(), Some(3), "{}", text(&typo));
+    assert!(
+        text(&typo).contains("differ; nothing was sent"),
+        "{}",
+        text(&typo)
+    );
+    assert_eq!(sim.requests(), 0);
+
+    let same = run(typed("Typed-Passw0rd!1", "Typed-Passw0rd!1")).await;
+    assert_eq!(same.status.code(), Some(0), "{}", text(&same));
+    assert!(
+        text(&same).contains("new password (again)"),
+        "{}",
+        text(&same)
+    );
+    assert_eq!(sim.password(&USERS[0]).as_deref(), Some("Typed-Passw0rd!1"));
+}

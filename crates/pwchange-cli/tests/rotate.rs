@@ -379,3 +379,484 @@ async fn jsonl_errors_and_duplicates_are_refused_without_echoing_values() {
     assert!(text(&output).contains("appears twice"), "{}", text(&output));
     assert_eq!(sim.requests(), 0);
 }
+
+// ---- Issue #10: each finding, as a new user met it. ----
+
+/// A simulator of [`VENDOR`] whose users have the canary password, a self-service input for
+/// them, and a journal of a run that crashed right after journaling the first password (before
+/// sending it).
+async fn crashed_self_service_run() -> (
+    Simulator,
+    tempfile::TempDir,
+    std::path::PathBuf,
+    std::path::PathBuf,
+) {
+    let sim = rotation_sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_self_service_csv(dir.path(), &users(), canary::PASSWORD);
+    let journal = dir.path().join("journal.jsonl");
+    let mut crash = self_service_cmd(&sim, &input, &journal);
+    crash.env("PWCHANGE_FAULT_EXIT_AFTER_PENDING", "1");
+    let crashed = run(crash).await;
+    assert_eq!(crashed.status.code(), Some(99), "{}", text(&crashed));
+    assert_eq!(sim.requests(), 0, "crashed before sending");
+    (sim, dir, input, journal)
+}
+
+/// Finding 1: after a crash between journal and send, the resend carries a current password
+/// the vendor no longer accepts; that refusal is not proof of an earlier success.
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_1_a_resume_never_reads_a_refusal_as_an_earlier_success() {
+    for verify in [true, false] {
+        let (sim, _dir, input, journal) = crashed_self_service_run().await;
+        // Meanwhile the password changed elsewhere: the input's current password is wrong now.
+        sim.add_user(SimUser::new(USERS[0].clone(), "Changed-Elsewhere-1!"));
+        let mut resume = self_service_cmd(&sim, &input, &journal);
+        resume.arg("--resume");
+        if !verify {
+            resume.arg("--no-verify");
+        }
+        let resumed = run(resume).await;
+        assert_eq!(resumed.status.code(), Some(20), "{}", text(&resumed));
+        let first = results(&resumed)
+            .into_iter()
+            .find(|r| r["user_id"] == USERS[0].as_str())
+            .unwrap();
+        // With the login, the journaled password is proven not applied: a plain failure.
+        // Without it, nothing is proven either way: unknown, the journaled password kept.
+        let expected = if verify { "failed" } else { "outcome_unknown" };
+        assert_eq!(first["outcome"], expected, "verify {verify}: {first}");
+        assert_eq!(
+            sim.password(&USERS[0]).as_deref(),
+            Some("Changed-Elsewhere-1!")
+        );
+        assert_eq!(summary(&resumed)["changed"], 3);
+    }
+}
+
+/// Finding 1, the other way: a change applied behind a lost answer is settled by a login on
+/// `--resume`, with the same journaled password (never a fresh one).
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_1_an_applied_change_with_a_lost_answer_is_settled_by_a_login() {
+    let sim = rotation_sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_csv(dir.path(), &users());
+    let journal = dir.path().join("journal.jsonl");
+    sim.inject(pwchange_sim::Fault::GatewayTimeoutAfterApply);
+    let mut first = rotate_cmd(&sim, &input, &journal);
+    first.arg("--no-verify");
+    let output = run(first).await;
+    assert_eq!(output.status.code(), Some(20), "{}", text(&output));
+    let first = results(&output)
+        .into_iter()
+        .find(|r| r["user_id"] == USERS[0].as_str())
+        .unwrap();
+    assert_eq!(first["outcome"], "outcome_unknown", "{first}");
+    let journaled = journal_passwords(&journal)[USERS[0].as_str()].clone();
+    assert_eq!(
+        sim.password(&USERS[0]),
+        Some(journaled.clone()),
+        "applied behind the 504"
+    );
+
+    let mut resume = rotate_cmd(&sim, &input, &journal);
+    resume.arg("--resume");
+    let resumed = run(resume).await;
+    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed));
+    let settled = results(&resumed)
+        .into_iter()
+        .find(|r| r["user_id"] == USERS[0].as_str())
+        .unwrap();
+    assert_eq!(settled["outcome"], "changed", "{settled}");
+    assert_eq!(settled["verified"], true, "{settled}");
+    assert_eq!(sim.logins(&USERS[0]), 1, "one login settled it");
+    let pending = journal_entries(&journal)
+        .into_iter()
+        .filter(|e| e["event"] == "pending" && e["user_id"] == USERS[0].as_str())
+        .count();
+    assert_eq!(pending, 1, "no second password for the user");
+    assert_eq!(journal_passwords(&journal)[USERS[0].as_str()], journaled);
+}
+
+/// Finding 2: a second process on the same journal is refused at once.
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_2_a_second_process_on_one_journal_is_refused() {
+    use std::time::Duration;
+    let sim = rotation_sim().await;
+    for _ in users() {
+        sim.inject(pwchange_sim::Fault::Latency(Duration::from_millis(400)));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_csv(dir.path(), &users());
+    let journal = dir.path().join("journal.jsonl");
+    let mut first = rotate_std(&sim, &input, &journal, 1)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    while !journal.exists() {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut second = rotate_cmd(&sim, &input, &journal);
+    second.arg("--resume");
+    let refused = run(second).await;
+    assert_eq!(refused.status.code(), Some(3), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("in use by another pwchange process"),
+        "{}",
+        text(&refused)
+    );
+    let output = tokio::task::spawn_blocking(move || {
+        let _ = &mut first;
+        first.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    let passwords = journal_passwords(&journal);
+    assert_eq!(passwords.len(), 4);
+    for user in users() {
+        assert_eq!(sim.password(user).as_ref(), passwords.get(user), "{user}");
+    }
+}
+
+/// Finding 3: one user spelled several ways is one user, for every vendor.
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_3_one_user_spelled_several_ways_is_refused_as_a_duplicate() {
+    for vendor in pwchange_sim::Vendor::ALL {
+        let sim = Simulator::start(vendor).await.unwrap();
+        let id = pwchange_sim::demo_user(vendor).id;
+        let spellings: Vec<String> = [
+            format!(" {id} "),
+            id.to_uppercase(),
+            id.to_lowercase(),
+            format!("{{{id}}}"),
+            format!("0{id}"),
+        ]
+        .into_iter()
+        .filter(|s| *s != id && pwchange::canonical_user_id(vendor, s).ok().as_ref() == Some(&id))
+        .collect();
+        assert!(!spellings.is_empty(), "{vendor}");
+        for spelling in spellings {
+            let dir = tempfile::tempdir().unwrap();
+            let input = dir.path().join("users.jsonl");
+            std::fs::write(
+                &input,
+                format!(
+                    "{}\n{}\n",
+                    serde_json::json!({"user_id": id, "current_password": "Old-1"}),
+                    serde_json::json!({"user_id": spelling, "current_password": "Old-1"})
+                ),
+            )
+            .unwrap();
+            let journal = dir.path().join("journal.jsonl");
+            let output = run(self_service_cmd(&sim, &input, &journal)).await;
+            assert_eq!(
+                output.status.code(),
+                Some(3),
+                "{vendor} {spelling:?}: {}",
+                text(&output)
+            );
+            assert!(
+                text(&output).contains("line 2: the user appears twice"),
+                "{vendor} {spelling:?}: {}",
+                text(&output)
+            );
+            assert!(!journal.exists());
+        }
+        assert_eq!(sim.requests(), 0, "{vendor}");
+    }
+}
+
+/// Finding 6: a torn last journal line is cut off on `--resume`, not glued to the next entry.
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_6_a_torn_last_journal_line_is_repaired() {
+    let sim = rotation_sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_csv(dir.path(), &users());
+    let journal = dir.path().join("journal.jsonl");
+    let mut crash = rotate_cmd(&sim, &input, &journal);
+    crash.env("PWCHANGE_FAULT_EXIT_AFTER_PENDING", "2");
+    assert_eq!(run(crash).await.status.code(), Some(99));
+    // The crash tore the line being written.
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&journal)
+        .unwrap();
+    std::io::Write::write_all(&mut file, br#"{"event":"done","user_id":"#).unwrap();
+    drop(file);
+    for round in 0..2 {
+        let mut resume = rotate_cmd(&sim, &input, &journal);
+        resume.arg("--resume");
+        let resumed = run(resume).await;
+        assert!(
+            resumed.status.success(),
+            "round {round}: {}",
+            text(&resumed)
+        );
+    }
+    let text = std::fs::read_to_string(&journal).unwrap();
+    for line in text.lines() {
+        serde_json::from_str::<serde_json::Value>(line).unwrap();
+    }
+    let passwords = journal_passwords(&journal);
+    for user in users() {
+        assert_eq!(sim.password(user).as_ref(), passwords.get(user), "{user}");
+    }
+}
+
+/// Finding 7: `--resume` continues only the rotation the journal belongs to, and says what
+/// differs.
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_7_resume_is_tied_to_its_vendor_url_mode_and_input() {
+    let sim = rotation_sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_csv(dir.path(), &users());
+    let journal = dir.path().join("journal.jsonl");
+    let mut crash = rotate_cmd(&sim, &input, &journal);
+    crash.env("PWCHANGE_FAULT_EXIT_AFTER_PENDING", "2");
+    assert_eq!(run(crash).await.status.code(), Some(99));
+    let before = std::fs::read(&journal).unwrap();
+
+    // Another vendor (with an input that is valid for it).
+    let other_vendor = pwchange_sim::Vendor::ALL
+        .into_iter()
+        .find(|v| *v != *VENDOR)
+        .unwrap();
+    let other = Simulator::start(other_vendor).await.unwrap();
+    let other_input = write_self_service_csv(
+        tempfile::tempdir().unwrap().keep().as_path(),
+        &[pwchange_sim::demo_user(other_vendor).id.as_str()],
+        "Old-1",
+    );
+    let mut cmd = self_service_cmd(&other, &other_input, &journal);
+    cmd.arg("--resume");
+    let refused = run(cmd).await;
+    let expected = format!(
+        "written for vendor {}, not {}",
+        VENDOR.name(),
+        other_vendor.name()
+    );
+    assert!(text(&refused).contains(&expected), "{}", text(&refused));
+    assert_eq!(refused.status.code(), Some(3));
+
+    // Another simulator of the same vendor: another base URL.
+    let elsewhere = rotation_sim().await;
+    let mut cmd = rotate_cmd(&elsewhere, &input, &journal);
+    cmd.arg("--resume");
+    let refused = run(cmd).await;
+    assert!(
+        text(&refused).contains("another base URL"),
+        "{}",
+        text(&refused)
+    );
+    assert!(
+        !text(&refused).contains(sim.base_url()),
+        "the URL is not echoed"
+    );
+
+    // Self-service instead of administrative.
+    let self_service_input = write_self_service_csv(dir.path(), &users(), canary::PASSWORD);
+    let mut cmd = self_service_cmd(&sim, &self_service_input, &journal);
+    cmd.arg("--resume");
+    let refused = run(cmd).await;
+    assert!(
+        text(&refused).contains("mode admin_set, not self_service"),
+        "{}",
+        text(&refused)
+    );
+
+    // Another input file.
+    let changed_input = write_csv(dir.path(), &users()[..3]);
+    let mut cmd = rotate_cmd(&sim, &changed_input, &journal);
+    cmd.arg("--resume");
+    let refused = run(cmd).await;
+    assert!(
+        text(&refused).contains("input file is not the one"),
+        "{}",
+        text(&refused)
+    );
+
+    assert_eq!(
+        std::fs::read(&journal).unwrap(),
+        before,
+        "the journal is untouched"
+    );
+    assert_eq!(elsewhere.requests() + other.requests(), 0);
+}
+
+/// Finding 8: a token the vendor refuses stops the rotation after the first answer.
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_8_a_refused_token_stops_the_rotation() {
+    let sim = rotation_sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_csv(dir.path(), &users());
+    let journal = dir.path().join("journal.jsonl");
+    let mut cmd = rotate_cmd(&sim, &input, &journal);
+    cmd.env(
+        pwchange::Settings::env_name(*VENDOR, "token"),
+        "not-a-token-the-vendor-issued",
+    );
+    let output = run(cmd).await;
+    assert_eq!(output.status.code(), Some(4), "{}", text(&output));
+    let summary = summary(&output);
+    assert_eq!(summary["stopped_by"], "unauthenticated", "{summary}");
+    assert_eq!(summary["not_attempted"], 3, "{summary}");
+    assert_eq!(
+        journal_passwords(&journal).len(),
+        1,
+        "only the first was journaled"
+    );
+    assert!(text(&output).contains("stopped launching") || summary["stopped_by"].is_string());
+    for user in users() {
+        assert_eq!(sim.password(user).as_deref(), Some(canary::PASSWORD));
+    }
+}
+
+/// Finding 10: the mode comes from `--admin`, never from an empty cell; nothing starts
+/// without a confirmation.
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_10_the_mode_is_explicit_and_the_plan_is_confirmed() {
+    let sim = rotation_sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+
+    // An empty current_password cell without --admin.
+    let input = dir.path().join("users.csv");
+    std::fs::write(
+        &input,
+        format!(
+            "user_id,current_password\n{},{}\n{},\n",
+            USERS[0],
+            canary::PASSWORD,
+            USERS[1]
+        ),
+    )
+    .unwrap();
+    let output = run(self_service_cmd(&sim, &input, &journal)).await;
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    assert!(
+        text(&output).contains("users.csv line 3: current_password is empty")
+            && text(&output).contains("--admin"),
+        "{}",
+        text(&output)
+    );
+    assert_no_canary(&output);
+
+    // A current password with --admin.
+    let output = run(rotate_cmd(&sim, &input, &journal)).await;
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    assert!(
+        text(&output).contains("users.csv line 2: current_password is given, but --admin"),
+        "{}",
+        text(&output)
+    );
+
+    // No --yes and no terminal to ask on.
+    let input = write_csv(dir.path(), &users());
+    let mut cmd = pwchange();
+    cmd.args([
+        "rotate",
+        "--vendor",
+        vendor_name(),
+        "--base-url",
+        sim.base_url(),
+        "--admin",
+        "--input",
+    ])
+    .arg(&input)
+    .arg("--journal")
+    .arg(&journal)
+    .envs(target_env(&sim));
+    let output = run(cmd).await;
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    assert!(
+        text(&output).contains("confirm with --yes"),
+        "{}",
+        text(&output)
+    );
+    assert!(!journal.exists());
+    assert_eq!(sim.requests(), 0);
+}
+
+/// Issue #10: 20 runs killed with SIGKILL at random moments, each followed by `--resume`
+/// (killed too, while there is budget), end in exact agreement between the journal and the
+/// simulator, with every "changed" true.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn kill_9_at_random_moments_then_resume_ends_in_exact_agreement() {
+    use std::time::Duration;
+    let users: u64 = 1500;
+    let sim = Simulator::start(*VENDOR).await.unwrap();
+    let ids: Vec<String> = (0..users)
+        .map(|i| pwchange_sim::numbered_user_id(*VENDOR, 50_000 + i))
+        .collect();
+    for id in &ids {
+        sim.add_user(SimUser::new(id.clone(), canary::PASSWORD));
+    }
+    sim.inject_random(Some(pwchange_sim::FaultMix {
+        unavailable: 0.02,
+        dropped: 0.01,
+        gateway_timeout_after_apply: 0.01,
+        no_effect: 0.01,
+        seed: 11,
+        ..Default::default()
+    }));
+    let dir = tempfile::tempdir().unwrap();
+    let ids_ref: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let input = write_csv(dir.path(), &ids_ref);
+    let journal = dir.path().join("journal.jsonl");
+    // A fixed sequence of kill delays (a xorshift of a seed): repeatable, spread over the run.
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut kills = 0;
+    let mut resumed = false;
+    while kills < 20 {
+        let mut cmd = rotate_std(&sim, &input, &journal, 8);
+        if resumed {
+            cmd.arg("--resume");
+        }
+        let mut child = cmd
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        tokio::time::sleep(Duration::from_millis(20 + seed % 400)).await;
+        let _ = child.kill(); // SIGKILL
+        let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
+            .await
+            .unwrap();
+        kills += 1;
+        resumed = resumed || journal.exists();
+        if status.success() {
+            break;
+        }
+        // Settled users agree after every kill.
+        assert_agreement(&sim, &journal, &ids, "", &format!("kill {kills}"));
+    }
+    // Resume to the end (faults still on).
+    for round in 1..=10 {
+        let mut cmd = rotate_cmd_with(&sim, &input, &journal, 8);
+        cmd.arg("--resume");
+        let output = run(cmd).await;
+        let unsettled = assert_agreement(
+            &sim,
+            &journal,
+            &ids,
+            &String::from_utf8_lossy(&output.stdout),
+            &format!("final resume {round}"),
+        );
+        if output.status.code() == Some(0) {
+            assert_eq!(unsettled, 0);
+            let last = journal_passwords(&journal);
+            for id in &ids {
+                assert_eq!(sim.password(id).as_ref(), last.get(id), "{id}");
+            }
+            return;
+        }
+        assert_eq!(output.status.code(), Some(20), "{}", text(&output));
+    }
+    panic!("the rotation did not finish after the kills");
+}

@@ -229,7 +229,7 @@ pub(crate) struct State {
     pub sequence: u64,
     pub requests: u64,
     pub mix: Option<(FaultMix, u64)>,
-    /// Open sessions (ZITADEL's session service).
+    /// Sessions opened by password logins that stay open until deleted.
     pub sessions: HashSet<String>,
     /// Password logins per user id, accepted or refused.
     pub logins: HashMap<String, u32>,
@@ -390,7 +390,8 @@ impl Simulator {
             .unwrap_or(0)
     }
 
-    /// How many sessions are open (ZITADEL's session service).
+    /// How many sessions opened by password logins are still open (for vendors whose sessions
+    /// are deleted explicitly).
     pub fn open_sessions(&self) -> usize {
         self.shared.state().sessions.len()
     }

@@ -30,6 +30,8 @@ pub(crate) trait Adapter: Sized + Send + Sync + 'static {
     const VENDOR: Vendor;
     /// The configuration keys the vendor reads besides `config::COMMON_KEYS`.
     const KEYS: &'static [Key];
+    /// How [`verify`](Self::verify) logs in, and what it needs (one sentence, for users).
+    const VERIFICATION: &'static str;
     /// The public, typed configuration.
     type Config: Clone + fmt::Debug + Send + Sync + 'static;
     /// The credentials of the vendor's login (`Infallible` when it has none).
@@ -83,7 +85,7 @@ pub(crate) trait Adapter: Sized + Send + Sync + 'static {
         password: &'a Password,
     ) -> impl Future<Output = Result<(), Error>> + Send + 'a;
 
-    /// The name the user logs in with, when the change's answer tells it (Bienport's screen name).
+    /// The name the user logs in with, when the change's answer tells it.
     fn login_name(_changed: &Changed) -> Option<String> {
         None
     }

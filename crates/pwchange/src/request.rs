@@ -176,9 +176,8 @@ impl PasswordChange {
         self
     }
 
-    /// The name the user logs in with, for vendors whose login takes a name besides the id
-    /// (Bienport's screen name when the change's answer is lost, Cloud Director's `user@org`
-    /// when the backend has a token).
+    /// The name the user logs in with, for vendors whose verification login takes a name
+    /// besides the id and cannot learn it otherwise ([`crate::verification`] says which).
     pub fn login_name(mut self, login_name: impl Into<String>) -> Self {
         self.login_name = Some(login_name.into());
         self
@@ -303,11 +302,8 @@ impl Changed {
 
 /// What a login with the new password said after a change.
 ///
-/// Per vendor: Bienport logs in with the screen name from the change's answer (or
-/// [`PasswordChange::login_name`]); ZITADEL creates a session with a user and a password check
-/// and deletes it; Cloud Director opens a session as `user@org` (the backend's login, or
-/// [`PasswordChange::login_name`]); UiPath's public API has no password login, so its changes are
-/// [`NotVerifiable`](Self::NotVerifiable). A refused login is not a [`Verification`]: it is the
+/// How each vendor logs in, and whether it can: [`crate::verification`]; a vendor without a
+/// password login reports [`NotVerifiable`](Self::NotVerifiable). A refused login is not a [`Verification`]: it is the
 /// error [`ErrorKind::VerificationFailed`](crate::ErrorKind::VerificationFailed) (not applied); a
 /// login whose answer proves nothing (the vendor unavailable, rate limited, the account locked)
 /// makes the change [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown): a vendor's

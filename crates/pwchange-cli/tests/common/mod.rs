@@ -13,7 +13,12 @@ use pwchange_sim::{SimUser, Simulator, Vendor, demo_user};
 
 /// `pwchange` with nothing from the developer's environment or config.
 pub fn pwchange() -> Command {
-    let mut cmd = Command::cargo_bin("pwchange").unwrap();
+    Command::from_std(pwchange_std())
+}
+
+/// [`pwchange`] as a `std` command, for tests that spawn it and signal it.
+pub fn pwchange_std() -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("pwchange"));
     for (name, _) in std::env::vars() {
         if name.starts_with("PWCHANGE_") {
             cmd.env_remove(name);
@@ -121,6 +126,33 @@ pub fn write_csv(dir: &Path, users: &[&str]) -> std::path::PathBuf {
     path
 }
 
+/// A CSV input with a header and one `user_id,current_password` line per user.
+pub fn write_self_service_csv(dir: &Path, users: &[&str], current: &str) -> std::path::PathBuf {
+    let path = dir.join("users.csv");
+    let mut text = String::from("user_id,current_password\n");
+    for user in users {
+        text.push_str(&format!("{user},{current}\n"));
+    }
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The rotation's per-user JSON records on stdout (the summary left out).
+pub fn results(output: &std::process::Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|r| r.get("user_id").is_some())
+        .collect()
+}
+
+/// The rotation's JSON summary (the last line of stdout).
+pub fn summary(output: &std::process::Output) -> serde_json::Value {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let last: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    last["summary"].clone()
+}
+
 /// The journal's entries (the header first), each line parsed.
 pub fn journal_entries(path: &Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(path)
@@ -187,14 +219,37 @@ pub fn rotate_cmd(sim: &Simulator, input: &Path, journal: &Path) -> Command {
 
 /// [`rotate_cmd`] with `concurrency` changes in flight.
 pub fn rotate_cmd_with(sim: &Simulator, input: &Path, journal: &Path, concurrency: u32) -> Command {
-    let mut cmd = pwchange();
+    Command::from_std(rotate_std(sim, input, journal, concurrency))
+}
+
+/// [`rotate_cmd_with`] as a `std` command, for tests that spawn it and signal it.
+pub fn rotate_std(
+    sim: &Simulator,
+    input: &Path,
+    journal: &Path,
+    concurrency: u32,
+) -> std::process::Command {
+    let mut cmd = self_service_std(sim, input, journal);
+    cmd.arg("--admin")
+        .arg("--concurrency")
+        .arg(concurrency.to_string());
+    cmd
+}
+
+/// `pwchange rotate --yes` (self-service: the input has current passwords) of `input` against
+/// `sim`, with the default concurrency, JSON output.
+pub fn self_service_cmd(sim: &Simulator, input: &Path, journal: &Path) -> Command {
+    Command::from_std(self_service_std(sim, input, journal))
+}
+
+fn self_service_std(sim: &Simulator, input: &Path, journal: &Path) -> std::process::Command {
+    let mut cmd = pwchange_std();
     cmd.args([
         "rotate",
         "--vendor",
         sim.vendor().name(),
         "--base-url",
         sim.base_url(),
-        "--admin",
         "--yes",
         "--rate",
         "0",
@@ -202,8 +257,6 @@ pub fn rotate_cmd_with(sim: &Simulator, input: &Path, journal: &Path, concurrenc
         "--input",
     ])
     .arg(input)
-    .arg("--concurrency")
-    .arg(concurrency.to_string())
     .arg("--journal")
     .arg(journal)
     .envs(target_env(sim));

@@ -115,6 +115,19 @@ macro_rules! registry {
             }
         }
 
+        /// How `vendor` verifies a change by logging in with the new password (and what it
+        /// needs for that), or `None` when this build does not include the vendor.
+        pub fn verification(vendor: Vendor) -> Option<&'static str> {
+            match vendor {
+                $(
+                    #[cfg(feature = $feature)]
+                    Vendor::$variant => Some($adapter::VERIFICATION),
+                )+
+                #[allow(unreachable_patterns)]
+                _ => None,
+            }
+        }
+
         /// The user id in `vendor`'s canonical form (two spellings of one user give the same
         /// string), or an error naming the form the vendor expects.
         pub fn canonical_user_id(vendor: Vendor, id: &str) -> Result<String, Error> {

@@ -85,6 +85,7 @@ impl Adapter for BienportAdapter {
         ),
         Key::secret("password", "the login's password"),
     ];
+    const VERIFICATION: &'static str = "logs in (POST /api/auth/login) with the screen name from the change's answer; after a lost answer it needs the login name (the screen name)";
     type Config = BienportConfig;
     type Login = (String, SecretString);
     type Request = types::PasswordUpdateRequest;

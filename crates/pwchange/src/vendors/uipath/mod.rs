@@ -73,6 +73,7 @@ impl Adapter for UipathAdapter {
             "the scopes asked for (default \"PM.User PM.User.Write\")",
         ),
     ];
+    const VERIFICATION: &'static str = "none: UiPath Identity's public API has no password login, so changes are reported as not verifiable";
     type Config = UipathConfig;
     type Login = (String, SecretToken, String);
     type Request = (uuid::Uuid, types::ChangeUserPasswordCommand);

@@ -93,6 +93,8 @@ impl Adapter for VcdAdapter {
             "the API version sent in Accept (default 38.0, at least 36.3)",
         ),
     ];
+    const VERIFICATION: &'static str =
+        "opens a session as user@org (the configured username, else the login name given)";
     type Config = VcdConfig;
     type Login = (String, SecretString);
     type Request = (String, types::PasswordChangeRequest);

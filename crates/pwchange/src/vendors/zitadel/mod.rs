@@ -101,6 +101,7 @@ impl Adapter for ZitadelAdapter {
             "the user's organization (x-zitadel-orgid; v1 only)",
         ),
     ];
+    const VERIFICATION: &'static str = "creates a session with a user check and a password check (POST /v2/sessions; the token needs session.write), then deletes it";
     type Config = ZitadelConfig;
     type Login = Infallible;
     type Request = ZitadelRequest;
