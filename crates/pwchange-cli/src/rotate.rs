@@ -505,6 +505,15 @@ async fn settle(
             false,
             Some("the vendor confirmed the journaled password, sent again".into()),
         ),
+        // The login refused the journaled password and the vendor refuses the input's current
+        // one too: the evidence contradicts itself (a locked account answered like a wrong
+        // password, or a change elsewhere). Nothing is proven: unknown.
+        Err(e) if proved_not_applied && e.kind() == ErrorKind::CurrentPasswordInvalid => {
+            let message = format!(
+                "neither the journaled password (a login with it was refused) nor the input's current password (the change was refused) is accepted; check the account (locked? changed elsewhere?): {e}"
+            );
+            Finished::failed(user_id, Outcome::Unknown, &e, message)
+        }
         // The login proved the interrupted run had not applied it: a refusal now is a refusal.
         Err(e) if proved_not_applied => Finished::failed(user_id, e.outcome(), &e, e.to_string()),
         // The interrupted run may have applied it, whatever the resend says.
