@@ -62,6 +62,9 @@ pub enum Fault {
     /// Process the request (state changes!), then answer `504 Gateway Timeout` with the vendor's
     /// error body, as a gateway in front of the vendor does when the vendor was slow.
     GatewayTimeoutAfterApply,
+    /// Answer `504 Gateway Timeout` without touching state: the gateway gave up before the
+    /// vendor saw the request.
+    GatewayTimeout,
     /// Answer as the request deserves, but leave the password as it was: the vendor bug where a
     /// change answers `200` and the login then fails.
     NoEffect,

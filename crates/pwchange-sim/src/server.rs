@@ -108,6 +108,14 @@ async fn contract_and_faults(
             );
             return checked(&shared, &method, &path, response).await;
         }
+        Some(Fault::GatewayTimeout) => {
+            let response = vendors::table(shared.vendor).error(
+                StatusCode::GATEWAY_TIMEOUT,
+                "gateway timeout",
+                &path,
+            );
+            return checked(&shared, &method, &path, response).await;
+        }
         _ => {}
     }
 

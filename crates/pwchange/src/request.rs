@@ -361,11 +361,31 @@ mod tests {
         assert_eq!(json["mode"], "admin_set");
         assert_eq!(json["require_change_at_next_login"], true);
         let back: PasswordChange = serde_json::from_value(json).unwrap();
+        assert!(back.verifies(), "a change verifies unless told otherwise");
+        let unverified: PasswordChange = serde_json::from_value(serde_json::json!(
+            {"user_id": "u", "new_password": "x", "mode": "admin_set", "verify": false}
+        ))
+        .unwrap();
+        assert!(!unverified.verifies());
+        let defaulted: PasswordChange = serde_json::from_value(serde_json::json!(
+            {"user_id": "u", "new_password": "x", "mode": "admin_set"}
+        ))
+        .unwrap();
+        assert!(defaulted.verifies());
         assert_eq!(
             back.mode(),
             Mode::AdminSet {
                 require_change_at_next_login: true
             }
+        );
+
+        let both = serde_json::json!(
+            {"user_id": "u", "current_password": "c", "new_password": "x", "mode": "admin_set"}
+        );
+        let err = serde_json::from_value::<PasswordChange>(both).unwrap_err();
+        assert!(
+            err.to_string().contains("takes no current password"),
+            "{err}"
         );
 
         let bad = serde_json::json!({"user_id": "u", "new_password": "x", "mode": "self_service"});
@@ -382,5 +402,7 @@ mod tests {
         canary::assert_absent("PasswordChange Debug", &format!("{change:?}"));
         let schema = serde_json::to_string(&schemars::schema_for!(PasswordChange)).unwrap();
         assert!(schema.contains("writeOnly"), "{schema}");
+        assert!(schema.contains("#/$defs/Password\""), "{schema}");
+        assert_eq!(Password::new(canary::PASSWORD).to_string(), "<redacted>");
     }
 }

@@ -82,6 +82,7 @@ async fn a_change_is_verified_by_one_login_where_the_vendor_has_one() {
             0,
             "{vendor}: the verification session is closed"
         );
+        assert_eq!(client(&sim).base_url(), sim.base_url(), "{vendor}");
         sim.assert_no_violations();
     }
 }
@@ -174,6 +175,42 @@ async fn an_answer_lost_after_the_change_applied_is_settled_by_the_login() {
                 assert_eq!(error.outcome(), Outcome::Unknown);
             }
         }
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_outcome_is_settled_as_not_applied_by_a_refused_login() {
+    for vendor in Vendor::ALL.into_iter().filter(|v| verifiable(*v)) {
+        // The gateway gives up before the vendor sees the change: 504, nothing applied.
+        let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
+        let user = demo_user(vendor);
+        sim.inject(Fault::GatewayTimeout);
+        let error = client(&sim)
+            .change_password(&change(vendor))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            error.kind(),
+            ErrorKind::VerificationFailed,
+            "{vendor}: {error}"
+        );
+        assert_eq!(error.outcome(), Outcome::NotApplied);
+        assert_eq!(
+            error.status(),
+            Some(504),
+            "the change's answer stays on record"
+        );
+        let shown = error.to_string();
+        assert!(
+            shown.contains("(outcome unknown)") && shown.contains("not applied"),
+            "{vendor}: {shown}"
+        );
+        assert_eq!(
+            sim.password(&user.id),
+            Some(user.password.clone()),
+            "{vendor}"
+        );
+        assert_eq!(sim.logins(&user.id), 1);
     }
 }
 
