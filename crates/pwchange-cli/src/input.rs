@@ -235,3 +235,141 @@ fn sha256_of(path: &Path) -> Result<String, Error> {
         .map(|b| format!("{b:02x}"))
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(name: &str, text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        (dir, path)
+    }
+
+    fn lines(path: &Path) -> Vec<Result<usize, String>> {
+        records(path)
+            .unwrap()
+            .map(|row| row.map(|(line, _)| line).map_err(|e| e.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn debug_hides_the_current_password() {
+        let record = InputRecord {
+            user_id: "u1".into(),
+            current_password: Some("S3cret-Old!".into()),
+            login_name: None,
+        };
+        let shown = format!("{record:?}");
+        assert!(
+            shown.contains("u1") && shown.contains("<redacted>"),
+            "{shown}"
+        );
+        assert!(!shown.contains("S3cret"), "{shown}");
+    }
+
+    #[test]
+    fn csv_and_jsonl_rows_carry_their_line_numbers() {
+        let (_dir, csv) = file("u.csv", "user_id\n1\n2\n3,extra\n");
+        let rows = lines(&csv);
+        assert_eq!(rows[..2], [Ok(2), Ok(3)]);
+        let error = rows[2].clone().unwrap_err();
+        assert!(
+            error.contains("u.csv line 4: 2 fields where the header has 1"),
+            "{error}"
+        );
+
+        let (_dir, jsonl) = file(
+            "u.jsonl",
+            "{\"user_id\":\"1\"}\n\n{\"user_id\":\"2\"}\n{\"x\":1}\n",
+        );
+        let rows = lines(&jsonl);
+        assert_eq!(rows[..2], [Ok(1), Ok(3)]);
+        let error = rows[2].clone().unwrap_err();
+        assert!(error.contains("u.jsonl line 4 column"), "{error}");
+        assert!(error.contains("does not match the schema"), "{error}");
+
+        let (_dir, other) = file("u.txt", "");
+        let error = records(&other).err().unwrap().to_string();
+        assert!(error.contains("expected a .csv or .jsonl file"), "{error}");
+    }
+
+    #[test]
+    fn a_csv_without_its_header_line_is_named_without_the_values() {
+        let (_dir, csv) = file("u.csv", "123,S3cret-Old!\n456,Other-Pw1\n");
+        let error = lines(&csv).remove(0).unwrap_err();
+        assert!(error.contains("is the header line missing?"), "{error}");
+        assert!(!error.contains("S3cret"), "{error}");
+    }
+
+    #[test]
+    fn the_mode_and_the_canonical_ids_are_checked_per_line() {
+        let vendor = Vendor::ALL[0];
+        let id = pwchange_sim::demo_user(vendor).id;
+        let (_dir, csv) = file(
+            "u.csv",
+            &format!("user_id,current_password,login_name\n {id} ,Old-1, name \n{id},,\n"),
+        );
+        let mut rows = checked(&csv, vendor, false).unwrap();
+        let first = rows.next().unwrap().unwrap();
+        assert_eq!((first.line, first.user_id.as_str()), (2, id.as_str()));
+        assert_eq!(first.login_name.as_deref(), Some("name"));
+        let error = rows.next().unwrap().err().unwrap().to_string();
+        assert!(
+            error.contains("u.csv line 3: current_password is empty"),
+            "{error}"
+        );
+
+        let mut rows = checked(&csv, vendor, true).unwrap();
+        let error = rows.next().unwrap().err().unwrap().to_string();
+        assert!(
+            error.contains("u.csv line 2: current_password is given, but --admin"),
+            "{error}"
+        );
+        let admin = rows.next().unwrap().unwrap();
+        assert_eq!((admin.line, admin.current_password), (3, None));
+
+        let (_dir, bad) = file("b.csv", "user_id\n../x\n");
+        let error = checked(&bad, vendor, true)
+            .unwrap()
+            .next()
+            .unwrap()
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(error.contains("b.csv line 2: user_id:"), "{error}");
+        assert!(!error.contains("../x"), "{error}");
+    }
+
+    #[test]
+    fn the_survey_counts_finds_duplicates_and_hashes_the_file() {
+        let vendor = Vendor::ALL[0];
+        let ids: Vec<String> = (1..=4)
+            .map(|n| pwchange_sim::numbered_user_id(vendor, n))
+            .collect();
+        let (_dir, csv) = file("u.csv", &format!("user_id\n{}\n", ids.join("\n")));
+        let survey = survey(&csv, vendor, true).unwrap();
+        assert_eq!(survey.count, 4);
+        assert_eq!(survey.first, ids[..3]);
+        use sha2::Digest as _;
+        let expected: String = sha2::Sha256::digest(std::fs::read(&csv).unwrap())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(survey.sha256, expected);
+
+        let (_dir, twice) = file(
+            "t.csv",
+            &format!("user_id\n{}\n{}\n {} \n", ids[0], ids[1], ids[0]),
+        );
+        let error = super::survey(&twice, vendor, true)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            error.contains("t.csv line 4: the user appears twice"),
+            "{error}"
+        );
+    }
+}

@@ -347,6 +347,155 @@ mod tests {
         assert_eq!(parse(b"").unwrap().1, 0);
     }
 
+    fn pending(user: &str, password: &str) -> Entry {
+        Entry::Pending {
+            user_id: user.into(),
+            new_password: password.into(),
+        }
+    }
+
+    fn failed(user: &str, outcome: Outcome) -> Entry {
+        Entry::Failed {
+            user_id: user.into(),
+            kind: ErrorKind::Unavailable,
+            outcome,
+            message: "m".into(),
+        }
+    }
+
+    fn unsettled(previous: Option<&Previous>) -> Option<&str> {
+        match previous {
+            Some(Previous::Unsettled { password }) => Some(password),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn resume_reads_what_each_users_history_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        {
+            let journal = Journal::create(&path, header()).unwrap();
+            for entry in [
+                pending("done", "p1"),
+                Entry::Done {
+                    user_id: "done".into(),
+                    verified: true,
+                },
+                pending("crashed", "p2"),
+                pending("unknown", "p3"),
+                failed("unknown", Outcome::Unknown),
+                pending("refused", "p4"),
+                failed("refused", Outcome::NotApplied),
+                // A failure the journal never sent a password for (e.g. an old format) is
+                // not applied.
+                failed("orphan", Outcome::Unknown),
+                pending("retried", "p5"),
+                failed("retried", Outcome::NotApplied),
+                pending("retried", "p6"),
+            ] {
+                journal.write(&entry).unwrap();
+            }
+        }
+        let (_journal, previous) = Journal::resume(&path, &header()).unwrap();
+        assert!(matches!(previous.get("done"), Some(Previous::Done)));
+        assert_eq!(unsettled(previous.get("crashed")), Some("p2"));
+        assert_eq!(unsettled(previous.get("unknown")), Some("p3"));
+        assert!(matches!(
+            previous.get("refused"),
+            Some(Previous::NotApplied)
+        ));
+        assert!(matches!(previous.get("orphan"), Some(Previous::NotApplied)));
+        assert_eq!(unsettled(previous.get("retried")), Some("p6"));
+        assert!(!previous.contains_key("never"));
+    }
+
+    #[test]
+    fn resume_refuses_a_foreign_headerless_locked_or_corrupt_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let journal = Journal::create(&path, header()).unwrap();
+        // Locked by the journal above.
+        let error = Journal::resume(&path, &header()).err().unwrap().to_string();
+        assert!(
+            error.contains("in use by another pwchange process"),
+            "{error}"
+        );
+        drop(journal);
+        let mut other = header();
+        other.vendor = "second".into();
+        let error = Journal::resume(&path, &other).err().unwrap().to_string();
+        assert!(error.contains("vendor first, not second"), "{error}");
+        assert!(Journal::resume(&path, &header()).is_ok());
+
+        let empty = dir.path().join("empty.jsonl");
+        std::fs::write(&empty, "").unwrap();
+        let error = Journal::resume(&empty, &header())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(error.contains("has no header line"), "{error}");
+
+        let headerless = dir.path().join("old.jsonl");
+        std::fs::write(
+            &headerless,
+            "{\"event\":\"done\",\"user_id\":\"1\",\"verified\":true}\n",
+        )
+        .unwrap();
+        let error = Journal::resume(&headerless, &header())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(error.contains("has no header line"), "{error}");
+
+        let corrupt = dir.path().join("corrupt.jsonl");
+        let mut text = serde_json::to_string(&Entry::Header(header())).unwrap();
+        text.push_str("\ngarbage\n{\"event\":\"done\",\"user_id\":\"1\",\"verified\":true}\n");
+        std::fs::write(&corrupt, text).unwrap();
+        let error = Journal::resume(&corrupt, &header())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(error.contains("line 2 is corrupt"), "{error}");
+
+        let twice = dir.path().join("twice.jsonl");
+        let line = serde_json::to_string(&Entry::Header(header())).unwrap();
+        std::fs::write(&twice, format!("{line}\n{line}\n")).unwrap();
+        let error = Journal::resume(&twice, &header())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(error.contains("second header line"), "{error}");
+
+        let error = Journal::create(&path, header()).err().unwrap().to_string();
+        assert!(error.contains("never overwritten"), "{error}");
+    }
+
+    #[test]
+    fn a_torn_tail_is_cut_off_before_the_next_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        drop(Journal::create(&path, header()).unwrap());
+        let whole = std::fs::metadata(&path).unwrap().len();
+        let mut file = OpenOptions::new().append(true).open(&path).unwrap();
+        file.write_all(br#"{"event":"pending","user_id":"1","new_pa"#)
+            .unwrap();
+        drop(file);
+        let (journal, previous) = Journal::resume(&path, &header()).unwrap();
+        assert!(previous.is_empty());
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), whole);
+        journal.write(&pending("2", "p")).unwrap();
+        drop(journal);
+        let (_journal, previous) = Journal::resume(&path, &header()).unwrap();
+        assert_eq!(unsettled(previous.get("2")), Some("p"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
     #[test]
     fn the_header_names_the_first_difference() {
         let base = header();

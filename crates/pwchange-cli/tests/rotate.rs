@@ -510,7 +510,12 @@ async fn finding_2_a_second_process_on_one_journal_is_refused() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
+    let started = std::time::Instant::now();
     while !journal.exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the first run never created its journal"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let mut second = rotate_cmd(&sim, &input, &journal);
