@@ -59,20 +59,25 @@ pub fn records(path: &Path) -> Result<Rows, Error> {
     let shown = path.display().to_string();
     match path.extension().and_then(|e| e.to_str()) {
         Some("csv") => {
-            let reader = csv::ReaderBuilder::new()
+            let mut reader = csv::ReaderBuilder::new()
                 .trim(csv::Trim::All)
                 .from_reader(file);
-            let mut line = 1; // the header
-            Ok(Box::new(reader.into_deserialize::<InputRecord>().map(
-                move |row| {
-                    // One record per line: a quoted field with a line break is not a user id.
-                    line += 1;
-                    row.map(|record| (line, record)).map_err(|e| {
-                        let at = e.position().map_or(line, |p| p.line() as usize);
-                        input_error(format!("{shown} line {at}: {}", describe_csv(&e)))
-                    })
-                },
-            )))
+            let headers = reader
+                .headers()
+                .map_err(|e| input_error(format!("{shown} line 1: {}", describe_csv(&e))))?
+                .clone();
+            // Each record's own position: blank lines and quoted line breaks counted right.
+            Ok(Box::new(reader.into_records().map(move |row| {
+                let at = |line: u64, what: String| input_error(format!("{shown} line {line}: {what}"));
+                let record = row.map_err(|e| {
+                    at(e.position().map_or(0, csv::Position::line), describe_csv(&e))
+                })?;
+                let line = record.position().map_or(0, csv::Position::line);
+                record
+                    .deserialize::<InputRecord>(Some(&headers))
+                    .map(|parsed| (line as usize, parsed))
+                    .map_err(|e| at(line, describe_csv(&e)))
+            })))
         }
         Some("jsonl" | "ndjson") => Ok(Box::new(
             BufReader::new(file)
@@ -300,6 +305,14 @@ mod tests {
         let (_dir, csv) = file("u.csv", "123,S3cret-Old!\n456,Other-Pw1\n");
         let error = lines(&csv).remove(0).unwrap_err();
         assert!(error.contains("is the header line missing?"), "{error}");
+        assert!(!error.contains("S3cret"), "{error}");
+        // A missing column is another schema error.
+        let (_dir, csv) = file("u.csv", "current_password\nS3cret-Old!\n");
+        let error = lines(&csv).remove(0).unwrap_err();
+        assert!(
+            error.contains("u.csv line 2: the record does not match the schema"),
+            "{error}"
+        );
         assert!(!error.contains("S3cret"), "{error}");
     }
 

@@ -22,7 +22,7 @@
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
-use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
+use std::io::{Read as _, Write as _};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -111,7 +111,9 @@ pub enum Previous {
 
 /// The journal of one run, locked.
 pub struct Journal {
-    file: Mutex<File>,
+    /// The file, and whether a write failed (then nothing more is written: a later entry
+    /// behind a partial one would turn a torn tail into corruption).
+    file: Mutex<(File, bool)>,
 }
 
 fn io_error(what: impl std::fmt::Display) -> Error {
@@ -147,7 +149,7 @@ impl Journal {
         })?;
         lock(&file, path)?;
         let journal = Self {
-            file: Mutex::new(file),
+            file: Mutex::new((file, false)),
         };
         journal.write(&Entry::Header(header))?;
         // The new directory entry must survive a crash too.
@@ -187,17 +189,6 @@ impl Journal {
                 path.display()
             ))
         })?;
-        if good < bytes.len() {
-            tracing::warn!(
-                torn_bytes = bytes.len() - good,
-                "cutting off a torn last journal line"
-            );
-            file.set_len(good as u64)
-                .and_then(|()| file.sync_all())
-                .map_err(|e| io_error(format!("cannot repair the journal's torn end: {e}")))?;
-            file.seek(SeekFrom::End(0))
-                .map_err(|e| io_error(format!("cannot append to the journal: {e}")))?;
-        }
         let mut entries = entries.into_iter();
         match entries.next() {
             Some(Entry::Header(found)) => {
@@ -208,12 +199,28 @@ impl Journal {
                     )));
                 }
             }
-            _ => {
+            None => {
                 return Err(io_error(format!(
-                    "the journal {} has no header line (it is empty, or written by a pwchange older than journal format {FORMAT}); it cannot be resumed safely",
+                    "the journal {} is empty: the run that created it stopped before writing its header, so nothing was sent with it; delete it and start again",
                     path.display()
                 )));
             }
+            Some(_) => {
+                return Err(io_error(format!(
+                    "the journal {} has no header line (written by a pwchange older than journal format {FORMAT}); it cannot be resumed safely",
+                    path.display()
+                )));
+            }
+        }
+        // Only now, with the journal known to be this rotation's, is a torn end cut off.
+        if good < bytes.len() {
+            tracing::warn!(
+                torn_bytes = bytes.len() - good,
+                "cutting off a torn last journal line"
+            );
+            file.set_len(good as u64)
+                .and_then(|()| file.sync_all())
+                .map_err(|e| io_error(format!("cannot repair the journal's torn end: {e}")))?;
         }
         let mut previous = HashMap::new();
         let mut journaled: HashMap<String, String> = HashMap::new();
@@ -243,12 +250,13 @@ impl Journal {
                 Entry::Failed {
                     user_id, outcome, ..
                 } => {
+                    // Only `not_applied` (or no password ever journaled) proves the vendor kept
+                    // the previous password; anything else leaves the journaled one to settle.
                     let state = match (outcome, journaled.get(&user_id)) {
-                        (Outcome::Unknown, Some(password)) => Previous::Unsettled {
+                        (Outcome::NotApplied, _) | (_, None) => Previous::NotApplied,
+                        (_, Some(password)) => Previous::Unsettled {
                             password: password.clone(),
                         },
-                        (Outcome::Applied, _) => Previous::Done,
-                        _ => Previous::NotApplied,
                     };
                     previous.insert(user_id, state);
                 }
@@ -256,7 +264,7 @@ impl Journal {
         }
         Ok((
             Self {
-                file: Mutex::new(file),
+                file: Mutex::new((file, false)),
             },
             previous,
         ))
@@ -267,21 +275,34 @@ impl Journal {
         let mut line = serde_json::to_vec(entry)
             .map_err(|e| Error::new(ErrorKind::Unexpected, format!("journal entry: {e}")))?;
         line.push(b'\n');
-        let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
-        file.write_all(&line)
-            .and_then(|()| file.sync_data())
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::Unexpected,
-                    format!("cannot write the journal: {e}; stopping before sending anything more"),
-                )
-            })
+        let mut guard = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        let (file, failed) = &mut *guard;
+        if *failed {
+            return Err(Error::new(
+                ErrorKind::Unexpected,
+                "an earlier journal write failed; nothing more is written or sent",
+            ));
+        }
+        let before = file.metadata().map(|m| m.len());
+        let written = file.write_all(&line).and_then(|()| file.sync_data());
+        written.map_err(|e| {
+            *failed = true;
+            // Best effort: cut the partial entry off, so the journal ends on a whole line.
+            if let Ok(length) = before {
+                let _ = file.set_len(length).and_then(|()| file.sync_data());
+            }
+            Error::new(
+                ErrorKind::Unexpected,
+                format!("cannot write the journal: {e}; stopping before sending anything more"),
+            )
+        })
     }
 }
 
 /// The entries of a journal's bytes and the length of its good part: everything but a torn last
-/// line (one without its newline, or the last line when it does not parse). `Err(line)` names
-/// the first bad line before the last.
+/// line (one without its newline: an entry and its newline are written at once, so a crash
+/// mid-write leaves a line without it). `Err(line)` names the first complete line that does not
+/// parse (corruption, or a newer format: never cut off).
 fn parse(bytes: &[u8]) -> Result<(Vec<Entry>, usize), usize> {
     let mut entries = Vec::new();
     let mut good = 0;
@@ -304,7 +325,6 @@ fn parse(bytes: &[u8]) -> Result<(Vec<Entry>, usize), usize> {
                 entries.push(entry);
                 good += end + 1;
             }
-            Err(_) if rest.is_empty() => break,
             Err(_) => return Err(line_number),
         }
     }
@@ -335,10 +355,15 @@ mod tests {
         bytes.extend_from_slice(br#"{"event":"pend"#);
         let (entries, good) = parse(&bytes).unwrap();
         assert_eq!((entries.len(), good), (1, whole));
-        // A complete last line that does not parse is torn too.
+        // A complete last line that does not parse is not torn: it is refused, never cut off.
         let mut bytes = done.to_vec();
         bytes.extend_from_slice(b"\n{\"event\":\n");
-        assert_eq!(parse(&bytes).unwrap().1, whole);
+        assert_eq!(parse(&bytes).err(), Some(2));
+        // Blank lines count as good.
+        let mut bytes = b"\n".to_vec();
+        bytes.extend_from_slice(done);
+        bytes.extend_from_slice(b"\n{\"ev");
+        assert_eq!(parse(&bytes).unwrap().1, whole + 1);
         // A bad line before the last is corruption.
         let mut bytes = b"garbage\n".to_vec();
         bytes.extend_from_slice(done);
@@ -393,6 +418,9 @@ mod tests {
                 pending("retried", "p5"),
                 failed("retried", Outcome::NotApplied),
                 pending("retried", "p6"),
+                // Never written by pwchange; read conservatively: to settle.
+                pending("odd", "p7"),
+                failed("odd", Outcome::Applied),
             ] {
                 journal.write(&entry).unwrap();
             }
@@ -407,6 +435,7 @@ mod tests {
         ));
         assert!(matches!(previous.get("orphan"), Some(Previous::NotApplied)));
         assert_eq!(unsettled(previous.get("retried")), Some("p6"));
+        assert_eq!(unsettled(previous.get("odd")), Some("p7"));
         assert!(!previous.contains_key("never"));
     }
 
@@ -434,7 +463,10 @@ mod tests {
             .err()
             .unwrap()
             .to_string();
-        assert!(error.contains("has no header line"), "{error}");
+        assert!(
+            error.contains("is empty") && error.contains("delete it"),
+            "{error}"
+        );
 
         let headerless = dir.path().join("old.jsonl");
         std::fs::write(
@@ -481,6 +513,12 @@ mod tests {
         file.write_all(br#"{"event":"pending","user_id":"1","new_pa"#)
             .unwrap();
         drop(file);
+        let torn = std::fs::metadata(&path).unwrap().len();
+        // Another rotation's resume leaves the journal as it is, torn end included.
+        let mut other = header();
+        other.mode = "self_service".into();
+        assert!(Journal::resume(&path, &other).is_err());
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), torn);
         let (journal, previous) = Journal::resume(&path, &header()).unwrap();
         assert!(previous.is_empty());
         assert_eq!(std::fs::metadata(&path).unwrap().len(), whole);

@@ -6,9 +6,12 @@
 //! (the journaled password is kept and settled by the next `--resume`).
 //!
 //! `--resume` settles each user an interrupted run left unsettled with **the same journaled
-//! password**: first one login with it (applied if it works); if the login is refused, or the
-//! vendor cannot verify, the same password is sent again. A refusal of that resend never counts as
-//! proof of an earlier success: the user stays `unknown` unless the login proved "not applied".
+//! password**: it is sent again (harmless when already set), then one login with it decides
+//! (applied if it works). A refusal of the resend never counts as proof of an earlier success,
+//! and a refused login is weak evidence (a gateway's 504 may precede the commit, a locked account
+//! answers like a wrong password): where the two do not agree the user stays `unknown`. A refused
+//! login after a fresh change is journaled `unknown` too, never `not_applied`, so the password is
+//! kept.
 //!
 //! Before anything is sent: the whole input is checked (ids in the vendor's canonical form,
 //! duplicates, the mode: current passwords without `--admin`, none with it), the plan is shown
@@ -114,7 +117,9 @@ impl Breaker {
                     self.tripped.get_or_insert(ErrorKind::PermissionDenied);
                 }
             }
-            Some(_) => self.denied_in_a_row = 0,
+            // Other failures (a 503, a policy refusal) say nothing about the token: the count
+            // of denials goes on until a success.
+            Some(_) => {}
         }
     }
 }
@@ -262,7 +267,12 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
         total: survey.count,
         ..Default::default()
     };
-    let breaker = Arc::new(std::sync::Mutex::new(Breaker::default()));
+    // Users an earlier run changed count as successes: one protected user first in the input
+    // must not stop every resume.
+    let breaker = Arc::new(std::sync::Mutex::new(Breaker {
+        succeeded: previous.values().any(|p| matches!(p, Previous::Done)),
+        ..Breaker::default()
+    }));
     let tripped = |breaker: &std::sync::Mutex<Breaker>| {
         breaker.lock().unwrap_or_else(|e| e.into_inner()).tripped
     };
@@ -461,6 +471,13 @@ impl Task {
                         let verified = changed.verification == pwchange::Verification::Verified;
                         Finished::done(user_id, verified, None)
                     }
+                    // A refused login after a confirmed (or unknown) change: the vendor may
+                    // still commit (a gateway's 504 before the commit) or have locked the
+                    // account; the journaled password is kept for --resume to settle.
+                    Err(e) if e.kind() == ErrorKind::VerificationFailed => {
+                        let message = format!("{e}; kept in the journal for --resume to settle");
+                        Finished::failed(user_id, Outcome::Unknown, &e, message)
+                    }
                     Err(e) => Finished::failed(user_id, e.outcome(), &e, e.to_string()),
                 }
             }
@@ -469,8 +486,11 @@ impl Task {
     }
 }
 
-/// Settles a password an interrupted run journaled and may have applied: one login with it,
-/// then (unless that proved it) the same password sent again.
+/// Settles a password an interrupted run journaled and may have applied: the same password is
+/// sent again (harmless if it is already set), then one login with it decides. A refusal of the
+/// resend never proves an earlier success, and a refused login never proves much either (a
+/// gateway's `504` may come before the vendor commits, an account may be locked): where the
+/// evidence does not agree, the user stays unsettled with the journaled password kept.
 async fn settle(
     client: &Client,
     record: &Record,
@@ -479,49 +499,65 @@ async fn settle(
     change: impl Fn(Password, bool) -> PasswordChange,
 ) -> Finished {
     let user_id = record.user_id.clone();
-    let mut proved_not_applied = false;
-    if verify {
-        match client
+    let resent = client
+        .change_password(&change(password.clone(), false))
+        .await;
+    let login = if verify {
+        client
             .verify_password(&user_id, record.login_name.as_deref(), &password)
             .await
+    } else {
+        Err(Error::unsupported("verification is off (--no-verify)"))
+    };
+    match (resent, login) {
+        (_, Ok(())) => Finished::done(
+            user_id,
+            true,
+            Some("the journaled password is set (verified by logging in)".into()),
+        ),
+        // The vendor refused the journaled password itself (its policy, say) and will not
+        // log in with it: it was never applied.
+        (Err(refused), Err(login))
+            if login.kind() == ErrorKind::VerificationFailed
+                && refused.outcome() == Outcome::NotApplied
+                && !matches!(
+                    refused.kind(),
+                    ErrorKind::CurrentPasswordInvalid | ErrorKind::PasswordReused
+                ) =>
         {
-            Ok(()) => {
-                return Finished::done(
-                    user_id,
-                    true,
-                    Some("applied by the interrupted run (verified by logging in)".into()),
-                );
-            }
-            Err(e) if e.kind() == ErrorKind::VerificationFailed => proved_not_applied = true,
-            Err(e) => {
-                tracing::debug!(kind = ?e.kind(), "verification proved nothing; sending the journaled password again")
-            }
+            Finished::failed(user_id, Outcome::NotApplied, &refused, refused.to_string())
         }
-    }
-    // One login per user per run at most: the resend is not verified again.
-    match client.change_password(&change(password, false)).await {
-        Ok(_) => Finished::done(
+        (Err(refused), Err(login)) if login.kind() == ErrorKind::VerificationFailed => {
+            let message = format!(
+                "neither the journaled password (a login with it was refused) nor the resend (refused: {refused}) settles it; check the account (locked? changed elsewhere?)"
+            );
+            Finished::failed(user_id, Outcome::Unknown, &login, message)
+        }
+        (Ok(_), Err(login)) if login.kind() == ErrorKind::VerificationFailed => {
+            let message = format!(
+                "the vendor confirmed the journaled password, sent again, but {login}; kept for the next --resume"
+            );
+            Finished::failed(user_id, Outcome::Unknown, &login, message)
+        }
+        // No login possible: only the vendor's confirmation of the resend speaks.
+        (Ok(_), Err(login)) if login.kind() == ErrorKind::Unsupported => Finished::done(
             user_id,
             false,
-            Some("the vendor confirmed the journaled password, sent again".into()),
+            Some("the vendor confirmed the journaled password, sent again (not verifiable)".into()),
         ),
-        // The login refused the journaled password and the vendor refuses the input's current
-        // one too: the evidence contradicts itself (a locked account answered like a wrong
-        // password, or a change elsewhere). Nothing is proven: unknown.
-        Err(e) if proved_not_applied && e.kind() == ErrorKind::CurrentPasswordInvalid => {
+        // Where a login could prove it, a confirmation alone is not enough.
+        (Ok(_), Err(login)) => {
             let message = format!(
-                "neither the journaled password (a login with it was refused) nor the input's current password (the change was refused) is accepted; check the account (locked? changed elsewhere?): {e}"
+                "the vendor confirmed the journaled password, sent again, but the login proved nothing: {login}"
             );
-            Finished::failed(user_id, Outcome::Unknown, &e, message)
+            Finished::failed(user_id, Outcome::Unknown, &login, message)
         }
-        // The login proved the interrupted run had not applied it: a refusal now is a refusal.
-        Err(e) if proved_not_applied => Finished::failed(user_id, e.outcome(), &e, e.to_string()),
         // The interrupted run may have applied it, whatever the resend says.
-        Err(e) => {
+        (Err(refused), Err(_)) => {
             let message = format!(
-                "the interrupted run may have applied the journaled password; sending it again failed: {e}"
+                "the interrupted run may have applied the journaled password; sending it again failed: {refused}"
             );
-            Finished::failed(user_id, Outcome::Unknown, &e, message)
+            Finished::failed(user_id, Outcome::Unknown, &refused, message)
         }
     }
 }
@@ -593,13 +629,15 @@ mod tests {
         breaker.record(Some(ErrorKind::PermissionDenied));
         assert_eq!(breaker.tripped, Some(ErrorKind::PermissionDenied));
 
-        // After a success, one denial is about one user; three in a row are about the token.
+        // After a success, one denial is about one user; three without a success between are
+        // about the token, whatever else fails in between.
         let mut breaker = Breaker::default();
         breaker.record(None);
         breaker.record(Some(ErrorKind::PermissionDenied));
         breaker.record(Some(ErrorKind::PermissionDenied));
-        breaker.record(Some(ErrorKind::PolicyViolation));
+        breaker.record(None);
         breaker.record(Some(ErrorKind::PermissionDenied));
+        breaker.record(Some(ErrorKind::Unavailable));
         breaker.record(Some(ErrorKind::PermissionDenied));
         assert_eq!(breaker.tripped, None);
         breaker.record(Some(ErrorKind::PermissionDenied));
