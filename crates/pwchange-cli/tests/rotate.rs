@@ -31,6 +31,8 @@ async fn rotate_changes_every_user_and_journals_the_passwords() {
         4
     );
     assert_eq!(records.last().unwrap()["summary"]["changed"], 4);
+    assert_eq!(records.last().unwrap()["summary"]["total"], 4);
+    assert_eq!(records.last().unwrap()["summary"]["verified"], 4);
     let passwords = journal_passwords(&journal);
     for user in users() {
         assert_eq!(
@@ -942,4 +944,40 @@ async fn a_success_without_effect_is_kept_unsettled_and_settled_by_resume() {
         "the same password"
     );
     assert_eq!(sim.logins(&USERS[0]), 2, "one login per run");
+}
+
+/// `--rate` must be a finite, non-negative number: refused before a journal exists.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rate_that_is_not_a_finite_number_is_refused_first() {
+    let sim = rotation_sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_csv(dir.path(), &users());
+    let journal = dir.path().join("journal.jsonl");
+    for rate in ["inf", "NaN", "-2"] {
+        let mut cmd = pwchange();
+        cmd.args([
+            "rotate",
+            "--vendor",
+            vendor_name(),
+            "--base-url",
+            sim.base_url(),
+            "--admin",
+            "--yes",
+            "--input",
+        ])
+        .arg(&input)
+        .arg("--journal")
+        .arg(&journal)
+        .arg(format!("--rate={rate}"))
+        .envs(target_env(&sim));
+        let output = run(cmd).await;
+        assert_eq!(output.status.code(), Some(3), "{rate}: {}", text(&output));
+        assert!(
+            text(&output).contains("--rate must be a finite number"),
+            "{}",
+            text(&output)
+        );
+        assert!(!journal.exists());
+    }
+    assert_eq!(sim.requests(), 0);
 }
