@@ -102,6 +102,15 @@ impl Breaker {
     /// no one".
     const DENIED_IN_A_ROW: u32 = 3;
 
+    /// The breaker of a run that follows `previous`: users an earlier run changed count as
+    /// successes, so one protected user first in the input does not stop every resume.
+    fn after(previous: &HashMap<String, Previous>) -> Self {
+        Self {
+            succeeded: previous.values().any(|p| matches!(p, Previous::Done)),
+            ..Self::default()
+        }
+    }
+
     fn record(&mut self, kind: Option<ErrorKind>) {
         match kind {
             None => {
@@ -267,12 +276,7 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
         total: survey.count,
         ..Default::default()
     };
-    // Users an earlier run changed count as successes: one protected user first in the input
-    // must not stop every resume.
-    let breaker = Arc::new(std::sync::Mutex::new(Breaker {
-        succeeded: previous.values().any(|p| matches!(p, Previous::Done)),
-        ..Breaker::default()
-    }));
+    let breaker = Arc::new(std::sync::Mutex::new(Breaker::after(&previous)));
     let tripped = |breaker: &std::sync::Mutex<Breaker>| {
         breaker.lock().unwrap_or_else(|e| e.into_inner()).tripped
     };
@@ -614,6 +618,19 @@ fn print_result(record: &ResultRecord, json: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_resume_counts_earlier_changes_as_successes() {
+        let mut previous = HashMap::new();
+        previous.insert("1".to_owned(), Previous::NotApplied);
+        let mut fresh = Breaker::after(&previous);
+        fresh.record(Some(ErrorKind::PermissionDenied));
+        assert_eq!(fresh.tripped, Some(ErrorKind::PermissionDenied));
+        previous.insert("2".to_owned(), Previous::Done);
+        let mut resumed = Breaker::after(&previous);
+        resumed.record(Some(ErrorKind::PermissionDenied));
+        assert_eq!(resumed.tripped, None);
+    }
 
     #[test]
     fn the_breaker_trips_on_refused_credentials_only() {

@@ -981,3 +981,43 @@ async fn a_rate_that_is_not_a_finite_number_is_refused_first() {
     }
     assert_eq!(sim.requests(), 0);
 }
+
+/// `--rate` spaces the launches (a lower bound, and a loose upper one that only a broken rate
+/// misses), and `-v` logs the confirmed plan.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_rate_spaces_the_changes_and_the_plan_is_logged() {
+    let sim = rotation_sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_csv(dir.path(), &users());
+    let journal = dir.path().join("journal.jsonl");
+    let mut cmd = pwchange();
+    cmd.args([
+        "rotate",
+        "--vendor",
+        vendor_name(),
+        "--base-url",
+        sim.base_url(),
+    ])
+    .args(["--admin", "--yes", "--json", "--rate=10", "-v", "--input"])
+    .arg(&input)
+    .arg("--journal")
+    .arg(&journal)
+    .envs(target_env(&sim));
+    let started = std::time::Instant::now();
+    let output = run(cmd).await;
+    let elapsed = started.elapsed();
+    assert!(output.status.success(), "{}", text(&output));
+    // Four launches at 10/s: at least three intervals of 100 ms.
+    assert!(
+        elapsed >= std::time::Duration::from_millis(300),
+        "{elapsed:?}"
+    );
+    assert!(elapsed < std::time::Duration::from_secs(3), "{elapsed:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("rotate the passwords of 4 user(s)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(", …"), "more users than shown: {stderr}");
+    assert_no_canary(&output);
+}
