@@ -16,9 +16,7 @@ use common::*;
 #[tokio::test(flavor = "multi_thread")]
 async fn rotate_changes_every_user_and_journals_the_passwords() {
     let sim = rotation_sim().await;
-    let dir = tempfile::tempdir().unwrap();
-    let input = write_csv(dir.path(), &users());
-    let journal = dir.path().join("journal.jsonl");
+    let (_dir, input, journal) = admin_rotation_files();
     let output = run(rotate_cmd(&sim, &input, &journal)).await;
     assert!(output.status.success(), "{}", text(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -63,9 +61,7 @@ async fn rotate_changes_every_user_and_journals_the_passwords() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_crash_mid_rotation_is_resumed_without_losing_or_reapplying_a_password() {
     let sim = rotation_sim().await;
-    let dir = tempfile::tempdir().unwrap();
-    let input = write_csv(dir.path(), &users());
-    let journal = dir.path().join("journal.jsonl");
+    let (_dir, input, journal) = admin_rotation_files();
     // Crash right after journaling the 3rd password, before sending it.
     let mut crash = rotate_cmd(&sim, &input, &journal);
     crash.env("PWCHANGE_FAULT_EXIT_AFTER_PENDING", "3");
@@ -147,9 +143,7 @@ async fn ctrl_c_stops_cleanly_and_says_what_was_applied() {
     for _ in users() {
         sim.inject(pwchange_sim::Fault::Latency(Duration::from_millis(700)));
     }
-    let dir = tempfile::tempdir().unwrap();
-    let input = write_csv(dir.path(), &users());
-    let journal = dir.path().join("journal.jsonl");
+    let (_dir, input, journal) = admin_rotation_files();
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pwchange"))
         .args([
             "rotate",
@@ -425,10 +419,7 @@ async fn finding_1_a_resume_never_reads_a_refusal_as_an_earlier_success() {
         }
         let resumed = run(resume).await;
         assert_eq!(resumed.status.code(), Some(20), "{}", text(&resumed));
-        let first = results(&resumed)
-            .into_iter()
-            .find(|r| r["user_id"] == USERS[0].as_str())
-            .unwrap();
+        let first = result_of(&resumed, &USERS[0]);
         // Neither password is accepted, with or without the login: nothing is proven either
         // way, so the outcome is unknown and the journaled password kept for the next resume.
         assert_eq!(
@@ -457,18 +448,13 @@ async fn finding_1_a_resume_never_reads_a_refusal_as_an_earlier_success() {
 #[tokio::test(flavor = "multi_thread")]
 async fn finding_1_an_applied_change_with_a_lost_answer_is_settled_by_a_login() {
     let sim = rotation_sim().await;
-    let dir = tempfile::tempdir().unwrap();
-    let input = write_csv(dir.path(), &users());
-    let journal = dir.path().join("journal.jsonl");
+    let (_dir, input, journal) = admin_rotation_files();
     sim.inject(pwchange_sim::Fault::GatewayTimeoutAfterApply);
     let mut first = rotate_cmd(&sim, &input, &journal);
     first.arg("--no-verify");
     let output = run(first).await;
     assert_eq!(output.status.code(), Some(20), "{}", text(&output));
-    let first = results(&output)
-        .into_iter()
-        .find(|r| r["user_id"] == USERS[0].as_str())
-        .unwrap();
+    let first = result_of(&output, &USERS[0]);
     assert_eq!(first["outcome"], "outcome_unknown", "{first}");
     let journaled = journal_passwords(&journal)[USERS[0].as_str()].clone();
     assert_eq!(
@@ -481,10 +467,7 @@ async fn finding_1_an_applied_change_with_a_lost_answer_is_settled_by_a_login() 
     resume.arg("--resume");
     let resumed = run(resume).await;
     assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed));
-    let settled = results(&resumed)
-        .into_iter()
-        .find(|r| r["user_id"] == USERS[0].as_str())
-        .unwrap();
+    let settled = result_of(&resumed, &USERS[0]);
     assert_eq!(settled["outcome"], "changed", "{settled}");
     assert_eq!(settled["verified"], true, "{settled}");
     assert_eq!(sim.logins(&USERS[0]), 1, "one login settled it");
@@ -504,9 +487,7 @@ async fn finding_2_a_second_process_on_one_journal_is_refused() {
     for _ in users() {
         sim.inject(pwchange_sim::Fault::Latency(Duration::from_millis(400)));
     }
-    let dir = tempfile::tempdir().unwrap();
-    let input = write_csv(dir.path(), &users());
-    let journal = dir.path().join("journal.jsonl");
+    let (_dir, input, journal) = admin_rotation_files();
     let mut first = rotate_std(&sim, &input, &journal, 1)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -595,9 +576,7 @@ async fn finding_3_one_user_spelled_several_ways_is_refused_as_a_duplicate() {
 #[tokio::test(flavor = "multi_thread")]
 async fn finding_6_a_torn_last_journal_line_is_repaired() {
     let sim = rotation_sim().await;
-    let dir = tempfile::tempdir().unwrap();
-    let input = write_csv(dir.path(), &users());
-    let journal = dir.path().join("journal.jsonl");
+    let (_dir, input, journal) = admin_rotation_files();
     let mut crash = rotate_cmd(&sim, &input, &journal);
     crash.env("PWCHANGE_FAULT_EXIT_AFTER_PENDING", "2");
     assert_eq!(run(crash).await.status.code(), Some(99));
@@ -633,9 +612,7 @@ async fn finding_6_a_torn_last_journal_line_is_repaired() {
 #[tokio::test(flavor = "multi_thread")]
 async fn finding_7_resume_is_tied_to_its_vendor_url_mode_and_input() {
     let sim = rotation_sim().await;
-    let dir = tempfile::tempdir().unwrap();
-    let input = write_csv(dir.path(), &users());
-    let journal = dir.path().join("journal.jsonl");
+    let (dir, input, journal) = admin_rotation_files();
     let mut crash = rotate_cmd(&sim, &input, &journal);
     crash.env("PWCHANGE_FAULT_EXIT_AFTER_PENDING", "2");
     assert_eq!(run(crash).await.status.code(), Some(99));
@@ -712,9 +689,7 @@ async fn finding_7_resume_is_tied_to_its_vendor_url_mode_and_input() {
 #[tokio::test(flavor = "multi_thread")]
 async fn finding_8_a_refused_token_stops_the_rotation() {
     let sim = rotation_sim().await;
-    let dir = tempfile::tempdir().unwrap();
-    let input = write_csv(dir.path(), &users());
-    let journal = dir.path().join("journal.jsonl");
+    let (_dir, input, journal) = admin_rotation_files();
     let mut cmd = rotate_cmd(&sim, &input, &journal);
     cmd.env(
         pwchange::Settings::env_name(*VENDOR, "token"),
@@ -909,16 +884,11 @@ async fn a_journal_in_the_current_directory() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_success_without_effect_is_kept_unsettled_and_settled_by_resume() {
     let sim = rotation_sim().await;
-    let dir = tempfile::tempdir().unwrap();
-    let input = write_csv(dir.path(), &users());
-    let journal = dir.path().join("journal.jsonl");
+    let (_dir, input, journal) = admin_rotation_files();
     sim.inject(pwchange_sim::Fault::NoEffect);
     let output = run(rotate_cmd(&sim, &input, &journal)).await;
     assert_eq!(output.status.code(), Some(20), "{}", text(&output));
-    let first = results(&output)
-        .into_iter()
-        .find(|r| r["user_id"] == USERS[0].as_str())
-        .unwrap();
+    let first = result_of(&output, &USERS[0]);
     assert_eq!(first["outcome"], "outcome_unknown", "{first}");
     assert_eq!(first["kind"], "verification_failed", "{first}");
     assert_eq!(sim.password(&USERS[0]).as_deref(), Some(canary::PASSWORD));
@@ -928,10 +898,7 @@ async fn a_success_without_effect_is_kept_unsettled_and_settled_by_resume() {
     resume.arg("--resume");
     let resumed = run(resume).await;
     assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed));
-    let settled = results(&resumed)
-        .into_iter()
-        .find(|r| r["user_id"] == USERS[0].as_str())
-        .unwrap();
+    let settled = result_of(&resumed, &USERS[0]);
     assert_eq!(
         (settled["outcome"].as_str(), settled["verified"].as_bool()),
         (Some("changed"), Some(true)),
@@ -950,9 +917,7 @@ async fn a_success_without_effect_is_kept_unsettled_and_settled_by_resume() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rate_that_is_not_a_finite_number_is_refused_first() {
     let sim = rotation_sim().await;
-    let dir = tempfile::tempdir().unwrap();
-    let input = write_csv(dir.path(), &users());
-    let journal = dir.path().join("journal.jsonl");
+    let (_dir, input, journal) = admin_rotation_files();
     for rate in ["inf", "NaN", "-2"] {
         let mut cmd = pwchange();
         cmd.args([
@@ -987,9 +952,7 @@ async fn a_rate_that_is_not_a_finite_number_is_refused_first() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_rate_spaces_the_changes_and_the_plan_is_logged() {
     let sim = rotation_sim().await;
-    let dir = tempfile::tempdir().unwrap();
-    let input = write_csv(dir.path(), &users());
-    let journal = dir.path().join("journal.jsonl");
+    let (_dir, input, journal) = admin_rotation_files();
     let mut cmd = pwchange();
     cmd.args([
         "rotate",

@@ -146,6 +146,23 @@ pub fn results(output: &std::process::Output) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// The rotation's JSON record of `user`.
+pub fn result_of(output: &std::process::Output, user: &str) -> serde_json::Value {
+    results(output)
+        .into_iter()
+        .find(|r| r["user_id"] == user)
+        .unwrap_or_else(|| panic!("no result for {user}"))
+}
+
+/// A temporary directory with an administrative rotation's input (the four [`USERS`]) and the
+/// path of its journal (not created).
+pub fn admin_rotation_files() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_csv(dir.path(), &users());
+    let journal = dir.path().join("journal.jsonl");
+    (dir, input, journal)
+}
+
 /// The rotation's JSON summary (the last line of stdout).
 pub fn summary(output: &std::process::Output) -> serde_json::Value {
     let stdout = String::from_utf8_lossy(&output.stdout);
