@@ -13,7 +13,10 @@ fn overhead(c: &mut Criterion) {
     let facade = facade(&base).unwrap();
     let change = change();
     let generated = generated(&base).unwrap();
-    let http = reqwest::Client::new();
+    let http = {
+        pwchange_core::tls::ensure_default_provider();
+        reqwest::Client::new()
+    };
     let url = format!("{base}{}", route());
 
     let mut group = c.benchmark_group("change_password");

@@ -64,10 +64,17 @@ impl Credentials {
 /// What a generated client adds to every request before it is sent: credentials and fixed
 /// headers. It is the generated `Client`'s inner type (progenitor `with_inner_type`), applied
 /// by the pre-request hook that [`crate::impl_client_hooks!`] implements.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct ClientContext {
     credentials: Credentials,
     headers: HeaderMap,
+    max_response_bytes: usize,
+}
+
+impl Default for ClientContext {
+    fn default() -> Self {
+        Self::with_credentials(Credentials::None)
+    }
 }
 
 impl fmt::Debug for ClientContext {
@@ -75,6 +82,7 @@ impl fmt::Debug for ClientContext {
         f.debug_struct("ClientContext")
             .field("credentials", &self.credentials)
             .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
 }
@@ -98,12 +106,27 @@ impl ClientContext {
         })
     }
 
-    /// A context with the given credentials.
+    /// A context with the given credentials. (Every constructor makes ring the process's
+    /// default rustls provider if none is installed: see [`crate::tls::ensure_default_provider`].)
     pub fn with_credentials(credentials: Credentials) -> Self {
+        crate::tls::ensure_default_provider();
         Self {
             credentials,
             headers: HeaderMap::new(),
+            max_response_bytes: crate::body::DEFAULT_MAX_RESPONSE_BYTES,
         }
+    }
+
+    /// Caps every response body at `limit` bytes (default
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`](crate::body::DEFAULT_MAX_RESPONSE_BYTES)).
+    pub fn with_max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// The cap on response bodies.
+    pub fn max_response_bytes(&self) -> usize {
+        self.max_response_bytes
     }
 
     /// Sets `name: value` on every request, replacing what the generated code set (e.g. its

@@ -1,15 +1,19 @@
 //! The one error type of the facade, with a kind a program can act on.
 //!
-//! Architecture invariant: an [`Error`] never contains a password or a token. Messages are built
-//! from rule names, statuses and vendor texts; vendor texts are scrubbed of the request's
-//! passwords before they are stored (see [`Error::scrub`]).
+//! Architecture invariant: an [`Error`] never shows a password or a token. Its messages are
+//! built from non-secret parts (kinds, statuses, key and file names, never a value). The
+//! vendor's texts (codes, messages, an undecodable body) are kept aside and shown only after
+//! [`Error::redact`] has cleaned them of every secret of the request (see [`crate::redact`]);
+//! until then `Display`, `Debug` and the accessors leave them out.
 
 use std::fmt;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroize as _;
 
 use crate::Vendor;
+use crate::redact::Redactor;
 
 /// What went wrong, in terms a program can act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
@@ -122,7 +126,6 @@ impl fmt::Display for ErrorKind {
 }
 
 /// A failed password change, or a configuration refused before one.
-#[derive(Debug)]
 pub struct Error {
     kind: ErrorKind,
     vendor: Option<Vendor>,
@@ -130,12 +133,41 @@ pub struct Error {
     status: Option<u16>,
     vendor_code: Option<String>,
     vendor_messages: Vec<String>,
+    vendor_text: VendorText,
     retry_after: Option<Duration>,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
+/// Where the vendor's texts stand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum VendorText {
+    /// As the vendor sent them: never shown.
+    Unredacted,
+    /// Cleaned of the request's secrets.
+    Redacted,
+    /// Cleaned, and at least one dropped: it held a secret too short to replace.
+    Withheld,
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.kind)
+            .field("vendor", &self.vendor)
+            .field("message", &self.message)
+            .field("status", &self.status)
+            .field("vendor_code", &self.vendor_code())
+            .field("vendor_messages", &self.vendor_messages())
+            .field("vendor_text", &self.vendor_text)
+            .field("retry_after", &self.retry_after)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
 impl Error {
-    /// An error of `kind` with `message` (which must not contain a secret).
+    /// An error of `kind` with `message`, which must be built from non-secret parts: no
+    /// password, token or value a user typed.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {
             kind,
@@ -144,6 +176,7 @@ impl Error {
             status: None,
             vendor_code: None,
             vendor_messages: Vec::new(),
+            vendor_text: VendorText::Redacted,
             retry_after: None,
             source: None,
         }
@@ -171,15 +204,23 @@ impl Error {
         self
     }
 
-    /// Sets the vendor's code (empty codes are dropped).
+    /// Sets the vendor's code, as the vendor sent it (empty codes are dropped). Not shown until
+    /// [`redact`](Self::redact).
     pub fn with_vendor_code(mut self, code: Option<String>) -> Self {
         self.vendor_code = code.filter(|c| !c.is_empty());
+        if self.vendor_code.is_some() {
+            self.vendor_text = VendorText::Unredacted;
+        }
         self
     }
 
-    /// Sets the vendor's messages (empty ones are dropped).
+    /// Sets the vendor's messages, as the vendor sent them (empty ones are dropped). Not shown
+    /// until [`redact`](Self::redact).
     pub fn with_vendor_messages(mut self, messages: Vec<String>) -> Self {
         self.vendor_messages = messages.into_iter().filter(|m| !m.is_empty()).collect();
+        if !self.vendor_messages.is_empty() {
+            self.vendor_text = VendorText::Unredacted;
+        }
         self
     }
 
@@ -195,21 +236,32 @@ impl Error {
         self
     }
 
-    /// Replaces every occurrence of each secret in the vendor's messages with `<redacted>`, in
-    /// case a vendor echoes a submitted password back.
-    pub fn scrub(mut self, secrets: &[&str]) -> Self {
-        for secret in secrets.iter().filter(|s| !s.is_empty()) {
-            for text in self.vendor_messages.iter_mut().chain([&mut self.message]) {
-                if text.contains(secret) {
-                    *text = text.replace(secret, "<redacted>");
-                }
-            }
-            if let Some(code) = &mut self.vendor_code
-                && code.contains(secret)
-            {
-                *code = code.replace(secret, "<redacted>");
-            }
+    /// Cleans the vendor's code and messages of `secrets` (see [`crate::redact`]) and makes them
+    /// visible; a text holding a secret too short to replace is dropped, and
+    /// [`vendor_text_withheld`](Self::vendor_text_withheld) says so. Redacting twice is harmless.
+    pub fn redact(mut self, secrets: &Redactor) -> Self {
+        if self.vendor_text != VendorText::Unredacted {
+            return self;
         }
+        let mut withheld = false;
+        if let Some(mut code) = self.vendor_code.take() {
+            self.vendor_code = secrets.clean(&code);
+            withheld |= self.vendor_code.is_none();
+            code.zeroize();
+        }
+        let raw = std::mem::take(&mut self.vendor_messages);
+        for mut message in raw {
+            match secrets.clean(&message) {
+                Some(clean) => self.vendor_messages.push(clean),
+                None => withheld = true,
+            }
+            message.zeroize();
+        }
+        self.vendor_text = if withheld {
+            VendorText::Withheld
+        } else {
+            VendorText::Redacted
+        };
         self
     }
 
@@ -252,14 +304,28 @@ impl Error {
     }
 
     /// The vendor's own error code (an error id, an identity error code, a minor error code, a
-    /// numeric status code: each vendor's first code, see its error table).
+    /// numeric status code: each vendor's first code, see its error table). `None` until
+    /// [`redact`](Self::redact).
     pub fn vendor_code(&self) -> Option<&str> {
-        self.vendor_code.as_deref()
+        match self.vendor_text {
+            VendorText::Unredacted => None,
+            _ => self.vendor_code.as_deref(),
+        }
     }
 
-    /// The vendor's messages, as it sent them (scrubbed of the request's passwords).
+    /// The vendor's messages, cleaned of the request's secrets and cut to 200 characters.
+    /// Empty until [`redact`](Self::redact).
     pub fn vendor_messages(&self) -> &[String] {
-        &self.vendor_messages
+        match self.vendor_text {
+            VendorText::Unredacted => &[],
+            _ => &self.vendor_messages,
+        }
+    }
+
+    /// Whether some of the vendor's text was dropped because it held a secret too short to
+    /// replace.
+    pub fn vendor_text_withheld(&self) -> bool {
+        self.vendor_text == VendorText::Withheld
     }
 
     /// How long the vendor asked to wait (`Retry-After`), when it did.
@@ -283,14 +349,17 @@ impl fmt::Display for Error {
         if let Some(status) = self.status {
             facts.push(format!("HTTP {status}"));
         }
-        if let Some(code) = &self.vendor_code {
+        if let Some(code) = self.vendor_code() {
             facts.push(format!("vendor code {code:?}"));
         }
         if !facts.is_empty() {
             write!(f, " ({})", facts.join(", "))?;
         }
-        for message in &self.vendor_messages {
+        for message in self.vendor_messages() {
             write!(f, "; vendor says: {message:?}")?;
+        }
+        if self.vendor_text_withheld() {
+            f.write_str("; the vendor's text is withheld: a password of the request is too short to remove from it safely")?;
         }
         Ok(())
     }
@@ -367,7 +436,8 @@ mod tests {
         .with_vendor(Vendor::ALL[0])
         .with_status(Some(400))
         .with_vendor_code(Some("COMMA-HuJf6".into()))
-        .with_vendor_messages(vec!["Password must be at least 8 characters long".into()]);
+        .with_vendor_messages(vec!["Password must be at least 8 characters long".into()])
+        .redact(&Redactor::new());
         assert_eq!(
             e.to_string(),
             format!(
@@ -379,10 +449,30 @@ mod tests {
     }
 
     #[test]
-    fn scrub_removes_echoed_secrets() {
-        let e = Error::new(ErrorKind::InvalidInput, "refused")
-            .with_vendor_messages(vec!["value 'hunter2-secret' is invalid".into()])
-            .scrub(&["hunter2-secret"]);
+    fn vendor_text_shows_only_after_redaction() {
+        let raw = Error::new(ErrorKind::InvalidInput, "refused")
+            .with_vendor_code(Some("E-hunter2-secret".into()))
+            .with_vendor_messages(vec!["value 'hunter2-secret' is invalid".into()]);
+        let shown = format!("{raw} {raw:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert_eq!(raw.vendor_messages(), [] as [String; 0]);
+        let e = raw.redact(&Redactor::new().secret("hunter2-secret"));
         assert_eq!(e.vendor_messages(), ["value '<redacted>' is invalid"]);
+        assert_eq!(e.vendor_code(), Some("E-<redacted>"));
+        assert!(!e.vendor_text_withheld());
+    }
+
+    #[test]
+    fn a_short_secret_withholds_the_vendor_text_and_our_message_stays_whole() {
+        let e = Error::new(ErrorKind::PolicyViolation, "the vendor refused the change")
+            .with_vendor_code(Some("COMMA-HuJf6".into()))
+            .with_vendor_messages(vec!["password a is too short".into()])
+            .redact(&Redactor::new().secret("a"));
+        let text = e.to_string();
+        assert!(text.contains("the vendor refused the change"), "{text}");
+        assert!(text.contains("COMMA-HuJf6"), "{text}");
+        assert!(!text.contains("password a is"), "{text}");
+        assert!(text.contains("the vendor's text is withheld"), "{text}");
+        assert!(e.vendor_text_withheld());
     }
 }

@@ -32,18 +32,22 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod body;
 pub mod canary;
 pub mod classify;
 mod context;
 mod error;
 pub mod http;
 pub mod observe;
+pub mod redact;
 mod secret;
+pub mod tls;
 pub mod token;
 mod vendor;
 
 pub use context::{ClientContext, Credentials};
 pub use error::{Error, ErrorKind, Outcome};
+pub use redact::Redactor;
 pub use secret::{InvalidPassword, InvalidToken, Password, SecretToken, UnboundedPassword};
 pub use vendor::Vendor;
 
@@ -57,8 +61,9 @@ pub mod __private {
 /// Implements `progenitor_client::ClientHooks<ClientContext>` for a generated `Client`.
 ///
 /// The trait impl has to live in the crate that defines the generated `Client` (orphan rule),
-/// so every vendor crate invokes this macro once; the behaviour itself is
-/// [`ClientContext::apply`], shared by all vendors.
+/// so every vendor crate invokes this macro once; the behaviour itself is shared by all
+/// vendors: [`ClientContext::apply`] before sending, [`body::capped`] on every response, the
+/// status recorded for [`observe::capture`].
 #[macro_export]
 macro_rules! impl_client_hooks {
     ($client:ty) => {
@@ -70,6 +75,19 @@ macro_rules! impl_client_hooks {
             ) -> ::std::result::Result<(), $crate::__private::progenitor_client::Error<E>> {
                 $crate::__private::progenitor_client::ClientInfo::inner(self).apply(request);
                 Ok(())
+            }
+
+            async fn exec(
+                &self,
+                request: $crate::__private::reqwest::Request,
+                _info: &$crate::__private::progenitor_client::OperationInfo,
+            ) -> $crate::__private::reqwest::Result<$crate::__private::reqwest::Response> {
+                let limit = $crate::__private::progenitor_client::ClientInfo::inner(self)
+                    .max_response_bytes();
+                let response = $crate::__private::progenitor_client::ClientInfo::client(self)
+                    .execute(request)
+                    .await?;
+                Ok($crate::body::capped(response, limit))
             }
 
             async fn post<E>(

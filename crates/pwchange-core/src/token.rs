@@ -42,6 +42,11 @@ impl TokenCache {
         Ok((token, false))
     }
 
+    /// The cached token, if any (for redaction: a vendor may echo it).
+    pub async fn current(&self) -> Option<SecretToken> {
+        self.token.lock().await.clone()
+    }
+
     /// Forgets the cached token when it is still `refused` (another task may have renewed it).
     pub async fn invalidate(&self, refused: &SecretToken) {
         let mut slot = self.token.lock().await;

@@ -8,10 +8,10 @@
 
 use std::fmt;
 
-use pwchange_core::SecretToken;
 use pwchange_core::classify::Verdict;
 use pwchange_core::http::{self, Answer, BoxFuture, HttpConfig};
 use pwchange_core::token::{Auth, TokenCache};
+use pwchange_core::{Redactor, SecretToken};
 use serde::de::DeserializeOwned;
 
 use crate::config::{Common, Key, Keys};
@@ -35,7 +35,7 @@ pub(crate) trait Adapter: Sized + Send + Sync + 'static {
     /// The public, typed configuration.
     type Config: Clone + fmt::Debug + Send + Sync + 'static;
     /// The credentials of the vendor's login (`Infallible` when it has none).
-    type Login: Send + Sync + 'static;
+    type Login: LoginSecrets + Send + Sync + 'static;
     /// A checked request, ready to send.
     type Request: Send + Sync;
 
@@ -91,6 +91,31 @@ pub(crate) trait Adapter: Sized + Send + Sync + 'static {
     }
 }
 
+/// The secrets in a vendor's login credentials, for redacting its answers.
+pub(crate) trait LoginSecrets {
+    fn secrets(&self) -> Vec<&str>;
+}
+
+impl LoginSecrets for std::convert::Infallible {
+    fn secrets(&self) -> Vec<&str> {
+        match *self {}
+    }
+}
+
+/// A user and password (or client id and secret).
+impl LoginSecrets for (String, secrecy::SecretString) {
+    fn secrets(&self) -> Vec<&str> {
+        vec![secrecy::ExposeSecret::expose_secret(&self.1)]
+    }
+}
+
+/// A client id, secret and scope.
+impl LoginSecrets for (String, SecretToken, String) {
+    fn secrets(&self) -> Vec<&str> {
+        vec![self.1.expose_secret()]
+    }
+}
+
 /// Whose login [`Adapter::verify`] tries.
 #[allow(dead_code)] // each vendor reads what its login needs: a one-vendor build may not read all
 pub(crate) struct LoginTarget {
@@ -132,6 +157,7 @@ pub(crate) struct Transport {
     base: String,
     http: reqwest::Client,
     retries: u32,
+    max_response_bytes: usize,
 }
 
 impl Transport {
@@ -141,16 +167,18 @@ impl Transport {
             base: config.base(),
             http: config.reqwest_client()?,
             retries: config.retries(),
+            max_response_bytes: config.response_limit(),
         })
     }
 
     /// A generated client (`new` is its `Client::new_with_client`) on this transport with
-    /// `context`'s credentials and headers.
+    /// `context`'s credentials and headers, and the configured cap on response bodies.
     pub fn client<C>(
         &self,
         new: impl FnOnce(&str, reqwest::Client, pwchange_core::ClientContext) -> C,
         context: pwchange_core::ClientContext,
     ) -> C {
+        let context = context.with_max_response_bytes(self.max_response_bytes);
         new(&self.base, self.http.clone(), context)
     }
 
@@ -293,6 +321,27 @@ impl<A: Adapter> Backend<A> {
         }
     }
 
+    /// Every secret a call of this backend may carry: `passwords`, the token or the login's
+    /// secret, the cached login token.
+    async fn redactor(&self, passwords: &[&str]) -> Redactor {
+        let mut redactor = Redactor::new();
+        for password in passwords {
+            redactor.add(password);
+        }
+        match &self.auth {
+            Auth::Token(token) => redactor.add(token.expose_secret()),
+            Auth::Login(login) => {
+                for secret in login.secrets() {
+                    redactor.add(secret);
+                }
+            }
+        }
+        if let Some(token) = self.cache.current().await {
+            redactor.add(token.expose_secret());
+        }
+        redactor
+    }
+
     /// One login attempt as `target` with `password`.
     async fn verify(&self, target: &LoginTarget, password: &Password) -> Result<(), Error> {
         let token = match &self.auth {
@@ -343,9 +392,13 @@ impl<A: Adapter> DynBackend for Backend<A> {
 
     fn change<'a>(&'a self, change: &'a PasswordChange) -> BoxFuture<'a, Result<Changed, Error>> {
         Box::pin(async move {
-            Backend::change(self, change)
-                .await
-                .map_err(|e| e.with_vendor(A::VENDOR))
+            match Backend::change(self, change).await {
+                Ok(changed) => Ok(changed),
+                Err(e) => {
+                    let redactor = self.redactor(&change.secrets()).await;
+                    Err(e.with_vendor(A::VENDOR).redact(&redactor))
+                }
+            }
         })
     }
 
@@ -356,9 +409,13 @@ impl<A: Adapter> DynBackend for Backend<A> {
         password: &'a Password,
     ) -> BoxFuture<'a, Result<(), Error>> {
         Box::pin(async move {
-            Backend::verify_password(self, user_id, login_name, password)
-                .await
-                .map_err(|e| e.with_vendor(A::VENDOR))
+            match Backend::verify_password(self, user_id, login_name, password).await {
+                Ok(()) => Ok(()),
+                Err(e) => {
+                    let redactor = self.redactor(&[password.expose_secret()]).await;
+                    Err(e.with_vendor(A::VENDOR).redact(&redactor))
+                }
+            }
         })
     }
 }

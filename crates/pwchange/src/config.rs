@@ -343,6 +343,7 @@ impl Keys {
         let base_url = self.required("base_url", "the vendor's base URL")?;
         let mut http =
             HttpConfig::parse(&base_url, allow).map_err(|e| e.with_vendor(self.vendor))?;
+        http.validate().map_err(|e| e.with_vendor(self.vendor))?;
         let seconds = "a positive number of seconds";
         if let Some(secs) = self.parse::<u64>("timeout_secs", seconds)? {
             http = http.timeout(positive(self, "timeout_secs", secs)?);

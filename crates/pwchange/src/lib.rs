@@ -76,7 +76,7 @@ impl Client {
     /// verification login).
     pub async fn change_password(&self, change: &PasswordChange) -> Result<Changed, Error> {
         let vendor = self.vendor();
-        let span = tracing::info_span!("pwchange.change_password", vendor = %vendor, user_id = %change.user_id(), mode = ?change.mode());
+        let span = tracing::info_span!("pwchange.change_password", vendor = %vendor, user_id = ?change.user_id(), mode = ?change.mode());
         async {
             let result = self.backend.change(change).await;
             match &result {
@@ -85,7 +85,7 @@ impl Client {
                     tracing::warn!(kind = ?e.kind(), status = e.status(), "password change failed")
                 }
             }
-            result.map_err(|e| e.scrub(&change.secrets()))
+            result
         }
         .instrument(span)
         .await
@@ -108,6 +108,5 @@ impl Client {
             .verify_password(user_id, login_name, password)
             .instrument(span)
             .await
-            .map_err(|e| e.scrub(&[password.expose_secret()]))
     }
 }

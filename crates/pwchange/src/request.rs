@@ -225,7 +225,7 @@ impl PasswordChange {
         self.mode
     }
 
-    /// The passwords in this request, for scrubbing vendor messages.
+    /// The passwords in this request, for redacting the vendor's answers.
     pub(crate) fn secrets(&self) -> Vec<&str> {
         let mut secrets = vec![self.new_password.expose_secret()];
         secrets.extend(self.current_password.as_ref().map(Password::expose_secret));

@@ -57,7 +57,10 @@ async fn facade_rate(base: &str, requests: usize, concurrency: usize) -> Result<
 }
 
 async fn raw_rate(base: &str, requests: usize, concurrency: usize) -> Result<f64, String> {
-    let http = reqwest::Client::new();
+    let http = {
+        pwchange_core::tls::ensure_default_provider();
+        reqwest::Client::new()
+    };
     let url = Arc::new(format!("{base}{}", route()));
     rate(requests, concurrency, || {
         let (http, url) = (http.clone(), url.clone());

@@ -18,7 +18,14 @@ async fn zitadel() -> (Simulator, reqwest::Client, String) {
         sim.base_url(),
         demo_user(Vendor::Zitadel).id
     );
-    (sim, reqwest::Client::new(), url)
+    (
+        sim,
+        {
+            pwchange_core::tls::ensure_default_provider();
+            reqwest::Client::new()
+        },
+        url,
+    )
 }
 
 fn change_body() -> serde_json::Value {
