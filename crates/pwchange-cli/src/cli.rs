@@ -83,6 +83,10 @@ pub struct TargetArgs {
     /// Request timeout in seconds (setting timeout_secs).
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<u64>,
+    /// Trust the CA certificates of this PEM file besides the system's roots (setting
+    /// ca_file), for a vendor behind a private CA.
+    #[arg(long, value_name = "PATH")]
+    pub ca_cert: Option<PathBuf>,
     /// Allow plain http to a non-loopback host (setting allow_insecure_http; test rigs only:
     /// passwords travel in clear text).
     #[arg(long)]

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use pwchange::{Error, ErrorKind, Vendor};
 use serde::Deserialize;
+use zeroize::Zeroizing;
 
 /// One input record (CSV row or JSON line).
 #[derive(Clone, Deserialize, schemars::JsonSchema)]
@@ -17,7 +18,8 @@ pub struct InputRecord {
     pub user_id: String,
     /// The current password: required for a self-service rotation, refused with `--admin`.
     #[serde(default)]
-    pub current_password: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub current_password: Option<Zeroizing<String>>,
     /// The name the user logs in with, for vendors whose verification login needs one besides
     /// the id (see each vendor's `verification` in `pwchange vendors`).
     #[serde(default)]
@@ -41,7 +43,7 @@ impl std::fmt::Debug for InputRecord {
 pub struct Record {
     pub line: usize,
     pub user_id: String,
-    pub current_password: Option<String>,
+    pub current_password: Option<Zeroizing<String>>,
     pub login_name: Option<String>,
 }
 
@@ -125,7 +127,11 @@ pub fn records(path: &Path) -> Result<Rows, Error> {
 fn describe_csv(error: &csv::Error) -> String {
     match error.kind() {
         csv::ErrorKind::Deserialize { err, .. } => match err.field() {
-            Some(field) => format!("field {}: {}", field + 1, err.kind()),
+            // The kind's text can quote the value (serde's "invalid type: string …").
+            Some(field) => format!(
+                "field {}: the value does not match the schema (see `pwchange schema`)",
+                field + 1
+            ),
             // serde's "unknown field" message quotes the header cell, which is a value when
             // the file has no header line.
             None if matches!(err.kind(), csv::DeserializeErrorKind::Message(m) if m.contains("unknown field")) => {
@@ -263,7 +269,7 @@ mod tests {
     fn debug_hides_the_current_password() {
         let record = InputRecord {
             user_id: "u1".into(),
-            current_password: Some("S3cret-Old!".into()),
+            current_password: Some(Zeroizing::new("S3cret-Old!".into())),
             login_name: None,
         };
         let shown = format!("{record:?}");

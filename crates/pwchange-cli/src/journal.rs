@@ -28,6 +28,7 @@ use std::sync::Mutex;
 
 use pwchange::{Error, ErrorKind, Outcome};
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
 
 /// The journal format this build writes and reads.
 pub const FORMAT: u32 = 2;
@@ -85,7 +86,7 @@ pub enum Entry {
     Header(Header),
     Pending {
         user_id: String,
-        new_password: String,
+        new_password: Zeroizing<String>,
     },
     Done {
         user_id: String,
@@ -104,7 +105,7 @@ pub enum Previous {
     /// Applied (`verified` when a login proved it).
     Done,
     /// Applied or not: the journaled password, to settle.
-    Unsettled { password: String },
+    Unsettled { password: Zeroizing<String> },
     /// Not applied: a fresh password is due.
     NotApplied,
 }
@@ -180,7 +181,7 @@ impl Journal {
                 ))
             })?;
         lock(&file, path)?;
-        let mut bytes = Vec::new();
+        let mut bytes = Zeroizing::new(Vec::new());
         file.read_to_end(&mut bytes)
             .map_err(|e| io_error(format!("cannot read the journal {}: {e}", path.display())))?;
         let (entries, good) = parse(&bytes).map_err(|line| {
@@ -223,7 +224,7 @@ impl Journal {
                 .map_err(|e| io_error(format!("cannot repair the journal's torn end: {e}")))?;
         }
         let mut previous = HashMap::new();
-        let mut journaled: HashMap<String, String> = HashMap::new();
+        let mut journaled: HashMap<String, Zeroizing<String>> = HashMap::new();
         for entry in entries {
             match entry {
                 Entry::Header(_) => {
@@ -272,8 +273,9 @@ impl Journal {
 
     /// Appends one entry and fsyncs it.
     pub fn write(&self, entry: &Entry) -> Result<(), Error> {
-        let mut line = serde_json::to_vec(entry)
-            .map_err(|e| Error::new(ErrorKind::Unexpected, format!("journal entry: {e}")))?;
+        let mut line = Zeroizing::new(serde_json::to_vec(entry).map_err(|_| {
+            Error::new(ErrorKind::Unexpected, "a journal entry could not be encoded")
+        })?);
         line.push(b'\n');
         let mut guard = self.file.lock().unwrap_or_else(|e| e.into_inner());
         let (file, failed) = &mut *guard;
@@ -375,7 +377,7 @@ mod tests {
     fn pending(user: &str, password: &str) -> Entry {
         Entry::Pending {
             user_id: user.into(),
-            new_password: password.into(),
+            new_password: Zeroizing::new(password.into()),
         }
     }
 

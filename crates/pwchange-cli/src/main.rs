@@ -3,6 +3,7 @@
 mod change;
 mod cli;
 mod demo;
+mod hardening;
 mod input;
 mod journal;
 mod output;
@@ -37,6 +38,7 @@ fn process_env() -> Vec<(String, String)> {
 #[tokio::main]
 #[allow(clippy::print_stdout)]
 async fn main() -> ExitCode {
+    hardening::disable_core_dumps();
     let cli = cli::Cli::parse();
     if cli.verbose > 0 {
         let level = match cli.verbose {

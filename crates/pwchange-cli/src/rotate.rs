@@ -31,6 +31,7 @@ use std::time::Duration;
 use pwchange::{Client, Error, ErrorKind, Outcome, Password, PasswordChange};
 use serde::Serialize;
 use serde_json::json;
+use zeroize::Zeroizing;
 
 use crate::cli::RotateArgs;
 use crate::input::{self, Record};
@@ -219,12 +220,34 @@ enum Plan {
 pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
     let vendor = client.vendor();
     let survey = input::survey(&args.input, vendor, args.admin)?;
-    // Check the generator settings once, before anything is journaled.
-    secrets::generate(args.length, &args.classes)?;
     if !(args.rate.is_finite() && args.rate >= 0.0) {
         return Err(Error::invalid_input(
             "--rate must be a finite number of changes per second (0: no limit)",
         ));
+    }
+    // The generator settings against the vendor's rules (length, mode), before anything is
+    // journaled: a --length beyond the vendor's maximum fails here, not once per user.
+    let sample = secrets::generate(args.length, &args.classes)?;
+    if let Some(first) = survey.first.first() {
+        let change = if args.admin {
+            PasswordChange::admin_set(first.clone(), sample)
+                .require_change_at_next_login(args.require_change)
+        } else {
+            let current = secrets::generate(args.length, &args.classes)?;
+            PasswordChange::self_service(first.clone(), current, sample)
+        };
+        client.check_change(&change).map_err(|e| {
+            if e.kind() == ErrorKind::InvalidInput {
+                let message = format!(
+                    "generated passwords (--length {}) do not fit the vendor's rules: {}",
+                    args.length,
+                    e.message()
+                );
+                e.reclassify(ErrorKind::InvalidInput, message)
+            } else {
+                e
+            }
+        })?;
     }
     let header = header(&args, &client, survey.sha256.clone());
     // Lock (and check) the journal before asking, so a second process is refused at once.
@@ -285,7 +308,7 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
         let record = record?;
         let plan = match previous.get(&record.user_id) {
             Some(Previous::Done) => Plan::Skip,
-            Some(Previous::Unsettled { password }) => Plan::Settle(Password::new(password.clone())),
+            Some(Previous::Unsettled { password }) => Plan::Settle(Password::new(password.as_str())),
             Some(Previous::NotApplied) | None => {
                 Plan::Fresh(secrets::generate(args.length, &args.classes)?)
             }
@@ -322,7 +345,7 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
             Plan::Fresh(password) => {
                 journal.write(&Entry::Pending {
                     user_id: record.user_id.clone(),
-                    new_password: password.expose_secret().to_owned(),
+                    new_password: Zeroizing::new(password.expose_secret().to_owned()),
                 })?;
                 pending_written += 1;
                 if exit_after == Some(pending_written) {

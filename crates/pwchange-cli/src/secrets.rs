@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader, IsTerminal};
 use pwchange::{Error, ErrorKind, Password};
 
 use crate::cli::CharClass;
+use zeroize::Zeroizing;
 
 /// Where passwords come from.
 pub enum PasswordSource {
@@ -100,8 +101,15 @@ const SYMBOL: &[u8] = b"!#%+-.:=?@_~";
 /// A random password of `length` characters from `classes`, each class at least once, from the
 /// OS CSPRNG (unbiased: rejection sampling).
 pub fn generate(length: usize, classes: &[CharClass]) -> Result<Password, Error> {
-    let mut sets: Vec<&[u8]> = classes
-        .iter()
+    // Each class once, however often it was named: a repeated class would weigh the alphabet.
+    let mut unique: Vec<&CharClass> = Vec::new();
+    for class in classes {
+        if !unique.contains(&class) {
+            unique.push(class);
+        }
+    }
+    let sets: Vec<&[u8]> = unique
+        .into_iter()
         .map(|c| match c {
             CharClass::Lower => LOWER,
             CharClass::Upper => UPPER,
@@ -109,7 +117,6 @@ pub fn generate(length: usize, classes: &[CharClass]) -> Result<Password, Error>
             CharClass::Symbol => SYMBOL,
         })
         .collect();
-    sets.dedup();
     if sets.is_empty() {
         return Err(invalid("no character classes for generated passwords"));
     }
@@ -120,7 +127,11 @@ pub fn generate(length: usize, classes: &[CharClass]) -> Result<Password, Error>
         )));
     }
     let alphabet: Vec<u8> = sets.concat();
-    let mut chars: Vec<u8> = sets.iter().map(|set| pick(set)).collect::<Result<_, _>>()?;
+    let mut chars: Zeroizing<Vec<u8>> = Zeroizing::new(
+        sets.iter()
+            .map(|set| pick(set))
+            .collect::<Result<_, _>>()?,
+    );
     while chars.len() < length {
         chars.push(pick(&alphabet)?);
     }

@@ -51,8 +51,12 @@ fn config_path(explicit: Option<&Path>, env: &Env) -> Option<PathBuf> {
 }
 
 /// The 1-based line of byte `offset` in `text`.
-fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset).map_or(0, |t| t.matches('\n').count()) + 1
+/// The 1-based line and column (in characters) of byte `offset` in `text`.
+fn position(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or_default();
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or_default().chars().count() + 1;
+    (line, column)
 }
 
 /// Reads `table` (a vendor's table of the config file) into `settings`.
@@ -92,11 +96,18 @@ fn file_settings(
         .map_err(|e| invalid(format!("cannot read the config file {shown}: {}", e.kind())))?;
     // The parser's own message quotes the offending line, which may hold a token: report the
     // position and the kind of problem only.
+    let text = zeroize::Zeroizing::new(text);
     let document: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-        let line = e.span().map_or(0, |span| line_of(&text, span.start));
+        let (line, column) = e.span().map_or((0, 0), |span| position(&text, span.start));
+        // The parser's first line says what is wrong; it is used only when it quotes nothing.
+        let what = e
+            .message()
+            .lines()
+            .next()
+            .filter(|m| !m.contains(['`', '"', '\'']))
+            .unwrap_or("syntax error");
         invalid(format!(
-            "config file {shown} is not valid TOML at line {line}: {}",
-            e.message().lines().next().unwrap_or("syntax error")
+            "config file {shown} is not valid TOML at line {line}, column {column}: {what}"
         ))
     })?;
     let table_of = |value: Option<&toml::Value>, where_: &str| match value {
@@ -164,6 +175,9 @@ fn flag_settings(args: &TargetArgs) -> Result<Settings, Error> {
     }
     if let Some(secs) = args.timeout {
         settings.set("timeout_secs", secs.to_string(), "--timeout");
+    }
+    if let Some(path) = &args.ca_cert {
+        settings.set("ca_file", path.display().to_string(), "--ca-cert");
     }
     if args.insecure_http {
         settings.set("allow_insecure_http", "true", "--insecure-http");

@@ -217,10 +217,17 @@ impl<A: Adapter> Backend<A> {
         })
     }
 
-    async fn change(&self, change: &PasswordChange) -> Result<Changed, Error> {
+    /// Every check of `change` that needs no vendor: the shared ones, the user id, the
+    /// vendor's mode and password rules. Returns the canonical user id and the request.
+    fn prepare(&self, change: &PasswordChange) -> Result<(String, A::Request), Error> {
         change.validate_common()?;
         let user_id = A::user_id(change.user_id())?;
         let request = self.adapter.prepare(change, user_id.clone())?;
+        Ok((user_id, request))
+    }
+
+    async fn change(&self, change: &PasswordChange) -> Result<Changed, Error> {
+        let (user_id, request) = self.prepare(change)?;
         let sent = self.send(&request).await;
         if !change.verifies() {
             return sent;
@@ -373,6 +380,7 @@ pub(crate) trait DynBackend: Send + Sync {
     fn vendor(&self) -> Vendor;
     fn base_url(&self) -> &str;
     fn change<'a>(&'a self, change: &'a PasswordChange) -> BoxFuture<'a, Result<Changed, Error>>;
+    fn check(&self, change: &PasswordChange) -> Result<(), Error>;
     fn verify_password<'a>(
         &'a self,
         user_id: &'a str,
@@ -388,6 +396,12 @@ impl<A: Adapter> DynBackend for Backend<A> {
 
     fn base_url(&self) -> &str {
         &self.transport.base
+    }
+
+    fn check(&self, change: &PasswordChange) -> Result<(), Error> {
+        Backend::prepare(self, change)
+            .map(|_| ())
+            .map_err(|e| e.with_vendor(A::VENDOR))
     }
 
     fn change<'a>(&'a self, change: &'a PasswordChange) -> BoxFuture<'a, Result<Changed, Error>> {

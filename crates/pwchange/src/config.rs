@@ -54,6 +54,16 @@ impl Key {
         }
     }
 
+    /// A secret that is not a credential: a proxy URL with the proxy's password.
+    pub(crate) const fn private(name: &'static str, help: &'static str) -> Self {
+        Self {
+            name,
+            secret: true,
+            credential: false,
+            help,
+        }
+    }
+
     /// A secret credential: a token, a login's password or client secret.
     pub(crate) const fn secret(name: &'static str, help: &'static str) -> Self {
         Self {
@@ -79,6 +89,26 @@ pub const COMMON_KEYS: &[Key] = &[
     Key::plain(
         "allow_insecure_http",
         "true to allow plain http to a non-loopback host (test rigs only)",
+    ),
+    Key::plain(
+        "ca_file",
+        "a PEM file of CA certificates trusted besides the system's roots",
+    ),
+    Key::plain(
+        "client_certificate_file",
+        "a PEM client certificate chain for mutual TLS (with client_key_file)",
+    ),
+    Key::plain(
+        "client_key_file",
+        "the PEM private key of client_certificate_file",
+    ),
+    Key::private(
+        "proxy",
+        "an http(s):// proxy URL (never used for loopback; HTTP_PROXY and friends are ignored)",
+    ),
+    Key::plain(
+        "max_response_bytes",
+        "the most bytes of any answer that are read (default 1048576)",
     ),
     Key::secret("token", "a bearer token"),
     Key::login(
@@ -350,6 +380,40 @@ impl Keys {
         }
         if let Some(secs) = self.parse::<u64>("connect_timeout_secs", seconds)? {
             http = http.connect_timeout(positive(self, "connect_timeout_secs", secs)?);
+        }
+        let origin_of = |keys: &Self, key: &str| keys.origin(key).unwrap_or(key).to_owned();
+        if let Some(path) = self.string("ca_file") {
+            let origin = origin_of(self, "ca_file");
+            http = http
+                .ca_file(Path::new(&path))
+                .map_err(|e| self.invalid(format!("{origin}: {}", e.message())))?;
+        }
+        match (
+            self.string("client_certificate_file"),
+            self.string("client_key_file"),
+        ) {
+            (Some(certificate), Some(key)) => {
+                let origin = origin_of(self, "client_certificate_file");
+                http = http
+                    .client_certificate(Path::new(&certificate), Path::new(&key))
+                    .map_err(|e| self.invalid(format!("{origin}: {}", e.message())))?;
+            }
+            (None, None) => {}
+            (Some(_), None) => return Err(self.missing("client_key_file", "the client certificate's private key")),
+            (None, Some(_)) => return Err(self.missing("client_certificate_file", "the certificate of client_key_file")),
+        }
+        if let Some(proxy) = self.secret("proxy") {
+            let origin = origin_of(self, "proxy");
+            http = http
+                .proxy(proxy.expose_secret())
+                .map_err(|e| self.invalid(format!("{origin}: {}", e.message())))?;
+        }
+        if let Some(limit) = self.parse::<usize>("max_response_bytes", "a number of bytes")? {
+            if limit < 1024 {
+                let origin = origin_of(self, "max_response_bytes");
+                return Err(self.invalid(format!("{origin} must be at least 1024")));
+            }
+            http = http.max_response_bytes(limit);
         }
         let token = match (
             self.origin("token").is_some(),

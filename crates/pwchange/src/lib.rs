@@ -91,6 +91,15 @@ impl Client {
         .await
     }
 
+    /// Runs every check of `change` that needs no request — the user id's form, the mode, the
+    /// vendor's password length rules — without sending anything. [`change_password`]
+    /// runs the same checks first; a bulk tool calls this once before it commits to anything.
+    ///
+    /// [`change_password`]: Self::change_password
+    pub fn check_change(&self, change: &PasswordChange) -> Result<(), Error> {
+        self.backend.check(change)
+    }
+
     /// Logs in once as `user_id` with `password` to find out whether the vendor holds it:
     /// `Ok(())` when it does; [`ErrorKind::VerificationFailed`] when the vendor refused the
     /// login; [`ErrorKind::Unsupported`] when the vendor (or this configuration) has no password
