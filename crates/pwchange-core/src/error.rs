@@ -359,7 +359,7 @@ impl fmt::Display for Error {
             write!(f, "; vendor says: {message:?}")?;
         }
         if self.vendor_text_withheld() {
-            f.write_str("; the vendor's text is withheld: a password of the request is too short to remove from it safely")?;
+            write!(f, "; {}", crate::redact::WITHHELD)?;
         }
         Ok(())
     }
