@@ -274,7 +274,10 @@ impl Journal {
     /// Appends one entry and fsyncs it.
     pub fn write(&self, entry: &Entry) -> Result<(), Error> {
         let mut line = Zeroizing::new(serde_json::to_vec(entry).map_err(|_| {
-            Error::new(ErrorKind::Unexpected, "a journal entry could not be encoded")
+            Error::new(
+                ErrorKind::Unexpected,
+                "a journal entry could not be encoded",
+            )
         })?);
         line.push(b'\n');
         let mut guard = self.file.lock().unwrap_or_else(|e| e.into_inner());

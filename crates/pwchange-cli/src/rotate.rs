@@ -308,7 +308,9 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
         let record = record?;
         let plan = match previous.get(&record.user_id) {
             Some(Previous::Done) => Plan::Skip,
-            Some(Previous::Unsettled { password }) => Plan::Settle(Password::new(password.as_str())),
+            Some(Previous::Unsettled { password }) => {
+                Plan::Settle(Password::new(password.as_str()))
+            }
             Some(Previous::NotApplied) | None => {
                 Plan::Fresh(secrets::generate(args.length, &args.classes)?)
             }

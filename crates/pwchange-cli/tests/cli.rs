@@ -426,3 +426,214 @@ async fn finding_9_the_new_password_is_typed_twice_at_the_prompt() {
     );
     assert_eq!(sim.password(&USERS[0]).as_deref(), Some("Typed-Passw0rd!1"));
 }
+
+/// A listening socket that counts the connections it gets.
+fn connection_counter() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = count.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            if stream.is_ok() {
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+    });
+    (url, count)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn issue_11_finding_6_the_demo_and_loopback_never_use_an_environment_proxy() {
+    let (proxy, connections) = connection_counter();
+    let mut cmd = pwchange();
+    cmd.args(["demo", "--json"]);
+    for name in [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ] {
+        cmd.env(name, &proxy);
+    }
+    cmd.env_remove("NO_PROXY").env_remove("no_proxy");
+    let output = run(cmd).await;
+    assert!(output.status.success(), "{}", text(&output));
+    assert_eq!(
+        connections.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "a request went to the environment's proxy"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn issue_11_finding_3_a_broken_config_file_is_named_by_line_and_column_without_its_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    let token = "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXBheWxvYWQ";
+    std::fs::write(
+        &config,
+        format!(
+            "[{}]\nbase_url = \"https://idp.example.com\"\ntoken = \"{token}\\q\"\n",
+            vendor_name()
+        ),
+    )
+    .unwrap();
+    for json in [false, true] {
+        let mut cmd = pwchange();
+        cmd.args([
+            "change",
+            "--vendor",
+            vendor_name(),
+            "--user",
+            USERS[0].as_str(),
+            "--config",
+        ])
+        .arg(&config)
+        .arg("--password-stdin")
+        .write_stdin("Old-Passw0rd!\nN3w-Passw0rd!\n");
+        if json {
+            cmd.arg("--json");
+        }
+        let output = run(cmd).await;
+        let all = text(&output);
+        assert_eq!(output.status.code(), Some(3), "{all}");
+        assert!(
+            all.contains("config.toml is not valid TOML at line 3, column"),
+            "{all}"
+        );
+        assert!(!all.contains("eyJ") && !all.contains("c2VjcmV0"), "{all}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn issue_11_finding_11_a_user_id_with_line_breaks_cannot_forge_a_log_line() {
+    let sim = user_sim().await;
+    let mut cmd = pwchange();
+    cmd.args([
+        "change",
+        "--vendor",
+        vendor_name(),
+        "--base-url",
+        sim.base_url(),
+        "--user",
+        "u1\r\nFORGED-LOG-LINE level=INFO",
+        "--password-stdin",
+        "-vvv",
+    ])
+    .envs(target_env(&sim))
+    .write_stdin("Old-Passw0rd!\nN3w-Passw0rd!\n");
+    let output = run(cmd).await;
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(3), "{all}");
+    assert!(all.lines().all(|l| !l.starts_with("FORGED")), "{all}");
+    assert!(!all.contains('\r'), "{all}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn issue_11_finding_12_change_json_prints_only_the_documented_result() {
+    let sim = user_sim().await;
+    let mut cmd = pwchange();
+    cmd.args([
+        "change",
+        "--vendor",
+        vendor_name(),
+        "--base-url",
+        sim.base_url(),
+        "--user",
+        USERS[0].as_str(),
+        "--password-stdin",
+        "--json",
+    ])
+    .envs(target_env(&sim))
+    .write_stdin(format!("{}\n{}\n", canary::PASSWORD, canary::NEW_PASSWORD));
+    let output = run(cmd).await;
+    assert!(output.status.success(), "{}", text(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let keys = |v: &serde_json::Value| -> Vec<String> {
+        let mut keys: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        keys
+    };
+    assert_eq!(keys(&json), ["changed", "ok"]);
+    assert_eq!(
+        keys(&json["changed"]),
+        ["details", "user_id", "vendor", "verification"]
+    );
+    // The result's documented schema: no field of the vendor's user record (e-mail, names).
+    let schema = serde_json::to_string(&schemars::schema_for!(pwchange::Changed)).unwrap();
+    fn all_keys(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, inner) in map {
+                    out.push(key.clone());
+                    all_keys(inner, out);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| all_keys(v, out)),
+            _ => {}
+        }
+    }
+    let mut fields = Vec::new();
+    all_keys(&json["changed"], &mut fields);
+    for field in fields {
+        assert!(
+            schema.contains(&format!("\"{field}\"")),
+            "undocumented field {field}"
+        );
+    }
+    assert!(!String::from_utf8_lossy(&output.stdout).contains('@'));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn issue_11_finding_12_a_length_beyond_a_vendors_maximum_is_refused_before_the_journal() {
+    let mut refused = 0;
+    for vendor in Vendor::ALL {
+        let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
+        let user = pwchange_sim::demo_user(vendor);
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("users.csv");
+        std::fs::write(
+            &input,
+            format!("user_id,current_password\n{},{}\n", user.id, user.password),
+        )
+        .unwrap();
+        let journal = dir.path().join("journal.jsonl");
+        let mut cmd = pwchange();
+        cmd.args([
+            "rotate",
+            "--vendor",
+            vendor.name(),
+            "--base-url",
+            sim.base_url(),
+            "--yes",
+            "--length",
+            "1024",
+            "--input",
+        ])
+        .arg(&input)
+        .arg("--journal")
+        .arg(&journal)
+        .envs(
+            pwchange_sim::client_settings(vendor, sim.base_url(), sim.token())
+                .into_iter()
+                .filter(|(key, _)| *key != "base_url")
+                .map(|(key, value)| (Settings::env_name(vendor, key), value)),
+        );
+        let output = run(cmd).await;
+        if output.status.code() == Some(3) {
+            let all = text(&output);
+            assert!(all.contains("--length 1024"), "{vendor}: {all}");
+            assert!(!journal.exists(), "{vendor}: a journal was created");
+            assert_eq!(
+                sim.password(&user.id).as_deref(),
+                Some(user.password.as_str()),
+                "{vendor}"
+            );
+            refused += 1;
+        }
+    }
+    assert!(refused > 0, "no vendor has a maximum below 1024 characters");
+}

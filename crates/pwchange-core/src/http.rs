@@ -345,6 +345,18 @@ pub async fn failure<E: DeserializeOwned>(sent: Sent<E>) -> Failure<E> {
         E2::InvalidRequest(message) => Failure::Final(Error::invalid_input(format!(
             "the request could not be built: {message}"
         ))),
+        // A refusal's status says it all: its body only adds detail.
+        E2::ResponseBodyError(e)
+            if crate::body::exceeded(&e)
+                && status.is_some_and(crate::classify::proves_not_applied) =>
+        {
+            Failure::Answer(Answer {
+                status: status.unwrap_or_default(),
+                body: None,
+                text: None,
+                retry_after: None,
+            })
+        }
         E2::ResponseBodyError(e) if crate::body::exceeded(&e) => Failure::Final(
             Error::new(
                 ErrorKind::OutcomeUnknown,

@@ -21,8 +21,7 @@ pub const MIN_SCRUBBABLE_CHARS: usize = 8;
 pub const REDACTED: &str = "<redacted>";
 
 /// What an error's `Display` says where it dropped vendor text.
-pub const WITHHELD: &str =
-    "the vendor's text is withheld: a password of the request is too short to remove from it safely";
+pub const WITHHELD: &str = "the vendor's text is withheld: a password of the request is too short to remove from it safely";
 
 /// The most characters of one vendor text that are kept (after redaction).
 pub const MAX_VENDOR_TEXT_CHARS: usize = 200;

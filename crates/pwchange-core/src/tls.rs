@@ -127,10 +127,8 @@ pub(crate) fn tls_error<'e>(
         if let Some(io) = error.downcast_ref::<std::io::Error>()
             && let Some(inner) = io.get_ref()
         {
-            if let Some(tls) = inner.downcast_ref::<rustls::Error>() {
-                return Some(tls);
-            }
-            next = inner.source();
+            // The wrapped error itself (it may be another `io::Error`), not its source.
+            next = Some(inner);
             continue;
         }
         next = error.source();
@@ -174,7 +172,8 @@ mod tests {
     #[test]
     fn a_tls_error_is_found_inside_io_errors() {
         let tls = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
-        let io = std::io::Error::new(std::io::ErrorKind::InvalidData, tls);
+        // As hyper-util reports it: an io::Error around an io::Error around the TLS error.
+        let io = std::io::Error::other(std::io::Error::new(std::io::ErrorKind::InvalidData, tls));
         let found = tls_error(&io).expect("found");
         assert!(describe(found).contains("not trusted"));
         assert!(describe(found).contains("--ca-cert"));

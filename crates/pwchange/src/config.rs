@@ -399,8 +399,15 @@ impl Keys {
                     .map_err(|e| self.invalid(format!("{origin}: {}", e.message())))?;
             }
             (None, None) => {}
-            (Some(_), None) => return Err(self.missing("client_key_file", "the client certificate's private key")),
-            (None, Some(_)) => return Err(self.missing("client_certificate_file", "the certificate of client_key_file")),
+            (Some(_), None) => {
+                return Err(self.missing("client_key_file", "the client certificate's private key"));
+            }
+            (None, Some(_)) => {
+                return Err(self.missing(
+                    "client_certificate_file",
+                    "the certificate of client_key_file",
+                ));
+            }
         }
         if let Some(proxy) = self.secret("proxy") {
             let origin = origin_of(self, "proxy");

@@ -115,7 +115,10 @@ impl Echo {
                         }
                         buffer.extend_from_slice(&chunk[..n]);
                         if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-                            break (String::from_utf8_lossy(&buffer[..end]).into_owned(), end + 4);
+                            break (
+                                String::from_utf8_lossy(&buffer[..end]).into_owned(),
+                                end + 4,
+                            );
                         }
                     };
                     let length = head
@@ -157,7 +160,10 @@ impl Echo {
                             })
                             .to_string(),
                         ),
-                        1 => ("text/html", format!("<html><body><p>{echo}</p></body></html>")),
+                        1 => (
+                            "text/html",
+                            format!("<html><body><p>{echo}</p></body></html>"),
+                        ),
                         _ => ("text/plain", echo),
                     };
                     let response = format!(
@@ -302,21 +308,34 @@ async fn no_secret_in_any_output_whatever_the_vendor_echoes() {
                             };
                             let received = echo.received.lock().unwrap().clone();
                             let text = visible(&error);
-                            let case = format!("{vendor} status {status} shape {shape} kind {:?}", error.kind());
+                            let case = format!(
+                                "{vendor} status {status} shape {shape} kind {:?}",
+                                error.kind()
+                            );
                             for secret in &secrets {
                                 if secret.chars().count() >= MIN_SCRUBBABLE_CHARS {
                                     for form in forms(secret) {
-                                        assert!(!text.contains(&form), "{case}: a secret's form leaked");
+                                        assert!(
+                                            !text.contains(&form),
+                                            "{case}: a secret's form leaked"
+                                        );
                                     }
                                 } else if received.iter().any(|r| r.contains(secret.as_str())) {
                                     // A short secret reached the vendor, which echoed it: the
                                     // vendor's text must be gone whole.
-                                    assert!(!text.contains(MARK), "{case}: vendor text with a short secret was shown");
+                                    assert!(
+                                        !text.contains(MARK),
+                                        "{case}: vendor text with a short secret was shown"
+                                    );
                                     withheld += usize::from(error.vendor_text_withheld());
                                 }
                             }
                             // Our own message is never scrubbed, hence never mangled.
-                            assert!(!error.message().contains("<redacted>"), "{case}: {}", error.message());
+                            assert!(
+                                !error.message().contains("<redacted>"),
+                                "{case}: {}",
+                                error.message()
+                            );
                             checked += 1;
                         }
                     }
@@ -325,10 +344,19 @@ async fn no_secret_in_any_output_whatever_the_vendor_echoes() {
         }
     }
     assert!(checked > 500, "{checked}");
-    assert!(withheld > 100, "{withheld}: short secrets never reached the echo");
+    assert!(
+        withheld > 100,
+        "{withheld}: short secrets never reached the echo"
+    );
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(!logs.is_empty());
-    for secret in [LONG_CURRENT, LONG_NEW, TOKEN, LOGIN_SECRET, "Old-N3w-Passw0rd-Long!-tail"] {
+    for secret in [
+        LONG_CURRENT,
+        LONG_NEW,
+        TOKEN,
+        LOGIN_SECRET,
+        "Old-N3w-Passw0rd-Long!-tail",
+    ] {
         for form in forms(secret) {
             assert!(!logs.contains(&form), "a secret's form is in the trace log");
         }
