@@ -5,6 +5,7 @@ use std::fmt;
 use base64::Engine as _;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroizing;
 
 use crate::SecretToken;
 
@@ -42,17 +43,19 @@ impl fmt::Debug for Credentials {
 
 impl Credentials {
     fn header_value(&self) -> Option<HeaderValue> {
-        let text = match self {
+        // The clear-text copies are wiped when dropped; the header value itself is marked
+        // sensitive (never logged), but lives in reqwest's buffers until they are freed.
+        let text = Zeroizing::new(match self {
             Credentials::None => return None,
             Credentials::Bearer(token) => format!("Bearer {}", token.expose_secret()),
             Credentials::Basic { username, password } => {
-                let pair = format!("{username}:{}", password.expose_secret());
+                let pair = Zeroizing::new(format!("{username}:{}", password.expose_secret()));
                 format!(
                     "Basic {}",
-                    base64::engine::general_purpose::STANDARD.encode(pair)
+                    base64::engine::general_purpose::STANDARD.encode(pair.as_bytes())
                 )
             }
-        };
+        });
         // Both forms are visible ASCII: a `SecretToken` is checked on construction and base64 is
         // ASCII by definition. `from_str` cannot fail; `.ok()` keeps this path panic-free anyway.
         let mut value = HeaderValue::from_str(&text).ok()?;

@@ -21,21 +21,32 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 /// A TLS front for `backend` (host:port) with the fixture certificate for `localhost`
-/// (issued by `fixtures/ca.pem`), counting the connections it accepts.
-async fn tls_front(backend: String) -> (u16, Arc<AtomicUsize>) {
+/// (issued by `fixtures/ca.pem`), counting the connections it accepts; with
+/// `require_client_certificate`, only clients with a certificate from the same CA get through.
+async fn tls_front(backend: String, require_client_certificate: bool) -> (u16, Arc<AtomicUsize>) {
     let chain = CertificateDer::pem_file_iter(fixture("server.pem"))
         .unwrap()
         .collect::<Result<Vec<_>, _>>()
         .unwrap();
     let key = PrivateKeyDer::from_pem_file(fixture("server.key")).unwrap();
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(chain, key)
-    .unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .unwrap();
+    let builder = if require_client_certificate {
+        let mut roots = rustls::RootCertStore::empty();
+        for ca in CertificateDer::pem_file_iter(fixture("ca.pem")).unwrap() {
+            roots.add(ca.unwrap()).unwrap();
+        }
+        let verifier =
+            rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .unwrap();
+        builder.with_client_cert_verifier(verifier)
+    } else {
+        builder.with_no_client_auth()
+    };
+    let config = builder.with_single_cert(chain, key).unwrap();
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -85,7 +96,7 @@ async fn a_private_ca_works_with_ca_file_and_fails_clearly_without_it() {
     let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
     let sim_url = url::Url::parse(sim.base_url()).unwrap();
     let backend = format!("127.0.0.1:{}", sim_url.port().unwrap());
-    let (port, connections) = tls_front(backend).await;
+    let (port, connections) = tls_front(backend, false).await;
     let mut tls_url = sim_url.clone();
     tls_url.set_scheme("https").unwrap();
     tls_url.set_host(Some("localhost")).unwrap();
@@ -128,6 +139,64 @@ async fn a_private_ca_works_with_ca_file_and_fails_clearly_without_it() {
     assert!(!error.to_string().contains("PRIVATE"), "{error}");
 }
 
+#[tokio::test]
+async fn a_client_certificate_is_presented_when_configured() {
+    let vendor = Vendor::ALL[0];
+    let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
+    let sim_url = url::Url::parse(sim.base_url()).unwrap();
+    let (port, _) = tls_front(format!("127.0.0.1:{}", sim_url.port().unwrap()), true).await;
+    let mut tls_url = sim_url.clone();
+    tls_url.set_scheme("https").unwrap();
+    tls_url.set_host(Some("localhost")).unwrap();
+    tls_url.set_port(Some(port)).unwrap();
+    let mut base = settings(vendor, tls_url.as_str(), sim.token());
+    base.set("ca_file", fixture("ca.pem").display().to_string(), "test");
+
+    let error = Client::from_settings(base.clone())
+        .unwrap()
+        .change_password(&change(vendor))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error.kind(),
+            ErrorKind::Transport | ErrorKind::OutcomeUnknown
+        ),
+        "{error}"
+    );
+    assert_eq!(
+        sim.password(&demo_user(vendor).id).as_deref(),
+        Some(demo_user(vendor).password.as_str())
+    );
+
+    let mut with_certificate = base.clone();
+    with_certificate.set(
+        "client_certificate_file",
+        fixture("client.pem").display().to_string(),
+        "test",
+    );
+    with_certificate.set(
+        "client_key_file",
+        fixture("client.key").display().to_string(),
+        "test",
+    );
+    Client::from_settings(with_certificate)
+        .unwrap()
+        .change_password(&change(vendor))
+        .await
+        .unwrap();
+
+    // A certificate without its key is refused, naming the missing key.
+    let mut half = base;
+    half.set(
+        "client_certificate_file",
+        fixture("client.pem").display().to_string(),
+        "test",
+    );
+    let error = Client::from_settings(half).err().unwrap();
+    assert!(error.to_string().contains("client_key_file"), "{error}");
+}
+
 /// A proxy that records the request line of everything it receives and answers 502.
 async fn recorder() -> (String, Arc<Mutex<Vec<String>>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -144,9 +213,7 @@ async fn recorder() -> (String, Arc<Mutex<Vec<String>>>) {
                 let mut buffer = vec![0u8; 4096];
                 let n = stream.read(&mut buffer).await.unwrap_or(0);
                 let head = String::from_utf8_lossy(&buffer[..n]);
-                seen.lock()
-                    .unwrap()
-                    .push(head.lines().next().unwrap_or_default().to_owned());
+                seen.lock().unwrap().push(head.into_owned());
                 let _ = stream
                     .write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
                     .await;
@@ -187,7 +254,16 @@ async fn a_configured_proxy_carries_remote_requests_and_never_loopback_ones() {
     assert_eq!(error.status(), Some(502), "{error}");
     let lines = seen.lock().unwrap().clone();
     assert!(
-        lines.iter().any(|l| l.contains("http://vendor.invalid/")),
+        lines
+            .iter()
+            .any(|l| l.lines().next().unwrap().contains("http://vendor.invalid/")),
+        "{lines:?}"
+    );
+    let agent = format!("user-agent: pwchange/{}", env!("CARGO_PKG_VERSION"));
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.to_ascii_lowercase().contains(&agent)),
         "{lines:?}"
     );
 }
