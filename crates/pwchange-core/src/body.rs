@@ -53,4 +53,9 @@ mod tests {
         let other = std::io::Error::other("x");
         assert!(!exceeded(&other));
     }
+
+    #[test]
+    fn the_default_cap_is_one_mebibyte() {
+        assert_eq!(DEFAULT_MAX_RESPONSE_BYTES, 1 << 20);
+    }
 }

@@ -463,6 +463,54 @@ mod tests {
     }
 
     #[test]
+    fn accessors_and_debug_show_the_redacted_facts() {
+        let cause = std::io::Error::other("cause");
+        let e = Error::new(ErrorKind::RateLimited, "slow down")
+            .with_vendor(Vendor::ALL[0])
+            .with_retry_after(Some(Duration::from_secs(7)))
+            .with_vendor_code(Some("CODE-1".into()))
+            .with_vendor_messages(vec!["echo hunter2-secret".into()])
+            .with_source(cause);
+        let raw_debug = format!("{e:?}");
+        assert!(
+            !raw_debug.contains("hunter2") && !raw_debug.contains("CODE-1"),
+            "{raw_debug}"
+        );
+        let e = e.redact(&Redactor::new().secret("hunter2-secret"));
+        assert!(e.is_temporary());
+        assert!(!Error::new(ErrorKind::OutcomeUnknown, "x").is_temporary());
+        assert_eq!(e.vendor(), Some(Vendor::ALL[0]));
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(7)));
+        assert_eq!(
+            std::error::Error::source(&e).map(ToString::to_string),
+            Some("cause".to_owned())
+        );
+        let debug = format!("{e:?}");
+        assert!(
+            debug.contains("RateLimited") && debug.contains("slow down"),
+            "{debug}"
+        );
+        assert!(
+            debug.contains("CODE-1") && debug.contains("echo <redacted>"),
+            "{debug}"
+        );
+        // Setting no messages later does not hide what was redacted.
+        let e = e.with_vendor_messages(Vec::new());
+        assert_eq!(e.vendor_code(), Some("CODE-1"));
+    }
+
+    #[test]
+    fn a_code_holding_a_short_secret_is_withheld_even_when_the_messages_are_clean() {
+        let e = Error::new(ErrorKind::InvalidInput, "refused")
+            .with_vendor_code(Some("E-xy".into()))
+            .with_vendor_messages(vec!["nothing secret".into()])
+            .redact(&Redactor::new().secret("xy"));
+        assert_eq!(e.vendor_code(), None);
+        assert_eq!(e.vendor_messages(), ["nothing secret"]);
+        assert!(e.vendor_text_withheld());
+    }
+
+    #[test]
     fn a_short_secret_withholds_the_vendor_text_and_our_message_stays_whole() {
         let e = Error::new(ErrorKind::PolicyViolation, "the vendor refused the change")
             .with_vendor_code(Some("COMMA-HuJf6".into()))

@@ -529,6 +529,198 @@ mod tests {
         );
     }
 
+    type E2 = progenitor_client::Error<serde_json::Value>;
+
+    fn response(status: u16, body: Vec<u8>) -> reqwest::Response {
+        reqwest::Response::from(
+            http::Response::builder()
+                .status(status)
+                .header("retry-after", "7")
+                .body(reqwest::Body::from(body))
+                .unwrap(),
+        )
+    }
+
+    async fn fail(error: E2, status: Option<u16>) -> Failure<serde_json::Value> {
+        failure(Sent { error, status }).await
+    }
+
+    fn final_error(f: Failure<serde_json::Value>) -> Error {
+        match f {
+            Failure::Final(e) => e,
+            Failure::Answer(a) => panic!("an answer with status {}", a.status),
+        }
+    }
+
+    fn answer(f: Failure<serde_json::Value>) -> Answer<serde_json::Value> {
+        match f {
+            Failure::Answer(a) => a,
+            Failure::Final(e) => panic!("{e}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_undocumented_answer_is_read_up_to_its_cap_with_its_retry_after() {
+        let a = answer(
+            fail(
+                E2::UnexpectedResponse(response(418, vec![b'x'; 100_000])),
+                Some(418),
+            )
+            .await,
+        );
+        assert_eq!(a.status, 418);
+        assert_eq!(a.text.map(|t| t.len()), Some(MAX_ERROR_BODY));
+        assert_eq!(a.retry_after, Some(Duration::from_secs(7)));
+        let json = answer(
+            fail(
+                E2::UnexpectedResponse(response(400, br#"{"m":1}"#.to_vec())),
+                Some(400),
+            )
+            .await,
+        );
+        assert_eq!(json.body, Some(serde_json::json!({"m": 1})));
+        assert_eq!(json.text, None);
+    }
+
+    #[tokio::test]
+    async fn an_undecodable_body_is_a_refusal_by_its_status_or_an_unknown_success() {
+        let bad = || serde_json::from_slice::<serde_json::Value>(b"<html>").unwrap_err();
+        let refusal = answer(
+            fail(
+                E2::InvalidResponsePayload("<html>".into(), bad()),
+                Some(400),
+            )
+            .await,
+        );
+        assert_eq!(
+            (refusal.status, refusal.text.as_deref()),
+            (400, Some("<html>"))
+        );
+        let success = final_error(
+            fail(
+                E2::InvalidResponsePayload("<html>".into(), bad()),
+                Some(200),
+            )
+            .await,
+        );
+        assert_eq!(success.kind(), ErrorKind::OutcomeUnknown);
+        assert!(success.message().contains("line 1, column 1"), "{success}");
+        let unknown =
+            final_error(fail(E2::InvalidResponsePayload("<html>".into(), bad()), None).await);
+        assert_eq!(unknown.kind(), ErrorKind::OutcomeUnknown);
+    }
+
+    #[tokio::test]
+    async fn a_capped_answer_is_unknown_unless_its_status_refused() {
+        let capped = || async {
+            crate::body::capped(response(200, vec![b' '; 5000]), 100)
+                .bytes()
+                .await
+                .unwrap_err()
+        };
+        let refusal = answer(fail(E2::ResponseBodyError(capped().await), Some(401)).await);
+        assert_eq!((refusal.status, refusal.text), (401, None));
+        let success = final_error(fail(E2::ResponseBodyError(capped().await), Some(200)).await);
+        assert_eq!(success.kind(), ErrorKind::OutcomeUnknown);
+        assert!(
+            success.message().contains("max_response_bytes"),
+            "{success}"
+        );
+        let gateway = final_error(fail(E2::ResponseBodyError(capped().await), Some(502)).await);
+        assert_eq!(gateway.kind(), ErrorKind::OutcomeUnknown);
+        // A body that broke for another reason: the connection, not the cap.
+        let broken = reqwest::Response::from(
+            http::Response::builder()
+                .status(200)
+                .body(reqwest::Body::wrap(http_body_util::StreamBody::new(
+                    futures_util_stream_error(),
+                )))
+                .unwrap(),
+        )
+        .bytes()
+        .await
+        .unwrap_err();
+        let broke = final_error(fail(E2::ResponseBodyError(broken), Some(400)).await);
+        assert_eq!(broke.kind(), ErrorKind::OutcomeUnknown);
+        assert!(broke.message().contains("connection broke"), "{broke}");
+    }
+
+    /// A body stream whose first frame is an error.
+    fn futures_util_stream_error()
+    -> impl futures_core::Stream<Item = Result<http_body::Frame<bytes::Bytes>, std::io::Error>>
+    + Send
+    + Sync
+    + 'static {
+        struct Broken;
+        impl futures_core::Stream for Broken {
+            type Item = Result<http_body::Frame<bytes::Bytes>, std::io::Error>;
+            fn poll_next(
+                self: std::pin::Pin<&mut Self>,
+                _: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<Option<Self::Item>> {
+                std::task::Poll::Ready(Some(Err(std::io::Error::other("reset"))))
+            }
+        }
+        Broken
+    }
+
+    #[tokio::test]
+    async fn only_connection_errors_are_retried_and_only_as_often_as_configured() {
+        crate::tls::ensure_default_provider();
+        let client = reqwest::Client::new();
+        let calls = std::sync::atomic::AtomicU32::new(0);
+        // Port 1 on loopback: the connection is refused, nothing is sent.
+        let result: Result<(), Sent<()>> = send_with_connect_retry(2, || {
+            calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let client = client.clone();
+            Box::pin(async move {
+                client
+                    .get("http://127.0.0.1:1/")
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(progenitor_client::Error::CommunicationError)
+            })
+        })
+        .await;
+        assert!(result.is_err());
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 3);
+        let other = std::sync::atomic::AtomicU32::new(0);
+        let result: Result<(), Sent<()>> = send_with_connect_retry(2, || {
+            other.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Box::pin(async { Err(progenitor_client::Error::InvalidRequest("no".into())) })
+        })
+        .await;
+        assert!(result.is_err());
+        assert_eq!(other.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn settings_are_kept_and_shown_without_secrets() {
+        let config = HttpConfig::new("https://x")
+            .unwrap()
+            .connect_retries(5)
+            .max_response_bytes(4096)
+            .proxy("http://u:proxy-pw@proxy:3128")
+            .unwrap();
+        assert_eq!((config.retries(), config.response_limit()), (5, 4096));
+        let debug = format!("{config:?}");
+        assert!(
+            debug.contains("https://x/") && debug.contains("<configured>"),
+            "{debug}"
+        );
+        assert!(!debug.contains("proxy-pw"), "{debug}");
+        for bad in ["ftp://proxy:21", "http://", "socks5://proxy:1080"] {
+            assert!(
+                HttpConfig::new("https://x").unwrap().proxy(bad).is_err(),
+                "{bad}"
+            );
+        }
+        for credentials in ["https://user@x", "https://:pw@x"] {
+            assert!(HttpConfig::new(credentials).is_err(), "{credentials}");
+        }
+    }
+
     #[test]
     fn body_texts_are_whole_until_redaction() {
         let long = "x".repeat(1000);

@@ -225,6 +225,9 @@ mod tests {
                 "{short}: a text without it is kept whole"
             );
         }
+        // Eight characters are enough to replace (the common word "password" included).
+        let r = Redactor::new().secret("password");
+        assert_eq!(r.clean("bad password").as_deref(), Some("bad <redacted>"));
         // A short secret inside a long one that was replaced does not withhold the text.
         let r = Redactor::new().secret("abc").secret("xxabcxxyy");
         assert_eq!(r.clean("got xxabcxxyy").as_deref(), Some("got <redacted>"));

@@ -182,6 +182,53 @@ mod tests {
     }
 
     #[test]
+    fn every_tls_failure_is_described_for_an_operator() {
+        use rustls::CertificateError as C;
+        let cases = [
+            (
+                rustls::Error::InvalidCertificate(C::UnknownIssuer),
+                "not trusted",
+            ),
+            (rustls::Error::InvalidCertificate(C::Expired), "has expired"),
+            (
+                rustls::Error::InvalidCertificate(C::NotValidYet),
+                "not valid yet",
+            ),
+            (
+                rustls::Error::InvalidCertificate(C::NotValidForName),
+                "host name",
+            ),
+            (rustls::Error::InvalidCertificate(C::Revoked), "revoked"),
+            (
+                rustls::Error::InvalidCertificate(C::BadEncoding),
+                "certificate was refused",
+            ),
+            (
+                rustls::Error::AlertReceived(rustls::AlertDescription::CertificateRequired),
+                "client certificate",
+            ),
+            (
+                rustls::Error::NoCertificatesPresented,
+                "presented no certificate",
+            ),
+            (
+                rustls::Error::PeerIncompatible(rustls::PeerIncompatible::NoCipherSuitesInCommon),
+                "no TLS version or cipher",
+            ),
+            (rustls::Error::DecryptError, "the TLS handshake failed"),
+        ];
+        for (error, expected) in cases {
+            assert!(describe(&error).contains(expected), "{error:?}");
+        }
+    }
+
+    #[test]
+    fn a_default_provider_exists_after_ensure() {
+        ensure_default_provider();
+        assert!(rustls::crypto::CryptoProvider::get_default().is_some());
+    }
+
+    #[test]
     fn file_errors_name_the_file_and_never_its_content() {
         let dir = std::env::temp_dir().join(format!("pwchange-tls-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
