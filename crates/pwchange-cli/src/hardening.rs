@@ -1,13 +1,23 @@
 //! Process hardening: the passwords in this process's memory must not end up in a core dump.
 
-/// Marks the process not dumpable (Linux `prctl(PR_SET_DUMPABLE, 0)`): no core dump, and other
-/// processes of the same user cannot attach to it or read its memory. Elsewhere a no-op.
+/// Marks the process not dumpable (Linux `prctl(PR_SET_DUMPABLE, 0)`: other processes of the
+/// same user cannot attach to it or read its memory) and sets its core size limit to 0 (which
+/// also holds where `fs.suid_dumpable` would dump anyway). Elsewhere a no-op.
 pub fn disable_core_dumps() {
     #[cfg(target_os = "linux")]
     {
-        use rustix::process::{DumpableBehavior, set_dumpable_behavior};
+        use rustix::process::{
+            DumpableBehavior, Resource, Rlimit, set_dumpable_behavior, setrlimit,
+        };
         if let Err(e) = set_dumpable_behavior(DumpableBehavior::NotDumpable) {
-            tracing::warn!(error = %e, "could not disable core dumps");
+            tracing::warn!(error = %e, "could not mark the process not dumpable");
+        }
+        let none = Rlimit {
+            current: Some(0),
+            maximum: Some(0),
+        };
+        if let Err(e) = setrlimit(Resource::Core, none) {
+            tracing::warn!(error = %e, "could not set the core size limit to 0");
         }
     }
 }
@@ -20,6 +30,10 @@ mod tests {
         assert_eq!(
             rustix::process::dumpable_behavior().unwrap(),
             rustix::process::DumpableBehavior::NotDumpable
+        );
+        assert_eq!(
+            rustix::process::getrlimit(rustix::process::Resource::Core).current,
+            Some(0)
         );
     }
 }

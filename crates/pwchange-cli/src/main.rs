@@ -38,7 +38,6 @@ fn process_env() -> Vec<(String, String)> {
 #[tokio::main]
 #[allow(clippy::print_stdout)]
 async fn main() -> ExitCode {
-    hardening::disable_core_dumps();
     let cli = cli::Cli::parse();
     if cli.verbose > 0 {
         let level = match cli.verbose {
@@ -52,6 +51,8 @@ async fn main() -> ExitCode {
             .with_ansi(false)
             .init();
     }
+    // After the logger, so that a failure is reported; before any secret is read.
+    hardening::disable_core_dumps();
     let code = match cli.command {
         cli::Command::Change(args) => {
             let json = args.json;

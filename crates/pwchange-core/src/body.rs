@@ -9,8 +9,8 @@
 /// record, is a few KiB).
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
-/// `response` with a body that fails once more than `limit` bytes arrive. A `Content-Length`
-/// above the limit fails on the first read, before anything is buffered.
+/// `response` with a body that fails as soon as more than `limit` bytes have arrived (reading
+/// stops there: at most `limit` bytes plus one network chunk are ever buffered).
 pub fn capped(response: reqwest::Response, limit: usize) -> reqwest::Response {
     let response: http::Response<reqwest::Body> = response.into();
     let (parts, body) = response.into_parts();

@@ -345,11 +345,9 @@ pub async fn failure<E: DeserializeOwned>(sent: Sent<E>) -> Failure<E> {
         E2::InvalidRequest(message) => Failure::Final(Error::invalid_input(format!(
             "the request could not be built: {message}"
         ))),
-        // A refusal's status says it all: its body only adds detail.
-        E2::ResponseBodyError(e)
-            if crate::body::exceeded(&e)
-                && status.is_some_and(crate::classify::proves_not_applied) =>
-        {
+        // A refusal's status says it all, whether its body was too long or broke off: the
+        // body only adds detail.
+        E2::ResponseBodyError(_) if status.is_some_and(crate::classify::proves_not_applied) => {
             Failure::Answer(Answer {
                 status: status.unwrap_or_default(),
                 body: None,
@@ -403,12 +401,17 @@ pub async fn failure<E: DeserializeOwned>(sent: Sent<E>) -> Failure<E> {
 /// A reqwest error from sending: before the connection existed nothing was sent; after, the
 /// outcome is unknown.
 pub fn transport(e: reqwest::Error) -> Error {
-    if let Some(tls) = crate::tls::tls_error(&e) {
-        let message = format!(
-            "TLS handshake failed: {}; nothing was sent",
-            crate::tls::describe(tls)
-        );
+    let tls = crate::tls::tls_error(&e).map(crate::tls::describe);
+    if let (true, Some(tls)) = (e.is_connect(), tls) {
+        let message = format!("TLS handshake failed: {tls}; nothing was sent");
         Error::new(ErrorKind::Transport, message).with_source(e)
+    } else if let Some(tls) = tls {
+        // After the handshake (TLS 1.3 rejects a client certificate only then): the request
+        // may have been written already.
+        let message = format!(
+            "the TLS connection failed after the handshake ({tls}); the change may have been applied"
+        );
+        Error::new(ErrorKind::OutcomeUnknown, message).with_source(e)
     } else if e.is_connect() {
         Error::new(ErrorKind::Transport, "could not connect; nothing was sent").with_source(e)
     } else if e.is_timeout() {
@@ -640,7 +643,7 @@ mod tests {
         .bytes()
         .await
         .unwrap_err();
-        let broke = final_error(fail(E2::ResponseBodyError(broken), Some(400)).await);
+        let broke = final_error(fail(E2::ResponseBodyError(broken), Some(200)).await);
         assert_eq!(broke.kind(), ErrorKind::OutcomeUnknown);
         assert!(broke.message().contains("connection broke"), "{broke}");
     }

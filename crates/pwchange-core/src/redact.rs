@@ -6,11 +6,15 @@
 //! [`Error::redact`](crate::Error::redact) passes it through a [`Redactor`] holding every
 //! secret of the request: both passwords, the login's password or client secret, the tokens.
 //!
-//! A [`Redactor`] replaces each secret, longest first, in its raw, JSON-escaped, HTML-escaped
-//! and URL-encoded forms, before the text is cut to length (a cut cannot leave half a secret).
-//! A secret shorter than [`MIN_SCRUBBABLE_CHARS`] cannot be replaced safely (`a` would mangle
-//! every word and the gaps would spell the secret): a text in which it occurs, in any form, is
-//! withheld whole.
+//! A [`Redactor`] masks every occurrence of each secret in its raw, JSON-escaped, HTML-escaped
+//! and URL-encoded forms (overlapping occurrences merged), *then* cuts the text to length, so a
+//! cut cannot leave half a secret. A secret that cannot be replaced safely — shorter than
+//! [`MIN_SCRUBBABLE_CHARS`], or letters only (a word like `password` would be masked inside the
+//! vendor's sentence, which then tells the secret) — withholds the whole text when it occurs.
+//! The listed forms are not trusted to be complete: what is left after masking is decoded the
+//! ways vendors encode (percent- and form-encoding in any case, HTML entities, JSON escapes,
+//! base64 runs such as a `Basic` credential), and a secret found in any of those views
+//! withholds the text too (fail closed).
 
 use zeroize::Zeroizing;
 
@@ -29,19 +33,25 @@ pub const MAX_VENDOR_TEXT_CHARS: usize = 200;
 /// The secrets of one request, in every form a vendor might echo them.
 #[derive(Default)]
 pub struct Redactor {
-    /// Forms of secrets long enough to replace, longest first.
+    /// Forms of secrets that are replaced where they occur.
     replace: Vec<Zeroizing<String>>,
-    /// Forms of secrets too short to replace.
+    /// Forms of secrets that withhold the text where they occur.
     withhold: Vec<Zeroizing<String>>,
+    /// The secrets themselves, looked for in the decoded views of what is left.
+    raw: Vec<Zeroizing<String>>,
 }
 
 impl std::fmt::Debug for Redactor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Redactor")
-            .field("forms", &(self.replace.len() + self.withhold.len()))
+            .field("secrets", &self.raw.len())
             .finish()
     }
 }
+
+/// Stands in for a masked span while the text is checked: a private-use character, which no
+/// decoder produces from ASCII and no check matches.
+const MASK: char = '\u{E000}';
 
 impl Redactor {
     /// A redactor without secrets.
@@ -57,36 +67,226 @@ impl Redactor {
 
     /// Adds `secret` (empty ones are ignored).
     pub fn add(&mut self, secret: &str) {
-        if secret.is_empty() {
+        if secret.is_empty() || self.raw.iter().any(|r| **r == *secret) {
             return;
         }
-        let list = if secret.chars().count() < MIN_SCRUBBABLE_CHARS {
-            &mut self.withhold
-        } else {
+        self.raw.push(Zeroizing::new(secret.to_owned()));
+        let replaceable = secret.chars().count() >= MIN_SCRUBBABLE_CHARS
+            && !secret.chars().all(char::is_alphabetic);
+        let list = if replaceable {
             &mut self.replace
+        } else {
+            &mut self.withhold
         };
         for form in forms(secret) {
             if !list.iter().any(|f| **f == *form) {
                 list.push(form);
             }
         }
-        self.replace.sort_by_key(|f| std::cmp::Reverse(f.len()));
     }
 
     /// `text` with every secret replaced by [`REDACTED`], cut to [`MAX_VENDOR_TEXT_CHARS`];
-    /// `None` when it contains a secret too short to replace.
+    /// `None` when a secret that cannot be replaced occurs in it, or a secret survives the
+    /// masking in an encoded form.
     pub fn clean(&self, text: &str) -> Option<String> {
-        let mut text = Zeroizing::new(text.to_owned());
+        let mut spans: Vec<(usize, usize)> = Vec::new();
         for form in &self.replace {
-            if text.contains(form.as_str()) {
-                text = Zeroizing::new(text.replace(form.as_str(), REDACTED));
+            // Every start, overlapping ones included.
+            let mut from = 0;
+            while let Some(at) = text.get(from..).and_then(|rest| rest.find(form.as_str())) {
+                spans.push((from + at, from + at + form.len()));
+                from += at + text[from + at..].chars().next().map_or(1, char::len_utf8);
             }
         }
-        if self.withhold.iter().any(|f| text.contains(f.as_str())) {
+        spans.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::new();
+        for (start, end) in spans {
+            match merged.last_mut() {
+                Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                _ => merged.push((start, end)),
+            }
+        }
+        let masked_at =
+            |start: usize, end: usize| merged.iter().any(|&(s, e)| s <= start && end <= e);
+        for form in &self.withhold {
+            let mut from = 0;
+            while let Some(at) = text.get(from..).and_then(|rest| rest.find(form.as_str())) {
+                if !masked_at(from + at, from + at + form.len()) {
+                    return None;
+                }
+                from += at + text[from + at..].chars().next().map_or(1, char::len_utf8);
+            }
+        }
+        let mut masked = Zeroizing::new(String::with_capacity(text.len()));
+        let mut last = 0;
+        for &(start, end) in &merged {
+            masked.push_str(&text[last..start]);
+            masked.push(MASK);
+            last = end;
+        }
+        masked.push_str(&text[last..]);
+        if decoded_views(&masked)
+            .iter()
+            .any(|view| self.raw.iter().any(|secret| view.contains(secret.as_str())))
+        {
             return None;
         }
-        Some(cut(text.trim()))
+        Some(cut(masked.replace(MASK, REDACTED).trim()))
     }
+}
+
+/// `text` as it is, and decoded each way a vendor may have encoded a secret in it.
+fn decoded_views(text: &str) -> Vec<Zeroizing<String>> {
+    let json = json_unescape(text);
+    let html = html_unescape(text);
+    let percent = percent_decode(text);
+    let all = percent_decode(&html_unescape(&json_unescape(text)));
+    let mut views = vec![Zeroizing::new(text.to_owned()), json, html, percent, all];
+    views.extend(base64_runs(text));
+    views
+}
+
+fn json_unescape(text: &str) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::with_capacity(text.len()));
+    let mut chars = text.chars().peekable();
+    let mut pending_high: Option<u16> = None;
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('u') => {
+                let hex: String = chars.by_ref().take(4).collect();
+                let Ok(unit) = u16::from_str_radix(&hex, 16) else {
+                    out.push_str("\\u");
+                    out.push_str(&hex);
+                    continue;
+                };
+                match (pending_high.take(), unit) {
+                    (Some(high), 0xDC00..=0xDFFF) => {
+                        let code = 0x10000
+                            + ((u32::from(high) - 0xD800) << 10)
+                            + (u32::from(unit) - 0xDC00);
+                        out.extend(char::from_u32(code));
+                    }
+                    (_, 0xD800..=0xDBFF) => pending_high = Some(unit),
+                    (_, unit) => out.extend(char::from_u32(u32::from(unit))),
+                }
+            }
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('b') => out.push('\u{8}'),
+            Some('f') => out.push('\u{c}'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+fn html_unescape(text: &str) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::with_capacity(text.len()));
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let entity = rest
+            .find(';')
+            .filter(|&end| end <= 10)
+            .map(|end| &rest[1..end]);
+        let decoded = entity.and_then(|name| match name {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            "nbsp" => Some('\u{a0}'),
+            _ => {
+                let number = name.strip_prefix('#')?;
+                let code = match number.strip_prefix(['x', 'X']) {
+                    Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                    None => number.parse().ok()?,
+                };
+                char::from_u32(code)
+            }
+        });
+        match (decoded, entity) {
+            (Some(c), Some(name)) => {
+                out.push(c);
+                rest = &rest[name.len() + 2..];
+            }
+            _ => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Percent-decoding in any case, `+` as a space (form encoding).
+fn percent_decode(text: &str) -> Zeroizing<String> {
+    let bytes = text.as_bytes();
+    let mut out = Zeroizing::new(Vec::with_capacity(bytes.len()));
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    Zeroizing::new(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Each run of at least 8 base64 characters (standard or URL-safe), decoded.
+fn base64_runs(text: &str) -> Vec<Zeroizing<String>> {
+    use base64::Engine as _;
+    let is_b64 = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '-' | '_');
+    let mut views = Vec::new();
+    for run in text.split(|c: char| !is_b64(c) && c != '=') {
+        let run = run.trim_end_matches('=');
+        if run.len() < 8 {
+            continue;
+        }
+        let lenient = base64::engine::GeneralPurposeConfig::new()
+            .with_decode_allow_trailing_bits(true)
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent);
+        let engines = [
+            base64::engine::GeneralPurpose::new(&base64::alphabet::STANDARD, lenient),
+            base64::engine::GeneralPurpose::new(&base64::alphabet::URL_SAFE, lenient),
+        ];
+        // A run may start inside an encoded value: try each alignment.
+        for skip in 0..4 {
+            let Some(part) = run.get(skip..) else {
+                continue;
+            };
+            // A length of 4n+1 cannot be base64: its last character is dropped.
+            let part = if part.len() % 4 == 1 {
+                &part[..part.len() - 1]
+            } else {
+                part
+            };
+            for engine in &engines {
+                if let Ok(bytes) = engine.decode(part) {
+                    views.push(Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned()));
+                }
+            }
+        }
+    }
+    views
 }
 
 fn cut(text: &str) -> String {
@@ -225,12 +425,68 @@ mod tests {
                 "{short}: a text without it is kept whole"
             );
         }
-        // Eight characters are enough to replace (the common word "password" included).
+        // Eight characters with a non-letter are enough to replace; a word is never replaced
+        // inside the vendor's sentence (which would then tell it): the text is withheld.
+        let r = Redactor::new().secret("passw0rd");
+        assert_eq!(r.clean("bad passw0rd").as_deref(), Some("bad <redacted>"));
         let r = Redactor::new().secret("password");
-        assert_eq!(r.clean("bad password").as_deref(), Some("bad <redacted>"));
+        assert_eq!(r.clean("The current password is incorrect."), None);
+        assert_eq!(r.clean("Try again.").as_deref(), Some("Try again."));
         // A short secret inside a long one that was replaced does not withhold the text.
-        let r = Redactor::new().secret("abc").secret("xxabcxxyy");
-        assert_eq!(r.clean("got xxabcxxyy").as_deref(), Some("got <redacted>"));
+        let r = Redactor::new().secret("abc").secret("xxabc-xy9");
+        assert_eq!(r.clean("got xxabc-xy9").as_deref(), Some("got <redacted>"));
+    }
+
+    #[test]
+    fn encodings_not_listed_are_caught_by_decoding_what_is_left() {
+        let secret = "Tr0ub4dor&3x~+\"ö!";
+        let r = Redactor::new().secret(secret);
+        for echoed in [
+            // Go's JSON: & < > as \u00XX; .NET's: + and " as \u002B \u0022, uppercase hex.
+            "Tr0ub4dor\\u00263x~+\\\"\\u00f6!",
+            "Tr0ub4dor&3x~\\u002B\\u0022\\u00F6!",
+            // Form encoding (~ as %7E), encodeURIComponent (! left bare), lowercase hex.
+            "Tr0ub4dor%263x%7E%2B%22%C3%B6%21",
+            "Tr0ub4dor%263x~%2B%22%c3%b6!",
+            // HTML decimal and hexadecimal entities.
+            "Tr0ub4dor&#38;3x~+&#34;&#xf6;!",
+        ] {
+            assert_eq!(r.clean(&format!("got {echoed} here")), None, "{echoed}");
+        }
+        // A Basic credential echoed whole: the password is inside the base64.
+        use base64::Engine as _;
+        let basic = base64::engine::general_purpose::STANDARD.encode("admin@org:S3cret-Pw-42");
+        let r = Redactor::new().secret("S3cret-Pw-42");
+        assert_eq!(r.clean(&format!("bad header Basic {basic}")), None);
+        assert_eq!(
+            r.clean(&format!("bad header Basic x{basic}")),
+            None,
+            "misaligned run"
+        );
+        assert_eq!(
+            r.clean("Password must contain 12 characters").as_deref(),
+            Some("Password must contain 12 characters")
+        );
+    }
+
+    #[test]
+    fn overlapping_and_adjacent_secrets_leave_nothing() {
+        let r = Redactor::new().secret("abcdefgh12").secret("gh12345678");
+        assert_eq!(
+            r.clean("x abcdefgh12345678 y").as_deref(),
+            Some("x <redacted> y")
+        );
+        let r = Redactor::new().secret("aaaa1aaaa");
+        assert_eq!(r.clean("aaaa1aaaa1aaaa").as_deref(), Some("<redacted>"));
+        // A short secret that is part of the marker is not found in the marker.
+        let r = Redactor::new().secret("red").secret("TOKEN-xyz-123");
+        assert_eq!(
+            r.clean("TOKEN-xyz-123 refused").as_deref(),
+            Some("<redacted> refused")
+        );
+        // ... but next to a masked span it is found.
+        let r = Redactor::new().secret("45").secret("TOKEN-xyz-123");
+        assert_eq!(r.clean("TOKEN-xyz-12345"), None);
     }
 
     #[test]
@@ -248,7 +504,7 @@ mod tests {
     #[test]
     fn debug_shows_no_secret() {
         let r = Redactor::new().secret("hunter2-hunter2").secret("a");
-        assert_eq!(format!("{r:?}"), "Redactor { forms: 2 }");
+        assert_eq!(format!("{r:?}"), "Redactor { secrets: 2 }");
         assert_eq!(Redactor::new().secret("").clean("x").as_deref(), Some("x"));
     }
 }

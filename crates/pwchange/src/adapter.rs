@@ -140,6 +140,20 @@ pub(crate) fn login_refused(error: Error, refusals: &[ErrorKind]) -> Error {
     }
 }
 
+/// A failed login before a change: whatever its answer left open, the change itself was not
+/// sent, so an "outcome unknown" becomes [`ErrorKind::Unavailable`] (not applied).
+fn login_failed(error: Error) -> Error {
+    if error.may_have_applied() {
+        let message = format!(
+            "the login before the change failed ({}); the change was not sent",
+            error.message()
+        );
+        error.reclassify(ErrorKind::Unavailable, message)
+    } else {
+        error
+    }
+}
+
 /// `body` decoded as `E` (or not), as the vendor's answer with `status`, through `E`'s rules.
 #[cfg_attr(not(any(test, feature = "fuzzing")), allow(dead_code))]
 pub(crate) fn verdict_of<E: VendorError>(status: u16, body: &[u8]) -> Verdict {
@@ -309,7 +323,8 @@ impl<A: Adapter> Backend<A> {
                 let (token, cached) = self
                     .cache
                     .get_or_login(adapter.login(transport, login))
-                    .await?;
+                    .await
+                    .map_err(login_failed)?;
                 match adapter.send(transport, &token, request).await {
                     // A cached token may have expired. A 401 means nothing was applied, so one
                     // fresh login and a second attempt cannot apply the change twice.
@@ -319,7 +334,8 @@ impl<A: Adapter> Backend<A> {
                         let (token, _) = self
                             .cache
                             .get_or_login(adapter.login(transport, login))
-                            .await?;
+                            .await
+                            .map_err(login_failed)?;
                         adapter.send(transport, &token, request).await
                     }
                     other => other,

@@ -16,10 +16,11 @@ use pwchange_core::redact::MIN_SCRUBBABLE_CHARS;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 const MARK: &str = "ECHO-MARK";
-const LONG_CURRENT: &str = "Curr3nt-Passw0rd-Long";
-const LONG_NEW: &str = "N3w-Passw0rd-Long!";
+// Characters whose JSON, HTML and URL forms differ from the raw ones.
+const LONG_CURRENT: &str = "Curr3nt 'Pa$$<w0rd>' & \"ö\"/~+";
+const LONG_NEW: &str = "N3w-Pässw0rd!#%+=?@_~&<>";
 const TOKEN: &str = "tok-Sweep-9f8e7d6c5b4a";
-const LOGIN_SECRET: &str = "L0gin-Secret-Value!";
+const LOGIN_SECRET: &str = "L0gin-Secret+Value/&<\"'~!";
 const STATUSES: [u16; 9] = [400, 401, 403, 404, 409, 429, 500, 502, 503];
 
 /// The fake vendor: answers every request with the current status and body shape, echoing
@@ -32,20 +33,80 @@ struct Echo {
     received: Arc<Mutex<Vec<String>>>,
 }
 
+/// `secret` as different encoders write it: raw; JSON by serde, Go (`\u0026` for `&<>`) and
+/// .NET (`\u00XX` for everything but letters and digits, uppercase hex); HTML with named,
+/// decimal and hexadecimal entities; form encoding; `encodeURIComponent`; base64.
 fn forms(secret: &str) -> Vec<String> {
+    use base64::Engine as _;
     let json = serde_json::to_string(secret).unwrap();
+    let json = json[1..json.len() - 1].to_owned();
+    let go = json
+        .replace('&', "\\u0026")
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e");
+    let dotnet: String = secret
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_string()
+            } else {
+                let mut units = [0u16; 2];
+                c.encode_utf16(&mut units)
+                    .iter()
+                    .map(|u| format!("\\u{u:04X}"))
+                    .collect()
+            }
+        })
+        .collect();
     let html = secret
         .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
         .replace('\'', "&#39;");
-    let url: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    let decimal: String = secret
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_string()
+            } else {
+                format!("&#{};", u32::from(c))
+            }
+        })
+        .collect();
+    let hex: String = secret
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_string()
+            } else {
+                format!("&#x{:x};", u32::from(c))
+            }
+        })
+        .collect();
+    let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    let component: String = secret
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let base64 = base64::engine::general_purpose::STANDARD.encode(format!("someone:{secret}"));
     vec![
         secret.to_owned(),
-        json[1..json.len() - 1].to_owned(),
+        json,
+        go,
+        dotnet,
         html,
-        url,
+        decimal,
+        hex,
+        form,
+        component,
+        base64,
     ]
 }
 
@@ -312,6 +373,30 @@ async fn no_secret_in_any_output_whatever_the_vendor_echoes() {
                                 "{vendor} status {status} shape {shape} kind {:?}",
                                 error.kind()
                             );
+                            // The credential as it went on the wire (a bearer token, a Basic pair).
+                            for credential in received.iter().filter(|r| {
+                                let decoded = base64::engine::general_purpose::STANDARD
+                                    .decode(r.as_bytes())
+                                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                                    .unwrap_or_default();
+                                r.len() >= MIN_SCRUBBABLE_CHARS
+                                    && secrets.iter().any(|s| {
+                                        r.contains(s.as_str()) || decoded.contains(s.as_str())
+                                    })
+                            }) {
+                                assert!(
+                                    !text.contains(credential.as_str()),
+                                    "{case}: a credential leaked"
+                                );
+                            }
+                            if credential_secrets[0] != TOKEN {
+                                // The login failed, so the change was never sent.
+                                assert_eq!(
+                                    error.outcome(),
+                                    pwchange::Outcome::NotApplied,
+                                    "{case}: {error}"
+                                );
+                            }
                             for secret in &secrets {
                                 if secret.chars().count() >= MIN_SCRUBBABLE_CHARS {
                                     for form in forms(secret) {
