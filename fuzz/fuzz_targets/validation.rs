@@ -1,4 +1,5 @@
-//! User ids, passwords and base URLs into the checks that run before any request.
+//! User ids, passwords and base URLs into the checks that run before any request, and the same
+//! text as a vendor's answer into the redaction of the two passwords.
 //! Input: byte 0 picks the vendor; the rest, as UTF-8, is split on NUL into
 //! user id, current password, new password and base URL.
 #![no_main]
@@ -16,4 +17,5 @@ fuzz_target!(|data: &[u8]| {
     let new = parts.next().unwrap_or_default();
     let url = parts.next().unwrap_or_default();
     pwchange::fuzzing::validate(vendor, user, current, new, url);
+    pwchange::fuzzing::redact(&[current, new], user);
 });

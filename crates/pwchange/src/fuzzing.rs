@@ -21,6 +21,26 @@ pub fn classify_answer(vendor: Vendor, status: u16, body: &[u8]) -> ErrorKind {
     error.kind()
 }
 
+/// `text` as a vendor's, through the redaction of `secrets`: never a panic, and a text that is
+/// shown holds none of the secrets outside the `<redacted>` markers.
+pub fn redact(secrets: &[&str], text: &str) {
+    let mut redactor = pwchange_core::Redactor::new();
+    for secret in secrets {
+        redactor.add(secret);
+    }
+    if let Some(shown) = redactor.clean(text) {
+        let outside = shown
+            .replace(pwchange_core::redact::REDACTED, "\0")
+            .replace('…', "\0");
+        for secret in secrets
+            .iter()
+            .filter(|s| !s.is_empty() && !s.contains('\0'))
+        {
+            assert!(!outside.contains(secret), "a secret survived redaction");
+        }
+    }
+}
+
 /// User ids, passwords and a base URL through every check that runs before a request.
 pub fn validate(vendor: Vendor, user_id: &str, current: &str, new: &str, base_url: &str) {
     let _ = HttpConfig::new(base_url).map(|c| c.base());
@@ -56,6 +76,8 @@ mod tests {
                 let _ = classify_answer(vendor, 400, body);
             }
             validate(vendor, "../\r\n%00", "", "\u{0}", "http://[::1");
+            redact(&["a", "S3cret-Pw-1"], "a S3cret-Pw-1 &amp; %41");
+            redact(&["", "é"], "\u{E000}&#xZZ; \\ud800 %zz +++ ====");
             // Every vendor maps a bare 503 to Unavailable.
             assert_eq!(
                 classify_answer(vendor, 503, b""),
