@@ -155,3 +155,17 @@ fn every_enabled_vendor_documents_its_keys_and_canonical_ids() {
         );
     }
 }
+
+#[tokio::test]
+async fn check_change_runs_every_check_that_needs_no_request() {
+    // Nothing listens: a check that sent anything would fail with a transport error instead.
+    for vendor in Vendor::ALL {
+        let client = client(vendor, "http://127.0.0.1:9", canary::TOKEN, &[]);
+        client.check_change(&demo_change(vendor)).unwrap();
+        let user = demo_user(vendor);
+        let empty = PasswordChange::self_service(&user.id, user.password.as_str(), "");
+        let error = client.check_change(&empty).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidInput, "{vendor}: {error}");
+        assert_eq!(error.vendor(), Some(vendor));
+    }
+}
