@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Clean build time of each vendor crate alone and of the facade with all features, next to a
-# minimal crate with only reqwest (rustls, json) + serde + tokio; and `cargo xtask codegen`.
+# minimal crate with only reqwest (rustls with ring, as the workspace builds it, json) + serde +
+# tokio; and `cargo xtask codegen`.
 # Each build uses a fresh target directory (dependencies downloaded beforehand, so network is
 # not measured). Prints a Markdown table for BENCHMARKS.md.
 #   bash crates/pwchange-bench/build-cost.sh
@@ -16,7 +17,8 @@ name = "minimal"
 version = "0.0.0"
 edition = "2024"
 [dependencies]
-reqwest = { version = "0.13", default-features = false, features = ["json", "query", "rustls"] }
+reqwest = { version = "0.13", default-features = false, features = ["json", "query", "rustls-no-provider"] }
+rustls = { version = "0.23", default-features = false, features = ["ring", "std", "tls12"] }
 serde = { version = "1", features = ["derive"] }
 tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 [workspace]

@@ -637,3 +637,43 @@ async fn issue_11_finding_12_a_length_beyond_a_vendors_maximum_is_refused_before
     }
     assert!(refused > 0, "no vendor has a maximum below 1024 characters");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn issue_11_finding_8_ca_cert_is_the_ca_file_setting() {
+    let sim = user_sim().await;
+    let fixtures =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../pwchange/tests/fixtures");
+    // A readable CA is accepted (loopback http ignores it); a missing one is named with its flag.
+    for (path, ok) in [
+        (fixtures.join("ca.pem"), true),
+        (fixtures.join("missing.pem"), false),
+    ] {
+        let mut cmd = pwchange();
+        cmd.args([
+            "change",
+            "--vendor",
+            vendor_name(),
+            "--base-url",
+            sim.base_url(),
+            "--user",
+            USERS[0].as_str(),
+            "--password-stdin",
+            "--no-verify",
+            "--ca-cert",
+        ])
+        .arg(&path)
+        .envs(target_env(&sim))
+        .write_stdin(format!("{}\n{}\n", canary::PASSWORD, canary::NEW_PASSWORD));
+        let output = run(cmd).await;
+        let all = text(&output);
+        if ok {
+            assert!(output.status.success(), "{all}");
+        } else {
+            assert_eq!(output.status.code(), Some(3), "{all}");
+            assert!(
+                all.contains("--ca-cert") && all.contains("missing.pem"),
+                "{all}"
+            );
+        }
+    }
+}

@@ -382,18 +382,19 @@ impl Keys {
             http = http.connect_timeout(positive(self, "connect_timeout_secs", secs)?);
         }
         let origin_of = |keys: &Self, key: &str| keys.origin(key).unwrap_or(key).to_owned();
+        // Each origin is read before its value is taken (taking a key consumes it).
+        let origin = origin_of(self, "ca_file");
         if let Some(path) = self.string("ca_file") {
-            let origin = origin_of(self, "ca_file");
             http = http
                 .ca_file(Path::new(&path))
                 .map_err(|e| self.invalid(format!("{origin}: {}", e.message())))?;
         }
+        let origin = origin_of(self, "client_certificate_file");
         match (
             self.string("client_certificate_file"),
             self.string("client_key_file"),
         ) {
             (Some(certificate), Some(key)) => {
-                let origin = origin_of(self, "client_certificate_file");
                 http = http
                     .client_certificate(Path::new(&certificate), Path::new(&key))
                     .map_err(|e| self.invalid(format!("{origin}: {}", e.message())))?;
@@ -409,15 +410,15 @@ impl Keys {
                 ));
             }
         }
+        let origin = origin_of(self, "proxy");
         if let Some(proxy) = self.secret("proxy") {
-            let origin = origin_of(self, "proxy");
             http = http
                 .proxy(proxy.expose_secret())
                 .map_err(|e| self.invalid(format!("{origin}: {}", e.message())))?;
         }
+        let origin = origin_of(self, "max_response_bytes");
         if let Some(limit) = self.parse::<usize>("max_response_bytes", "a number of bytes")? {
             if limit < 1024 {
-                let origin = origin_of(self, "max_response_bytes");
                 return Err(self.invalid(format!("{origin} must be at least 1024")));
             }
             http = http.max_response_bytes(limit);
@@ -646,6 +647,44 @@ mod tests {
             let err = k.common().err().unwrap().to_string();
             assert!(err.contains("plain http"), "{no}: {err}");
         }
+    }
+
+    #[test]
+    fn transport_keys_are_checked_and_errors_name_their_origin_not_their_value() {
+        let error = |pairs: &[(&str, &str)]| {
+            let mut all = vec![("base_url", "https://z")];
+            all.extend_from_slice(pairs);
+            keys(&all).unwrap().common().err().unwrap().to_string()
+        };
+        let small = error(&[("max_response_bytes", "100")]);
+        assert!(
+            small.contains("test max_response_bytes must be at least 1024"),
+            "{small}"
+        );
+        let word = error(&[("max_response_bytes", "lots")]);
+        assert!(word.contains("max_response_bytes"), "{word}");
+        let half = error(&[("client_certificate_file", "/x/c.pem")]);
+        assert!(half.contains("client_key_file"), "{half}");
+        let half = error(&[("client_key_file", "/x/k.pem")]);
+        assert!(half.contains("client_certificate_file"), "{half}");
+        let ca = error(&[("ca_file", "/nonexistent/ca.pem")]);
+        assert!(
+            ca.contains("test ca_file: cannot read the CA file /nonexistent/ca.pem"),
+            "{ca}"
+        );
+        let proxy = error(&[("proxy", "socks5://user:proxy-pw@p:1080")]);
+        assert!(
+            proxy.contains("test proxy") && !proxy.contains("proxy-pw"),
+            "{proxy}"
+        );
+        let mut k = keys(&[
+            ("base_url", "https://z"),
+            ("max_response_bytes", "4096"),
+            ("proxy", "http://p:3128"),
+        ])
+        .unwrap();
+        let common = k.common().unwrap();
+        assert_eq!(common.http.response_limit(), 4096);
     }
 
     #[test]
