@@ -39,21 +39,8 @@ async fn demo_changes_a_password_on_every_vendor() {
 #[tokio::test(flavor = "multi_thread")]
 async fn change_reads_passwords_from_stdin_and_never_prints_them() {
     let sim = user_sim().await;
-    let mut cmd = pwchange();
-    cmd.args([
-        "change",
-        "--vendor",
-        vendor_name(),
-        "--base-url",
-        sim.base_url(),
-        "--user",
-        USERS[0].as_str(),
-        "--password-stdin",
-        "--json",
-    ])
-    .envs(target_env(&sim))
-    .write_stdin(format!("{}\n{}\n", canary::PASSWORD, canary::NEW_PASSWORD));
-    let output = run(cmd).await;
+    let stdin = format!("{}\n{}\n", canary::PASSWORD, canary::NEW_PASSWORD);
+    let output = run(change_cmd(&sim, USERS[0].as_str(), stdin, &["--json"])).await;
     assert!(output.status.success(), "{}", text(&output));
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["ok"], true);
@@ -511,21 +498,9 @@ async fn issue_11_finding_3_a_broken_config_file_is_named_by_line_and_column_wit
 #[tokio::test(flavor = "multi_thread")]
 async fn issue_11_finding_11_a_user_id_with_line_breaks_cannot_forge_a_log_line() {
     let sim = user_sim().await;
-    let mut cmd = pwchange();
-    cmd.args([
-        "change",
-        "--vendor",
-        vendor_name(),
-        "--base-url",
-        sim.base_url(),
-        "--user",
-        "u1\r\nFORGED-LOG-LINE level=INFO",
-        "--password-stdin",
-        "-vvv",
-    ])
-    .envs(target_env(&sim))
-    .write_stdin("Old-Passw0rd!\nN3w-Passw0rd!\n");
-    let output = run(cmd).await;
+    let forged = "u1\r\nFORGED-LOG-LINE level=INFO";
+    let stdin = "Old-Passw0rd!\nN3w-Passw0rd!\n".to_owned();
+    let output = run(change_cmd(&sim, forged, stdin, &["-vvv"])).await;
     let all = text(&output);
     assert_eq!(output.status.code(), Some(3), "{all}");
     assert!(all.lines().all(|l| !l.starts_with("FORGED")), "{all}");
@@ -535,21 +510,8 @@ async fn issue_11_finding_11_a_user_id_with_line_breaks_cannot_forge_a_log_line(
 #[tokio::test(flavor = "multi_thread")]
 async fn issue_11_finding_12_change_json_prints_only_the_documented_result() {
     let sim = user_sim().await;
-    let mut cmd = pwchange();
-    cmd.args([
-        "change",
-        "--vendor",
-        vendor_name(),
-        "--base-url",
-        sim.base_url(),
-        "--user",
-        USERS[0].as_str(),
-        "--password-stdin",
-        "--json",
-    ])
-    .envs(target_env(&sim))
-    .write_stdin(format!("{}\n{}\n", canary::PASSWORD, canary::NEW_PASSWORD));
-    let output = run(cmd).await;
+    let stdin = format!("{}\n{}\n", canary::PASSWORD, canary::NEW_PASSWORD);
+    let output = run(change_cmd(&sim, USERS[0].as_str(), stdin, &["--json"])).await;
     assert!(output.status.success(), "{}", text(&output));
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let keys = |v: &serde_json::Value| -> Vec<String> {
@@ -648,22 +610,14 @@ async fn issue_11_finding_8_ca_cert_is_the_ca_file_setting() {
         (fixtures.join("ca.pem"), true),
         (fixtures.join("missing.pem"), false),
     ] {
-        let mut cmd = pwchange();
-        cmd.args([
-            "change",
-            "--vendor",
-            vendor_name(),
-            "--base-url",
-            sim.base_url(),
-            "--user",
+        let path = path.to_str().unwrap();
+        let stdin = format!("{}\n{}\n", canary::PASSWORD, canary::NEW_PASSWORD);
+        let cmd = change_cmd(
+            &sim,
             USERS[0].as_str(),
-            "--password-stdin",
-            "--no-verify",
-            "--ca-cert",
-        ])
-        .arg(&path)
-        .envs(target_env(&sim))
-        .write_stdin(format!("{}\n{}\n", canary::PASSWORD, canary::NEW_PASSWORD));
+            stdin,
+            &["--no-verify", "--ca-cert", path],
+        );
         let output = run(cmd).await;
         let all = text(&output);
         if ok {

@@ -3,24 +3,13 @@
 
 #![allow(clippy::unwrap_used)] // test code
 
-use std::sync::{Arc, Mutex};
+mod common;
+
+use common::Captured;
 
 use pwchange::{Client, PasswordChange, Settings, Vendor};
 use pwchange_core::canary;
 use pwchange_sim::{SimUser, Simulator, demo_user};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[tokio::test]
 async fn tracing_spans_and_events_carry_no_secrets() {

@@ -107,6 +107,26 @@ pub fn target_env(sim: &Simulator) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `pwchange change` of `user` on `sim` with `--password-stdin` (the passwords in `stdin`,
+/// one per line) and the `extra` flags.
+pub fn change_cmd(sim: &Simulator, user: &str, stdin: String, extra: &[&str]) -> Command {
+    let mut cmd = pwchange();
+    cmd.args([
+        "change",
+        "--vendor",
+        sim.vendor().name(),
+        "--base-url",
+        sim.base_url(),
+        "--user",
+        user,
+        "--password-stdin",
+    ])
+    .args(extra)
+    .envs(target_env(sim))
+    .write_stdin(stdin);
+    cmd
+}
+
 /// A simulator of [`VENDOR`] with the first user, whose password is the canary.
 pub async fn user_sim() -> Simulator {
     let sim = Simulator::start(*VENDOR).await.unwrap();
