@@ -16,7 +16,35 @@ cleanup() {
 trap cleanup EXIT
 echo "Prism logs: $logs"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+# A free port below the kernel's ephemeral range (a port the kernel hands out for bind to 0 can
+# be taken again by any outgoing connection, Prism's own, before the simulator binds it), and
+# none this script picked before. Sets the variable named by $1 (no subshell: `picked` must
+# persist).
+picked=""
+free_port() {
+  local port
+  port=$(PICKED="$picked" python3 - <<'PY'
+import os, random, socket
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+picked = set(os.environ["PICKED"].split())
+while True:
+    port = random.randint(max(1024, low - 12000), low - 1)
+    if str(port) in picked:
+        continue
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(port)
+    break
+PY
+)
+  picked="$picked $port"
+  printf -v "$1" '%s' "$port"
+}
 
 wait_for() { # url log
   for _ in $(seq 1 120); do
@@ -31,7 +59,7 @@ wait_for() { # url log
 mapfile -t vendors < <(cargo xtask vendors)
 for v in "${vendors[@]}"; do
   upper=$(echo "$v" | tr a-z A-Z)
-  sim_port=$(free_port); proxy_port=$(free_port); mock_port=$(free_port)
+  free_port sim_port; free_port proxy_port; free_port mock_port
   npx --no-install prism proxy "specs/$v.yaml" "http://127.0.0.1:$sim_port" --errors -h 127.0.0.1 -p "$proxy_port" >"$logs/proxy-$v.log" 2>&1 &
   pids+=($!)
   npx --no-install prism mock "specs/$v.yaml" -h 127.0.0.1 -p "$mock_port" >"$logs/mock-$v.log" 2>&1 &
@@ -42,7 +70,7 @@ for v in "${vendors[@]}"; do
 done
 # One more proxy for the deliberately broken response (first vendor); its log must show the violation.
 broken_vendor=${vendors[0]}
-broken_sim=$(free_port); broken_proxy=$(free_port)
+free_port broken_sim; free_port broken_proxy
 npx --no-install prism proxy "specs/$broken_vendor.yaml" "http://127.0.0.1:$broken_sim" --errors -h 127.0.0.1 -p "$broken_proxy" >"$logs/broken.log.txt" 2>&1 &
 pids+=($!)
 export PWCHANGE_SIM_PORT_BROKEN=$broken_sim PWCHANGE_PRISM_PROXY_BROKEN=http://127.0.0.1:$broken_proxy PWCHANGE_PRISM_BROKEN_VENDOR=$broken_vendor
