@@ -7,6 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Prism itself, not through npx: npx's child would outlive the `kill` of npx's pid, and every
+# run would leave nine node processes behind.
+prism=./node_modules/.bin/prism
 logs=$(mktemp -d)
 pids=()
 cleanup() {
@@ -60,9 +63,9 @@ mapfile -t vendors < <(cargo xtask vendors)
 for v in "${vendors[@]}"; do
   upper=$(echo "$v" | tr a-z A-Z)
   free_port sim_port; free_port proxy_port; free_port mock_port
-  npx --no-install prism proxy "specs/$v.yaml" "http://127.0.0.1:$sim_port" --errors -h 127.0.0.1 -p "$proxy_port" >"$logs/proxy-$v.log" 2>&1 &
+  "$prism" proxy "specs/$v.yaml" "http://127.0.0.1:$sim_port" --errors -h 127.0.0.1 -p "$proxy_port" >"$logs/proxy-$v.log" 2>&1 &
   pids+=($!)
-  npx --no-install prism mock "specs/$v.yaml" -h 127.0.0.1 -p "$mock_port" >"$logs/mock-$v.log" 2>&1 &
+  "$prism" mock "specs/$v.yaml" -h 127.0.0.1 -p "$mock_port" >"$logs/mock-$v.log" 2>&1 &
   pids+=($!)
   export "PWCHANGE_SIM_PORT_$upper=$sim_port"
   export "PWCHANGE_PRISM_PROXY_$upper=http://127.0.0.1:$proxy_port"
@@ -71,7 +74,7 @@ done
 # One more proxy for the deliberately broken response (first vendor); its log must show the violation.
 broken_vendor=${vendors[0]}
 free_port broken_sim; free_port broken_proxy
-npx --no-install prism proxy "specs/$broken_vendor.yaml" "http://127.0.0.1:$broken_sim" --errors -h 127.0.0.1 -p "$broken_proxy" >"$logs/broken.log.txt" 2>&1 &
+"$prism" proxy "specs/$broken_vendor.yaml" "http://127.0.0.1:$broken_sim" --errors -h 127.0.0.1 -p "$broken_proxy" >"$logs/broken.log.txt" 2>&1 &
 pids+=($!)
 export PWCHANGE_SIM_PORT_BROKEN=$broken_sim PWCHANGE_PRISM_PROXY_BROKEN=http://127.0.0.1:$broken_proxy PWCHANGE_PRISM_BROKEN_VENDOR=$broken_vendor
 wait_for "broken proxy" "$logs/broken.log.txt"
