@@ -58,33 +58,68 @@ pub const ACCESS_TOKEN_HEADER: &str = "x-vmware-vcloud-access-token";
 /// The client context for Cloud Director: `credentials` plus
 /// `Accept: application/json;version=<api_version>` on every request.
 ///
-/// `api_version` is `<major>.<minor>` and at least [`MIN_API_VERSION`].
+/// `api_version` is `<major>.<minor>` (Cloud Director, at least [`MIN_API_VERSION`]) or
+/// `<major>.<minor>.<patch>` with a major version below [`FIRST_VCD_API_MAJOR`] (VCF Automation
+/// 9.x reports its API as e.g. `9.1.0`, at least [`MIN_VCF_AUTOMATION_VERSION`]); it is sent as
+/// given.
 pub fn context(
     credentials: Credentials,
     api_version: &str,
 ) -> Result<ClientContext, InvalidApiVersion> {
-    let (major, minor) = api_version
-        .split_once('.')
-        .and_then(|(major, minor)| Some((major.parse::<u32>().ok()?, minor.parse::<u32>().ok()?)))
-        .filter(|_| api_version.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
-        .ok_or_else(|| InvalidApiVersion::Malformed(api_version.to_owned()))?;
-    if (major, minor) < MIN_API_VERSION {
-        return Err(InvalidApiVersion::TooOld(api_version.to_owned()));
-    }
-    let accept = HeaderValue::from_str(&format!("application/json;version={major}.{minor}"))
+    check_api_version(api_version)?;
+    let accept = HeaderValue::from_str(&format!("application/json;version={api_version}"))
         .map_err(|_| InvalidApiVersion::Malformed(api_version.to_owned()))?;
     Ok(ClientContext::with_credentials(credentials).with_header(ACCEPT, accept))
+}
+
+/// Cloud Director API versions start at this major version (`38.0`); smaller ones are VCF
+/// Automation's (`9.1.0`).
+pub const FIRST_VCD_API_MAJOR: u32 = 20;
+/// The oldest VCF Automation version (its API has `changePassword` and the user endpoints).
+pub const MIN_VCF_AUTOMATION_VERSION: (u32, u32) = (9, 0);
+
+/// Checks an API version: Cloud Director's `<major>.<minor>` (at least [`MIN_API_VERSION`]) or
+/// VCF Automation's `<major>.<minor>[.<patch>]` (at least [`MIN_VCF_AUTOMATION_VERSION`]).
+pub fn check_api_version(api_version: &str) -> Result<(), InvalidApiVersion> {
+    let malformed = || InvalidApiVersion::Malformed(api_version.to_owned());
+    let parts = api_version
+        .split('.')
+        .map(|part| {
+            (!part.is_empty() && part.len() <= 4 && part.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| part.parse::<u32>().ok())
+                .flatten()
+        })
+        .collect::<Option<Vec<u32>>>()
+        .ok_or_else(malformed)?;
+    let version = match parts[..] {
+        [major, minor] => (major, minor),
+        [major, minor, _patch] if major < FIRST_VCD_API_MAJOR => (major, minor),
+        _ => return Err(malformed()),
+    };
+    let minimum = if version.0 < FIRST_VCD_API_MAJOR {
+        MIN_VCF_AUTOMATION_VERSION
+    } else {
+        MIN_API_VERSION
+    };
+    if version < minimum {
+        return Err(InvalidApiVersion::TooOld(api_version.to_owned()));
+    }
+    Ok(())
 }
 
 /// Why [`context`] refused an API version.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum InvalidApiVersion {
-    /// Not `<major>.<minor>`.
-    #[error("Cloud Director API version {0:?} is not of the form <major>.<minor>, e.g. \"38.0\"")]
+    /// Neither `<major>.<minor>` nor VCF Automation's `<major>.<minor>.<patch>`.
+    #[error(
+        "Cloud Director API version {0:?} is not of the form <major>.<minor> (e.g. \"38.0\"), or <major>.<minor>.<patch> for VCF Automation (e.g. \"9.1.0\")"
+    )]
     Malformed(String),
-    /// Older than 36.3, which introduced `changePassword`.
-    #[error("Cloud Director API version {0} is too old: changePassword needs 36.3 or later")]
+    /// Older than 36.3 (Cloud Director) or 9.0 (VCF Automation).
+    #[error(
+        "Cloud Director API version {0} is too old: pwchange needs 36.3 or later (VCF Automation: 9.0 or later)"
+    )]
     TooOld(String),
 }
 

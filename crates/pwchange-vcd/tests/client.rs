@@ -176,13 +176,44 @@ async fn bad_input_is_refused_before_any_request() {
 
 #[test]
 fn api_version_is_checked() {
-    assert!(context(Credentials::None, "36.3").is_ok());
+    for ok in ["36.3", "38.0", "39.1", "9.0", "9.1.0", "9.0.1", "10.2.3"] {
+        let context = context(Credentials::None, ok).unwrap();
+        let accept = context.headers().get(reqwest::header::ACCEPT).unwrap();
+        assert_eq!(accept, format!("application/json;version={ok}").as_str());
+    }
     assert_eq!(
         context(Credentials::None, "36.2").unwrap_err().to_string(),
-        "Cloud Director API version 36.2 is too old: changePassword needs 36.3 or later"
+        "Cloud Director API version 36.2 is too old: pwchange needs 36.3 or later (VCF Automation: 9.0 or later)"
     );
-    assert!(context(Credentials::None, "38.0\r\nX: y").is_err());
-    assert!(context(Credentials::None, "latest").is_err());
+    for too_old in ["8.18.0", "8.9", "36.0"] {
+        assert!(
+            matches!(
+                context(Credentials::None, too_old),
+                Err(pwchange_vcd::InvalidApiVersion::TooOld(_))
+            ),
+            "{too_old}"
+        );
+    }
+    for malformed in [
+        "38.0\r\nX: y",
+        "latest",
+        "38",
+        "38.0.1",
+        "9.1.0.4",
+        "9..1",
+        "9.1.",
+        "+9.1",
+        "99999.0",
+        "",
+    ] {
+        assert!(
+            matches!(
+                context(Credentials::None, malformed),
+                Err(pwchange_vcd::InvalidApiVersion::Malformed(_))
+            ),
+            "{malformed:?}"
+        );
+    }
 }
 
 fn base64_of(text: &str) -> String {
