@@ -18,6 +18,8 @@ pub(crate) struct ChangeAsk<'a> {
     pub confirm: Option<&'a str>,
     /// The organization the request names (a header), checked against the user's.
     pub organization: Option<&'a str>,
+    /// The verification code of a password reset.
+    pub code: Option<&'a str>,
 }
 
 /// The vendor's rules for one operation.
@@ -36,6 +38,26 @@ pub(crate) struct Policy {
 }
 
 impl Policy {
+    /// This policy with `set`'s minimum length and classes (the maximum stays).
+    pub fn replaced_by(self, set: crate::SimPolicy) -> Self {
+        Self {
+            min: set.min_length,
+            lower: set.lowercase,
+            upper: set.uppercase,
+            digit: set.digit,
+            symbol: set.symbol,
+            ..self
+        }
+    }
+
+    /// The policy in force: `self` unless the simulator's was replaced.
+    pub fn in_force(self, shared: &Shared) -> Self {
+        shared
+            .state()
+            .policy
+            .map_or(self, |set| self.replaced_by(set))
+    }
+
     /// Only the length limits.
     pub const fn lengths(min: usize, max: usize) -> Self {
         Self {
@@ -61,6 +83,8 @@ pub(crate) enum Refusal {
     /// The request names an organization the user is not in.
     WrongOrganization,
     CurrentPasswordWrong,
+    /// The reset's verification code is wrong, or no reset is pending.
+    CodeWrong,
     /// The two copies of the new password differ.
     ConfirmationMismatch,
     /// The new password equals the current one.
@@ -113,6 +137,16 @@ pub(crate) fn change(
     if ask.current.is_some_and(|current| current != user.password) {
         return Err(Refusal::CurrentPasswordWrong);
     }
+    if let Some(code) = ask.code
+        && state.reset_codes.get(ask.user_id).map(String::as_str) != Some(code)
+    {
+        return Err(Refusal::CodeWrong);
+    }
+    let policy = state.policy.map_or(policy, |set| policy.replaced_by(set));
+    let user = state
+        .users
+        .get_mut(ask.user_id)
+        .ok_or(Refusal::UserNotFound)?;
     if ask.confirm.is_some_and(|confirm| confirm != ask.new) {
         return Err(Refusal::ConfirmationMismatch);
     }
@@ -126,7 +160,11 @@ pub(crate) fn change(
         return Ok(unchanged);
     }
     user.password = ask.new.to_owned();
-    Ok(user.clone())
+    let changed = user.clone();
+    if ask.code.is_some() {
+        state.reset_codes.remove(ask.user_id);
+    }
+    Ok(changed)
 }
 
 /// A password login as the user `matches` selects: counts the attempt, and returns the user

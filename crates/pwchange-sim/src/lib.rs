@@ -201,6 +201,22 @@ pub fn login_settings(vendor: Vendor) -> Vec<(&'static str, String)> {
     vendors::table(vendor).login_settings()
 }
 
+/// A password policy a simulator enforces and serves instead of its vendor's default
+/// ([`Simulator::set_password_policy`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SimPolicy {
+    /// The shortest accepted password, in characters.
+    pub min_length: usize,
+    /// At least one lowercase letter.
+    pub lowercase: bool,
+    /// At least one uppercase letter.
+    pub uppercase: bool,
+    /// At least one digit.
+    pub digit: bool,
+    /// At least one symbol (neither letter nor digit).
+    pub symbol: bool,
+}
+
 /// How a vendor's simulator answers a change in an organization the user is not in.
 #[derive(Debug, Clone)]
 pub struct WrongOrganization {
@@ -236,6 +252,10 @@ pub(crate) struct State {
     pub sessions: HashSet<String>,
     /// Password logins per user id, accepted or refused.
     pub logins: HashMap<String, u32>,
+    /// The verification code of each user's pending password reset.
+    pub reset_codes: HashMap<String, String>,
+    /// The policy that replaces the vendor's default, when set.
+    pub policy: Option<SimPolicy>,
 }
 
 impl State {
@@ -312,6 +332,8 @@ impl Simulator {
                 mix: None,
                 sessions: HashSet::new(),
                 logins: HashMap::new(),
+                reset_codes: HashMap::new(),
+                policy: None,
             }),
         });
         let token = shared.issue_token();
@@ -356,6 +378,26 @@ impl Simulator {
         state.mix = None;
         state.sessions.clear();
         state.logins.clear();
+        state.reset_codes.clear();
+        state.policy = None;
+    }
+
+    /// Enforces `policy` instead of the vendor's default (`None`: the default again), on every
+    /// change and in the vendor's policy endpoint, where it has one.
+    pub fn set_password_policy(&self, policy: Option<SimPolicy>) {
+        self.shared.state().policy = policy;
+    }
+
+    /// Starts a password reset for `user_id` as the vendor does when the user asks for one:
+    /// returns the verification code the user would receive (one pending code per user; a
+    /// successful reset consumes it).
+    pub fn start_password_reset(&self, user_id: &str) -> String {
+        let code: String = uuid::Uuid::new_v4().simple().to_string()[..8].to_uppercase();
+        self.shared
+            .state()
+            .reset_codes
+            .insert(user_id.to_owned(), code.clone());
+        code
     }
 
     /// Adds or replaces a user.
@@ -372,7 +414,9 @@ impl Simulator {
             .map(|u| u.password.clone())
     }
 
-    /// Injects `fault` into the next request (faults queue up, one per request).
+    /// Injects `fault` into the next request (faults queue up, one per request). The vendor's
+    /// harmless reads (its password policy endpoint) skip faults: a fault is meant for the
+    /// change, the login or the verification that follows.
     pub fn inject(&self, fault: Fault) {
         self.shared.state().faults.push_back(fault);
     }
@@ -399,7 +443,8 @@ impl Simulator {
         self.shared.state().sessions.len()
     }
 
-    /// How many requests arrived.
+    /// How many requests arrived, not counting the harmless reads that faults skip (the
+    /// password policy): the changes, logins and verifications.
     pub fn requests(&self) -> u64 {
         self.shared.state().requests
     }

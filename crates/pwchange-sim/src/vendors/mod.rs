@@ -49,6 +49,10 @@ pub(crate) trait VendorTable: Send + Sync {
     fn login_settings(&self) -> Vec<(&'static str, String)> {
         Vec::new()
     }
+    /// The harmless reads (method, path) that injected faults skip: the policy endpoints.
+    fn reads(&self) -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
     /// Headers a raw client needs besides the bearer token.
     fn required_headers(&self) -> Vec<(&'static str, String)> {
         Vec::new()

@@ -162,6 +162,7 @@ async fn update_password(
         new: first,
         confirm: Some(second),
         organization: Some(org),
+        code: None,
     };
     // No documented policy beyond "not empty"; a session may change only its own password.
     match engine::change(&shared, &headers, &ask, Policy::lengths(1, usize::MAX)) {

@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::routing::{delete, post};
+use axum::routing::{delete, get, patch, post};
 use serde_json::{Value, json};
 
 use super::{App, VendorTable, json, str_field};
@@ -34,12 +34,36 @@ impl VendorTable for Zitadel {
                 post(set_human_password),
             )
             .route("/v2/users/{user_id}/password", post(set_password))
+            .route("/v2/users/{user_id}", patch(update_user))
+            .route(
+                "/zitadel.user.v2.UserService/UpdateUser",
+                post(connect_update_user),
+            )
+            .route("/v2/settings/password/complexity", get(password_complexity))
+            .route(
+                "/zitadel.settings.v2.SettingsService/GetPasswordComplexitySettings",
+                post(connect_password_complexity),
+            )
             .route("/v2/sessions", post(create_session))
             .route("/v2/sessions/{session_id}", delete(delete_session))
     }
 
-    fn error(&self, status: StatusCode, message: &str, _path: &str) -> Response {
-        error(status, "SIM-request", message, DETAIL)
+    fn reads(&self) -> &'static [(&'static str, &'static str)] {
+        &[
+            ("GET", "/v2/settings/password/complexity"),
+            (
+                "POST",
+                "/zitadel.settings.v2.SettingsService/GetPasswordComplexitySettings",
+            ),
+        ]
+    }
+
+    fn error(&self, status: StatusCode, message: &str, path: &str) -> Response {
+        if is_connect(path) {
+            connect_error(status, "SIM-request", message)
+        } else {
+            error(status, "SIM-request", message, DETAIL)
+        }
     }
 
     fn demo_user(&self) -> SimUser {
@@ -86,9 +110,92 @@ fn error(status: StatusCode, id: &str, message: &str, type_url: &str) -> Respons
     )
 }
 
-/// ZITADEL's answer to each refusal: status, error id, message, detail type.
+/// Whether `path` is a Connect protocol route.
+fn is_connect(path: &str) -> bool {
+    path.starts_with("/zitadel.")
+}
+
+/// The Connect code of an HTTP status (connectrpc.com's mapping, inverted).
+fn connect_code(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "invalid_argument",
+        401 => "unauthenticated",
+        403 => "permission_denied",
+        404 => "not_found",
+        409 => "already_exists",
+        429 => "resource_exhausted",
+        501 => "unimplemented",
+        503 => "unavailable",
+        504 => "deadline_exceeded",
+        _ => "internal",
+    }
+}
+
+/// A Connect error body: string code, message, and the `zitadel.v1.ErrorDetail` as protobuf
+/// (base64) with its JSON in `debug`.
+fn connect_error(status: StatusCode, id: &str, message: &str) -> Response {
+    connect_error_of(status, id, message, "zitadel.v1.ErrorDetail")
+}
+
+/// [`connect_error`] with the detail's type (its bare protobuf name, as connect-go writes it).
+fn connect_error_of(status: StatusCode, id: &str, message: &str, detail_type: &str) -> Response {
+    use base64::Engine as _;
+    let field = |number: u8, text: &str| {
+        let mut bytes = vec![number << 3 | 2];
+        let mut length = text.len();
+        loop {
+            let byte = (length & 0x7f) as u8;
+            length >>= 7;
+            if length == 0 {
+                bytes.push(byte);
+                break;
+            }
+            bytes.push(byte | 0x80);
+        }
+        bytes.extend_from_slice(text.as_bytes());
+        bytes
+    };
+    let mut detail = field(1, id);
+    detail.extend(field(2, message));
+    json(
+        status,
+        json!({
+            "code": connect_code(status),
+            "message": format!("{message} ({id})"),
+            "details": [{
+                "type": detail_type,
+                "value": base64::engine::general_purpose::STANDARD_NO_PAD.encode(detail),
+                "debug": {"id": id, "message": message},
+            }],
+        }),
+    )
+}
+
+/// ZITADEL's answer to each refusal, in grpc-gateway's form.
 fn refusal(refusal: Refusal) -> Response {
-    let (status, id, message, type_url) = match refusal {
+    let (status, id, message, type_url) = refusal_parts(refusal);
+    error(
+        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+        id,
+        &message,
+        type_url,
+    )
+}
+
+/// ZITADEL's answer to each refusal, in the Connect protocol's form.
+fn connect_refusal(refusal: Refusal) -> Response {
+    let (status, id, message, type_url) = refusal_parts(refusal);
+    connect_error_of(
+        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+        id,
+        &message,
+        type_url.trim_start_matches("type.googleapis.com/"),
+    )
+}
+
+/// What ZITADEL answers to each refusal: status, error id, message, detail type.
+fn refusal_parts(refusal: Refusal) -> (u16, &'static str, String, &'static str) {
+    match refusal {
         Refusal::Unauthenticated => (
             401,
             "AUTH-7fs1e",
@@ -105,12 +212,18 @@ fn refusal(refusal: Refusal) -> Response {
         Refusal::CurrentPasswordWrong => (
             400,
             "COMMAND-3M0fs",
-            "Password is invalid".to_owned(),
+            "Errors.User.Password.Invalid".to_owned(),
             CREDENTIALS,
+        ),
+        Refusal::CodeWrong => (
+            400,
+            "CODE-woT0xc",
+            "Errors.User.Code.Invalid".to_owned(),
+            DETAIL,
         ),
         Refusal::ConfirmationMismatch | Refusal::Unchanged => (
             400,
-            "COMMAND-Aeh3",
+            "COMMAND-Aesh5",
             "Errors.User.Password.NotChanged".to_owned(),
             DETAIL,
         ),
@@ -122,41 +235,35 @@ fn refusal(refusal: Refusal) -> Response {
         ),
         Refusal::TooShort(min) => (
             400,
-            "COMMA-HuJf6",
+            "DOMAIN-HuJf6",
             format!("Password must be at least {min} characters long"),
             DETAIL,
         ),
         Refusal::NoLower => (
             400,
-            "COMMA-co3Xw",
+            "DOMAIN-co3Xw",
             "Password must contain a lower case letter".to_owned(),
             DETAIL,
         ),
         Refusal::NoUpper => (
             400,
-            "COMMA-VoaRj",
+            "DOMAIN-VoaRj",
             "Password must contain an upper case letter".to_owned(),
             DETAIL,
         ),
         Refusal::NoDigit => (
             400,
-            "COMMA-ZBv4H",
+            "DOMAIN-ZBv4H",
             "Password must contain a number".to_owned(),
             DETAIL,
         ),
         Refusal::NoSymbol => (
             400,
-            "COMMA-ZDLwA",
+            "DOMAIN-ZDLwA",
             "Password must contain a symbol".to_owned(),
             DETAIL,
         ),
-    };
-    error(
-        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
-        id,
-        &message,
-        type_url,
-    )
+    }
 }
 
 fn policy(shared: &Shared, schema: &str, refuse_unchanged: bool) -> Policy {
@@ -267,10 +374,124 @@ async fn set_password(
     let ask = ChangeAsk {
         user_id: &user_id,
         current: str_field(&body, "currentPassword"),
+        code: str_field(&body, "verificationCode"),
         new: password,
         ..ChangeAsk::default()
     };
     run(&shared, &headers, &ask, policy(&shared, "PasswordV2", true))
+}
+
+/// The password part of an update (`human.password`) as a change: new password, current
+/// password or verification code.
+fn update_ask<'a>(user_id: &'a str, body: &'a Value) -> Result<ChangeAsk<'a>, &'static str> {
+    let password = body
+        .get("human")
+        .and_then(|h| h.get("password"))
+        .ok_or("invalid request: human.password is required")?;
+    let new = password
+        .get("password")
+        .and_then(|p| str_field(p, "password"))
+        .ok_or("invalid request: human.password.password.password is required")?;
+    let (current, code) = (
+        str_field(password, "currentPassword"),
+        str_field(password, "verificationCode"),
+    );
+    if current.is_some() && code.is_some() {
+        return Err("invalid request: currentPassword and verificationCode are a oneof");
+    }
+    Ok(ChangeAsk {
+        user_id,
+        current,
+        code,
+        new,
+        ..ChangeAsk::default()
+    })
+}
+
+/// `UpdateUser`'s answer: the change date only.
+fn updated() -> Response {
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    json(StatusCode::OK, json!({"changeDate": now}))
+}
+
+async fn update_user(
+    State(shared): State<Arc<Shared>>,
+    Path(user_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let body = match authenticated_json(&shared, &headers, &body) {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
+    let ask = match update_ask(&user_id, &body) {
+        Ok(ask) => ask,
+        Err(message) => return invalid(message),
+    };
+    match engine::change(&shared, &headers, &ask, policy(&shared, "PasswordV2", true)) {
+        Ok(_) => updated(),
+        Err(r) => refusal(r),
+    }
+}
+
+async fn connect_update_user(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if engine::token_owner(&shared, &headers).is_none() {
+        return connect_refusal(Refusal::Unauthenticated);
+    }
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return connect_error(StatusCode::BAD_REQUEST, "SIM-json", "invalid JSON body");
+    };
+    let Some(user_id) = str_field(&body, "userId") else {
+        return connect_error(
+            StatusCode::BAD_REQUEST,
+            "PROTO-validation",
+            "invalid request: userId is required",
+        );
+    };
+    let ask = match update_ask(user_id, &body) {
+        Ok(ask) => ask,
+        Err(message) => return connect_error(StatusCode::BAD_REQUEST, "PROTO-validation", message),
+    };
+    match engine::change(&shared, &headers, &ask, policy(&shared, "PasswordV2", true)) {
+        Ok(_) => updated(),
+        Err(r) => connect_refusal(r),
+    }
+}
+
+/// The complexity settings in force (the default or [`crate::Simulator::set_password_policy`]'s).
+fn complexity_settings(shared: &Shared) -> Value {
+    let policy = policy(shared, "PasswordV2", true).in_force(shared);
+    json!({
+        "settings": {
+            "minLength": policy.min.to_string(),
+            "requiresUppercase": policy.upper,
+            "requiresLowercase": policy.lower,
+            "requiresNumber": policy.digit,
+            "requiresSymbol": policy.symbol,
+            "resourceOwnerType": "RESOURCE_OWNER_TYPE_INSTANCE",
+        }
+    })
+}
+
+async fn password_complexity(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    if engine::token_owner(&shared, &headers).is_none() {
+        return refusal(Refusal::Unauthenticated);
+    }
+    json(StatusCode::OK, complexity_settings(&shared))
+}
+
+async fn connect_password_complexity(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+) -> Response {
+    if engine::token_owner(&shared, &headers).is_none() {
+        return connect_refusal(Refusal::Unauthenticated);
+    }
+    json(StatusCode::OK, complexity_settings(&shared))
 }
 
 /// A session with a user check and a password check: `201` with the session, or the refusal of
