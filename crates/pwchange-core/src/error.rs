@@ -29,7 +29,8 @@ pub enum ErrorKind {
     PermissionDenied,
     /// The user does not exist (some vendors say so with a 403; see their error tables).
     UserNotFound,
-    /// The current password is wrong.
+    /// The change's proof is wrong: the current password (self-service), or the verification
+    /// code of a reset (wrong, expired, or no reset pending).
     CurrentPasswordInvalid,
     /// The new password breaks the vendor's password policy (length, character classes).
     PolicyViolation,

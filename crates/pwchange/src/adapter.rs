@@ -16,7 +16,9 @@ use serde::de::DeserializeOwned;
 
 use crate::config::{Common, Key, Keys};
 use crate::request::Verification;
-use crate::{Changed, Error, ErrorKind, Password, PasswordChange, Vendor};
+use crate::{
+    Changed, Error, ErrorKind, ModeKind, Password, PasswordChange, PasswordPolicy, Vendor,
+};
 
 /// A vendor's error body: how its answers become a [`Verdict`] (usually through a table of
 /// `pwchange_core::classify::Rule`s).
@@ -32,6 +34,11 @@ pub(crate) trait Adapter: Sized + Send + Sync + 'static {
     const KEYS: &'static [Key];
     /// How [`verify`](Self::verify) logs in, and what it needs (one sentence, for users).
     const VERIFICATION: &'static str;
+    /// The modes the vendor offers (with some configuration; [`prepare`](Self::prepare) says
+    /// which configuration refuses which).
+    const MODES: &'static [ModeKind];
+    /// Where the password policy comes from (one sentence, for users).
+    const POLICY: &'static str;
     /// The public, typed configuration.
     type Config: Clone + fmt::Debug + Send + Sync + 'static;
     /// The credentials of the vendor's login (`Infallible` when it has none).
@@ -89,6 +96,39 @@ pub(crate) trait Adapter: Sized + Send + Sync + 'static {
     fn login_name(_changed: &Changed) -> Option<String> {
         None
     }
+
+    /// The vendor's documented password rules ([`PolicySource::Documented`](crate::PolicySource)).
+    fn documented_policy() -> PasswordPolicy;
+
+    /// Reads the password policy from the vendor with `token`; `None` when the vendor has no
+    /// API for it (then [`documented_policy`](Self::documented_policy) is the policy).
+    fn read_policy<'a>(
+        &'a self,
+        _transport: &'a Transport,
+        _token: &'a SecretToken,
+    ) -> impl Future<Output = Result<Option<PasswordPolicy>, Error>> + Send + 'a {
+        async { Ok(None) }
+    }
+}
+
+/// How [`crate::Client::check_access`] checked the credentials.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[serde(tag = "checked", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum AccessCheck {
+    /// The configured login succeeded.
+    LoggedIn,
+    /// A harmless authenticated read succeeded.
+    Read {
+        /// What was read.
+        operation: String,
+    },
+    /// The vendor has no harmless authenticated read for this configuration: the credentials
+    /// are first used by the first change.
+    NotChecked {
+        /// Why.
+        reason: String,
+    },
 }
 
 /// The secrets in a vendor's login credentials, for redacting its answers.
@@ -236,7 +276,18 @@ impl<A: Adapter> Backend<A> {
     fn prepare(&self, change: &PasswordChange) -> Result<(String, A::Request), Error> {
         change.validate_common()?;
         let user_id = A::user_id(change.user_id())?;
+        // The adapter's own refusal of a mode names the vendor's alternative; this is the net
+        // under it: a mode outside `MODES` is never sent, whatever `prepare` built.
         let request = self.adapter.prepare(change, user_id.clone())?;
+        let mode = change.mode().kind();
+        if !A::MODES.contains(&mode) {
+            let offered: Vec<&str> = A::MODES.iter().map(|m| m.name()).collect();
+            return Err(Error::unsupported(format!(
+                "{} offers no {mode} change through pwchange (its modes: {})",
+                A::VENDOR,
+                offered.join(", ")
+            )));
+        }
         Ok((user_id, request))
     }
 
@@ -317,17 +368,29 @@ impl<A: Adapter> Backend<A> {
     /// Sends the request with the backend's token, or a (cached) login token.
     async fn send(&self, request: &A::Request) -> Result<Changed, Error> {
         let (adapter, transport) = (&self.adapter, &self.transport);
+        self.authenticated(|token| {
+            Box::pin(async move { adapter.send(transport, &token, request).await })
+        })
+        .await
+    }
+
+    /// Runs `operation` with the backend's token, or a (cached) login token; a cached token
+    /// the vendor refuses (`401`) is replaced by one fresh login and `operation` runs once more.
+    /// A `401` means nothing was applied, so the second attempt cannot apply a change twice.
+    async fn authenticated<'a, T>(
+        &'a self,
+        operation: impl Fn(SecretToken) -> BoxFuture<'a, Result<T, Error>>,
+    ) -> Result<T, Error> {
+        let (adapter, transport) = (&self.adapter, &self.transport);
         match &self.auth {
-            Auth::Token(token) => adapter.send(transport, token, request).await,
+            Auth::Token(token) => operation(token.clone()).await,
             Auth::Login(login) => {
                 let (token, cached) = self
                     .cache
                     .get_or_login(adapter.login(transport, login))
                     .await
                     .map_err(login_failed)?;
-                match adapter.send(transport, &token, request).await {
-                    // A cached token may have expired. A 401 means nothing was applied, so one
-                    // fresh login and a second attempt cannot apply the change twice.
+                match operation(token.clone()).await {
                     Err(e) if e.kind() == ErrorKind::Unauthenticated && cached => {
                         tracing::debug!("cached login token refused; logging in again");
                         self.cache.invalidate(&token).await;
@@ -336,12 +399,53 @@ impl<A: Adapter> Backend<A> {
                             .get_or_login(adapter.login(transport, login))
                             .await
                             .map_err(login_failed)?;
-                        adapter.send(transport, &token, request).await
+                        operation(token).await
                     }
                     other => other,
                 }
             }
         }
+    }
+
+    /// The vendor's password policy: read where it has an API, else the documented rules.
+    async fn policy(&self) -> Result<PasswordPolicy, Error> {
+        let (adapter, transport) = (&self.adapter, &self.transport);
+        let read = self
+            .authenticated(|token| {
+                Box::pin(async move { adapter.read_policy(transport, &token).await })
+            })
+            .await?;
+        Ok(read.unwrap_or_else(A::documented_policy))
+    }
+
+    /// Checks the credentials without changing anything: the login, else the policy read.
+    async fn check_access(&self) -> Result<AccessCheck, Error> {
+        if let Auth::Login(login) = &self.auth {
+            self.cache
+                .get_or_login(self.adapter.login(&self.transport, login))
+                .await?;
+            return Ok(AccessCheck::LoggedIn);
+        }
+        let (adapter, transport) = (&self.adapter, &self.transport);
+        let read = self
+            .authenticated(|token| {
+                Box::pin(async move { adapter.read_policy(transport, &token).await })
+            })
+            .await?;
+        Ok(match read {
+            Some(policy) => match policy.source {
+                crate::PolicySource::Vendor { operation } => AccessCheck::Read { operation },
+                crate::PolicySource::Documented { .. } => AccessCheck::NotChecked {
+                    reason: "the vendor's policy read needs no credentials".to_owned(),
+                },
+            },
+            None => AccessCheck::NotChecked {
+                reason: format!(
+                    "{} has no harmless authenticated read for a token; the first change uses it",
+                    A::VENDOR
+                ),
+            },
+        })
     }
 
     /// Every secret a call of this backend may carry: `passwords`, the token or the login's
@@ -403,6 +507,8 @@ pub(crate) trait DynBackend: Send + Sync {
         login_name: Option<&'a str>,
         password: &'a Password,
     ) -> BoxFuture<'a, Result<(), Error>>;
+    fn policy(&self) -> BoxFuture<'_, Result<PasswordPolicy, Error>>;
+    fn check_access(&self) -> BoxFuture<'_, Result<AccessCheck, Error>>;
 }
 
 impl<A: Adapter> DynBackend for Backend<A> {
@@ -412,6 +518,30 @@ impl<A: Adapter> DynBackend for Backend<A> {
 
     fn base_url(&self) -> &str {
         &self.transport.base
+    }
+
+    fn policy(&self) -> BoxFuture<'_, Result<PasswordPolicy, Error>> {
+        Box::pin(async move {
+            match Backend::policy(self).await {
+                Ok(policy) => Ok(policy),
+                Err(e) => {
+                    let redactor = self.redactor(&[]).await;
+                    Err(e.with_vendor(A::VENDOR).redact(&redactor))
+                }
+            }
+        })
+    }
+
+    fn check_access(&self) -> BoxFuture<'_, Result<AccessCheck, Error>> {
+        Box::pin(async move {
+            match Backend::check_access(self).await {
+                Ok(check) => Ok(check),
+                Err(e) => {
+                    let redactor = self.redactor(&[]).await;
+                    Err(e.with_vendor(A::VENDOR).redact(&redactor))
+                }
+            }
+        })
     }
 
     fn check(&self, change: &PasswordChange) -> Result<(), Error> {

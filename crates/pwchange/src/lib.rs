@@ -2,6 +2,7 @@
 
 mod adapter;
 mod config;
+mod policy;
 mod request;
 #[cfg(test)]
 mod testing;
@@ -11,12 +12,14 @@ mod vendors;
 #[doc(hidden)]
 pub mod fuzzing;
 
+pub use adapter::AccessCheck;
 pub use config::{COMMON_KEYS, Key, Settings};
+pub use policy::{CharacterClasses, LengthUnit, PasswordPolicy, PolicySource};
 pub use pwchange_core::http::{
     DEFAULT_CONNECT_RETRIES, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, HttpConfig,
 };
 pub use pwchange_core::{Error, ErrorKind, Outcome, SecretToken, Vendor};
-pub use request::{Changed, Mode, Password, PasswordChange, Verification};
+pub use request::{Changed, Mode, ModeKind, Password, PasswordChange, Verification};
 pub use vendors::*;
 
 use tracing::Instrument as _;
@@ -98,6 +101,22 @@ impl Client {
     /// [`change_password`]: Self::change_password
     pub fn check_change(&self, change: &PasswordChange) -> Result<(), Error> {
         self.backend.check(change)
+    }
+
+    /// The vendor's password policy: read from the vendor where it has an API for it (with this
+    /// client's credentials: [`capabilities`] says which), else its documented rules. Sends at
+    /// most one request (plus a login when configured with login credentials).
+    pub async fn password_policy(&self) -> Result<PasswordPolicy, Error> {
+        let span = tracing::info_span!("pwchange.password_policy", vendor = %self.vendor());
+        self.backend.policy().instrument(span).await
+    }
+
+    /// Checks the credentials without changing anything: the configured login, else a
+    /// harmless authenticated read where the vendor has one ([`AccessCheck`] says which, or
+    /// why nothing could be checked).
+    pub async fn check_access(&self) -> Result<AccessCheck, Error> {
+        let span = tracing::info_span!("pwchange.check_access", vendor = %self.vendor());
+        self.backend.check_access().instrument(span).await
     }
 
     /// Logs in once as `user_id` with `password` to find out whether the vendor holds it:

@@ -79,6 +79,56 @@ pub enum Mode {
         #[serde(default)]
         require_change_at_next_login: bool,
     },
+    /// The user proves the change with the verification code a password reset sent them
+    /// ([`PasswordChange::reset_with_code`]).
+    ResetWithCode,
+}
+
+impl Mode {
+    /// The mode without its options.
+    pub fn kind(self) -> ModeKind {
+        match self {
+            Mode::SelfService => ModeKind::SelfService,
+            Mode::AdminSet { .. } => ModeKind::AdminSet,
+            Mode::ResetWithCode => ModeKind::ResetWithCode,
+        }
+    }
+}
+
+/// A [`Mode`] without its options: what a vendor can do ([`crate::capabilities`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ModeKind {
+    /// [`Mode::SelfService`].
+    SelfService,
+    /// [`Mode::AdminSet`].
+    AdminSet,
+    /// [`Mode::ResetWithCode`].
+    ResetWithCode,
+}
+
+impl ModeKind {
+    /// Every mode, in this order.
+    pub const ALL: [ModeKind; 3] = [
+        ModeKind::SelfService,
+        ModeKind::AdminSet,
+        ModeKind::ResetWithCode,
+    ];
+
+    /// The mode's wire name (`self_service`, `admin_set`, `reset_with_code`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ModeKind::SelfService => "self_service",
+            ModeKind::AdminSet => "admin_set",
+            ModeKind::ResetWithCode => "reset_with_code",
+        }
+    }
+}
+
+impl std::fmt::Display for ModeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// One password change: whose, from what (self-service) and to what.
@@ -93,6 +143,8 @@ pub enum Mode {
 pub struct PasswordChange {
     user_id: String,
     current_password: Option<Password>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verification_code: Option<Password>,
     new_password: Password,
     #[serde(flatten)]
     mode: Mode,
@@ -106,6 +158,9 @@ pub struct PasswordChange {
 struct PasswordChangeFields {
     user_id: String,
     current_password: Option<Password>,
+    /// The code a password reset sent the user (mode `reset_with_code`).
+    #[serde(default)]
+    verification_code: Option<Password>,
     new_password: Password,
     #[serde(flatten)]
     mode: Mode,
@@ -127,6 +182,7 @@ impl TryFrom<PasswordChangeFields> for PasswordChange {
         let change = PasswordChange {
             user_id: f.user_id,
             current_password: f.current_password,
+            verification_code: f.verification_code,
             new_password: f.new_password,
             mode: f.mode,
             verify: f.verify,
@@ -147,6 +203,7 @@ impl PasswordChange {
         Self {
             user_id: user_id.into(),
             current_password: Some(current_password.into()),
+            verification_code: None,
             new_password: new_password.into(),
             mode: Mode::SelfService,
             verify: true,
@@ -160,10 +217,29 @@ impl PasswordChange {
         Self {
             user_id: user_id.into(),
             current_password: None,
+            verification_code: None,
             new_password: new_password.into(),
             mode: Mode::AdminSet {
                 require_change_at_next_login: false,
             },
+            verify: true,
+            login_name: None,
+        }
+    }
+
+    /// A reset: `user_id` proves the change with the `verification_code` a password reset sent
+    /// them (for vendors that have one: [`crate::capabilities`]).
+    pub fn reset_with_code(
+        user_id: impl Into<String>,
+        verification_code: impl Into<Password>,
+        new_password: impl Into<Password>,
+    ) -> Self {
+        Self {
+            user_id: user_id.into(),
+            current_password: None,
+            verification_code: Some(verification_code.into()),
+            new_password: new_password.into(),
+            mode: Mode::ResetWithCode,
             verify: true,
             login_name: None,
         }
@@ -215,6 +291,11 @@ impl PasswordChange {
         self.current_password.as_ref()
     }
 
+    /// The reset's verification code ([`Mode::ResetWithCode`] only).
+    pub fn verification_code(&self) -> Option<&Password> {
+        self.verification_code.as_ref()
+    }
+
     /// The new password.
     pub fn new_password(&self) -> &Password {
         &self.new_password
@@ -229,16 +310,27 @@ impl PasswordChange {
     pub(crate) fn secrets(&self) -> Vec<&str> {
         let mut secrets = vec![self.new_password.expose_secret()];
         secrets.extend(self.current_password.as_ref().map(Password::expose_secret));
+        secrets.extend(self.verification_code.as_ref().map(Password::expose_secret));
         secrets
     }
 
     fn check_mode(&self) -> Result<(), Error> {
-        match (self.mode, &self.current_password) {
-            (Mode::SelfService, None) => Err(Error::invalid_input(
+        let (current, code) = (
+            self.current_password.is_some(),
+            self.verification_code.is_some(),
+        );
+        match self.mode {
+            Mode::SelfService if !current => Err(Error::invalid_input(
                 "a self-service change needs the current password",
             )),
-            (Mode::AdminSet { .. }, Some(_)) => Err(Error::invalid_input(
-                "an administrative set takes no current password; use a self-service change to prove it",
+            Mode::ResetWithCode if !code => Err(Error::invalid_input(
+                "a reset needs the verification code the user received",
+            )),
+            Mode::AdminSet { .. } | Mode::ResetWithCode if current => Err(Error::invalid_input(
+                "only a self-service change takes the current password",
+            )),
+            Mode::SelfService | Mode::AdminSet { .. } if code => Err(Error::invalid_input(
+                "only a reset takes a verification code",
             )),
             _ => Ok(()),
         }
@@ -252,6 +344,13 @@ impl PasswordChange {
         }
         if self.new_password.expose_secret().is_empty() {
             return Err(Error::invalid_input("new password is empty"));
+        }
+        if self
+            .verification_code
+            .as_ref()
+            .is_some_and(|code| code.expose_secret().trim().is_empty())
+        {
+            return Err(Error::invalid_input("verification code is empty"));
         }
         if let Some(current) = &self.current_password {
             if current.expose_secret().is_empty() {
@@ -384,7 +483,8 @@ mod tests {
         );
         let err = serde_json::from_value::<PasswordChange>(both).unwrap_err();
         assert!(
-            err.to_string().contains("takes no current password"),
+            err.to_string()
+                .contains("only a self-service change takes the current password"),
             "{err}"
         );
 
@@ -393,6 +493,58 @@ mod tests {
         assert!(
             err.to_string().contains("needs the current password"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn a_reset_carries_its_code_and_nothing_else_does() {
+        let reset = PasswordChange::reset_with_code("u", "123456", canary::NEW_PASSWORD);
+        assert_eq!(reset.mode(), Mode::ResetWithCode);
+        assert_eq!(reset.mode().kind(), ModeKind::ResetWithCode);
+        assert_eq!(reset.verification_code().unwrap().expose_secret(), "123456");
+        assert!(reset.current_password().is_none());
+        assert!(
+            reset.secrets().contains(&"123456"),
+            "the code is redacted too"
+        );
+        reset.validate_common().unwrap();
+        let json = serde_json::to_value(&reset).unwrap();
+        assert_eq!(json["mode"], "reset_with_code");
+        let back: PasswordChange = serde_json::from_value(json).unwrap();
+        assert_eq!(back.verification_code().unwrap().expose_secret(), "123456");
+        canary::assert_absent("reset Debug", &format!("{reset:?}"));
+        assert!(!format!("{reset:?}").contains("123456"));
+
+        let blank = PasswordChange::reset_with_code("u", " ", "new");
+        let err = blank.validate_common().unwrap_err();
+        assert!(
+            err.to_string().contains("verification code is empty"),
+            "{err}"
+        );
+        for (wire, expected) in [
+            (
+                serde_json::json!({"user_id": "u", "new_password": "x", "mode": "reset_with_code"}),
+                "needs the verification code",
+            ),
+            (
+                serde_json::json!({"user_id": "u", "new_password": "x", "mode": "reset_with_code", "verification_code": "1", "current_password": "c"}),
+                "only a self-service change takes the current password",
+            ),
+            (
+                serde_json::json!({"user_id": "u", "new_password": "x", "mode": "admin_set", "verification_code": "1"}),
+                "only a reset takes a verification code",
+            ),
+            (
+                serde_json::json!({"user_id": "u", "new_password": "x", "mode": "self_service", "current_password": "c", "verification_code": "1"}),
+                "only a reset takes a verification code",
+            ),
+        ] {
+            let err = serde_json::from_value::<PasswordChange>(wire).unwrap_err();
+            assert!(err.to_string().contains(expected), "{err}");
+        }
+        assert_eq!(
+            ModeKind::ALL.map(ModeKind::name),
+            ["self_service", "admin_set", "reset_with_code"]
         );
     }
 

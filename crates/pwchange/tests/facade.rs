@@ -54,6 +54,63 @@ async fn every_vendor_changes_the_demo_user_on_its_simulator() {
     }
 }
 
+/// Issue #12: a mode a vendor does not offer is refused before any request, naming the
+/// vendor's modes; every offered mode gets past the local checks.
+#[tokio::test]
+async fn modes_a_vendor_lacks_are_refused_before_sending() {
+    for vendor in Vendor::ALL {
+        let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
+        let client = client(vendor, sim.base_url(), sim.token(), &[]);
+        let user = demo_user(vendor);
+        let capabilities = pwchange::capabilities(vendor).unwrap();
+        for mode in pwchange::ModeKind::ALL {
+            let change = match mode {
+                pwchange::ModeKind::SelfService => demo_change(vendor),
+                pwchange::ModeKind::AdminSet => {
+                    PasswordChange::admin_set(user.id.clone(), "N3w-Passw0rd!x")
+                }
+                pwchange::ModeKind::ResetWithCode => {
+                    PasswordChange::reset_with_code(user.id.clone(), "CODE1234", "N3w-Passw0rd!x")
+                }
+            };
+            let checked = client.check_change(&change);
+            if capabilities.modes.contains(&mode) {
+                checked.unwrap_or_else(|e| panic!("{vendor} {mode}: {e}"));
+            } else {
+                let err = checked.unwrap_err();
+                assert_eq!(err.kind(), ErrorKind::Unsupported, "{vendor} {mode}");
+                let err = client.change_password(&change).await.unwrap_err();
+                assert_eq!(err.kind(), ErrorKind::Unsupported, "{vendor} {mode}");
+            }
+        }
+        assert_eq!(sim.requests(), 0, "{vendor}: nothing was sent");
+    }
+}
+
+/// Issue #12: every vendor's policy through the facade against its simulator: read where the
+/// vendor has an API, else the documented one.
+#[tokio::test]
+async fn every_vendor_has_a_policy_and_the_demo_change_satisfies_it() {
+    for vendor in Vendor::ALL {
+        let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
+        let client = client(vendor, sim.base_url(), sim.token(), &[]);
+        let policy = client.password_policy().await.unwrap();
+        policy
+            .check(demo_change(vendor).new_password())
+            .unwrap_or_else(|e| panic!("{vendor}: {e}"));
+        let documented = pwchange::documented_policy(vendor).unwrap();
+        match &policy.source {
+            pwchange::PolicySource::Vendor { .. } => {
+                // The simulator serves the vendor's default: the documented one.
+                assert_eq!(policy.min_length, documented.min_length, "{vendor}");
+                assert_eq!(policy.required_classes(), documented.required_classes());
+            }
+            _ => assert_eq!(policy, documented, "{vendor}"),
+        }
+        sim.assert_no_violations();
+    }
+}
+
 #[tokio::test]
 async fn a_refused_connection_is_transport_and_temporary() {
     let port = {

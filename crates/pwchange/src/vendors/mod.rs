@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::adapter::{Adapter as _, Backend, DynBackend, config_from_settings};
 use crate::config::Key;
-use crate::{Error, ErrorKind, Settings, Vendor};
+use crate::{Error, ErrorKind, ModeKind, PasswordPolicy, Settings, Vendor};
 
 // The modules are declared outside the macro so that tools that read the source (rustfmt,
 // cargo-mutants) see them.
@@ -128,6 +128,37 @@ macro_rules! registry {
             }
         }
 
+        /// What `vendor` can do: its modes, where its password policy comes from, how it
+        /// verifies a change; `None` when this build does not include the vendor.
+        pub fn capabilities(vendor: Vendor) -> Option<Capabilities> {
+            match vendor {
+                $(
+                    #[cfg(feature = $feature)]
+                    Vendor::$variant => Some(Capabilities {
+                        modes: $adapter::MODES,
+                        policy: $adapter::POLICY,
+                        verification: $adapter::VERIFICATION,
+                    }),
+                )+
+                #[allow(unreachable_patterns)]
+                _ => None,
+            }
+        }
+
+        /// `vendor`'s documented password rules (what [`Client::password_policy`](crate::Client::password_policy)
+        /// returns for a vendor without a policy API), or an error when this build does not
+        /// include the vendor.
+        pub fn documented_policy(vendor: Vendor) -> Result<PasswordPolicy, Error> {
+            match vendor {
+                $(
+                    #[cfg(feature = $feature)]
+                    Vendor::$variant => Ok($adapter::documented_policy()),
+                )+
+                #[allow(unreachable_patterns)]
+                other => Err(not_enabled(other)),
+            }
+        }
+
         /// The user id in `vendor`'s canonical form (two spellings of one user give the same
         /// string), or an error naming the form the vendor expects.
         pub fn canonical_user_id(vendor: Vendor, id: &str) -> Result<String, Error> {
@@ -163,6 +194,18 @@ registry! {
     "vcd" vcd: Vcd(VcdAdapter, VcdConfig, VcdDetails);
 }
 
+/// What a vendor can do ([`capabilities`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Capabilities {
+    /// The modes the vendor offers (some only with some configuration: see its config type).
+    pub modes: &'static [ModeKind],
+    /// Where its password policy comes from.
+    pub policy: &'static str,
+    /// How a change is verified by logging in with the new password.
+    pub verification: &'static str,
+}
+
 /// Whether this build includes `vendor` (its Cargo feature is on).
 pub fn is_enabled(vendor: Vendor) -> bool {
     keys(vendor).is_some()
@@ -176,4 +219,62 @@ pub(crate) fn not_enabled(vendor: Vendor) -> Error {
         ),
     )
     .with_vendor(vendor)
+}
+
+/// The README's row for `vendor` in the capability table ("What each vendor can do").
+#[cfg(test)]
+fn capability_row(vendor: Vendor) -> Option<String> {
+    let capabilities = capabilities(vendor)?;
+    let modes: Vec<&str> = capabilities.modes.iter().map(|m| m.name()).collect();
+    Some(format!(
+        "| {} | {} | {} | {} |",
+        vendor.name(),
+        modes.join(", "),
+        capabilities.policy,
+        capabilities.verification
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The README's capability table is the registry's, row for row.
+    #[test]
+    fn the_readme_lists_every_vendors_capabilities() {
+        let readme = include_str!("../../../../README.md");
+        let rows: Vec<String> = Vendor::ALL.into_iter().filter_map(capability_row).collect();
+        assert_eq!(
+            rows.len(),
+            Vendor::ALL.len(),
+            "every vendor is in the default build"
+        );
+        let missing: Vec<String> = rows
+            .into_iter()
+            .filter(|row| !readme.lines().any(|line| line == row))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "README.md lacks these capability rows (copy them into the table):\n{}",
+            missing.join("\n")
+        );
+    }
+
+    #[test]
+    fn every_vendor_documents_a_policy_that_checks_what_it_says() {
+        for vendor in Vendor::ALL {
+            let policy = documented_policy(vendor).unwrap();
+            assert!(policy.min_length >= 1, "{vendor}");
+            assert!(
+                policy.max_length.is_none_or(|max| max >= policy.min_length),
+                "{vendor}"
+            );
+            assert!(matches!(
+                policy.source,
+                crate::PolicySource::Documented { .. }
+            ));
+            let modes = capabilities(vendor).unwrap().modes;
+            assert!(!modes.is_empty(), "{vendor}");
+        }
+    }
 }

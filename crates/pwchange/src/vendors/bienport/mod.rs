@@ -10,7 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::adapter::{Adapter, LoginTarget, Transport, VendorError, login_refused, verdict_of};
 use crate::config::{Common, Key, Keys, TokenOrLogin};
-use crate::{Changed, Error, ErrorKind, Mode, Password, PasswordChange, Vendor};
+use crate::{
+    Changed, CharacterClasses, Error, ErrorKind, LengthUnit, Mode, ModeKind, Password,
+    PasswordChange, PasswordPolicy, PolicySource, Vendor,
+};
 
 const VENDOR: Vendor = Vendor::Bienport;
 
@@ -86,6 +89,8 @@ impl Adapter for BienportAdapter {
         Key::secret("password", "the login's password"),
     ];
     const VERIFICATION: &'static str = "logs in (POST /api/auth/login) with the screen name from the change's answer; after a lost answer it needs the login name (the screen name)";
+    const MODES: &'static [ModeKind] = &[ModeKind::SelfService];
+    const POLICY: &'static str = "none documented and no API to read one: any non-empty password (the vendor may refuse more)";
     type Config = BienportConfig;
     type Login = (String, SecretString);
     type Request = types::PasswordUpdateRequest;
@@ -134,6 +139,24 @@ impl Adapter for BienportAdapter {
                     "Bienport user id is invalid: expected a positive integer (int64), e.g. 12343123",
                 )
             })
+    }
+
+    fn documented_policy() -> PasswordPolicy {
+        PasswordPolicy {
+            min_length: 1,
+            max_length: None,
+            length_unit: LengthUnit::Characters,
+            require_lowercase: false,
+            require_uppercase: false,
+            require_digit: false,
+            require_symbol: false,
+            character_classes: CharacterClasses::Unicode,
+            source: PolicySource::Documented {
+                reference:
+                    "Bienport documents no password policy (api-docs.bienport.com, update-password)"
+                        .to_owned(),
+            },
+        }
     }
 
     fn prepare(&self, change: &PasswordChange, user_id: String) -> Result<Self::Request, Error> {

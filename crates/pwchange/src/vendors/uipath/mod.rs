@@ -9,7 +9,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::adapter::{Adapter, LoginTarget, Transport, VendorError, verdict_of};
 use crate::config::{Common, Key, Keys, TokenOrLogin};
-use crate::{Changed, Error, ErrorKind, Mode, Password, PasswordChange, Vendor};
+use crate::{
+    Changed, CharacterClasses, Error, ErrorKind, LengthUnit, Mode, ModeKind, Password,
+    PasswordChange, PasswordPolicy, PolicySource, Vendor,
+};
 
 const VENDOR: Vendor = Vendor::Uipath;
 pub use pwchange_uipath::DEFAULT_SCOPE;
@@ -74,6 +77,8 @@ impl Adapter for UipathAdapter {
         ),
     ];
     const VERIFICATION: &'static str = "none: UiPath Identity's public API has no password login, so changes are reported as not verifiable";
+    const MODES: &'static [ModeKind] = &[ModeKind::SelfService, ModeKind::AdminSet];
+    const POLICY: &'static str = "documented: UiPath's default (8 characters, a lowercase letter, a digit); reading Auth.Password.PasswordComplexity is not built yet";
     type Config = UipathConfig;
     type Login = (String, SecretToken, String);
     type Request = (uuid::Uuid, types::ChangeUserPasswordCommand);
@@ -116,6 +121,22 @@ impl Adapter for UipathAdapter {
                     "UiPath user id is invalid: expected a UUID, e.g. 3fa85f64-5717-4562-b3fc-2c963f66afa6",
                 )
             })
+    }
+
+    fn documented_policy() -> PasswordPolicy {
+        PasswordPolicy {
+            min_length: 8,
+            max_length: None,
+            length_unit: LengthUnit::Utf16Units,
+            require_lowercase: true,
+            require_uppercase: false,
+            require_digit: true,
+            require_symbol: false,
+            character_classes: CharacterClasses::Unicode,
+            source: PolicySource::Documented {
+                reference: "UiPath Identity's default password complexity (8 characters, a lowercase letter, a digit)".to_owned(),
+            },
+        }
     }
 
     fn prepare(&self, change: &PasswordChange, user_id: String) -> Result<Self::Request, Error> {

@@ -10,7 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::adapter::{Adapter, LoginTarget, Transport, VendorError, login_refused, verdict_of};
 use crate::config::{Common, Key, Keys, TokenOrLogin};
-use crate::{Changed, Error, ErrorKind, Mode, Password, PasswordChange, Vendor};
+use crate::{
+    Changed, CharacterClasses, Error, ErrorKind, LengthUnit, Mode, ModeKind, Password,
+    PasswordChange, PasswordPolicy, PolicySource, Vendor,
+};
 
 const VENDOR: Vendor = Vendor::Vcd;
 const URN_PREFIX: &str = "urn:vcloud:user:";
@@ -95,6 +98,8 @@ impl Adapter for VcdAdapter {
     ];
     const VERIFICATION: &'static str =
         "opens a session as user@org (the configured username, else the login name given)";
+    const MODES: &'static [ModeKind] = &[ModeKind::SelfService];
+    const POLICY: &'static str = "documented only (Cloud Director has no API for its complexity rules): the API's 6..=128 characters; VCF Automation 9.0 documents 15 with every class";
     type Config = VcdConfig;
     type Login = (String, SecretString);
     type Request = (String, types::PasswordChangeRequest);
@@ -152,6 +157,22 @@ impl Adapter for VcdAdapter {
                 )
             })?;
         Ok(format!("{URN_PREFIX}{}", uuid.hyphenated()))
+    }
+
+    fn documented_policy() -> PasswordPolicy {
+        PasswordPolicy {
+            min_length: 6,
+            max_length: Some(128),
+            length_unit: LengthUnit::Characters,
+            require_lowercase: false,
+            require_uppercase: false,
+            require_digit: false,
+            require_symbol: false,
+            character_classes: CharacterClasses::Unicode,
+            source: PolicySource::Documented {
+                reference: "Cloud Director's API (newPassword 6..=128 characters); VCF Automation 9.0 documents more: at least 15 characters with a lowercase, uppercase, digit and special character".to_owned(),
+            },
+        }
     }
 
     fn prepare(&self, change: &PasswordChange, urn: String) -> Result<Self::Request, Error> {

@@ -18,6 +18,339 @@ fn zitadel(server: &MockServer) -> Client {
     Client::new(ZitadelConfig::new(&server.base_url(), token()).unwrap()).unwrap()
 }
 
+fn set_password_api(base_url: &str) -> Client {
+    Client::new(
+        ZitadelConfig::new(base_url, token())
+            .unwrap()
+            .api(ZitadelApi::SetPassword),
+    )
+    .unwrap()
+}
+
+fn connect(base_url: &str) -> Client {
+    Client::new(
+        ZitadelConfig::new(base_url, token())
+            .unwrap()
+            .protocol(ZitadelProtocol::Connect),
+    )
+    .unwrap()
+}
+
+const RESET_CODE: &str = "XK4D9QTZ";
+
+/// Each mode, and the `human.password` message ZITADEL's UpdateUser documents for it.
+fn every_mode() -> Vec<(&'static str, PasswordChange, Value)> {
+    let new = |change_required: bool| json!({"password": canary::NEW_PASSWORD, "changeRequired": change_required});
+    vec![
+        (
+            "self-service",
+            self_service(ZITADEL_USER),
+            json!({"password": new(false), "currentPassword": canary::PASSWORD}),
+        ),
+        (
+            "admin set",
+            PasswordChange::admin_set(ZITADEL_USER, canary::NEW_PASSWORD),
+            json!({"password": new(false)}),
+        ),
+        (
+            "admin set, change required",
+            PasswordChange::admin_set(ZITADEL_USER, canary::NEW_PASSWORD)
+                .require_change_at_next_login(true),
+            json!({"password": new(true)}),
+        ),
+        (
+            "reset with a code",
+            PasswordChange::reset_with_code(ZITADEL_USER, RESET_CODE, canary::NEW_PASSWORD),
+            json!({"password": new(false), "verificationCode": RESET_CODE}),
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn update_user_sends_each_modes_documented_message_over_rest() {
+    for (mode, change, password) in every_mode() {
+        let server = MockServer::start_async().await;
+        let mock = server
+            .mock_async(|when, then| {
+                when.method(Method::PATCH)
+                    .path(format!("/v2/users/{ZITADEL_USER}"))
+                    .header("authorization", format!("Bearer {}", canary::TOKEN))
+                    .json_body(json!({"human": {"password": password}}));
+                then.status(200)
+                    .json_body(json!({"changeDate": "2025-05-20T09:12:44.118Z"}));
+            })
+            .await;
+        let changed = zitadel(&server)
+            .change_password(&change.verify(false))
+            .await
+            .unwrap_or_else(|e| panic!("{mode}: {e}"));
+        mock.assert_async().await;
+        let Some(ChangedDetails::Zitadel(details)) = changed.details else {
+            panic!("{mode}: details")
+        };
+        assert_eq!(
+            (details.api.as_str(), details.protocol.as_str()),
+            ("update_user", "rest")
+        );
+        assert_eq!(
+            details.change_date.as_deref(),
+            Some("2025-05-20T09:12:44.118Z")
+        );
+        assert_eq!(details.sequence, None);
+    }
+}
+
+#[tokio::test]
+async fn update_user_sends_each_modes_documented_message_over_connect() {
+    for (mode, change, password) in every_mode() {
+        let server = MockServer::start_async().await;
+        let mock = server
+            .mock_async(|when, then| {
+                when.method(Method::POST)
+                    .path("/zitadel.user.v2.UserService/UpdateUser")
+                    .header("authorization", format!("Bearer {}", canary::TOKEN))
+                    .header("connect-protocol-version", "1")
+                    .header("content-type", "application/json")
+                    .json_body(json!({"userId": ZITADEL_USER, "human": {"password": password}}));
+                then.status(200)
+                    .json_body(json!({"changeDate": "2025-05-20T09:12:44.118Z"}));
+            })
+            .await;
+        let changed = connect(&server.base_url())
+            .change_password(&change.verify(false))
+            .await
+            .unwrap_or_else(|e| panic!("{mode}: {e}"));
+        mock.assert_async().await;
+        let Some(ChangedDetails::Zitadel(details)) = changed.details else {
+            panic!("{mode}: details")
+        };
+        assert_eq!(details.protocol, "connect");
+    }
+}
+
+#[tokio::test]
+async fn set_password_sends_the_reset_code_too() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(Method::POST)
+                .path(format!("/v2/users/{ZITADEL_USER}/password"))
+                .json_body(json!({
+                    "newPassword": {"password": canary::NEW_PASSWORD, "changeRequired": false},
+                    "verificationCode": RESET_CODE
+                }));
+            then.status(200)
+                .json_body(json!({"details": {"sequence": "9"}}));
+        })
+        .await;
+    set_password_api(&server.base_url())
+        .change_password(
+            &PasswordChange::reset_with_code(ZITADEL_USER, RESET_CODE, canary::NEW_PASSWORD)
+                .verify(false),
+        )
+        .await
+        .unwrap();
+    mock.assert_async().await;
+}
+
+/// Connect errors carry a string code and the detail as protobuf; both tell the kind.
+#[tokio::test]
+async fn connect_errors_map_to_kinds() {
+    let connect_error = |code: &str, id: &str, key: &str, with_value: bool| {
+        use base64::Engine as _;
+        let field = |n: u8, text: &str| {
+            let mut bytes = vec![n << 3 | 2, u8::try_from(text.len()).unwrap()];
+            bytes.extend_from_slice(text.as_bytes());
+            bytes
+        };
+        let mut proto = field(1, id);
+        proto.extend(field(2, key));
+        // A field ZITADEL may add later is skipped.
+        proto.extend([3 << 3, 1]);
+        let detail = if with_value {
+            json!({"type": "zitadel.v1.ErrorDetail", "value": base64::engine::general_purpose::STANDARD.encode(proto)})
+        } else {
+            json!({"type": "zitadel.v1.ErrorDetail", "debug": {"id": id, "message": key}})
+        };
+        json!({"code": code, "message": format!("{key} ({id})"), "details": [detail]})
+    };
+    let cases = [
+        (
+            400,
+            "invalid_argument",
+            "COMMAND-3M0fs",
+            "Errors.User.Password.Invalid",
+            ErrorKind::CurrentPasswordInvalid,
+        ),
+        (
+            400,
+            "invalid_argument",
+            "COMMAND-3M0fs",
+            "Errors.IDMissing",
+            ErrorKind::InvalidInput,
+        ),
+        (
+            400,
+            "invalid_argument",
+            "DOMAIN-HuJf6",
+            "Errors.User.PasswordComplexityPolicy.MinLength",
+            ErrorKind::PolicyViolation,
+        ),
+        (
+            400,
+            "invalid_argument",
+            "DOMAIN-ZDLwA",
+            "Errors.User.PasswordComplexityPolicy.HasSymbol",
+            ErrorKind::PolicyViolation,
+        ),
+        (
+            400,
+            "failed_precondition",
+            "COMMAND-Aesh5",
+            "Errors.User.Password.NotChanged",
+            ErrorKind::PasswordReused,
+        ),
+        (
+            400,
+            "invalid_argument",
+            "CODE-woT0xc",
+            "Errors.User.Code.Invalid",
+            ErrorKind::CurrentPasswordInvalid,
+        ),
+        (
+            404,
+            "not_found",
+            "COMMAND-G8dh3",
+            "Errors.User.NotFound",
+            ErrorKind::UserNotFound,
+        ),
+        (
+            401,
+            "unauthenticated",
+            "AUTH-7fs1e",
+            "auth header missing",
+            ErrorKind::Unauthenticated,
+        ),
+        (
+            403,
+            "permission_denied",
+            "AUTH-5mWD2",
+            "No matching permissions found",
+            ErrorKind::PermissionDenied,
+        ),
+        (
+            429,
+            "resource_exhausted",
+            "QUOTA-V3R5f",
+            "quota exceeded",
+            ErrorKind::RateLimited,
+        ),
+    ];
+    for with_value in [true, false] {
+        for (status, code, id, key, kind) in cases {
+            let server = answering(status, &connect_error(code, id, key, with_value)).await;
+            let error = expect_kind(
+                connect(&server.base_url()),
+                &self_service(ZITADEL_USER),
+                kind,
+                &format!("{status} {code} {id} {key} (protobuf value: {with_value})"),
+            )
+            .await;
+            assert_eq!(error.vendor_code(), Some(id));
+        }
+    }
+    // A detail that is not protobuf, and a body without details, fall back to the code.
+    for body in [
+        json!({"code": "not_found", "message": "no", "details": [{"type": "x", "value": "%%%"}]}),
+        json!({"code": "not_found", "message": "no"}),
+    ] {
+        let server = answering(404, &body).await;
+        expect_kind(
+            connect(&server.base_url()),
+            &self_service(ZITADEL_USER),
+            ErrorKind::UserNotFound,
+            &body.to_string(),
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn the_policy_is_read_over_rest_and_connect() {
+    let settings = json!({"settings": {"minLength": "24", "requiresUppercase": true, "requiresLowercase": false, "requiresNumber": true, "requiresSymbol": true, "resourceOwnerType": "RESOURCE_OWNER_TYPE_ORG"}});
+    let server = MockServer::start_async().await;
+    let rest = server
+        .mock_async(|when, then| {
+            when.method(Method::GET)
+                .path("/v2/settings/password/complexity")
+                .header("authorization", format!("Bearer {}", canary::TOKEN));
+            then.status(200).json_body(settings.clone());
+        })
+        .await;
+    let over_connect = server
+        .mock_async(|when, then| {
+            when.method(Method::POST)
+                .path("/zitadel.settings.v2.SettingsService/GetPasswordComplexitySettings")
+                .header("connect-protocol-version", "1")
+                .json_body(json!({}));
+            then.status(200).json_body(settings.clone());
+        })
+        .await;
+    for (client, operation) in [
+        (zitadel(&server), "GET /v2/settings/password/complexity"),
+        (
+            connect(&server.base_url()),
+            "POST /zitadel.settings.v2.SettingsService/GetPasswordComplexitySettings",
+        ),
+    ] {
+        let policy = client.password_policy().await.unwrap();
+        assert_eq!(policy.min_length, 24);
+        assert_eq!(policy.length_unit, LengthUnit::Bytes);
+        assert_eq!(policy.max_length, Some(72));
+        assert_eq!(policy.character_classes, CharacterClasses::Ascii);
+        assert_eq!(policy.required_classes(), ["uppercase", "digit", "symbol"]);
+        assert_eq!(
+            policy.source,
+            PolicySource::Vendor {
+                operation: operation.to_owned()
+            }
+        );
+        assert_eq!(
+            client.check_access().await.unwrap(),
+            AccessCheck::Read {
+                operation: operation.to_owned()
+            }
+        );
+    }
+    rest.assert_calls_async(2).await;
+    over_connect.assert_calls_async(2).await;
+
+    for bad in [
+        json!({}),
+        json!({"settings": {"minLength": "0"}}),
+        json!({"settings": {"minLength": "73"}}),
+        json!({"settings": {"minLength": "eight"}}),
+        json!({"settings": {"requiresSymbol": true}}),
+    ] {
+        let server = answering(200, &bad).await;
+        let err = zitadel(&server).password_policy().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unexpected, "{bad}");
+        assert!(err.to_string().contains("complexity settings"), "{err}");
+    }
+    let server = answering(
+        403,
+        &rpc(
+            7,
+            "AUTH-5mWD2",
+            "No matching permissions found",
+            "type.googleapis.com/zitadel.v1.ErrorDetail",
+        ),
+    )
+    .await;
+    let err = zitadel(&server).password_policy().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+}
+
 fn v1(base_url: &str) -> Client {
     Client::new(
         ZitadelConfig::new(base_url, token())
@@ -32,7 +365,7 @@ fn rpc(code: i32, id: &str, message: &str, type_url: &str) -> Value {
 }
 
 #[tokio::test]
-async fn zitadel_v2_success_returns_the_event_details() {
+async fn zitadel_set_password_success_returns_the_event_details() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
@@ -46,7 +379,7 @@ async fn zitadel_v2_success_returns_the_event_details() {
             then.status(200).json_body(json!({"details": {"sequence": "3", "changeDate": "2024-06-13T06:45:02.118Z", "resourceOwner": "696"}}));
         })
         .await;
-    let changed = zitadel(&server)
+    let changed = set_password_api(&server.base_url())
         .change_password(&self_service(ZITADEL_USER))
         .await
         .unwrap();
@@ -65,6 +398,7 @@ async fn zitadel_v2_success_returns_the_event_details() {
     );
     let Some(ChangedDetails::Zitadel(crate::ZitadelDetails {
         api,
+        protocol,
         sequence,
         change_date,
         resource_owner,
@@ -72,7 +406,7 @@ async fn zitadel_v2_success_returns_the_event_details() {
     else {
         panic!("details")
     };
-    assert_eq!(api, "v2");
+    assert_eq!((api.as_str(), protocol.as_str()), ("set_password", "rest"));
     assert_eq!(sequence.as_deref(), Some("3"));
     assert_eq!(change_date.as_deref(), Some("2024-06-13T06:45:02.118Z"));
     assert_eq!(resource_owner.as_deref(), Some("696"));
@@ -235,7 +569,19 @@ async fn checks_before_any_request() {
                 v1(base),
                 self_service(ZITADEL_USER),
                 ErrorKind::Unsupported,
-                "cannot verify a current password",
+                "administratively only; a self_service change needs api update_user",
+            ),
+            (
+                v1(base),
+                PasswordChange::reset_with_code(ZITADEL_USER, "123", "New-Passw0rd!"),
+                ErrorKind::Unsupported,
+                "a reset_with_code change needs api update_user",
+            ),
+            (
+                v2(base),
+                PasswordChange::reset_with_code(ZITADEL_USER, "1".repeat(21), "New-Passw0rd!"),
+                ErrorKind::InvalidInput,
+                "verification code: ",
             ),
             (
                 Client::new(org).unwrap(),
@@ -253,13 +599,28 @@ async fn checks_before_any_request() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("v1 API only"), "{err}");
+    for api in [ZitadelApi::SetPassword, ZitadelApi::V1] {
+        let err = Client::new(
+            ZitadelConfig::new("https://z.example.com", token())
+                .unwrap()
+                .api(api)
+                .protocol(ZitadelProtocol::Connect),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("update_user only"), "{err}");
+    }
 }
 
 #[tokio::test]
 async fn the_longest_passwords_each_api_takes_are_sent() {
     let server = answering(200, &json!({"details": {"sequence": "1"}})).await;
     let base = server.base_url();
-    zitadel(&server)
+    set_password_api(&base)
+        .change_password(&PasswordChange::admin_set(ZITADEL_USER, "a".repeat(200)).verify(false))
+        .await
+        .unwrap();
+    let updated = answering(200, &json!({"changeDate": "2025-05-20T09:12:44Z"})).await;
+    zitadel(&updated)
         .change_password(&PasswordChange::admin_set(ZITADEL_USER, "a".repeat(200)).verify(false))
         .await
         .unwrap();

@@ -1,5 +1,6 @@
-//! ZITADEL: management v1 `SetHumanPassword` (administrative set) and user service v2
-//! `SetPassword` (self-service with the current password, or administrative set).
+//! ZITADEL: user service v2 `UpdateUser` (every mode; REST or the Connect protocol), and the
+//! deprecated v2 `SetPassword` and management v1 `SetHumanPassword` for older servers; the
+//! password policy from the settings service.
 
 use std::convert::Infallible;
 
@@ -12,48 +13,77 @@ use serde::{Deserialize, Serialize};
 
 use crate::adapter::{Adapter, LoginTarget, Transport, VendorError, login_refused, verdict_of};
 use crate::config::{Common, Key, Keys};
-use crate::{Changed, Error, ErrorKind, Mode, Password, PasswordChange, Vendor};
+use crate::{
+    Changed, CharacterClasses, Error, ErrorKind, LengthUnit, Mode, ModeKind, Password,
+    PasswordChange, PasswordPolicy, PolicySource, Vendor,
+};
 
 const VENDOR: Vendor = Vendor::Zitadel;
 
-/// Which ZITADEL API changes the password.
+/// Which ZITADEL operation changes the password.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ZitadelApi {
-    /// Management API v1 (deprecated by ZITADEL): administrative set only, 1..=72 characters,
-    /// optional organization header.
-    V1,
-    /// User service v2: self-service and administrative set, 1..=200 characters.
+    /// User service v2 `UpdateUser` (`PATCH /v2/users/{userId}`), ZITADEL's recommended call:
+    /// self-service, reset with a verification code, administrative set; 1..=200 characters.
     #[default]
-    V2,
+    UpdateUser,
+    /// User service v2 `SetPassword` (`POST /v2/users/{userId}/password`; deprecated by ZITADEL
+    /// in favour of `UpdateUser`): the same modes, for servers without `UpdateUser`.
+    SetPassword,
+    /// Management API v1 `SetHumanPassword` (deprecated by ZITADEL): administrative set only,
+    /// 1..=72 characters, optional organization header.
+    V1,
+}
+
+/// How requests reach ZITADEL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ZitadelProtocol {
+    /// REST through grpc-gateway (`PATCH /v2/users/{userId}`).
+    #[default]
+    Rest,
+    /// The Connect protocol, as ZITADEL's own SDKs call it
+    /// (`POST /zitadel.user.v2.UserService/UpdateUser`): for servers that expose `UpdateUser`
+    /// only that way. `UpdateUser` and the policy read only.
+    Connect,
 }
 
 /// Configuration of a ZITADEL backend.
 ///
 /// Settings ([`Settings`](crate::Settings), `PWCHANGE_ZITADEL_<KEY>`): the common keys, `token`
-/// (a personal access token or OAuth access token; required), `api` (`v1` or `v2`, default
-/// `v2`) and `organization_id` (v1 only).
+/// (a personal access token or OAuth access token; required), `api` (`update_user`, the default;
+/// `set_password`, also spelled `v2`; or `v1`), `protocol` (`rest`, the default, or `connect`;
+/// `connect` needs `update_user`) and `organization_id` (v1 only).
 #[derive(Debug, Clone)]
 pub struct ZitadelConfig {
     http: HttpConfig,
     token: SecretToken,
     api: ZitadelApi,
+    protocol: ZitadelProtocol,
     organization_id: Option<String>,
 }
 
 impl ZitadelConfig {
-    /// A v2 configuration for the instance at `base_url` (e.g. `https://my-instance.zitadel.cloud`).
+    /// An `UpdateUser` configuration over REST for the instance at `base_url` (e.g.
+    /// `https://my-instance.zitadel.cloud`).
     pub fn new(base_url: &str, token: SecretToken) -> Result<Self, Error> {
         Ok(Self {
             http: HttpConfig::new(base_url)?,
             token,
-            api: ZitadelApi::V2,
+            api: ZitadelApi::UpdateUser,
+            protocol: ZitadelProtocol::Rest,
             organization_id: None,
         })
     }
 
-    /// Which API to call.
+    /// Which operation to call.
     pub fn api(mut self, api: ZitadelApi) -> Self {
         self.api = api;
+        self
+    }
+
+    /// REST or the Connect protocol.
+    pub fn protocol(mut self, protocol: ZitadelProtocol) -> Self {
+        self.protocol = protocol;
         self
     }
 
@@ -69,32 +99,102 @@ crate::adapter::typed_config_methods!(ZitadelConfig, ZitadelAdapter);
 /// What ZITADEL returned for a change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ZitadelDetails {
-    /// `v1` (management) or `v2` (user service).
+    /// `update_user`, `set_password` or `v1`.
     pub api: String,
-    /// The event sequence (a uint64 as a string).
+    /// `rest` or `connect`.
+    pub protocol: String,
+    /// The event sequence (a uint64 as a string; `SetPassword` and v1 only).
     pub sequence: Option<String>,
     /// When the change happened (RFC 3339).
     pub change_date: Option<String>,
-    /// The organization or instance that owns the user.
+    /// The organization or instance that owns the user (`SetPassword` and v1 only).
     pub resource_owner: Option<String>,
 }
 
 pub(crate) struct ZitadelAdapter {
     api: ZitadelApi,
+    protocol: ZitadelProtocol,
     organization_id: Option<String>,
 }
 
 pub(crate) enum ZitadelRequest {
     V1(String, types::SetHumanPasswordRequest),
-    V2(String, types::SetPasswordRequest),
+    SetPassword(String, types::SetPasswordRequest),
+    UpdateUser(String, types::HumanUpdate),
 }
+
+/// What the change's proof is: the current password, a reset's code, or none (admin set).
+enum Proof {
+    Current(pwchange_core::Password<1, 200>),
+    Code(pwchange_core::Password<1, 20>),
+    None,
+}
+
+impl Proof {
+    fn of(change: &PasswordChange, rule: &str) -> Result<Self, Error> {
+        Ok(match change.mode() {
+            Mode::SelfService => Proof::Current(
+                change
+                    .current_password()
+                    .ok_or_else(|| {
+                        Error::invalid_input("a self-service change needs the current password")
+                    })?
+                    .bounded("current password", rule)?,
+            ),
+            Mode::ResetWithCode => Proof::Code(
+                change
+                    .verification_code()
+                    .ok_or_else(|| Error::invalid_input("a reset needs the verification code"))?
+                    .bounded("verification code", rule)?,
+            ),
+            Mode::AdminSet { .. } => Proof::None,
+        })
+    }
+
+    fn split(
+        self,
+    ) -> (
+        Option<pwchange_core::Password<1, 200>>,
+        Option<pwchange_core::Password<1, 20>>,
+    ) {
+        match self {
+            Proof::Current(current) => (Some(current), None),
+            Proof::Code(code) => (None, Some(code)),
+            Proof::None => (None, None),
+        }
+    }
+}
+
+impl ZitadelAdapter {
+    fn api_name(&self) -> &'static str {
+        match self.api {
+            ZitadelApi::UpdateUser => "update_user",
+            ZitadelApi::SetPassword => "set_password",
+            ZitadelApi::V1 => "v1",
+        }
+    }
+
+    fn protocol_name(&self) -> &'static str {
+        match self.protocol {
+            ZitadelProtocol::Rest => "rest",
+            ZitadelProtocol::Connect => "connect",
+        }
+    }
+}
+
+/// The Connect protocol version header's only value.
+const CONNECT_VERSION: &str = "1";
 
 impl Adapter for ZitadelAdapter {
     const VENDOR: Vendor = VENDOR;
     const KEYS: &'static [Key] = &[
         Key::plain(
             "api",
-            "v1 (management, administrative set only) or v2 (default)",
+            "update_user (default), set_password (also v2; deprecated by ZITADEL) or v1 (management, administrative set only)",
+        ),
+        Key::plain(
+            "protocol",
+            "rest (default) or connect (the Connect protocol of ZITADEL's SDKs; update_user only)",
         ),
         Key::plain(
             "organization_id",
@@ -102,6 +202,12 @@ impl Adapter for ZitadelAdapter {
         ),
     ];
     const VERIFICATION: &'static str = "creates a session with a user check and a password check (POST /v2/sessions; the token needs session.write), then deletes it";
+    const MODES: &'static [ModeKind] = &[
+        ModeKind::SelfService,
+        ModeKind::AdminSet,
+        ModeKind::ResetWithCode,
+    ];
+    const POLICY: &'static str = "read from the settings service (GET /v2/settings/password/complexity; the token needs policy.read); lengths in bytes";
     type Config = ZitadelConfig;
     type Login = Infallible;
     type Request = ZitadelRequest;
@@ -113,31 +219,45 @@ impl Adapter for ZitadelAdapter {
                 crate::Settings::env_name(VENDOR, "token")
             ))
         })?;
-        let api = match keys
-            .string("api")
-            .map(|a| a.to_ascii_lowercase())
-            .as_deref()
-        {
-            None | Some("v2") => ZitadelApi::V2,
+        let lower = |value: Option<String>| value.map(|v| v.trim().to_ascii_lowercase());
+        let api = match lower(keys.string("api")).as_deref() {
+            None | Some("update_user") => ZitadelApi::UpdateUser,
+            Some("set_password" | "v2") => ZitadelApi::SetPassword,
             Some("v1") => ZitadelApi::V1,
-            Some(_) => return Err(Error::invalid_input("api must be v1 or v2")),
+            Some(_) => {
+                return Err(Error::invalid_input(
+                    "api must be update_user, set_password (v2) or v1",
+                ));
+            }
+        };
+        let protocol = match lower(keys.string("protocol")).as_deref() {
+            None | Some("rest") => ZitadelProtocol::Rest,
+            Some("connect") => ZitadelProtocol::Connect,
+            Some(_) => return Err(Error::invalid_input("protocol must be rest or connect")),
         };
         Ok(ZitadelConfig {
             http: common.http,
             token,
             api,
+            protocol,
             organization_id: keys.string("organization_id"),
         })
     }
 
     fn new(config: ZitadelConfig) -> Result<(Self, HttpConfig, Auth<Infallible>), Error> {
-        if config.api == ZitadelApi::V2 && config.organization_id.is_some() {
+        if config.api != ZitadelApi::V1 && config.organization_id.is_some() {
             return Err(Error::invalid_input(
                 "the ZITADEL organization id (x-zitadel-orgid) applies to the v1 API only",
             ));
         }
+        if config.protocol == ZitadelProtocol::Connect && config.api != ZitadelApi::UpdateUser {
+            return Err(Error::invalid_input(
+                "the ZITADEL Connect protocol is supported for api update_user only",
+            ));
+        }
         let adapter = Self {
             api: config.api,
+            protocol: config.protocol,
             organization_id: config.organization_id,
         };
         Ok((adapter, config.http, Auth::Token(config.token)))
@@ -156,46 +276,74 @@ impl Adapter for ZitadelAdapter {
         Ok(id.to_owned())
     }
 
+    fn documented_policy() -> PasswordPolicy {
+        PasswordPolicy {
+            min_length: 8,
+            max_length: Some(72),
+            length_unit: LengthUnit::Bytes,
+            require_lowercase: true,
+            require_uppercase: true,
+            require_digit: true,
+            require_symbol: true,
+            character_classes: CharacterClasses::Ascii,
+            source: PolicySource::Documented {
+                reference: "ZITADEL's default password complexity policy (cmd/defaults.yaml); bcrypt keeps 72 bytes".to_owned(),
+            },
+        }
+    }
+
     fn prepare(&self, change: &PasswordChange, user_id: String) -> Result<ZitadelRequest, Error> {
-        match (self.api, change.mode()) {
-            (ZitadelApi::V1, Mode::SelfService) => Err(Error::unsupported(
-                "ZITADEL management v1 cannot verify a current password; use the v2 API for a self-service change",
-            )),
-            (
-                ZitadelApi::V1,
-                Mode::AdminSet {
-                    require_change_at_next_login,
-                },
-            ) => {
+        let change_required = matches!(
+            change.mode(),
+            Mode::AdminSet {
+                require_change_at_next_login: true
+            }
+        );
+        match self.api {
+            ZitadelApi::V1 => {
+                if change.mode().kind() != ModeKind::AdminSet {
+                    return Err(Error::unsupported(format!(
+                        "ZITADEL management v1 sets passwords administratively only; a {} change needs api update_user",
+                        change.mode().kind()
+                    )));
+                }
                 // The limits are the generated field's: the spec's minLength/maxLength.
                 let body = types::SetHumanPasswordRequest {
                     password: change
                         .new_password()
                         .bounded("new password", "ZITADEL v1")?,
-                    no_change_required: !require_change_at_next_login,
+                    no_change_required: !change_required,
                 };
                 Ok(ZitadelRequest::V1(user_id, body))
             }
-            (ZitadelApi::V2, mode) => {
+            ZitadelApi::SetPassword | ZitadelApi::UpdateUser => {
                 let rule = "ZITADEL v2";
-                let change_required = matches!(
-                    mode,
-                    Mode::AdminSet {
-                        require_change_at_next_login: true
-                    }
-                );
-                let body = types::SetPasswordRequest {
-                    new_password: types::NewPassword {
-                        password: change.new_password().bounded("new password", rule)?,
-                        change_required,
-                    },
-                    current_password: change
-                        .current_password()
-                        .map(|p| p.bounded("current password", rule))
-                        .transpose()?,
-                    verification_code: None,
+                let password = types::NewPassword {
+                    password: change.new_password().bounded("new password", rule)?,
+                    change_required,
                 };
-                Ok(ZitadelRequest::V2(user_id, body))
+                let (current_password, verification_code) = Proof::of(change, rule)?.split();
+                Ok(if self.api == ZitadelApi::SetPassword {
+                    ZitadelRequest::SetPassword(
+                        user_id,
+                        types::SetPasswordRequest {
+                            new_password: password,
+                            current_password,
+                            verification_code,
+                        },
+                    )
+                } else {
+                    ZitadelRequest::UpdateUser(
+                        user_id,
+                        types::HumanUpdate {
+                            password: Some(types::SetPasswordOfUpdate {
+                                password,
+                                current_password,
+                                verification_code,
+                            }),
+                        },
+                    )
+                })
             }
         }
     }
@@ -210,7 +358,7 @@ impl Adapter for ZitadelAdapter {
             Generated::new_with_client,
             ClientContext::bearer(token.clone()),
         );
-        let (api, user_id, details) = match request {
+        let (user_id, details) = match request {
             ZitadelRequest::V1(user_id, body) => {
                 let response = transport
                     .call(|| {
@@ -226,12 +374,11 @@ impl Adapter for ZitadelAdapter {
                     .await?;
                 let d = response.into_inner().details;
                 (
-                    "v1",
                     user_id,
                     d.map(|d| (d.sequence, d.change_date, d.resource_owner)),
                 )
             }
-            ZitadelRequest::V2(user_id, body) => {
+            ZitadelRequest::SetPassword(user_id, body) => {
                 let response = transport
                     .call(|| {
                         Box::pin(
@@ -245,10 +392,49 @@ impl Adapter for ZitadelAdapter {
                     .await?;
                 let d = response.into_inner().details;
                 (
-                    "v2",
                     user_id,
                     d.map(|d| (d.sequence, d.change_date, d.resource_owner)),
                 )
+            }
+            ZitadelRequest::UpdateUser(user_id, human) => {
+                let answer = match self.protocol {
+                    ZitadelProtocol::Rest => {
+                        let body = types::UpdateUserRequest {
+                            human: human.clone(),
+                        };
+                        transport
+                            .call(|| {
+                                Box::pin(
+                                    client
+                                        .update_user()
+                                        .user_id(user_id.as_str())
+                                        .body(body.clone())
+                                        .send(),
+                                )
+                            })
+                            .await?
+                    }
+                    ZitadelProtocol::Connect => {
+                        let body = types::ConnectUpdateUserRequest {
+                            user_id: types::UserIdV2::try_from(user_id.as_str())
+                                .map_err(|_| Error::invalid_input("ZITADEL user id is invalid"))?,
+                            human: human.clone(),
+                        };
+                        transport
+                            .call(|| {
+                                Box::pin(
+                                    client
+                                        .connect_update_user()
+                                        .connect_protocol_version(CONNECT_VERSION)
+                                        .body(body.clone())
+                                        .send(),
+                                )
+                            })
+                            .await?
+                    }
+                };
+                let change_date = answer.into_inner().change_date;
+                (user_id, change_date.map(|date| (None, Some(date), None)))
             }
         };
         // proto3 JSON omits empty messages, so `{}` decodes: only the change's details (an event
@@ -266,13 +452,52 @@ impl Adapter for ZitadelAdapter {
             VENDOR,
             user_id.clone(),
             ZitadelDetails {
-                api: api.to_owned(),
+                api: self.api_name().to_owned(),
+                protocol: self.protocol_name().to_owned(),
                 sequence,
                 change_date: change_date
                     .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
                 resource_owner,
             },
         ))
+    }
+
+    /// The complexity settings of the caller's organization, through REST or Connect.
+    async fn read_policy(
+        &self,
+        transport: &Transport,
+        token: &SecretToken,
+    ) -> Result<Option<PasswordPolicy>, Error> {
+        let client = transport.client(
+            Generated::new_with_client,
+            ClientContext::bearer(token.clone()),
+        );
+        let (operation, answer) = match self.protocol {
+            ZitadelProtocol::Rest => (
+                "GET /v2/settings/password/complexity",
+                transport
+                    .call(|| Box::pin(client.get_password_complexity_settings().send()))
+                    .await?,
+            ),
+            ZitadelProtocol::Connect => (
+                "POST /zitadel.settings.v2.SettingsService/GetPasswordComplexitySettings",
+                transport
+                    .call(|| {
+                        Box::pin(
+                            client
+                                .connect_get_password_complexity_settings()
+                                .connect_protocol_version(CONNECT_VERSION)
+                                .body(types::GetPasswordComplexitySettingsRequest(
+                                    serde_json::Map::new(),
+                                ))
+                                .send(),
+                        )
+                    })
+                    .await?,
+            ),
+        };
+        let settings = answer.into_inner().settings;
+        policy_of(settings, operation).map(Some)
     }
 
     /// A session with a user check and a password check (`POST /v2/sessions`), deleted again.
@@ -328,8 +553,48 @@ impl Adapter for ZitadelAdapter {
     }
 
     fn classify_bytes(status: u16, body: &[u8]) -> Verdict {
-        verdict_of::<types::RpcStatus>(status, body)
+        // Connect bodies have a string `code`; grpc-gateway's an integer one.
+        let connect = serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .is_some_and(|v| v.get("code").is_some_and(serde_json::Value::is_string));
+        if connect {
+            verdict_of::<types::ConnectError>(status, body)
+        } else {
+            verdict_of::<types::RpcStatus>(status, body)
+        }
     }
+}
+
+/// The facade's policy from ZITADEL's complexity settings (absent settings are refused: proto3
+/// would omit them only if every field had its zero value, and `minLength` 0 is not allowed).
+fn policy_of(
+    settings: Option<types::PasswordComplexitySettings>,
+    operation: &str,
+) -> Result<PasswordPolicy, Error> {
+    let unexpected = |what: &str| {
+        Error::new(
+            ErrorKind::Unexpected,
+            format!("ZITADEL's password complexity settings {what}"),
+        )
+    };
+    let settings = settings.ok_or_else(|| unexpected("are missing from its answer"))?;
+    let min_length = settings
+        .min_length
+        .as_ref()
+        .and_then(|m| m.parse::<usize>().ok())
+        .filter(|m| (1..=72).contains(m))
+        .ok_or_else(|| unexpected("have no minLength in 1..=72"))?;
+    Ok(PasswordPolicy {
+        min_length,
+        source: PolicySource::Vendor {
+            operation: operation.to_owned(),
+        },
+        require_lowercase: settings.requires_lowercase,
+        require_uppercase: settings.requires_uppercase,
+        require_digit: settings.requires_number,
+        require_symbol: settings.requires_symbol,
+        ..ZitadelAdapter::documented_policy()
+    })
 }
 
 /// Password complexity ids (MinLength, HasLower, HasUpper, HasNumber, HasSymbol): the suffix is
@@ -339,11 +604,19 @@ const POLICY_IDS: &[&str] = &["HuJf6", "co3Xw", "VoaRj", "ZBv4H", "ZDLwA"];
 /// ZITADEL's error table: the detail's type and id first, then its message key, then the gRPC
 /// code (`grpc:<n>`), then the status.
 const RULES: &[Rule] = &[
+    // A locked user (sent with a CredentialsCheckError detail too): nothing about the password.
+    Rule::new(
+        Status::Any,
+        When::CodeEndsWith(&["JLK35", "SFA3t"]),
+        ErrorKind::PermissionDenied,
+    ),
     Rule::new(
         Status::Any,
         When::CodeEndsWith(&["CredentialsCheckError"]),
         ErrorKind::CurrentPasswordInvalid,
     ),
+    // Messages are translated into the caller's language: the untranslated key or ZITADEL's
+    // English text where they survive, else the ids below.
     Rule::new(
         Status::Any,
         When::Mentions(&[
@@ -353,6 +626,41 @@ const RULES: &[Rule] = &[
             "wrong password",
         ]),
         ErrorKind::CurrentPasswordInvalid,
+    ),
+    // COMMAND-3M0fs without a CredentialsCheckError detail is one of its reuses: a missing id
+    // or an empty password.
+    Rule::new(
+        Status::Any,
+        When::CodeEndsWith(&["3M0fs"]),
+        ErrorKind::InvalidInput,
+    ),
+    // A wrong or expired reset code, or none pending: the change's proof is wrong, as with a
+    // wrong current password.
+    Rule::new(
+        Status::Any,
+        When::CodeEndsWith(&["woT0xc", "QvUQ4P", "2M9fs"]),
+        ErrorKind::CurrentPasswordInvalid,
+    ),
+    Rule::new(
+        Status::Any,
+        When::Mentions(&["code.invalid", "code.expired", "code.notfound"]),
+        ErrorKind::CurrentPasswordInvalid,
+    ),
+    Rule::new(
+        Status::Any,
+        When::CodeEndsWith(&["G8dh3", "ugjs0upun6", "uXHNj"]),
+        ErrorKind::UserNotFound,
+    ),
+    Rule::new(
+        Status::Any,
+        When::Mentions(&["errors.user.notfound", "user could not be found"]),
+        ErrorKind::UserNotFound,
+    ),
+    // Not initialised, no password set: the user's state, not the request, is the obstacle.
+    Rule::new(
+        Status::Any,
+        When::CodeEndsWith(&["M9dse", "Fds3s", "3nJ4t", "M0g95"]),
+        ErrorKind::InvalidInput,
     ),
     Rule::new(
         Status::Any,
@@ -368,6 +676,11 @@ const RULES: &[Rule] = &[
             "must contain",
         ]),
         ErrorKind::PolicyViolation,
+    ),
+    Rule::new(
+        Status::Any,
+        When::CodeEndsWith(&["Aesh5", "Aeh3"]),
+        ErrorKind::PasswordReused,
     ),
     Rule::new(
         Status::Any,
@@ -417,25 +730,45 @@ const RULES: &[Rule] = &[
     ),
 ];
 
+/// What ZITADEL's two error bodies say, in one form for [`RULES`].
+struct ZitadelFailure {
+    status: u16,
+    /// The error id (`COMMAND-3M0fs`).
+    id: Option<String>,
+    /// The detail's type (`…zitadel.v1.CredentialsCheckError`).
+    detail_type: Option<String>,
+    /// The gRPC code number.
+    grpc_code: Option<i32>,
+    messages: Vec<String>,
+}
+
+impl ZitadelFailure {
+    fn verdict(self) -> Verdict {
+        let codes = [
+            self.id.clone(),
+            self.detail_type,
+            self.grpc_code.map(|c| format!("grpc:{c}")),
+        ];
+        let facts = Facts {
+            status: self.status,
+            codes: codes.into_iter().flatten().collect(),
+            text: self.messages.join(" "),
+        };
+        Verdict {
+            kind: classify(RULES, &facts),
+            code: self.id,
+            messages: self.messages,
+        }
+    }
+}
+
 impl VendorError for types::RpcStatus {
     fn verdict(answer: &Answer<Self>) -> Verdict {
         let Some(status) = &answer.body else {
             return Verdict::by_status(answer.status);
         };
         let detail = status.details.first();
-        let id = detail.and_then(|d| d.id.clone());
-        let message = status.message.clone().unwrap_or_default();
-        let codes = [
-            id.clone(),
-            detail.and_then(|d| d.type_.clone()),
-            status.code.map(|c| format!("grpc:{c}")),
-        ];
-        let facts = Facts {
-            status: answer.status,
-            codes: codes.into_iter().flatten().collect(),
-            text: message.clone(),
-        };
-        let mut messages = vec![message];
+        let mut messages = vec![status.message.clone().unwrap_or_default()];
         messages.extend(
             status
                 .details
@@ -443,11 +776,123 @@ impl VendorError for types::RpcStatus {
                 .skip(1)
                 .filter_map(|d| d.message.clone()),
         );
-        Verdict {
-            kind: classify(RULES, &facts),
-            code: id,
+        ZitadelFailure {
+            status: answer.status,
+            id: detail.and_then(|d| d.id.clone()),
+            detail_type: detail.and_then(|d| d.type_.clone()),
+            grpc_code: status.code,
             messages,
         }
+        .verdict()
+    }
+}
+
+/// The gRPC code number of a Connect code name.
+fn grpc_code(connect_code: &str) -> Option<i32> {
+    const CODES: [&str; 17] = [
+        "ok",
+        "canceled",
+        "unknown",
+        "invalid_argument",
+        "deadline_exceeded",
+        "not_found",
+        "already_exists",
+        "permission_denied",
+        "resource_exhausted",
+        "failed_precondition",
+        "aborted",
+        "out_of_range",
+        "unimplemented",
+        "internal",
+        "unavailable",
+        "data_loss",
+        "unauthenticated",
+    ];
+    CODES
+        .iter()
+        .position(|c| *c == connect_code)
+        .and_then(|n| i32::try_from(n).ok())
+}
+
+/// The `id` and `message` of a `zitadel.v1.ErrorDetail` in protobuf form (fields 1 and 2, both
+/// strings); unknown fields are skipped, anything malformed gives nothing.
+fn decode_error_detail(bytes: &[u8]) -> (Option<String>, Option<String>) {
+    fn varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = *bytes.get(*at)?;
+            *at += 1;
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Some(value);
+            }
+        }
+        None
+    }
+    let (mut id, mut message) = (None, None);
+    let mut at = 0;
+    while at < bytes.len() {
+        let Some(key) = varint(bytes, &mut at) else {
+            return (None, None);
+        };
+        let length = match key & 7 {
+            0 => {
+                if varint(bytes, &mut at).is_none() {
+                    return (None, None);
+                }
+                continue;
+            }
+            2 => match varint(bytes, &mut at).and_then(|l| usize::try_from(l).ok()) {
+                Some(length) => length,
+                None => return (None, None),
+            },
+            _ => return (None, None),
+        };
+        let Some(field) = at.checked_add(length).and_then(|end| bytes.get(at..end)) else {
+            return (None, None);
+        };
+        at += length;
+        let text = String::from_utf8(field.to_vec()).ok();
+        match key >> 3 {
+            1 => id = text,
+            2 => message = text,
+            _ => {}
+        }
+    }
+    (id, message)
+}
+
+impl VendorError for types::ConnectError {
+    fn verdict(answer: &Answer<Self>) -> Verdict {
+        use base64::Engine as _;
+        let Some(error) = &answer.body else {
+            return Verdict::by_status(answer.status);
+        };
+        let detail = error.details.first();
+        let debug_field = |name: &str| {
+            detail
+                .and_then(|d| d.debug.get(name))
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        };
+        let (decoded_id, decoded_message) = detail
+            .and_then(|d| d.value.as_deref())
+            .and_then(|v| {
+                base64::engine::general_purpose::STANDARD_NO_PAD
+                    .decode(v.trim_end_matches('='))
+                    .ok()
+            })
+            .map_or((None, None), |bytes| decode_error_detail(&bytes));
+        let mut messages = vec![error.message.clone().unwrap_or_default()];
+        messages.extend(decoded_message.or_else(|| debug_field("message")));
+        ZitadelFailure {
+            status: answer.status,
+            id: decoded_id.or_else(|| debug_field("id")),
+            detail_type: detail.and_then(|d| d.type_.clone()),
+            grpc_code: error.code.as_deref().and_then(grpc_code),
+            messages,
+        }
+        .verdict()
     }
 }
 
@@ -501,6 +946,55 @@ mod tests {
     #[test]
     fn mapping_table() {
         let cases = [
+            // Translated messages: the detail type and the id decide.
+            (
+                400,
+                3,
+                "type.googleapis.com/zitadel.v1.CredentialsCheckError",
+                "COMMAND-3M0fs",
+                "Das Passwort ist ungültig",
+                ErrorKind::CurrentPasswordInvalid,
+            ),
+            (
+                400,
+                3,
+                DETAIL,
+                "COMMAND-3M0fs",
+                "Die ID fehlt",
+                ErrorKind::InvalidInput,
+            ),
+            (
+                400,
+                9,
+                "type.googleapis.com/zitadel.v1.CredentialsCheckError",
+                "COMMAND-SFA3t",
+                "Benutzer ist gesperrt",
+                ErrorKind::PermissionDenied,
+            ),
+            (
+                400,
+                9,
+                DETAIL,
+                "COMMAND-Aesh5",
+                "Das neue Passwort darf nicht dem aktuellen entsprechen",
+                ErrorKind::PasswordReused,
+            ),
+            (
+                400,
+                3,
+                DETAIL,
+                "CODE-woT0xc",
+                "Code ist ungültig",
+                ErrorKind::CurrentPasswordInvalid,
+            ),
+            (
+                400,
+                9,
+                DETAIL,
+                "COMMAND-M9dse",
+                "Benutzer ist noch nicht initialisiert",
+                ErrorKind::InvalidInput,
+            ),
             (
                 400,
                 3,
@@ -646,6 +1140,79 @@ mod tests {
             ("PWCHANGE_ZITADEL_API", "v3"),
         ])
         .unwrap_err();
-        assert!(err.to_string().contains("api must be v1 or v2"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("api must be update_user, set_password (v2) or v1"),
+            "{err}"
+        );
+        for (api, protocol, expected) in [
+            (None, None, (ZitadelApi::UpdateUser, ZitadelProtocol::Rest)),
+            (
+                Some(" Update_User "),
+                Some("CONNECT"),
+                (ZitadelApi::UpdateUser, ZitadelProtocol::Connect),
+            ),
+            (
+                Some("v2"),
+                None,
+                (ZitadelApi::SetPassword, ZitadelProtocol::Rest),
+            ),
+            (
+                Some("set_password"),
+                Some("rest"),
+                (ZitadelApi::SetPassword, ZitadelProtocol::Rest),
+            ),
+        ] {
+            let mut vars = vec![
+                ("PWCHANGE_ZITADEL_BASE_URL", "https://z.example.com"),
+                ("PWCHANGE_ZITADEL_TOKEN", "pat"),
+            ];
+            vars.extend(api.map(|a| ("PWCHANGE_ZITADEL_API", a)));
+            vars.extend(protocol.map(|p| ("PWCHANGE_ZITADEL_PROTOCOL", p)));
+            let config = from_vars(&vars).unwrap();
+            assert_eq!(
+                (config.api, config.protocol),
+                expected,
+                "{api:?} {protocol:?}"
+            );
+        }
+        let err = from_vars(&[
+            ("PWCHANGE_ZITADEL_BASE_URL", "https://z.example.com"),
+            ("PWCHANGE_ZITADEL_TOKEN", "pat"),
+            ("PWCHANGE_ZITADEL_PROTOCOL", "grpc"),
+        ])
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("protocol must be rest or connect"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn protobuf_error_details_are_decoded_defensively() {
+        let detail = [
+            &[0x0a, 3][..],
+            b"ID1",
+            &[0x18, 0x96, 0x01], // field 3, varint 150: skipped
+            &[0x12, 2],
+            b"hi",
+        ]
+        .concat();
+        assert_eq!(
+            decode_error_detail(&detail),
+            (Some("ID1".into()), Some("hi".into()))
+        );
+        for broken in [
+            &[0x0a, 9, b'a'][..],          // longer than the input
+            &[0x0d, 1, 2, 3, 4][..],       // fixed32: not in ErrorDetail
+            &[0x0a][..],                   // no length
+            &[0x0a, 0xff, 0xff, 0xff][..], // an unterminated varint
+        ] {
+            assert_eq!(decode_error_detail(broken), (None, None), "{broken:?}");
+        }
+        assert_eq!(grpc_code("invalid_argument"), Some(3));
+        assert_eq!(grpc_code("unauthenticated"), Some(16));
+        assert_eq!(grpc_code("ok"), Some(0));
+        assert_eq!(grpc_code("INVALID_ARGUMENT"), None);
     }
 }
