@@ -3,6 +3,7 @@
 use pwchange::{Error, PasswordChange, Verification};
 
 use crate::cli::ChangeArgs;
+use crate::policy;
 use crate::secrets::{self, PasswordSource};
 use crate::target;
 
@@ -18,6 +19,13 @@ pub async fn run(args: ChangeArgs, env: &target::Env) -> Result<(), Error> {
         let [new] = <[_; 1]>::try_from(secrets::read_passwords(&source, &[secrets::NEW_PASSWORD])?)
             .map_err(|_| unreachable_count())?;
         PasswordChange::admin_set(args.user, new).require_change_at_next_login(args.require_change)
+    } else if args.reset_code {
+        let [code, new] = <[_; 2]>::try_from(secrets::read_passwords(
+            &source,
+            &["verification code", secrets::NEW_PASSWORD],
+        )?)
+        .map_err(|_| unreachable_count())?;
+        PasswordChange::reset_with_code(args.user, code, new)
     } else {
         let [current, new] = <[_; 2]>::try_from(secrets::read_passwords(
             &source,
@@ -31,6 +39,11 @@ pub async fn run(args: ChangeArgs, env: &target::Env) -> Result<(), Error> {
         Some(login) => change.login_name(login),
         None => change,
     };
+    // Every local check first (id, mode, lengths), then the vendor's policy, then the change.
+    client.check_change(&change)?;
+    if !args.no_policy_check {
+        policy::of(&client).await?.check(change.new_password())?;
+    }
     let changed = client.change_password(&change).await?;
     if args.json {
         println!("{}", serde_json::json!({"ok": true, "changed": changed}));

@@ -28,6 +28,9 @@ pub enum Command {
     Change(ChangeArgs),
     /// Rotate the passwords of many users from a CSV or JSON Lines file.
     Rotate(RotateArgs),
+    /// Print the vendor's password policy: read from the vendor where it has an API for it,
+    /// else its documented rules.
+    Policy(PolicyArgs),
     /// Start the embedded simulators and change a password on each vendor.
     Demo(DemoArgs),
     /// Print the JSON Schema of a rotation input record.
@@ -109,13 +112,21 @@ pub struct ChangeArgs {
     #[arg(long, value_name = "ID")]
     pub user: String,
     /// Set the password as an administrator (no current password).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "reset_code")]
     pub admin: bool,
+    /// Reset the password with the verification code the user received from the vendor's
+    /// password reset (read like a password, instead of the current password).
+    #[arg(long)]
+    pub reset_code: bool,
     /// With --admin: the user must change the password at the next login.
     #[arg(long, requires = "admin")]
     pub require_change: bool,
-    /// Read the passwords from standard input, one per line: the current one (unless --admin),
-    /// then the new one.
+    /// Do not check the new password against the vendor's password policy before sending
+    /// (the vendor still checks it).
+    #[arg(long)]
+    pub no_policy_check: bool,
+    /// Read the passwords from standard input, one per line: the current one (or with
+    /// --reset-code the verification code; nothing with --admin), then the new one.
     #[arg(long, conflicts_with = "password_fd")]
     pub password_stdin: bool,
     /// Read the passwords from this open file descriptor, like --password-stdin.
@@ -155,9 +166,14 @@ pub struct RotateArgs {
     #[arg(long)]
     pub no_verify: bool,
     /// The journal: every generated password is written here (mode 0600, fsync) before it is
-    /// sent. Keep it: it is the only copy of the new passwords.
-    #[arg(long, value_name = "PATH")]
-    pub journal: PathBuf,
+    /// sent. Keep it: it is the only copy of the new passwords. Not needed with --dry-run.
+    #[arg(long, value_name = "PATH", required_unless_present = "dry_run")]
+    pub journal: Option<PathBuf>,
+    /// Check everything and print the plan, but change nothing: read and check the whole
+    /// input, read the vendor's password policy, check the credentials with a harmless
+    /// request where the vendor has one. Writes no journal.
+    #[arg(long, conflicts_with = "resume")]
+    pub dry_run: bool,
     /// Continue an interrupted rotation from its journal.
     #[arg(long)]
     pub resume: bool,
@@ -167,21 +183,27 @@ pub struct RotateArgs {
     /// At most this many changes started per second (0: no limit).
     #[arg(long, default_value_t = 10.0, value_name = "PER_SEC")]
     pub rate: f64,
-    /// Length of generated passwords.
-    #[arg(long, default_value_t = 20, value_name = "N")]
-    pub length: usize,
-    /// Character classes of generated passwords (each is used at least once).
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "lower,upper,digit,symbol",
-        value_name = "CLASSES"
-    )]
-    pub classes: Vec<CharClass>,
+    /// Length of generated passwords. Default: 20, or the policy's minimum when it is longer;
+    /// checked against the vendor's password policy (`pwchange policy`).
+    #[arg(long, value_name = "N")]
+    pub length: Option<usize>,
+    /// Character classes of generated passwords, each used at least once. Default: all four;
+    /// must include every class the vendor's password policy requires.
+    #[arg(long, value_delimiter = ',', value_name = "CLASSES")]
+    pub classes: Option<Vec<CharClass>>,
     /// With --admin: users must change the password at the next login.
     #[arg(long, requires = "admin")]
     pub require_change: bool,
     /// Print one JSON result record per user, then a JSON summary.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Print the policy as JSON.
     #[arg(long)]
     pub json: bool,
 }

@@ -7,6 +7,7 @@ mod hardening;
 mod input;
 mod journal;
 mod output;
+mod policy;
 mod rotate;
 mod secrets;
 mod target;
@@ -33,6 +34,25 @@ fn process_env() -> Vec<(String, String)> {
     std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect()
+}
+
+/// `pwchange policy`: the vendor's password policy, as text or JSON.
+#[allow(clippy::print_stdout)]
+async fn print_policy(args: cli::PolicyArgs, env: &target::Env) -> Result<(), pwchange::Error> {
+    let client = target::client(&args.target, env)?;
+    let policy = policy::of(&client).await?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({"vendor": client.vendor(), "policy": policy})
+        );
+    } else {
+        println!("{} password policy", client.vendor().title());
+        for line in policy.describe().lines() {
+            println!("  {line}");
+        }
+    }
+    Ok(())
 }
 
 #[tokio::main]
@@ -69,6 +89,13 @@ async fn main() -> ExitCode {
                     Ok(code) => code,
                     Err(e) => output::report(&e, json),
                 },
+            }
+        }
+        cli::Command::Policy(args) => {
+            let json = args.json;
+            match print_policy(args, &process_env()).await {
+                Ok(()) => 0,
+                Err(e) => output::report(&e, json),
             }
         }
         cli::Command::Demo(args) => match demo::run(args.json).await {

@@ -28,7 +28,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use pwchange::{Client, Error, ErrorKind, Outcome, Password, PasswordChange};
+use pwchange::{
+    AccessCheck, Client, Error, ErrorKind, Outcome, Password, PasswordChange, PasswordPolicy,
+    PolicySource,
+};
 use serde::Serialize;
 use serde_json::json;
 use zeroize::Zeroizing;
@@ -36,7 +39,7 @@ use zeroize::Zeroizing;
 use crate::cli::RotateArgs;
 use crate::input::{self, Record};
 use crate::journal::{self, Entry, Header, Journal, Previous};
-use crate::{output, secrets};
+use crate::{output, policy, secrets};
 
 #[derive(Debug, Default, Serialize)]
 struct Summary {
@@ -151,9 +154,19 @@ fn header(args: &RotateArgs, client: &Client, sha256: String) -> Header {
     }
 }
 
-/// Shows the plan on stderr and asks, unless `--yes`. Refuses when it cannot ask.
-#[allow(clippy::print_stderr)]
-fn confirm(args: &RotateArgs, client: &Client, survey: &input::Survey) -> Result<(), Error> {
+/// What a run will generate, and from which policy.
+struct RunPlan<'a> {
+    policy: &'a PasswordPolicy,
+    generation: &'a policy::Generation,
+}
+
+/// The plan, for people: what, where, how, whom.
+fn plan_text(
+    args: &RotateArgs,
+    client: &Client,
+    survey: &input::Survey,
+    plan: &RunPlan<'_>,
+) -> String {
     let mode = match (args.admin, args.require_change) {
         (false, _) => "self-service (current passwords from the input)",
         (true, false) => "administrative set",
@@ -164,8 +177,13 @@ fn confirm(args: &RotateArgs, client: &Client, survey: &input::Survey) -> Result
     } else {
         ""
     };
-    let plan = format!(
-        "{} the passwords of {} user(s) on {} at {}\n  mode: {mode}\n  verify by logging in: {}\n  users: {}{more}\n  journal: {}",
+    let source = match &plan.policy.source {
+        PolicySource::Vendor { operation } => format!("read from the vendor ({operation})"),
+        PolicySource::Documented { reference } => format!("documented: {reference}"),
+        _ => "unknown".to_owned(),
+    };
+    format!(
+        "{} the passwords of {} user(s) on {} at {}\n  mode: {mode}\n  verify by logging in: {}\n  new passwords: {} characters from {}\n  password policy: {}..={} {}, requires {}; {source}\n  users: {}{more}",
         if args.resume {
             "resume rotating"
         } else {
@@ -179,8 +197,78 @@ fn confirm(args: &RotateArgs, client: &Client, survey: &input::Survey) -> Result
         } else {
             "where the vendor allows"
         },
+        plan.generation.length,
+        plan.generation.class_names().join(", "),
+        plan.policy.min_length,
+        plan.policy
+            .max_length
+            .map_or_else(|| "no limit".to_owned(), |m| m.to_string()),
+        plan.policy.length_unit.describe(),
+        {
+            let classes = plan.policy.required_classes();
+            if classes.is_empty() {
+                "no character class".to_owned()
+            } else {
+                classes.join(", ")
+            }
+        },
         survey.first.join(", "),
-        args.journal.display(),
+    )
+}
+
+/// `--dry-run`: the checks are done; check the credentials, print the plan, change nothing.
+#[allow(clippy::print_stdout)]
+async fn dry_run(
+    args: &RotateArgs,
+    client: &Client,
+    survey: &input::Survey,
+    plan: &RunPlan<'_>,
+) -> Result<u8, Error> {
+    let access = client.check_access().await?;
+    if args.json {
+        println!(
+            "{}",
+            json!({
+                "dry_run": true,
+                "vendor": client.vendor(),
+                "base_url": client.base_url(),
+                "users": survey.count,
+                "mode": if args.admin { "admin_set" } else { "self_service" },
+                "require_change": args.require_change,
+                "verify": !args.no_verify,
+                "generation": {"length": plan.generation.length, "classes": plan.generation.class_names()},
+                "policy": plan.policy,
+                "access": access,
+            })
+        );
+    } else {
+        let access = match access {
+            AccessCheck::LoggedIn => "checked: the login succeeded".to_owned(),
+            AccessCheck::Read { operation } => format!("checked: {operation} succeeded"),
+            AccessCheck::NotChecked { reason } => format!("not checked: {reason}"),
+            _ => "not checked".to_owned(),
+        };
+        println!(
+            "dry run: nothing was changed and no journal was written\n{}\n  credentials: {access}",
+            plan_text(args, client, survey, plan)
+        );
+    }
+    Ok(0)
+}
+
+/// Shows the plan on stderr and asks, unless `--yes`. Refuses when it cannot ask.
+#[allow(clippy::print_stderr)]
+fn confirm(
+    args: &RotateArgs,
+    client: &Client,
+    survey: &input::Survey,
+    plan: &RunPlan<'_>,
+    journal: &std::path::Path,
+) -> Result<(), Error> {
+    let plan = format!(
+        "{}\n  journal: {}",
+        plan_text(args, client, survey, plan),
+        journal.display()
     );
     if args.yes {
         tracing::info!("{plan}");
@@ -225,46 +313,64 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
             "--rate must be a finite number of changes per second (0: no limit)",
         ));
     }
-    // The generator settings against the vendor's rules (length, mode), before anything is
-    // journaled: a --length beyond the vendor's maximum fails here, not once per user.
-    let sample = secrets::generate(args.length, &args.classes)?;
+    // The generator settings from (and against) the vendor's policy and rules (length, mode),
+    // before anything is journaled: a --length the vendor refuses fails here, not once per user.
+    let policy = policy::of(&client).await?;
+    let generation = policy::generation(&policy, args.length, args.classes.as_deref())?;
+    let generate = || secrets::generate(generation.length, &generation.classes);
+    let sample = generate()?;
+    let unfit = |e: Error| {
+        if matches!(
+            e.kind(),
+            ErrorKind::InvalidInput | ErrorKind::PolicyViolation
+        ) {
+            let message = format!(
+                "generated passwords ({} characters) do not fit the vendor's rules: {}",
+                generation.length,
+                e.message()
+            );
+            e.reclassify(ErrorKind::InvalidInput, message)
+        } else {
+            e
+        }
+    };
+    policy.check(&sample).map_err(unfit)?;
     if let Some(first) = survey.first.first() {
         let change = if args.admin {
             PasswordChange::admin_set(first.clone(), sample)
                 .require_change_at_next_login(args.require_change)
         } else {
-            let current = secrets::generate(args.length, &args.classes)?;
-            PasswordChange::self_service(first.clone(), current, sample)
+            PasswordChange::self_service(first.clone(), generate()?, sample)
         };
-        client.check_change(&change).map_err(|e| {
-            if e.kind() == ErrorKind::InvalidInput {
-                let message = format!(
-                    "generated passwords (--length {}) do not fit the vendor's rules: {}",
-                    args.length,
-                    e.message()
-                );
-                e.reclassify(ErrorKind::InvalidInput, message)
-            } else {
-                e
-            }
-        })?;
+        client.check_change(&change).map_err(unfit)?;
     }
+    let plan = RunPlan {
+        policy: &policy,
+        generation: &generation,
+    };
+    if args.dry_run {
+        return dry_run(&args, &client, &survey, &plan).await;
+    }
+    let journal_path = args
+        .journal
+        .clone()
+        .ok_or_else(|| Error::invalid_input("--journal is required (except with --dry-run)"))?;
     let header = header(&args, &client, survey.sha256.clone());
     // Lock (and check) the journal before asking, so a second process is refused at once.
     let (journal, previous) = if args.resume {
-        Journal::resume(&args.journal, &header)?
+        Journal::resume(&journal_path, &header)?
     } else {
-        if args.journal.exists() {
+        if journal_path.exists() {
             return Err(Error::invalid_input(format!(
                 "the journal {} exists; an existing journal is never overwritten: pass --resume to continue it, or choose another path",
-                args.journal.display()
+                journal_path.display()
             )));
         }
-        confirm(&args, &client, &survey)?;
-        (Journal::create(&args.journal, header)?, HashMap::new())
+        confirm(&args, &client, &survey, &plan, &journal_path)?;
+        (Journal::create(&journal_path, header)?, HashMap::new())
     };
     if args.resume {
-        confirm(&args, &client, &survey)?;
+        confirm(&args, &client, &survey, &plan, &journal_path)?;
     }
     let journal = Arc::new(journal);
     let client = Arc::new(client);
@@ -311,9 +417,7 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
             Some(Previous::Unsettled { password }) => {
                 Plan::Settle(Password::new(password.as_str()))
             }
-            Some(Previous::NotApplied) | None => {
-                Plan::Fresh(secrets::generate(args.length, &args.classes)?)
-            }
+            Some(Previous::NotApplied) | None => Plan::Fresh(generate()?),
         };
         if matches!(plan, Plan::Skip) {
             summary.already_done += 1;
@@ -415,7 +519,7 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
         }
         println!(
             "the new passwords are in the journal {}",
-            args.journal.display()
+            journal_path.display()
         );
     }
     Ok(if let Some(kind) = stopped_by {

@@ -631,3 +631,234 @@ async fn issue_11_finding_8_ca_cert_is_the_ca_file_setting() {
         }
     }
 }
+
+// ---- Issue #12: policies, dry runs, resets with a code. ----
+
+/// A policy stricter than every vendor's default: 24 characters and a symbol.
+const STRICT: pwchange_sim::SimPolicy = pwchange_sim::SimPolicy {
+    min_length: 24,
+    lowercase: false,
+    uppercase: false,
+    digit: false,
+    symbol: true,
+};
+
+fn policy_cmd(sim: &Simulator, extra: &[&str]) -> assert_cmd::Command {
+    let mut cmd = pwchange();
+    cmd.args([
+        "policy",
+        "--vendor",
+        sim.vendor().name(),
+        "--base-url",
+        sim.base_url(),
+    ])
+    .args(extra)
+    .envs(target_env(sim));
+    cmd
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn issue_12_the_policy_is_printed_and_a_rotation_follows_it() {
+    let sim = rotation_sim().await;
+    sim.set_password_policy(Some(STRICT));
+    let output = run(policy_cmd(&sim, &["--json"])).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let policy = &json["policy"];
+    assert_eq!(policy["source"], "vendor", "{json}");
+    assert_eq!(policy["min_length"], 24, "{json}");
+    assert_eq!(policy["require_symbol"], true, "{json}");
+    assert_eq!(policy["require_digit"], false, "{json}");
+    let output = run(policy_cmd(&sim, &[])).await;
+    assert!(text(&output).contains("length: 24..="), "{}", text(&output));
+
+    // Default flags: the generated passwords follow the policy, so every user changes.
+    let (_dir, input, journal) = admin_rotation_files();
+    let output = run(rotate_cmd(&sim, &input, &journal)).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let summary = summary(&output);
+    assert_eq!(summary["changed"], users().len(), "{summary}");
+    for (user, password) in journal_passwords(&journal) {
+        assert_eq!(sim.password(&user).as_deref(), Some(password.as_str()));
+        assert_eq!(password.len(), 24);
+        assert!(password.chars().any(|c| !c.is_ascii_alphanumeric()));
+    }
+    assert_no_canary(&output);
+
+    // Flags the policy refuses are refused before anything is journaled.
+    for (flags, expected) in [
+        (
+            &["--length", "20"][..],
+            "--length 20 is outside the vendor's password policy",
+        ),
+        (&["--classes", "lower,digit"][..], "--classes lacks symbol"),
+    ] {
+        let (_dir, input, journal) = admin_rotation_files();
+        let output = run({
+            let mut cmd = rotate_cmd(&sim, &input, &journal);
+            cmd.args(flags);
+            cmd
+        })
+        .await;
+        assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+        assert!(text(&output).contains(expected), "{}", text(&output));
+        assert!(!journal.exists());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn issue_12_a_dry_run_checks_everything_and_changes_nothing() {
+    let sim = rotation_sim().await;
+    sim.set_password_policy(Some(STRICT));
+    let (_dir, input, journal) = admin_rotation_files();
+    let mut cmd = pwchange();
+    cmd.args([
+        "rotate",
+        "--vendor",
+        sim.vendor().name(),
+        "--base-url",
+        sim.base_url(),
+        "--admin",
+        "--dry-run",
+        "--json",
+        "--input",
+    ])
+    .arg(&input)
+    .envs(target_env(&sim));
+    let output = run(cmd).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let plan: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(plan["dry_run"], true);
+    assert_eq!(plan["users"], users().len());
+    assert_eq!(plan["generation"]["length"], 24, "{plan}");
+    assert_eq!(plan["policy"]["min_length"], 24, "{plan}");
+    assert!(
+        ["read", "logged_in", "not_checked"].contains(&plan["access"]["checked"].as_str().unwrap()),
+        "{plan}"
+    );
+    assert!(!journal.exists(), "a dry run writes no journal");
+    assert_eq!(sim.requests(), 0, "a dry run sends no change and no login");
+    for user in users() {
+        assert_eq!(sim.password(user).as_deref(), Some(canary::PASSWORD));
+    }
+
+    // A refused token is found by the dry run where the vendor has a harmless read.
+    let mut cmd = pwchange();
+    cmd.args([
+        "rotate",
+        "--vendor",
+        sim.vendor().name(),
+        "--base-url",
+        sim.base_url(),
+        "--admin",
+        "--dry-run",
+        "--input",
+    ])
+    .arg(&input)
+    .envs(target_env(&sim))
+    .env(Settings::env_name(sim.vendor(), "token"), "not-issued");
+    let output = run(cmd).await;
+    if plan["access"]["checked"] == "read" {
+        assert_eq!(output.status.code(), Some(4), "{}", text(&output));
+    }
+
+    // A duplicate user fails the dry run with the line, before any request.
+    let dir = tempfile::tempdir().unwrap();
+    let twice = write_csv(dir.path(), &[users()[0], users()[1], users()[0]]);
+    let mut cmd = pwchange();
+    cmd.args([
+        "rotate",
+        "--vendor",
+        sim.vendor().name(),
+        "--base-url",
+        sim.base_url(),
+        "--admin",
+        "--dry-run",
+        "--input",
+    ])
+    .arg(&twice)
+    .envs(target_env(&sim));
+    let output = run(cmd).await;
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    assert!(
+        text(&output).contains("line 4: the user appears twice"),
+        "{}",
+        text(&output)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn issue_12_a_typed_password_is_checked_against_the_policy_before_sending() {
+    let sim = user_sim().await;
+    sim.set_password_policy(Some(STRICT));
+    let user = users()[0];
+    let short = "Short-but-Passw0rd!";
+    let output = run(change_cmd(&sim, user, format!("{short}\n"), &["--admin"])).await;
+    assert_eq!(output.status.code(), Some(8), "{}", text(&output));
+    assert!(
+        text(&output).contains("the policy needs at least 24"),
+        "{}",
+        text(&output)
+    );
+    assert!(!text(&output).contains(short));
+    assert_eq!(sim.requests(), 0, "refused before sending");
+    // Without the check, the vendor refuses it the same way.
+    let output = run(change_cmd(
+        &sim,
+        user,
+        format!("{short}\n"),
+        &["--admin", "--no-policy-check"],
+    ))
+    .await;
+    assert_eq!(output.status.code(), Some(8), "{}", text(&output));
+    assert_eq!(sim.requests(), 1);
+    assert_eq!(sim.password(user).as_deref(), Some(canary::PASSWORD));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn issue_12_a_reset_with_the_code_the_user_received() {
+    let capabilities = pwchange::capabilities(*VENDOR).unwrap();
+    assert!(
+        capabilities
+            .modes
+            .contains(&pwchange::ModeKind::ResetWithCode),
+        "the test vendor has resets with a code"
+    );
+    let sim = user_sim().await;
+    let user = users()[0];
+    let code = sim.start_password_reset(user);
+    let new = "Reset-Passw0rd-2026!";
+    let wrong = run(change_cmd(
+        &sim,
+        user,
+        format!("WRONG123\n{new}\n"),
+        &["--reset-code"],
+    ))
+    .await;
+    assert_eq!(wrong.status.code(), Some(7), "{}", text(&wrong));
+    assert_eq!(sim.password(user).as_deref(), Some(canary::PASSWORD));
+    let output = run(change_cmd(
+        &sim,
+        user,
+        format!("{code}\n{new}\n"),
+        &["--reset-code", "--json"],
+    ))
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(sim.password(user).as_deref(), Some(new));
+    assert!(!text(&output).contains(&code), "the code is a secret");
+    let again = run(change_cmd(
+        &sim,
+        user,
+        format!("{code}\nAnother-Passw0rd-2026!\n"),
+        &["--reset-code"],
+    ))
+    .await;
+    assert_eq!(
+        again.status.code(),
+        Some(7),
+        "a code works once: {}",
+        text(&again)
+    );
+    sim.assert_no_violations();
+}
