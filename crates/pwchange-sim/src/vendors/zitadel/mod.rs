@@ -434,11 +434,29 @@ async fn update_user(
     }
 }
 
+/// Connect's required protocol header, checked before anything else (as connect-go does when
+/// it requires the header): a refusal when it is missing or not `1`.
+fn connect_protocol_refused(headers: &HeaderMap) -> Option<Response> {
+    let version = headers
+        .get("connect-protocol-version")
+        .and_then(|v| v.to_str().ok());
+    (version != Some("1")).then(|| {
+        connect_error(
+            StatusCode::BAD_REQUEST,
+            "SIM-connect",
+            "missing required header: set Connect-Protocol-Version to \"1\"",
+        )
+    })
+}
+
 async fn connect_update_user(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if let Some(refused) = connect_protocol_refused(&headers) {
+        return refused;
+    }
     if engine::token_owner(&shared, &headers).is_none() {
         return connect_refusal(Refusal::Unauthenticated);
     }
@@ -488,6 +506,9 @@ async fn connect_password_complexity(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
 ) -> Response {
+    if let Some(refused) = connect_protocol_refused(&headers) {
+        return refused;
+    }
     if engine::token_owner(&shared, &headers).is_none() {
         return connect_refusal(Refusal::Unauthenticated);
     }

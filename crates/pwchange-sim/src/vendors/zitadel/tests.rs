@@ -149,3 +149,49 @@ async fn latency_delays_and_a_dropped_connection_breaks_the_body() {
         Some("N3w-Passw0rd!x")
     );
 }
+
+/// The Connect routes refuse a request without `Connect-Protocol-Version: 1` before anything
+/// else, with a Connect error body; a faulted queue skips the harmless policy read.
+#[tokio::test]
+async fn connect_routes_need_the_protocol_header_and_reads_skip_faults() {
+    let (sim, http, _) = zitadel().await;
+    let user = demo_user(Vendor::Zitadel);
+    let update = format!("{}/zitadel.user.v2.UserService/UpdateUser", sim.base_url());
+    let body = json!({"userId": user.id, "human": {"password": {"password": {"password": "N3w-Passw0rd!x"}}}});
+    for version in [None, Some("AAA"), Some("2")] {
+        let mut request = http.post(&update).bearer_auth(sim.token()).json(&body);
+        if let Some(version) = version {
+            request = request.header("connect-protocol-version", version);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 400, "{version:?}");
+        let error: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(error["code"], "invalid_argument", "{error}");
+    }
+    assert_eq!(sim.password(&user.id), Some(user.password.clone()));
+    sim.take_violations();
+
+    sim.inject(Fault::Unavailable);
+    let policy = http
+        .get(format!(
+            "{}/v2/settings/password/complexity",
+            sim.base_url()
+        ))
+        .bearer_auth(sim.token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(policy.status(), 200, "the read skips the queued fault");
+    let response = http
+        .post(&update)
+        .bearer_auth(sim.token())
+        .header("connect-protocol-version", "1")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503, "the change gets it");
+    let error: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(error["code"], "unavailable", "{error}");
+    sim.assert_no_violations();
+}
