@@ -26,6 +26,13 @@ pub(crate) trait VendorError: DeserializeOwned + Send + 'static {
     fn verdict(answer: &Answer<Self>) -> Verdict;
 }
 
+/// An operation whose error bodies are not documented: the status alone decides.
+impl VendorError for () {
+    fn verdict(answer: &Answer<Self>) -> Verdict {
+        Verdict::by_status(answer.status)
+    }
+}
+
 /// What differs per vendor.
 pub(crate) trait Adapter: Sized + Send + Sync + 'static {
     /// The vendor.

@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post, put};
 use serde_json::{Value, json};
 
 use super::{App, VendorTable, json, str_field};
@@ -37,7 +37,13 @@ impl VendorTable for Uipath {
     fn router(&self) -> App {
         Router::new()
             .route("/api/User/{user_id}/changepassword", post(change_password))
+            .route("/api/User/{user_id}", put(update_user))
+            .route("/api/Setting", get(settings))
             .route("/connect/token", post(token))
+    }
+
+    fn reads(&self) -> &'static [(&'static str, &'static str)] {
+        &[("GET", "/api/Setting")]
     }
 
     /// UiPath sends 401/403/404/429/503 with an empty body, a 400 as problem details (the token
@@ -114,6 +120,14 @@ fn refusal(refusal: Refusal) -> Response {
             "PasswordRequiresLower",
             "Passwords must have at least one lowercase ('a'-'z').",
         ),
+        Refusal::NoUpper => refused(
+            "PasswordRequiresUpper",
+            "Passwords must have at least one uppercase ('A'-'Z').",
+        ),
+        Refusal::NoSymbol => refused(
+            "PasswordRequiresNonAlphanumeric",
+            "Passwords must have at least one non alphanumeric character.",
+        ),
         _ => refused("DefaultError", "An unknown failure has occurred."),
     }
 }
@@ -149,6 +163,77 @@ async fn change_password(
         Ok(_) => json(StatusCode::OK, json!({"succeeded": true, "errors": []})),
         Err(r) => refusal(r),
     }
+}
+
+/// An administrative set: `PUT /api/User/{userId}` with `password` (other fields are ignored,
+/// as a partial update would).
+async fn update_user(
+    State(shared): State<Arc<Shared>>,
+    Path(user_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if engine::token_owner(&shared, &headers).is_none() {
+        return refusal(Refusal::Unauthenticated);
+    }
+    if uuid::Uuid::try_parse(&user_id).is_err() {
+        return problem("userId", "The value is not valid.");
+    }
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return problem(
+            "$",
+            "The JSON value could not be converted to UpdateUserCommand.",
+        );
+    };
+    let Some(new) = str_field(&body, "password") else {
+        // Nothing to change in the simulator's model of a user.
+        return json(StatusCode::OK, json!({"succeeded": true, "errors": []}));
+    };
+    let ask = ChangeAsk {
+        user_id: &user_id,
+        new,
+        ..ChangeAsk::default()
+    };
+    match engine::change(&shared, &headers, &ask, POLICY) {
+        Ok(_) => json(StatusCode::OK, json!({"succeeded": true, "errors": []})),
+        Err(r) => refusal(r),
+    }
+}
+
+/// `GET /api/Setting?key=…`: the password complexity setting in force, as UiPath stores it (a
+/// JSON string, `Length` as a string as in UiPath's example).
+async fn settings(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    if engine::token_owner(&shared, &headers).is_none() {
+        return refusal(Refusal::Unauthenticated);
+    }
+    let wanted = query
+        .unwrap_or_default()
+        .split('&')
+        .any(|pair| pair == "key=Auth.Password.PasswordComplexity");
+    if !wanted {
+        return json(StatusCode::OK, json!([]));
+    }
+    let policy = POLICY.in_force(&shared);
+    let value = json!({
+        "hasSpecialCharacter": policy.symbol,
+        "hasLowercase": policy.lower,
+        "hasUppercase": policy.upper,
+        "hasDigit": policy.digit,
+        "Length": policy.min.to_string(),
+    });
+    json(
+        StatusCode::OK,
+        json!([{
+            "id": 41,
+            "key": "Auth.Password.PasswordComplexity",
+            "value": value.to_string(),
+            "partitionGlobalId": "5e1c5c3a-7b1d-4a3e-9f2b-0c4d5e6f7a8b",
+        }]),
+    )
 }
 
 async fn token(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {

@@ -94,8 +94,8 @@ async fn uipath_client_credentials_log_in_first() {
         .await;
     let change_mock = server
         .mock_async(|when, then| {
-            when.method(Method::POST)
-                .path(format!("/api/User/{UIPATH_USER}/changepassword"))
+            when.method(Method::PUT)
+                .path(format!("/api/User/{UIPATH_USER}"))
                 .header("authorization", format!("Bearer {}", canary::TOKEN));
             then.status(200).json_body(json!({"succeeded": true}));
         })
@@ -132,6 +132,12 @@ async fn checks_before_any_request() {
                 ErrorKind::Unsupported,
                 "change at next login",
             ),
+            (
+                c(),
+                PasswordChange::reset_with_code(UIPATH_USER, "123456", canary::NEW_PASSWORD),
+                ErrorKind::Unsupported,
+                "no reset with a verification code",
+            ),
         ]
     })
     .await;
@@ -153,4 +159,89 @@ fn ids_are_canonical_whatever_the_spelling() {
             "{spelling}"
         );
     }
+}
+
+/// Issue #12: an administrative set is `PUT /api/User/{userId}` with the password alone, and
+/// answers like `changepassword` (`succeeded`).
+#[tokio::test]
+async fn an_admin_set_updates_the_user_with_the_password_alone() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(Method::PUT)
+                .path(format!("/api/User/{UIPATH_USER}"))
+                .header("authorization", format!("Bearer {}", canary::TOKEN))
+                .json_body(json!({"password": canary::NEW_PASSWORD}));
+            then.status(200)
+                .json_body(json!({"succeeded": true, "errors": []}));
+        })
+        .await;
+    let changed = uipath(&server)
+        .change_password(&PasswordChange::admin_set(
+            UIPATH_USER,
+            canary::NEW_PASSWORD,
+        ))
+        .await
+        .unwrap();
+    mock.assert_async().await;
+    let Some(ChangedDetails::Uipath(details)) = changed.details else {
+        panic!("details")
+    };
+    assert_eq!(details.operation, "update_user");
+    for (status, body, kind) in [
+        (
+            200,
+            json!({"succeeded": false, "errors": [{"code": "PasswordRequiresUpper", "description": "needs upper"}]}),
+            ErrorKind::PolicyViolation,
+        ),
+        (200, json!({}), ErrorKind::OutcomeUnknown),
+        (404, Value::Null, ErrorKind::UserNotFound),
+    ] {
+        let server = answering(status, &body).await;
+        expect_kind(
+            uipath(&server),
+            &PasswordChange::admin_set(UIPATH_USER, canary::NEW_PASSWORD),
+            kind,
+            &format!("{status} {body}"),
+        )
+        .await;
+    }
+}
+
+/// Issue #12: the policy is the setting's JSON value, read with the organization when given.
+#[tokio::test]
+async fn the_policy_is_read_from_the_complexity_setting() {
+    const ORG: &str = "5e1c5c3a-7b1d-4a3e-9f2b-0c4d5e6f7a8b";
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(Method::GET)
+                .path("/api/Setting")
+                .query_param("key", "Auth.Password.PasswordComplexity")
+                .query_param("partitionGlobalId", ORG)
+                .header("authorization", format!("Bearer {}", canary::TOKEN));
+            then.status(200).json_body(json!([{
+                "id": 41,
+                "key": "Auth.Password.PasswordComplexity",
+                "value": "{\"hasSpecialCharacter\":true,\"hasLowercase\":true,\"hasUppercase\":false,\"hasDigit\":true,\"Length\":\"24\"}",
+                "partitionGlobalId": ORG
+            }]));
+        })
+        .await;
+    let client = Client::new(
+        UipathConfig::new(&server.base_url(), UipathAuth::Token(token()))
+            .unwrap()
+            .organization_id(ORG.parse().unwrap()),
+    )
+    .unwrap();
+    let policy = client.password_policy().await.unwrap();
+    mock.assert_async().await;
+    assert_eq!(policy.min_length, 24);
+    assert_eq!(policy.length_unit, LengthUnit::Utf16Units);
+    assert_eq!(policy.character_classes, CharacterClasses::Unicode);
+    assert_eq!(policy.required_classes(), ["lowercase", "digit", "symbol"]);
+    assert!(matches!(
+        client.check_access().await.unwrap(),
+        AccessCheck::Read { .. }
+    ));
 }

@@ -38,11 +38,14 @@ pub enum UipathAuth {
 /// (`pwchange_uipath::IdentityBase::url`), e.g. `https://cloud.uipath.com/acme/identity_`.
 ///
 /// Settings ([`Settings`](crate::Settings), `PWCHANGE_UIPATH_<KEY>`): the common keys, and
-/// `token`, or `client_id` and `client_secret` (optional `scope`).
+/// `token`, or `client_id` and `client_secret` (optional `scope`); `organization_id` (the
+/// organization's id, UiPath's `partitionGlobalId`) for the policy read, when the token's
+/// organization is not the one meant.
 #[derive(Debug, Clone)]
 pub struct UipathConfig {
     http: HttpConfig,
     auth: UipathAuth,
+    organization_id: Option<uuid::Uuid>,
 }
 
 impl UipathConfig {
@@ -51,17 +54,40 @@ impl UipathConfig {
         Ok(Self {
             http: HttpConfig::new(base_url)?,
             auth,
+            organization_id: None,
         })
+    }
+
+    /// The organization (`partitionGlobalId`) whose password policy applies.
+    pub fn organization_id(mut self, organization_id: uuid::Uuid) -> Self {
+        self.organization_id = Some(organization_id);
+        self
     }
 }
 
 crate::adapter::typed_config_methods!(UipathConfig, UipathAdapter);
 
-/// What UiPath returned for a change: `{succeeded: true}` and nothing else.
+/// What UiPath returned for a change: `{succeeded: true}`, and which operation made it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct UipathDetails {}
+pub struct UipathDetails {
+    /// `changepassword` (self-service) or `update_user` (administrative set).
+    pub operation: String,
+}
 
-pub(crate) struct UipathAdapter;
+pub(crate) struct UipathAdapter {
+    organization_id: Option<uuid::Uuid>,
+}
+
+/// A checked UiPath request.
+pub(crate) enum UipathRequest {
+    /// Self-service: `POST /api/User/{userId}/changepassword` with the old password.
+    Change(uuid::Uuid, types::ChangeUserPasswordCommand),
+    /// Administrative set: `PUT /api/User/{userId}` with the password alone.
+    Set(uuid::Uuid, types::UpdateUserCommand),
+}
+
+/// The setting that holds the password policy.
+const COMPLEXITY_KEY: &str = "Auth.Password.PasswordComplexity";
 
 impl Adapter for UipathAdapter {
     const VENDOR: Vendor = VENDOR;
@@ -73,15 +99,19 @@ impl Adapter for UipathAdapter {
         Key::secret("client_secret", "the external application's secret"),
         Key::plain(
             "scope",
-            "the scopes asked for (default \"PM.User PM.User.Write\")",
+            "the scopes asked for (default \"PM.User PM.User.Write\"; add PM.Setting.Read for the policy)",
+        ),
+        Key::plain(
+            "organization_id",
+            "the organization's id (partitionGlobalId) for the policy read (default: the token's)",
         ),
     ];
     const VERIFICATION: &'static str = "none: UiPath Identity's public API has no password login, so changes are reported as not verifiable";
     const MODES: &'static [ModeKind] = &[ModeKind::SelfService, ModeKind::AdminSet];
-    const POLICY: &'static str = "documented: UiPath's default (8 characters, a lowercase letter, a digit); reading Auth.Password.PasswordComplexity is not built yet";
+    const POLICY: &'static str = "read from the setting Auth.Password.PasswordComplexity (GET /api/Setting; scope PM.Setting.Read); lengths in UTF-16 units";
     type Config = UipathConfig;
     type Login = (String, SecretToken, String);
-    type Request = (uuid::Uuid, types::ChangeUserPasswordCommand);
+    type Request = UipathRequest;
 
     fn config(common: Common, keys: &mut Keys) -> Result<UipathConfig, Error> {
         let scope = keys.string("scope");
@@ -94,9 +124,18 @@ impl Adapter for UipathAdapter {
                 scope: scope.unwrap_or_else(|| DEFAULT_SCOPE.to_owned()),
             },
         };
+        let organization_id = keys
+            .string("organization_id")
+            .map(|id| {
+                uuid::Uuid::try_parse(id.trim()).map_err(|_| {
+                    Error::invalid_input("organization_id must be the organization's UUID")
+                })
+            })
+            .transpose()?;
         Ok(UipathConfig {
             http: common.http,
             auth,
+            organization_id,
         })
     }
 
@@ -109,7 +148,10 @@ impl Adapter for UipathAdapter {
                 scope,
             } => Auth::Login((client_id, client_secret, scope)),
         };
-        Ok((Self, config.http, auth))
+        let adapter = Self {
+            organization_id: config.organization_id,
+        };
+        Ok((adapter, config.http, auth))
     }
 
     /// A UUID, in lowercase hyphenated form (braces, case and `urn:uuid:` are accepted).
@@ -140,55 +182,91 @@ impl Adapter for UipathAdapter {
     }
 
     fn prepare(&self, change: &PasswordChange, user_id: String) -> Result<Self::Request, Error> {
-        if let Mode::AdminSet {
-            require_change_at_next_login: true,
-        } = change.mode()
-        {
-            return Err(Error::unsupported(
-                "UiPath's changepassword has no \"change at next login\" flag",
-            ));
-        }
         let user_id = uuid::Uuid::try_parse(&user_id)
             .map_err(|_| Error::invalid_input("UiPath user id is invalid: expected a UUID"))?;
-        let body = types::ChangeUserPasswordCommand {
-            old_password: change
-                .current_password()
-                .map(|p| pwchange_core::UnboundedPassword::any(p.expose_secret())),
-            new_password: Some(pwchange_core::UnboundedPassword::any(
-                change.new_password().expose_secret(),
+        let new_password =
+            pwchange_core::UnboundedPassword::any(change.new_password().expose_secret());
+        match change.mode() {
+            Mode::SelfService => Ok(UipathRequest::Change(
+                user_id,
+                types::ChangeUserPasswordCommand {
+                    old_password: change
+                        .current_password()
+                        .map(|p| pwchange_core::UnboundedPassword::any(p.expose_secret())),
+                    new_password: Some(new_password),
+                },
             )),
-        };
-        Ok((user_id, body))
+            Mode::AdminSet {
+                require_change_at_next_login: false,
+            } => Ok(UipathRequest::Set(
+                user_id,
+                types::UpdateUserCommand {
+                    password: Some(new_password),
+                },
+            )),
+            Mode::AdminSet {
+                require_change_at_next_login: true,
+            } => Err(Error::unsupported(
+                "UiPath's user update has no \"change at next login\" flag for one user (the organization's setting Auth.Password.ShouldChangePasswordAfterFirstLogin applies)",
+            )),
+            Mode::ResetWithCode => Err(Error::unsupported(
+                "UiPath Identity's public API has no reset with a verification code; use an administrative set",
+            )),
+        }
     }
 
     async fn send(
         &self,
         transport: &Transport,
         token: &SecretToken,
-        (user_id, body): &Self::Request,
+        request: &Self::Request,
     ) -> Result<Changed, Error> {
         let client = transport.client(
             Generated::new_with_client,
             ClientContext::bearer(token.clone()),
         );
-        let result = transport
-            .call(|| {
-                Box::pin(
-                    client
-                        .change_user_password()
-                        .user_id(*user_id)
-                        .body(body.clone())
-                        .send(),
-                )
-            })
-            .await?
-            .into_inner();
+        let (operation, user_id, result) = match request {
+            UipathRequest::Change(user_id, body) => (
+                "changepassword",
+                user_id,
+                transport
+                    .call(|| {
+                        Box::pin(
+                            client
+                                .change_user_password()
+                                .user_id(*user_id)
+                                .body(body.clone())
+                                .send(),
+                        )
+                    })
+                    .await?
+                    .into_inner(),
+            ),
+            UipathRequest::Set(user_id, body) => (
+                "update_user",
+                user_id,
+                transport
+                    .call(|| {
+                        Box::pin(
+                            client
+                                .update_user()
+                                .user_id(*user_id)
+                                .body(body.clone())
+                                .send(),
+                        )
+                    })
+                    .await?
+                    .into_inner(),
+            ),
+        };
         match result.succeeded {
             Some(true) => {
                 return Ok(Changed::confirmed(
                     VENDOR,
                     user_id.to_string(),
-                    UipathDetails {},
+                    UipathDetails {
+                        operation: operation.to_owned(),
+                    },
                 ));
             }
             Some(false) => {}
@@ -213,6 +291,37 @@ impl Adapter for UipathAdapter {
             &answer,
             identity_errors(200, result.errors.as_deref().unwrap_or_default()),
         ))
+    }
+
+    /// The setting `Auth.Password.PasswordComplexity` (UiPath's default when it was never set).
+    async fn read_policy(
+        &self,
+        transport: &Transport,
+        token: &SecretToken,
+    ) -> Result<Option<PasswordPolicy>, Error> {
+        let client = transport.client(
+            Generated::new_with_client,
+            ClientContext::bearer(token.clone()),
+        );
+        let settings = transport
+            .call(|| {
+                let mut request = client.get_settings().key(vec![COMPLEXITY_KEY.to_owned()]);
+                if let Some(organization) = self.organization_id {
+                    request = request.partition_global_id(organization);
+                }
+                Box::pin(request.send())
+            })
+            .await?
+            .into_inner();
+        let value = settings
+            .iter()
+            .find(|s| {
+                s.key
+                    .as_deref()
+                    .is_some_and(|k| k.eq_ignore_ascii_case(COMPLEXITY_KEY))
+            })
+            .and_then(|s| s.value.clone());
+        policy_of(value.as_deref()).map(Some)
     }
 
     async fn login(
@@ -253,6 +362,66 @@ impl Adapter for UipathAdapter {
         let _ = verdict_of::<types::OAuthError>(status, body);
         verdict_of::<types::ChangePasswordProblem>(status, body)
     }
+}
+
+/// The facade's policy from the setting's value: a JSON object (a string in the setting) with
+/// `hasSpecialCharacter`, `hasLowercase`, `hasUppercase`, `hasDigit` and `Length` (a number or
+/// a numeric string; keys in any case). No value: the organization never set it, so UiPath's
+/// default applies.
+fn policy_of(value: Option<&str>) -> Result<PasswordPolicy, Error> {
+    let operation = "GET /api/Setting (Auth.Password.PasswordComplexity)";
+    let Some(value) = value else {
+        return Ok(PasswordPolicy {
+            source: PolicySource::Vendor {
+                operation: format!("{operation}: not set, UiPath's default"),
+            },
+            ..UipathAdapter::documented_policy()
+        });
+    };
+    let unexpected = |what: &str| {
+        Error::new(
+            ErrorKind::Unexpected,
+            format!("UiPath's setting Auth.Password.PasswordComplexity {what}"),
+        )
+    };
+    let object = serde_json::from_str::<serde_json::Value>(value)
+        .ok()
+        .and_then(|v| v.as_object().cloned())
+        .ok_or_else(|| unexpected("is not a JSON object"))?;
+    let field = |name: &str| {
+        object
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value)
+    };
+    let flag = |name: &str| -> Result<bool, Error> {
+        match field(name) {
+            None => Ok(false),
+            Some(serde_json::Value::Bool(b)) => Ok(*b),
+            Some(serde_json::Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(true),
+            Some(serde_json::Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(false),
+            Some(_) => Err(unexpected(&format!("has a {name} that is not a boolean"))),
+        }
+    };
+    let length = match field("Length") {
+        Some(serde_json::Value::Number(n)) => n.as_u64(),
+        Some(serde_json::Value::String(s)) => s.trim().parse::<u64>().ok(),
+        _ => None,
+    }
+    .and_then(|n| usize::try_from(n).ok())
+    .filter(|n| (1..=256).contains(n))
+    .ok_or_else(|| unexpected("has no Length in 1..=256"))?;
+    Ok(PasswordPolicy {
+        min_length: length,
+        require_lowercase: flag("hasLowercase")?,
+        require_uppercase: flag("hasUppercase")?,
+        require_digit: flag("hasDigit")?,
+        require_symbol: flag("hasSpecialCharacter")?,
+        source: PolicySource::Vendor {
+            operation: operation.to_owned(),
+        },
+        ..UipathAdapter::documented_policy()
+    })
 }
 
 /// ASP.NET Identity error codes (in a `200 {succeeded: false}` or a 400's `errors` list).
@@ -370,6 +539,40 @@ mod facade_tests;
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_complexity_value_is_read_tolerantly() {
+        let policy = |value: &str| policy_of(Some(value));
+        let p = policy(r#"{"hasSpecialCharacter":false,"hasLowercase":true,"hasUppercase":false,"hasDigit":true,"Length":"10"}"#).unwrap();
+        assert_eq!(p.min_length, 10);
+        assert_eq!(p.required_classes(), ["lowercase", "digit"]);
+        let p = policy(r#"{"HASSPECIALCHARACTER":"true","length":12}"#).unwrap();
+        assert_eq!(
+            (p.min_length, p.require_symbol, p.require_digit),
+            (12, true, false)
+        );
+        for bad in [
+            "not json",
+            "[1]",
+            r#"{"Length":0}"#,
+            r#"{"Length":257}"#,
+            r#"{"Length":"ten"}"#,
+            r#"{"hasDigit":1,"Length":8}"#,
+            r#"{"hasDigit":true}"#,
+        ] {
+            let err = policy(bad).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Unexpected, "{bad}");
+            assert!(err.to_string().contains("PasswordComplexity"), "{err}");
+        }
+        let unset = policy_of(None).unwrap();
+        assert_eq!(
+            unset.min_length,
+            UipathAdapter::documented_policy().min_length
+        );
+        assert!(
+            matches!(unset.source, PolicySource::Vendor { ref operation } if operation.contains("not set"))
+        );
+    }
+
     use super::*;
 
     fn classify(answer: &Answer<types::ChangePasswordProblem>) -> Verdict {
