@@ -305,7 +305,7 @@ impl Adapter for UipathAdapter {
         );
         let settings = transport
             .call(|| {
-                let mut request = client.get_settings().key(vec![COMPLEXITY_KEY.to_owned()]);
+                let mut request = client.get_settings().key(COMPLEXITY_KEY);
                 if let Some(organization) = self.organization_id {
                     request = request.partition_global_id(organization);
                 }
