@@ -59,7 +59,8 @@ async fn contract_and_faults(
     // fault for the request it was meant for.
     let read = crate::vendors::table(shared.vendor)
         .reads()
-        .contains(&(method.as_str(), path.as_str()));
+        .iter()
+        .any(|(m, prefix)| *m == method && path.starts_with(prefix));
     let fault = {
         let mut state = shared.state();
         if read {

@@ -170,6 +170,10 @@ pub(crate) struct LoginTarget {
     pub user_id: String,
     /// The name the user logs in with, when known.
     pub login_name: Option<String>,
+    /// The change's mode, when the login verifies one (`None`: a bare
+    /// [`crate::Client::verify_password`]). A backend's own login name is the target's only
+    /// in a self-service change.
+    pub mode: Option<ModeKind>,
 }
 
 /// `error` from a verification login: [`ErrorKind::VerificationFailed`] when its kind is one of
@@ -310,6 +314,7 @@ impl<A: Adapter> Backend<A> {
                 .login_name_hint()
                 .map(str::to_owned)
                 .or_else(|| changed.and_then(A::login_name)),
+            mode: Some(change.mode().kind()),
         };
         let password = change.new_password();
         match sent {
@@ -497,6 +502,7 @@ impl<A: Adapter> Backend<A> {
         let target = LoginTarget {
             user_id: A::user_id(user_id)?,
             login_name: login_name.map(str::to_owned),
+            mode: None,
         };
         self.verify(&target, password).await
     }

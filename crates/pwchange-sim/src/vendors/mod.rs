@@ -49,7 +49,8 @@ pub(crate) trait VendorTable: Send + Sync {
     fn login_settings(&self) -> Vec<(&'static str, String)> {
         Vec::new()
     }
-    /// The harmless reads (method, path) that injected faults skip: the policy endpoints.
+    /// The harmless reads (method, path prefix) that injected faults skip: the policy
+    /// endpoints, and a record read before a change.
     fn reads(&self) -> &'static [(&'static str, &'static str)] {
         &[]
     }

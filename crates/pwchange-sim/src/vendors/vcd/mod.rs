@@ -1,7 +1,8 @@
 //! Cloud Director: versioned `Accept` required (>= 36.3), Basic-auth session login with the
-//! token in a response header, self-service change only, `{minorErrorCode, message}` errors,
-//! 403 for a user that does not exist. Policy: the spec's 6..=128 characters, different from
-//! the current.
+//! token in a response header, self-service change and the administrative set (read the user
+//! record, send it back with the password), `{minorErrorCode, message}` errors, 403 for a user
+//! that does not exist. Policy: the spec's 6..=128 characters, different from the current (for
+//! a self-service change).
 
 use std::sync::Arc;
 
@@ -10,7 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use base64::Engine as _;
 use serde_json::{Value, json};
 
@@ -31,8 +32,17 @@ impl VendorTable for Vcd {
                 "/cloudapi/1.0.0/users/{user_urn}/changePassword",
                 post(change_password),
             )
+            .route(
+                "/cloudapi/1.0.0/users/{user_urn}",
+                get(get_user).put(update_user),
+            )
             .route("/cloudapi/1.0.0/sessions", post(login))
             .route("/cloudapi/1.0.0/sessions/provider", post(provider_login))
+    }
+
+    /// The user record read before an administrative set: faults stay queued for the update.
+    fn reads(&self) -> &'static [(&'static str, &'static str)] {
+        &[("GET", "/cloudapi/1.0.0/users/")]
     }
 
     fn error(&self, status: StatusCode, message: &str, _path: &str) -> Response {
@@ -187,6 +197,94 @@ async fn change_password(
     };
     match engine::change(&shared, &headers, &ask, policy) {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),
+        Err(r) => refusal(r, &urn),
+    }
+}
+
+/// The user record as Cloud Director returns it (never the password), with fields pwchange
+/// does not model, which a client must send back.
+fn record(user: &SimUser) -> Value {
+    let login = user.login.clone().unwrap_or_default();
+    let (name, org) = login.split_once('@').unwrap_or((login.as_str(), "acme"));
+    json!({
+        "username": name,
+        "id": user.id,
+        "fullName": format!("{name} (simulated)"),
+        "roleEntityRefs": [{"name": "Organization User", "id": "urn:vcloud:role:1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"}],
+        "orgEntityRef": {"name": org, "id": "urn:vcloud:org:6f7e8d9c-0b1a-4c2d-9e3f-4a5b6c7d8e9f"},
+        "nameInSource": name,
+        "providerType": "LOCAL",
+        "enabled": true,
+        "locked": false,
+        "phone": "+1 555 0100"
+    })
+}
+
+async fn get_user(
+    State(shared): State<Arc<Shared>>,
+    Path(urn): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if !accept_ok(&headers) {
+        return not_acceptable();
+    }
+    let Some(owner) = engine::token_owner(&shared, &headers) else {
+        return refusal(Refusal::Unauthenticated, &urn);
+    };
+    if owner.is_some_and(|o| o != urn) {
+        return refusal(Refusal::NotOwnUser, &urn);
+    }
+    let user = shared.state().users.get(&urn).cloned();
+    match user {
+        Some(user) => json(StatusCode::OK, record(&user)),
+        None => refusal(Refusal::UserNotFound, &urn),
+    }
+}
+
+/// `PUT` of the whole record: the password changes when it is set; the record must be the one
+/// read (the fields the simulator checks: `username`, and `phone`, which a client that drops
+/// unknown fields would lose).
+async fn update_user(
+    State(shared): State<Arc<Shared>>,
+    Path(urn): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !accept_ok(&headers) {
+        return not_acceptable();
+    }
+    if engine::token_owner(&shared, &headers).is_none() {
+        return refusal(Refusal::Unauthenticated, &urn);
+    }
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "The request body is not valid JSON.",
+        );
+    };
+    let Some(user) = shared.state().users.get(&urn).cloned() else {
+        return refusal(Refusal::UserNotFound, &urn);
+    };
+    let stored = record(&user);
+    if body.get("username") != stored.get("username") || body.get("phone") != stored.get("phone") {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "The user record does not match: send back the record read with GET, whole.",
+        );
+    }
+    let Some(new) = str_field(&body, "password") else {
+        return json(StatusCode::OK, stored);
+    };
+    let (min, max) = shared.contract.length_limits("NewPassword");
+    let ask = ChangeAsk {
+        user_id: &urn,
+        new,
+        ..ChangeAsk::default()
+    };
+    match engine::change(&shared, &headers, &ask, Policy::lengths(min, max)) {
+        Ok(user) => json(StatusCode::OK, record(&user)),
         Err(r) => refusal(r, &urn),
     }
 }

@@ -156,9 +156,22 @@ async fn checks_before_any_request() {
             ),
             (
                 c(),
-                PasswordChange::admin_set(VCD_USER, canary::NEW_PASSWORD),
+                PasswordChange::admin_set(VCD_USER, canary::NEW_PASSWORD)
+                    .require_change_at_next_login(true),
                 ErrorKind::Unsupported,
-                "only the caller's own",
+                "change at next login",
+            ),
+            (
+                c(),
+                PasswordChange::admin_set(VCD_USER, "short"),
+                ErrorKind::InvalidInput,
+                "at least 6",
+            ),
+            (
+                c(),
+                PasswordChange::reset_with_code(VCD_USER, "123456", canary::NEW_PASSWORD),
+                ErrorKind::Unsupported,
+                "no reset with a verification code",
             ),
         ];
         for special in ["a/b", "..", "a?b", "a%2Fb", "a b", "a\r\nb"] {
@@ -259,4 +272,168 @@ async fn a_refused_cached_token_is_renewed_once_and_a_fresh_one_never() {
         (login.calls_async().await, change.calls_async().await),
         (2, 3)
     );
+}
+
+/// The record Cloud Director returns for [`VCD_USER`], with a field pwchange does not model.
+fn record() -> Value {
+    json!({
+        "username": "alice",
+        "id": VCD_USER,
+        "fullName": "Alice Example",
+        "roleEntityRefs": [{"name": "Organization Administrator", "id": "urn:vcloud:role:1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"}],
+        "orgEntityRef": {"name": "acme", "id": "urn:vcloud:org:6f7e8d9c-0b1a-4c2d-9e3f-4a5b6c7d8e9f"},
+        "providerType": "LOCAL",
+        "enabled": true,
+        "locked": false,
+        "phone": "+1 555 0100",
+        "givenName": "Alice"
+    })
+}
+
+/// Issue #12: an administrative set reads the record and sends it back whole, with the
+/// password and (VCF Automation) the previous name in `nameInSource`.
+#[tokio::test]
+async fn an_admin_set_sends_the_whole_record_back_with_the_password() {
+    let server = MockServer::start_async().await;
+    let path = format!("/cloudapi/1.0.0/users/{VCD_USER}");
+    let read = server
+        .mock_async(|when, then| {
+            when.method(Method::GET)
+                .path(&path)
+                .header("accept", "application/json;version=38.0")
+                .header("authorization", format!("Bearer {}", canary::TOKEN));
+            then.status(200).json_body(record());
+        })
+        .await;
+    let mut sent = record();
+    sent["password"] = json!(canary::NEW_PASSWORD);
+    sent["nameInSource"] = json!("alice");
+    let update = server
+        .mock_async(|when, then| {
+            when.method(Method::PUT)
+                .path(&path)
+                .header("accept", "application/json;version=38.0")
+                .json_body(sent.clone());
+            then.status(200).json_body(record());
+        })
+        .await;
+    let changed = vcd(&server)
+        .change_password(&PasswordChange::admin_set(VCD_USER, canary::NEW_PASSWORD).verify(false))
+        .await
+        .unwrap();
+    read.assert_async().await;
+    update.assert_async().await;
+    let Some(ChangedDetails::Vcd(details)) = changed.details else {
+        panic!("details")
+    };
+    assert_eq!(details.operation, "update_user");
+    assert_eq!(details.login_name.as_deref(), Some("alice@acme"));
+}
+
+/// Issue #12: what an administrative set reports when the read or the update goes wrong.
+#[tokio::test]
+async fn an_admin_set_reads_before_it_writes_and_reports_each_step() {
+    let path = format!("/cloudapi/1.0.0/users/{VCD_USER}");
+    let cases: Vec<(u16, Value, u16, Value, ErrorKind, &str)> = vec![
+        // The read fails: the change was never sent, whatever the read's answer.
+        (
+            500,
+            json!("boom"),
+            200,
+            record(),
+            ErrorKind::Unavailable,
+            "the change was not sent",
+        ),
+        (
+            403,
+            json!({"minorErrorCode": "ACCESS_TO_RESOURCE_IS_FORBIDDEN", "message": "The entity does not exist."}),
+            200,
+            record(),
+            ErrorKind::UserNotFound,
+            "",
+        ),
+        // An external user's password is not Cloud Director's.
+        (
+            200,
+            {
+                let mut r = record();
+                r["providerType"] = json!("LDAP");
+                r
+            },
+            200,
+            record(),
+            ErrorKind::Unsupported,
+            "LDAP",
+        ),
+        // Another user's record.
+        (
+            200,
+            {
+                let mut r = record();
+                r["id"] = json!("urn:vcloud:user:00000000-0000-4000-8000-000000000000");
+                r
+            },
+            200,
+            record(),
+            ErrorKind::Unexpected,
+            "the change was not sent",
+        ),
+        // The update fails or answers for someone else.
+        (
+            200,
+            record(),
+            400,
+            json!({"minorErrorCode": "BAD_REQUEST", "message": "The password does not meet the password policy."}),
+            ErrorKind::PolicyViolation,
+            "",
+        ),
+        (
+            200,
+            record(),
+            504,
+            json!("gateway"),
+            ErrorKind::OutcomeUnknown,
+            "",
+        ),
+        (
+            200,
+            record(),
+            200,
+            {
+                let mut r = record();
+                r["id"] = json!("urn:vcloud:user:00000000-0000-4000-8000-000000000000");
+                r
+            },
+            ErrorKind::OutcomeUnknown,
+            "another user's record",
+        ),
+    ];
+    for (read_status, read_body, put_status, put_body, kind, says) in cases {
+        let server = MockServer::start_async().await;
+        server
+            .mock_async(|when, then| {
+                when.method(Method::GET).path(&path);
+                then.status(read_status).json_body(read_body.clone());
+            })
+            .await;
+        let update = server
+            .mock_async(|when, then| {
+                when.method(Method::PUT).path(&path);
+                then.status(put_status).json_body(put_body.clone());
+            })
+            .await;
+        let err = vcd(&server)
+            .change_password(
+                &PasswordChange::admin_set(VCD_USER, canary::NEW_PASSWORD).verify(false),
+            )
+            .await
+            .unwrap_err();
+        let case = format!("{read_status} {read_body} / {put_status} {put_body}");
+        assert_eq!(err.kind(), kind, "{case}: {err}");
+        assert!(err.to_string().contains(says), "{case}: {err}");
+        canary::assert_absent_from_error("vcd admin set", &err);
+        if read_status != 200 || kind == ErrorKind::Unsupported || kind == ErrorKind::Unexpected {
+            assert_eq!(update.calls_async().await, 0, "{case}: nothing was sent");
+        }
+    }
 }

@@ -1,4 +1,5 @@
-//! VMware Cloud Director: `changePassword` changes the caller's own password (self-service only).
+//! VMware Cloud Director: `changePassword` changes the caller's own password (self-service); an
+//! administrator reads the user record and sends it back with the password (administrative set).
 
 use pwchange_core::SecretToken;
 use pwchange_core::classify::{Facts, Rule, Status, Verdict, When};
@@ -64,9 +65,24 @@ impl VcdConfig {
 
 crate::adapter::typed_config_methods!(VcdConfig, VcdAdapter);
 
-/// What Cloud Director returned for a change: `204` and no body.
+/// What Cloud Director returned for a change: `204` and no body (self-service), or the updated
+/// user record (administrative set).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct VcdDetails {}
+pub struct VcdDetails {
+    /// `change_password` (self-service) or `update_user` (administrative set).
+    pub operation: String,
+    /// `user@organization` from the user record (administrative set), the name the user logs in
+    /// with.
+    pub login_name: Option<String>,
+}
+
+/// A checked Cloud Director request.
+pub(crate) enum VcdRequest {
+    /// `POST …/changePassword`: the caller's own password, with the current one.
+    Change(String, types::PasswordChangeRequest),
+    /// `GET` then `PUT /cloudapi/1.0.0/users/{urn}`: an administrator sets the password.
+    Set(String, pwchange_core::Password<6, 128>),
+}
 
 pub(crate) struct VcdAdapter {
     api_version: String,
@@ -96,13 +112,12 @@ impl Adapter for VcdAdapter {
             "the API version sent in Accept (default 38.0, at least 36.3)",
         ),
     ];
-    const VERIFICATION: &'static str =
-        "opens a session as user@org (the configured username, else the login name given)";
-    const MODES: &'static [ModeKind] = &[ModeKind::SelfService];
+    const VERIFICATION: &'static str = "opens a session as user@org (a self-service change: the configured username; an administrative set: the user record's name and organization; else the login name given)";
+    const MODES: &'static [ModeKind] = &[ModeKind::SelfService, ModeKind::AdminSet];
     const POLICY: &'static str = "documented only (Cloud Director has no API for its complexity rules): the API's 6..=128 characters; VCF Automation 9.0 documents 15 with every class";
     type Config = VcdConfig;
     type Login = (String, SecretString);
-    type Request = (String, types::PasswordChangeRequest);
+    type Request = VcdRequest;
 
     fn config(common: Common, keys: &mut Keys) -> Result<VcdConfig, Error> {
         let auth = match keys.token_or_login(common.token, "username", "password")? {
@@ -176,40 +191,117 @@ impl Adapter for VcdAdapter {
     }
 
     fn prepare(&self, change: &PasswordChange, urn: String) -> Result<Self::Request, Error> {
-        let (Mode::SelfService, Some(current)) = (change.mode(), change.current_password()) else {
-            return Err(Error::unsupported(
-                "Cloud Director's changePassword changes only the caller's own password and needs the current \
-                 one; an administrator sets passwords with PUT /cloudapi/1.0.0/users/{urn}, which pwchange does not cover",
-            ));
-        };
-        let body = types::PasswordChangeRequest {
-            current_password: pwchange_core::UnboundedPassword::any(current.expose_secret()),
-            new_password: change
-                .new_password()
-                .bounded("new password", "Cloud Director")?,
-        };
-        Ok((urn, body))
+        let new_password = change
+            .new_password()
+            .bounded("new password", "Cloud Director")?;
+        match (change.mode(), change.current_password()) {
+            (Mode::SelfService, Some(current)) => Ok(VcdRequest::Change(
+                urn,
+                types::PasswordChangeRequest {
+                    current_password: pwchange_core::UnboundedPassword::any(
+                        current.expose_secret(),
+                    ),
+                    new_password,
+                },
+            )),
+            (
+                Mode::AdminSet {
+                    require_change_at_next_login: false,
+                },
+                _,
+            ) => Ok(VcdRequest::Set(urn, new_password)),
+            (
+                Mode::AdminSet {
+                    require_change_at_next_login: true,
+                },
+                _,
+            ) => Err(Error::unsupported(
+                "Cloud Director's user record has no \"change at next login\" flag",
+            )),
+            _ => Err(Error::unsupported(
+                "Cloud Director changes a password with the current one (changePassword, the caller's own) or sets it \
+                 as an administrator; it has no reset with a verification code",
+            )),
+        }
     }
 
     async fn send(
         &self,
         transport: &Transport,
         token: &SecretToken,
-        (urn, body): &Self::Request,
+        request: &Self::Request,
     ) -> Result<Changed, Error> {
         let client = self.client(transport, Credentials::Bearer(token.clone()))?;
-        transport
-            .call(|| {
-                Box::pin(
-                    client
-                        .change_password()
-                        .user_urn(urn.as_str())
-                        .body(body.clone())
-                        .send(),
-                )
-            })
-            .await?;
-        Ok(Changed::confirmed(VENDOR, urn.clone(), VcdDetails {}))
+        match request {
+            VcdRequest::Change(urn, body) => {
+                transport
+                    .call(|| {
+                        Box::pin(
+                            client
+                                .change_password()
+                                .user_urn(urn.as_str())
+                                .body(body.clone())
+                                .send(),
+                        )
+                    })
+                    .await?;
+                Ok(Changed::confirmed(
+                    VENDOR,
+                    urn.clone(),
+                    VcdDetails {
+                        operation: "change_password".to_owned(),
+                        login_name: None,
+                    },
+                ))
+            }
+            VcdRequest::Set(urn, password) => {
+                let mut record = read_user(transport, &client, urn).await?;
+                record.password = Some(password.clone());
+                // VCF Automation wants the previous user name here; the record has it.
+                if record.name_in_source.is_none() {
+                    record.name_in_source = Some(record.username.clone());
+                }
+                let updated = transport
+                    .call(|| {
+                        Box::pin(
+                            client
+                                .update_user()
+                                .user_urn(urn.as_str())
+                                .body(record.clone())
+                                .send(),
+                        )
+                    })
+                    .await?
+                    .into_inner();
+                let same_user = updated
+                    .id
+                    .as_deref()
+                    .is_none_or(|id| id.eq_ignore_ascii_case(urn));
+                if !same_user {
+                    return Err(Error::new(
+                        ErrorKind::OutcomeUnknown,
+                        "Cloud Director answered the update with another user's record; whether the password changed is unknown",
+                    )
+                    .with_status(Some(200)));
+                }
+                Ok(Changed::confirmed(
+                    VENDOR,
+                    urn.clone(),
+                    VcdDetails {
+                        operation: "update_user".to_owned(),
+                        login_name: login_name_of(&updated).or_else(|| login_name_of(&record)),
+                    },
+                ))
+            }
+        }
+    }
+
+    fn login_name(changed: &Changed) -> Option<String> {
+        match &changed.details {
+            Some(crate::ChangedDetails::Vcd(details)) => details.login_name.clone(),
+            #[allow(unreachable_patterns)] // one-vendor builds
+            _ => None,
+        }
     }
 
     /// A session login as `user@org` with the new password (the provider endpoint for `System`).
@@ -220,7 +312,11 @@ impl Adapter for VcdAdapter {
         user: &LoginTarget,
         password: &Password,
     ) -> Result<(), Error> {
-        let Some(username) = user.login_name.as_ref().or(self.login_name.as_ref()) else {
+        // The configured login is the target only in a self-service change (or a bare
+        // verification): an administrator's own name would test the wrong account.
+        let own = matches!(user.mode, None | Some(ModeKind::SelfService));
+        let configured = self.login_name.as_ref().filter(|_| own);
+        let Some(username) = user.login_name.as_ref().or(configured) else {
             return Err(Error::unsupported(
                 "a Cloud Director session login needs user@organization: configure the username \
                  or give the login name to verify",
@@ -265,6 +361,53 @@ impl Adapter for VcdAdapter {
     fn classify_bytes(status: u16, body: &[u8]) -> Verdict {
         verdict_of::<types::Error>(status, body)
     }
+}
+
+/// The user record before an administrative set. Its failure means the change was not sent,
+/// whatever its answer left open.
+async fn read_user(
+    transport: &Transport,
+    client: &Generated,
+    urn: &str,
+) -> Result<types::VcdUser, Error> {
+    let record = transport
+        .call(|| Box::pin(client.get_user().user_urn(urn).send()))
+        .await
+        .map_err(|e| {
+            if e.may_have_applied() {
+                let message = format!(
+                    "reading the user record before the change failed ({}); the change was not sent",
+                    e.message()
+                );
+                e.reclassify(ErrorKind::Unavailable, message)
+            } else {
+                e
+            }
+        })?
+        .into_inner();
+    if record
+        .id
+        .as_deref()
+        .is_some_and(|id| !id.eq_ignore_ascii_case(urn))
+    {
+        return Err(Error::new(
+            ErrorKind::Unexpected,
+            "Cloud Director answered the read of the user with another user's record; the change was not sent",
+        ));
+    }
+    match record.provider_type.as_deref() {
+        None => Ok(record),
+        Some(provider) if provider.eq_ignore_ascii_case("LOCAL") => Ok(record),
+        Some(provider) => Err(Error::unsupported(format!(
+            "the user comes from {provider}, not Cloud Director's local users: its password is not Cloud Director's to set"
+        ))),
+    }
+}
+
+/// `user@organization` from a user record, when it names the organization.
+fn login_name_of(record: &types::VcdUser) -> Option<String> {
+    let org = record.org_entity_ref.as_ref()?.name.as_deref()?;
+    Some(format!("{}@{org}", record.username))
 }
 
 /// Cloud Director's error table. 403 means "not authorized *or* the entity does not exist"; it is
