@@ -862,3 +862,44 @@ async fn issue_12_a_reset_with_the_code_the_user_received() {
     );
     sim.assert_no_violations();
 }
+
+/// Issue #12: every vendor's administrative set, and its policy, through the command against
+/// its simulator.
+#[tokio::test(flavor = "multi_thread")]
+async fn issue_12_every_admin_set_and_policy_works_through_the_command() {
+    let mut admin_sets = 0;
+    for vendor in Vendor::ALL {
+        let Some(capabilities) = pwchange::capabilities(vendor) else {
+            continue;
+        };
+        let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
+        sim.set_password_policy(Some(STRICT));
+        let output = run(policy_cmd(&sim, &["--json"])).await;
+        assert_eq!(output.status.code(), Some(0), "{vendor}: {}", text(&output));
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        if json["policy"]["source"] == "vendor" {
+            assert_eq!(json["policy"]["min_length"], 24, "{vendor}: {json}");
+        }
+        if !capabilities.modes.contains(&pwchange::ModeKind::AdminSet) {
+            continue;
+        }
+        admin_sets += 1;
+        let user = pwchange_sim::demo_user(vendor);
+        let new = "Admin-Set-Passw0rd-2026!";
+        let output = run(change_cmd(
+            &sim,
+            &user.id,
+            format!("{new}\n"),
+            &["--admin", "--json"],
+        ))
+        .await;
+        assert_eq!(output.status.code(), Some(0), "{vendor}: {}", text(&output));
+        assert_eq!(sim.password(&user.id).as_deref(), Some(new), "{vendor}");
+        assert!(!text(&output).contains(new), "{vendor}");
+        sim.assert_no_violations();
+    }
+    assert!(
+        admin_sets >= 3,
+        "three vendors set passwords administratively"
+    );
+}

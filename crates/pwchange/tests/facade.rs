@@ -87,6 +87,39 @@ async fn modes_a_vendor_lacks_are_refused_before_sending() {
     }
 }
 
+/// Issue #12: every vendor with an administrative set sets the demo user's password on its
+/// simulator, and verifies it as that user (not as the administrator) where it can log in.
+#[tokio::test]
+async fn every_admin_set_works_against_the_simulators() {
+    for vendor in Vendor::ALL {
+        let capabilities = pwchange::capabilities(vendor).unwrap();
+        if !capabilities.modes.contains(&pwchange::ModeKind::AdminSet) {
+            continue;
+        }
+        let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
+        let user = demo_user(vendor);
+        let change = PasswordChange::admin_set(user.id.clone(), "Adm1n-Set-Passw0rd!");
+        let changed = client(vendor, sim.base_url(), sim.token(), &[])
+            .change_password(&change)
+            .await
+            .unwrap_or_else(|e| panic!("{vendor}: {e}"));
+        assert_eq!(
+            sim.password(&user.id).as_deref(),
+            Some("Adm1n-Set-Passw0rd!"),
+            "{vendor}"
+        );
+        let verification = serde_json::to_value(&changed.verification).unwrap();
+        assert!(
+            ["verified", "not_verifiable"].contains(&verification["result"].as_str().unwrap()),
+            "{vendor}: {verification}"
+        );
+        if verification["result"] == "verified" {
+            assert_eq!(sim.logins(&user.id), 1, "{vendor}: one login, as the user");
+        }
+        sim.assert_no_violations();
+    }
+}
+
 /// Issue #12: every vendor's policy through the facade against its simulator: read where the
 /// vendor has an API, else the documented one.
 #[tokio::test]
