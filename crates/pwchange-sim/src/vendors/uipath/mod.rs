@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use super::{App, VendorTable, json, str_field};
@@ -37,11 +37,13 @@ impl VendorTable for Uipath {
     fn router(&self) -> App {
         Router::new()
             .route("/api/User/{user_id}/changepassword", post(change_password))
-            .route("/api/User/{user_id}", put(update_user))
+            .route("/api/User/{user_id}", get(get_user).put(update_user))
             .route("/api/Setting", get(settings))
             .route("/connect/token", post(token))
     }
 
+    /// The policy read only: the user read before an administrative set is part of the
+    /// change, so faults reach it.
     fn reads(&self) -> &'static [(&'static str, &'static str)] {
         &[("GET", "/api/Setting")]
     }
@@ -165,6 +167,40 @@ async fn change_password(
     }
 }
 
+/// The user as UiPath's `UserDto` (never a password).
+fn user_dto(user: &SimUser) -> Value {
+    json!({
+        "id": user.id,
+        "userName": user.login.clone().unwrap_or_else(|| "user".to_owned()),
+        "email": "user@example.com",
+        "name": "Simulated",
+        "surname": "User",
+        "displayName": "Simulated User",
+        "isActive": true,
+        "bypassBasicAuthRestriction": false,
+        "invitationAccepted": true,
+        "type": "user"
+    })
+}
+
+async fn get_user(
+    State(shared): State<Arc<Shared>>,
+    Path(user_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if engine::token_owner(&shared, &headers).is_none() {
+        return refusal(Refusal::Unauthenticated);
+    }
+    if uuid::Uuid::try_parse(&user_id).is_err() {
+        return problem("userId", "The value is not valid.");
+    }
+    let user = shared.state().users.get(&user_id).cloned();
+    match user {
+        Some(user) => json(StatusCode::OK, user_dto(&user)),
+        None => refusal(Refusal::UserNotFound),
+    }
+}
+
 /// An administrative set: `PUT /api/User/{userId}` with `password` (other fields are ignored,
 /// as a partial update would).
 async fn update_user(
@@ -210,11 +246,13 @@ async fn settings(
     if engine::token_owner(&shared, &headers).is_none() {
         return refusal(Refusal::Unauthenticated);
     }
-    let wanted = query
-        .unwrap_or_default()
-        .split('&')
-        .any(|pair| pair == "key=Auth.Password.PasswordComplexity");
-    if !wanted {
+    let query = crate::contract::form_to_json(query.unwrap_or_default().as_bytes());
+    if let Some(partition) = query.get("partitionGlobalId").and_then(Value::as_str)
+        && uuid::Uuid::try_parse(partition).is_err()
+    {
+        return problem("partitionGlobalId", "The value is not valid.");
+    }
+    if query.get("key").and_then(Value::as_str) != Some("Auth.Password.PasswordComplexity") {
         return json(StatusCode::OK, json!([]));
     }
     let policy = POLICY.in_force(&shared);

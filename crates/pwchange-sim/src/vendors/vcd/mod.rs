@@ -40,11 +40,6 @@ impl VendorTable for Vcd {
             .route("/cloudapi/1.0.0/sessions/provider", post(provider_login))
     }
 
-    /// The user record read before an administrative set: faults stay queued for the update.
-    fn reads(&self) -> &'static [(&'static str, &'static str)] {
-        &[("GET", "/cloudapi/1.0.0/users/")]
-    }
-
     fn error(&self, status: StatusCode, message: &str, _path: &str) -> Response {
         let code = match status {
             StatusCode::BAD_REQUEST => "BAD_REQUEST",
