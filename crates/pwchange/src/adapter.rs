@@ -104,6 +104,16 @@ pub(crate) trait Adapter: Sized + Send + Sync + 'static {
         None
     }
 
+    /// Whether [`read_policy`](Self::read_policy) reads the policy from the vendor (with the
+    /// credentials); when false, the policy needs no request.
+    const POLICY_API: bool = false;
+
+    /// The policy this configuration implies without asking the vendor (e.g. by its API
+    /// version), before [`documented_policy`](Self::documented_policy).
+    fn configured_policy(&self) -> Option<PasswordPolicy> {
+        None
+    }
+
     /// The vendor's documented password rules ([`PolicySource::Documented`](crate::PolicySource)).
     fn documented_policy() -> PasswordPolicy;
 
@@ -118,6 +128,13 @@ pub(crate) trait Adapter: Sized + Send + Sync + 'static {
     }
 }
 
+/// What an authenticated request is for, in the messages of a failed login before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Change,
+    Read,
+}
+
 /// How [`crate::Client::check_access`] checked the credentials.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(tag = "checked", rename_all = "snake_case")]
@@ -129,6 +146,13 @@ pub enum AccessCheck {
     Read {
         /// What was read.
         operation: String,
+    },
+    /// The vendor accepted the credentials but refused the read they were checked with
+    /// (permission denied): they authenticate, and whether they may change passwords shows
+    /// with the first change.
+    Authenticated {
+        /// What was refused.
+        reason: String,
     },
     /// The vendor has no harmless authenticated read for this configuration: the credentials
     /// are first used by the first change.
@@ -191,14 +215,21 @@ pub(crate) fn login_refused(error: Error, refusals: &[ErrorKind]) -> Error {
     }
 }
 
-/// A failed login before a change: whatever its answer left open, the change itself was not
-/// sent, so an "outcome unknown" becomes [`ErrorKind::Unavailable`] (not applied).
-fn login_failed(error: Error) -> Error {
+/// A failed login before `what` (a change, a policy read): whatever its answer left open, the
+/// request it was for was not sent, so an "outcome unknown" becomes [`ErrorKind::Unavailable`]
+/// (not applied).
+fn login_failed(error: Error, what: Purpose) -> Error {
     if error.may_have_applied() {
-        let message = format!(
-            "the login before the change failed ({}); the change was not sent",
-            error.message()
-        );
+        let message = match what {
+            Purpose::Change => format!(
+                "the login before the change failed ({}); the change was not sent",
+                error.message()
+            ),
+            Purpose::Read => format!(
+                "the login failed ({}); nothing was changed",
+                error.message()
+            ),
+        };
         error.reclassify(ErrorKind::Unavailable, message)
     } else {
         error
@@ -380,7 +411,7 @@ impl<A: Adapter> Backend<A> {
     /// Sends the request with the backend's token, or a (cached) login token.
     async fn send(&self, request: &A::Request) -> Result<Changed, Error> {
         let (adapter, transport) = (&self.adapter, &self.transport);
-        self.authenticated(|token| {
+        self.authenticated(Purpose::Change, |token| {
             Box::pin(async move { adapter.send(transport, &token, request).await })
         })
         .await
@@ -391,6 +422,7 @@ impl<A: Adapter> Backend<A> {
     /// A `401` means nothing was applied, so the second attempt cannot apply a change twice.
     async fn authenticated<'a, T>(
         &'a self,
+        purpose: Purpose,
         operation: impl Fn(SecretToken) -> BoxFuture<'a, Result<T, Error>>,
     ) -> Result<T, Error> {
         let (adapter, transport) = (&self.adapter, &self.transport);
@@ -401,7 +433,7 @@ impl<A: Adapter> Backend<A> {
                     .cache
                     .get_or_login(adapter.login(transport, login))
                     .await
-                    .map_err(login_failed)?;
+                    .map_err(|e| login_failed(e, purpose))?;
                 match operation(token.clone()).await {
                     Err(e) if e.kind() == ErrorKind::Unauthenticated && cached => {
                         tracing::debug!("cached login token refused; logging in again");
@@ -410,7 +442,7 @@ impl<A: Adapter> Backend<A> {
                             .cache
                             .get_or_login(adapter.login(transport, login))
                             .await
-                            .map_err(login_failed)?;
+                            .map_err(|e| login_failed(e, purpose))?;
                         operation(token).await
                     }
                     other => other,
@@ -419,15 +451,27 @@ impl<A: Adapter> Backend<A> {
         }
     }
 
-    /// The vendor's password policy: read where it has an API, else the documented rules.
+    /// The vendor's password policy: the configuration's, else read where the vendor has an
+    /// API, else the documented rules (the last two need no request).
     async fn policy(&self) -> Result<PasswordPolicy, Error> {
+        if let Some(policy) = self.adapter.configured_policy() {
+            return Ok(policy);
+        }
+        if !A::POLICY_API {
+            return Ok(A::documented_policy());
+        }
+        Ok(self
+            .read_policy()
+            .await?
+            .unwrap_or_else(A::documented_policy))
+    }
+
+    async fn read_policy(&self) -> Result<Option<PasswordPolicy>, Error> {
         let (adapter, transport) = (&self.adapter, &self.transport);
-        let read = self
-            .authenticated(|token| {
-                Box::pin(async move { adapter.read_policy(transport, &token).await })
-            })
-            .await?;
-        Ok(read.unwrap_or_else(A::documented_policy))
+        self.authenticated(Purpose::Read, |token| {
+            Box::pin(async move { adapter.read_policy(transport, &token).await })
+        })
+        .await
     }
 
     /// Checks the credentials without changing anything: the login, else the policy read.
@@ -435,29 +479,34 @@ impl<A: Adapter> Backend<A> {
         if let Auth::Login(login) = &self.auth {
             self.cache
                 .get_or_login(self.adapter.login(&self.transport, login))
-                .await?;
+                .await
+                .map_err(|e| login_failed(e, Purpose::Read))?;
             return Ok(AccessCheck::LoggedIn);
         }
-        let (adapter, transport) = (&self.adapter, &self.transport);
-        let read = self
-            .authenticated(|token| {
-                Box::pin(async move { adapter.read_policy(transport, &token).await })
-            })
-            .await?;
-        Ok(match read {
-            Some(policy) => match policy.source {
-                crate::PolicySource::Vendor { operation } => AccessCheck::Read { operation },
-                crate::PolicySource::Documented { .. } => AccessCheck::NotChecked {
-                    reason: "the vendor's policy read needs no credentials".to_owned(),
-                },
-            },
-            None => AccessCheck::NotChecked {
+        if !A::POLICY_API {
+            return Ok(AccessCheck::NotChecked {
                 reason: format!(
                     "{} has no harmless authenticated read for a token; the first change uses it",
                     A::VENDOR
                 ),
-            },
-        })
+            });
+        }
+        match self.read_policy().await {
+            Ok(Some(PasswordPolicy {
+                source: crate::PolicySource::Vendor { operation },
+                ..
+            })) => Ok(AccessCheck::Read { operation }),
+            Ok(_) => Ok(AccessCheck::NotChecked {
+                reason: "the vendor's policy read said nothing about the credentials".to_owned(),
+            }),
+            Err(e) if e.kind() == ErrorKind::PermissionDenied => Ok(AccessCheck::Authenticated {
+                reason: format!(
+                    "the vendor accepted the credentials but refused the policy read ({})",
+                    e.kind()
+                ),
+            }),
+            Err(e) => Err(e),
+        }
     }
 
     /// Every secret a call of this backend may carry: `passwords`, the token or the login's

@@ -45,10 +45,11 @@ impl LengthUnit {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CharacterClasses {
-    /// `a-z`, `A-Z`, `0-9`; a symbol is anything else (so `ä` is a symbol, not a letter).
+    /// `a-z`, `A-Z`, `0-9`; a symbol is anything else (so `ä` is a symbol, not a letter), as
+    /// regular expressions such as `[a-z]` and ASP.NET Core Identity's password validator count.
     Ascii,
-    /// Unicode lowercase and uppercase letters and decimal digits; a symbol is anything that is
-    /// neither a letter nor a digit (.NET's `char.IsLetterOrDigit`).
+    /// Unicode lowercase and uppercase letters and numeric characters; a symbol is anything that
+    /// is neither a letter nor a digit.
     Unicode,
 }
 

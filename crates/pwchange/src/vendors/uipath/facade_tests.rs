@@ -92,6 +92,14 @@ async fn uipath_client_credentials_log_in_first() {
             );
         })
         .await;
+    server
+        .mock_async(|when, then| {
+            when.method(Method::GET)
+                .path(format!("/api/User/{UIPATH_USER}"))
+                .header("authorization", format!("Bearer {}", canary::TOKEN));
+            then.status(200).json_body(json!({"id": UIPATH_USER}));
+        })
+        .await;
     let change_mock = server
         .mock_async(|when, then| {
             when.method(Method::PUT)
@@ -161,17 +169,49 @@ fn ids_are_canonical_whatever_the_spelling() {
     }
 }
 
-/// Issue #12: an administrative set is `PUT /api/User/{userId}` with the password alone, and
-/// answers like `changepassword` (`succeeded`).
+/// The user UiPath returns for [`UIPATH_USER`].
+fn user_dto() -> Value {
+    json!({
+        "id": UIPATH_USER,
+        "userName": "alice",
+        "email": "alice@example.com",
+        "name": "Alice",
+        "surname": "Example",
+        "displayName": "Alice Example",
+        "isActive": true,
+        "bypassBasicAuthRestriction": false,
+        "invitationAccepted": true,
+        "type": "user"
+    })
+}
+
+/// Issue #12: an administrative set reads the user, then `PUT /api/User/{userId}` with the
+/// password and the fields the read and the update share (never the email), and answers like
+/// `changepassword` (`succeeded`).
 #[tokio::test]
-async fn an_admin_set_updates_the_user_with_the_password_alone() {
+async fn an_admin_set_reads_the_user_and_updates_it_with_the_password() {
     let server = MockServer::start_async().await;
+    let path = format!("/api/User/{UIPATH_USER}");
+    let read = server
+        .mock_async(|when, then| {
+            when.method(Method::GET).path(&path);
+            then.status(200).json_body(user_dto());
+        })
+        .await;
     let mock = server
         .mock_async(|when, then| {
             when.method(Method::PUT)
-                .path(format!("/api/User/{UIPATH_USER}"))
+                .path(&path)
                 .header("authorization", format!("Bearer {}", canary::TOKEN))
-                .json_body(json!({"password": canary::NEW_PASSWORD}));
+                .json_body(json!({
+                    "password": canary::NEW_PASSWORD,
+                    "name": "Alice",
+                    "surname": "Example",
+                    "displayName": "Alice Example",
+                    "isActive": true,
+                    "bypassBasicAuthRestriction": false,
+                    "invitationAccepted": true
+                }));
             then.status(200)
                 .json_body(json!({"succeeded": true, "errors": []}));
         })
@@ -183,28 +223,90 @@ async fn an_admin_set_updates_the_user_with_the_password_alone() {
         ))
         .await
         .unwrap();
+    read.assert_async().await;
     mock.assert_async().await;
     let Some(ChangedDetails::Uipath(details)) = changed.details else {
         panic!("details")
     };
     assert_eq!(details.operation, "update_user");
-    for (status, body, kind) in [
+    let cases: Vec<(u16, Value, u16, Value, ErrorKind, &str)> = vec![
         (
+            200,
+            user_dto(),
             200,
             json!({"succeeded": false, "errors": [{"code": "PasswordRequiresUpper", "description": "needs upper"}]}),
             ErrorKind::PolicyViolation,
+            "",
         ),
-        (200, json!({}), ErrorKind::OutcomeUnknown),
-        (404, Value::Null, ErrorKind::UserNotFound),
-    ] {
-        let server = answering(status, &body).await;
-        expect_kind(
-            uipath(&server),
-            &PasswordChange::admin_set(UIPATH_USER, canary::NEW_PASSWORD),
-            kind,
-            &format!("{status} {body}"),
-        )
-        .await;
+        (
+            200,
+            user_dto(),
+            200,
+            json!({}),
+            ErrorKind::OutcomeUnknown,
+            "",
+        ),
+        (
+            200,
+            user_dto(),
+            502,
+            json!("bad gateway"),
+            ErrorKind::OutcomeUnknown,
+            "",
+        ),
+        // The read fails or names someone else: nothing was sent.
+        (
+            404,
+            Value::Null,
+            200,
+            json!({"succeeded": true}),
+            ErrorKind::UserNotFound,
+            "",
+        ),
+        (
+            504,
+            json!("gateway"),
+            200,
+            json!({"succeeded": true}),
+            ErrorKind::Unavailable,
+            "the change was not sent",
+        ),
+        (
+            200,
+            json!({"id": "00000000-0000-4000-8000-000000000000"}),
+            200,
+            json!({"succeeded": true}),
+            ErrorKind::Unexpected,
+            "the change was not sent",
+        ),
+    ];
+    for (read_status, read_body, put_status, put_body, kind, says) in cases {
+        let server = MockServer::start_async().await;
+        server
+            .mock_async(|when, then| {
+                when.method(Method::GET).path(&path);
+                then.status(read_status).json_body(read_body.clone());
+            })
+            .await;
+        let update = server
+            .mock_async(|when, then| {
+                when.method(Method::PUT).path(&path);
+                then.status(put_status).json_body(put_body.clone());
+            })
+            .await;
+        let case = format!("{read_status} {read_body} / {put_status} {put_body}");
+        let err = uipath(&server)
+            .change_password(&PasswordChange::admin_set(
+                UIPATH_USER,
+                canary::NEW_PASSWORD,
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), kind, "{case}: {err}");
+        assert!(err.to_string().contains(says), "{case}: {err}");
+        if read_status != 200 || kind == ErrorKind::Unexpected {
+            assert_eq!(update.calls_async().await, 0, "{case}: nothing was sent");
+        }
     }
 }
 
@@ -238,7 +340,7 @@ async fn the_policy_is_read_from_the_complexity_setting() {
     mock.assert_async().await;
     assert_eq!(policy.min_length, 24);
     assert_eq!(policy.length_unit, LengthUnit::Utf16Units);
-    assert_eq!(policy.character_classes, CharacterClasses::Unicode);
+    assert_eq!(policy.character_classes, CharacterClasses::Ascii);
     assert_eq!(policy.required_classes(), ["lowercase", "digit", "symbol"]);
     assert!(matches!(
         client.check_access().await.unwrap(),

@@ -82,8 +82,9 @@ pub(crate) struct UipathAdapter {
 pub(crate) enum UipathRequest {
     /// Self-service: `POST /api/User/{userId}/changepassword` with the old password.
     Change(uuid::Uuid, types::ChangeUserPasswordCommand),
-    /// Administrative set: `PUT /api/User/{userId}` with the password alone.
-    Set(uuid::Uuid, types::UpdateUserCommand),
+    /// Administrative set: `GET /api/User/{userId}`, then `PUT` with the password and the
+    /// fields read.
+    Set(uuid::Uuid, pwchange_core::UnboundedPassword),
 }
 
 /// The setting that holds the password policy.
@@ -108,6 +109,7 @@ impl Adapter for UipathAdapter {
     ];
     const VERIFICATION: &'static str = "none: UiPath Identity's public API has no password login, so changes are reported as not verifiable";
     const MODES: &'static [ModeKind] = &[ModeKind::SelfService, ModeKind::AdminSet];
+    const POLICY_API: bool = true;
     const POLICY: &'static str = "read from the setting Auth.Password.PasswordComplexity (GET /api/Setting; scope PM.Setting.Read); lengths in UTF-16 units";
     type Config = UipathConfig;
     type Login = (String, SecretToken, String);
@@ -174,7 +176,9 @@ impl Adapter for UipathAdapter {
             require_uppercase: false,
             require_digit: true,
             require_symbol: false,
-            character_classes: CharacterClasses::Unicode,
+            // ASP.NET Core Identity's validator: 'a'-'z', 'A'-'Z', '0'-'9', and a symbol is
+            // anything else.
+            character_classes: CharacterClasses::Ascii,
             source: PolicySource::Documented {
                 reference: "UiPath Identity's default password complexity (8 characters, a lowercase letter, a digit)".to_owned(),
             },
@@ -198,12 +202,7 @@ impl Adapter for UipathAdapter {
             )),
             Mode::AdminSet {
                 require_change_at_next_login: false,
-            } => Ok(UipathRequest::Set(
-                user_id,
-                types::UpdateUserCommand {
-                    password: Some(new_password),
-                },
-            )),
+            } => Ok(UipathRequest::Set(user_id, new_password)),
             Mode::AdminSet {
                 require_change_at_next_login: true,
             } => Err(Error::unsupported(
@@ -242,22 +241,36 @@ impl Adapter for UipathAdapter {
                     .await?
                     .into_inner(),
             ),
-            UipathRequest::Set(user_id, body) => (
-                "update_user",
-                user_id,
-                transport
-                    .call(|| {
-                        Box::pin(
-                            client
-                                .update_user()
-                                .user_id(*user_id)
-                                .body(body.clone())
-                                .send(),
-                        )
-                    })
-                    .await?
-                    .into_inner(),
-            ),
+            UipathRequest::Set(user_id, password) => {
+                let user = read_user(transport, &client, *user_id).await?;
+                // What the read and the update share, so that a full replacement keeps the user
+                // as it was (never `email`: UiPath refuses email changes).
+                let body = types::UpdateUserCommand {
+                    password: Some(password.clone()),
+                    name: user.name,
+                    surname: user.surname,
+                    display_name: user.display_name,
+                    is_active: user.is_active,
+                    bypass_basic_auth_restriction: user.bypass_basic_auth_restriction,
+                    invitation_accepted: user.invitation_accepted,
+                };
+                (
+                    "update_user",
+                    user_id,
+                    transport
+                        .call(|| {
+                            Box::pin(
+                                client
+                                    .update_user()
+                                    .user_id(*user_id)
+                                    .body(body.clone())
+                                    .send(),
+                            )
+                        })
+                        .await?
+                        .into_inner(),
+                )
+            }
         };
         match result.succeeded {
             Some(true) => {
@@ -362,6 +375,37 @@ impl Adapter for UipathAdapter {
         let _ = verdict_of::<types::OAuthError>(status, body);
         verdict_of::<types::ChangePasswordProblem>(status, body)
     }
+}
+
+/// The user before an administrative set. Its failure means the change was not sent, whatever
+/// its answer left open.
+async fn read_user(
+    transport: &Transport,
+    client: &Generated,
+    user_id: uuid::Uuid,
+) -> Result<types::UserDto, Error> {
+    let user = transport
+        .call(|| Box::pin(client.get_user().user_id(user_id).send()))
+        .await
+        .map_err(|e| {
+            if e.may_have_applied() {
+                let message = format!(
+                    "reading the user before the change failed ({}); the change was not sent",
+                    e.message()
+                );
+                e.reclassify(ErrorKind::Unavailable, message)
+            } else {
+                e
+            }
+        })?
+        .into_inner();
+    if user.id.is_some_and(|id| id != user_id) {
+        return Err(Error::new(
+            ErrorKind::Unexpected,
+            "UiPath answered the read of the user with another user; the change was not sent",
+        ));
+    }
+    Ok(user)
 }
 
 /// The facade's policy from the setting's value: a JSON object (a string in the setting) with

@@ -437,3 +437,49 @@ async fn an_admin_set_reads_before_it_writes_and_reports_each_step() {
         }
     }
 }
+
+/// Review of #12: with a login configuration, the configured name is the administrator's
+/// unless the change is self-service; a bare verification or an administrative set without the
+/// user's name must not log in as the administrator with the user's password.
+#[tokio::test]
+async fn the_administrators_login_is_never_tried_with_a_users_password() {
+    let server = MockServer::start_async().await;
+    let any = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(500);
+        })
+        .await;
+    let auth = VcdAuth::Login {
+        username: "admin@System".into(),
+        password: canary::PASSWORD.to_owned().into(),
+    };
+    let client = Client::new(VcdConfig::new(&server.base_url(), auth).unwrap()).unwrap();
+    let err = client
+        .verify_password(VCD_USER, None, &Password::new(canary::NEW_PASSWORD))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported, "{err}");
+    assert!(err.to_string().contains("give the login name"), "{err}");
+    assert_eq!(any.calls_async().await, 0, "no login was tried");
+    // The policy needs no request: Cloud Director has no policy API.
+    let policy = client.password_policy().await.unwrap();
+    assert_eq!((policy.min_length, policy.max_length), (6, Some(128)));
+    assert_eq!(any.calls_async().await, 0, "the policy needs no login");
+}
+
+/// Review of #12: VCF Automation's API versions imply its documented, stricter policy.
+#[tokio::test]
+async fn a_vcf_automation_version_implies_its_policy() {
+    for (version, min, classes) in [("38.0", 6, 0), ("9.1.0", 15, 4), ("9.0", 15, 4)] {
+        let client = Client::new(
+            VcdConfig::new("https://v.example.com", VcdAuth::Token(token()))
+                .unwrap()
+                .api_version(version),
+        )
+        .unwrap();
+        let policy = client.password_policy().await.unwrap();
+        assert_eq!(policy.min_length, min, "{version}");
+        assert_eq!(policy.required_classes().len(), classes, "{version}");
+    }
+}

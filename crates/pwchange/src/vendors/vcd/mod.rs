@@ -112,9 +112,9 @@ impl Adapter for VcdAdapter {
             "the API version sent in Accept (default 38.0, at least 36.3)",
         ),
     ];
-    const VERIFICATION: &'static str = "opens a session as user@org (a self-service change: the configured username; an administrative set: the user record's name and organization; else the login name given)";
+    const VERIFICATION: &'static str = "opens a session as user@org: the login name given, else for a self-service change the configured username, for an administrative set the user record's name and organization";
     const MODES: &'static [ModeKind] = &[ModeKind::SelfService, ModeKind::AdminSet];
-    const POLICY: &'static str = "documented only (Cloud Director has no API for its complexity rules): the API's 6..=128 characters; VCF Automation 9.0 documents 15 with every class";
+    const POLICY: &'static str = "documented only (no API for its complexity rules): the API's 6..=128 characters; with a VCF Automation api_version (9.x), 15 with every class";
     type Config = VcdConfig;
     type Login = (String, SecretString);
     type Request = VcdRequest;
@@ -188,6 +188,23 @@ impl Adapter for VcdAdapter {
                 reference: "Cloud Director's API (newPassword 6..=128 characters); VCF Automation 9.0 documents more: at least 15 characters with a lowercase, uppercase, digit and special character".to_owned(),
             },
         }
+    }
+
+    /// VCF Automation (an API version such as `9.1.0`) documents stricter rules than Cloud
+    /// Director's API: at least 15 characters with every class.
+    fn configured_policy(&self) -> Option<PasswordPolicy> {
+        let major: u32 = self.api_version.split('.').next()?.parse().ok()?;
+        (major < pwchange_vcd::FIRST_VCD_API_MAJOR).then(|| PasswordPolicy {
+            min_length: 15,
+            require_lowercase: true,
+            require_uppercase: true,
+            require_digit: true,
+            require_symbol: true,
+            source: PolicySource::Documented {
+                reference: "VCF Automation 9.0 documentation: at least 15 characters, one lowercase, uppercase, digit and special character".to_owned(),
+            },
+            ..Self::documented_policy()
+        })
     }
 
     fn prepare(&self, change: &PasswordChange, urn: String) -> Result<Self::Request, Error> {
@@ -312,14 +329,17 @@ impl Adapter for VcdAdapter {
         user: &LoginTarget,
         password: &Password,
     ) -> Result<(), Error> {
-        // The configured login is the target only in a self-service change (or a bare
-        // verification): an administrator's own name would test the wrong account.
-        let own = matches!(user.mode, None | Some(ModeKind::SelfService));
+        // The configured login is the target only in a self-service change (Cloud Director's
+        // changePassword changes the caller's own password). After an administrative set, or in
+        // a bare verification (a rotation's resume), it is most likely the administrator's: a
+        // login as the administrator with the user's password would test (and may lock) the
+        // wrong account.
+        let own = user.mode == Some(ModeKind::SelfService);
         let configured = self.login_name.as_ref().filter(|_| own);
         let Some(username) = user.login_name.as_ref().or(configured) else {
             return Err(Error::unsupported(
-                "a Cloud Director session login needs user@organization: configure the username \
-                 or give the login name to verify",
+                "a Cloud Director session login needs the user's user@organization: give the login name \
+                 (the configured username is used only for a self-service change)",
             ));
         };
         if !username.contains('@') {

@@ -349,6 +349,23 @@ async fn the_policy_is_read_over_rest_and_connect() {
     .await;
     let err = zitadel(&server).password_policy().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+    // A token that may not read the policy still authenticated.
+    assert!(matches!(
+        zitadel(&server).check_access().await.unwrap(),
+        AccessCheck::Authenticated { .. }
+    ));
+    let server = answering(
+        401,
+        &rpc(
+            16,
+            "AUTH-7fs1e",
+            "auth header missing",
+            "type.googleapis.com/zitadel.v1.ErrorDetail",
+        ),
+    )
+    .await;
+    let err = zitadel(&server).check_access().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unauthenticated);
 }
 
 fn v1(base_url: &str) -> Client {

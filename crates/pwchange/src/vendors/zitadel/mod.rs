@@ -207,6 +207,7 @@ impl Adapter for ZitadelAdapter {
         ModeKind::AdminSet,
         ModeKind::ResetWithCode,
     ];
+    const POLICY_API: bool = true;
     const POLICY: &'static str = "read from the settings service (GET /v2/settings/password/complexity; the token needs policy.read); lengths in bytes";
     type Config = ZitadelConfig;
     type Login = Infallible;
@@ -842,6 +843,9 @@ fn decode_error_detail(bytes: &[u8]) -> (Option<String>, Option<String>) {
                 }
                 continue;
             }
+            // fixed64 and fixed32: skipped like any unknown field.
+            1 => 8,
+            5 => 4,
             2 => match varint(bytes, &mut at).and_then(|l| usize::try_from(l).ok()) {
                 Some(length) => length,
                 None => return (None, None),
@@ -852,11 +856,13 @@ fn decode_error_detail(bytes: &[u8]) -> (Option<String>, Option<String>) {
             return (None, None);
         };
         at += length;
-        let text = String::from_utf8(field.to_vec()).ok();
-        match key >> 3 {
-            1 => id = text,
-            2 => message = text,
-            _ => {}
+        if key & 7 == 2 {
+            let text = String::from_utf8(field.to_vec()).ok();
+            match key >> 3 {
+                1 => id = text,
+                2 => message = text,
+                _ => {}
+            }
         }
     }
     (id, message)
@@ -1193,7 +1199,9 @@ mod tests {
         let detail = [
             &[0x0a, 3][..],
             b"ID1",
-            &[0x18, 0x96, 0x01], // field 3, varint 150: skipped
+            &[0x18, 0x96, 0x01],             // field 3, varint 150: skipped
+            &[0x21, 1, 2, 3, 4, 5, 6, 7, 8], // field 4, fixed64: skipped
+            &[0x2d, 1, 2, 3, 4],             // field 5, fixed32: skipped
             &[0x12, 2],
             b"hi",
         ]
