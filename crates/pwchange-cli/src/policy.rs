@@ -8,13 +8,20 @@ use crate::cli::CharClass;
 /// Generated passwords are this long unless the policy asks for more or `--length` says.
 pub const DEFAULT_LENGTH: usize = 20;
 
-/// The vendor's policy: read from the vendor where it can be; when the credentials may not read
-/// it (permission denied), the vendor's documented rules, with a warning on stderr.
+/// The vendor's policy: read from the vendor where it can be; when it cannot be read (the
+/// credentials may not read it, the vendor is unavailable, its answer is not understood), the
+/// vendor's documented rules, with a warning on stderr. Refused credentials and invalid input
+/// are errors: nothing else would work either.
 #[allow(clippy::print_stderr)]
 pub async fn of(client: &Client) -> Result<PasswordPolicy, Error> {
     match client.password_policy().await {
         Ok(policy) => Ok(policy),
-        Err(e) if e.kind() == ErrorKind::PermissionDenied => {
+        Err(e)
+            if !matches!(
+                e.kind(),
+                ErrorKind::Unauthenticated | ErrorKind::InvalidInput
+            ) =>
+        {
             eprintln!(
                 "warning: cannot read {}'s password policy ({}); using its documented rules",
                 client.vendor(),

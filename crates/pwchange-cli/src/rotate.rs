@@ -245,6 +245,7 @@ async fn dry_run(
         let access = match access {
             AccessCheck::LoggedIn => "checked: the login succeeded".to_owned(),
             AccessCheck::Read { operation } => format!("checked: {operation} succeeded"),
+            AccessCheck::Authenticated { reason } => format!("authenticated: {reason}"),
             AccessCheck::NotChecked { reason } => format!("not checked: {reason}"),
             _ => "not checked".to_owned(),
         };

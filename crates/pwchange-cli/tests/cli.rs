@@ -733,7 +733,8 @@ async fn issue_12_a_dry_run_checks_everything_and_changes_nothing() {
     assert_eq!(plan["generation"]["length"], 24, "{plan}");
     assert_eq!(plan["policy"]["min_length"], 24, "{plan}");
     assert!(
-        ["read", "logged_in", "not_checked"].contains(&plan["access"]["checked"].as_str().unwrap()),
+        ["read", "authenticated", "logged_in", "not_checked"]
+            .contains(&plan["access"]["checked"].as_str().unwrap()),
         "{plan}"
     );
     assert!(!journal.exists(), "a dry run writes no journal");
