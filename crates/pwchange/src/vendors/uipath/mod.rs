@@ -594,13 +594,20 @@ mod tests {
             (p.min_length, p.require_symbol, p.require_digit),
             (12, true, false)
         );
+        // Each flag is the setting's, not the default's (the default: lowercase and digit).
+        let p = policy(r#"{"hasLowercase":false,"hasUppercase":true,"hasDigit":"FALSE","hasSpecialCharacter":"True","Length":9}"#).unwrap();
+        assert_eq!(p.required_classes(), ["uppercase", "symbol"]);
+        let p = policy(r#"{"hasLowercase":"false","hasDigit":"true","Length":9}"#).unwrap();
+        assert_eq!(p.required_classes(), ["digit"]);
         for bad in [
+            r#"{"hasDigit":"yes","Length":8}"#,
             "not json",
             "[1]",
             r#"{"Length":0}"#,
             r#"{"Length":257}"#,
             r#"{"Length":"ten"}"#,
             r#"{"hasDigit":1,"Length":8}"#,
+            r#"{"hasDigit":"yes","Length":8}"#,
             r#"{"hasDigit":true}"#,
         ] {
             let err = policy(bad).unwrap_err();

@@ -481,5 +481,52 @@ async fn a_vcf_automation_version_implies_its_policy() {
         let policy = client.password_policy().await.unwrap();
         assert_eq!(policy.min_length, min, "{version}");
         assert_eq!(policy.required_classes().len(), classes, "{version}");
+        let PolicySource::Documented { reference } = &policy.source else {
+            panic!("{version}: {:?}", policy.source)
+        };
+        assert_eq!(
+            reference.contains("VCF Automation 9.0 documentation"),
+            min == 15,
+            "{version}"
+        );
     }
+}
+
+/// Review of #12: an administrative set is verified by a login as the user the record names
+/// (`user@org` from the answer), not as the configured administrator.
+#[tokio::test]
+async fn an_admin_set_is_verified_as_the_records_user() {
+    use base64::Engine as _;
+    let server = MockServer::start_async().await;
+    let path = format!("/cloudapi/1.0.0/users/{VCD_USER}");
+    server
+        .mock_async(|when, then| {
+            when.method(Method::GET).path(&path);
+            then.status(200).json_body(record());
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(Method::PUT).path(&path);
+            then.status(200).json_body(record());
+        })
+        .await;
+    let basic = base64::engine::general_purpose::STANDARD
+        .encode(format!("alice@acme:{}", canary::NEW_PASSWORD));
+    let login = server
+        .mock_async(|when, then| {
+            when.method(Method::POST)
+                .path("/cloudapi/1.0.0/sessions")
+                .header("authorization", format!("Basic {basic}"));
+            then.status(200)
+                .header("X-VMWARE-VCLOUD-ACCESS-TOKEN", "user-session")
+                .json_body(json!({"id": "urn:vcloud:session:2"}));
+        })
+        .await;
+    let changed = vcd(&server)
+        .change_password(&PasswordChange::admin_set(VCD_USER, canary::NEW_PASSWORD))
+        .await
+        .unwrap();
+    login.assert_async().await;
+    assert_eq!(changed.verification, Verification::Verified);
 }

@@ -1195,7 +1195,43 @@ mod tests {
     }
 
     #[test]
+    fn complexity_settings_map_field_by_field() {
+        let settings = |lower, upper, number, symbol| types::PasswordComplexitySettings {
+            min_length: Some("1".parse().unwrap()),
+            requires_lowercase: lower,
+            requires_uppercase: upper,
+            requires_number: number,
+            requires_symbol: symbol,
+            resource_owner_type: None,
+        };
+        let none = policy_of(Some(settings(false, false, false, false)), "op").unwrap();
+        assert!(none.required_classes().is_empty(), "{none:?}");
+        assert_eq!(none.min_length, 1);
+        for (flags, expected) in [
+            ((true, false, false, false), "lowercase"),
+            ((false, true, false, false), "uppercase"),
+            ((false, false, true, false), "digit"),
+            ((false, false, false, true), "symbol"),
+        ] {
+            let (l, u, n, s) = flags;
+            let policy = policy_of(Some(settings(l, u, n, s)), "op").unwrap();
+            assert_eq!(policy.required_classes(), [expected]);
+        }
+    }
+
+    #[test]
     fn protobuf_error_details_are_decoded_defensively() {
+        // Lengths of 128 and more take two varint bytes.
+        let long_id = "I".repeat(130);
+        let long_message = "m".repeat(300);
+        let mut detail = vec![0x0a, 0x82, 0x01];
+        detail.extend(long_id.as_bytes());
+        detail.extend([0x12, 0xac, 0x02]);
+        detail.extend(long_message.as_bytes());
+        assert_eq!(
+            decode_error_detail(&detail),
+            (Some(long_id), Some(long_message))
+        );
         let detail = [
             &[0x0a, 3][..],
             b"ID1",
