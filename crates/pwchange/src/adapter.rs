@@ -215,24 +215,34 @@ pub(crate) fn login_refused(error: Error, refusals: &[ErrorKind]) -> Error {
     }
 }
 
-/// A failed login before `what` (a change, a policy read): whatever its answer left open, the
-/// request it was for was not sent, so an "outcome unknown" becomes [`ErrorKind::Unavailable`]
-/// (not applied).
-fn login_failed(error: Error, what: Purpose) -> Error {
+/// A failed request made before the change (the login, a read of the record the change
+/// updates): whatever its answer left open, the change itself was not sent, so an "outcome
+/// unknown" becomes [`ErrorKind::Unavailable`] (not applied). `what` names the request.
+pub(crate) fn failed_before_the_change(error: Error, what: &str) -> Error {
     if error.may_have_applied() {
-        let message = match what {
-            Purpose::Change => format!(
-                "the login before the change failed ({}); the change was not sent",
-                error.message()
-            ),
-            Purpose::Read => format!(
-                "the login failed ({}); nothing was changed",
-                error.message()
-            ),
-        };
+        let message = format!(
+            "{what} before the change failed ({}); the change was not sent",
+            error.message()
+        );
         error.reclassify(ErrorKind::Unavailable, message)
     } else {
         error
+    }
+}
+
+/// A failed login before a change ([`failed_before_the_change`]) or before a read, which
+/// changes nothing either way.
+fn login_failed(error: Error, purpose: Purpose) -> Error {
+    match purpose {
+        Purpose::Change => failed_before_the_change(error, "the login"),
+        Purpose::Read if error.may_have_applied() => {
+            let message = format!(
+                "the login failed ({}); nothing was changed",
+                error.message()
+            );
+            error.reclassify(ErrorKind::Unavailable, message)
+        }
+        Purpose::Read => error,
     }
 }
 

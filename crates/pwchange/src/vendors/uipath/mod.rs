@@ -387,17 +387,7 @@ async fn read_user(
     let user = transport
         .call(|| Box::pin(client.get_user().user_id(user_id).send()))
         .await
-        .map_err(|e| {
-            if e.may_have_applied() {
-                let message = format!(
-                    "reading the user before the change failed ({}); the change was not sent",
-                    e.message()
-                );
-                e.reclassify(ErrorKind::Unavailable, message)
-            } else {
-                e
-            }
-        })?
+        .map_err(|e| crate::adapter::failed_before_the_change(e, "reading the user"))?
         .into_inner();
     if user.id.is_some_and(|id| id != user_id) {
         return Err(Error::new(

@@ -393,17 +393,7 @@ async fn read_user(
     let record = transport
         .call(|| Box::pin(client.get_user().user_urn(urn).send()))
         .await
-        .map_err(|e| {
-            if e.may_have_applied() {
-                let message = format!(
-                    "reading the user record before the change failed ({}); the change was not sent",
-                    e.message()
-                );
-                e.reclassify(ErrorKind::Unavailable, message)
-            } else {
-                e
-            }
-        })?
+        .map_err(|e| crate::adapter::failed_before_the_change(e, "reading the user record"))?
         .into_inner();
     if record
         .id
