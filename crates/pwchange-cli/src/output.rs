@@ -45,7 +45,9 @@ pub fn hint(kind: ErrorKind) -> &'static str {
         ErrorKind::UserNotFound => {
             "check the user id (and the organization, for vendors that act in one)"
         }
-        ErrorKind::CurrentPasswordInvalid => "the current password is wrong; nothing was changed",
+        ErrorKind::CurrentPasswordInvalid => {
+            "the current password is wrong (with --reset-code: the verification code is wrong, expired or used); nothing was changed"
+        }
         ErrorKind::PolicyViolation => {
             "choose a new password that meets the vendor's password policy"
         }

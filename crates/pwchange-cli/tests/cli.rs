@@ -837,6 +837,11 @@ async fn issue_12_a_reset_with_the_code_the_user_received() {
     ))
     .await;
     assert_eq!(wrong.status.code(), Some(7), "{}", text(&wrong));
+    assert!(
+        text(&wrong).contains("the verification code is wrong"),
+        "{}",
+        text(&wrong)
+    );
     assert_eq!(sim.password(user).as_deref(), Some(canary::PASSWORD));
     let output = run(change_cmd(
         &sim,
