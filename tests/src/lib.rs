@@ -28,7 +28,8 @@ pub enum Step {
     PolicyViolation,
     /// The user does not exist.
     UnknownUser,
-    /// The token is not one the vendor issued.
+    /// The token is not one the vendor issued (an administrative set where the vendor's
+    /// self-service change checks no token).
     BadToken,
     /// The organization header names another organization.
     WrongOrganization,
@@ -70,7 +71,7 @@ impl Step {
                 pwchange_sim::weak_password(vendor)?;
                 Some(K::PolicyViolation)
             }
-            Step::UnknownUser => Some(K::UserNotFound),
+            Step::UnknownUser => Some(pwchange_sim::unknown_user_expected(vendor)),
             Step::BadToken => Some(K::Unauthenticated),
             Step::WrongOrganization => Some(pwchange_sim::wrong_organization(vendor)?.expected),
             Step::RateLimited => Some(K::RateLimited),
@@ -129,7 +130,12 @@ pub async fn run(sim: &Simulator, step: Step, base_url: &str) -> Result<(), Fail
                 GOOD_NEW_PASSWORD,
             );
         }
-        Step::BadToken => token = "not-a-token-the-vendor-issued".into(),
+        Step::BadToken => {
+            token = "not-a-token-the-vendor-issued".into();
+            if !pwchange_sim::self_service_checks_token(vendor) {
+                change = PasswordChange::admin_set(user.id.clone(), GOOD_NEW_PASSWORD);
+            }
+        }
         Step::WrongOrganization => {
             if let Some(scenario) = pwchange_sim::wrong_organization(vendor) {
                 extra = scenario.settings;

@@ -25,6 +25,14 @@ pub enum Credentials {
         /// The password.
         password: SecretString,
     },
+    /// `<header>: <token>`: a token in a header of the vendor's own choosing (e.g.
+    /// `X-Auth-Token`).
+    TokenHeader {
+        /// The header's name.
+        header: HeaderName,
+        /// The token.
+        token: SecretToken,
+    },
 }
 
 impl fmt::Debug for Credentials {
@@ -37,17 +45,28 @@ impl fmt::Debug for Credentials {
                 .field("username", username)
                 .field("password", &"<redacted>")
                 .finish(),
+            Credentials::TokenHeader { header, .. } => f
+                .debug_struct("TokenHeader")
+                .field("header", header)
+                .field("token", &"<redacted>")
+                .finish(),
         }
     }
 }
 
 impl Credentials {
-    fn header_value(&self) -> Option<HeaderValue> {
+    /// The header these credentials set, and its value.
+    fn header(&self) -> Option<(HeaderName, HeaderValue)> {
         // The clear-text copies are wiped when dropped; the header value itself is marked
         // sensitive (never logged), but lives in reqwest's buffers until they are freed.
+        let name = match self {
+            Credentials::TokenHeader { header, .. } => header.clone(),
+            _ => AUTHORIZATION,
+        };
         let text = Zeroizing::new(match self {
             Credentials::None => return None,
             Credentials::Bearer(token) => format!("Bearer {}", token.expose_secret()),
+            Credentials::TokenHeader { token, .. } => token.expose_secret().to_owned(),
             Credentials::Basic { username, password } => {
                 let pair = Zeroizing::new(format!("{username}:{}", password.expose_secret()));
                 format!(
@@ -60,7 +79,7 @@ impl Credentials {
         // ASCII by definition. `from_str` cannot fail; `.ok()` keeps this path panic-free anyway.
         let mut value = HeaderValue::from_str(&text).ok()?;
         value.set_sensitive(true);
-        Some(value)
+        Some((name, value))
     }
 }
 
@@ -155,8 +174,8 @@ impl ClientContext {
         for (name, value) in &self.headers {
             headers.insert(name.clone(), value.clone());
         }
-        if let Some(value) = self.credentials.header_value() {
-            headers.insert(AUTHORIZATION, value);
+        if let Some((name, value)) = self.credentials.header() {
+            headers.insert(name, value);
         }
     }
 }
@@ -199,6 +218,21 @@ mod tests {
         // base64("admin@System:pa:ss")
         assert_eq!(r.headers()[AUTHORIZATION], "Basic YWRtaW5AU3lzdGVtOnBhOnNz");
         assert!(!format!("{ctx:?}").contains("pa:ss"));
+    }
+
+    #[test]
+    fn a_token_header_carries_the_token_alone_and_is_sensitive() {
+        let ctx = ClientContext::with_credentials(Credentials::TokenHeader {
+            header: HeaderName::from_static("x-auth-token"),
+            token: SecretToken::new("gAAAA-tok").unwrap(),
+        });
+        let mut r = request();
+        ctx.apply(&mut r);
+        let token = &r.headers()["x-auth-token"];
+        assert_eq!(token, "gAAAA-tok");
+        assert!(token.is_sensitive());
+        assert!(r.headers().get(AUTHORIZATION).is_none());
+        assert!(!format!("{ctx:?}").contains("gAAAA-tok"));
     }
 
     #[test]

@@ -323,6 +323,15 @@ impl Error {
         }
     }
 
+    /// Whether the vendor's messages mention one of `needles` (ASCII case-insensitive), for an
+    /// adapter that explains an answer the vendor tells apart by its text alone. Nothing of the
+    /// text is exposed, so it may be asked before [`redact`](Self::redact).
+    pub fn vendor_mentions(&self, needles: &[&str]) -> bool {
+        self.vendor_messages
+            .iter()
+            .any(|message| crate::classify::mentions(message, needles))
+    }
+
     /// Whether some of the vendor's text was dropped because it held a secret too short to
     /// replace.
     pub fn vendor_text_withheld(&self) -> bool {
@@ -377,6 +386,16 @@ impl std::error::Error for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vendor_mentions_reads_the_hidden_messages_without_showing_them() {
+        let error = Error::new(ErrorKind::PolicyViolation, "refused")
+            .with_vendor_messages(vec!["Due to the Minimum Password Age, no".to_owned()]);
+        assert!(error.vendor_mentions(&["minimum password age"]));
+        assert!(!error.vendor_mentions(&["history", "regex"]));
+        assert!(error.vendor_messages().is_empty(), "still hidden");
+        assert!(!Error::new(ErrorKind::PolicyViolation, "x").vendor_mentions(&["x"]));
+    }
 
     #[test]
     fn only_safe_kinds_are_temporary() {

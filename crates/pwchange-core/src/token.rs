@@ -5,10 +5,13 @@ use tokio::sync::Mutex;
 
 use crate::SecretToken;
 
-/// How an adapter authenticates: a token given once, or login credentials `L` whose token is
-/// cached in a [`TokenCache`].
+/// How an adapter authenticates: a token given once, login credentials `L` whose token is
+/// cached in a [`TokenCache`], or nothing (a vendor whose self-service change carries its own
+/// proof, the current password, and checks no token).
 #[derive(Debug, Clone)]
 pub enum Auth<L> {
+    /// No credentials: only requests that carry their own proof can be sent.
+    None,
     /// A bearer token used as is.
     Token(SecretToken),
     /// Credentials for the vendor's login operation.

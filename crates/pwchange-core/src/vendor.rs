@@ -56,6 +56,7 @@ vendors! {
     Uipath => "uipath", "UiPath Identity Server (Automation Cloud, Automation Suite, Orchestrator)";
     Zitadel => "zitadel", "ZITADEL (management v1 or user service v2)";
     Vcd => "vcd", "VMware Cloud Director CloudAPI";
+    Keystone => "keystone", "OpenStack Keystone (identity v3)";
 }
 
 impl Vendor {

@@ -72,6 +72,20 @@ impl Policy {
     }
 }
 
+/// What a vendor keeps about a user besides the password, for the vendors that model it: the
+/// password history, failed logins and lockout, an expired password.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Account {
+    /// Earlier passwords, oldest first (the current one is not in it).
+    pub history: Vec<String>,
+    /// Failed logins (and wrong current passwords) since the last success.
+    pub failures: u32,
+    /// Locked until then, after too many failures.
+    pub locked_until: Option<std::time::Instant>,
+    /// The password is expired: a login with it is refused as expired (after checking it).
+    pub expired: bool,
+}
+
 /// Why a change was refused, in the order the flow checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Refusal {

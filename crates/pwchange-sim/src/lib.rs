@@ -136,6 +136,13 @@ pub struct SimUser {
     pub login: Option<String>,
     /// The organization, where the vendor has one.
     pub organization: Option<String>,
+    /// Whether the vendor expires a password an administrator sets until the user changes it
+    /// (a "change upon first use" rule that applies to this user). Vendors without the rule
+    /// ignore it.
+    pub first_use: bool,
+    /// Whether the password is expired: a login with it is refused as expired (after the
+    /// password was checked) until the user changes it. Vendors without expiry ignore it.
+    pub expired: bool,
 }
 
 impl SimUser {
@@ -146,7 +153,22 @@ impl SimUser {
             password: password.into(),
             login: None,
             organization: None,
+            first_use: false,
+            expired: false,
         }
+    }
+
+    /// Subject to the vendor's change-upon-first-use rule ([`SimUser::first_use`]).
+    pub fn first_use(mut self) -> Self {
+        self.first_use = true;
+        self
+    }
+
+    /// With an expired password ([`SimUser::expired`]), as a user an administrator just created
+    /// under a change-upon-first-use rule.
+    pub fn expired(mut self) -> Self {
+        self.expired = true;
+        self
     }
 
     /// With a login name.
@@ -229,6 +251,19 @@ pub struct WrongOrganization {
     pub expected: pwchange_core::ErrorKind,
 }
 
+/// What the facade reports for a self-service change of a user `vendor` does not have:
+/// [`UserNotFound`](pwchange_core::ErrorKind::UserNotFound), or what the vendor answers alike
+/// (e.g. a wrong current password).
+pub fn unknown_user_expected(vendor: Vendor) -> pwchange_core::ErrorKind {
+    vendors::table(vendor).unknown_user_expected()
+}
+
+/// Whether `vendor` checks the token of a self-service change (some check only the current
+/// password): where it does not, only an administrative set shows a refused token.
+pub fn self_service_checks_token(vendor: Vendor) -> bool {
+    vendors::table(vendor).self_service_checks_token()
+}
+
 /// The wrong-organization scenario of `vendor`, when the vendor has organizations.
 pub fn wrong_organization(vendor: Vendor) -> Option<WrongOrganization> {
     vendors::table(vendor).wrong_organization()
@@ -256,6 +291,9 @@ pub(crate) struct State {
     pub reset_codes: HashMap<String, String>,
     /// The policy that replaces the vendor's default, when set.
     pub policy: Option<SimPolicy>,
+    /// What the vendor keeps about each user besides the password (password history, failed
+    /// logins, an expired password), for the vendors whose tables use it.
+    pub accounts: HashMap<String, engine::Account>,
 }
 
 impl State {
@@ -334,6 +372,7 @@ impl Simulator {
                 logins: HashMap::new(),
                 reset_codes: HashMap::new(),
                 policy: None,
+                accounts: HashMap::new(),
             }),
         });
         let token = shared.issue_token();
@@ -380,6 +419,7 @@ impl Simulator {
         state.logins.clear();
         state.reset_codes.clear();
         state.policy = None;
+        state.accounts.clear();
     }
 
     /// Enforces `policy` instead of the vendor's default (`None`: the default again), on every

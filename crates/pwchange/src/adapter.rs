@@ -79,6 +79,17 @@ pub(crate) trait Adapter: Sized + Send + Sync + 'static {
         request: &'a Self::Request,
     ) -> impl Future<Output = Result<Changed, Error>> + Send + 'a;
 
+    /// Sends `request` without the backend's credentials when it carries its own proof (a
+    /// self-service change where the vendor checks the current password and no token); `None`
+    /// when it needs them (the default), so that [`send`](Self::send) gets a token.
+    fn send_self_proving<'a>(
+        &'a self,
+        _transport: &'a Transport,
+        _request: &'a Self::Request,
+    ) -> Option<BoxFuture<'a, Result<Changed, Error>>> {
+        None
+    }
+
     /// Logs in with `login`.
     fn login<'a>(
         &'a self,
@@ -418,9 +429,13 @@ impl<A: Adapter> Backend<A> {
         }
     }
 
-    /// Sends the request with the backend's token, or a (cached) login token.
+    /// Sends the request: without credentials when it carries its own proof, else with the
+    /// backend's token or a (cached) login token.
     async fn send(&self, request: &A::Request) -> Result<Changed, Error> {
         let (adapter, transport) = (&self.adapter, &self.transport);
+        if let Some(sent) = adapter.send_self_proving(transport, request) {
+            return sent.await;
+        }
         self.authenticated(Purpose::Change, |token| {
             Box::pin(async move { adapter.send(transport, &token, request).await })
         })
@@ -437,6 +452,13 @@ impl<A: Adapter> Backend<A> {
     ) -> Result<T, Error> {
         let (adapter, transport) = (&self.adapter, &self.transport);
         match &self.auth {
+            Auth::None => Err(Error::new(
+                ErrorKind::Unauthenticated,
+                format!(
+                    "no credentials are configured (a token or a login), and this {} request needs them; nothing was sent",
+                    A::VENDOR
+                ),
+            )),
             Auth::Token(token) => operation(token.clone()).await,
             Auth::Login(login) => {
                 let (token, cached) = self
@@ -486,6 +508,11 @@ impl<A: Adapter> Backend<A> {
 
     /// Checks the credentials without changing anything: the login, else the policy read.
     async fn check_access(&self) -> Result<AccessCheck, Error> {
+        if let Auth::None = &self.auth {
+            return Ok(AccessCheck::NotChecked {
+                reason: "no credentials are configured: only a change that carries its own proof (the current password) can be sent".to_owned(),
+            });
+        }
         if let Auth::Login(login) = &self.auth {
             self.cache
                 .get_or_login(self.adapter.login(&self.transport, login))
@@ -527,6 +554,7 @@ impl<A: Adapter> Backend<A> {
             redactor.add(password);
         }
         match &self.auth {
+            Auth::None => {}
             Auth::Token(token) => redactor.add(token.expose_secret()),
             Auth::Login(login) => {
                 for secret in login.secrets() {
@@ -544,7 +572,7 @@ impl<A: Adapter> Backend<A> {
     async fn verify(&self, target: &LoginTarget, password: &Password) -> Result<(), Error> {
         let token = match &self.auth {
             Auth::Token(token) => Some(token),
-            Auth::Login(_) => None,
+            Auth::None | Auth::Login(_) => None,
         };
         self.adapter
             .verify(&self.transport, token, target, password)

@@ -12,6 +12,7 @@ use serde_json::Value;
 use crate::{Shared, SimUser, Vendor, WrongOrganization};
 
 mod bienport;
+mod keystone;
 mod uipath;
 mod vcd;
 mod zitadel;
@@ -58,6 +59,14 @@ pub(crate) trait VendorTable: Send + Sync {
     fn required_headers(&self) -> Vec<(&'static str, String)> {
         Vec::new()
     }
+    /// What the facade reports for a self-service change of an unknown user.
+    fn unknown_user_expected(&self) -> pwchange_core::ErrorKind {
+        pwchange_core::ErrorKind::UserNotFound
+    }
+    /// Whether a self-service change checks the token.
+    fn self_service_checks_token(&self) -> bool {
+        true
+    }
 }
 
 /// The vendor's table: the registration list.
@@ -67,6 +76,7 @@ pub(crate) fn table(vendor: Vendor) -> &'static dyn VendorTable {
         Vendor::Uipath => &uipath::Uipath,
         Vendor::Zitadel => &zitadel::Zitadel,
         Vendor::Vcd => &vcd::Vcd,
+        Vendor::Keystone => &keystone::Keystone,
     }
 }
 

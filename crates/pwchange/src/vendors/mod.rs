@@ -14,6 +14,8 @@ use crate::{Error, ErrorKind, ModeKind, PasswordPolicy, Settings, Vendor};
 // cargo-mutants) see them.
 #[cfg(feature = "bienport")]
 mod bienport;
+#[cfg(feature = "keystone")]
+mod keystone;
 #[cfg(feature = "uipath")]
 mod uipath;
 #[cfg(feature = "vcd")]
@@ -192,6 +194,7 @@ registry! {
     "uipath" uipath: Uipath(UipathAdapter, UipathConfig, UipathDetails);
     "zitadel" zitadel: Zitadel(ZitadelAdapter, ZitadelConfig, ZitadelDetails);
     "vcd" vcd: Vcd(VcdAdapter, VcdConfig, VcdDetails);
+    "keystone" keystone: Keystone(KeystoneAdapter, KeystoneConfig, KeystoneDetails);
 }
 
 /// What a vendor can do ([`capabilities`]).
