@@ -246,19 +246,19 @@ impl Adapter for KeystoneAdapter {
             "an administrator's user name, for a password login (with password; instead of token)",
         ),
         Key::secret("password", "the administrator's password"),
-        Key::login(
+        Key::plain(
             "user_domain_id",
             "the id of the administrator's domain (default: default)",
         ),
-        Key::login(
+        Key::plain(
             "project_name",
             "scope the login to this project (where the administrator has the admin role)",
         ),
-        Key::login(
+        Key::plain(
             "project_domain_id",
             "the id of project_name's domain (default: user_domain_id)",
         ),
-        Key::login(
+        Key::plain(
             "system_scope",
             "all: scope the login to the system instead of a project",
         ),
