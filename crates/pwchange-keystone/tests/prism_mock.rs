@@ -33,8 +33,13 @@ async fn prism_mock_examples_decode() {
         "Admin-Passw0rd!".parse().unwrap(),
         &LoginScope::System,
     );
-    let (token_, user) = pwchange_keystone::log_in(&anonymous, &request).await.unwrap();
-    assert_eq!(token_.expose_secret(), "gAAAAABrBDwAV4Rv_LAttAHfernet-token-example");
+    let (token_, user) = pwchange_keystone::log_in(&anonymous, &request)
+        .await
+        .unwrap();
+    assert_eq!(
+        token_.expose_secret(),
+        "gAAAAABrBDwAV4Rv_LAttAHfernet-token-example"
+    );
     let expected = example(
         &spec,
         "/paths/~1v3~1auth~1tokens/post/responses/201/content/application~1json",
