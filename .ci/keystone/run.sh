@@ -12,15 +12,26 @@ here=.ci/keystone
 venv=target/keystone-venv
 admin_password='Admin-Passw0rd!' # the simulator's administrator (crates/pwchange-sim)
 
-if [ ! -x "$venv/bin/keystone-manage" ]; then
+# The venv is reused only when it was built from these very constraints (a stamp of their hash).
+stamp=$(sha256sum "$here/constraints.txt" | cut -d' ' -f1)
+if [ "$(cat "$venv/.constraints-sha256" 2>/dev/null)" != "$stamp" ]; then
+  rm -rf "$venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check \
     -c "$here/constraints.txt" keystone==30.0.0 waitress
+  echo "$stamp" >"$venv/.constraints-sha256"
 fi
 
 work=$(mktemp -d)
 server=
 cleanup() {
+  status=$?
+  if [ "$status" -ne 0 ]; then
+    # The temporary directory goes with this trap: show what went wrong first.
+    for log in manage.log server.log keystone.log; do
+      [ -s "$work/$log" ] && { echo "--- $log (tail) ---" >&2; tail -n 40 "$work/$log" >&2; }
+    done
+  fi
   if [ -n "$server" ]; then
     kill "$server" 2>/dev/null || true
     wait "$server" 2>/dev/null || true
@@ -43,6 +54,7 @@ for _ in range(200):
         break
 PY
 )
+[ -n "$port" ] || { echo "error: no free loopback port in 20000-29999" >&2; exit 1; }
 url="http://127.0.0.1:$port"
 
 sed "s|@WORK@|$work|g" "$here/keystone.conf.in" >"$work/keystone.conf"
@@ -71,11 +83,5 @@ done
 curl -fsS "$url/v3" >/dev/null || { echo "error: Keystone did not answer on $url" >&2; exit 1; }
 echo "Keystone 30.0.0 on $url (pid $server)"
 
-status=0
 PWCHANGE_KEYSTONE_REAL_URL="$url" PWCHANGE_KEYSTONE_REAL_ADMIN_PASSWORD="$admin_password" \
-  cargo test --locked -p pwchange-contract-tests --test keystone -- --ignored --nocapture || status=$?
-if [ "$status" -ne 0 ]; then
-  echo "--- keystone.log (tail) ---" >&2
-  tail -n 40 "$work/keystone.log" >&2 2>/dev/null || true
-fi
-exit "$status"
+  cargo test --locked -p pwchange-contract-tests --test keystone -- --ignored --nocapture

@@ -76,7 +76,7 @@ impl Server {
     /// A new user with [`INITIAL`], expired until it changes it (the server's
     /// `change_password_upon_first_use`); `first_use`: an administrative set expires it again
     /// (else the user has the `ignore_change_password_upon_first_use` option).
-    async fn create_user(&self, name: &str, first_use: bool) -> String {
+    async fn create_user(&self, name: &str, first_use: bool, enabled: bool) -> String {
         match self {
             Server::Sim(sim) => {
                 let id = format!("{:032x}", rand_u128());
@@ -86,12 +86,15 @@ impl Server {
                 if first_use {
                     user = user.first_use();
                 }
+                if !enabled {
+                    user = user.disabled();
+                }
                 sim.add_user(user);
                 id
             }
             Server::Real { url, .. } => {
                 let token = self.admin_token().await;
-                let mut user = json!({"name": name, "domain_id": "default", "password": INITIAL});
+                let mut user = json!({"name": name, "domain_id": "default", "password": INITIAL, "enabled": enabled});
                 if !first_use {
                     user["options"] = json!({"ignore_change_password_upon_first_use": true});
                 }
@@ -232,6 +235,8 @@ const SCENARIOS: &[&str] = &[
     "admin_set_with_an_unscoped_login",
     "admin_set_against_the_regex",
     "admin_set_unlocks",
+    "self_service_of_a_disabled_user",
+    "admin_set_of_a_disabled_user",
     "only_72_bytes_count",
 ];
 
@@ -250,6 +255,8 @@ fn expected(scenario: &str) -> Observed {
         "history" => (Err(K::PasswordReused), Holds::Valid(NEW)),
         "lockout" => (Err(K::CurrentPasswordInvalid), Holds::Neither),
         "admin_set" | "admin_set_unlocks" => (Ok("verified"), Holds::Valid(NEW)),
+        "self_service_of_a_disabled_user" => (Err(K::PermissionDenied), Holds::Neither),
+        "admin_set_of_a_disabled_user" => (Ok("not verifiable"), Holds::Neither),
         "admin_set_requiring_a_change" => (Ok("verified"), Holds::Expired(NEW)),
         "admin_set_refused_where_every_set_expires" => {
             (Err(K::Unsupported), Holds::Expired(INITIAL))
@@ -277,14 +284,15 @@ async fn run(server: &Server, scenario: &str, tag: &str) -> Observed {
             | "admin_set_requiring_a_change"
             | "admin_set_refused_where_every_set_expires"
     );
-    let id = server.create_user(&name, first_use).await;
+    let enabled = !scenario.contains("disabled");
+    let id = server.create_user(&name, first_use, enabled).await;
     let anonymous = server.client(&[]);
     let admin = server.client(&server.admin(true));
     let self_service = |current: &str, new: &str| PasswordChange::self_service(&id, current, new);
     let outcome = match scenario {
-        "self_service" | "self_service_with_an_expired_password" => {
-            change(&anonymous, self_service(INITIAL, NEW)).await
-        }
+        "self_service"
+        | "self_service_with_an_expired_password"
+        | "self_service_of_a_disabled_user" => change(&anonymous, self_service(INITIAL, NEW)).await,
         "wrong_original_password" => change(&anonymous, self_service("Wr0ng-password", NEW)).await,
         "unknown_user" => {
             let unknown = pwchange_sim::unknown_user_id(VENDOR);
@@ -308,7 +316,9 @@ async fn run(server: &Server, scenario: &str, tag: &str) -> Observed {
             }
             change(&anonymous, self_service(INITIAL, NEW)).await
         }
-        "admin_set" => change(&admin, PasswordChange::admin_set(&id, NEW)).await,
+        "admin_set" | "admin_set_of_a_disabled_user" => {
+            change(&admin, PasswordChange::admin_set(&id, NEW)).await
+        }
         "admin_set_requiring_a_change" => {
             let mut settings = server.admin(true);
             settings.push(("change_password_upon_first_use", "true".to_owned()));
@@ -426,6 +436,9 @@ async fn the_simulator_and_a_real_keystone_agree_on_every_scenario() {
                 "{scenario}: both {on_real}, but the recorded real behaviour is {expected}"
             ));
         }
+    }
+    if let Server::Sim(sim) = &sim {
+        sim.assert_no_violations();
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -48,7 +48,7 @@ mod generated;
 pub use generated::*;
 pub use pwchange_core::{ClientContext, Credentials, Password, SecretToken};
 
-use reqwest::header::HeaderName;
+use reqwest::header::{ACCEPT_LANGUAGE, HeaderName, HeaderValue};
 
 pwchange_core::impl_client_hooks!(Client);
 
@@ -63,14 +63,31 @@ pub const SUBJECT_TOKEN_HEADER: &str = "x-subject-token";
 pub const PASSWORD_EXPIRED_MESSAGE: &str = "The password is expired and needs to be changed";
 
 /// The client context for Keystone: `token` in `X-Auth-Token` on every request, or nothing
-/// (a login, or a self-service change, which carries its own proof).
+/// (a login, or a self-service change, which carries its own proof); and `Accept-Language: en`,
+/// because Keystone translates its messages and clients tell its answers apart by them.
 pub fn context(token: Option<SecretToken>) -> ClientContext {
-    match token {
+    let context = match token {
         Some(token) => ClientContext::with_credentials(Credentials::TokenHeader {
             header: HeaderName::from_static(AUTH_TOKEN_HEADER),
             token,
         }),
         None => ClientContext::anonymous(),
+    };
+    context.with_header(ACCEPT_LANGUAGE, HeaderValue::from_static("en"))
+}
+
+/// The context of [`Client::revoke_token`] for a token revoking itself: `token` in both
+/// `X-Auth-Token` and `X-Subject-Token` (marked sensitive).
+pub fn revoking_context(token: SecretToken) -> ClientContext {
+    let subject = HeaderValue::from_str(token.expose_secret()).map(|mut value| {
+        value.set_sensitive(true);
+        value
+    });
+    let context = context(Some(token));
+    match subject {
+        Ok(subject) => context.with_header(HeaderName::from_static(SUBJECT_TOKEN_HEADER), subject),
+        // A `SecretToken` is visible ASCII, always a valid header value.
+        Err(_) => context,
     }
 }
 

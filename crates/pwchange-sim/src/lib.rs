@@ -143,6 +143,9 @@ pub struct SimUser {
     /// Whether the password is expired: a login with it is refused as expired (after the
     /// password was checked) until the user changes it. Vendors without expiry ignore it.
     pub expired: bool,
+    /// Whether the account is disabled: the vendor refuses its logins. Vendors without
+    /// disabled accounts ignore it.
+    pub disabled: bool,
 }
 
 impl SimUser {
@@ -155,7 +158,14 @@ impl SimUser {
             organization: None,
             first_use: false,
             expired: false,
+            disabled: false,
         }
+    }
+
+    /// A disabled account ([`SimUser::disabled`]).
+    pub fn disabled(mut self) -> Self {
+        self.disabled = true;
+        self
     }
 
     /// Subject to the vendor's change-upon-first-use rule ([`SimUser::first_use`]).

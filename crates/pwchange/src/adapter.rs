@@ -209,6 +209,9 @@ pub(crate) struct LoginTarget {
     /// [`crate::Client::verify_password`]). A backend's own login name is the target's only
     /// in a self-service change.
     pub mode: Option<ModeKind>,
+    /// Whether the change asked the user to change the password at next login (an
+    /// administrative set): a vendor that then refuses a plain login as "expired" holds it.
+    pub require_change: bool,
 }
 
 /// `error` from a verification login: [`ErrorKind::VerificationFailed`] when its kind is one of
@@ -367,9 +370,19 @@ impl<A: Adapter> Backend<A> {
                 .map(str::to_owned)
                 .or_else(|| changed.and_then(A::login_name)),
             mode: Some(change.mode().kind()),
+            require_change: matches!(
+                change.mode(),
+                crate::Mode::AdminSet {
+                    require_change_at_next_login: true
+                }
+            ),
         };
         let password = change.new_password();
         match sent {
+            // The vendor's answer already shows that no login can succeed (a disabled user).
+            Ok(changed) if matches!(changed.verification, Verification::NotVerifiable { .. }) => {
+                Ok(changed)
+            }
             Ok(mut changed) => {
                 match self.verify(&target(Some(&changed)), password).await {
                     Ok(()) => changed.verification = Verification::Verified,
@@ -590,6 +603,7 @@ impl<A: Adapter> Backend<A> {
             user_id: A::user_id(user_id)?,
             login_name: login_name.map(str::to_owned),
             mode: None,
+            require_change: false,
         };
         self.verify(&target, password).await
     }

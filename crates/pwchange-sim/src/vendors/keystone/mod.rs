@@ -1,5 +1,6 @@
 //! OpenStack Keystone (identity v3), as a real keystone 30.0.0 answers with the
-//! `[security_compliance]` options of `.ci/keystone.conf` (the CI's real server):
+//! `[security_compliance]` options of `.ci/keystone/security_compliance.conf` (the CI's real
+//! server):
 //! `password_regex` (a letter, a digit, 7 characters), `unique_last_password_count = 3`,
 //! `lockout_failure_attempts = 3`, `change_password_upon_first_use = true` (for users created
 //! with [`SimUser::first_use`]); bcrypt, so only the first 72 bytes of a password count.
@@ -8,7 +9,7 @@
 //! locked account answer the same `401`, and a wrong password counts towards the lockout. An
 //! administrative set (`PATCH`, an admin-scoped token) resets the failures and expires the
 //! password of a first-use user. A login with a correct but expired password answers `401`
-//! "The password is expired …". `.ci/keystone.sh` runs the contract suite's differential
+//! "The password is expired …". `.ci/keystone/run.sh` runs the differential
 //! scenarios against this table and the real server alike.
 
 use std::sync::Arc;
@@ -50,7 +51,7 @@ impl VendorTable for Keystone {
 
     fn router(&self) -> App {
         Router::new()
-            .route("/v3/auth/tokens", post(authenticate))
+            .route("/v3/auth/tokens", post(authenticate).delete(revoke_token))
             .route(
                 "/v3/users/{user_id}/password",
                 post(change_password).get(method_not_allowed),
@@ -162,12 +163,14 @@ fn same(a: &str, b: &str) -> bool {
     cut(a) == cut(b)
 }
 
-/// `^(?=.*\d)(?=.*[a-zA-Z]).{7,}$`
+/// `^(?=.*\d)(?=.*[a-zA-Z]).{7,}$` as Python's `re.match` reads it: `.` stops at a newline,
+/// `$` also matches before a final one, `\d` is any decimal digit.
 fn matches_regex(password: &str) -> bool {
-    password.chars().count() >= 7
-        && !password.contains('\n')
-        && password.chars().any(|c| c.is_ascii_digit())
-        && password.chars().any(|c| c.is_ascii_alphabetic())
+    let line = password.strip_suffix('\n').unwrap_or(password);
+    line.chars().count() >= 7
+        && !line.contains('\n')
+        && line.chars().any(char::is_numeric)
+        && line.chars().any(|c| c.is_ascii_alphabetic())
 }
 
 fn regex_refusal() -> Response {
@@ -192,17 +195,32 @@ enum Checked {
     Valid(SimUser),
     /// The password is the user's, but expired.
     Expired(SimUser),
-    /// An unknown user, a locked account or a wrong password (which counts towards the lockout).
+    /// An unknown user, a locked account or a wrong password (which counts towards the lockout);
+    /// for a login, also a disabled user.
     Refused,
+    /// The password is the user's, but the account is disabled (a change; a login refuses a
+    /// disabled user before the password).
+    Disabled(SimUser),
+}
+
+/// What checks a password: a login refuses a disabled user first (Keystone's auth plugin), a
+/// self-service change after the password (its identity backend).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Check {
+    Login,
+    Change,
 }
 
 /// Keystone's `authenticate` for a user: the lock, then the password (a failure counts), then
 /// the expiry.
-fn authenticate_user(shared: &Shared, user_id: &str, password: &str) -> Checked {
+fn authenticate_user(shared: &Shared, user_id: &str, password: &str, check: Check) -> Checked {
     let mut state = shared.state();
     let Some(user) = state.users.get(user_id).cloned() else {
         return Checked::Refused;
     };
+    if user.disabled && check == Check::Login {
+        return Checked::Refused;
+    }
     let now = Instant::now();
     let account = account(&mut state, &user);
     if account.locked_until.is_some_and(|until| now < until) {
@@ -214,6 +232,9 @@ fn authenticate_user(shared: &Shared, user_id: &str, password: &str) -> Checked 
             account.locked_until = Some(now + LOCKOUT.1);
         }
         return Checked::Refused;
+    }
+    if user.disabled {
+        return Checked::Disabled(user);
     }
     if account.expired {
         return Checked::Expired(user);
@@ -266,9 +287,11 @@ async fn authenticate(State(shared): State<Arc<Shared>>, body: Bytes) -> Respons
         (None, None) => return unauthorized(),
     };
     *shared.state().logins.entry(user_id.clone()).or_default() += 1;
-    match authenticate_user(&shared, &user_id, password) {
+    match authenticate_user(&shared, &user_id, password, Check::Login) {
         Checked::Valid(user) => {
             let token = shared.issue_token_for(Some(user.id.clone()));
+            // A user's token stays valid until revoked: `Simulator::open_sessions` counts them.
+            shared.state().sessions.insert(token.clone());
             let login = user.login.clone().unwrap_or_else(|| user.id.clone());
             token_response(&token, &user.id, &login)
         }
@@ -279,7 +302,7 @@ async fn authenticate(State(shared): State<Arc<Shared>>, body: Bytes) -> Respons
                 user.id
             ),
         ),
-        Checked::Refused => unauthorized(),
+        Checked::Refused | Checked::Disabled(_) => unauthorized(),
     }
 }
 
@@ -327,8 +350,15 @@ async fn change_password(
         );
     };
     // A change works with an expired password.
-    if let Checked::Refused = authenticate_user(&shared, &user_id, original) {
-        return unauthorized();
+    match authenticate_user(&shared, &user_id, original, Check::Change) {
+        Checked::Refused => return unauthorized(),
+        Checked::Disabled(user) => {
+            return error(
+                StatusCode::UNAUTHORIZED,
+                &format!("The account is disabled for user: {}.", user.id),
+            );
+        }
+        Checked::Valid(_) | Checked::Expired(_) => {}
     }
     if !matches_regex(new) {
         return regex_refusal();
@@ -347,12 +377,40 @@ async fn change_password(
     if headers.contains_key(engine::NO_EFFECT_HEADER) {
         return StatusCode::NO_CONTENT.into_response();
     }
+    // The failures stay: a successful check of an expired password does not reset them.
     account.history.push(user.password.clone());
     account.expired = false;
-    account.failures = 0;
     if let Some(stored) = state.users.get_mut(&user_id) {
         stored.password = new.to_owned();
     }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// `DELETE /v3/auth/tokens`: revokes the `X-Subject-Token`, which the caller's `X-Auth-Token`
+/// must be (or an administrator's).
+async fn revoke_token(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let mut state = shared.state();
+    let caller = header("x-auth-token").and_then(|t| state.tokens.get(&t).cloned().map(|o| (t, o)));
+    let Some((caller, owner)) = caller else {
+        return unauthorized();
+    };
+    let Some(subject) = header("x-subject-token").filter(|t| state.tokens.contains_key(t)) else {
+        return error(StatusCode::NOT_FOUND, "Could not find token.");
+    };
+    if owner.is_some() && subject != caller {
+        return error(
+            StatusCode::FORBIDDEN,
+            "You are not authorized to perform the requested action: identity:revoke_token.",
+        );
+    }
+    state.tokens.remove(&subject);
+    state.sessions.remove(&subject);
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -416,7 +474,7 @@ async fn update_user(
             "id": user.id,
             "name": login,
             "domain_id": "default",
-            "enabled": true,
+            "enabled": !user.disabled,
             "password_expires_at": if expired { Value::String(timestamp()) } else { Value::Null },
             "options": if exempt { json!({"ignore_change_password_upon_first_use": true}) } else { json!({}) },
             "links": {"self": format!("http://127.0.0.1/v3/users/{}", user.id)}

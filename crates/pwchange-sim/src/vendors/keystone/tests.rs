@@ -244,3 +244,44 @@ async fn malformed_requests_get_keystones_answers() {
     assert!(message.contains("Failed validating"), "{message}");
     assert_eq!(sim.password(ID).as_deref(), Some("Pass1word"));
 }
+
+#[tokio::test]
+async fn a_token_revokes_itself_and_only_itself() {
+    let sim = sim(SimUser::new(ID, "Pass1word")).await;
+    let body = json!({"identity": {"methods": ["password"], "password": {"user": {"id": ID, "password": "Pass1word"}}}});
+    let first = login(&sim, body.clone()).await.2.unwrap();
+    let second = login(&sim, body).await.2.unwrap();
+    assert_eq!(sim.open_sessions(), 2);
+    let revoke = |auth: String, subject: String| {
+        let url = format!("{}/v3/auth/tokens", sim.base_url());
+        async move {
+            http()
+                .delete(url)
+                .header("x-auth-token", auth)
+                .header("x-subject-token", subject)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(
+        revoke(first.clone(), second.clone()).await,
+        403,
+        "another user's token"
+    );
+    assert_eq!(revoke(first.clone(), "gAAAA-unknown".into()).await, 404);
+    assert_eq!(revoke(first.clone(), first.clone()).await, 204);
+    assert_eq!(
+        revoke(first.clone(), second.clone()).await,
+        401,
+        "a revoked token is refused"
+    );
+    assert_eq!(sim.open_sessions(), 1);
+    // An administrator's token revokes any.
+    let admin = admin_token(&sim, true).await;
+    assert_eq!(revoke(admin, second).await, 204);
+    assert_eq!(sim.open_sessions(), 0);
+    sim.assert_no_violations();
+}

@@ -210,21 +210,28 @@ impl KeystoneAdapter {
                     .await
                     .map_err(|e| explain(e, Operation::Set))?
                     .into_inner();
-                if updated.user.id != *user_id {
+                if !updated.user.id.eq_ignore_ascii_case(user_id) {
                     return Err(Error::new(
                         ErrorKind::OutcomeUnknown,
                         "Keystone answered the update with another user's record; whether the password changed is unknown",
                     )
                     .with_status(Some(200)));
                 }
-                Ok(Changed::confirmed(
+                let mut changed = Changed::confirmed(
                     VENDOR,
                     user_id.clone(),
                     KeystoneDetails {
                         operation: "update_user".to_owned(),
                         password_expires_at: updated.user.password_expires_at,
                     },
-                ))
+                );
+                if updated.user.enabled == Some(false) {
+                    // Keystone refuses a disabled user's login before it checks the password.
+                    changed.verification = crate::Verification::NotVerifiable {
+                        reason: "the user is disabled: Keystone refuses every login of a disabled user before checking the password".to_owned(),
+                    };
+                }
+                Ok(changed)
             }
         }
     }
@@ -246,19 +253,19 @@ impl Adapter for KeystoneAdapter {
             "an administrator's user name, for a password login (with password; instead of token)",
         ),
         Key::secret("password", "the administrator's password"),
-        Key::plain(
+        Key::login(
             "user_domain_id",
             "the id of the administrator's domain (default: default)",
         ),
-        Key::plain(
+        Key::login(
             "project_name",
             "scope the login to this project (where the administrator has the admin role)",
         ),
-        Key::plain(
+        Key::login(
             "project_domain_id",
             "the id of project_name's domain (default: user_domain_id)",
         ),
-        Key::plain(
+        Key::login(
             "system_scope",
             "all: scope the login to the system instead of a project",
         ),
@@ -275,7 +282,7 @@ impl Adapter for KeystoneAdapter {
             "true when the server expires administratively set passwords ([security_compliance] change_password_upon_first_use)",
         ),
     ];
-    const VERIFICATION: &'static str = "logs in (POST /v3/auth/tokens, unscoped) by user id; an answer that the password is expired proves it too (Keystone checks the password first)";
+    const VERIFICATION: &'static str = "logs in (POST /v3/auth/tokens, unscoped) by user id, then revokes the token; \"password is expired\" after a set that required a change, and a multi-factor receipt, prove the password too (Keystone checks it first); a disabled user is not verifiable";
     const MODES: &'static [ModeKind] = &[ModeKind::SelfService, ModeKind::AdminSet];
     const POLICY: &'static str = "documented only (the server's password_regex is not readable through the API): 1 to 72 bytes with bcrypt (configurable), the regex's refusals are reported as the server words them";
     type Config = KeystoneConfig;
@@ -310,7 +317,7 @@ impl Adapter for KeystoneAdapter {
             (None, false) => {
                 if let Some(origin) = login_keys.iter().find_map(|k| keys.origin(k)) {
                     return Err(Error::invalid_input(format!(
-                        "{origin} is a login setting, but username is not set"
+                        "{origin} is a login setting, but username is not set (set the whole login in one place: a configuration layer that sets any credential replaces the credentials below it)"
                     )));
                 }
                 KeystoneAuth::None
@@ -515,13 +522,36 @@ impl Adapter for KeystoneAdapter {
             .call(|| Box::pin(pwchange_keystone::log_in(&client, &request)))
             .await;
         match logged_in {
-            Ok((_, token_user)) if token_user.id == user.user_id => Ok(()),
-            Ok(_) => Err(Error::new(
-                ErrorKind::Unexpected,
-                "Keystone issued the verification token to another user; it proves nothing",
-            )),
+            Ok((token, token_user)) if token_user.id.eq_ignore_ascii_case(&user.user_id) => {
+                if user.require_change {
+                    tracing::warn!(
+                        "Keystone accepted the new password without requiring a change: the server lacks change_password_upon_first_use, or the user is exempt"
+                    );
+                }
+                revoke(transport, token).await;
+                Ok(())
+            }
+            Ok((token, _)) => {
+                revoke(transport, token).await;
+                Err(Error::new(
+                    ErrorKind::Unexpected,
+                    "Keystone issued the verification token to another user; it proves nothing",
+                ))
+            }
+            // Keystone checks the password before the expiry and before multi-factor rules.
             Err(e) if e.kind() == ErrorKind::Unauthenticated && password_expired(&e) => {
-                tracing::debug!("the new password is expired (a change is required at next login); Keystone checked it first");
+                if user.require_change || user.mode.is_none() {
+                    Ok(())
+                } else {
+                    Err(Error::unsupported(
+                        "Keystone holds the new password but expired it at once: the user must change it at the next login, which the change did not ask for (the server has change_password_upon_first_use: configure change_password_upon_first_use = true)",
+                    ))
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::Unauthenticated && e.vendor_mentions(AUTH_RECEIPT) => {
+                tracing::debug!(
+                    "Keystone answered with a multi-factor auth receipt, issued after the password was checked"
+                );
                 Ok(())
             }
             Err(e) if e.kind() == ErrorKind::Unauthenticated => Err(e.reclassify(
@@ -620,12 +650,38 @@ fn password_expired(error: &Error) -> bool {
     error.vendor_mentions(&[pwchange_keystone::PASSWORD_EXPIRED_MESSAGE])
 }
 
+/// Revokes a verification login's token (`DELETE /v3/auth/tokens`, the token revoking itself),
+/// so that no live token of the user outlasts the check. Best effort: the password is proved
+/// either way, and the token expires on its own.
+async fn revoke(transport: &Transport, token: SecretToken) {
+    let client = transport.client(
+        Generated::new_with_client,
+        pwchange_keystone::revoking_context(token),
+    );
+    if let Err(e) = transport
+        .call::<_, types::Error>(|| Box::pin(client.revoke_token().send()))
+        .await
+    {
+        tracing::debug!(kind = ?e.kind(), "the verification token was not revoked; it expires on its own");
+    }
+}
+
+/// The start of a multi-factor auth receipt's body, which Keystone sends after the password
+/// was checked when the user's rules ask for more methods.
+const AUTH_RECEIPT: &[&str] = &["\"required_auth_methods\""];
+
 /// Keystone tells its refusals apart by their text alone: the kind comes from [`RULES`], the
 /// explanation from here.
 fn explain(error: Error, operation: Operation) -> Error {
     let kind = error.kind();
     let says = |needles: &[&str]| error.vendor_mentions(needles);
     let message = match (kind, operation) {
+        (ErrorKind::Unauthenticated, Operation::Change) if says(DISABLED) => {
+            return error.reclassify(
+                ErrorKind::PermissionDenied,
+                "the user is disabled in Keystone: an administrator must enable it first",
+            );
+        }
         (ErrorKind::Unauthenticated, Operation::Change) => {
             return error.reclassify(
                 ErrorKind::CurrentPasswordInvalid,
@@ -659,17 +715,29 @@ fn explain(error: Error, operation: Operation) -> Error {
         (ErrorKind::InvalidInput, _) => {
             "Keystone refused the request as malformed (the text of a schema error, which echoes the request body, is never kept)"
         }
+        (ErrorKind::UserNotFound, Operation::Change) => {
+            return error.reclassify(
+                ErrorKind::Unexpected,
+                "Keystone answers an unknown user's self-service change with 401, never 404: check that base_url is the Keystone endpoint (without /v3)",
+            );
+        }
         (ErrorKind::UserNotFound, _) => "Keystone has no user with this id",
         _ => return error,
     };
     error.reclassify(kind, message)
 }
 
-const LOCKED_PASSWORD: &[&str] = &["password policy disallowing password changes"];
-const MINIMUM_AGE: &[&str] = &["minimum password age"];
-const TOO_LONG: &[&str] = &["password length must be less than or equal to"];
-const HISTORY: &[&str] = &["cannot be identical to a previous password"];
-const REGEX: &[&str] = &["does not match the requirements"];
+// Keystone's fixed sentences, whole: the regex refusal embeds the operator's description, which
+// must not be mistaken for another refusal (the regex rule comes first in `RULES`).
+const REGEX: &[&str] = &["The password does not match the requirements"];
+const LOCKED_PASSWORD: &[&str] = &[
+    "You cannot change your password at this time due to password policy disallowing password changes",
+];
+const MINIMUM_AGE: &[&str] =
+    &["You cannot change your password at this time due to the minimum password age"];
+const TOO_LONG: &[&str] = &["The password length must be less than or equal to"];
+const HISTORY: &[&str] = &["The new password cannot be identical to a previous password"];
+const DISABLED: &[&str] = &["The account is disabled for user"];
 /// jsonschema's text (which echoes the request body) and Keystone's own schema messages.
 const SCHEMA_ERROR: &[&str] = &[
     "failed validating",
@@ -684,13 +752,13 @@ const SCHEMA_ERROR: &[&str] = &[
 const RULES: &[Rule] = &[
     Rule::new(
         Status::OneOf(&[400]),
-        When::Mentions(HISTORY),
-        ErrorKind::PasswordReused,
+        When::Mentions(REGEX),
+        ErrorKind::PolicyViolation,
     ),
     Rule::new(
         Status::OneOf(&[400]),
-        When::Mentions(REGEX),
-        ErrorKind::PolicyViolation,
+        When::Mentions(HISTORY),
+        ErrorKind::PasswordReused,
     ),
     Rule::new(
         Status::OneOf(&[400]),
@@ -721,8 +789,19 @@ impl VendorError for types::Error {
             text: message.clone(),
         };
         // A schema error's text echoes the request body, passwords included, in Python's
-        // quoting, which redaction may not recognise: none of it is kept.
-        if pwchange_core::classify::mentions(message, SCHEMA_ERROR) {
+        // quoting, which redaction may not recognise: none of it is kept. (Keystone's own
+        // refusals start with their fixed sentences; only the regex one embeds other text.)
+        let own = [
+            REGEX,
+            HISTORY,
+            MINIMUM_AGE,
+            LOCKED_PASSWORD,
+            TOO_LONG,
+            DISABLED,
+        ]
+        .iter()
+        .any(|sentences| sentences.iter().any(|s| message.starts_with(s)));
+        if !own && pwchange_core::classify::mentions(message, SCHEMA_ERROR) {
             return Verdict {
                 kind: ErrorKind::InvalidInput,
                 code: None,
