@@ -526,6 +526,73 @@ async fn changes_keystone_cannot_make_are_refused_before_sending() {
 }
 
 #[tokio::test]
+async fn exactly_the_largest_password_is_sent_and_a_smaller_configured_limit_is_named() {
+    let server = MockServer::start_async().await;
+    let change = server
+        .mock_async(|when, then| {
+            when.method(Method::POST)
+                .path(format!("/v3/users/{USER}/password"));
+            then.status(204);
+        })
+        .await;
+    let at_limit = format!("{}1a", "x".repeat(70));
+    assert_eq!(at_limit.len(), 72);
+    anonymous(&server.base_url())
+        .change_password(
+            &PasswordChange::self_service(USER, canary::PASSWORD, at_limit).verify(false),
+        )
+        .await
+        .unwrap();
+    change.assert_async().await;
+    let smaller = Client::new(
+        KeystoneConfig::new(&server.base_url(), KeystoneAuth::None)
+            .unwrap()
+            .max_password_length(50),
+    )
+    .unwrap();
+    let error = smaller
+        .change_password(
+            &PasswordChange::self_service(USER, canary::PASSWORD, "y".repeat(51)).verify(false),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        error
+            .message()
+            .contains("at most 50 are allowed: the configured max_password_length"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_administrator_login_says_what_keystone_answers_alike() {
+    let server = answering(
+        401,
+        &json!({"error": {"code": 401, "message": "The request you have made requires authentication.", "title": "Unauthorized"}}),
+    )
+    .await;
+    let client = Client::new(
+        KeystoneConfig::new(
+            &server.base_url(),
+            admin_login(pwchange_keystone::LoginScope::System),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let error = expect_kind(
+        &client,
+        &admin_set(),
+        ErrorKind::Unauthenticated,
+        "refused login",
+    )
+    .await;
+    assert!(
+        error.message().contains("Keystone refused the login"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
 async fn a_longer_password_is_sent_where_the_server_hashes_otherwise() {
     let server = MockServer::start_async().await;
     let change = server

@@ -131,7 +131,12 @@ fn the_credentials_are_none_a_token_or_an_administrators_login() {
     let unscoped = login(&base);
     assert_eq!(unscoped.user_domain_id, "default");
     assert_eq!(unscoped.scope, LoginScope::Unscoped);
-    assert!(!format!("{unscoped:?}").contains("pw\""));
+    let shown = format!("{unscoped:?}");
+    assert!(
+        shown.contains("username: \"admin\"") && shown.contains("Unscoped"),
+        "{shown}"
+    );
+    assert!(!shown.contains("\"pw\""), "{shown}");
     let project = login(&[
         base[0],
         base[1],
@@ -254,7 +259,12 @@ fn the_hashing_keys_set_the_largest_password() {
     let (bcrypt, policy) = largest(&[]);
     assert_eq!(bcrypt, 72);
     assert_eq!(policy, KeystoneAdapter::documented_policy());
-    assert_eq!(largest(&[("max_password_length", "50")]).0, 50);
+    let (fifty, policy) = largest(&[("max_password_length", "50")]);
+    assert_eq!(fifty, 50);
+    assert_eq!(policy.max_length, Some(50));
+    assert!(
+        matches!(&policy.source, PolicySource::Documented { reference } if reference.contains("configured"))
+    );
     assert_eq!(largest(&[("password_hash_algorithm", " BCRYPT ")]).0, 72);
     let (scrypt, policy) = largest(&[("password_hash_algorithm", "scrypt")]);
     assert_eq!(scrypt, DEFAULT_MAX_PASSWORD_LENGTH);
