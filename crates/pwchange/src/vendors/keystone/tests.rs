@@ -310,3 +310,22 @@ fn a_base_url_with_v3_is_refused_naming_the_fix() {
         .is_ok()
     );
 }
+
+#[test]
+fn a_token_layered_over_a_login_replaces_all_of_it() {
+    let mut file = Settings::new(Vendor::Keystone).with("base_url", "http://127.0.0.1:5000");
+    for (key, value) in [
+        ("username", "admin"),
+        ("password", "pw"),
+        ("user_domain_id", "corp"),
+        ("project_name", "ops"),
+        ("project_domain_id", "corp"),
+    ] {
+        file.set(key, value, format!("file {key}"));
+    }
+    let mut env = Settings::new(Vendor::Keystone);
+    env.set("token", "gAAAA-tok", "PWCHANGE_KEYSTONE_TOKEN");
+    file.layer(env);
+    let config = crate::adapter::config_from_settings::<KeystoneAdapter>(file).unwrap();
+    assert!(matches!(config.auth, KeystoneAuth::Token(_)), "{config:?}");
+}
