@@ -317,6 +317,30 @@ async fn keystones_answers_map_to_kinds_and_explanations() {
             "no user with this id",
         ),
         (
+            404,
+            keystone_error(404, "The resource could not be found."),
+            false,
+            ErrorKind::Unexpected,
+            "check that base_url is the Keystone endpoint",
+        ),
+        (
+            401,
+            keystone_error(401, &format!("The account is disabled for user: {USER}.")),
+            false,
+            ErrorKind::PermissionDenied,
+            "the user is disabled",
+        ),
+        (
+            400,
+            keystone_error(
+                400,
+                "The password does not match the requirements: not a previous password, 'is a required property' either.",
+            ),
+            false,
+            ErrorKind::PolicyViolation,
+            "password_regex",
+        ),
+        (
             400,
             keystone_error(400, "Expecting to find valid JSON in request body."),
             false,
