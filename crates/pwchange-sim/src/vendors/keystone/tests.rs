@@ -285,3 +285,31 @@ async fn a_token_revokes_itself_and_only_itself() {
     assert_eq!(sim.open_sessions(), 0);
     sim.assert_no_violations();
 }
+
+#[tokio::test]
+async fn nocatalog_is_a_boolean_and_the_password_resource_allows_post_only() {
+    let sim = sim(SimUser::new(ID, "Pass1word")).await;
+    let body = json!({"auth": {"identity": {"methods": ["password"], "password": {"user": {"id": ID, "password": "Pass1word"}}}}});
+    for (value, status) in [("true", 201), ("false", 201), ("-4", 400), ("yes", 400)] {
+        let response = http()
+            .post(format!(
+                "{}/v3/auth/tokens?nocatalog={value}",
+                sim.base_url()
+            ))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "{value}");
+    }
+    let options = http()
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/v3/users/{ID}/password", sim.base_url()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(options.status(), 405);
+    assert_eq!(options.headers()["allow"], "POST");
+}
