@@ -53,8 +53,7 @@ fn assert_rotated(sim: &Simulator, users: &[String], journal: &Path) {
         assert_ne!(sim.password(user).as_deref(), Some(INITIAL), "{user}");
         let last = journal_entries(journal)
             .into_iter()
-            .filter(|e| e["user_id"] == user.as_str())
-            .next_back()
+            .rfind(|e| e["user_id"] == user.as_str())
             .unwrap();
         assert_eq!(last["event"], "done", "{user}: {last}");
         assert_eq!(last["verified"], true, "{user}: {last}");
