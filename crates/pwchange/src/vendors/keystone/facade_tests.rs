@@ -208,21 +208,7 @@ async fn a_verification_logs_in_unscoped_by_id() {
 #[tokio::test]
 async fn a_verification_token_issued_to_another_user_proves_nothing() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(Method::POST)
-                .path(format!("/v3/users/{USER}/password"));
-            then.status(204);
-        })
-        .await;
-    server
-        .mock_async(|when, then| {
-            when.method(Method::POST).path("/v3/auth/tokens");
-            then.status(201)
-                .header("X-Subject-Token", "gAAAA-other")
-                .json_body(json!({"token": {"user": {"id": "someone-else"}}}));
-        })
-        .await;
+    mount_change_and_login(&server, "gAAAA-other", "someone-else").await;
     let error = anonymous(&server.base_url())
         .change_password(&self_service(USER).verify(true))
         .await
@@ -588,32 +574,32 @@ async fn exactly_the_largest_password_is_sent_and_a_smaller_configured_limit_is_
     );
 }
 
+/// The administrator's login refused: alike for a wrong name, password, locked or disabled
+/// account; by name for an expired password.
 #[tokio::test]
-async fn a_refused_administrator_login_says_what_keystone_answers_alike() {
-    let server = answering(
-        401,
-        &json!({"error": {"code": 401, "message": "The request you have made requires authentication.", "title": "Unauthorized"}}),
-    )
-    .await;
-    let client = Client::new(
-        KeystoneConfig::new(
-            &server.base_url(),
-            admin_login(pwchange_keystone::LoginScope::System),
+async fn a_refused_administrator_login_says_what_keystone_told() {
+    for (message, explanation) in [
+        (
+            "The request you have made requires authentication.",
+            "Keystone refused the login",
+        ),
+        (
+            "The password is expired and needs to be changed for user: c1bd40eeb12d4d2087e7ca125d364e11.",
+            "its password is expired",
+        ),
+    ] {
+        let server = answering(401, &keystone_error(401, message)).await;
+        let client = Client::new(
+            KeystoneConfig::new(
+                &server.base_url(),
+                admin_login(pwchange_keystone::LoginScope::System),
+            )
+            .unwrap(),
         )
-        .unwrap(),
-    )
-    .unwrap();
-    let error = expect_kind(
-        &client,
-        &admin_set(),
-        ErrorKind::Unauthenticated,
-        "refused login",
-    )
-    .await;
-    assert!(
-        error.message().contains("Keystone refused the login"),
-        "{error}"
-    );
+        .unwrap();
+        let error = expect_kind(&client, &admin_set(), ErrorKind::Unauthenticated, message).await;
+        assert!(error.message().contains(explanation), "{error}");
+    }
 }
 
 #[tokio::test]
@@ -665,32 +651,24 @@ async fn without_credentials_the_access_check_says_so_and_the_policy_needs_no_re
     assert_eq!(any.calls_async().await, 0);
 }
 
-#[tokio::test]
-async fn an_expired_administrator_password_is_named() {
-    let server = answering(
-        401,
-        &json!({"error": {"code": 401, "message": "The password is expired and needs to be changed for user: c1bd40eeb12d4d2087e7ca125d364e11.", "title": "Unauthorized"}}),
-    )
-    .await;
-    let client = Client::new(
-        KeystoneConfig::new(
-            &server.base_url(),
-            admin_login(pwchange_keystone::LoginScope::System),
-        )
-        .unwrap(),
-    )
-    .unwrap();
-    let error = expect_kind(
-        &client,
-        &admin_set(),
-        ErrorKind::Unauthenticated,
-        "expired admin",
-    )
-    .await;
-    assert!(
-        error.message().contains("its password is expired"),
-        "{error}"
-    );
+/// A self-service change answered `204`, and a login answered `201` with `token` issued to
+/// `user`.
+async fn mount_change_and_login(server: &MockServer, token: &'static str, user: &'static str) {
+    server
+        .mock_async(|when, then| {
+            when.method(Method::POST)
+                .path(format!("/v3/users/{USER}/password"));
+            then.status(204);
+        })
+        .await;
+    server
+        .mock_async(move |when, then| {
+            when.method(Method::POST).path("/v3/auth/tokens");
+            then.status(201)
+                .header("X-Subject-Token", token)
+                .json_body(json!({"token": {"user": {"id": user}}}));
+        })
+        .await;
 }
 
 /// A change answered `204`/`200`, then one verification login answering `login`.
@@ -885,21 +863,7 @@ async fn the_verification_token_revokes_itself() {
 #[tokio::test]
 async fn a_revocation_that_fails_leaves_the_verification_standing() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(Method::POST)
-                .path(format!("/v3/users/{USER}/password"));
-            then.status(204);
-        })
-        .await;
-    server
-        .mock_async(|when, then| {
-            when.method(Method::POST).path("/v3/auth/tokens");
-            then.status(201)
-                .header("X-Subject-Token", "gAAAA-verification")
-                .json_body(json!({"token": {"user": {"id": USER}}}));
-        })
-        .await;
+    mount_change_and_login(&server, "gAAAA-verification", USER).await;
     server
         .mock_async(|when, then| {
             when.method(Method::DELETE).path("/v3/auth/tokens");
