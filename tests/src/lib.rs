@@ -35,6 +35,8 @@ pub enum Step {
     WrongOrganization,
     /// The vendor answers 429 with `Retry-After`.
     RateLimited,
+    /// The vendor's rate limit is spent: its own 429, with the wait where the vendor says it.
+    OverRateLimit,
     /// The vendor answers 503.
     ServerDown,
     /// Nothing listens any more.
@@ -43,7 +45,7 @@ pub enum Step {
 
 impl Step {
     /// Every scenario.
-    pub const ALL: [Step; 10] = [
+    pub const ALL: [Step; 11] = [
         Step::ChangeOk,
         Step::ChangeOkWithLogin,
         Step::WrongCurrentPassword,
@@ -52,6 +54,7 @@ impl Step {
         Step::BadToken,
         Step::WrongOrganization,
         Step::RateLimited,
+        Step::OverRateLimit,
         Step::ServerDown,
         Step::ServerStopped,
     ];
@@ -74,7 +77,7 @@ impl Step {
             Step::UnknownUser => Some(pwchange_sim::unknown_user_expected(vendor)),
             Step::BadToken => Some(K::Unauthenticated),
             Step::WrongOrganization => Some(pwchange_sim::wrong_organization(vendor)?.expected),
-            Step::RateLimited => Some(K::RateLimited),
+            Step::RateLimited | Step::OverRateLimit => Some(K::RateLimited),
             Step::ServerDown => Some(K::Unavailable),
             Step::ServerStopped => Some(K::Transport),
         })
@@ -152,6 +155,9 @@ pub async fn run(sim: &Simulator, step: Step, base_url: &str) -> Result<(), Fail
         Step::RateLimited => sim.inject(Fault::RateLimited {
             retry_after_secs: 7,
         }),
+        Step::OverRateLimit => {
+            sim.set_rate_limit(Some(pwchange_sim::RateLimit::new(0.5).burst(1).spent()));
+        }
         Step::ServerDown => sim.inject(Fault::Unavailable),
         Step::ChangeOk => {}
         Step::ServerStopped => {
@@ -171,6 +177,23 @@ pub async fn run(sim: &Simulator, step: Step, base_url: &str) -> Result<(), Fail
             "{context}: Retry-After not surfaced: {:?}",
             e.retry_after()
         ));
+    }
+    if step == Step::OverRateLimit
+        && let Err(e) = &outcome
+    {
+        let expected = pwchange_sim::rate_limit_says_when(vendor).then(|| Duration::from_secs(2));
+        if e.retry_after() != expected {
+            return Err(format!(
+                "{context}: the wait is {:?}, expected {expected:?}",
+                e.retry_after()
+            ));
+        }
+        if sim.rate_limited() != 1 {
+            return Err(format!(
+                "{context}: {} request(s) over the limit, expected 1",
+                sim.rate_limited()
+            ));
+        }
     }
     let now = sim.password(&user.id).unwrap_or_default();
     let expected_password = if expected.is_none() {

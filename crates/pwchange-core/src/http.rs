@@ -429,9 +429,21 @@ pub fn transport(e: reqwest::Error) -> Error {
     }
 }
 
+/// How long the vendor asked to wait: `Retry-After` in seconds, else the IETF `RateLimit-Reset`
+/// (seconds until the quota resets; UiPath sends it on a `429` instead). A `Retry-After` in the
+/// HTTP-date form is not read: the caller's backoff applies.
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+    let seconds = |name: &str| {
+        headers
+            .get(name)?
+            .to_str()
+            .ok()?
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .map(Duration::from_secs)
+    };
+    seconds("retry-after").or_else(|| seconds("ratelimit-reset"))
 }
 
 async fn read_capped(mut response: reqwest::Response) -> Vec<u8> {
@@ -560,6 +572,36 @@ mod tests {
             Failure::Answer(a) => a,
             Failure::Final(e) => panic!("{e}"),
         }
+    }
+
+    #[test]
+    fn the_wait_is_retry_after_else_ratelimit_reset() {
+        let headers = |pairs: &[(&'static str, &'static str)]| {
+            let mut map = reqwest::header::HeaderMap::new();
+            for (name, value) in pairs {
+                map.insert(*name, reqwest::header::HeaderValue::from_static(value));
+            }
+            map
+        };
+        let wait = |pairs| retry_after(&headers(pairs));
+        assert_eq!(
+            wait(&[("retry-after", " 3 ")]),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(
+            wait(&[("ratelimit-reset", "4"), ("ratelimit-remaining", "0")]),
+            Some(Duration::from_secs(4))
+        );
+        assert_eq!(
+            wait(&[("retry-after", "2"), ("ratelimit-reset", "9")]),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(
+            wait(&[("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")]),
+            None
+        );
+        assert_eq!(wait(&[("retry-after", "-1")]), None);
+        assert_eq!(wait(&[]), None);
     }
 
     #[tokio::test]

@@ -26,6 +26,7 @@
 
 pub mod contract;
 mod engine;
+mod limits;
 mod server;
 mod vendors;
 
@@ -36,6 +37,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 pub use contract::{Contract, Violation};
+pub use limits::{Latency, RateLimit, parse_duration};
 
 pub use pwchange_core::Vendor;
 
@@ -95,10 +97,7 @@ pub struct FaultMix {
 impl FaultMix {
     fn pick(&self, state: &mut u64) -> Option<Fault> {
         // xorshift64*: deterministic for a seed, plenty for spreading faults.
-        *state ^= *state >> 12;
-        *state ^= *state << 25;
-        *state ^= *state >> 27;
-        let roll = (state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64;
+        let roll = limits::roll(state);
         let shares = [
             (self.unavailable, Fault::Unavailable),
             (
@@ -279,6 +278,15 @@ pub fn wrong_organization(vendor: Vendor) -> Option<WrongOrganization> {
     vendors::table(vendor).wrong_organization()
 }
 
+/// Whether `vendor`'s `429` over its rate limit says how long to wait (`Retry-After`, or the
+/// vendor's own header): read from the answer the simulator sends.
+pub fn rate_limit_says_when(vendor: Vendor) -> bool {
+    let answer = vendors::table(vendor).rate_limited(Duration::from_secs(2), "/");
+    ["retry-after", "ratelimit-reset"]
+        .iter()
+        .any(|name| answer.headers().get(*name).is_some_and(|v| v == "2"))
+}
+
 /// Headers a raw client (schemathesis, curl) needs besides the bearer token.
 pub fn required_headers(vendor: Vendor) -> Vec<(&'static str, String)> {
     vendors::table(vendor).required_headers()
@@ -304,6 +312,14 @@ pub(crate) struct State {
     /// What the vendor keeps about each user besides the password (password history, failed
     /// logins, an expired password), for the vendors whose tables use it.
     pub accounts: HashMap<String, engine::Account>,
+    /// The vendor's rate limit, when set.
+    pub limiter: Option<limits::TokenBucket>,
+    /// The latency added to every answer, when set.
+    pub latency: Option<Latency>,
+    /// The state of the latency's jitter.
+    pub jitter: u64,
+    /// Requests the rate limit refused.
+    pub rate_limited: u64,
 }
 
 impl State {
@@ -383,6 +399,10 @@ impl Simulator {
                 reset_codes: HashMap::new(),
                 policy: None,
                 accounts: HashMap::new(),
+                limiter: None,
+                latency: None,
+                jitter: 0x9E37_79B9_7F4A_7C15,
+                rate_limited: 0,
             }),
         });
         let token = shared.issue_token();
@@ -430,6 +450,28 @@ impl Simulator {
         state.reset_codes.clear();
         state.policy = None;
         state.accounts.clear();
+        state.limiter = None;
+        state.latency = None;
+        state.rate_limited = 0;
+    }
+
+    /// Limits the requests the vendor answers ([`RateLimit`]; `None`: no limit, the default).
+    /// Every request counts, reads included; one over the limit gets the vendor's `429` with
+    /// the wait until the next token (as `Retry-After` or the vendor's own header, per
+    /// vendor), and never reaches the vendor.
+    pub fn set_rate_limit(&self, limit: Option<RateLimit>) {
+        self.shared.state().limiter =
+            limit.map(|limit| limits::TokenBucket::new(limit, std::time::Instant::now()));
+    }
+
+    /// Delays every answer ([`Latency`]; `None`: none, the default), `429`s included.
+    pub fn set_latency(&self, latency: Option<Latency>) {
+        self.shared.state().latency = latency;
+    }
+
+    /// How many requests the rate limit ([`Simulator::set_rate_limit`]) refused.
+    pub fn rate_limited(&self) -> u64 {
+        self.shared.state().rate_limited
     }
 
     /// Enforces `policy` instead of the vendor's default (`None`: the default again), on every

@@ -61,15 +61,33 @@ async fn contract_and_faults(
         .reads()
         .iter()
         .any(|(m, prefix)| *m == method && path.starts_with(prefix));
-    let fault = {
+    let (fault, refused, delay) = {
         let mut state = shared.state();
-        if read {
+        let state = &mut *state;
+        let fault = if read {
             None
         } else {
             state.requests += 1;
             state.next_fault()
-        }
+        };
+        // The edge first: the rate limit, and the network's latency.
+        let refused = state
+            .limiter
+            .as_mut()
+            .and_then(|bucket| bucket.take(std::time::Instant::now()).err());
+        state.rate_limited += u64::from(refused.is_some());
+        let delay = state
+            .latency
+            .map(|latency| latency.sample(crate::limits::roll(&mut state.jitter)));
+        (fault, refused, delay)
     };
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
+    if let Some(wait) = refused {
+        let response = vendors::table(shared.vendor).rate_limited(wait, &path);
+        return checked(&shared, &method, &path, response).await;
+    }
     let (parts, body) = request.into_parts();
     let bytes = collect(body).await;
     let headers: Vec<(String, String)> = parts
@@ -101,14 +119,16 @@ async fn contract_and_faults(
     match &fault {
         Some(Fault::Latency(delay)) => tokio::time::sleep(*delay).await,
         Some(Fault::RateLimited { retry_after_secs }) => {
-            let mut response = vendors::table(shared.vendor).error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate limited",
-                &path,
+            // A queued fault says what to send: the vendor's 429 body with this Retry-After.
+            let response = vendors::with_header(
+                vendors::table(shared.vendor).error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate limited",
+                    &path,
+                ),
+                header::RETRY_AFTER,
+                retry_after_secs,
             );
-            if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
             return checked(&shared, &method, &path, response).await;
         }
         Some(Fault::Unavailable) => {

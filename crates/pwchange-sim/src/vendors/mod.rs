@@ -3,9 +3,10 @@
 //! read its wire form into the shared change flow (`crate::engine`).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
@@ -28,6 +29,15 @@ pub(crate) trait VendorTable: Send + Sync {
     /// An error in the vendor's own body format, for injected faults and spec-breaking
     /// requests (`path` is the request's).
     fn error(&self, status: StatusCode, message: &str, path: &str) -> Response;
+    /// The vendor's `429` for a request over its rate limit (`wait`: until the limit lets one
+    /// through): by default its error body with `Retry-After` in whole seconds.
+    fn rate_limited(&self, wait: Duration, path: &str) -> Response {
+        with_header(
+            self.error(StatusCode::TOO_MANY_REQUESTS, "rate limited", path),
+            header::RETRY_AFTER,
+            crate::limits::retry_after_secs(wait),
+        )
+    }
     /// The demo user.
     fn demo_user(&self) -> SimUser;
     /// The id of the `n`-th load-test user, in the vendor's form (distinct from the demo and
@@ -78,6 +88,18 @@ pub(crate) fn table(vendor: Vendor) -> &'static dyn VendorTable {
         Vendor::Vcd => &vcd::Vcd,
         Vendor::Keystone => &keystone::Keystone,
     }
+}
+
+/// `response` with one more header.
+pub(crate) fn with_header(
+    mut response: Response,
+    name: header::HeaderName,
+    value: impl std::fmt::Display,
+) -> Response {
+    if let Ok(value) = HeaderValue::from_str(&value.to_string()) {
+        response.headers_mut().insert(name, value);
+    }
+    response
 }
 
 pub(crate) fn json(status: StatusCode, body: Value) -> Response {

@@ -60,6 +60,21 @@ impl VendorTable for Uipath {
         problem("$", "The request is invalid.")
     }
 
+    /// UiPath's `429`: an empty body with the IETF `RateLimit` headers (its API rate-limit
+    /// pages), the wait in `RateLimit-Reset`, no `Retry-After`.
+    fn rate_limited(&self, wait: std::time::Duration, _path: &str) -> Response {
+        let response = super::with_header(
+            StatusCode::TOO_MANY_REQUESTS.into_response(),
+            axum::http::HeaderName::from_static("ratelimit-remaining"),
+            0,
+        );
+        super::with_header(
+            response,
+            axum::http::HeaderName::from_static("ratelimit-reset"),
+            crate::limits::retry_after_secs(wait),
+        )
+    }
+
     fn demo_user(&self) -> SimUser {
         SimUser::new("3fa85f64-5717-4562-b3fc-2c963f66afa6", "al0h0m0ra-Account1")
     }

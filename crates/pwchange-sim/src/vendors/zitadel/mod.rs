@@ -66,6 +66,12 @@ impl VendorTable for Zitadel {
         }
     }
 
+    /// ZITADEL's gRPC `ResourceExhausted`, as its gateway maps it: `429` with no
+    /// `Retry-After` (ZITADEL's rate-limit policy asks clients for exponential backoff).
+    fn rate_limited(&self, _wait: std::time::Duration, path: &str) -> Response {
+        self.error(StatusCode::TOO_MANY_REQUESTS, "rate limited", path)
+    }
+
     fn demo_user(&self) -> SimUser {
         SimUser::new("69629026806489455", "Initial-Passw0rd!").organization("69629023906488334")
     }
