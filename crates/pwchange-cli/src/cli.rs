@@ -2,6 +2,7 @@
 // and shell completions from it), so it depends on clap and std only.
 
 use std::path::PathBuf;
+use std::str::FromStr;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use pwchange_core::Vendor;
@@ -177,12 +178,16 @@ pub struct RotateArgs {
     /// Continue an interrupted rotation from its journal.
     #[arg(long)]
     pub resume: bool,
-    /// Changes in flight at once.
-    #[arg(long, default_value_t = 4, value_name = "N")]
-    pub concurrency: usize,
-    /// At most this many changes started per second (0: no limit).
-    #[arg(long, default_value_t = 10.0, value_name = "PER_SEC")]
-    pub rate: f64,
+    /// The most changes in flight at once: `auto` (up to 256) or a number. Within it, the
+    /// number adapts to the vendor: it grows while changes succeed and shrinks when the vendor
+    /// answers 429 or 503, whose changes are retried with the same password after the
+    /// vendor's Retry-After or a jittered backoff.
+    #[arg(long, default_value = "auto", value_name = "N|auto")]
+    pub concurrency: Cap<usize>,
+    /// The most changes started per second: `auto` (or 0: no cap; the vendor's 429s set the
+    /// pace) or a number.
+    #[arg(long, default_value = "auto", value_name = "PER_SEC|auto")]
+    pub rate: Cap<f64>,
     /// Length of generated passwords. Default: 20, or the policy's minimum when it is longer;
     /// checked against the vendor's password policy (`pwchange policy`).
     #[arg(long, value_name = "N")]
@@ -221,4 +226,45 @@ pub struct DemoArgs {
     /// Print the results as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// A `--concurrency` or `--rate` cap: `auto` (none: the window adapts alone) or a number.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cap<T> {
+    /// No cap.
+    Auto,
+    /// At most this.
+    At(T),
+}
+
+impl FromStr for Cap<usize> {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        if text == "auto" {
+            return Ok(Cap::Auto);
+        }
+        match text.parse::<usize>() {
+            Ok(n) if n > 0 => Ok(Cap::At(n)),
+            _ => Err("must be `auto` or a whole number of changes in flight, at least 1".into()),
+        }
+    }
+}
+
+impl FromStr for Cap<f64> {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        if text == "auto" {
+            return Ok(Cap::Auto);
+        }
+        match text.parse::<f64>() {
+            Ok(0.0) => Ok(Cap::Auto),
+            Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(Cap::At(rate)),
+            _ => Err(
+                "must be `auto` (or 0: no cap) or a finite number of changes started per second"
+                    .into(),
+            ),
+        }
+    }
 }

@@ -7,6 +7,7 @@ mod hardening;
 mod input;
 mod journal;
 mod output;
+mod pacing;
 mod policy;
 mod rotate;
 mod secrets;

@@ -5,6 +5,14 @@
 //! `done` (applied), `failed` with `not_applied` (a fresh password next time) or with `unknown`
 //! (the journaled password is kept and settled by the next `--resume`).
 //!
+//! The pace is the vendor's ([`crate::pacing`]): changes start as fast as the adaptive window
+//! and rate allow (within `--concurrency` and `--rate`). A change refused for now (`429`, `503`:
+//! nothing was applied) is sent again with **the same journaled password** after the vendor's
+//! wait or a backoff, a bounded number of times; a change whose login proved nothing for now
+//! (the login was rate limited) is settled by logging in again later, never by sending again.
+//! Retries go before new users. The journal's group commit lets many changes in flight share
+//! one `fdatasync`, each still synced before its change is sent.
+//!
 //! `--resume` settles each user an interrupted run left unsettled with **the same journaled
 //! password**: it is sent again (harmless when already set), then one login with it decides
 //! (applied if it works). A refusal of the resend never counts as proof of an earlier success,
@@ -25,8 +33,7 @@
 use std::collections::HashMap;
 use std::io::{BufRead as _, IsTerminal, Write as _};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use pwchange::{
     AccessCheck, Client, Error, ErrorKind, Outcome, Password, PasswordChange, PasswordPolicy,
@@ -39,6 +46,7 @@ use zeroize::Zeroizing;
 use crate::cli::RotateArgs;
 use crate::input::{self, Record};
 use crate::journal::{self, Entry, Header, Journal, Previous};
+use crate::pacing::{self, Pacer};
 use crate::{output, policy, secrets};
 
 #[derive(Debug, Default, Serialize)]
@@ -53,6 +61,15 @@ struct Summary {
     interrupted: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     stopped_by: Option<ErrorKind>,
+    /// Attempts made again after a `429` or `503`.
+    retries: u64,
+    /// Answers that were a `429` or a `503`.
+    overloads: u64,
+    /// The journal's `fdatasync` calls this run (group commit: one covers every entry queued
+    /// since the last).
+    journal_syncs: u64,
+    /// The run's wall time, in seconds.
+    seconds: f64,
 }
 
 /// What happened to one user.
@@ -309,11 +326,6 @@ enum Plan {
 pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
     let vendor = client.vendor();
     let survey = input::survey(&args.input, vendor, args.admin)?;
-    if !(args.rate.is_finite() && args.rate >= 0.0) {
-        return Err(Error::invalid_input(
-            "--rate must be a finite number of changes per second (0: no limit)",
-        ));
-    }
     // The generator settings from (and against) the vendor's policy and rules (length, mode),
     // before anything is journaled: a --length the vendor refuses fails here, not once per user.
     let policy = policy::of(&client).await?;
@@ -373,14 +385,27 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
     if args.resume {
         confirm(&args, &client, &survey, &plan, &journal_path)?;
     }
-    let journal = Arc::new(journal);
-    let client = Arc::new(client);
-    let stop = Arc::new(AtomicBool::new(false));
+    let started = std::time::Instant::now();
+    let (stop, _) = tokio::sync::watch::channel(false);
+    let run = Arc::new(Run {
+        client,
+        journal,
+        pacer: Arc::new(Pacer::new(args.concurrency, args.rate)),
+        admin: args.admin,
+        require_change: args.require_change,
+        verify: !args.no_verify,
+        breaker: std::sync::Mutex::new(Breaker::after(&previous)),
+        stop,
+        retries: AtomicU64::new(0),
+        overloads: AtomicU64::new(0),
+    });
+    let interrupted = Arc::new(AtomicBool::new(false));
     {
-        let stop = stop.clone();
+        let (run, interrupted) = (run.clone(), interrupted.clone());
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
-                stop.store(true, Ordering::SeqCst);
+                interrupted.store(true, Ordering::SeqCst);
+                run.stop.send_replace(true);
             }
         });
     }
@@ -391,24 +416,16 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
     let progress = (!args.json && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(survey.count as u64);
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} {per_sec} ETA {eta} {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         bar
-    });
-    let semaphore = Arc::new(tokio::sync::Semaphore::new(args.concurrency.max(1)));
-    let mut ticker = (args.rate > 0.0).then(|| {
-        let mut interval = tokio::time::interval(Duration::from_secs_f64(1.0 / args.rate));
-        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        interval
     });
     let mut summary = Summary {
         total: survey.count,
         ..Default::default()
-    };
-    let breaker = Arc::new(std::sync::Mutex::new(Breaker::after(&previous)));
-    let tripped = |breaker: &std::sync::Mutex<Breaker>| {
-        breaker.lock().unwrap_or_else(|e| e.into_inner()).tripped
     };
     let mut tasks = tokio::task::JoinSet::new();
     for record in input::checked(&args.input, vendor, args.admin)? {
@@ -420,26 +437,25 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
             }
             Some(Previous::NotApplied) | None => Plan::Fresh(generate()?),
         };
-        if matches!(plan, Plan::Skip) {
-            summary.already_done += 1;
-            report(
-                &ResultRecord::new(record.user_id, "already_done"),
-                progress.as_ref(),
-                args.json,
-            );
-            continue;
-        }
-        if let Some(ticker) = ticker.as_mut() {
-            ticker.tick().await;
-        }
-        let Ok(permit) = semaphore.clone().acquire_owned().await else {
-            break;
+        let task = match plan {
+            Plan::Skip => {
+                summary.already_done += 1;
+                report(
+                    &ResultRecord::new(record.user_id, "already_done"),
+                    progress.as_ref(),
+                    args.json,
+                );
+                continue;
+            }
+            Plan::Fresh(password) => Step::Change(password),
+            Plan::Settle(password) => Step::Settle(password),
         };
+        let slot = run.pacer.slot().await;
         while let Some(done) = tasks.try_join_next() {
-            finish(done, &mut summary, progress.as_ref(), args.json)?;
+            finish(done, &mut summary, &run, progress.as_ref(), args.json)?;
         }
-        // Every finished change fed the breaker before it released its permit.
-        if stop.load(Ordering::SeqCst) || tripped(&breaker).is_some() {
+        // Every finished change fed the breaker before it released its slot.
+        if *run.stop.borrow() || run.tripped().is_some() {
             summary.not_attempted += 1;
             report(
                 &ResultRecord::new(record.user_id, "not_attempted"),
@@ -448,57 +464,58 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
             );
             continue;
         }
-        let task = match plan {
-            Plan::Fresh(password) => {
-                journal.write(&Entry::Pending {
-                    user_id: record.user_id.clone(),
-                    new_password: Zeroizing::new(password.expose_secret().to_owned()),
-                })?;
+        // A fresh password is journaled before it is sent: its entry is queued now, in input
+        // order, and the change waits until the entry is synced (with the others queued since).
+        let journaled = match &task {
+            Step::Change(password) => {
                 pending_written += 1;
                 if exit_after == Some(pending_written) {
+                    // The test hook: everything before this user settles, then this user's
+                    // password is journaled, and the process dies before sending it.
+                    drop(slot);
+                    while let Some(done) = tasks.join_next().await {
+                        finish(done, &mut summary, &run, progress.as_ref(), args.json)?;
+                    }
+                    run.journal.write(&pending_entry(&record, password)).await?;
                     eprintln!(
                         "PWCHANGE_FAULT_EXIT_AFTER_PENDING: exiting after journaling {pending_written} pending entries"
                     );
                     std::process::exit(99);
                 }
-                Task::Fresh(password)
+                Some(run.journal.write(&pending_entry(&record, password)))
             }
-            Plan::Settle(password) => Task::Settle(password),
-            Plan::Skip => continue,
+            _ => None,
         };
-        let client = client.clone();
-        let journal = journal.clone();
-        let breaker = breaker.clone();
-        let (admin, require_change, verify) = (args.admin, args.require_change, !args.no_verify);
+        let run = run.clone();
         tasks.spawn(async move {
-            let result = task
-                .run(&client, &record, admin, require_change, verify)
-                .await;
-            let written = journal.write(&result.entry).map(|()| result.record);
-            if let Ok(record) = &written {
-                breaker
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .record(record.kind);
+            if let Some(journaled) = journaled {
+                journaled.await?;
             }
-            drop(permit);
-            written
+            let (finished, slot) = attempts(&run, &record, task, slot).await;
+            run.journal.write(&finished.entry).await?;
+            run.feed_breaker(finished.record.kind);
+            drop(slot);
+            Ok(finished.record)
         });
     }
     while let Some(done) = tasks.join_next().await {
-        finish(done, &mut summary, progress.as_ref(), args.json)?;
+        finish(done, &mut summary, &run, progress.as_ref(), args.json)?;
     }
-    let stopped_by = tripped(&breaker);
+    let stopped_by = run.tripped();
     if let Some(bar) = &progress {
         bar.finish_and_clear();
     }
-    summary.interrupted = stop.load(Ordering::SeqCst);
+    summary.interrupted = interrupted.load(Ordering::SeqCst);
     summary.stopped_by = stopped_by;
+    summary.retries = run.retries.load(Ordering::SeqCst);
+    summary.overloads = run.overloads.load(Ordering::SeqCst);
+    summary.journal_syncs = run.journal.syncs();
+    summary.seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
     if args.json {
         println!("{}", json!({"summary": summary}));
     } else {
         println!(
-            "{} users: {} changed ({} verified by logging in), {} already done, {} failed, {} outcome unknown, {} not attempted{}",
+            "{} users: {} changed ({} verified by logging in), {} already done, {} failed, {} outcome unknown, {} not attempted; {} retries after 429/503, {:.1} s{}",
             summary.total,
             summary.changed,
             summary.verified,
@@ -506,6 +523,8 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
             summary.failed,
             summary.outcome_unknown,
             summary.not_attempted,
+            summary.retries,
+            summary.seconds,
             if summary.interrupted {
                 " (interrupted: run again with --resume to continue)"
             } else {
@@ -534,10 +553,237 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
     })
 }
 
-/// A user's change, ready to run.
-enum Task {
-    Fresh(Password),
+fn pending_entry(record: &Record, password: &Password) -> Entry {
+    Entry::Pending {
+        user_id: record.user_id.clone(),
+        new_password: Zeroizing::new(password.expose_secret().to_owned()),
+    }
+}
+
+/// What every change of a run shares.
+struct Run {
+    client: Client,
+    journal: Journal,
+    pacer: Arc<Pacer>,
+    admin: bool,
+    require_change: bool,
+    verify: bool,
+    breaker: std::sync::Mutex<Breaker>,
+    /// Set on Ctrl-C or when the breaker trips: nothing more is launched or retried.
+    stop: tokio::sync::watch::Sender<bool>,
+    /// Attempts made again after a 429 or 503.
+    retries: AtomicU64,
+    /// Answers that were a 429 or a 503.
+    overloads: AtomicU64,
+}
+
+impl Run {
+    fn tripped(&self) -> Option<ErrorKind> {
+        self.breaker
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .tripped
+    }
+
+    fn feed_breaker(&self, kind: Option<ErrorKind>) {
+        let mut breaker = self.breaker.lock().unwrap_or_else(|e| e.into_inner());
+        breaker.record(kind);
+        if breaker.tripped.is_some() {
+            self.stop.send_replace(true);
+        }
+    }
+
+    /// The change of `record` to `password`, as the run's mode and flags say.
+    fn change(&self, record: &Record, password: Password, verify: bool) -> PasswordChange {
+        let user_id = record.user_id.clone();
+        let change = match &record.current_password {
+            Some(current) if !self.admin => {
+                PasswordChange::self_service(user_id, current.as_str(), password)
+            }
+            _ => PasswordChange::admin_set(user_id, password)
+                .require_change_at_next_login(self.require_change),
+        }
+        .verify(verify);
+        match &record.login_name {
+            Some(login) => change.login_name(login.clone()),
+            None => change,
+        }
+    }
+
+    /// One login with `password`.
+    async fn log_in(&self, record: &Record, password: &Password) -> Result<(), Error> {
+        if !self.verify {
+            return Err(Error::unsupported("verification is off (--no-verify)"));
+        }
+        self.client
+            .verify_password(&record.user_id, record.login_name.as_deref(), password)
+            .await
+    }
+}
+
+/// What one user's rotation does next.
+enum Step {
+    /// Send the change (a fresh password, or the same one again after a `429`/`503`).
+    Change(Password),
+    /// Settle the journaled password by logging in with it (the change's outcome is unknown).
+    Login(Password),
+    /// Settle an interrupted run's journaled password: send it again, then log in.
     Settle(Password),
+}
+
+/// What an attempt leaves.
+enum Answer {
+    /// Settled, for this run.
+    Final(Finished),
+    /// The vendor said to come back later (or its answer proved nothing for now): try `next`
+    /// after the wait `error` asked for, or a backoff.
+    Again { next: Step, error: Error },
+}
+
+/// Whether the vendor refused a change only for now: nothing was applied, and the same request
+/// may pass later (`429`, `503`).
+fn comes_back_later(error: &Error) -> bool {
+    matches!(
+        error.kind(),
+        ErrorKind::RateLimited | ErrorKind::Unavailable
+    )
+}
+
+/// Whether an answer says the vendor is overloaded (a `429` or `503` anywhere in the attempt):
+/// the pacer's signal to slow down.
+fn overloaded(error: &Error) -> bool {
+    comes_back_later(error) || matches!(error.status(), Some(429 | 503))
+}
+
+/// Runs `step` and its retries for one user, within the run's pace: returns what to journal and
+/// the slot of the last attempt (none when the run stopped during a wait).
+async fn attempts(
+    run: &Run,
+    record: &Record,
+    mut step: Step,
+    slot: pacing::Slot,
+) -> (Finished, Option<pacing::Slot>) {
+    let mut slot = slot;
+    let mut attempt = 1;
+    loop {
+        let started = slot.started();
+        let (next, error) = match step.run(run, record).await {
+            Answer::Final(finished) => {
+                run.pacer.succeeded();
+                return (finished, Some(slot));
+            }
+            Answer::Again { next, error } => (next, error),
+        };
+        if overloaded(&error) {
+            run.overloads.fetch_add(1, Ordering::Relaxed);
+        }
+        if error.kind() == ErrorKind::RateLimited || error.status() == Some(429) {
+            run.pacer.rate_limited(started);
+        }
+        let wait = pacing::retry_wait(attempt, error.retry_after(), pacing::roll());
+        let Some(wait) = wait.filter(|_| !*run.stop.borrow()) else {
+            return (next.give_up(record, &error, attempt), Some(slot));
+        };
+        drop(slot);
+        run.retries.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, kind = ?error.kind(), "trying again later");
+        let mut stop = run.stop.subscribe();
+        let stopped = tokio::select! {
+            () = tokio::time::sleep(wait) => false,
+            _ = stop.wait_for(|stopped| *stopped) => true,
+        };
+        if stopped {
+            return (next.give_up(record, &error, attempt), None);
+        }
+        slot = run.pacer.retry_slot().await;
+        attempt += 1;
+        step = next;
+    }
+}
+
+impl Step {
+    async fn run(self, run: &Run, record: &Record) -> Answer {
+        let user_id = record.user_id.clone();
+        match self {
+            Step::Change(password) => {
+                let change = run.change(record, password.clone(), run.verify);
+                match run.client.change_password(&change).await {
+                    Ok(changed) => {
+                        let verified = changed.verification == pwchange::Verification::Verified;
+                        Answer::Final(Finished::done(user_id, verified, None))
+                    }
+                    // A refused login after a confirmed (or unknown) change: the vendor may
+                    // still commit (a gateway's 504 before the commit) or have locked the
+                    // account; the journaled password is kept for --resume to settle.
+                    Err(e) if e.kind() == ErrorKind::VerificationFailed => {
+                        let message = format!("{e}; kept in the journal for --resume to settle");
+                        Answer::Final(Finished::failed(user_id, Outcome::Unknown, &e, message))
+                    }
+                    Err(e) if comes_back_later(&e) => Answer::Again {
+                        next: Step::Change(password),
+                        error: e,
+                    },
+                    // The change may have been applied, and the login that would tell proved
+                    // nothing (rate limited, say): log in again later, never send again.
+                    Err(e) if e.kind() == ErrorKind::OutcomeUnknown && run.verify => {
+                        Answer::Again {
+                            next: Step::Login(password),
+                            error: e,
+                        }
+                    }
+                    Err(e) => {
+                        Answer::Final(Finished::failed(user_id, e.outcome(), &e, e.to_string()))
+                    }
+                }
+            }
+            Step::Login(password) => match run.log_in(record, &password).await {
+                Ok(()) => Answer::Final(Finished::done(
+                    user_id,
+                    true,
+                    Some(
+                        "the outcome was unknown; a later login with the new password settled it"
+                            .into(),
+                    ),
+                )),
+                Err(e) if e.is_temporary() => Answer::Again {
+                    next: Step::Login(password),
+                    error: e,
+                },
+                Err(e) => {
+                    let message = format!(
+                        "the change's outcome is unknown, and the login with the new password {}: {e}; kept in the journal for --resume to settle",
+                        if e.kind() == ErrorKind::VerificationFailed {
+                            "was refused"
+                        } else {
+                            "proved nothing"
+                        }
+                    );
+                    Answer::Final(Finished::failed(user_id, Outcome::Unknown, &e, message))
+                }
+            },
+            Step::Settle(password) => settle(run, record, password).await,
+        }
+    }
+
+    /// What to journal when no further attempt is made after `error` (attempt `attempts`).
+    fn give_up(&self, record: &Record, error: &Error, attempts: u32) -> Finished {
+        let user_id = record.user_id.clone();
+        match self {
+            // Every attempt was refused for now: nothing was applied.
+            Step::Change(_) => {
+                let message = format!(
+                    "{error}; no further attempt after {attempts} (the vendor asked to come back later)"
+                );
+                Finished::failed(user_id, Outcome::NotApplied, error, message)
+            }
+            Step::Login(_) | Step::Settle(_) => {
+                let message = format!(
+                    "{error}; no further attempt after {attempts}: the journaled password is kept for --resume to settle"
+                );
+                Finished::failed(user_id, Outcome::Unknown, error, message)
+            }
+        }
+    }
 }
 
 /// What a task journals and reports.
@@ -574,86 +820,47 @@ impl Finished {
     }
 }
 
-impl Task {
-    async fn run(
-        self,
-        client: &Client,
-        record: &Record,
-        admin: bool,
-        require_change: bool,
-        verify: bool,
-    ) -> Finished {
-        let user_id = record.user_id.clone();
-        let change = |password: Password, verify: bool| {
-            let change = match &record.current_password {
-                Some(current) if !admin => {
-                    PasswordChange::self_service(user_id.clone(), current.as_str(), password)
-                }
-                _ => PasswordChange::admin_set(user_id.clone(), password)
-                    .require_change_at_next_login(require_change),
-            }
-            .verify(verify);
-            match &record.login_name {
-                Some(login) => change.login_name(login.clone()),
-                None => change,
-            }
-        };
-        match self {
-            Task::Fresh(password) => {
-                match client.change_password(&change(password, verify)).await {
-                    Ok(changed) => {
-                        let verified = changed.verification == pwchange::Verification::Verified;
-                        Finished::done(user_id, verified, None)
-                    }
-                    // A refused login after a confirmed (or unknown) change: the vendor may
-                    // still commit (a gateway's 504 before the commit) or have locked the
-                    // account; the journaled password is kept for --resume to settle.
-                    Err(e) if e.kind() == ErrorKind::VerificationFailed => {
-                        let message = format!("{e}; kept in the journal for --resume to settle");
-                        Finished::failed(user_id, Outcome::Unknown, &e, message)
-                    }
-                    Err(e) => Finished::failed(user_id, e.outcome(), &e, e.to_string()),
-                }
-            }
-            Task::Settle(password) => settle(client, record, password, verify, change).await,
-        }
-    }
-}
-
 /// Settles a password an interrupted run journaled and may have applied: the same password is
 /// sent again (harmless if it is already set), then one login with it decides. A refusal of the
 /// resend never proves an earlier success, and a refused login never proves much either (a
 /// gateway's `504` may come before the vendor commits, an account may be locked): where the
-/// evidence does not agree, the user stays unsettled with the journaled password kept.
-async fn settle(
-    client: &Client,
-    record: &Record,
-    password: Password,
-    verify: bool,
-    change: impl Fn(Password, bool) -> PasswordChange,
-) -> Finished {
+/// evidence does not agree, the user stays unsettled with the journaled password kept. A resend
+/// refused for now (`429`, `503`) is tried again later, unless the login was refused (each try
+/// would be one more failed login towards a lockout); a login that proved nothing for now is
+/// tried again alone.
+async fn settle(run: &Run, record: &Record, password: Password) -> Answer {
     let user_id = record.user_id.clone();
-    let resent = client
-        .change_password(&change(password.clone(), false))
+    let resent = run
+        .client
+        .change_password(&run.change(record, password.clone(), false))
         .await;
-    let login = if verify {
-        client
-            .verify_password(&user_id, record.login_name.as_deref(), &password)
-            .await
-    } else {
-        Err(Error::unsupported("verification is off (--no-verify)"))
-    };
-    match (resent, login) {
+    let login = run.log_in(record, &password).await;
+    let finished = match (resent, login) {
         (_, Ok(())) => Finished::done(
             user_id,
             true,
             Some("the journaled password is set (verified by logging in)".into()),
         ),
+        (Err(refused), Err(login))
+            if comes_back_later(&refused) && login.kind() != ErrorKind::VerificationFailed =>
+        {
+            return Answer::Again {
+                next: Step::Settle(password),
+                error: refused,
+            };
+        }
+        (_, Err(login)) if login.is_temporary() => {
+            return Answer::Again {
+                next: Step::Login(password),
+                error: login,
+            };
+        }
         // The vendor refused the journaled password itself (its policy, say) and will not
         // log in with it: it was never applied.
         (Err(refused), Err(login))
             if login.kind() == ErrorKind::VerificationFailed
                 && refused.outcome() == Outcome::NotApplied
+                && !comes_back_later(&refused)
                 && !matches!(
                     refused.kind(),
                     ErrorKind::CurrentPasswordInvalid | ErrorKind::PasswordReused
@@ -693,7 +900,8 @@ async fn settle(
             );
             Finished::failed(user_id, Outcome::Unknown, &refused, message)
         }
-    }
+    };
+    Answer::Final(finished)
 }
 
 /// Counts one finished change and reports it. Nothing per user is kept:
@@ -701,6 +909,7 @@ async fn settle(
 fn finish(
     joined: Result<Result<ResultRecord, Error>, tokio::task::JoinError>,
     summary: &mut Summary,
+    run: &Run,
     progress: Option<&indicatif::ProgressBar>,
     json: bool,
 ) -> Result<(), Error> {
@@ -718,6 +927,19 @@ fn finish(
         "outcome_unknown" => summary.outcome_unknown += 1,
         _ => summary.failed += 1,
     }
+    if let Some(bar) = progress {
+        let pace = run
+            .pacer
+            .rate()
+            .map_or_else(String::new, |rate| format!(", starts ≤ {rate:.0}/s"));
+        bar.set_message(format!(
+            "in flight ≤ {}{pace}, {} retries, {} failed, {} unknown",
+            run.pacer.window(),
+            run.retries.load(Ordering::Relaxed),
+            summary.failed,
+            summary.outcome_unknown
+        ));
+    }
     report(&record, progress, json);
     Ok(())
 }
@@ -725,10 +947,7 @@ fn finish(
 /// One result: a progress-bar tick on a terminal, else a line (or JSON record) on stdout.
 fn report(record: &ResultRecord, progress: Option<&indicatif::ProgressBar>, json: bool) {
     match progress {
-        Some(bar) => {
-            bar.inc(1);
-            bar.set_message(format!("{} {}", record.outcome, record.user_id));
-        }
+        Some(bar) => bar.inc(1),
         None => print_result(record, json),
     }
 }

@@ -924,12 +924,13 @@ async fn a_success_without_effect_is_kept_unsettled_and_settled_by_resume() {
     assert_eq!(sim.logins(&USERS[0]), 2, "one login per run");
 }
 
-/// `--rate` must be a finite, non-negative number: refused before a journal exists.
+/// `--rate` must be `auto` or a finite, non-negative number: refused as a usage error (exit 2)
+/// before a journal exists, and so is a `--concurrency` of 0.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rate_that_is_not_a_finite_number_is_refused_first() {
     let sim = rotation_sim().await;
     let (_dir, input, journal) = admin_rotation_files();
-    for rate in ["inf", "NaN", "-2"] {
+    for flag in ["--rate=inf", "--rate=NaN", "--rate=-2", "--concurrency=0"] {
         let mut cmd = pwchange();
         cmd.args([
             "rotate",
@@ -944,12 +945,15 @@ async fn a_rate_that_is_not_a_finite_number_is_refused_first() {
         .arg(&input)
         .arg("--journal")
         .arg(&journal)
-        .arg(format!("--rate={rate}"))
+        .arg(flag)
         .envs(target_env(&sim));
         let output = run(cmd).await;
-        assert_eq!(output.status.code(), Some(3), "{rate}: {}", text(&output));
+        assert_eq!(output.status.code(), Some(2), "{flag}: {}", text(&output));
+        let name = flag.split('=').next().unwrap();
         assert!(
-            text(&output).contains("--rate must be a finite number"),
+            text(&output).contains("invalid value")
+                && text(&output).contains(name)
+                && text(&output).contains("must be `auto`"),
             "{}",
             text(&output)
         );
