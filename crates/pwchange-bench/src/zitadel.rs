@@ -40,12 +40,16 @@ pub async fn start_server() -> std::io::Result<SocketAddr> {
 pub fn facade(base: &str) -> Result<pwchange::Client, pwchange::Error> {
     let token = pwchange::SecretToken::new("bench-token")
         .map_err(|e| pwchange::Error::new(pwchange::ErrorKind::InvalidInput, e.to_string()))?;
-    pwchange::Client::new(pwchange::ZitadelConfig::new(base, token)?)
+    // The same call as the others: v2 `SetPassword` (the facade's default is `UpdateUser`).
+    pwchange::Client::new(
+        pwchange::ZitadelConfig::new(base, token)?.api(pwchange::ZitadelApi::SetPassword),
+    )
 }
 
-/// The change the facade sends.
+/// The change the facade sends: the same single request as the others (no verification
+/// login, which the facade would otherwise add).
 pub fn change() -> pwchange::PasswordChange {
-    pwchange::PasswordChange::self_service(USER, "Old-Passw0rd!x", "N3w-Passw0rd!x")
+    pwchange::PasswordChange::self_service(USER, "Old-Passw0rd!x", "N3w-Passw0rd!x").verify(false)
 }
 
 /// The generated client the benchmarks call.

@@ -48,8 +48,12 @@ pub const BACKOFF_CAP: Duration = Duration::from_secs(10);
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 /// The start rate after an overload, as a share of the rate the vendor accepted.
 pub const RATE_DECREASE: f64 = 0.9;
-/// The cubic curve's scale (changes per second per second cubed): CUBIC's 0.4.
+/// How far behind its schedule the start rate may catch up at once.
+const CATCH_UP: Duration = Duration::from_millis(20);
+/// The cubic curve's least scale (changes per second per second cubed): CUBIC's 0.4.
 const CUBIC_SCALE: f64 = 0.4;
+/// The cubic curve is back at the accepted rate at most this long after a slow-down (seconds).
+const MAX_RECOVERY: f64 = 1.0;
 /// The start rate never goes below this (changes per second).
 const MIN_RATE: f64 = 1.0;
 /// The share of `429`s among the answers of the last second from which the pace slows down:
@@ -90,15 +94,22 @@ struct Cubic {
     at: Instant,
     /// Seconds from the overload to the plateau.
     k: f64,
+    /// The curve's scale: `plateau × (1 − RATE_DECREASE) / k³`.
+    scale: f64,
 }
 
 impl Cubic {
     fn after_overload(accepted: f64, at: Instant) -> Self {
         let plateau = accepted.max(MIN_RATE);
+        let drop = plateau * (1.0 - RATE_DECREASE);
+        // CUBIC's time to the plateau, but never more than MAX_RECOVERY: at a thousand changes
+        // a second CUBIC's scale would take six seconds to come back.
+        let k = (drop / CUBIC_SCALE).cbrt().min(MAX_RECOVERY);
         Self {
             plateau,
             at,
-            k: (plateau * (1.0 - RATE_DECREASE) / CUBIC_SCALE).cbrt(),
+            k,
+            scale: drop / k.powi(3),
         }
     }
 
@@ -106,7 +117,7 @@ impl Cubic {
     /// seconds later, then faster and faster.
     fn rate(&self, now: Instant) -> f64 {
         let t = now.saturating_duration_since(self.at).as_secs_f64();
-        (CUBIC_SCALE * (t - self.k).powi(3) + self.plateau).max(MIN_RATE)
+        (self.scale * (t - self.k).powi(3) + self.plateau).max(MIN_RATE)
     }
 }
 
@@ -292,12 +303,14 @@ impl Pacer {
             let mut pace = self.pace();
             let now = Instant::now();
             pace.spacing(now).map(|spacing| {
-                let at = pace.next.max(now);
+                // Starts keep their schedule: one that comes late (the timer's millisecond, a
+                // busy runtime) is made up by the next ones, up to CATCH_UP's worth.
+                let at = pace.next.max(now.checked_sub(CATCH_UP).unwrap_or(now));
                 pace.next = at + spacing;
                 at
             })
         };
-        if let Some(at) = at {
+        if let Some(at) = at.filter(|at| *at > Instant::now()) {
             tokio::time::sleep_until(at.into()).await;
             slot.started = Instant::now();
         }
@@ -329,6 +342,11 @@ impl Pacer {
             let mut pace = self.pace();
             let accepted = pace.accepted_rate(now);
             pace.curve = Some(Cubic::after_overload(accepted, now));
+            tracing::debug!(
+                accepted_per_second = accepted,
+                window = self.window(),
+                "the vendor is limiting the rate: slowing down"
+            );
         }
     }
 
@@ -491,8 +509,8 @@ mod tests {
         for _ in 0..4 {
             drop(pacer.slot().await);
         }
-        // Four starts at 20/s: three gaps of 50 ms.
-        assert!(begun.elapsed() >= Duration::from_millis(150));
+        // Four starts at 20/s: three gaps of 50 ms, but for the 20 ms a start may catch up.
+        assert!(begun.elapsed() >= Duration::from_millis(130));
     }
 
     #[test]
@@ -501,11 +519,16 @@ mod tests {
         let curve = Cubic::after_overload(200.0, at);
         let rate = |secs: f64| curve.rate(at + Duration::from_secs_f64(secs));
         assert!((rate(0.0) - 180.0).abs() < 1e-6, "{}", rate(0.0));
-        // Back at the plateau after k seconds, flat around it, then faster and faster.
-        assert!((curve.k - 50f64.cbrt()).abs() < 1e-9);
-        assert!((rate(curve.k) - 200.0).abs() < 1e-6);
-        assert!(rate(curve.k - 1.0) > 199.0 && rate(curve.k + 1.0) < 201.0);
-        assert!(rate(curve.k + 10.0) > 600.0);
+        // Back at the plateau after a second at most, flat around it, then faster and faster.
+        assert_eq!(curve.k, MAX_RECOVERY);
+        assert!((rate(1.0) - 200.0).abs() < 1e-6);
+        assert!(rate(0.8) > 199.0 && rate(1.2) < 201.0);
+        assert!((rate(2.0) - 220.0).abs() < 1e-6);
+        assert!(rate(4.0) > 700.0);
+        // A small plateau keeps CUBIC's own scale: back sooner.
+        let small = Cubic::after_overload(2.0, at);
+        assert!((small.k - 0.5f64.cbrt()).abs() < 1e-9);
+        assert!((small.scale - CUBIC_SCALE).abs() < 1e-9);
         // Nothing accepted (a limit already spent at the start): from the floor, and up fast.
         let floor = Cubic::after_overload(0.0, at);
         assert_eq!(floor.rate(at), MIN_RATE);
