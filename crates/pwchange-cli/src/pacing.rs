@@ -274,11 +274,17 @@ impl Pacer {
 
     /// [`slot`](Self::slot) for a retry, which goes before new users.
     pub async fn retry_slot(self: &Arc<Self>) -> Slot {
+        /// Counts a waiting retry until it has its slot, or its task is dropped.
+        struct Waiting<'a>(&'a Pacer);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.lock().retries_waiting -= 1;
+                self.0.room.notify_waiters();
+            }
+        }
         self.lock().retries_waiting += 1;
-        let slot = self.slot_for(true).await;
-        self.lock().retries_waiting -= 1;
-        self.room.notify_waiters();
-        slot
+        let _waiting = Waiting(self);
+        self.slot_for(true).await
     }
 
     async fn slot_for(self: &Arc<Self>, retry: bool) -> Slot {
