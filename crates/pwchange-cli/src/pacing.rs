@@ -674,9 +674,19 @@ mod tests {
     }
 
     #[test]
-    fn rolls_are_in_the_unit_interval() {
-        for _ in 0..100 {
-            assert!((0.0..1.0).contains(&roll()));
+    fn rolls_are_in_the_unit_interval_and_spread() {
+        let rolls: Vec<f64> = (0..100).map(|_| roll()).collect();
+        assert!(rolls.iter().all(|r| (0.0..1.0).contains(r)));
+        let mean = rolls.iter().sum::<f64>() / 100.0;
+        assert!((0.3..0.7).contains(&mean), "{mean}");
+    }
+
+    #[test]
+    fn the_accepted_times_kept_are_bounded() {
+        let pacer = Pacer::new(Cap::Auto, Cap::Auto);
+        for _ in 0..100_005 {
+            pacer.succeeded();
         }
+        assert_eq!(pacer.pace().accepted.len(), 100_000);
     }
 }

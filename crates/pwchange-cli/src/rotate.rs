@@ -967,6 +967,245 @@ fn print_result(record: &ResultRecord, json: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pwchange::Settings;
+    use pwchange_sim::{Fault, SimUser, Simulator, Vendor};
+
+    const OLD: &str = "Old-Passw0rd!x1";
+    const NEW: &str = "N3w-Passw0rd!x2";
+
+    /// A simulator of the first vendor that takes administrative sets and verifies them by a
+    /// login, with one user, and a run against it (`--admin`, verification on).
+    struct Fixture {
+        sim: Simulator,
+        run: Run,
+        record: Record,
+        /// The probe's logins.
+        logins_before: u32,
+        _dir: tempfile::TempDir,
+    }
+
+    impl Fixture {
+        /// Logins (accepted or refused by the vendor) since the fixture was made.
+        fn logins(&self) -> u32 {
+            self.sim.logins(&self.record.user_id) - self.logins_before
+        }
+    }
+
+    async fn fixture() -> Fixture {
+        for vendor in Vendor::ALL {
+            let sim = Simulator::start(vendor).await.unwrap();
+            let user = SimUser::new(pwchange_sim::numbered_user_id(vendor, 7), OLD);
+            sim.add_user(user.clone());
+            let mut settings = Settings::new(vendor);
+            for (key, value) in pwchange_sim::client_settings(vendor, sim.base_url(), sim.token()) {
+                settings.set(key, value, format!("test {key}"));
+            }
+            let Ok(client) = Client::from_settings(settings) else {
+                continue;
+            };
+            let probe = PasswordChange::admin_set(user.id.clone(), "Pr0be-Passw0rd!x");
+            let verified = client
+                .change_password(&probe)
+                .await
+                .is_ok_and(|c| c.verification == pwchange::Verification::Verified);
+            if !verified {
+                continue;
+            }
+            sim.add_user(user.clone());
+            let dir = tempfile::tempdir().unwrap();
+            let header = Header {
+                format: journal::FORMAT,
+                vendor: vendor.name().to_owned(),
+                base_url: sim.base_url().to_owned(),
+                mode: "admin_set".to_owned(),
+                require_change: false,
+                input_sha256: "00".to_owned(),
+            };
+            let journal = Journal::create(&dir.path().join("j.jsonl"), header).unwrap();
+            let (stop, _) = tokio::sync::watch::channel(false);
+            let run = Run {
+                client,
+                journal,
+                pacer: Arc::new(Pacer::new(pacing::Cap::Auto, pacing::Cap::Auto)),
+                admin: true,
+                require_change: false,
+                verify: true,
+                breaker: std::sync::Mutex::new(Breaker::default()),
+                stop,
+                retries: AtomicU64::new(0),
+                overloads: AtomicU64::new(0),
+            };
+            let record = Record {
+                line: 2,
+                user_id: user.id,
+                current_password: None,
+                login_name: None,
+            };
+            return Fixture {
+                logins_before: sim.logins(&record.user_id),
+                sim,
+                run,
+                record,
+                _dir: dir,
+            };
+        }
+        panic!("no vendor takes administrative sets and verifies them");
+    }
+
+    /// Runs `step` with its retries; returns what would be journaled, as JSON.
+    async fn attempt(fixture: &Fixture, step: Step) -> serde_json::Value {
+        let slot = fixture.run.pacer.slot().await;
+        let (finished, _slot) = attempts(&fixture.run, &fixture.record, step, slot).await;
+        serde_json::to_value(&finished.entry).unwrap()
+    }
+
+    fn counts(fixture: &Fixture) -> (u64, u64) {
+        (
+            fixture.run.retries.load(Ordering::SeqCst),
+            fixture.run.overloads.load(Ordering::SeqCst),
+        )
+    }
+
+    /// Answers the next request normally (a fault queue entry that changes nothing).
+    const PASS: Fault = Fault::Latency(std::time::Duration::ZERO);
+
+    fn limited(secs: u64) -> Fault {
+        Fault::RateLimited {
+            retry_after_secs: secs,
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_change_refused_for_now_is_sent_again_with_the_same_password() {
+        for fault in [limited(0), Fault::Unavailable] {
+            let f = fixture().await;
+            f.sim.inject(fault.clone());
+            let entry = attempt(&f, Step::Change(Password::new(NEW))).await;
+            assert_eq!(entry["event"], "done", "{fault:?}: {entry}");
+            assert_eq!(entry["verified"], true);
+            assert_eq!(f.sim.password(&f.record.user_id).as_deref(), Some(NEW));
+            assert_eq!(counts(&f), (1, 1), "{fault:?}");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_rate_limited_login_after_an_applied_change_is_settled_by_logging_in_again() {
+        let f = fixture().await;
+        f.sim.inject(PASS);
+        f.sim.inject(limited(0));
+        let changes_before = f.sim.requests();
+        let entry = attempt(&f, Step::Change(Password::new(NEW))).await;
+        assert_eq!(entry["event"], "done", "{entry}");
+        assert_eq!(entry["verified"], true);
+        assert_eq!(counts(&f), (1, 1));
+        // The change went once; the rest were logins (never a second change).
+        assert_eq!(f.sim.password(&f.record.user_id).as_deref(), Some(NEW));
+        // One login reached the vendor: the rate-limited one never did.
+        assert_eq!(f.logins(), 1);
+        assert!(f.sim.requests() > changes_before);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_wait_too_long_to_wait_for_ends_the_user_as_not_applied() {
+        let f = fixture().await;
+        f.sim.inject(limited(pacing::MAX_RETRY_AFTER.as_secs() + 1));
+        let entry = attempt(&f, Step::Change(Password::new(NEW))).await;
+        assert_eq!(entry["event"], "failed", "{entry}");
+        assert_eq!(entry["outcome"], "not_applied");
+        assert_eq!(entry["kind"], "rate_limited");
+        assert!(
+            entry["message"]
+                .as_str()
+                .unwrap()
+                .contains("no further attempt after 1")
+        );
+        assert_eq!(f.sim.password(&f.record.user_id).as_deref(), Some(OLD));
+        assert_eq!(counts(&f), (0, 1));
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn logins_that_never_prove_anything_end_unsettled_after_bounded_attempts() {
+        let f = fixture().await;
+        f.sim.inject(PASS);
+        for _ in 0..pacing::MAX_ATTEMPTS {
+            f.sim.inject(limited(0));
+        }
+        let entry = attempt(&f, Step::Change(Password::new(NEW))).await;
+        assert_eq!(entry["event"], "failed", "{entry}");
+        assert_eq!(entry["outcome"], "unknown", "the password is kept: {entry}");
+        assert!(entry["message"].as_str().unwrap().contains(&format!(
+            "no further attempt after {}",
+            pacing::MAX_ATTEMPTS
+        )));
+        let attempts = u64::from(pacing::MAX_ATTEMPTS);
+        assert_eq!(counts(&f), (attempts - 1, attempts));
+        assert_eq!(f.logins(), 0, "every login was refused for now");
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_stopped_run_retries_nothing() {
+        let f = fixture().await;
+        f.run.stop.send_replace(true);
+        f.sim.inject(limited(0));
+        let entry = attempt(&f, Step::Change(Password::new(NEW))).await;
+        assert_eq!(entry["outcome"], "not_applied", "{entry}");
+        assert_eq!(counts(&f), (0, 1));
+        f.sim.inject(PASS);
+        f.sim.inject(limited(0));
+        let entry = attempt(&f, Step::Change(Password::new(NEW))).await;
+        assert_eq!(entry["outcome"], "unknown", "{entry}");
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_settle_retries_a_resend_refused_for_now_but_never_after_a_refused_login() {
+        // The resend and the login both refused for now: the whole settle again, then done.
+        let f = fixture().await;
+        f.sim.inject(limited(0));
+        f.sim.inject(limited(0));
+        let entry = attempt(&f, Step::Settle(Password::new(NEW))).await;
+        assert_eq!(entry["event"], "done", "{entry}");
+        assert_eq!(f.sim.password(&f.record.user_id).as_deref(), Some(NEW));
+        assert_eq!(counts(&f).0, 1);
+
+        // The resend refused for now and the login refused (the password is not held): no
+        // retry (each would be one more failed login), unsettled.
+        let f = fixture().await;
+        f.sim.inject(limited(0));
+        let entry = attempt(&f, Step::Settle(Password::new(NEW))).await;
+        assert_eq!(entry["outcome"], "unknown", "{entry}");
+        assert_eq!(counts(&f).0, 0);
+        assert_eq!(f.logins(), 1);
+
+        // The resend applied, its login refused for now: the login alone again.
+        let f = fixture().await;
+        f.sim.inject(PASS);
+        f.sim.inject(limited(0));
+        let entry = attempt(&f, Step::Settle(Password::new(NEW))).await;
+        assert_eq!(entry["event"], "done", "{entry}");
+        assert_eq!(counts(&f).0, 1);
+        assert_eq!(f.logins(), 1, "the refused-for-now login is not counted");
+    }
+
+    #[test]
+    fn only_429_and_503_come_back_later_and_a_status_says_overloaded() {
+        let kinds = [
+            (ErrorKind::RateLimited, true),
+            (ErrorKind::Unavailable, true),
+            (ErrorKind::Transport, false),
+            (ErrorKind::OutcomeUnknown, false),
+            (ErrorKind::PolicyViolation, false),
+        ];
+        for (kind, expected) in kinds {
+            let error = Error::new(kind, "m");
+            assert_eq!(comes_back_later(&error), expected, "{kind:?}");
+            assert_eq!(overloaded(&error), expected, "{kind:?}");
+        }
+        for (status, expected) in [(429, true), (503, true), (504, false)] {
+            let error = Error::new(ErrorKind::OutcomeUnknown, "m").with_status(Some(status));
+            assert_eq!(overloaded(&error), expected, "{status}");
+            assert!(!comes_back_later(&error));
+        }
+    }
 
     #[test]
     fn a_resume_counts_earlier_changes_as_successes() {
