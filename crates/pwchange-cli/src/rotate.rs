@@ -1139,6 +1139,9 @@ mod tests {
         )));
         let attempts = u64::from(pacing::MAX_ATTEMPTS);
         assert_eq!(counts(&f), (attempts - 1, attempts));
+        // Nothing got through: the start rate fell to its floor of one a second (hence this
+        // test's seconds).
+        assert!(f.run.pacer.rate().is_some_and(|rate| rate < 10.0));
         assert_eq!(f.logins(), 0, "every login was refused for now");
     }
 
@@ -1184,6 +1187,126 @@ mod tests {
         assert_eq!(entry["event"], "done", "{entry}");
         assert_eq!(counts(&f).0, 1);
         assert_eq!(f.logins(), 1, "the refused-for-now login is not counted");
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_429_slows_the_pace_and_a_503_does_not() {
+        let f = fixture().await;
+        f.sim.inject(limited(0));
+        attempt(&f, Step::Change(Password::new(NEW))).await;
+        // 4 × 0.8, then one success above the new threshold.
+        assert_eq!(f.run.pacer.window(), 3);
+        assert!(f.run.pacer.rate().is_some());
+        let f = fixture().await;
+        f.sim.inject(Fault::Unavailable);
+        attempt(&f, Step::Change(Password::new(NEW))).await;
+        assert_eq!(f.run.pacer.window(), 5, "slow start goes on");
+        assert_eq!(f.run.pacer.rate(), None);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn final_answers_are_not_retried() {
+        // A change the vendor confirmed without effect: the login refuses it; kept unsettled.
+        let f = fixture().await;
+        f.sim.inject(Fault::NoEffect);
+        let entry = attempt(&f, Step::Change(Password::new(NEW))).await;
+        assert_eq!(entry["outcome"], "unknown", "{entry}");
+        assert_eq!(entry["kind"], "verification_failed");
+        // A refusal: not applied, no login, no retry.
+        let mut f = fixture().await;
+        f.record.user_id = pwchange_sim::numbered_user_id(f.sim.vendor(), 8);
+        let entry = attempt(&f, Step::Change(Password::new(NEW))).await;
+        assert_eq!(entry["outcome"], "not_applied", "{entry}");
+        assert_eq!(counts(&f), (0, 0));
+        // An unknown outcome without verification: nothing can settle it in this run.
+        let mut f = fixture().await;
+        f.run.verify = false;
+        f.sim.inject(Fault::GatewayTimeoutAfterApply);
+        let entry = attempt(&f, Step::Change(Password::new(NEW))).await;
+        assert_eq!(entry["outcome"], "unknown", "{entry}");
+        assert_eq!(counts(&f), (0, 0));
+        assert_eq!(f.logins(), 0);
+        // A login that was refused: settled as unknown at once, one login.
+        let f = fixture().await;
+        let entry = attempt(&f, Step::Login(Password::new(NEW))).await;
+        assert_eq!(entry["outcome"], "unknown", "{entry}");
+        assert!(
+            entry["message"].as_str().unwrap().contains("was refused"),
+            "{entry}"
+        );
+        assert_eq!((counts(&f), f.logins()), ((0, 0), 1));
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn the_mode_decides_whether_the_inputs_current_password_is_sent() {
+        // Self-service: the input's current password is the proof, and a wrong one fails.
+        let mut f = fixture().await;
+        f.run.admin = false;
+        f.record.current_password = Some(Zeroizing::new("Wrong-Passw0rd!x3".into()));
+        let entry = attempt(&f, Step::Change(Password::new(NEW))).await;
+        assert_eq!(entry["kind"], "current_password_invalid", "{entry}");
+        f.record.current_password = Some(Zeroizing::new(OLD.into()));
+        let entry = attempt(&f, Step::Change(Password::new(NEW))).await;
+        assert_eq!(entry["event"], "done", "{entry}");
+        // Administrative: a current password in the record is not sent.
+        let mut f = fixture().await;
+        f.record.current_password = Some(Zeroizing::new("Wrong-Passw0rd!x3".into()));
+        let entry = attempt(&f, Step::Change(Password::new(NEW))).await;
+        assert_eq!(entry["event"], "done", "{entry}");
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_refused_token_trips_the_breaker_and_stops_the_run() {
+        let f = fixture().await;
+        f.run.feed_breaker(None);
+        assert_eq!(f.run.tripped(), None);
+        assert!(!*f.run.stop.borrow());
+        f.run.feed_breaker(Some(ErrorKind::Unauthenticated));
+        assert_eq!(f.run.tripped(), Some(ErrorKind::Unauthenticated));
+        assert!(*f.run.stop.borrow());
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_settle_reads_the_resend_and_the_login_together() {
+        // Confirmed without effect, and the login refuses it: unsettled.
+        let f = fixture().await;
+        f.sim.inject(Fault::NoEffect);
+        let entry = attempt(&f, Step::Settle(Password::new(NEW))).await;
+        assert_eq!(entry["outcome"], "unknown", "{entry}");
+        assert!(
+            entry["message"]
+                .as_str()
+                .unwrap()
+                .contains("confirmed the journaled password"),
+            "{entry}"
+        );
+        // The vendor refuses the password itself and the login refuses it: never applied.
+        let f = fixture().await;
+        if let Some(weak) = pwchange_sim::weak_password(f.sim.vendor()) {
+            let entry = attempt(&f, Step::Settle(Password::new(weak))).await;
+            assert_eq!(entry["outcome"], "not_applied", "{entry}");
+        }
+        // No login (verification off): the vendor's confirmation of the resend decides.
+        let mut f = fixture().await;
+        f.run.verify = false;
+        let entry = attempt(&f, Step::Settle(Password::new(NEW))).await;
+        assert_eq!(entry["event"], "done", "{entry}");
+        assert_eq!(entry["verified"], false);
+        assert_eq!(f.logins(), 0);
+        // A login whose answer proves nothing (a broken body): the confirmation alone is not
+        // enough where a login could prove it.
+        let f = fixture().await;
+        f.sim.inject(PASS);
+        f.sim.inject(Fault::MalformedBody);
+        let entry = attempt(&f, Step::Settle(Password::new(NEW))).await;
+        assert_eq!(entry["outcome"], "unknown", "{entry}");
+        assert!(
+            entry["message"]
+                .as_str()
+                .unwrap()
+                .contains("the login proved nothing"),
+            "{entry}"
+        );
     }
 
     #[test]
