@@ -1102,6 +1102,8 @@ mod tests {
         assert_eq!(f.sim.password(&f.record.user_id).as_deref(), Some(NEW));
         // One login reached the vendor: the rate-limited one never did.
         assert_eq!(f.logins(), 1);
+        // The login's 429 (inside an unknown outcome) slowed the pace too.
+        assert!(f.run.pacer.rate().is_some());
         assert!(f.sim.requests() > changes_before);
     }
 
@@ -1176,8 +1178,29 @@ mod tests {
         f.sim.inject(limited(0));
         let entry = attempt(&f, Step::Settle(Password::new(NEW))).await;
         assert_eq!(entry["outcome"], "unknown", "{entry}");
+        assert!(
+            entry["message"]
+                .as_str()
+                .unwrap()
+                .contains("neither the journaled password"),
+            "{entry}"
+        );
         assert_eq!(counts(&f).0, 0);
         assert_eq!(f.logins(), 1);
+
+        // Neither answer proves anything, and nothing says to come back: unsettled at once.
+        let f = fixture().await;
+        f.sim.inject(Fault::MalformedBody);
+        f.sim.inject(Fault::MalformedBody);
+        let entry = attempt(&f, Step::Settle(Password::new(NEW))).await;
+        assert_eq!(entry["outcome"], "unknown", "{entry}");
+        assert!(
+            entry["message"]
+                .as_str()
+                .unwrap()
+                .contains("may have applied"),
+            "{entry}"
+        );
 
         // The resend applied, its login refused for now: the login alone again.
         let f = fixture().await;
@@ -1277,7 +1300,7 @@ mod tests {
             entry["message"]
                 .as_str()
                 .unwrap()
-                .contains("confirmed the journaled password"),
+                .contains("kept for the next --resume"),
             "{entry}"
         );
         // The vendor refuses the password itself and the login refuses it: never applied.
