@@ -11,6 +11,22 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::post;
 
+/// The vendor the benchmarks measure.
+pub const VENDOR: pwchange::Vendor = pwchange::Vendor::Zitadel;
+
+/// The vendor's password-policy read (`GET`), as `rotate` sends it first.
+pub const POLICY_PATH: &str = "/v2/settings/password/complexity";
+
+/// The path of an administrative set of `user`'s password, as `rotate --admin` sends it.
+pub fn admin_set_path(user: &str) -> String {
+    format!("/v2/users/{user}/password")
+}
+
+/// The body of an administrative set to `password`, as `rotate --admin` sends it.
+pub fn admin_set_body(password: &str) -> serde_json::Value {
+    serde_json::json!({"newPassword": {"password": password, "changeRequired": false}})
+}
+
 /// The user every call changes.
 pub const USER: &str = "69629026806489455";
 /// The route, for load tools.

@@ -21,7 +21,7 @@
 //! sends now and then whatever the pace.
 //!
 //! **The retry policy**: an attempt answered `429` or `503` is tried again with the same
-//! password after the vendor's wait (`Retry-After`, or UiPath's `RateLimit-Reset`), else after
+//! password after the vendor's wait (`Retry-After`, or the IETF `RateLimit-Reset`), else after
 //! a capped exponential backoff with full jitter (a uniform wait in `0..min(`[`BACKOFF_CAP`]`,
 //! `[`BACKOFF_BASE`]` × 2^(attempt − 1))`), up to [`MAX_ATTEMPTS`] attempts per user. A wait
 //! longer than [`MAX_RETRY_AFTER`] is not waited for: the user fails now, and a later run

@@ -430,7 +430,7 @@ pub fn transport(e: reqwest::Error) -> Error {
 }
 
 /// How long the vendor asked to wait: `Retry-After` in seconds, else the IETF `RateLimit-Reset`
-/// (seconds until the quota resets; UiPath sends it on a `429` instead). A `Retry-After` in the
+/// (seconds until the quota resets; some vendors send it on a `429` instead). A `Retry-After` in the
 /// HTTP-date form is not read: the caller's backoff applies.
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     let seconds = |name: &str| {

@@ -233,7 +233,7 @@ mod tests {
         let parsed = args("--rate-limit 1000 --burst 7").unwrap();
         assert_eq!(parsed.rate_limit, Some(RateLimit::new(1000.0).burst(7)));
         assert_eq!(parsed.latency, None);
-        let plain = args("--vendor zitadel").unwrap();
+        let plain = args(&format!("--vendor {}", Vendor::ALL[0].name())).unwrap();
         assert_eq!((plain.rate_limit, plain.latency), (None, None));
     }
 

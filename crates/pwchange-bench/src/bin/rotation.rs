@@ -1,4 +1,5 @@
-//! `pwchange rotate` measured against the ZITADEL simulator, both as release binaries in their
+//! `pwchange rotate` measured against the simulator of the benchmarks' vendor
+//! ([`pwchange_bench::VENDOR`]), both as release binaries in their
 //! own processes (build them first: `cargo build --release -p pwchange-cli -p pwchange-sim`).
 //! Prints Markdown rows for BENCHMARKS.md.
 //!
@@ -22,9 +23,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pwchange::Vendor;
-
-const VENDOR: Vendor = Vendor::Zitadel;
+use pwchange_bench::{POLICY_PATH, VENDOR, admin_set_body, admin_set_path};
 
 type Fallible<T> = Result<T, String>;
 
@@ -368,7 +367,7 @@ async fn raw(sim: &Sim, users: u64) -> Fallible<()> {
     pwchange_core::tls::ensure_default_provider();
     let http = reqwest::Client::new();
     let policy = http
-        .get(format!("{}/v2/settings/password/complexity", sim.base_url))
+        .get(format!("{}{POLICY_PATH}", sim.base_url))
         .bearer_auth(&sim.token)
         .header("accept", "application/json")
         .send()
@@ -385,13 +384,11 @@ async fn raw(sim: &Sim, users: u64) -> Fallible<()> {
             .map_err(|e| e.to_string())?;
         let (http, url, token) = (
             http.clone(),
-            format!("{}/v2/users/{id}/password", sim.base_url),
+            format!("{}{}", sim.base_url, admin_set_path(&id)),
             sim.token.clone(),
         );
         tasks.spawn(async move {
-            let body = serde_json::json!({
-                "newPassword": {"password": format!("Raw-Passw0rd!{n:08}"), "changeRequired": false}
-            });
+            let body = admin_set_body(&format!("Raw-Passw0rd!{n:08}"));
             let response = http
                 .post(url)
                 .bearer_auth(token)
