@@ -260,9 +260,10 @@ impl FromStr for Cap<f64> {
         }
         match text.parse::<f64>() {
             Ok(0.0) => Ok(Cap::Auto),
-            Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(Cap::At(rate)),
+            // One start in 1000 s at the slowest: the spacing must fit a timer.
+            Ok(rate) if rate.is_finite() && rate >= 0.001 => Ok(Cap::At(rate)),
             _ => Err(
-                "must be `auto` (or 0: no cap) or a finite number of changes started per second"
+                "must be `auto` (or 0: no cap) or a finite number of changes started per second, at least 0.001"
                     .into(),
             ),
         }

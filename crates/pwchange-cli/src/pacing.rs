@@ -410,7 +410,7 @@ mod tests {
         assert_eq!("auto".parse::<Cap<f64>>(), Ok(Cap::Auto));
         assert_eq!("0".parse::<Cap<f64>>(), Ok(Cap::Auto));
         assert_eq!("2.5".parse::<Cap<f64>>(), Ok(Cap::At(2.5)));
-        for bad in ["inf", "NaN", "-2", "fast"] {
+        for bad in ["inf", "NaN", "-2", "fast", "1e-20"] {
             let error = bad.parse::<Cap<f64>>().unwrap_err();
             assert!(error.contains("finite number"), "{bad}: {error}");
         }

@@ -450,12 +450,17 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
             Plan::Fresh(password) => Step::Change(password),
             Plan::Settle(password) => Step::Settle(password),
         };
-        let slot = run.pacer.slot().await;
+        // A stopped run waits for no slot (the rate could make the rest take hours).
+        let slot = if *run.stop.borrow() {
+            None
+        } else {
+            Some(run.pacer.slot().await)
+        };
         while let Some(done) = tasks.try_join_next() {
             finish(done, &mut summary, &run, progress.as_ref(), args.json)?;
         }
         // Every finished change fed the breaker before it released its slot.
-        if *run.stop.borrow() || run.tripped().is_some() {
+        let Some(slot) = slot.filter(|_| !*run.stop.borrow() && run.tripped().is_none()) else {
             summary.not_attempted += 1;
             report(
                 &ResultRecord::new(record.user_id, "not_attempted"),
@@ -463,7 +468,7 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
                 args.json,
             );
             continue;
-        }
+        };
         // A fresh password is journaled before it is sent: its entry is queued now, in input
         // order, and the change waits until the entry is synced (with the others queued since).
         let journaled = match &task {
@@ -490,6 +495,11 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
         tasks.spawn(async move {
             if let Some(journaled) = journaled {
                 journaled.await?;
+                // Stopped while the password was being synced: it is not sent. The journal
+                // leaves it pending, which --resume settles (sent again, then one login).
+                if *run.stop.borrow() {
+                    return Ok(ResultRecord::new(record.user_id, "not_attempted"));
+                }
             }
             let (finished, slot) = attempts(&run, &record, task, slot).await;
             run.journal.write(&finished.entry).await?;
@@ -696,6 +706,9 @@ async fn attempts(
             return (next.give_up(record, &error, attempt), None);
         }
         slot = run.pacer.retry_slot().await;
+        if *run.stop.borrow() {
+            return (next.give_up(record, &error, attempt), Some(slot));
+        }
         attempt += 1;
         step = next;
     }
@@ -825,15 +838,25 @@ impl Finished {
 /// resend never proves an earlier success, and a refused login never proves much either (a
 /// gateway's `504` may come before the vendor commits, an account may be locked): where the
 /// evidence does not agree, the user stays unsettled with the journaled password kept. A resend
-/// refused for now (`429`, `503`) is tried again later, unless the login was refused (each try
-/// would be one more failed login towards a lockout); a login that proved nothing for now is
-/// tried again alone.
+/// refused for now (`429`, `503`) is tried again later before any login (each refused login
+/// counts towards a lockout); a login that proved nothing for now is tried again alone.
 async fn settle(run: &Run, record: &Record, password: Password) -> Answer {
     let user_id = record.user_id.clone();
     let resent = run
         .client
         .change_password(&run.change(record, password.clone(), false))
         .await;
+    // Refused for now, nothing evaluated: again later, before any login (each refused login
+    // counts towards a lockout, and this one could prove nothing the resend will not).
+    let resent = match resent {
+        Err(refused) if comes_back_later(&refused) => {
+            return Answer::Again {
+                next: Step::Settle(password),
+                error: refused,
+            };
+        }
+        other => other,
+    };
     let login = run.log_in(record, &password).await;
     let finished = match (resent, login) {
         (_, Ok(())) => Finished::done(
@@ -841,29 +864,21 @@ async fn settle(run: &Run, record: &Record, password: Password) -> Answer {
             true,
             Some("the journaled password is set (verified by logging in)".into()),
         ),
-        (Err(refused), Err(login))
-            if comes_back_later(&refused) && login.kind() != ErrorKind::VerificationFailed =>
-        {
-            return Answer::Again {
-                next: Step::Settle(password),
-                error: refused,
-            };
-        }
         (_, Err(login)) if login.is_temporary() => {
             return Answer::Again {
                 next: Step::Login(password),
                 error: login,
             };
         }
-        // The vendor refused the journaled password itself (its policy, say) and will not
-        // log in with it: it was never applied.
+        // The vendor refused the journaled password itself (its policy) and will not log in
+        // with it: it was never applied. Any other refusal (a connection that never opened, a
+        // token refused, a wrong current password) says nothing about the password, and a
+        // refused login alone is weak evidence (a locked account answers alike).
         (Err(refused), Err(login))
             if login.kind() == ErrorKind::VerificationFailed
-                && refused.outcome() == Outcome::NotApplied
-                && !comes_back_later(&refused)
-                && !matches!(
+                && matches!(
                     refused.kind(),
-                    ErrorKind::CurrentPasswordInvalid | ErrorKind::PasswordReused
+                    ErrorKind::PolicyViolation | ErrorKind::InvalidInput
                 ) =>
         {
             Finished::failed(user_id, Outcome::NotApplied, &refused, refused.to_string())
@@ -925,6 +940,7 @@ fn finish(
             summary.verified += usize::from(record.verified);
         }
         "outcome_unknown" => summary.outcome_unknown += 1,
+        "not_attempted" => summary.not_attempted += 1,
         _ => summary.failed += 1,
     }
     if let Some(bar) = progress {
@@ -1162,20 +1178,22 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread")]
-    async fn a_settle_retries_a_resend_refused_for_now_but_never_after_a_refused_login() {
-        // The resend and the login both refused for now: the whole settle again, then done.
+    async fn a_settle_retries_a_resend_refused_for_now_before_any_login() {
+        // The resend refused for now, twice: no login until it went through, then done.
         let f = fixture().await;
         f.sim.inject(limited(0));
         f.sim.inject(limited(0));
         let entry = attempt(&f, Step::Settle(Password::new(NEW))).await;
         assert_eq!(entry["event"], "done", "{entry}");
         assert_eq!(f.sim.password(&f.record.user_id).as_deref(), Some(NEW));
-        assert_eq!(counts(&f).0, 1);
+        assert_eq!(counts(&f).0, 2);
+        assert_eq!(f.logins(), 1, "one login, after the resend went through");
 
-        // The resend refused for now and the login refused (the password is not held): no
-        // retry (each would be one more failed login), unsettled.
-        let f = fixture().await;
-        f.sim.inject(limited(0));
+        // The resend refused (a wrong current password: the journaled one may be set) and the
+        // login refused: nothing proven, no retry, unsettled.
+        let mut f = fixture().await;
+        f.run.admin = false;
+        f.record.current_password = Some(Zeroizing::new("Wrong-Passw0rd!x3".into()));
         let entry = attempt(&f, Step::Settle(Password::new(NEW))).await;
         assert_eq!(entry["outcome"], "unknown", "{entry}");
         assert!(
