@@ -132,6 +132,17 @@ fn last_second(events: &mut std::collections::VecDeque<Instant>, now: Instant) {
 }
 
 impl Pace {
+    /// No adaptive rate yet; `cap` from `--rate`.
+    fn new(cap: Option<f64>, now: Instant) -> Self {
+        Self {
+            cap,
+            curve: None,
+            next: now,
+            accepted: std::collections::VecDeque::new(),
+            limited: std::collections::VecDeque::new(),
+        }
+    }
+
     /// The share of `429`s among the answers of the last second.
     fn limited_share(&mut self, now: Instant) -> f64 {
         last_second(&mut self.limited, now);
@@ -245,16 +256,13 @@ impl Pacer {
         Self {
             window: Mutex::new(Window::new(cap)),
             room: tokio::sync::Notify::new(),
-            pace: Mutex::new(Pace {
-                cap: match rate {
+            pace: Mutex::new(Pace::new(
+                match rate {
                     Cap::At(rate) => Some(rate),
                     Cap::Auto => None,
                 },
-                curve: None,
-                next: Instant::now(),
-                accepted: std::collections::VecDeque::new(),
-                limited: std::collections::VecDeque::new(),
-            }),
+                Instant::now(),
+            )),
         }
     }
 
@@ -564,13 +572,9 @@ mod tests {
     #[test]
     fn the_share_of_429s_counts_the_last_second() {
         let start = Instant::now();
-        let mut pace = Pace {
-            cap: None,
-            curve: None,
-            next: start,
-            accepted: (0..9).map(|_| start).collect(),
-            limited: [start].into_iter().collect(),
-        };
+        let mut pace = Pace::new(None, start);
+        pace.accepted = (0..9).map(|_| start).collect();
+        pace.limited = [start].into_iter().collect();
         assert!((pace.limited_share(start) - 0.1).abs() < 1e-9);
         let later = start + Duration::from_millis(1001);
         assert_eq!(pace.limited_share(later), 0.0);
@@ -580,13 +584,7 @@ mod tests {
     #[test]
     fn the_accepted_rate_counts_the_last_second() {
         let start = Instant::now();
-        let mut pace = Pace {
-            cap: None,
-            curve: None,
-            next: start,
-            accepted: std::collections::VecDeque::new(),
-            limited: std::collections::VecDeque::new(),
-        };
+        let mut pace = Pace::new(None, start);
         assert_eq!(pace.accepted_rate(start), 0.0);
         for i in 0..100 {
             pace.accepted
@@ -608,13 +606,7 @@ mod tests {
     #[test]
     fn the_spacing_is_the_lower_of_the_cap_and_the_adaptive_rate() {
         let start = Instant::now();
-        let mut pace = Pace {
-            cap: None,
-            curve: None,
-            next: start,
-            accepted: std::collections::VecDeque::new(),
-            limited: std::collections::VecDeque::new(),
-        };
+        let mut pace = Pace::new(None, start);
         assert_eq!(pace.spacing(start), None);
         pace.cap = Some(10.0);
         assert_eq!(pace.spacing(start), Some(Duration::from_millis(100)));

@@ -25,27 +25,14 @@ async fn storm_sim(dir: &std::path::Path) -> (Simulator, Vec<String>, std::path:
     (sim, users, input)
 }
 
+/// `pwchange rotate --admin --yes --json` with the default pace (`auto`).
 fn admin_rotate(
     sim: &Simulator,
     input: &std::path::Path,
     journal: &std::path::Path,
 ) -> assert_cmd::Command {
-    let mut cmd = pwchange();
-    cmd.args([
-        "rotate",
-        "--vendor",
-        sim.vendor().name(),
-        "--base-url",
-        sim.base_url(),
-        "--admin",
-        "--yes",
-        "--json",
-        "--input",
-    ])
-    .arg(input)
-    .arg("--journal")
-    .arg(journal)
-    .envs(target_env(sim));
+    let mut cmd = self_service_cmd(sim, input, journal);
+    cmd.arg("--admin");
     cmd
 }
 
