@@ -1075,6 +1075,13 @@ mod tests {
         serde_json::to_value(&finished.entry).unwrap()
     }
 
+    /// Panics unless the journaled entry's message contains `expected`.
+    #[track_caller]
+    fn assert_message(entry: &serde_json::Value, expected: &str) {
+        let message = entry["message"].as_str().unwrap_or_default();
+        assert!(message.contains(expected), "{expected:?} not in {entry}");
+    }
+
     fn counts(fixture: &Fixture) -> (u64, u64) {
         (
             fixture.run.retries.load(Ordering::SeqCst),
@@ -1131,12 +1138,7 @@ mod tests {
         assert_eq!(entry["event"], "failed", "{entry}");
         assert_eq!(entry["outcome"], "not_applied");
         assert_eq!(entry["kind"], "rate_limited");
-        assert!(
-            entry["message"]
-                .as_str()
-                .unwrap()
-                .contains("no further attempt after 1")
-        );
+        assert_message(&entry, "no further attempt after 1");
         assert_eq!(f.sim.password(&f.record.user_id).as_deref(), Some(OLD));
         assert_eq!(counts(&f), (0, 1));
     }
@@ -1151,10 +1153,10 @@ mod tests {
         let entry = attempt(&f, Step::Change(Password::new(NEW))).await;
         assert_eq!(entry["event"], "failed", "{entry}");
         assert_eq!(entry["outcome"], "unknown", "the password is kept: {entry}");
-        assert!(entry["message"].as_str().unwrap().contains(&format!(
-            "no further attempt after {}",
-            pacing::MAX_ATTEMPTS
-        )));
+        assert_message(
+            &entry,
+            &format!("no further attempt after {}", pacing::MAX_ATTEMPTS),
+        );
         let attempts = u64::from(pacing::MAX_ATTEMPTS);
         assert_eq!(counts(&f), (attempts - 1, attempts));
         // Nothing got through: the start rate fell to its floor of one a second (hence this
@@ -1196,13 +1198,7 @@ mod tests {
         f.record.current_password = Some(Zeroizing::new("Wrong-Passw0rd!x3".into()));
         let entry = attempt(&f, Step::Settle(Password::new(NEW))).await;
         assert_eq!(entry["outcome"], "unknown", "{entry}");
-        assert!(
-            entry["message"]
-                .as_str()
-                .unwrap()
-                .contains("neither the journaled password"),
-            "{entry}"
-        );
+        assert_message(&entry, "neither the journaled password");
         assert_eq!(counts(&f).0, 0);
         assert_eq!(f.logins(), 1);
 
@@ -1212,13 +1208,7 @@ mod tests {
         f.sim.inject(Fault::MalformedBody);
         let entry = attempt(&f, Step::Settle(Password::new(NEW))).await;
         assert_eq!(entry["outcome"], "unknown", "{entry}");
-        assert!(
-            entry["message"]
-                .as_str()
-                .unwrap()
-                .contains("may have applied"),
-            "{entry}"
-        );
+        assert_message(&entry, "may have applied");
 
         // The resend applied, its login refused for now: the login alone again.
         let f = fixture().await;
@@ -1271,10 +1261,7 @@ mod tests {
         let f = fixture().await;
         let entry = attempt(&f, Step::Login(Password::new(NEW))).await;
         assert_eq!(entry["outcome"], "unknown", "{entry}");
-        assert!(
-            entry["message"].as_str().unwrap().contains("was refused"),
-            "{entry}"
-        );
+        assert_message(&entry, "was refused");
         assert_eq!((counts(&f), f.logins()), ((0, 0), 1));
     }
 
@@ -1314,13 +1301,7 @@ mod tests {
         f.sim.inject(Fault::NoEffect);
         let entry = attempt(&f, Step::Settle(Password::new(NEW))).await;
         assert_eq!(entry["outcome"], "unknown", "{entry}");
-        assert!(
-            entry["message"]
-                .as_str()
-                .unwrap()
-                .contains("kept for the next --resume"),
-            "{entry}"
-        );
+        assert_message(&entry, "kept for the next --resume");
         // The vendor refuses the password itself and the login refuses it: never applied.
         let f = fixture().await;
         if let Some(weak) = pwchange_sim::weak_password(f.sim.vendor()) {
@@ -1341,13 +1322,7 @@ mod tests {
         f.sim.inject(Fault::MalformedBody);
         let entry = attempt(&f, Step::Settle(Password::new(NEW))).await;
         assert_eq!(entry["outcome"], "unknown", "{entry}");
-        assert!(
-            entry["message"]
-                .as_str()
-                .unwrap()
-                .contains("the login proved nothing"),
-            "{entry}"
-        );
+        assert_message(&entry, "the login proved nothing");
     }
 
     #[test]
