@@ -28,11 +28,20 @@ async fn demo_changes_a_password_on_every_vendor() {
             .unwrap();
         assert_eq!(change["outcome"], "changed");
         assert_eq!(change["password_changed_in_simulator"], true);
+        // Objects, not JSON inside strings.
+        assert_eq!(change["changed"]["vendor"], vendor, "{change}");
+        assert!(change["changed"]["verification"].is_object(), "{change}");
         let wrong = rows
             .iter()
             .find(|r| r["vendor"] == vendor && r["step"] == "wrong current password")
             .unwrap();
-        assert_eq!(wrong["outcome"], "error: CurrentPasswordInvalid");
+        assert_eq!(wrong["outcome"], "current_password_invalid");
+        assert_eq!(
+            wrong["error"]["kind"], "current_password_invalid",
+            "{wrong}"
+        );
+        assert_eq!(wrong["error"]["exit_code"], 7, "{wrong}");
+        assert_eq!(wrong["password_changed_in_simulator"], false);
     }
 }
 
@@ -178,7 +187,7 @@ async fn errors_have_distinct_exit_codes_and_say_what_to_do() {
             ],
             Some(sim.token()),
             3,
-            "is not a valid URL",
+            "base_url: the base URL has no scheme",
         ),
         // missing token
         (

@@ -167,9 +167,11 @@ pub fn answer_error<E>(vendor: Vendor, answer: &Answer<E>, verdict: Verdict) -> 
         messages.push(text.clone());
     }
     let message = if verdict.kind.outcome() == crate::Outcome::Unknown {
-        "the vendor's answer does not say whether the change was applied".to_owned()
+        "the vendor's answer does not say whether the change was applied"
+    } else if verdict.kind == crate::ErrorKind::Unauthenticated {
+        "the vendor refused the credentials"
     } else {
-        "the vendor refused the change".to_owned()
+        "the vendor refused the change"
     };
     Error::new(verdict.kind, message)
         .with_vendor(vendor)

@@ -365,8 +365,23 @@ impl fmt::Display for Error {
         if !facts.is_empty() {
             write!(f, " ({})", facts.join(", "))?;
         }
-        for message in self.vendor_messages() {
-            write!(f, "; vendor says: {message:?}")?;
+        // Once each: a vendor often repeats its text (a title and a detail, a message and an
+        // error), and a short one inside a longer one says nothing more.
+        let messages = self.vendor_messages();
+        let mut shown: Vec<&String> = Vec::new();
+        for (index, message) in messages.iter().enumerate() {
+            let repeated = messages.iter().enumerate().any(|(other, longer)| {
+                other != index
+                    && longer.contains(message.as_str())
+                    && (longer.len() > message.len() || other < index)
+            });
+            if !repeated {
+                shown.push(message);
+            }
+        }
+        for (index, message) in shown.iter().enumerate() {
+            let lead = if index == 0 { "; vendor says: " } else { " / " };
+            write!(f, "{lead}{message:?}")?;
         }
         if self.vendor_text_withheld() {
             write!(f, "; {}", crate::redact::WITHHELD)?;
@@ -528,6 +543,39 @@ mod tests {
         assert_eq!(e.vendor_code(), None);
         assert_eq!(e.vendor_messages(), ["nothing secret"]);
         assert!(e.vendor_text_withheld());
+    }
+
+    #[test]
+    fn the_vendors_texts_are_shown_once_each() {
+        let e = Error::new(ErrorKind::PermissionDenied, "the vendor refused the change")
+            .with_vendor_messages(vec![
+                "Forbidden: the user is not in this organization".into(),
+                "Forbidden".into(),
+                "Forbidden: the user is not in this organization".into(),
+                "Try again".into(),
+            ])
+            .redact(&Redactor::new());
+        assert_eq!(
+            e.to_string(),
+            "permission denied: the vendor refused the change; vendor says: \
+             \"Forbidden: the user is not in this organization\" / \"Try again\""
+        );
+        let twice = Error::new(
+            ErrorKind::Unauthenticated,
+            "the vendor refused the credentials",
+        )
+        .with_vendor_messages(vec!["Unauthorized".into(), "Unauthorized".into()])
+        .redact(&Redactor::new());
+        assert_eq!(
+            twice.to_string().matches("Unauthorized").count(),
+            1,
+            "{twice}"
+        );
+        assert_eq!(
+            twice.to_string().matches("vendor says").count(),
+            1,
+            "{twice}"
+        );
     }
 
     #[test]

@@ -60,14 +60,25 @@ impl fmt::Debug for HttpConfig {
     }
 }
 
+/// A URL that does not parse, named by its setting; never the URL itself (it may carry
+/// credentials).
+fn url_error(key: &str, what: &str, error: url::ParseError) -> Error {
+    match error {
+        url::ParseError::RelativeUrlWithoutBase => Error::invalid_input(format!(
+            "{key}: {what} has no scheme; write it whole, e.g. https://host.example/"
+        )),
+        other => Error::invalid_input(format!("{key}: {what} is not a valid URL ({other})")),
+    }
+}
+
 impl HttpConfig {
     /// Parses `base_url` with the default settings. It must be `https://`, or `http://` to a
     /// loopback host (`localhost`, `127.0.0.0/8`, `::1`) unless
     /// [`allow_insecure_http`](Self::allow_insecure_http) is set (checked when the client is
     /// built). The URL itself is never repeated in an error: it may carry credentials.
     pub fn new(base_url: &str) -> Result<Self, Error> {
-        let base_url = Url::parse(base_url.trim())
-            .map_err(|e| Error::invalid_input(format!("the base URL is not a valid URL ({e})")))?;
+        let base_url =
+            Url::parse(base_url.trim()).map_err(|e| url_error("base_url", "the base URL", e))?;
         let config = Self {
             base_url,
             timeout: DEFAULT_TIMEOUT,
@@ -137,8 +148,7 @@ impl HttpConfig {
     /// family of environment variables is ignored, so a password never goes to a proxy nobody
     /// configured for pwchange.
     pub fn proxy(mut self, url: &str) -> Result<Self, Error> {
-        let url = Url::parse(url.trim())
-            .map_err(|e| Error::invalid_input(format!("the proxy URL is not a valid URL ({e})")))?;
+        let url = Url::parse(url.trim()).map_err(|e| url_error("proxy", "the proxy URL", e))?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
             return Err(Error::invalid_input(
                 "the proxy URL must be http://host:port or https://host:port",
@@ -177,15 +187,19 @@ impl HttpConfig {
                 "base URL must not have a query or fragment",
             ));
         }
-        if url.host_str().is_none() {
-            return Err(Error::invalid_input("base URL has no host"));
-        }
+        // The scheme first: `host:8443` parses as the scheme `host` with no host.
         match url.scheme() {
-            "https" | "http" => Ok(()),
-            _ => Err(Error::invalid_input(
-                "base URL must use https (or http to loopback)",
-            )),
+            "https" | "http" => {}
+            _ => {
+                return Err(Error::invalid_input(
+                    "base_url: the base URL must start with https:// (or http:// to a loopback host)",
+                ));
+            }
         }
+        if url.host_str().is_none() {
+            return Err(Error::invalid_input("base_url: the base URL has no host"));
+        }
+        Ok(())
     }
 
     /// Checks the rules that combine settings (plain `http://` only to loopback unless
@@ -194,8 +208,9 @@ impl HttpConfig {
         let host = self.base_url.host_str().unwrap_or_default();
         if self.base_url.scheme() == "http" && !self.allow_insecure_http && !is_loopback(host) {
             return Err(Error::invalid_input(format!(
-                "base URL uses plain http to the non-loopback host {host:?}, which would send passwords \
-                 in clear text; use https, or allow insecure http explicitly for a test rig"
+                "base_url: plain http to the non-loopback host {host:?} would send passwords in \
+                 clear text; use https, or for a test rig allow it with the setting \
+                 allow_insecure_http=true (pwchange: --insecure-http)"
             )));
         }
         Ok(())
@@ -469,6 +484,42 @@ fn body_text(bytes: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn url_errors_name_the_setting_and_what_to_write_never_the_url() {
+        let no_scheme = HttpConfig::new("idp.example.com/x")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            no_scheme
+                .contains("base_url: the base URL has no scheme; write it whole, e.g. https://"),
+            "{no_scheme}"
+        );
+        assert!(!no_scheme.contains("relative URL"), "{no_scheme}");
+        // A host and port alone parse as a scheme and a path.
+        let host_port = HttpConfig::new("idp.example.com:8443")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            host_port.contains("must start with https://"),
+            "{host_port}"
+        );
+        let bad_port = HttpConfig::new("https://idp.example.com:99999")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            bad_port.contains("base_url: the base URL is not a valid URL"),
+            "{bad_port}"
+        );
+        assert!(!bad_port.contains("99999"), "{bad_port}");
+        let plain = HttpConfig::new("http://idp.example.com")
+            .and_then(|config| config.validate())
+            .unwrap_err()
+            .to_string();
+        for named in ["base_url", "allow_insecure_http=true", "--insecure-http"] {
+            assert!(plain.contains(named), "{named}: {plain}");
+        }
+    }
 
     #[test]
     fn base_url_rules() {
