@@ -1,28 +1,4 @@
-//! Stateful simulators of the pwchange vendors' password endpoints, for tests and demos.
-//!
-//! Each [`Simulator`] is one vendor on a real HTTP server bound to an ephemeral loopback port.
-//! It holds users with passwords, checks tokens, organization headers and versioned `Accept`
-//! headers, verifies the current password, enforces the vendor's documented default
-//! policy, and answers with the vendor's real success and error bodies. Every request it
-//! receives and every response it sends is checked against `specs/<vendor>.yaml`
-//! ([`contract`]); [`Simulator::violations`] lists what broke the contract.
-//!
-//! ```
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> std::io::Result<()> {
-//! use pwchange_sim::{Simulator, Vendor, client_settings, demo_user};
-//!
-//! for vendor in Vendor::ALL {
-//!     let sim = Simulator::start_with_demo_users(vendor).await?;
-//!     let user = demo_user(vendor);
-//!     // point the facade at the simulator with these settings …
-//!     let settings = client_settings(vendor, sim.base_url(), sim.token());
-//!     assert!(settings.iter().any(|(key, _)| *key == "base_url"));
-//!     assert_eq!(sim.password(&user.id), Some(user.password));
-//!     sim.assert_no_violations();
-//! }
-//! # Ok(()) }
-//! ```
+#![doc = include_str!("../README.md")]
 
 pub mod contract;
 mod engine;

@@ -21,7 +21,7 @@ const DEMO_ORGANIZATION: &str = "20635";
 
 impl VendorTable for Bienport {
     fn spec(&self) -> &'static str {
-        include_str!("../../../../../specs/bienport.yaml")
+        include_str!("../../../specs/bienport.yaml")
     }
 
     fn router(&self) -> App {

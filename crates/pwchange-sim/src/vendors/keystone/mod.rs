@@ -47,7 +47,7 @@ pub(super) struct Keystone;
 
 impl VendorTable for Keystone {
     fn spec(&self) -> &'static str {
-        include_str!("../../../../../specs/keystone.yaml")
+        include_str!("../../../specs/keystone.yaml")
     }
 
     fn router(&self) -> App {

@@ -31,7 +31,7 @@ pub(super) struct Uipath;
 
 impl VendorTable for Uipath {
     fn spec(&self) -> &'static str {
-        include_str!("../../../../../specs/uipath.yaml")
+        include_str!("../../../specs/uipath.yaml")
     }
 
     fn router(&self) -> App {

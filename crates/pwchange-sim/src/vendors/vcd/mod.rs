@@ -23,7 +23,7 @@ pub(super) struct Vcd;
 
 impl VendorTable for Vcd {
     fn spec(&self) -> &'static str {
-        include_str!("../../../../../specs/vcd.yaml")
+        include_str!("../../../specs/vcd.yaml")
     }
 
     fn router(&self) -> App {

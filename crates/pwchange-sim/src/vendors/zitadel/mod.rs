@@ -24,7 +24,7 @@ pub(super) struct Zitadel;
 
 impl VendorTable for Zitadel {
     fn spec(&self) -> &'static str {
-        include_str!("../../../../../specs/zitadel.yaml")
+        include_str!("../../../specs/zitadel.yaml")
     }
 
     fn router(&self) -> App {
