@@ -3,12 +3,13 @@
 use pwchange::{Error, PasswordChange, Verification};
 
 use crate::cli::ChangeArgs;
+use crate::output::Console;
 use crate::policy;
 use crate::secrets::{self, PasswordSource};
 use crate::target;
 
 #[allow(clippy::print_stdout)]
-pub async fn run(args: ChangeArgs, env: &target::Env) -> Result<(), Error> {
+pub async fn run(args: ChangeArgs, env: &target::Env, console: &Console) -> Result<(), Error> {
     let client = target::client(&args.target, env)?;
     let source = match (args.password_stdin, args.password_fd) {
         (true, _) => PasswordSource::Stdin,
@@ -47,7 +48,7 @@ pub async fn run(args: ChangeArgs, env: &target::Env) -> Result<(), Error> {
     let changed = client.change_password(&change).await?;
     if args.json {
         println!("{}", serde_json::json!({"ok": true, "changed": changed}));
-    } else {
+    } else if !console.quiet {
         let how = match &changed.verification {
             Verification::Verified => "verified by logging in with it".to_owned(),
             Verification::Skipped => {

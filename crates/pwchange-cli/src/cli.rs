@@ -5,7 +5,160 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use pwchange_core::Vendor;
+use pwchange_core::{ErrorKind, Vendor};
+
+/// The exit code of each error kind: the one table `--help`, the man pages and the process's
+/// exit status are made from. A kind not listed (a newer one) exits with 13, like `unexpected`.
+pub const KIND_EXIT_CODES: [(ErrorKind, u8); 14] = [
+    (ErrorKind::InvalidInput, 3),
+    (ErrorKind::Unauthenticated, 4),
+    (ErrorKind::PermissionDenied, 5),
+    (ErrorKind::UserNotFound, 6),
+    (ErrorKind::CurrentPasswordInvalid, 7),
+    (ErrorKind::PolicyViolation, 8),
+    (ErrorKind::PasswordReused, 9),
+    (ErrorKind::RateLimited, 10),
+    (ErrorKind::Unavailable, 11),
+    (ErrorKind::Unsupported, 12),
+    (ErrorKind::Unexpected, 13),
+    (ErrorKind::Transport, 14),
+    (ErrorKind::OutcomeUnknown, 15),
+    (ErrorKind::VerificationFailed, 16),
+];
+
+/// Exit 1: a failure outside the vendor call.
+pub const EXIT_FAILURE: u8 = 1;
+/// Exit 2: a usage error (clap's own code).
+pub const EXIT_USAGE: u8 = 2;
+/// Exit 20: a rotation finished, and some users failed or their outcome is unknown.
+pub const EXIT_SOME_FAILED: u8 = 20;
+/// Exit 21: a rotation was interrupted.
+pub const EXIT_INTERRUPTED: u8 = 21;
+
+/// Which exit statuses a command's help lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCodes {
+    /// Every command's (the top level lists them all).
+    All,
+    /// A command that changes or reads through the vendor, but is not a rotation.
+    Call,
+    /// A command that never calls a vendor.
+    Local,
+}
+
+/// The exit statuses, as `--help` and the man pages show them (one line each: code, meaning).
+pub fn exit_status_lines(which: ExitCodes) -> Vec<(u8, String)> {
+    let mut lines = vec![
+        (0, "success".to_owned()),
+        (
+            EXIT_FAILURE,
+            "a failure outside the vendor call (a file, the journal)".to_owned(),
+        ),
+        (
+            EXIT_USAGE,
+            "a usage error (bad flags or arguments)".to_owned(),
+        ),
+    ];
+    if which == ExitCodes::Local {
+        return lines;
+    }
+    lines.extend(
+        KIND_EXIT_CODES
+            .iter()
+            .map(|(kind, code)| (*code, format!("{kind} ({})", kind_name(*kind)))),
+    );
+    if which == ExitCodes::All {
+        lines.push((
+            EXIT_SOME_FAILED,
+            "rotate: finished, and some users failed or their outcome is unknown".to_owned(),
+        ));
+        lines.push((
+            EXIT_INTERRUPTED,
+            "rotate: interrupted (Ctrl-C); `pwchange rotate --resume` continues".to_owned(),
+        ));
+    }
+    lines
+}
+
+/// A kind's name as JSON output spells it (`"kind": "policy_violation"`).
+pub fn kind_name(kind: ErrorKind) -> String {
+    let debug = format!("{kind:?}");
+    let mut name = String::with_capacity(debug.len() + 4);
+    for (i, c) in debug.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            name.push('_');
+        }
+        name.push(c.to_ascii_lowercase());
+    }
+    name
+}
+
+/// The `--help` section that lists the exit statuses.
+fn exit_status_help(which: ExitCodes) -> String {
+    let mut text = String::from("Exit status:\n");
+    for (code, meaning) in exit_status_lines(which) {
+        text.push_str(&format!("  {code:<3} {meaning}\n"));
+    }
+    if which != ExitCodes::Local {
+        text.push_str(
+            "\nWith --json, an error is also printed as JSON on stdout, with its kind and exit_code.",
+        );
+    }
+    text
+}
+
+/// When to colour the output (`--color`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless NO_COLOR is set (or TERM=dumb); CLICOLOR_FORCE forces it.
+    #[default]
+    Auto,
+    /// Always, even into a pipe or a file.
+    Always,
+    /// Never.
+    Never,
+}
+
+impl ColorWhen {
+    /// Whether to colour a stream, given whether it is a terminal and the environment's
+    /// NO_COLOR, CLICOLOR_FORCE and TERM (see <https://no-color.org>).
+    pub fn enabled(self, terminal: bool, env: impl Fn(&str) -> Option<String>) -> bool {
+        let set = |name: &str| env(name).is_some_and(|v| !v.is_empty());
+        match self {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto if set("NO_COLOR") => false,
+            ColorWhen::Auto if env("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0") => {
+                true
+            }
+            ColorWhen::Auto => terminal && env("TERM").as_deref() != Some("dumb"),
+        }
+    }
+
+    /// The `--color` value among raw arguments, before clap parses them (so that clap's own
+    /// errors and help follow it too); the last one wins, like clap's.
+    pub fn from_raw_args<I: IntoIterator<Item = std::ffi::OsString>>(args: I) -> Self {
+        let mut when = ColorWhen::Auto;
+        let mut args = args.into_iter().skip(1);
+        while let Some(arg) = args.next() {
+            let Some(arg) = arg.to_str() else { continue };
+            if arg == "--" {
+                break;
+            }
+            let value = match arg.strip_prefix("--color") {
+                Some("") => args.next().and_then(|v| v.into_string().ok()),
+                Some(rest) => rest.strip_prefix('=').map(str::to_owned),
+                None => None,
+            };
+            if let Some(parsed) =
+                value.and_then(|v| <ColorWhen as ValueEnum>::from_str(&v, false).ok())
+            {
+                when = parsed;
+            }
+        }
+        when
+    }
+}
 
 /// Change user passwords on identity platforms (`pwchange vendors` lists them).
 ///
@@ -13,12 +166,40 @@ use pwchange_core::Vendor;
 /// --password-stdin or --password-fd. Tokens and login secrets come from --token-file, the
 /// environment (PWCHANGE_<VENDOR>_TOKEN, …) or the config file, in that order of precedence.
 #[derive(Debug, Parser)]
-#[command(name = "pwchange", version, about, long_about, max_term_width = 100)]
+#[command(
+    name = "pwchange",
+    version,
+    propagate_version = true,
+    max_term_width = 100,
+    after_long_help = exit_status_help(ExitCodes::All)
+)]
 pub struct Cli {
     /// Log what happens to stderr (-v info, -vv debug, -vvv trace). Logs never contain
     /// passwords or tokens.
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(
+        short,
+        long,
+        global = true,
+        action = clap::ArgAction::Count,
+        conflicts_with = "quiet",
+        help_heading = "Global options"
+    )]
     pub verbose: u8,
+    /// Print nothing but errors and what was asked for (a policy, a list, --json output): no
+    /// progress, no per-user lines, no summary of a rotation that went well. The exit status
+    /// tells the result.
+    #[arg(short, long, global = true, help_heading = "Global options")]
+    pub quiet: bool,
+    /// When to colour the output.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t,
+        value_name = "WHEN",
+        help_heading = "Global options"
+    )]
+    pub color: ColorWhen,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -26,13 +207,17 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Change one user's password.
+    #[command(after_long_help = exit_status_help(ExitCodes::Call))]
     Change(ChangeArgs),
     /// Rotate the passwords of many users from a CSV or JSON Lines file.
+    #[command(after_long_help = exit_status_help(ExitCodes::All))]
     Rotate(RotateArgs),
     /// Print the vendor's password policy: read from the vendor where it has an API for it,
     /// else its documented rules.
+    #[command(after_long_help = exit_status_help(ExitCodes::Call))]
     Policy(PolicyArgs),
     /// Start the embedded simulators and change a password on each vendor.
+    #[command(after_long_help = exit_status_help(ExitCodes::Call))]
     Demo(DemoArgs),
     /// Print the JSON Schema of a rotation input record.
     Schema,
@@ -48,7 +233,25 @@ pub enum Command {
         #[arg(value_enum)]
         shell: Shell,
     },
-    /// Print the man page (roff).
+    /// Print a man page (roff): pwchange(1), or with a command's name that command's, e.g.
+    /// `pwchange man rotate | man -l -`.
+    Man {
+        /// The command whose page to print.
+        #[arg(value_enum)]
+        command: Option<ManPage>,
+    },
+}
+
+/// The commands with a man page of their own, `pwchange-<command>(1)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ManPage {
+    Change,
+    Rotate,
+    Policy,
+    Demo,
+    Schema,
+    Vendors,
+    Completions,
     Man,
 }
 
@@ -66,6 +269,7 @@ pub enum Shell {
 /// `PWCHANGE_<VENDOR>_<KEY>`, else the config file's `[profiles.<profile>.<vendor>]` table, else
 /// its `[<vendor>]` table.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Vendor options")]
 pub struct TargetArgs {
     /// The vendor (`pwchange vendors` lists them with their settings).
     #[arg(long, value_enum)]
@@ -107,8 +311,6 @@ pub struct TargetArgs {
 
 #[derive(Debug, Args)]
 pub struct ChangeArgs {
-    #[command(flatten)]
-    pub target: TargetArgs,
     /// The user's id in the vendor's form.
     #[arg(long, value_name = "ID")]
     pub user: String,
@@ -145,12 +347,13 @@ pub struct ChangeArgs {
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Where the vendor is and how to authenticate.
+    #[command(flatten)]
+    pub target: TargetArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct RotateArgs {
-    #[command(flatten)]
-    pub target: TargetArgs,
     /// The users: CSV with a header (user_id[,current_password][,login_name]) or JSON Lines
     /// ({"user_id": …, "current_password": …}); by extension, .csv or .jsonl. Every record has
     /// a current password (self-service), or none with --admin.
@@ -202,15 +405,19 @@ pub struct RotateArgs {
     /// Print one JSON result record per user, then a JSON summary.
     #[arg(long)]
     pub json: bool,
+    /// Where the vendor is and how to authenticate.
+    #[command(flatten)]
+    pub target: TargetArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct PolicyArgs {
-    #[command(flatten)]
-    pub target: TargetArgs,
     /// Print the policy as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Where the vendor is and how to authenticate.
+    #[command(flatten)]
+    pub target: TargetArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

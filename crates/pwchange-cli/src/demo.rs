@@ -8,13 +8,19 @@ use serde::Serialize;
 /// The new password the demo sets (meets every simulator's default policy).
 const DEMO_NEW_PASSWORD: &str = "Demo-N3w-Passw0rd!";
 
+/// One step's result. As JSON, `changed` and `error` are objects (the facade's `Changed`,
+/// and the error as `--json` prints errors), never JSON inside a string.
 #[derive(Serialize)]
 struct Row {
     vendor: &'static str,
     user: String,
     step: &'static str,
+    /// `changed`, or the error's kind (`current_password_invalid`).
     outcome: String,
-    detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    changed: Option<pwchange::Changed>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<serde_json::Value>,
     password_changed_in_simulator: bool,
 }
 
@@ -64,19 +70,21 @@ pub async fn run(json: bool) -> Result<(), pwchange::Error> {
         for (step, change) in steps {
             let outcome = client.change_password(&change).await;
             let changed = sim.password(&user.id).as_deref() == Some(DEMO_NEW_PASSWORD);
-            let (outcome, detail) = match outcome {
-                Ok(changed) => (
-                    "changed".to_owned(),
-                    serde_json::to_string(&changed.details).unwrap_or_default(),
+            let (outcome, changed_details, error) = match outcome {
+                Ok(details) => ("changed".to_owned(), Some(details), None),
+                Err(e) => (
+                    crate::cli::kind_name(e.kind()),
+                    None,
+                    Some(crate::output::error_json(&e)),
                 ),
-                Err(e) => (format!("error: {:?}", e.kind()), e.to_string()),
             };
             rows.push(Row {
                 vendor: vendor.name(),
                 user: user.id.clone(),
                 step,
                 outcome,
-                detail,
+                changed: changed_details,
+                error,
                 password_changed_in_simulator: changed,
             });
         }

@@ -66,19 +66,25 @@ pub fn records(path: &Path) -> Result<Rows, Error> {
                 .from_reader(file);
             let headers = reader
                 .headers()
-                .map_err(|e| input_error(format!("{shown} line 1: {}", describe_csv(&e))))?
+                .map_err(|e| input_error(format!("{shown} line 1: {}", describe_csv(&e, None))))?
                 .clone();
+            check_header(&headers)
+                .map_err(|what| input_error(format!("{shown} line 1: {what}")))?;
             // Each record's own position: blank lines and quoted line breaks counted right.
             Ok(Box::new(reader.into_records().map(move |row| {
-                let at = |line: u64, what: String| input_error(format!("{shown} line {line}: {what}"));
+                let at =
+                    |line: u64, what: String| input_error(format!("{shown} line {line}: {what}"));
                 let record = row.map_err(|e| {
-                    at(e.position().map_or(0, csv::Position::line), describe_csv(&e))
+                    at(
+                        e.position().map_or(0, csv::Position::line),
+                        describe_csv(&e, Some(&headers)),
+                    )
                 })?;
                 let line = record.position().map_or(0, csv::Position::line);
                 record
                     .deserialize::<InputRecord>(Some(&headers))
                     .map(|parsed| (line as usize, parsed))
-                    .map_err(|e| at(line, describe_csv(&e)))
+                    .map_err(|e| at(line, describe_csv(&e, Some(&headers))))
             })))
         }
         Some("jsonl" | "ndjson") => Ok(Box::new(
@@ -96,23 +102,19 @@ pub fn records(path: &Path) -> Result<Rows, Error> {
                             ))));
                         }
                     };
-                    // The category and column only: serde_json's message can quote a value.
                     Some(
-                        serde_json::from_str(&line)
-                            .map(|record| (index + 1, record))
-                            .map_err(|e| {
-                                let what = match e.classify() {
-                                    serde_json::error::Category::Data => {
-                                        "the record does not match the schema (see `pwchange schema`)"
-                                    }
-                                    _ => "not valid JSON",
-                                };
-                                input_error(format!(
-                                    "{shown} line {} column {}: {what}",
-                                    index + 1,
-                                    e.column()
-                                ))
-                            }),
+                        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(
+                            &line,
+                        ))
+                        .map(|record| (index + 1, record))
+                        .map_err(|e| {
+                            let column = e.inner().column();
+                            input_error(format!(
+                                "{shown} line {} column {column}: {}",
+                                index + 1,
+                                describe_json(&e)
+                            ))
+                        }),
                     )
                 }),
         )),
@@ -123,15 +125,77 @@ pub fn records(path: &Path) -> Result<Rows, Error> {
     }
 }
 
-/// A CSV error without the row's content (which may hold a password).
-fn describe_csv(error: &csv::Error) -> String {
+/// The columns an input may have.
+const COLUMNS: [&str; 3] = ["user_id", "current_password", "login_name"];
+
+/// The header line's problem, if any, without its cells when they are not column names (a
+/// file without a header has a user's values there, perhaps a password).
+fn check_header(headers: &csv::StringRecord) -> Result<(), String> {
+    for (index, cell) in headers.iter().enumerate() {
+        if !COLUMNS.contains(&cell) {
+            return Err(format!(
+                "column {} of the header is not one of {} (is the header line missing?)",
+                index + 1,
+                COLUMNS.join(", ")
+            ));
+        }
+        if headers.iter().take(index).any(|earlier| earlier == cell) {
+            return Err(format!("the header names column {cell} twice"));
+        }
+    }
+    if !headers.iter().any(|cell| cell == "user_id") {
+        return Err("the header has no user_id column".to_owned());
+    }
+    Ok(())
+}
+
+/// A JSON Lines error naming the field, without the value (serde_json's own message can quote
+/// it: "invalid type: string \"…\"").
+fn describe_json(error: &serde_path_to_error::Error<serde_json::Error>) -> String {
+    let inner = error.inner();
+    if !matches!(inner.classify(), serde_json::error::Category::Data) {
+        return "not valid JSON (one object per line)".to_owned();
+    }
+    let message = inner.to_string();
+    // serde's own words for these name the field (from the schema or the key), not a value.
+    let named = |prefix: &str| {
+        message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split('`').next())
+            .filter(|name| name.len() <= 64)
+            .map(str::to_owned)
+    };
+    if let Some(field) = named("missing field `") {
+        return format!("field {field} is missing (see `pwchange schema`)");
+    }
+    if let Some(field) = named("unknown field `") {
+        return format!(
+            "field {field} is not one of {} (see `pwchange schema`)",
+            COLUMNS.join(", ")
+        );
+    }
+    match error.path().to_string().as_str() {
+        "." => "the line is not a JSON object with the fields of `pwchange schema`".to_owned(),
+        field => format!("field {field}: the value is not a string (see `pwchange schema`)"),
+    }
+}
+
+/// A CSV error without the row's content (which may hold a password), naming the column from
+/// the header when there is one.
+fn describe_csv(error: &csv::Error, headers: Option<&csv::StringRecord>) -> String {
     match error.kind() {
         csv::ErrorKind::Deserialize { err, .. } => match err.field() {
             // The kind's text can quote the value (serde's "invalid type: string …").
-            Some(field) => format!(
-                "field {}: the value does not match the schema (see `pwchange schema`)",
-                field + 1
-            ),
+            Some(field) => match headers.and_then(|h| h.get(field as usize)) {
+                Some(name) => format!(
+                    "field {name} (column {}): the value does not match the schema (see `pwchange schema`)",
+                    field + 1
+                ),
+                None => format!(
+                    "column {}: the value does not match the schema (see `pwchange schema`)",
+                    field + 1
+                ),
+            },
             // serde's "unknown field" message quotes the header cell, which is a value when
             // the file has no header line.
             None if matches!(err.kind(), csv::DeserializeErrorKind::Message(m) if m.contains("unknown field")) => {
@@ -142,7 +206,10 @@ fn describe_csv(error: &csv::Error) -> String {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
         } => {
-            format!("{len} fields where the header has {expected_len}")
+            format!(
+                "{len} field{} where the header has {expected_len}",
+                if *len == 1 { "" } else { "s" }
+            )
         }
         _ => "not valid CSV".to_owned(),
     }
@@ -298,28 +365,92 @@ mod tests {
         let rows = lines(&jsonl);
         assert_eq!(rows[..2], [Ok(1), Ok(3)]);
         let error = rows[2].clone().unwrap_err();
-        assert!(error.contains("u.jsonl line 4 column"), "{error}");
-        assert!(error.contains("does not match the schema"), "{error}");
+        assert!(
+            error.contains("u.jsonl line 4 column 4: field x is not one of user_id"),
+            "{error}"
+        );
 
         let (_dir, other) = file("u.txt", "");
         let error = records(&other).err().unwrap().to_string();
         assert!(error.contains("expected a .csv or .jsonl file"), "{error}");
     }
 
-    #[test]
-    fn a_csv_without_its_header_line_is_named_without_the_values() {
-        let (_dir, csv) = file("u.csv", "123,S3cret-Old!\n456,Other-Pw1\n");
-        let error = lines(&csv).remove(0).unwrap_err();
-        assert!(error.contains("is the header line missing?"), "{error}");
+    /// The header's own problems are line 1's, named without the cells (a file without a
+    /// header has a user's values there).
+    fn header_error(text: &str) -> String {
+        let (_dir, csv) = file("u.csv", text);
+        let error = records(&csv).err().unwrap().to_string();
+        assert!(error.contains("u.csv line 1: "), "{error}");
         assert!(!error.contains("S3cret"), "{error}");
-        // A missing column is another schema error.
-        let (_dir, csv) = file("u.csv", "current_password\nS3cret-Old!\n");
-        let error = lines(&csv).remove(0).unwrap_err();
+        error
+    }
+
+    #[test]
+    fn a_bad_csv_header_is_line_1_and_never_shows_its_cells() {
+        let error = header_error("123,S3cret-Old!\n456,Other-Pw1\n");
         assert!(
-            error.contains("u.csv line 2: the record does not match the schema"),
+            error.contains("column 1 of the header is not one of"),
+            "{error}"
+        );
+        assert!(error.contains("is the header line missing?"), "{error}");
+        let error = header_error("user_id,S3cret-Old!\n1,x\n");
+        assert!(error.contains("column 2 of the header"), "{error}");
+        let error = header_error("current_password\nS3cret-Old!\n");
+        assert!(
+            error.contains("the header has no user_id column"),
+            "{error}"
+        );
+        let error = header_error("user_id,user_id\n1,2\n");
+        assert!(
+            error.contains("the header names column user_id twice"),
+            "{error}"
+        );
+        // A value that does not fit its column is named by the column, on its own line.
+        let (_dir, csv) = file(
+            "u.csv",
+            "user_id,current_password\n1,\"a\nb\"\n2,S3cret-Old!,x\n",
+        );
+        let rows = lines(&csv);
+        assert_eq!(rows[0], Ok(2));
+        let error = rows[1].clone().unwrap_err();
+        assert!(
+            error.contains("u.csv line 4: 3 fields where the header has 2"),
             "{error}"
         );
         assert!(!error.contains("S3cret"), "{error}");
+    }
+
+    #[test]
+    fn a_json_lines_error_names_the_field_never_the_value() {
+        for (line, expected) in [
+            (
+                r#"{"user_id": "1", "current_password": 5}"#,
+                "column 38: field current_password: the value is not a string",
+            ),
+            (
+                r#"{"user_id": ["S3cret"]}"#,
+                "field user_id: the value is not a string",
+            ),
+            (
+                r#"{"current_password": "S3cret-Old!"}"#,
+                "field user_id is missing",
+            ),
+            (
+                r#"{"user_id": "1", "curent_password": "S3cret"}"#,
+                "field curent_password is not one of user_id, current_password, login_name",
+            ),
+            (r#""S3cret""#, "the line is not a JSON object"),
+            (
+                r#"{"user_id": "S3cret"#,
+                "not valid JSON (one object per line)",
+            ),
+        ] {
+            let (_dir, jsonl) = file("u.jsonl", &format!("{line}\n"));
+            let error = lines(&jsonl).remove(0).unwrap_err();
+            assert!(error.contains("u.jsonl line 1 column"), "{line}: {error}");
+            assert!(error.contains(expected), "{line}: {error}");
+            assert!(!error.contains("S3cret"), "{line}: {error}");
+        }
     }
 
     #[test]

@@ -1,50 +1,101 @@
-//! Exit codes, hints and error output.
+//! Exit codes, hints, colour and error output.
 //!
-//! | code | meaning |
-//! |---|---|
-//! | 0 | success |
-//! | 1 | failure outside the vendor call (file I/O, journal) |
-//! | 2 | usage error (bad flags) |
-//! | 3..=16 | the facade's `ErrorKind`, see [`exit_code`] (a rotation stopped by refused credentials exits with that kind's code) |
-//! | 20 | rotate: finished, some users failed |
-//! | 21 | rotate: interrupted (Ctrl-C); the summary says what was and was not applied |
+//! The exit codes are [`crate::cli::KIND_EXIT_CODES`] and the constants beside it; `--help` and
+//! the man pages list them from the same table (`pwchange --help` shows them all).
+
+use std::io::IsTerminal as _;
 
 use pwchange::{Error, ErrorKind};
 use serde_json::json;
 
-/// The exit code of a failed change.
-pub fn exit_code(kind: ErrorKind) -> u8 {
-    match kind {
-        ErrorKind::InvalidInput => 3,
-        ErrorKind::Unauthenticated => 4,
-        ErrorKind::PermissionDenied => 5,
-        ErrorKind::UserNotFound => 6,
-        ErrorKind::CurrentPasswordInvalid => 7,
-        ErrorKind::PolicyViolation => 8,
-        ErrorKind::PasswordReused => 9,
-        ErrorKind::RateLimited => 10,
-        ErrorKind::Unavailable => 11,
-        ErrorKind::Unsupported => 12,
-        ErrorKind::Transport => 14,
-        ErrorKind::OutcomeUnknown => 15,
-        ErrorKind::VerificationFailed => 16,
-        _ => 13,
+use crate::cli::{self, ColorWhen};
+
+/// How this process writes for people: colour per stream, and `--quiet`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Console {
+    /// `--quiet`: nothing but errors and what was asked for.
+    pub quiet: bool,
+    /// Colour on standard output.
+    pub color_stdout: bool,
+    /// Colour on standard error.
+    pub color_stderr: bool,
+}
+
+impl Console {
+    /// The console for `--color`/`--quiet`, given the process environment.
+    pub fn new(when: ColorWhen, quiet: bool, env: &[(String, String)]) -> Self {
+        let var = |name: &str| {
+            env.iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.clone())
+        };
+        Self {
+            quiet,
+            color_stdout: when.enabled(std::io::stdout().is_terminal(), var),
+            color_stderr: when.enabled(std::io::stderr().is_terminal(), var),
+        }
     }
+
+    /// `label` in bold red on standard error (when colour is on there): "error".
+    pub fn error_label(&self, label: &str) -> String {
+        paint(label, console::Style::new().red().bold(), self.color_stderr)
+    }
+
+    /// `label` in bold on standard error: "hint".
+    pub fn note_label(&self, label: &str) -> String {
+        paint(label, console::Style::new().bold(), self.color_stderr)
+    }
+
+    /// A count on standard output: red and bold when it is a failure count above zero, green
+    /// when it is a success count above zero.
+    pub fn count(&self, count: usize, bad: bool) -> String {
+        let style = match (count, bad) {
+            (0, _) => console::Style::new(),
+            (_, true) => console::Style::new().red().bold(),
+            (_, false) => console::Style::new().green(),
+        };
+        paint(&count.to_string(), style, self.color_stdout)
+    }
+}
+
+fn paint(text: &str, style: console::Style, enabled: bool) -> String {
+    style.force_styling(enabled).apply_to(text).to_string()
+}
+
+/// The exit code of a failed change ([`cli::KIND_EXIT_CODES`]; 13 for a kind it lacks).
+pub fn exit_code(kind: ErrorKind) -> u8 {
+    cli::KIND_EXIT_CODES
+        .iter()
+        .find(|(listed, _)| *listed == kind)
+        .map_or(13, |(_, code)| *code)
 }
 
 /// What to do next.
 pub fn hint(kind: ErrorKind) -> &'static str {
+    hint_for(kind, None)
+}
+
+/// What to do next, knowing the vendor where the error names one (a vendor that acts in an
+/// organization gets that named as a cause of a refusal).
+pub fn hint_for(kind: ErrorKind, vendor: Option<pwchange::Vendor>) -> &'static str {
+    let organization = vendor
+        .and_then(pwchange::keys)
+        .is_some_and(|keys| keys.iter().any(|key| key.name == "organization_id"));
     match kind {
         ErrorKind::InvalidInput => "fix the input named above and run the command again",
         ErrorKind::Unauthenticated => {
             "check the credentials (a token: --token-file, PWCHANGE_<VENDOR>_TOKEN or the config file; or the vendor's login, see `pwchange vendors`); a token may have expired"
         }
+        ErrorKind::PermissionDenied if organization => {
+            "check the organization (--organization-id): the user must belong to it; else the credentials lack the permission to change this password"
+        }
         ErrorKind::PermissionDenied => {
-            "the token's user or application lacks the permission to change this password"
+            "the credentials' user or application lacks the permission to change this password"
         }
-        ErrorKind::UserNotFound => {
-            "check the user id (and the organization, for vendors that act in one)"
+        ErrorKind::UserNotFound if organization => {
+            "check the user id and the organization (--organization-id)"
         }
+        ErrorKind::UserNotFound => "check the user id",
         ErrorKind::CurrentPasswordInvalid => {
             "the current password is wrong (with --reset-code: the verification code is wrong, expired or used); nothing was changed"
         }
@@ -80,19 +131,139 @@ pub fn error_json(error: &Error) -> serde_json::Value {
         "message": error.to_string(),
         "vendor_messages": error.vendor_messages(),
         "retry_after_secs": error.retry_after().map(|d| d.as_secs()),
-        "hint": hint(error.kind()),
+        "hint": hint_for(error.kind(), error.vendor()),
         "exit_code": exit_code(error.kind()),
     })
 }
 
 /// Prints the error (JSON on stdout, or text on stderr) and returns its exit code.
 #[allow(clippy::print_stdout, clippy::print_stderr)]
-pub fn report(error: &Error, json: bool) -> u8 {
+pub fn report(error: &Error, json: bool, console: &Console) -> u8 {
     if json {
         println!("{}", error_json(error));
     } else {
-        eprintln!("error: {error}");
-        eprintln!("hint: {}", hint(error.kind()));
+        eprintln!("{}: {error}", console.error_label("error"));
+        eprintln!(
+            "{}: {}",
+            console.note_label("hint"),
+            hint_for(error.kind(), error.vendor())
+        );
     }
     exit_code(error.kind())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory as _, ValueEnum as _};
+
+    use super::*;
+    use crate::cli::{Cli, ColorWhen, ExitCodes, KIND_EXIT_CODES, ManPage};
+
+    #[test]
+    fn every_kind_has_its_own_code_and_its_json_name_in_the_help() {
+        let mut codes: Vec<u8> = KIND_EXIT_CODES.iter().map(|(_, code)| *code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), KIND_EXIT_CODES.len(), "a code used twice");
+        for (kind, code) in KIND_EXIT_CODES {
+            assert_eq!(exit_code(kind), code);
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                serde_json::json!(cli::kind_name(kind)),
+                "{kind:?}"
+            );
+            assert!(
+                cli::exit_status_lines(ExitCodes::Call)
+                    .iter()
+                    .any(|(listed, text)| *listed == code && text.contains(&cli::kind_name(kind))),
+                "{kind:?}"
+            );
+        }
+        let fixed = [0, cli::EXIT_FAILURE, cli::EXIT_USAGE];
+        let rotation = [cli::EXIT_SOME_FAILED, cli::EXIT_INTERRUPTED];
+        for code in fixed.iter().chain(&rotation) {
+            assert!(!codes.contains(code), "{code} is also a kind's");
+        }
+        let listed = |which| -> Vec<u8> {
+            cli::exit_status_lines(which)
+                .into_iter()
+                .map(|(code, _)| code)
+                .collect()
+        };
+        assert_eq!(listed(ExitCodes::Local), fixed);
+        assert!(
+            rotation
+                .iter()
+                .all(|code| listed(ExitCodes::All).contains(code))
+        );
+        assert!(
+            !rotation
+                .iter()
+                .any(|code| listed(ExitCodes::Call).contains(code))
+        );
+    }
+
+    #[test]
+    fn a_man_page_for_every_command() {
+        let commands: Vec<String> = Cli::command()
+            .get_subcommands()
+            .map(|sub| sub.get_name().to_owned())
+            .collect();
+        let pages: Vec<String> = ManPage::value_variants()
+            .iter()
+            .filter_map(|page| Some(page.to_possible_value()?.get_name().to_owned()))
+            .collect();
+        assert_eq!(commands, pages);
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_color_flag_is_read_before_clap_parses() {
+        let raw = |line: &str| ColorWhen::from_raw_args(line.split(' ').map(Into::into));
+        assert_eq!(raw("pwchange change"), ColorWhen::Auto);
+        assert_eq!(raw("pwchange --color never change"), ColorWhen::Never);
+        assert_eq!(raw("pwchange change --color=always"), ColorWhen::Always);
+        assert_eq!(
+            raw("pwchange --color=never change --color always"),
+            ColorWhen::Always
+        );
+        // A bad value is clap's to refuse; after `--` it is an argument.
+        assert_eq!(raw("pwchange --color=sometimes"), ColorWhen::Auto);
+        assert_eq!(raw("pwchange -- --color always"), ColorWhen::Auto);
+    }
+
+    #[test]
+    fn hints_name_the_organization_only_for_vendors_that_act_in_one() {
+        let with = pwchange::Vendor::ALL.into_iter().filter(|v| {
+            pwchange::keys(*v).is_some_and(|k| k.iter().any(|k| k.name == "organization_id"))
+        });
+        let without = pwchange::Vendor::ALL.into_iter().filter(|v| {
+            pwchange::keys(*v).is_some_and(|k| !k.iter().any(|k| k.name == "organization_id"))
+        });
+        for vendor in with {
+            let hint = hint_for(ErrorKind::PermissionDenied, Some(vendor));
+            assert!(hint.contains("--organization-id"), "{vendor}: {hint}");
+        }
+        for vendor in without {
+            let hint = hint_for(ErrorKind::PermissionDenied, Some(vendor));
+            assert!(!hint.contains("organization"), "{vendor}: {hint}");
+        }
+        assert!(!hint(ErrorKind::UserNotFound).contains("organization"));
+    }
+
+    #[test]
+    fn colour_only_where_it_is_on() {
+        let on = Console {
+            quiet: false,
+            color_stdout: true,
+            color_stderr: true,
+        };
+        let off = Console::default();
+        assert!(on.error_label("error").contains("\u{1b}["));
+        assert_eq!(off.error_label("error"), "error");
+        assert_eq!(off.count(3, true), "3");
+        assert_eq!(on.count(0, true), "0");
+        assert!(on.count(3, true).contains("\u{1b}[31"));
+        assert!(on.count(3, false).contains("\u{1b}[32"));
+    }
 }

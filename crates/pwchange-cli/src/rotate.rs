@@ -43,11 +43,12 @@ use serde::Serialize;
 use serde_json::json;
 use zeroize::Zeroizing;
 
-use crate::cli::RotateArgs;
+use crate::cli::{EXIT_INTERRUPTED, EXIT_SOME_FAILED, RotateArgs};
 use crate::input::{self, Record};
 use crate::journal::{self, Entry, Header, Journal, Previous};
+use crate::output::{self, Console};
 use crate::pacing::{self, Pacer};
-use crate::{output, policy, secrets};
+use crate::{policy, progress, secrets};
 
 #[derive(Debug, Default, Serialize)]
 struct Summary {
@@ -70,6 +71,8 @@ struct Summary {
     journal_syncs: u64,
     /// The run's wall time, in seconds.
     seconds: f64,
+    /// The failed and unknown users by error kind (`{"policy_violation": 3}`).
+    failures_by_kind: std::collections::BTreeMap<String, usize>,
 }
 
 /// What happened to one user.
@@ -323,7 +326,7 @@ enum Plan {
 }
 
 #[allow(clippy::print_stdout, clippy::print_stderr)]
-pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
+pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<u8, Error> {
     let vendor = client.vendor();
     let survey = input::survey(&args.input, vendor, args.admin)?;
     // The generator settings from (and against) the vendor's policy and rules (length, mode),
@@ -413,16 +416,12 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
         .ok()
         .and_then(|v| v.parse().ok());
     let mut pending_written = 0;
-    let progress = (!args.json && std::io::stderr().is_terminal()).then(|| {
-        let bar = indicatif::ProgressBar::new(survey.count as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:30} {pos}/{len} {per_sec} ETA {eta} {msg}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar
-    });
+    let reporter = Reporter {
+        bar: (!args.json && !console.quiet && std::io::stderr().is_terminal())
+            .then(|| progress::bar(survey.count as u64)),
+        json: args.json,
+        console: *console,
+    };
     let mut summary = Summary {
         total: survey.count,
         ..Default::default()
@@ -440,11 +439,7 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
         let task = match plan {
             Plan::Skip => {
                 summary.already_done += 1;
-                report(
-                    &ResultRecord::new(record.user_id, "already_done"),
-                    progress.as_ref(),
-                    args.json,
-                );
+                reporter.report(&ResultRecord::new(record.user_id, "already_done"));
                 continue;
             }
             Plan::Fresh(password) => Step::Change(password),
@@ -457,16 +452,12 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
             Some(run.pacer.slot().await)
         };
         while let Some(done) = tasks.try_join_next() {
-            finish(done, &mut summary, &run, progress.as_ref(), args.json)?;
+            finish(done, &mut summary, &run, &reporter)?;
         }
         // Every finished change fed the breaker before it released its slot.
         let Some(slot) = slot.filter(|_| !*run.stop.borrow() && run.tripped().is_none()) else {
             summary.not_attempted += 1;
-            report(
-                &ResultRecord::new(record.user_id, "not_attempted"),
-                progress.as_ref(),
-                args.json,
-            );
+            reporter.report(&ResultRecord::new(record.user_id, "not_attempted"));
             continue;
         };
         // A fresh password is journaled before it is sent: its entry is queued now, in input
@@ -479,7 +470,7 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
                     // password is journaled, and the process dies before sending it.
                     drop(slot);
                     while let Some(done) = tasks.join_next().await {
-                        finish(done, &mut summary, &run, progress.as_ref(), args.json)?;
+                        finish(done, &mut summary, &run, &reporter)?;
                     }
                     run.journal.write(&pending_entry(&record, password)).await?;
                     eprintln!(
@@ -509,10 +500,11 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
         });
     }
     while let Some(done) = tasks.join_next().await {
-        finish(done, &mut summary, &run, progress.as_ref(), args.json)?;
+        finish(done, &mut summary, &run, &reporter)?;
     }
     let stopped_by = run.tripped();
-    if let Some(bar) = &progress {
+    if let Some(bar) = &reporter.bar {
+        // The bar goes; the summary below says where the run ended, interrupted or not.
         bar.finish_and_clear();
     }
     summary.interrupted = interrupted.load(Ordering::SeqCst);
@@ -524,43 +516,76 @@ pub async fn run(args: RotateArgs, client: Client) -> Result<u8, Error> {
     if args.json {
         println!("{}", json!({"summary": summary}));
     } else {
-        println!(
-            "{} users: {} changed ({} verified by logging in), {} already done, {} failed, {} outcome unknown, {} not attempted; {} retries after 429/503, {:.1} s{}",
-            summary.total,
-            summary.changed,
-            summary.verified,
-            summary.already_done,
-            summary.failed,
-            summary.outcome_unknown,
-            summary.not_attempted,
-            summary.retries,
-            summary.seconds,
-            if summary.interrupted {
-                " (interrupted: run again with --resume to continue)"
-            } else {
-                ""
-            }
-        );
-        if let Some(kind) = stopped_by {
-            println!(
-                "stopped launching changes: the vendor refused the credentials ({kind}); {}",
-                output::hint(kind)
-            );
-        }
-        println!(
-            "the new passwords are in the journal {}",
-            journal_path.display()
-        );
+        print_summary(&summary, &journal_path, console);
     }
     Ok(if let Some(kind) = stopped_by {
         output::exit_code(kind)
     } else if summary.interrupted {
-        21
+        EXIT_INTERRUPTED
     } else if summary.failed + summary.outcome_unknown > 0 {
-        20
+        EXIT_SOME_FAILED
     } else {
         0
     })
+}
+
+/// The end-of-run report: the counts, the failures by kind with what to do about each, and
+/// where the passwords are. With `--quiet`, only when something needs attention.
+#[allow(clippy::print_stdout)]
+fn print_summary(summary: &Summary, journal_path: &std::path::Path, console: &Console) {
+    let attention = summary.failed + summary.outcome_unknown > 0
+        || summary.interrupted
+        || summary.stopped_by.is_some();
+    if console.quiet && !attention {
+        return;
+    }
+    println!(
+        "{} users: {} changed ({} verified by logging in), {} already done, {} failed, {} outcome unknown, {} not attempted; {} retries after 429/503, {:.1} s{}",
+        summary.total,
+        console.count(summary.changed, false),
+        summary.verified,
+        summary.already_done,
+        console.count(summary.failed, true),
+        console.count(summary.outcome_unknown, true),
+        summary.not_attempted,
+        summary.retries,
+        summary.seconds,
+        if summary.interrupted {
+            " (interrupted: run again with --resume to continue)"
+        } else {
+            ""
+        }
+    );
+    if !summary.failures_by_kind.is_empty() {
+        println!("failures by kind:");
+        let width = summary
+            .failures_by_kind
+            .keys()
+            .map(String::len)
+            .max()
+            .unwrap_or(0);
+        for (kind, count) in &summary.failures_by_kind {
+            let hint = serde_json::from_value::<ErrorKind>(json!(kind))
+                .map(output::hint)
+                .unwrap_or_default();
+            println!("  {count:>6}  {kind:<width$}  {hint}");
+        }
+        if summary.outcome_unknown > 0 {
+            println!(
+                "users whose outcome is unknown keep their journaled password: --resume settles them"
+            );
+        }
+    }
+    if let Some(kind) = summary.stopped_by {
+        println!(
+            "stopped launching changes: the vendor refused the credentials ({kind}); {}",
+            output::hint(kind)
+        );
+    }
+    println!(
+        "the new passwords are in the journal {}",
+        journal_path.display()
+    );
 }
 
 fn pending_entry(record: &Record, password: &Password) -> Entry {
@@ -925,8 +950,7 @@ fn finish(
     joined: Result<Result<ResultRecord, Error>, tokio::task::JoinError>,
     summary: &mut Summary,
     run: &Run,
-    progress: Option<&indicatif::ProgressBar>,
-    json: bool,
+    reporter: &Reporter,
 ) -> Result<(), Error> {
     let record = joined.map_err(|e| {
         Error::new(
@@ -943,7 +967,10 @@ fn finish(
         "not_attempted" => summary.not_attempted += 1,
         _ => summary.failed += 1,
     }
-    if let Some(bar) = progress {
+    if let Some(kind) = record.kind {
+        *summary.failures_by_kind.entry(kind_key(kind)).or_default() += 1;
+    }
+    if let Some(bar) = &reporter.bar {
         let pace = run
             .pacer
             .rate()
@@ -956,15 +983,33 @@ fn finish(
             summary.outcome_unknown
         ));
     }
-    report(&record, progress, json);
+    reporter.report(&record);
     Ok(())
 }
 
-/// One result: a progress-bar tick on a terminal, else a line (or JSON record) on stdout.
-fn report(record: &ResultRecord, progress: Option<&indicatif::ProgressBar>, json: bool) {
-    match progress {
-        Some(bar) => bar.inc(1),
-        None => print_result(record, json),
+/// Where results go: one JSON record each on stdout (`--json`); else on a terminal a progress
+/// bar, with each failure printed above it as it happens; else one line each on stdout (with
+/// `--quiet`, failures only).
+struct Reporter {
+    bar: Option<indicatif::ProgressBar>,
+    json: bool,
+    console: Console,
+}
+
+impl Reporter {
+    fn report(&self, record: &ResultRecord) {
+        let failure = record.kind.is_some();
+        match &self.bar {
+            _ if self.json => print_result(record, true),
+            Some(bar) => {
+                bar.inc(1);
+                if failure {
+                    bar.suspend(|| print_result(record, false));
+                }
+            }
+            None if failure || !self.console.quiet => print_result(record, false),
+            None => {}
+        }
     }
 }
 
@@ -978,6 +1023,11 @@ fn print_result(record: &ResultRecord, json: bool) {
             None => println!("{:<16} {}", record.outcome, record.user_id),
         }
     }
+}
+
+/// A kind as the summary's `failures_by_kind` keys it (its JSON name, which sorts stably).
+fn kind_key(kind: ErrorKind) -> String {
+    crate::cli::kind_name(kind)
 }
 
 #[cfg(test)]
