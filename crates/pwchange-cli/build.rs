@@ -20,7 +20,7 @@ use clap_complete::Shell;
 const ENVIRONMENT: &[(&str, &str)] = &[
     (
         "PWCHANGE_<VENDOR>_<KEY>",
-        "a vendor setting, e.g. PWCHANGE_ZITADEL_TOKEN or PWCHANGE_BIENPORT_BASE_URL (`pwchange vendors` lists the keys)",
+        "a vendor setting, e.g. PWCHANGE_<VENDOR>_TOKEN or PWCHANGE_<VENDOR>_BASE_URL (`pwchange vendors` lists the vendors and their keys)",
     ),
     (
         "PWCHANGE_CONFIG",

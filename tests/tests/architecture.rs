@@ -211,3 +211,94 @@ fn the_facade_builds_with_each_vendor_alone() {
         );
     }
 }
+
+/// Every crate but the workspace's own tools can be published: complete metadata, a README in
+/// the package, its docs on docs.rs, and dependencies a registry can resolve. (`cargo package`
+/// in CI proves that each one builds from its package.)
+#[test]
+fn every_published_crate_has_what_a_registry_needs() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = Command::new(&cargo)
+        .args([
+            "metadata",
+            "--offline",
+            "--locked",
+            "--no-deps",
+            "--format-version",
+            "1",
+        ])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let packages = metadata["packages"].as_array().unwrap();
+    let unpublished: Vec<&str> = packages
+        .iter()
+        .filter(|p| p["publish"] == serde_json::json!([]))
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        unpublished,
+        ["pwchange-bench", "pwchange-contract-tests", "xtask"],
+        "only the workspace's own tools stay unpublished"
+    );
+    let published: Vec<&serde_json::Value> =
+        packages.iter().filter(|p| p["publish"].is_null()).collect();
+    assert!(published.len() >= 4 + Vendor::ALL.len(), "{published:?}");
+    for package in published {
+        let name = package["name"].as_str().unwrap();
+        let text = |key: &str| package[key].as_str().unwrap_or_default().to_owned();
+        assert!(text("description").len() > 20, "{name}: description");
+        assert_eq!(text("license"), "MIT OR Apache-2.0", "{name}: license");
+        assert_eq!(
+            text("documentation"),
+            format!("https://docs.rs/{name}"),
+            "{name}"
+        );
+        assert!(
+            !text("repository").contains("invalid"),
+            "{name}: a placeholder repository"
+        );
+        let readme = Path::new(&text("manifest_path")).with_file_name(text("readme"));
+        assert!(
+            text("readme") == "README.md" && readme.is_file(),
+            "{name}: no README.md beside its Cargo.toml"
+        );
+        // crates.io's rules: at most five keywords of at most 20 ASCII characters, and five
+        // categories.
+        let keywords = package["keywords"].as_array().unwrap();
+        assert!((1..=5).contains(&keywords.len()), "{name}: keywords");
+        for keyword in keywords {
+            let keyword = keyword.as_str().unwrap();
+            assert!(
+                keyword.len() <= 20
+                    && keyword.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && keyword
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+                "{name}: keyword {keyword}"
+            );
+        }
+        let categories = package["categories"].as_array().unwrap();
+        assert!((1..=5).contains(&categories.len()), "{name}: categories");
+        for dependency in package["dependencies"].as_array().unwrap() {
+            let dev = dependency["kind"] == "dev";
+            if dependency["path"].is_string() && !dev {
+                assert_ne!(
+                    dependency["req"], "*",
+                    "{name}: the path dependency {} has no version",
+                    dependency["name"]
+                );
+                assert!(
+                    !unpublished.contains(&dependency["name"].as_str().unwrap()),
+                    "{name} depends on an unpublished crate"
+                );
+            }
+        }
+    }
+}

@@ -13,7 +13,7 @@ use pwchange_sim::{Latency, RateLimit, Simulator, Vendor, demo_user, parse_durat
 /// Prints, one line per vendor, its name, base URL, a bearer token and the demo user; then
 /// indented lines with the headers a raw client needs (header=Name: value), the login settings
 /// the simulator accepts (login key=value) and the facade settings for the demo user (setting
-/// key=value, e.g. Bienport's organization_id, which `pwchange --organization-id` takes).
+/// key=value, e.g. the organization_id that `pwchange --organization-id` takes).
 /// Every request and answer is checked against the vendor's spec; a violation is printed on
 /// standard error when the simulators stop (Ctrl-C), with one line per simulator
 /// `stats <vendor> requests=N rate_limited=N` (requests: the changes, logins and verifications

@@ -52,7 +52,7 @@ fn an_unknown_vendor_is_a_usage_error_that_lists_every_choice() {
     assert!(output.stdout.is_empty());
 }
 
-/// Every simulator's first line, and the settings a client needs (Bienport's organization id
+/// Every simulator's first line, and the settings a client needs (an organization id
 /// among them), are printed before the simulators wait for Ctrl-C.
 #[test]
 fn startup_prints_each_vendor_with_the_settings_a_client_needs() {
