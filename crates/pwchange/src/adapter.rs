@@ -219,9 +219,15 @@ pub(crate) struct LoginTarget {
 #[allow(dead_code)] // for vendors with a password login; a one-vendor build may have none
 pub(crate) fn login_refused(error: Error, refusals: &[ErrorKind]) -> Error {
     if refusals.contains(&error.kind()) {
+        // The kind's own words already say a login failed; this says how (the status and the
+        // vendor's code follow in the error's facts).
         let message = format!(
-            "the vendor refused a login with the new password ({})",
-            error.kind()
+            "the vendor answered it as it answers {}",
+            match error.kind() {
+                ErrorKind::CurrentPasswordInvalid => "a wrong password",
+                ErrorKind::PermissionDenied => "a login it does not permit",
+                _ => "wrong credentials",
+            }
         );
         error.reclassify(ErrorKind::VerificationFailed, message)
     } else {
