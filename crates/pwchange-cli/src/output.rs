@@ -252,6 +252,32 @@ mod tests {
     }
 
     #[test]
+    fn every_kind_has_its_own_hint_and_the_json_error_says_it() {
+        let hints: Vec<&str> = KIND_EXIT_CODES.iter().map(|(kind, _)| hint(*kind)).collect();
+        let mut distinct = hints.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), hints.len(), "{hints:#?}");
+        assert!(hints.iter().all(|hint| hint.len() > 10), "{hints:#?}");
+        let organization = pwchange::Vendor::ALL.into_iter().find(|v| {
+            pwchange::keys(*v).is_some_and(|k| k.iter().any(|k| k.name == "organization_id"))
+        });
+        if let Some(vendor) = organization {
+            let hint = hint_for(ErrorKind::UserNotFound, Some(vendor));
+            assert!(hint.contains("--organization-id"), "{hint}");
+        }
+        let error = Error::new(ErrorKind::PolicyViolation, "too short");
+        let json = error_json(&error);
+        assert_eq!(json["ok"], false);
+        assert_eq!(json["kind"], "policy_violation");
+        assert_eq!(json["exit_code"], 8);
+        assert_eq!(json["hint"], hint(ErrorKind::PolicyViolation));
+        assert_eq!(json["message"], error.to_string());
+        assert_eq!(report(&error, true, &Console::default()), 8);
+        assert_eq!(report(&error, false, &Console::default()), 8);
+    }
+
+    #[test]
     fn colour_only_where_it_is_on() {
         let on = Console {
             quiet: false,
@@ -260,7 +286,10 @@ mod tests {
         };
         let off = Console::default();
         assert!(on.error_label("error").contains("\u{1b}["));
+        assert!(on.error_label("error").contains("error"));
         assert_eq!(off.error_label("error"), "error");
+        assert!(on.note_label("hint").contains("\u{1b}[1m"));
+        assert_eq!(off.note_label("hint"), "hint");
         assert_eq!(off.count(3, true), "3");
         assert_eq!(on.count(0, true), "0");
         assert!(on.count(3, true).contains("\u{1b}[31"));
