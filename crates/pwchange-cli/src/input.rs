@@ -181,28 +181,23 @@ fn describe_json(error: &serde_path_to_error::Error<serde_json::Error>) -> Strin
 }
 
 /// A CSV error without the row's content (which may hold a password), naming the column from
-/// the header when there is one.
+/// the header when there is one. (The header is checked first, so an unknown or missing column
+/// never gets here; a value that does not fit its field could, if a field were not a string.)
 fn describe_csv(error: &csv::Error, headers: Option<&csv::StringRecord>) -> String {
     match error.kind() {
-        csv::ErrorKind::Deserialize { err, .. } => match err.field() {
+        csv::ErrorKind::Deserialize { err, .. } => {
             // The kind's text can quote the value (serde's "invalid type: string …").
-            Some(field) => match headers.and_then(|h| h.get(field as usize)) {
-                Some(name) => format!(
-                    "field {name} (column {}): the value does not match the schema (see `pwchange schema`)",
-                    field + 1
-                ),
-                None => format!(
-                    "column {}: the value does not match the schema (see `pwchange schema`)",
-                    field + 1
-                ),
-            },
-            // serde's "unknown field" message quotes the header cell, which is a value when
-            // the file has no header line.
-            None if matches!(err.kind(), csv::DeserializeErrorKind::Message(m) if m.contains("unknown field")) => {
-                "a column is not one of user_id, current_password, login_name (is the header line missing?)".to_owned()
-            }
-            None => "the record does not match the schema (see `pwchange schema`)".to_owned(),
-        },
+            let column =
+                err.field()
+                    .map(|field| match headers.and_then(|h| h.get(field as usize)) {
+                        Some(name) => format!("field {name} (column {})", field + 1),
+                        None => format!("column {}", field + 1),
+                    });
+            format!(
+                "{}: the value does not match the schema (see `pwchange schema`)",
+                column.as_deref().unwrap_or("the record")
+            )
+        }
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
         } => {
@@ -418,6 +413,25 @@ mod tests {
             "{error}"
         );
         assert!(!error.contains("S3cret"), "{error}");
+    }
+
+    #[test]
+    fn a_csv_value_that_does_not_fit_is_named_by_its_column_never_by_itself() {
+        let headers = csv::StringRecord::from(vec!["user_id", "current_password"]);
+        let row = csv::StringRecord::from(vec!["S3cret-1", "S3cret-2"]);
+        let error = row.deserialize::<(String, u32)>(None).unwrap_err();
+        assert_eq!(
+            describe_csv(&error, Some(&headers)),
+            "field current_password (column 2): the value does not match the schema (see `pwchange schema`)"
+        );
+        assert_eq!(
+            describe_csv(&error, None),
+            "column 2: the value does not match the schema (see `pwchange schema`)"
+        );
+        let (_dir, csv) = file("u.csv", "user_id\n\u{ff}S3cret\n");
+        std::fs::write(&csv, b"user_id\n\xffS3cret\n").unwrap();
+        let error = lines(&csv).remove(0).unwrap_err();
+        assert!(error.ends_with("u.csv line 2: not valid CSV"), "{error}");
     }
 
     #[test]

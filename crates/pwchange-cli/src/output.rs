@@ -253,7 +253,10 @@ mod tests {
 
     #[test]
     fn every_kind_has_its_own_hint_and_the_json_error_says_it() {
-        let hints: Vec<&str> = KIND_EXIT_CODES.iter().map(|(kind, _)| hint(*kind)).collect();
+        let hints: Vec<&str> = KIND_EXIT_CODES
+            .iter()
+            .map(|(kind, _)| hint(*kind))
+            .collect();
         let mut distinct = hints.clone();
         distinct.sort_unstable();
         distinct.dedup();
