@@ -1,5 +1,5 @@
-//! `cargo xtask codegen`: specs/<vendor>.yaml → crates/pwchange-<vendor>/src/generated.rs and
-//! crates/pwchange-httpmock/src/<vendor>.rs.
+//! `cargo xtask codegen`: `specs/<vendor>.yaml` → `crates/pwchange-<vendor>/src/generated.rs`
+//! and `crates/pwchange-httpmock/src/<vendor>.rs`.
 //!
 //! Architecture invariant: the output is a pure function of the spec bytes and the generator
 //! versions in Cargo.lock, so running it twice gives byte-identical files and `--check` can
