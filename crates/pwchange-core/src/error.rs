@@ -390,6 +390,22 @@ impl fmt::Display for Error {
     }
 }
 
+/// A token refused by [`SecretToken::new`](crate::SecretToken::new) is invalid input, so `?`
+/// works in a function returning [`Error`]. The message names the rule, never the token.
+impl From<crate::InvalidToken> for Error {
+    fn from(error: crate::InvalidToken) -> Self {
+        Error::invalid_input(format!("token: {error}"))
+    }
+}
+
+/// A password refused by a password type's length rule is invalid input, so `?` works too.
+/// The message names the rule, never the password.
+impl From<crate::InvalidPassword> for Error {
+    fn from(error: crate::InvalidPassword) -> Self {
+        Error::invalid_input(format!("password: {error}"))
+    }
+}
+
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         self.source
@@ -543,6 +559,30 @@ mod tests {
         assert_eq!(e.vendor_code(), None);
         assert_eq!(e.vendor_messages(), ["nothing secret"]);
         assert!(e.vendor_text_withheld());
+    }
+
+    #[test]
+    fn secret_type_errors_convert_with_question_mark_and_never_show_the_value() {
+        fn token(text: &str) -> Result<crate::SecretToken, Error> {
+            Ok(crate::SecretToken::new(text)?)
+        }
+        fn password(text: &str) -> Result<crate::Password<8, 16>, Error> {
+            Ok(crate::Password::new(text)?)
+        }
+        let error = token("bad token\u{7}").unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidInput);
+        assert!(
+            error.to_string().starts_with("invalid input: token: "),
+            "{error}"
+        );
+        assert!(!error.to_string().contains("bad token"), "{error}");
+        let error = password("Sh0rt!").unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidInput);
+        assert_eq!(
+            error.to_string(),
+            "invalid input: password: password is too short: at least 8 characters are required"
+        );
+        assert!(token("a-token").is_ok() && password("L0ng-enough!").is_ok());
     }
 
     #[test]

@@ -25,8 +25,12 @@ pub use vendors::*;
 use tracing::Instrument as _;
 
 /// Changes passwords on one vendor.
+///
+/// Cheap to clone: clones share one connection pool and one login token cache, so a program
+/// makes one `Client` per vendor and hands clones to its tasks.
+#[derive(Clone)]
 pub struct Client {
-    backend: Box<dyn adapter::DynBackend>,
+    backend: std::sync::Arc<dyn adapter::DynBackend>,
 }
 
 impl std::fmt::Debug for Client {
@@ -41,7 +45,7 @@ impl Client {
     /// A client for the vendor that `config` configures.
     pub fn new(config: impl Into<Config>) -> Result<Self, Error> {
         Ok(Self {
-            backend: config.into().into_backend()?,
+            backend: config.into().into_backend()?.into(),
         })
     }
 

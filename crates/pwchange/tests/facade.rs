@@ -207,6 +207,34 @@ fn from_env_reports_the_missing_variable() {
     }
 }
 
+/// A `Client` is cloned into tasks: the clones are one client (one pool, one token cache),
+/// and each change through any of them is the vendor's.
+#[tokio::test(flavor = "multi_thread")]
+async fn clones_of_a_client_work_from_spawned_tasks() {
+    fn assert_shareable<T: Clone + Send + Sync + 'static>(_: &T) {}
+    for vendor in Vendor::ALL {
+        let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
+        let original = client(vendor, sim.base_url(), sim.token(), &[]);
+        assert_shareable(&original);
+        let clone = original.clone();
+        assert_eq!(
+            (clone.vendor(), clone.base_url()),
+            (original.vendor(), original.base_url())
+        );
+        let changed =
+            tokio::spawn(async move { clone.change_password(&demo_change(vendor)).await })
+                .await
+                .unwrap()
+                .unwrap();
+        assert_eq!(changed.vendor, vendor);
+        assert_eq!(
+            sim.password(&demo_user(vendor).id).as_deref(),
+            Some("N3w-Passw0rd!x")
+        );
+        sim.assert_no_violations();
+    }
+}
+
 /// A change can be spawned on a multi-threaded runtime: its future is `Send`, for every vendor.
 #[test]
 fn the_change_future_is_send() {
