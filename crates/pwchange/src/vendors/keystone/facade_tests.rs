@@ -23,12 +23,10 @@ fn with_token(base_url: &str) -> Client {
 }
 
 fn admin_login(scope: pwchange_keystone::LoginScope) -> KeystoneAuth {
-    KeystoneAuth::Login(KeystoneLogin {
-        username: "admin".into(),
-        user_domain_id: "default".into(),
-        password: canary::PASSWORD.to_owned().into(),
-        scope,
-    })
+    let login = KeystoneLogin::new("admin", canary::PASSWORD.to_owned().into(), scope);
+    assert_eq!(login.user_domain_id, "default");
+    assert_eq!(login.clone().in_domain("d1").user_domain_id, "d1");
+    KeystoneAuth::Login(login)
 }
 
 fn keystone_error(status: u16, message: &str) -> Value {

@@ -49,6 +49,28 @@ pub struct KeystoneLogin {
     pub scope: LoginScope,
 }
 
+impl KeystoneLogin {
+    /// A login as `username` of the default domain (`default`), scoped by `scope`;
+    /// [`in_domain`](Self::in_domain) names another domain.
+    pub fn new(username: impl Into<String>, password: SecretString, scope: LoginScope) -> Self {
+        Self {
+            username: username.into(),
+            user_domain_id: DEFAULT_DOMAIN.to_owned(),
+            password,
+            scope,
+        }
+    }
+
+    /// The user's domain, by id.
+    pub fn in_domain(mut self, user_domain_id: impl Into<String>) -> Self {
+        self.user_domain_id = user_domain_id.into();
+        self
+    }
+}
+
+/// The id of Keystone's default domain.
+const DEFAULT_DOMAIN: &str = "default";
+
 impl std::fmt::Debug for KeystoneLogin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KeystoneLogin")
@@ -603,7 +625,7 @@ fn login_of(keys: &mut Keys) -> Result<KeystoneLogin, Error> {
     let password = keys.required_secret("password", "the administrator's password")?;
     let user_domain_id = keys
         .string("user_domain_id")
-        .unwrap_or_else(|| "default".to_owned());
+        .unwrap_or_else(|| DEFAULT_DOMAIN.to_owned());
     let project_domain = keys.string("project_domain_id");
     let scope = match (keys.string("project_name"), keys.string("system_scope")) {
         (Some(_), Some(_)) => {

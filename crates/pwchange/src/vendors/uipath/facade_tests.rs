@@ -108,11 +108,23 @@ async fn uipath_client_credentials_log_in_first() {
             then.status(200).json_body(json!({"succeeded": true}));
         })
         .await;
-    let auth = UipathAuth::ClientCredentials {
-        client_id: "app".into(),
-        client_secret: SecretToken::new(canary::PASSWORD).unwrap(),
-        scope: "PM.User PM.User.Write".into(),
-    };
+    let auth = UipathAuth::client_credentials("app", SecretToken::new(canary::PASSWORD).unwrap());
+    match &auth {
+        UipathAuth::ClientCredentials { scope, .. } => {
+            assert_eq!(scope, pwchange_uipath::DEFAULT_SCOPE)
+        }
+        other => panic!("{other:?}"),
+    }
+    match auth.clone().with_scope("PM.User") {
+        UipathAuth::ClientCredentials {
+            scope, client_id, ..
+        } => {
+            assert_eq!((scope.as_str(), client_id.as_str()), ("PM.User", "app"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let token = UipathAuth::Token(SecretToken::new(canary::TOKEN).unwrap()).with_scope("PM.User");
+    assert!(matches!(token, UipathAuth::Token(_)));
     let client = Client::new(UipathConfig::new(&server.base_url(), auth).unwrap()).unwrap();
     let change = PasswordChange::admin_set(UIPATH_USER, canary::NEW_PASSWORD);
     client.change_password(&change).await.unwrap();

@@ -34,6 +34,35 @@ pub enum UipathAuth {
     },
 }
 
+impl UipathAuth {
+    /// The client-credentials grant of a confidential external application with the default
+    /// scope ([`DEFAULT_SCOPE`]); [`with_scope`](Self::with_scope) asks for others.
+    pub fn client_credentials(client_id: impl Into<String>, client_secret: SecretToken) -> Self {
+        UipathAuth::ClientCredentials {
+            client_id: client_id.into(),
+            client_secret,
+            scope: DEFAULT_SCOPE.to_owned(),
+        }
+    }
+
+    /// A client-credentials grant asking for `scope` (space-separated) instead; a token is
+    /// left as it is (its scopes are the token's).
+    pub fn with_scope(self, scope: impl Into<String>) -> Self {
+        match self {
+            UipathAuth::ClientCredentials {
+                client_id,
+                client_secret,
+                ..
+            } => UipathAuth::ClientCredentials {
+                client_id,
+                client_secret,
+                scope: scope.into(),
+            },
+            token => token,
+        }
+    }
+}
+
 /// Configuration of a UiPath backend. The base URL is the Identity base
 /// (`pwchange_uipath::IdentityBase::url`), e.g. `https://cloud.uipath.com/acme/identity_`.
 ///
@@ -119,12 +148,15 @@ impl Adapter for UipathAdapter {
         let scope = keys.string("scope");
         let auth = match keys.token_or_login(common.token, "client_id", "client_secret")? {
             TokenOrLogin::Token(token) => UipathAuth::Token(token),
-            TokenOrLogin::Login { user, secret } => UipathAuth::ClientCredentials {
-                client_id: user,
-                client_secret: SecretToken::new(secrecy::ExposeSecret::expose_secret(&secret))
-                    .map_err(|e| Error::invalid_input(format!("client_secret: {e}")))?,
-                scope: scope.unwrap_or_else(|| DEFAULT_SCOPE.to_owned()),
-            },
+            TokenOrLogin::Login { user, secret } => {
+                let secret = SecretToken::new(secrecy::ExposeSecret::expose_secret(&secret))
+                    .map_err(|e| Error::invalid_input(format!("client_secret: {e}")))?;
+                let auth = UipathAuth::client_credentials(user, secret);
+                match scope {
+                    Some(scope) => auth.with_scope(scope),
+                    None => auth,
+                }
+            }
         };
         let organization_id = keys
             .string("organization_id")
