@@ -19,7 +19,9 @@ pub use pwchange_core::http::{
     DEFAULT_CONNECT_RETRIES, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, HttpConfig,
 };
 pub use pwchange_core::{Error, ErrorKind, Outcome, SecretToken, Vendor};
-pub use request::{Changed, Mode, ModeKind, Password, PasswordChange, Verification};
+pub use request::{
+    ChangeOperation, Changed, Mode, ModeKind, Password, PasswordChange, Verification,
+};
 pub use vendors::*;
 
 use tracing::Instrument as _;

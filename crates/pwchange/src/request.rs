@@ -366,6 +366,17 @@ impl PasswordChange {
     }
 }
 
+/// Which of a vendor's operations made a change, in the vendor details that name one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ChangeOperation {
+    /// The vendor's self-service change, with the current password.
+    ChangePassword,
+    /// An administrative update of the user's record.
+    UpdateUser,
+}
+
 /// A password change that was applied ([`Outcome::Applied`](crate::Outcome::Applied)): the
 /// vendor confirmed it with a success answer that matches the request, or a login with the new
 /// password succeeded. [`verification`](Self::verification) says which.

@@ -63,7 +63,7 @@ async fn a_self_service_change_sends_no_token_and_keystones_exact_body() {
         let Some(ChangedDetails::Keystone(details)) = &changed.details else {
             panic!("{changed:?}");
         };
-        assert_eq!(details.operation, "change_password");
+        assert_eq!(details.operation, crate::ChangeOperation::ChangePassword);
     }
     change.assert_calls_async(2).await;
 }
@@ -110,7 +110,7 @@ async fn an_administrative_set_logs_in_scoped_and_sends_the_token_in_x_auth_toke
     let Some(ChangedDetails::Keystone(details)) = &changed.details else {
         panic!("{changed:?}");
     };
-    assert_eq!(details.operation, "update_user");
+    assert_eq!(details.operation, crate::ChangeOperation::UpdateUser);
     assert_eq!(details.password_expires_at, None);
     login.assert_async().await;
     set.assert_async().await;
@@ -873,4 +873,22 @@ async fn a_revocation_that_fails_leaves_the_verification_standing() {
         .await
         .unwrap();
     assert_eq!(changed.verification, Verification::Verified);
+}
+
+#[test]
+fn password_expiry_reads_keystone_timestamps_and_drops_others() {
+    let at = |text: &str| super::keystone_time(text).map(|t| t.to_string());
+    assert_eq!(
+        at("2024-06-13T06:45:02.000000").as_deref(),
+        Some("2024-06-13 06:45:02")
+    );
+    assert_eq!(
+        at("2024-06-13T06:45:02.5Z").as_deref(),
+        Some("2024-06-13 06:45:02.500")
+    );
+    assert_eq!(
+        at("2024-06-13T06:45:02").as_deref(),
+        Some("2024-06-13 06:45:02")
+    );
+    assert_eq!(at("next tuesday"), None);
 }

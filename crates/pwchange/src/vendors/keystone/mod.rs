@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use crate::adapter::{Adapter, LoginSecrets, LoginTarget, Transport, VendorError, verdict_of};
 use crate::config::{Common, Key, Keys};
 use crate::{
-    Changed, CharacterClasses, Error, ErrorKind, LengthUnit, Mode, ModeKind, Password,
-    PasswordChange, PasswordPolicy, PolicySource, Vendor,
+    ChangeOperation, Changed, CharacterClasses, Error, ErrorKind, LengthUnit, Mode, ModeKind,
+    Password, PasswordChange, PasswordPolicy, PolicySource, Vendor,
 };
 
 const VENDOR: Vendor = Vendor::Keystone;
@@ -159,10 +159,22 @@ fn is_bcrypt(algorithm: &str) -> Result<bool, Error> {
 #[non_exhaustive]
 pub struct KeystoneDetails {
     /// `change_password` (self-service, `204`) or `update_user` (administrative set).
-    pub operation: String,
-    /// For an administrative set, the user record's `password_expires_at` (UTC, no zone): set
-    /// when the server expires the password (a required change, `password_expires_days`).
-    pub password_expires_at: Option<String>,
+    pub operation: ChangeOperation,
+    /// For an administrative set, the user record's `password_expires_at` (Keystone writes UTC
+    /// without a zone): set when the server expires the password (a required change,
+    /// `password_expires_days`). `None` too when the server sent a time this does not read.
+    pub password_expires_at: Option<chrono::NaiveDateTime>,
+}
+
+/// Keystone's timestamps: `2024-06-13T06:45:02.000000` (UTC, no zone), with or without the
+/// fraction, or with a trailing `Z`.
+fn keystone_time(text: &str) -> Option<chrono::NaiveDateTime> {
+    let text = text.trim_end_matches('Z');
+    let parsed = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f");
+    if parsed.is_err() {
+        tracing::warn!("Keystone's password_expires_at is not a timestamp it writes; left out");
+    }
+    parsed.ok()
 }
 
 /// A checked Keystone request.
@@ -213,7 +225,7 @@ impl KeystoneAdapter {
                     VENDOR,
                     user_id.clone(),
                     KeystoneDetails {
-                        operation: "change_password".to_owned(),
+                        operation: ChangeOperation::ChangePassword,
                         password_expires_at: None,
                     },
                 ))
@@ -243,8 +255,12 @@ impl KeystoneAdapter {
                     VENDOR,
                     user_id.clone(),
                     KeystoneDetails {
-                        operation: "update_user".to_owned(),
-                        password_expires_at: updated.user.password_expires_at,
+                        operation: ChangeOperation::UpdateUser,
+                        password_expires_at: updated
+                            .user
+                            .password_expires_at
+                            .as_deref()
+                            .and_then(keystone_time),
                     },
                 );
                 if updated.user.enabled == Some(false) {

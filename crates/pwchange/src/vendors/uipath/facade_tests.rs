@@ -240,7 +240,7 @@ async fn an_admin_set_reads_the_user_and_updates_it_with_the_password() {
     let Some(ChangedDetails::Uipath(details)) = changed.details else {
         panic!("details")
     };
-    assert_eq!(details.operation, "update_user");
+    assert_eq!(details.operation, crate::ChangeOperation::UpdateUser);
     let cases: Vec<(u16, Value, u16, Value, ErrorKind, &str)> = vec![
         (
             200,

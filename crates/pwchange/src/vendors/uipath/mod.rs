@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use crate::adapter::{Adapter, LoginTarget, Transport, VendorError, verdict_of};
 use crate::config::{Common, Key, Keys, TokenOrLogin};
 use crate::{
-    Changed, CharacterClasses, Error, ErrorKind, LengthUnit, Mode, ModeKind, Password,
-    PasswordChange, PasswordPolicy, PolicySource, Vendor,
+    ChangeOperation, Changed, CharacterClasses, Error, ErrorKind, LengthUnit, Mode, ModeKind,
+    Password, PasswordChange, PasswordPolicy, PolicySource, Vendor,
 };
 
 const VENDOR: Vendor = Vendor::Uipath;
@@ -98,9 +98,11 @@ crate::adapter::typed_config_methods!(UipathConfig, UipathAdapter);
 
 /// What UiPath returned for a change: `{succeeded: true}`, and which operation made it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct UipathDetails {
-    /// `changepassword` (self-service) or `update_user` (administrative set).
-    pub operation: String,
+    /// `change_password` (self-service, `POST …/changepassword`) or `update_user`
+    /// (administrative set, `PUT /api/User/{id}`).
+    pub operation: ChangeOperation,
 }
 
 pub(crate) struct UipathAdapter {
@@ -258,7 +260,7 @@ impl Adapter for UipathAdapter {
         );
         let (operation, user_id, result) = match request {
             UipathRequest::Change(user_id, body) => (
-                "changepassword",
+                ChangeOperation::ChangePassword,
                 user_id,
                 transport
                     .call(|| {
@@ -287,7 +289,7 @@ impl Adapter for UipathAdapter {
                     invitation_accepted: user.invitation_accepted,
                 };
                 (
-                    "update_user",
+                    ChangeOperation::UpdateUser,
                     user_id,
                     transport
                         .call(|| {
@@ -309,9 +311,7 @@ impl Adapter for UipathAdapter {
                 return Ok(Changed::confirmed(
                     VENDOR,
                     user_id.to_string(),
-                    UipathDetails {
-                        operation: operation.to_owned(),
-                    },
+                    UipathDetails { operation },
                 ));
             }
             Some(false) => {}

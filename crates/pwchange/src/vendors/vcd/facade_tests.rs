@@ -326,7 +326,7 @@ async fn an_admin_set_sends_the_whole_record_back_with_the_password() {
     let Some(ChangedDetails::Vcd(details)) = changed.details else {
         panic!("details")
     };
-    assert_eq!(details.operation, "update_user");
+    assert_eq!(details.operation, crate::ChangeOperation::UpdateUser);
     assert_eq!(details.login_name.as_deref(), Some("alice@acme"));
 }
 

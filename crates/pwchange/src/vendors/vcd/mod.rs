@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use crate::adapter::{Adapter, LoginTarget, Transport, VendorError, login_refused, verdict_of};
 use crate::config::{Common, Key, Keys, TokenOrLogin};
 use crate::{
-    Changed, CharacterClasses, Error, ErrorKind, LengthUnit, Mode, ModeKind, Password,
-    PasswordChange, PasswordPolicy, PolicySource, Vendor,
+    ChangeOperation, Changed, CharacterClasses, Error, ErrorKind, LengthUnit, Mode, ModeKind,
+    Password, PasswordChange, PasswordPolicy, PolicySource, Vendor,
 };
 
 const VENDOR: Vendor = Vendor::Vcd;
@@ -68,9 +68,10 @@ crate::adapter::typed_config_methods!(VcdConfig, VcdAdapter);
 /// What Cloud Director returned for a change: `204` and no body (self-service), or the updated
 /// user record (administrative set).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct VcdDetails {
     /// `change_password` (self-service) or `update_user` (administrative set).
-    pub operation: String,
+    pub operation: ChangeOperation,
     /// `user@organization` from the user record (administrative set), the name the user logs in
     /// with.
     pub login_name: Option<String>,
@@ -266,7 +267,7 @@ impl Adapter for VcdAdapter {
                     VENDOR,
                     urn.clone(),
                     VcdDetails {
-                        operation: "change_password".to_owned(),
+                        operation: ChangeOperation::ChangePassword,
                         login_name: None,
                     },
                 ))
@@ -305,7 +306,7 @@ impl Adapter for VcdAdapter {
                     VENDOR,
                     urn.clone(),
                     VcdDetails {
-                        operation: "update_user".to_owned(),
+                        operation: ChangeOperation::UpdateUser,
                         login_name: login_name_of(&updated).or_else(|| login_name_of(&record)),
                     },
                 ))

@@ -89,12 +89,14 @@ async fn update_user_sends_each_modes_documented_message_over_rest() {
             panic!("{mode}: details")
         };
         assert_eq!(
-            (details.api.as_str(), details.protocol.as_str()),
-            ("update_user", "rest")
+            (details.api, details.protocol),
+            (ZitadelApi::UpdateUser, crate::ZitadelProtocol::Rest)
         );
         assert_eq!(
-            details.change_date.as_deref(),
-            Some("2025-05-20T09:12:44.118Z")
+            details
+                .change_date
+                .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+            Some("2025-05-20T09:12:44.118Z".to_owned())
         );
         assert_eq!(details.sequence, None);
     }
@@ -124,7 +126,7 @@ async fn update_user_sends_each_modes_documented_message_over_connect() {
         let Some(ChangedDetails::Zitadel(details)) = changed.details else {
             panic!("{mode}: details")
         };
-        assert_eq!(details.protocol, "connect");
+        assert_eq!(details.protocol, crate::ZitadelProtocol::Connect);
     }
 }
 
@@ -423,9 +425,15 @@ async fn zitadel_set_password_success_returns_the_event_details() {
     else {
         panic!("details")
     };
-    assert_eq!((api.as_str(), protocol.as_str()), ("set_password", "rest"));
-    assert_eq!(sequence.as_deref(), Some("3"));
-    assert_eq!(change_date.as_deref(), Some("2024-06-13T06:45:02.118Z"));
+    assert_eq!(
+        (api, protocol),
+        (ZitadelApi::SetPassword, crate::ZitadelProtocol::Rest)
+    );
+    assert_eq!(sequence, Some(3));
+    assert_eq!(
+        change_date.map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+        Some("2024-06-13T06:45:02.118Z".to_owned())
+    );
     assert_eq!(resource_owner.as_deref(), Some("696"));
 }
 

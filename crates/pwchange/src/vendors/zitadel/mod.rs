@@ -21,7 +21,10 @@ use crate::{
 const VENDOR: Vendor = Vendor::Zitadel;
 
 /// Which ZITADEL operation changes the password.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum ZitadelApi {
     /// User service v2 `UpdateUser` (`PATCH /v2/users/{userId}`), ZITADEL's recommended call:
     /// self-service, reset with a verification code, administrative set; 1..=200 characters.
@@ -36,7 +39,10 @@ pub enum ZitadelApi {
 }
 
 /// How requests reach ZITADEL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum ZitadelProtocol {
     /// REST through grpc-gateway (`PATCH /v2/users/{userId}`).
     #[default]
@@ -98,15 +104,17 @@ crate::adapter::typed_config_methods!(ZitadelConfig, ZitadelAdapter);
 
 /// What ZITADEL returned for a change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct ZitadelDetails {
-    /// `update_user`, `set_password` or `v1`.
-    pub api: String,
-    /// `rest` or `connect`.
-    pub protocol: String,
-    /// The event sequence (a uint64 as a string; `SetPassword` and v1 only).
-    pub sequence: Option<String>,
-    /// When the change happened (RFC 3339).
-    pub change_date: Option<String>,
+    /// The operation that made the change (`update_user`, `set_password` or `v1` in JSON).
+    pub api: ZitadelApi,
+    /// How it reached ZITADEL (`rest` or `connect`).
+    pub protocol: ZitadelProtocol,
+    /// The event sequence (`SetPassword` and v1 only; ZITADEL sends the uint64 as a string).
+    /// `None` too when it is not a number.
+    pub sequence: Option<u64>,
+    /// When the change happened.
+    pub change_date: Option<chrono::DateTime<chrono::Utc>>,
     /// The organization or instance that owns the user (`SetPassword` and v1 only).
     pub resource_owner: Option<String>,
 }
@@ -161,23 +169,6 @@ impl Proof {
             Proof::Current(current) => (Some(current), None),
             Proof::Code(code) => (None, Some(code)),
             Proof::None => (None, None),
-        }
-    }
-}
-
-impl ZitadelAdapter {
-    fn api_name(&self) -> &'static str {
-        match self.api {
-            ZitadelApi::UpdateUser => "update_user",
-            ZitadelApi::SetPassword => "set_password",
-            ZitadelApi::V1 => "v1",
-        }
-    }
-
-    fn protocol_name(&self) -> &'static str {
-        match self.protocol {
-            ZitadelProtocol::Rest => "rest",
-            ZitadelProtocol::Connect => "connect",
         }
     }
 }
@@ -453,11 +444,10 @@ impl Adapter for ZitadelAdapter {
             VENDOR,
             user_id.clone(),
             ZitadelDetails {
-                api: self.api_name().to_owned(),
-                protocol: self.protocol_name().to_owned(),
-                sequence,
-                change_date: change_date
-                    .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+                api: self.api,
+                protocol: self.protocol,
+                sequence: sequence.and_then(|sequence| sequence.parse().ok()),
+                change_date,
                 resource_owner,
             },
         ))
