@@ -269,7 +269,7 @@ pub struct Replacement {
     pub rust_type: String,
 }
 
-/// The secret types: every `format: password` schema becomes `pwchange_core::Password<MIN, MAX>`
+/// The secret types: every `format: password` schema becomes `pwchange_core::BoundedPassword<MIN, MAX>`
 /// (from its `minLength`/`maxLength`), every `x-pwchange-secret: token` schema becomes
 /// `pwchange_core::SecretToken`. Nothing else is replaced.
 pub fn secret_replacements(file: &Path, spec: &OpenAPI) -> Result<Vec<Replacement>, SpecError> {
@@ -316,9 +316,11 @@ pub fn secret_replacements(file: &Path, spec: &OpenAPI) -> Result<Vec<Replacemen
                 let string = string.expect("is_password implies a string schema");
                 match (string.min_length.unwrap_or(0), string.max_length) {
                     (0, None) => "::pwchange_core::UnboundedPassword".to_owned(),
-                    (min, None) => format!("::pwchange_core::Password<{min}, {{ usize::MAX }}>"),
+                    (min, None) => {
+                        format!("::pwchange_core::BoundedPassword<{min}, {{ usize::MAX }}>")
+                    }
                     (min, Some(max)) if min <= max => {
-                        format!("::pwchange_core::Password<{min}, {max}>")
+                        format!("::pwchange_core::BoundedPassword<{min}, {max}>")
                     }
                     (min, Some(max)) => {
                         return Err(error(
@@ -410,7 +412,7 @@ mod tests {
         assert_eq!(
             got,
             [
-                ("A", "::pwchange_core::Password<6, 128>"),
+                ("A", "::pwchange_core::BoundedPassword<6, 128>"),
                 ("B", "::pwchange_core::UnboundedPassword"),
                 ("C", "::pwchange_core::SecretToken"),
             ]

@@ -566,8 +566,8 @@ mod tests {
         fn token(text: &str) -> Result<crate::SecretToken, Error> {
             Ok(crate::SecretToken::new(text)?)
         }
-        fn password(text: &str) -> Result<crate::Password<8, 16>, Error> {
-            Ok(crate::Password::new(text)?)
+        fn password(text: &str) -> Result<crate::BoundedPassword<8, 16>, Error> {
+            Ok(crate::BoundedPassword::new(text)?)
         }
         let error = token("bad token\u{7}").unwrap_err();
         assert_eq!(error.kind(), ErrorKind::InvalidInput);

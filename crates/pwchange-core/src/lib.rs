@@ -10,7 +10,7 @@
 //! Every generated vendor crate (`pwchange-<vendor>`) plugs the same three pieces into its
 //! progenitor output:
 //!
-//! - [`Password`]: the type every password field of every spec is replaced with
+//! - [`BoundedPassword`]: the type every password field of every spec is replaced with
 //!   (progenitor `with_replacement`). It holds a [`secrecy::SecretString`], validates the
 //!   vendor's length rule on construction and deserialisation, serialises to the clear text
 //!   (that is what goes on the wire) and never shows it in `Debug` or `Display`.
@@ -22,12 +22,12 @@
 //!   versioned `Accept`.
 //!
 //! ```
-//! use pwchange_core::{ClientContext, Password, SecretToken};
+//! use pwchange_core::{BoundedPassword, ClientContext, SecretToken};
 //!
 //! let token = SecretToken::new("Bearer eyJhbGciOi.payload.sig")?; // the "Bearer " prefix is optional
 //! let context = ClientContext::bearer(token);
-//! let password: Password<1, 72> = Password::new("correct horse battery staple")?;
-//! assert_eq!(format!("{password:?}"), "Password(<redacted>)");
+//! let password: BoundedPassword<1, 72> = BoundedPassword::new("correct horse battery staple")?;
+//! assert_eq!(format!("{password:?}"), "BoundedPassword(<redacted>)");
 //! assert!(!format!("{context:?}").contains("eyJ"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -48,7 +48,7 @@ mod vendor;
 pub use context::{ClientContext, Credentials};
 pub use error::{Error, ErrorKind, Outcome};
 pub use redact::Redactor;
-pub use secret::{InvalidPassword, InvalidToken, Password, SecretToken, UnboundedPassword};
+pub use secret::{BoundedPassword, InvalidPassword, InvalidToken, SecretToken, UnboundedPassword};
 pub use vendor::Vendor;
 
 /// Re-exports for [`impl_client_hooks!`]; not part of the public API.

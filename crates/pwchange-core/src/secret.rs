@@ -12,20 +12,25 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// A password whose length, counted in Unicode scalar values (`char`s, as JSON Schema's
 /// `minLength`/`maxLength` count), lies in `MIN..=MAX`.
 ///
-/// The bounds come from the vendor's spec (`minLength`/`maxLength`), e.g. `Password<1, 72>` or
-/// `Password<6, 128>`. [`UnboundedPassword`] is for fields the vendor does not
-/// constrain.
+/// The bounds come from the vendor's spec (`minLength`/`maxLength`), e.g.
+/// `BoundedPassword<1, 72>` or `BoundedPassword<6, 128>`. [`UnboundedPassword`] is for fields
+/// the vendor does not constrain.
+///
+/// This is the generated clients' field type (each vendor crate re-exports it). A program that
+/// uses the facade never names it: it hands `pwchange::Password` (any length) to a
+/// `pwchange::PasswordChange`, and the facade checks the vendor's bounds when it builds the
+/// request.
 ///
 /// - `Debug` and `Display` print `<redacted>`.
 /// - `Serialize` writes the clear text: it is the request body. `Deserialize` validates the
 ///   length, so a mock or simulator cannot accept what the client would refuse.
 #[derive(Clone)]
-pub struct Password<const MIN: usize, const MAX: usize>(SecretString);
+pub struct BoundedPassword<const MIN: usize, const MAX: usize>(SecretString);
 
 /// A password the vendor places no length rule on.
-pub type UnboundedPassword = Password<0, { usize::MAX }>;
+pub type UnboundedPassword = BoundedPassword<0, { usize::MAX }>;
 
-impl<const MIN: usize, const MAX: usize> Password<MIN, MAX> {
+impl<const MIN: usize, const MAX: usize> BoundedPassword<MIN, MAX> {
     /// The smallest accepted length in characters.
     pub const MIN_CHARS: usize = MIN;
     /// The largest accepted length in characters.
@@ -53,8 +58,8 @@ impl<const MIN: usize, const MAX: usize> Password<MIN, MAX> {
     /// password into a vendor field).
     pub fn rebound<const MIN2: usize, const MAX2: usize>(
         &self,
-    ) -> Result<Password<MIN2, MAX2>, InvalidPassword> {
-        Password::new(self.expose_secret().to_owned())
+    ) -> Result<BoundedPassword<MIN2, MAX2>, InvalidPassword> {
+        BoundedPassword::new(self.expose_secret().to_owned())
     }
 }
 
@@ -65,53 +70,53 @@ impl UnboundedPassword {
     }
 }
 
-impl<const MIN: usize, const MAX: usize> fmt::Debug for Password<MIN, MAX> {
+impl<const MIN: usize, const MAX: usize> fmt::Debug for BoundedPassword<MIN, MAX> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Password(<redacted>)")
+        f.write_str("BoundedPassword(<redacted>)")
     }
 }
 
-impl<const MIN: usize, const MAX: usize> fmt::Display for Password<MIN, MAX> {
+impl<const MIN: usize, const MAX: usize> fmt::Display for BoundedPassword<MIN, MAX> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("<redacted>")
     }
 }
 
-impl<const MIN: usize, const MAX: usize> FromStr for Password<MIN, MAX> {
+impl<const MIN: usize, const MAX: usize> FromStr for BoundedPassword<MIN, MAX> {
     type Err = InvalidPassword;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::new(s)
     }
 }
 
-impl<const MIN: usize, const MAX: usize> TryFrom<String> for Password<MIN, MAX> {
+impl<const MIN: usize, const MAX: usize> TryFrom<String> for BoundedPassword<MIN, MAX> {
     type Error = InvalidPassword;
     fn try_from(s: String) -> Result<Self, Self::Error> {
         Self::new(s)
     }
 }
 
-impl<const MIN: usize, const MAX: usize> TryFrom<&str> for Password<MIN, MAX> {
+impl<const MIN: usize, const MAX: usize> TryFrom<&str> for BoundedPassword<MIN, MAX> {
     type Error = InvalidPassword;
     fn try_from(s: &str) -> Result<Self, Self::Error> {
         Self::new(s)
     }
 }
 
-impl<const MIN: usize, const MAX: usize> Serialize for Password<MIN, MAX> {
+impl<const MIN: usize, const MAX: usize> Serialize for BoundedPassword<MIN, MAX> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.expose_secret())
     }
 }
 
-impl<'de, const MIN: usize, const MAX: usize> Deserialize<'de> for Password<MIN, MAX> {
+impl<'de, const MIN: usize, const MAX: usize> Deserialize<'de> for BoundedPassword<MIN, MAX> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let clear = String::deserialize(deserializer)?;
         Self::new(clear).map_err(serde::de::Error::custom)
     }
 }
 
-/// Why a [`Password`] was refused. Never contains the password.
+/// Why a [`BoundedPassword`] was refused. Never contains the password.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum InvalidPassword {
@@ -210,13 +215,13 @@ mod tests {
     #[test]
     fn password_length_is_counted_in_characters() {
         // 6 characters, 12 bytes: inside 6..=6 although longer in bytes.
-        assert!(Password::<6, 6>::new("éééééé").is_ok());
+        assert!(BoundedPassword::<6, 6>::new("éééééé").is_ok());
         assert_eq!(
-            Password::<6, 128>::new("short").unwrap_err(),
+            BoundedPassword::<6, 128>::new("short").unwrap_err(),
             InvalidPassword::TooShort { min: 6 }
         );
         assert_eq!(
-            Password::<1, 3>::new("abcd").unwrap_err(),
+            BoundedPassword::<1, 3>::new("abcd").unwrap_err(),
             InvalidPassword::TooLong { max: 3 }
         );
         assert!(UnboundedPassword::new("").is_ok());
@@ -224,17 +229,18 @@ mod tests {
 
     #[test]
     fn password_never_prints_but_serialises() {
-        let p = Password::<1, 72>::new(CANARY).unwrap();
+        let p = BoundedPassword::<1, 72>::new(CANARY).unwrap();
         assert!(!format!("{p:?} {p}").contains(CANARY));
         assert_eq!(serde_json::to_string(&p).unwrap(), format!("\"{CANARY}\""));
     }
 
     #[test]
     fn password_deserialisation_checks_length_without_echoing() {
-        let err = serde_json::from_str::<Password<1, 4>>(&format!("\"{CANARY}\"")).unwrap_err();
+        let err =
+            serde_json::from_str::<BoundedPassword<1, 4>>(&format!("\"{CANARY}\"")).unwrap_err();
         assert!(err.to_string().contains("at most 4"), "{err}");
         assert!(!err.to_string().contains(CANARY));
-        let ok: Password<1, 72> = serde_json::from_str(&format!("\"{CANARY}\"")).unwrap();
+        let ok: BoundedPassword<1, 72> = serde_json::from_str(&format!("\"{CANARY}\"")).unwrap();
         assert_eq!(ok.expose_secret(), CANARY);
     }
 

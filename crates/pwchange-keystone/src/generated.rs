@@ -85,7 +85,7 @@ pub mod types {
     #[serde(deny_unknown_fields)]
     pub struct PasswordChange {
         pub original_password: ::pwchange_core::UnboundedPassword,
-        pub password: ::pwchange_core::Password<1, { usize::MAX }>,
+        pub password: ::pwchange_core::BoundedPassword<1, { usize::MAX }>,
     }
     impl PasswordChange {
         pub fn builder() -> builder::PasswordChange {
@@ -319,7 +319,7 @@ pub mod types {
     pub struct UserUpdate {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub options: ::std::option::Option<UserOptions>,
-        pub password: ::pwchange_core::Password<1, { usize::MAX }>,
+        pub password: ::pwchange_core::BoundedPassword<1, { usize::MAX }>,
     }
     impl UserUpdate {
         pub fn builder() -> builder::UserUpdate {
@@ -685,7 +685,7 @@ pub mod types {
                 ::std::string::String,
             >,
             password: ::std::result::Result<
-                ::pwchange_core::Password<1, { usize::MAX }>,
+                ::pwchange_core::BoundedPassword<1, { usize::MAX }>,
                 ::std::string::String,
             >,
         }
@@ -716,7 +716,9 @@ pub mod types {
             }
             pub fn password<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::pwchange_core::Password<1, { usize::MAX }>>,
+                T: ::std::convert::TryInto<
+                    ::pwchange_core::BoundedPassword<1, { usize::MAX }>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.password = value
@@ -1575,7 +1577,7 @@ pub mod types {
                 ::std::string::String,
             >,
             password: ::std::result::Result<
-                ::pwchange_core::Password<1, { usize::MAX }>,
+                ::pwchange_core::BoundedPassword<1, { usize::MAX }>,
                 ::std::string::String,
             >,
         }
@@ -1602,7 +1604,9 @@ pub mod types {
             }
             pub fn password<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::pwchange_core::Password<1, { usize::MAX }>>,
+                T: ::std::convert::TryInto<
+                    ::pwchange_core::BoundedPassword<1, { usize::MAX }>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.password = value

@@ -5,7 +5,9 @@
 mod generated;
 
 pub use generated::*;
-pub use pwchange_core::{ClientContext, Credentials, Password, SecretToken};
+pub use pwchange_core::{
+    BoundedPassword, ClientContext, Credentials, SecretToken, UnboundedPassword,
+};
 
 use reqwest::header::{ACCEPT_LANGUAGE, HeaderName, HeaderValue};
 

@@ -49,7 +49,7 @@ pub mod types {
         #[serde(rename = "currentPassword")]
         pub current_password: ::pwchange_core::UnboundedPassword,
         #[serde(rename = "newPassword")]
-        pub new_password: ::pwchange_core::Password<6, 128>,
+        pub new_password: ::pwchange_core::BoundedPassword<6, 128>,
     }
     impl PasswordChangeRequest {
         pub fn builder() -> builder::PasswordChangeRequest {
@@ -177,7 +177,7 @@ is kept as it came, so a record read and sent back loses nothing.
         )]
         pub org_entity_ref: ::std::option::Option<EntityReference>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub password: ::std::option::Option<::pwchange_core::Password<6, 128>>,
+        pub password: ::std::option::Option<::pwchange_core::BoundedPassword<6, 128>>,
         ///LOCAL, LDAP, SAML or OAUTH; only LOCAL users have a password here.
         #[serde(
             rename = "providerType",
@@ -349,7 +349,7 @@ is kept as it came, so a record read and sent back loses nothing.
                 ::std::string::String,
             >,
             new_password: ::std::result::Result<
-                ::pwchange_core::Password<6, 128>,
+                ::pwchange_core::BoundedPassword<6, 128>,
                 ::std::string::String,
             >,
         }
@@ -380,7 +380,7 @@ is kept as it came, so a record read and sent back loses nothing.
             }
             pub fn new_password<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::pwchange_core::Password<6, 128>>,
+                T: ::std::convert::TryInto<::pwchange_core::BoundedPassword<6, 128>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.new_password = value
@@ -611,7 +611,7 @@ is kept as it came, so a record read and sent back loses nothing.
                 ::std::string::String,
             >,
             password: ::std::result::Result<
-                ::std::option::Option<::pwchange_core::Password<6, 128>>,
+                ::std::option::Option<::pwchange_core::BoundedPassword<6, 128>>,
                 ::std::string::String,
             >,
             provider_type: ::std::result::Result<
@@ -684,7 +684,7 @@ is kept as it came, so a record read and sent back loses nothing.
             pub fn password<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::pwchange_core::Password<6, 128>>,
+                    ::std::option::Option<::pwchange_core::BoundedPassword<6, 128>>,
                 >,
                 T::Error: ::std::fmt::Display,
             {

@@ -166,7 +166,7 @@ async fn bad_input_is_refused_before_any_request() {
     assert_eq!(mock.calls_async().await, 0);
 
     let short = "12345"
-        .parse::<pwchange_vcd::Password<6, 128>>()
+        .parse::<pwchange_vcd::BoundedPassword<6, 128>>()
         .unwrap_err();
     assert_eq!(
         short.to_string(),

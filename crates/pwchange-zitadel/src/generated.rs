@@ -188,7 +188,7 @@ pub mod types {
     ///`CreateSessionRequestChecksPassword`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct CreateSessionRequestChecksPassword {
-        pub password: ::pwchange_core::Password<1, 200>,
+        pub password: ::pwchange_core::BoundedPassword<1, 200>,
     }
     impl CreateSessionRequestChecksPassword {
         pub fn builder() -> builder::CreateSessionRequestChecksPassword {
@@ -345,7 +345,7 @@ wrong password, `zitadel.v1.CredentialsCheckError {id, message, failedAttempts, 
         ///When true, the user must change the password at the next login.
         #[serde(rename = "changeRequired", default)]
         pub change_required: bool,
-        pub password: ::pwchange_core::Password<1, 200>,
+        pub password: ::pwchange_core::BoundedPassword<1, 200>,
     }
     impl NewPassword {
         pub fn builder() -> builder::NewPassword {
@@ -495,7 +495,7 @@ wrong password, `zitadel.v1.CredentialsCheckError {id, message, failedAttempts, 
         ///When true, the user does not have to change the password at the next login.
         #[serde(rename = "noChangeRequired", default)]
         pub no_change_required: bool,
-        pub password: ::pwchange_core::Password<1, 72>,
+        pub password: ::pwchange_core::BoundedPassword<1, 72>,
     }
     impl SetHumanPasswordRequest {
         pub fn builder() -> builder::SetHumanPasswordRequest {
@@ -523,13 +523,17 @@ administrative set).
             rename = "currentPassword",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub current_password: ::std::option::Option<::pwchange_core::Password<1, 200>>,
+        pub current_password: ::std::option::Option<
+            ::pwchange_core::BoundedPassword<1, 200>,
+        >,
         pub password: NewPassword,
         #[serde(
             rename = "verificationCode",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub verification_code: ::std::option::Option<::pwchange_core::Password<1, 20>>,
+        pub verification_code: ::std::option::Option<
+            ::pwchange_core::BoundedPassword<1, 20>,
+        >,
     }
     impl SetPasswordOfUpdate {
         pub fn builder() -> builder::SetPasswordOfUpdate {
@@ -543,14 +547,18 @@ administrative set).
             rename = "currentPassword",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub current_password: ::std::option::Option<::pwchange_core::Password<1, 200>>,
+        pub current_password: ::std::option::Option<
+            ::pwchange_core::BoundedPassword<1, 200>,
+        >,
         #[serde(rename = "newPassword")]
         pub new_password: NewPassword,
         #[serde(
             rename = "verificationCode",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub verification_code: ::std::option::Option<::pwchange_core::Password<1, 20>>,
+        pub verification_code: ::std::option::Option<
+            ::pwchange_core::BoundedPassword<1, 20>,
+        >,
     }
     impl SetPasswordRequest {
         pub fn builder() -> builder::SetPasswordRequest {
@@ -1057,7 +1065,7 @@ administrative set).
         #[derive(Clone, Debug)]
         pub struct CreateSessionRequestChecksPassword {
             password: ::std::result::Result<
-                ::pwchange_core::Password<1, 200>,
+                ::pwchange_core::BoundedPassword<1, 200>,
                 ::std::string::String,
             >,
         }
@@ -1071,7 +1079,7 @@ administrative set).
         impl CreateSessionRequestChecksPassword {
             pub fn password<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::pwchange_core::Password<1, 200>>,
+                T: ::std::convert::TryInto<::pwchange_core::BoundedPassword<1, 200>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.password = value
@@ -1554,7 +1562,7 @@ administrative set).
         pub struct NewPassword {
             change_required: ::std::result::Result<bool, ::std::string::String>,
             password: ::std::result::Result<
-                ::pwchange_core::Password<1, 200>,
+                ::pwchange_core::BoundedPassword<1, 200>,
                 ::std::string::String,
             >,
         }
@@ -1583,7 +1591,7 @@ administrative set).
             }
             pub fn password<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::pwchange_core::Password<1, 200>>,
+                T: ::std::convert::TryInto<::pwchange_core::BoundedPassword<1, 200>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.password = value
@@ -1950,7 +1958,7 @@ administrative set).
         pub struct SetHumanPasswordRequest {
             no_change_required: ::std::result::Result<bool, ::std::string::String>,
             password: ::std::result::Result<
-                ::pwchange_core::Password<1, 72>,
+                ::pwchange_core::BoundedPassword<1, 72>,
                 ::std::string::String,
             >,
         }
@@ -1979,7 +1987,7 @@ administrative set).
             }
             pub fn password<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::pwchange_core::Password<1, 72>>,
+                T: ::std::convert::TryInto<::pwchange_core::BoundedPassword<1, 72>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.password = value
@@ -2057,12 +2065,12 @@ administrative set).
         #[derive(Clone, Debug)]
         pub struct SetPasswordOfUpdate {
             current_password: ::std::result::Result<
-                ::std::option::Option<::pwchange_core::Password<1, 200>>,
+                ::std::option::Option<::pwchange_core::BoundedPassword<1, 200>>,
                 ::std::string::String,
             >,
             password: ::std::result::Result<super::NewPassword, ::std::string::String>,
             verification_code: ::std::result::Result<
-                ::std::option::Option<::pwchange_core::Password<1, 20>>,
+                ::std::option::Option<::pwchange_core::BoundedPassword<1, 20>>,
                 ::std::string::String,
             >,
         }
@@ -2079,7 +2087,7 @@ administrative set).
             pub fn current_password<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::pwchange_core::Password<1, 200>>,
+                    ::std::option::Option<::pwchange_core::BoundedPassword<1, 200>>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -2107,7 +2115,7 @@ administrative set).
             pub fn verification_code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::pwchange_core::Password<1, 20>>,
+                    ::std::option::Option<::pwchange_core::BoundedPassword<1, 20>>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -2146,7 +2154,7 @@ administrative set).
         #[derive(Clone, Debug)]
         pub struct SetPasswordRequest {
             current_password: ::std::result::Result<
-                ::std::option::Option<::pwchange_core::Password<1, 200>>,
+                ::std::option::Option<::pwchange_core::BoundedPassword<1, 200>>,
                 ::std::string::String,
             >,
             new_password: ::std::result::Result<
@@ -2154,7 +2162,7 @@ administrative set).
                 ::std::string::String,
             >,
             verification_code: ::std::result::Result<
-                ::std::option::Option<::pwchange_core::Password<1, 20>>,
+                ::std::option::Option<::pwchange_core::BoundedPassword<1, 20>>,
                 ::std::string::String,
             >,
         }
@@ -2171,7 +2179,7 @@ administrative set).
             pub fn current_password<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::pwchange_core::Password<1, 200>>,
+                    ::std::option::Option<::pwchange_core::BoundedPassword<1, 200>>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -2199,7 +2207,7 @@ administrative set).
             pub fn verification_code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::pwchange_core::Password<1, 20>>,
+                    ::std::option::Option<::pwchange_core::BoundedPassword<1, 20>>,
                 >,
                 T::Error: ::std::fmt::Display,
             {

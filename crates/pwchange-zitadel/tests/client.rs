@@ -147,7 +147,7 @@ fn password_limits_follow_each_api_version() {
     let seventy_three = "a".repeat(73);
     assert!(
         seventy_three
-            .parse::<pwchange_zitadel::Password<1, 72>>()
+            .parse::<pwchange_zitadel::BoundedPassword<1, 72>>()
             .is_err()
     );
     let v1: Result<types::SetHumanPasswordRequest, _> =

@@ -8,6 +8,10 @@ use crate::{ChangedDetails, Error, Vendor};
 
 /// A password handed to the facade. Any length: each vendor checks its own rule before sending.
 ///
+/// The one password type a facade user names. (The generated vendor clients take
+/// `pwchange_core::BoundedPassword<MIN, MAX>`, whose bounds come from the vendor's spec; the
+/// facade converts.)
+///
 /// `Debug`/`Display` print `<redacted>`; `Serialize` writes the clear text (it crosses a process
 /// boundary only where a password must, e.g. a rotation journal).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -32,7 +36,7 @@ impl Password {
         &self,
         field: &str,
         rule: &str,
-    ) -> Result<pwchange_core::Password<MIN, MAX>, Error> {
+    ) -> Result<pwchange_core::BoundedPassword<MIN, MAX>, Error> {
         self.0
             .rebound()
             .map_err(|e| Error::invalid_input(format!("{field}: {e} ({rule}'s limit)")))

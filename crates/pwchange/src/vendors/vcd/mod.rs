@@ -82,7 +82,7 @@ pub(crate) enum VcdRequest {
     /// `POST …/changePassword`: the caller's own password, with the current one.
     Change(String, types::PasswordChangeRequest),
     /// `GET` then `PUT /cloudapi/1.0.0/users/{urn}`: an administrator sets the password.
-    Set(String, pwchange_core::Password<6, 128>),
+    Set(String, pwchange_core::BoundedPassword<6, 128>),
 }
 
 pub(crate) struct VcdAdapter {

@@ -133,8 +133,8 @@ pub(crate) enum ZitadelRequest {
 
 /// What the change's proof is: the current password, a reset's code, or none (admin set).
 enum Proof {
-    Current(pwchange_core::Password<1, 200>),
-    Code(pwchange_core::Password<1, 20>),
+    Current(pwchange_core::BoundedPassword<1, 200>),
+    Code(pwchange_core::BoundedPassword<1, 20>),
     None,
 }
 
@@ -162,8 +162,8 @@ impl Proof {
     fn split(
         self,
     ) -> (
-        Option<pwchange_core::Password<1, 200>>,
-        Option<pwchange_core::Password<1, 20>>,
+        Option<pwchange_core::BoundedPassword<1, 200>>,
+        Option<pwchange_core::BoundedPassword<1, 20>>,
     ) {
         match self {
             Proof::Current(current) => (Some(current), None),
