@@ -85,7 +85,8 @@ impl Credentials {
 
 /// What a generated client adds to every request before it is sent: credentials and fixed
 /// headers. It is the generated `Client`'s inner type (progenitor `with_inner_type`), applied
-/// by the pre-request hook that [`crate::impl_client_hooks!`] implements.
+/// by the pre-request hook that [`pwchange_core::impl_client_hooks!`](crate::impl_client_hooks)
+/// implements.
 #[derive(Clone)]
 pub struct ClientContext {
     credentials: Credentials,
