@@ -1,9 +1,10 @@
 //! Response bodies read through a cap: no answer, success or error, is ever read whole.
 //!
-//! The generated clients' `exec` hook ([`crate::impl_client_hooks!`]) wraps every response's
-//! body with [`capped`]. Reading past the cap fails with an error that [`exceeded`] recognises;
-//! [`crate::http::failure`] turns it into [`ErrorKind::OutcomeUnknown`](crate::ErrorKind):
-//! an answer that could not be read says nothing about the change.
+//! The generated clients' `exec` hook ([`impl_client_hooks!`](crate::impl_client_hooks)) wraps
+//! every response's body with [`capped`]. Reading past the cap fails with an error that
+//! [`exceeded`] recognises; [`crate::http::failure`] turns it into
+//! [`ErrorKind::OutcomeUnknown`](crate::ErrorKind): an answer that could not be read says nothing
+//! about the change.
 
 /// The default cap on a response body: 1 MiB (the largest documented answer, Bienport's user
 /// record, is a few KiB).

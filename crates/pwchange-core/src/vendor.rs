@@ -3,7 +3,7 @@
 //! Every other crate takes the list from here: the facade's dispatch, the simulators, the CLI's
 //! `--vendor` values, the tests. `cargo xtask vendors` prints it for scripts, and a test checks
 //! that `specs/` holds exactly one spec per entry. Adding a vendor adds one line to
-//! [`vendors!`](crate::vendors) below; ARCHITECTURE.md lists the rest.
+//! the `vendors!` macro below; ARCHITECTURE.md lists the rest.
 
 use std::fmt;
 use std::str::FromStr;

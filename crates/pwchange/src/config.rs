@@ -4,8 +4,9 @@
 //! [`Settings`] holds one vendor's `key = value` pairs, each with where it came from (an
 //! environment variable, a flag, a config file line), so an error can name the origin and never
 //! the value. [`Settings::from_env`] reads `PWCHANGE_<VENDOR>_<KEY>`; the CLI merges flags,
-//! environment and config file into one `Settings`; both end in [`Config::from_settings`]. A
-//! key that neither the common list nor the vendor's list knows is an error naming it.
+//! environment and config file into one `Settings`; both end in
+//! [`Config::from_settings`](crate::Config::from_settings). A key that neither the common keys
+//! ([`COMMON_KEYS`]) nor the vendor's ([`keys`](crate::keys)) know is an error naming it.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -75,7 +76,12 @@ impl Key {
     }
 }
 
-/// The keys every vendor reads.
+/// The common keys: the ones every vendor reads, beside its own ([`keys`](crate::keys)).
+///
+/// They are the base URL, the HTTP transport settings (timeouts, plain-HTTP permission, TLS
+/// trust and client certificate, proxy, response cap) and the bearer token (`token` or
+/// `token_file`). Like every key, each is also the environment variable
+/// `PWCHANGE_<VENDOR>_<KEY>` ([`Settings::from_env`]), e.g. `PWCHANGE_<VENDOR>_CA_FILE`.
 pub const COMMON_KEYS: &[Key] = &[
     Key::plain("base_url", "the vendor's base URL (required)"),
     Key::plain(

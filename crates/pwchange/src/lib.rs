@@ -12,6 +12,9 @@ mod vendors;
 #[doc(hidden)]
 pub mod fuzzing;
 
+#[cfg(doctest)]
+mod api_shape;
+
 pub use adapter::AccessCheck;
 pub use config::{COMMON_KEYS, Key, Settings};
 pub use policy::{CharacterClasses, LengthUnit, PasswordPolicy, PolicySource};
@@ -25,6 +28,18 @@ pub use request::{
 pub use vendors::*;
 
 use tracing::Instrument as _;
+
+// Compile-time checks: a `Client` is cloned into tasks on any thread, and the values a task
+// hands back (a result, an error) cross threads too (`Box<dyn Error + Send + Sync>`).
+const _: () = {
+    const fn shareable<T: Clone + Send + Sync + 'static>() {}
+    const fn sendable<T: Send + Sync + 'static>() {}
+    shareable::<Client>();
+    shareable::<PasswordChange>();
+    shareable::<Changed>();
+    shareable::<Settings>();
+    sendable::<Error>();
+};
 
 /// Changes passwords on one vendor.
 ///
@@ -142,5 +157,72 @@ impl Client {
             .verify_password(user_id, login_name, password)
             .instrument(span)
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // test code
+
+    use std::path::Path;
+
+    /// The attribute lines right above the line that starts with `header` (after indentation).
+    fn attributes_of<'a>(source: &'a str, header: &str) -> Vec<&'a str> {
+        let lines: Vec<&str> = source.lines().map(str::trim).collect();
+        let at = lines
+            .iter()
+            .position(|line| line.starts_with(header))
+            .unwrap_or_else(|| panic!("no `{header}`"));
+        lines[..at]
+            .iter()
+            .rev()
+            .take_while(|line| line.starts_with("#[") || line.starts_with("///"))
+            .copied()
+            .collect()
+    }
+
+    /// What a change hands back is `#[non_exhaustive]`, down to every vendor's details, so a
+    /// vendor can say more without breaking callers (and callers cannot build fake results).
+    /// `Changed` and the enums are also checked from outside by the doctests of `api_shape.rs`.
+    #[test]
+    fn what_a_change_returns_is_non_exhaustive() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let read = |path: &Path| std::fs::read_to_string(path).unwrap();
+        let mut items = vec![
+            (
+                read(&src.join("request.rs")),
+                "pub struct Changed ".to_owned(),
+            ),
+            (
+                read(&src.join("request.rs")),
+                "pub enum Verification ".to_owned(),
+            ),
+            (
+                read(&src.join("request.rs")),
+                "pub enum ChangeOperation ".to_owned(),
+            ),
+            (
+                read(&src.join("vendors/mod.rs")),
+                "pub enum ChangedDetails ".to_owned(),
+            ),
+        ];
+        for vendor in crate::Vendor::ALL {
+            let source = read(&src.join("vendors").join(vendor.name()).join("mod.rs"));
+            let details: Vec<String> = source
+                .lines()
+                .filter_map(|line| line.strip_prefix("pub struct "))
+                .filter_map(|rest| rest.split_whitespace().next())
+                .filter(|name| name.ends_with("Details"))
+                .map(|name| format!("pub struct {name} "))
+                .collect();
+            assert_eq!(details.len(), 1, "{vendor}: {details:?}");
+            items.extend(details.into_iter().map(|header| (source.clone(), header)));
+        }
+        for (source, header) in &items {
+            assert!(
+                attributes_of(source, header).contains(&"#[non_exhaustive]"),
+                "`{header}` is not #[non_exhaustive]"
+            );
+        }
     }
 }

@@ -33,9 +33,9 @@ pub enum BienportAuth {
 
 /// Configuration of a Bienport backend.
 ///
-/// Settings ([`Settings`](crate::Settings), `PWCHANGE_BIENPORT_<KEY>`): the common keys
-/// (`base_url` e.g. `https://apigw.bienport.com`), `organization_id` (required), and `token` or
-/// `screen_name` and `password`.
+/// Settings ([`Settings`](crate::Settings), `PWCHANGE_BIENPORT_<KEY>`): the [common
+/// keys](crate::COMMON_KEYS) (`base_url` e.g. `https://apigw.bienport.com`), `organization_id`
+/// (required), and `token` or `screen_name` and `password`.
 #[derive(Debug, Clone)]
 pub struct BienportConfig {
     http: HttpConfig,

@@ -90,15 +90,15 @@ impl LoginSecrets for KeystoneLogin {
 
 /// Configuration of a Keystone backend.
 ///
-/// Settings ([`Settings`](crate::Settings), `PWCHANGE_KEYSTONE_<KEY>`): the common keys
-/// (`base_url` is the Keystone endpoint *without* `/v3`, e.g. `https://keystone.example.com:5000`);
-/// for administrative sets `token`, or `username`, `password`, `user_domain_id` (default
-/// `default`) and a scope: `project_name` (with `project_domain_id`, default the user's) or
-/// `system_scope = all`. Without credentials only self-service changes are possible.
-/// `password_hash_algorithm` (default `bcrypt`) and `max_password_length` (default 4096) say how
-/// the server hashes: with bcrypt pwchange refuses passwords over 72 bytes, which Keystone would
-/// silently cut. `change_password_upon_first_use` (default `false`) says whether the server
-/// expires administratively set passwords.
+/// Settings ([`Settings`](crate::Settings), `PWCHANGE_KEYSTONE_<KEY>`): the [common
+/// keys](crate::COMMON_KEYS) (`base_url` is the Keystone endpoint *without* `/v3`, e.g.
+/// `https://keystone.example.com:5000`); for administrative sets `token`, or `username`,
+/// `password`, `user_domain_id` (default `default`) and a scope: `project_name` (with
+/// `project_domain_id`, default the user's) or `system_scope = all`. Without credentials only
+/// self-service changes are possible. `password_hash_algorithm` (default `bcrypt`) and
+/// `max_password_length` (default 4096) say how the server hashes: with bcrypt pwchange refuses
+/// passwords over 72 bytes, which Keystone would silently cut. `change_password_upon_first_use`
+/// (default `false`) says whether the server expires administratively set passwords.
 #[derive(Debug, Clone)]
 pub struct KeystoneConfig {
     http: HttpConfig,

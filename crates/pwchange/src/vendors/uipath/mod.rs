@@ -66,10 +66,10 @@ impl UipathAuth {
 /// Configuration of a UiPath backend. The base URL is the Identity base
 /// (`pwchange_uipath::IdentityBase::url`), e.g. `https://cloud.uipath.com/acme/identity_`.
 ///
-/// Settings ([`Settings`](crate::Settings), `PWCHANGE_UIPATH_<KEY>`): the common keys, and
-/// `token`, or `client_id` and `client_secret` (optional `scope`); `organization_id` (the
-/// organization's id, UiPath's `partitionGlobalId`) for the policy read, when the token's
-/// organization is not the one meant.
+/// Settings ([`Settings`](crate::Settings), `PWCHANGE_UIPATH_<KEY>`): the [common
+/// keys](crate::COMMON_KEYS), and `token`, or `client_id` and `client_secret` (optional `scope`);
+/// `organization_id` (the organization's id, UiPath's `partitionGlobalId`) for the policy read,
+/// when the token's organization is not the one meant.
 #[derive(Debug, Clone)]
 pub struct UipathConfig {
     http: HttpConfig,

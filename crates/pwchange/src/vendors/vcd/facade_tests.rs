@@ -125,6 +125,46 @@ async fn vcd_login_uses_basic_credentials_and_the_token_header() {
     change.assert_async().await;
 }
 
+/// Clones of a `Client` share its login's token: two changes through two clones (one of them
+/// in a spawned task) log in once.
+#[tokio::test(flavor = "multi_thread")]
+async fn clones_share_the_login_token() {
+    let server = MockServer::start_async().await;
+    let login = server
+        .mock_async(|when, then| {
+            when.method(Method::POST)
+                .path("/cloudapi/1.0.0/sessions/provider");
+            then.status(200)
+                .header("X-VMWARE-VCLOUD-ACCESS-TOKEN", canary::TOKEN)
+                .json_body(json!({"id": "urn:vcloud:session:1"}));
+        })
+        .await;
+    let change = server
+        .mock_async(|when, then| {
+            when.method(Method::POST)
+                .path(format!("/cloudapi/1.0.0/users/{VCD_USER}/changePassword"))
+                .header("authorization", format!("Bearer {}", canary::TOKEN));
+            then.status(204);
+        })
+        .await;
+    let auth = VcdAuth::Login {
+        username: "admin@System".into(),
+        password: canary::PASSWORD.to_owned().into(),
+    };
+    let client = Client::new(VcdConfig::new(&server.base_url(), auth).unwrap()).unwrap();
+    let clone = client.clone();
+    client
+        .change_password(&self_service(VCD_USER))
+        .await
+        .unwrap();
+    tokio::spawn(async move { clone.change_password(&self_service(VCD_USER)).await })
+        .await
+        .unwrap()
+        .unwrap();
+    login.assert_calls_async(1).await;
+    change.assert_calls_async(2).await;
+}
+
 #[tokio::test]
 async fn checks_before_any_request() {
     refused_before_sending(|base| {

@@ -36,9 +36,9 @@ pub enum VcdAuth {
 
 /// Configuration of a Cloud Director backend.
 ///
-/// Settings ([`Settings`](crate::Settings), `PWCHANGE_VCD_<KEY>`): the common keys (`base_url`
-/// is the API host, e.g. `https://vcd.example.com`), `token`, or `username` (`user@org`) and
-/// `password`; `api_version` (default 38.0, at least 36.3).
+/// Settings ([`Settings`](crate::Settings), `PWCHANGE_VCD_<KEY>`): the [common
+/// keys](crate::COMMON_KEYS) (`base_url` is the API host, e.g. `https://vcd.example.com`), `token`,
+/// or `username` (`user@org`) and `password`; `api_version` (default 38.0, at least 36.3).
 #[derive(Debug, Clone)]
 pub struct VcdConfig {
     http: HttpConfig,

@@ -55,10 +55,11 @@ pub enum ZitadelProtocol {
 
 /// Configuration of a ZITADEL backend.
 ///
-/// Settings ([`Settings`](crate::Settings), `PWCHANGE_ZITADEL_<KEY>`): the common keys, `token`
-/// (a personal access token or OAuth access token; required), `api` (`update_user`, the default;
-/// `set_password`, also spelled `v2`; or `v1`), `protocol` (`rest`, the default, or `connect`;
-/// `connect` needs `update_user`) and `organization_id` (v1 only).
+/// Settings ([`Settings`](crate::Settings), `PWCHANGE_ZITADEL_<KEY>`): the [common
+/// keys](crate::COMMON_KEYS), `token` (a personal access token or OAuth access token; required),
+/// `api` (`update_user`, the default; `set_password`, also spelled `v2`; or `v1`), `protocol`
+/// (`rest`, the default, or `connect`; `connect` needs `update_user`) and `organization_id` (v1
+/// only).
 #[derive(Debug, Clone)]
 pub struct ZitadelConfig {
     http: HttpConfig,
@@ -110,10 +111,10 @@ pub struct ZitadelDetails {
     pub api: ZitadelApi,
     /// How it reached ZITADEL (`rest` or `connect`).
     pub protocol: ZitadelProtocol,
-    /// The event sequence (`SetPassword` and v1 only; ZITADEL sends the uint64 as a string).
-    /// `None` too when it is not a number.
+    /// The event sequence (`SetPassword` and v1 only). ZITADEL sends the uint64 as a string;
+    /// it is parsed, and serialised as a JSON number. `None` too when it is not a number.
     pub sequence: Option<u64>,
-    /// When the change happened.
+    /// When the change happened (ZITADEL's RFC 3339 `changeDate`, in UTC; RFC 3339 in JSON).
     pub change_date: Option<chrono::DateTime<chrono::Utc>>,
     /// The organization or instance that owns the user (`SetPassword` and v1 only).
     pub resource_owner: Option<String>,
