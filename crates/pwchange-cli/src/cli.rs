@@ -26,8 +26,6 @@ pub const KIND_EXIT_CODES: [(ErrorKind, u8); 14] = [
     (ErrorKind::VerificationFailed, 16),
 ];
 
-/// Exit 1: a failure outside the vendor call.
-pub const EXIT_FAILURE: u8 = 1;
 /// Exit 2: a usage error (clap's own code).
 pub const EXIT_USAGE: u8 = 2;
 /// Exit 20: a rotation finished, and some users failed or their outcome is unknown.
@@ -50,10 +48,6 @@ pub enum ExitCodes {
 pub fn exit_status_lines(which: ExitCodes) -> Vec<(u8, String)> {
     let mut lines = vec![
         (0, "success".to_owned()),
-        (
-            EXIT_FAILURE,
-            "a failure outside the vendor call (a file, the journal)".to_owned(),
-        ),
         (
             EXIT_USAGE,
             "a usage error (bad flags or arguments)".to_owned(),
@@ -220,14 +214,17 @@ pub enum Command {
     #[command(after_long_help = exit_status_help(ExitCodes::Call))]
     Demo(DemoArgs),
     /// Print the JSON Schema of a rotation input record.
+    #[command(after_long_help = exit_status_help(ExitCodes::Local))]
     Schema,
     /// List the vendors this build includes, with their settings.
+    #[command(after_long_help = exit_status_help(ExitCodes::Local))]
     Vendors {
         /// Print the list as JSON.
         #[arg(long)]
         json: bool,
     },
     /// Print shell completions.
+    #[command(after_long_help = exit_status_help(ExitCodes::Local))]
     Completions {
         /// The shell.
         #[arg(value_enum)]
@@ -235,6 +232,7 @@ pub enum Command {
     },
     /// Print a man page (roff): pwchange(1), or with a command's name that command's, e.g.
     /// `pwchange man rotate | man -l -`.
+    #[command(after_long_help = exit_status_help(ExitCodes::Local))]
     Man {
         /// The command whose page to print.
         #[arg(value_enum)]

@@ -168,15 +168,21 @@ fn describe_json(error: &serde_path_to_error::Error<serde_json::Error>) -> Strin
     if let Some(field) = named("missing field `") {
         return format!("field {field} is missing (see `pwchange schema`)");
     }
-    if let Some(field) = named("unknown field `") {
+    // An unknown key is the file's text, not a field we know: never echoed (a secret pasted
+    // in the wrong place would be printed).
+    if message.starts_with("unknown field `") {
         return format!(
-            "field {field} is not one of {} (see `pwchange schema`)",
+            "a field other than {} (see `pwchange schema`)",
             COLUMNS.join(", ")
         );
     }
-    match error.path().to_string().as_str() {
-        "." => "the line is not a JSON object with the fields of `pwchange schema`".to_owned(),
-        field => format!("field {field}: the value is not a string (see `pwchange schema`)"),
+    if let Some(field) = named("duplicate field `") {
+        return format!("field {field} appears twice");
+    }
+    let path = error.path().to_string();
+    match COLUMNS.iter().find(|column| **column == path) {
+        Some(field) => format!("field {field}: the value is not a string (see `pwchange schema`)"),
+        None => "the line is not a JSON object with the fields of `pwchange schema`".to_owned(),
     }
 }
 
@@ -361,7 +367,7 @@ mod tests {
         assert_eq!(rows[..2], [Ok(1), Ok(3)]);
         let error = rows[2].clone().unwrap_err();
         assert!(
-            error.contains("u.jsonl line 4 column 4: field x is not one of user_id"),
+            error.contains("u.jsonl line 4 column 4: a field other than user_id"),
             "{error}"
         );
 
@@ -450,8 +456,16 @@ mod tests {
                 "field user_id is missing",
             ),
             (
-                r#"{"user_id": "1", "curent_password": "S3cret"}"#,
-                "field curent_password is not one of user_id, current_password, login_name",
+                r#"{"user_id": "1", "S3cret-pasted-as-a-key-and-longer-than-sixty-four-characters-S3cret": ""}"#,
+                "a field other than user_id, current_password, login_name",
+            ),
+            (
+                r#"{"user_id": "1", "S3cret": ""}"#,
+                "a field other than user_id, current_password, login_name",
+            ),
+            (
+                r#"{"user_id": "1", "user_id": "S3cret"}"#,
+                "field user_id appears twice",
             ),
             (r#""S3cret""#, "the line is not a JSON object"),
             (

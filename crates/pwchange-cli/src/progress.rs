@@ -4,7 +4,9 @@
 //! the full width and leaves the cursor in the last column; the `^C` a terminal echoes on
 //! Ctrl-C then wraps to a new line, indicatif clears that one instead of its own, and the bar
 //! stays on the screen frozen at the count it had, above a summary that says otherwise. With
-//! room left for the echo, the `^C` lands on the bar's line and goes with it.
+//! room left for the echo, the `^C` lands on the bar's line and goes with it. The message is
+//! `{wide_msg}`, cut to fit: a line that wrapped would be counted in rows of the narrower width
+//! while the terminal wraps at its own.
 
 use std::io;
 
@@ -21,23 +23,25 @@ pub fn bar(total: u64) -> indicatif::ProgressBar {
         ),
     );
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {per_sec} ETA {eta} {msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template(
+            "{bar:30} {pos}/{len} {per_sec} ETA {eta} {wide_msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     bar
 }
 
-/// Standard error, narrower by [`ECHO_ROOM`] columns.
+/// A terminal (standard error), narrower by [`ECHO_ROOM`] columns.
 #[derive(Debug)]
-struct EchoRoom(console::Term);
+struct EchoRoom<T>(T);
 
-impl indicatif::TermLike for EchoRoom {
+impl<T: indicatif::TermLike> indicatif::TermLike for EchoRoom<T> {
     fn width(&self) -> u16 {
-        self.0.size().1.saturating_sub(ECHO_ROOM).max(1)
+        self.0.width().saturating_sub(ECHO_ROOM).max(1)
     }
 
     fn height(&self) -> u16 {
-        self.0.size().0
+        self.0.height()
     }
 
     fn move_cursor_up(&self, n: usize) -> io::Result<()> {
@@ -75,15 +79,81 @@ impl indicatif::TermLike for EchoRoom {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::{Arc, Mutex};
+
     use indicatif::TermLike as _;
 
     use super::*;
 
+    /// A terminal `WIDTH` columns wide that keeps what is written on its current line.
+    #[derive(Debug, Clone, Default)]
+    struct Screen(Arc<Mutex<Vec<String>>>);
+
+    const WIDTH: u16 = 60;
+
+    impl indicatif::TermLike for Screen {
+        fn width(&self) -> u16 {
+            WIDTH
+        }
+        fn move_cursor_up(&self, _: usize) -> io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_down(&self, _: usize) -> io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_right(&self, _: usize) -> io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_left(&self, _: usize) -> io::Result<()> {
+            Ok(())
+        }
+        fn write_line(&self, s: &str) -> io::Result<()> {
+            self.write_str(s)?;
+            self.0.lock().unwrap().push(String::new());
+            Ok(())
+        }
+        fn write_str(&self, s: &str) -> io::Result<()> {
+            let mut lines = self.0.lock().unwrap();
+            if lines.is_empty() {
+                lines.push(String::new());
+            }
+            lines.last_mut().unwrap().push_str(s);
+            Ok(())
+        }
+        fn clear_line(&self) -> io::Result<()> {
+            self.0.lock().unwrap().push(String::new());
+            Ok(())
+        }
+        fn flush(&self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// indicatif pads the bar's line to the width it is given; through `EchoRoom` the line
+    /// ends `ECHO_ROOM` columns short of the terminal's, where the `^C` echo then lands.
     #[test]
-    fn the_bar_leaves_room_for_the_echo() {
-        let term = console::Term::stderr();
-        let room = EchoRoom(term.clone());
-        assert_eq!(room.width(), term.size().1.saturating_sub(ECHO_ROOM).max(1));
-        assert!(room.width() < term.size().1);
+    fn the_bar_line_stops_short_of_the_last_columns() {
+        let screen = Screen::default();
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(100),
+            indicatif::ProgressDrawTarget::term_like(Box::new(EchoRoom(screen.clone()))),
+        );
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}").unwrap(),
+        );
+        bar.set_message("a message long enough to be cut at the width the bar is given");
+        bar.set_position(42);
+        bar.tick();
+        let lines = screen.0.lock().unwrap().clone();
+        let drawn: Vec<&String> = lines
+            .iter()
+            .filter(|line| line.contains("42/100"))
+            .collect();
+        assert!(!drawn.is_empty(), "{lines:?}");
+        for line in drawn {
+            let width = console::measure_text_width(line);
+            assert_eq!(width, usize::from(WIDTH - ECHO_ROOM), "{line:?}");
+        }
+        assert_eq!(EchoRoom(screen).width(), WIDTH - ECHO_ROOM);
     }
 }

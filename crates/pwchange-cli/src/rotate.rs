@@ -71,7 +71,8 @@ struct Summary {
     journal_syncs: u64,
     /// The run's wall time, in seconds.
     seconds: f64,
-    /// The failed and unknown users by error kind (`{"policy_violation": 3}`).
+    /// The failed users by error kind (`{"policy_violation": 3}`), and the users whose outcome is
+    /// unknown under `outcome_unknown` whatever error left it unknown.
     failures_by_kind: std::collections::BTreeMap<String, usize>,
 }
 
@@ -417,8 +418,13 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
         .and_then(|v| v.parse().ok());
     let mut pending_written = 0;
     let reporter = Reporter {
-        bar: (!args.json && !console.quiet && std::io::stderr().is_terminal())
-            .then(|| progress::bar(survey.count as u64)),
+        // A bar only when a person watches both streams: what stdout holds (a line per user,
+        // or failures only above a bar) never depends on where stderr goes.
+        bar: (!args.json
+            && !console.quiet
+            && std::io::stdout().is_terminal()
+            && std::io::stderr().is_terminal())
+        .then(|| progress::bar(survey.count as u64)),
         json: args.json,
         console: *console,
     };
@@ -516,7 +522,7 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
     if args.json {
         println!("{}", json!({"summary": summary}));
     } else {
-        print_summary(&summary, &journal_path, console);
+        print_summary(&summary, vendor, &journal_path, console);
     }
     Ok(if let Some(kind) = stopped_by {
         output::exit_code(kind)
@@ -532,7 +538,12 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
 /// The end-of-run report: the counts, the failures by kind with what to do about each, and
 /// where the passwords are. With `--quiet`, only when something needs attention.
 #[allow(clippy::print_stdout)]
-fn print_summary(summary: &Summary, journal_path: &std::path::Path, console: &Console) {
+fn print_summary(
+    summary: &Summary,
+    vendor: pwchange::Vendor,
+    journal_path: &std::path::Path,
+    console: &Console,
+) {
     let attention = summary.failed + summary.outcome_unknown > 0
         || summary.interrupted
         || summary.stopped_by.is_some();
@@ -565,21 +576,18 @@ fn print_summary(summary: &Summary, journal_path: &std::path::Path, console: &Co
             .max()
             .unwrap_or(0);
         for (kind, count) in &summary.failures_by_kind {
-            let hint = serde_json::from_value::<ErrorKind>(json!(kind))
-                .map(output::hint)
-                .unwrap_or_default();
+            let hint = match serde_json::from_value::<ErrorKind>(json!(kind)) {
+                Ok(ErrorKind::OutcomeUnknown) => UNKNOWN_HINT,
+                Ok(kind) => output::hint_for(kind, Some(vendor)),
+                Err(_) => "",
+            };
             println!("  {count:>6}  {kind:<width$}  {hint}");
-        }
-        if summary.outcome_unknown > 0 {
-            println!(
-                "users whose outcome is unknown keep their journaled password: --resume settles them"
-            );
         }
     }
     if let Some(kind) = summary.stopped_by {
         println!(
             "stopped launching changes: the vendor refused the credentials ({kind}); {}",
-            output::hint(kind)
+            output::hint_for(kind, Some(vendor))
         );
     }
     println!(
@@ -968,7 +976,14 @@ fn finish(
         _ => summary.failed += 1,
     }
     if let Some(kind) = record.kind {
-        *summary.failures_by_kind.entry(kind_key(kind)).or_default() += 1;
+        // An unknown outcome is one kind of failure whatever error left it unknown: its
+        // remedy is --resume, never the error's own hint ("nothing was changed").
+        let key = if record.outcome == "outcome_unknown" {
+            kind_key(ErrorKind::OutcomeUnknown)
+        } else {
+            kind_key(kind)
+        };
+        *summary.failures_by_kind.entry(key).or_default() += 1;
     }
     if let Some(bar) = &reporter.bar {
         let pace = run
@@ -1024,6 +1039,9 @@ fn print_result(record: &ResultRecord, json: bool) {
         }
     }
 }
+
+/// What to do about the users whose outcome is unknown.
+const UNKNOWN_HINT: &str = "the vendor may hold the journaled password or the one before: run again with --resume to settle them (the journaled password is sent again, then one login decides)";
 
 /// A kind as the summary's `failures_by_kind` keys it (its JSON name, which sorts stably).
 fn kind_key(kind: ErrorKind) -> String {

@@ -75,6 +75,24 @@ pub enum Outcome {
 }
 
 impl ErrorKind {
+    /// Every kind, for tables keyed by kind (exit codes, hints) to check themselves against.
+    pub const ALL: [ErrorKind; 14] = [
+        ErrorKind::InvalidInput,
+        ErrorKind::Unauthenticated,
+        ErrorKind::PermissionDenied,
+        ErrorKind::UserNotFound,
+        ErrorKind::CurrentPasswordInvalid,
+        ErrorKind::PolicyViolation,
+        ErrorKind::PasswordReused,
+        ErrorKind::RateLimited,
+        ErrorKind::Unavailable,
+        ErrorKind::Unsupported,
+        ErrorKind::Unexpected,
+        ErrorKind::Transport,
+        ErrorKind::OutcomeUnknown,
+        ErrorKind::VerificationFailed,
+    ];
+
     /// Whether the same request may succeed later without change. True for
     /// [`RateLimited`](Self::RateLimited), [`Unavailable`](Self::Unavailable) and
     /// [`Transport`](Self::Transport); false for [`OutcomeUnknown`](Self::OutcomeUnknown), whose
@@ -394,7 +412,7 @@ impl fmt::Display for Error {
 /// works in a function returning [`Error`]. The message names the rule, never the token.
 impl From<crate::InvalidToken> for Error {
     fn from(error: crate::InvalidToken) -> Self {
-        Error::invalid_input(format!("token: {error}"))
+        Error::invalid_input(error.to_string())
     }
 }
 
@@ -402,7 +420,7 @@ impl From<crate::InvalidToken> for Error {
 /// The message names the rule, never the password.
 impl From<crate::InvalidPassword> for Error {
     fn from(error: crate::InvalidPassword) -> Self {
-        Error::invalid_input(format!("password: {error}"))
+        Error::invalid_input(error.to_string())
     }
 }
 
@@ -572,7 +590,9 @@ mod tests {
         let error = token("bad token\u{7}").unwrap_err();
         assert_eq!(error.kind(), ErrorKind::InvalidInput);
         assert!(
-            error.to_string().starts_with("invalid input: token: "),
+            error
+                .to_string()
+                .starts_with("invalid input: token contains"),
             "{error}"
         );
         assert!(!error.to_string().contains("bad token"), "{error}");
@@ -580,9 +600,34 @@ mod tests {
         assert_eq!(error.kind(), ErrorKind::InvalidInput);
         assert_eq!(
             error.to_string(),
-            "invalid input: password: password is too short: at least 8 characters are required"
+            "invalid input: password is too short: at least 8 characters are required"
         );
         assert!(token("a-token").is_ok() && password("L0ng-enough!").is_ok());
+    }
+
+    #[test]
+    fn all_lists_every_kind_once() {
+        // An exhaustive match (no catch-all inside the defining crate): a new kind fails to
+        // compile here until it is in ALL.
+        let position = |kind: ErrorKind| match kind {
+            ErrorKind::InvalidInput => 0,
+            ErrorKind::Unauthenticated => 1,
+            ErrorKind::PermissionDenied => 2,
+            ErrorKind::UserNotFound => 3,
+            ErrorKind::CurrentPasswordInvalid => 4,
+            ErrorKind::PolicyViolation => 5,
+            ErrorKind::PasswordReused => 6,
+            ErrorKind::RateLimited => 7,
+            ErrorKind::Unavailable => 8,
+            ErrorKind::Unsupported => 9,
+            ErrorKind::Unexpected => 10,
+            ErrorKind::Transport => 11,
+            ErrorKind::OutcomeUnknown => 12,
+            ErrorKind::VerificationFailed => 13,
+        };
+        for (index, kind) in ErrorKind::ALL.into_iter().enumerate() {
+            assert_eq!(position(kind), index, "{kind:?}");
+        }
     }
 
     #[test]

@@ -63,9 +63,14 @@ impl fmt::Debug for HttpConfig {
 /// A URL that does not parse, named by its setting; never the URL itself (it may carry
 /// credentials).
 fn url_error(key: &str, what: &str, error: url::ParseError) -> Error {
+    let example = if key == "proxy" {
+        "http://proxy.example:3128"
+    } else {
+        "https://host.example/"
+    };
     match error {
         url::ParseError::RelativeUrlWithoutBase => Error::invalid_input(format!(
-            "{key}: {what} has no scheme; write it whole, e.g. https://host.example/"
+            "{key}: {what} has no scheme; write it whole, e.g. {example}"
         )),
         other => Error::invalid_input(format!("{key}: {what} is not a valid URL ({other})")),
     }

@@ -29,7 +29,13 @@ use pwchange_sim::{Latency, RateLimit, Simulator, Vendor, demo_user, parse_durat
 )]
 struct Args {
     /// The vendor to simulate, or all of them.
-    #[arg(long, default_value = "all", value_name = "VENDOR", value_parser = vendor_choices())]
+    #[arg(
+        long,
+        default_value = "all",
+        value_name = "VENDOR",
+        value_parser = vendor_choices(),
+        ignore_case = true
+    )]
     vendor: String,
     /// The first simulator's port; the others listen on the following ports. Default: free
     /// ports.
@@ -78,7 +84,10 @@ impl Args {
     fn vendors(&self) -> Vec<Vendor> {
         Vendor::ALL
             .into_iter()
-            .filter(|vendor| self.vendor == "all" || self.vendor == vendor.name())
+            .filter(|vendor| {
+                self.vendor.eq_ignore_ascii_case("all")
+                    || self.vendor.eq_ignore_ascii_case(vendor.name())
+            })
             .collect()
     }
 
@@ -192,6 +201,12 @@ mod tests {
         assert_eq!(parsed.latency(), None);
         let plain = args(&format!("--vendor {}", Vendor::ALL[0].name())).unwrap();
         assert_eq!((plain.rate_limit(), plain.latency()), (None, None));
+        let upper = args(&format!(
+            "--vendor {}",
+            Vendor::ALL[1].name().to_uppercase()
+        ))
+        .unwrap();
+        assert_eq!(upper.vendors(), vec![Vendor::ALL[1]]);
         assert_eq!(plain.vendors(), vec![Vendor::ALL[0]]);
         assert_eq!(args("").unwrap().vendors(), Vendor::ALL.to_vec());
         assert_eq!(

@@ -5,6 +5,9 @@
 
 use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use pwchange_sim::Vendor;
 
 fn sim() -> Command {
     Command::new(env!("CARGO_BIN_EXE_pwchange-sim"))
@@ -15,6 +18,12 @@ fn help_and_version_go_to_stdout_and_exit_0() {
     let help = sim().arg("--help").output().unwrap();
     assert_eq!(help.status.code(), Some(0));
     let text = String::from_utf8(help.stdout).unwrap();
+    let choices: Vec<&str> = Vendor::ALL
+        .map(Vendor::name)
+        .into_iter()
+        .chain(["all"])
+        .collect();
+    let possible = format!("[possible values: {}]", choices.join(", "));
     for flag in [
         "--vendor",
         "--port",
@@ -24,7 +33,7 @@ fn help_and_version_go_to_stdout_and_exit_0() {
         "--latency",
         "--jitter",
         "--version",
-        "all",
+        &possible,
     ] {
         assert!(text.contains(flag), "{flag} missing from --help:\n{text}");
     }
@@ -42,18 +51,14 @@ fn an_unknown_vendor_is_a_usage_error_that_lists_every_choice() {
     let output = sim().args(["--vendor", "foo"]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     let text = String::from_utf8(output.stderr).unwrap();
-    for choice in pwchange_sim::Vendor::ALL
-        .map(pwchange_sim::Vendor::name)
-        .into_iter()
-        .chain(["all"])
-    {
+    for choice in Vendor::ALL.map(Vendor::name).into_iter().chain(["all"]) {
         assert!(text.contains(choice), "{choice} missing:\n{text}");
     }
     assert!(output.stdout.is_empty());
 }
 
-/// Every simulator's first line, and the settings a client needs (an organization id
-/// among them), are printed before the simulators wait for Ctrl-C.
+/// Every simulator's block: its first line, then the settings a client needs (an organization
+/// id among them), printed before the simulators wait for Ctrl-C.
 #[test]
 fn startup_prints_each_vendor_with_the_settings_a_client_needs() {
     let mut child = sim()
@@ -62,36 +67,47 @@ fn startup_prints_each_vendor_with_the_settings_a_client_needs() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut seen = Vec::new();
-    // The last vendor's first line ends the block only when its own indented lines follow, so
-    // read up to the last vendor's line and every vendor's settings before it.
-    let last = pwchange_sim::Vendor::ALL.last().unwrap().name();
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        let done = line.starts_with(last);
-        seen.push(line);
-        if done {
-            break;
+    let stdout = child.stdout.take().unwrap();
+    let (sender, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if sender.send(line.unwrap()).is_err() {
+                break;
+            }
         }
+    });
+    // Everything is printed at once at start; a quiet second after the first line ends it.
+    let mut seen = vec![lines.recv_timeout(Duration::from_secs(30)).unwrap()];
+    while let Ok(line) = lines.recv_timeout(Duration::from_secs(1)) {
+        seen.push(line);
     }
     child.kill().unwrap();
     child.wait().unwrap();
     let text = seen.join("\n");
-    for vendor in pwchange_sim::Vendor::ALL {
-        let first = seen
+    for vendor in Vendor::ALL {
+        let start = seen
             .iter()
-            .find(|line| line.starts_with(vendor.name()))
+            .position(|line| line.starts_with(&format!("{:<9} ", vendor.name())))
             .unwrap_or_else(|| panic!("no line for {vendor}:\n{text}"));
+        let first = &seen[start];
         assert!(first.contains("http://127.0.0.1:"), "{first}");
         assert!(first.contains("token=sim-"), "{first}");
         assert!(first.contains("user="), "{first}");
-    }
-    for (key, _) in pwchange_sim::client_settings(pwchange_sim::Vendor::ALL[0], "http://x", "t")
-        .into_iter()
-        .filter(|(key, _)| !matches!(*key, "base_url" | "token"))
-    {
-        assert!(text.contains(&format!("setting {key}=")), "{key}:\n{text}");
+        let block: Vec<&String> = seen[start + 1..]
+            .iter()
+            .take_while(|line| line.starts_with(' '))
+            .collect();
+        for (key, _) in pwchange_sim::client_settings(vendor, "http://x", "t")
+            .into_iter()
+            .filter(|(key, _)| !matches!(*key, "base_url" | "token"))
+        {
+            assert!(
+                block
+                    .iter()
+                    .any(|line| line.trim_start().starts_with(&format!("setting {key}="))),
+                "{vendor}: setting {key}:\n{text}"
+            );
+        }
     }
     assert!(text.contains("setting organization_id="), "{text}");
 }

@@ -25,6 +25,8 @@ pub fn pwchange_std() -> std::process::Command {
         }
     }
     cmd.env("XDG_CONFIG_HOME", "/nonexistent-pwchange-test");
+    // Colour is what a test sets, never the developer's or CI's.
+    cmd.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
     cmd
 }
 

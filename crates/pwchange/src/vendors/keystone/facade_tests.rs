@@ -890,5 +890,9 @@ fn password_expiry_reads_keystone_timestamps_and_drops_others() {
         at("2024-06-13T06:45:02").as_deref(),
         Some("2024-06-13 06:45:02")
     );
+    assert_eq!(
+        at("2024-06-13T08:45:02+02:00").as_deref(),
+        Some("2024-06-13 06:45:02")
+    );
     assert_eq!(at("next tuesday"), None);
 }

@@ -162,19 +162,28 @@ pub struct KeystoneDetails {
     pub operation: ChangeOperation,
     /// For an administrative set, the user record's `password_expires_at` (Keystone writes UTC
     /// without a zone): set when the server expires the password (a required change,
-    /// `password_expires_days`). `None` too when the server sent a time this does not read.
+    /// `password_expires_days`). `None` also when the server sent something that is not a
+    /// timestamp (logged as a warning).
     pub password_expires_at: Option<chrono::NaiveDateTime>,
 }
 
 /// Keystone's timestamps: `2024-06-13T06:45:02.000000` (UTC, no zone), with or without the
-/// fraction, or with a trailing `Z`.
+/// fraction; or RFC 3339 with a zone (`Z`, `+02:00`), read as UTC.
 fn keystone_time(text: &str) -> Option<chrono::NaiveDateTime> {
-    let text = text.trim_end_matches('Z');
-    let parsed = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f");
-    if parsed.is_err() {
-        tracing::warn!("Keystone's password_expires_at is not a timestamp it writes; left out");
+    let parsed = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
+        .ok()
+        .or_else(|| {
+            chrono::DateTime::parse_from_rfc3339(text)
+                .ok()
+                .map(|time| time.naive_utc())
+        });
+    if parsed.is_none() {
+        // Not silently: `None` alone would read as "the password does not expire".
+        tracing::warn!(
+            "Keystone's password_expires_at is not a timestamp; left out of the details"
+        );
     }
-    parsed.ok()
+    parsed
 }
 
 /// A checked Keystone request.

@@ -25,6 +25,7 @@ const VENDOR: Vendor = Vendor::Zitadel;
     Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ZitadelApi {
     /// User service v2 `UpdateUser` (`PATCH /v2/users/{userId}`), ZITADEL's recommended call:
     /// self-service, reset with a verification code, administrative set; 1..=200 characters.
@@ -43,6 +44,7 @@ pub enum ZitadelApi {
     Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ZitadelProtocol {
     /// REST through grpc-gateway (`PATCH /v2/users/{userId}`).
     #[default]
