@@ -456,6 +456,11 @@ async fn finding_1_an_applied_change_with_a_lost_answer_is_settled_by_a_login() 
     assert_eq!(output.status.code(), Some(20), "{}", text(&output));
     let first = result_of(&output, &USERS[0]);
     assert_eq!(first["outcome"], "outcome_unknown", "{first}");
+    assert_eq!(
+        summary(&output)["failures_by_kind"],
+        serde_json::json!({"outcome_unknown": 1}),
+        "an unknown outcome is counted as one, whatever error left it"
+    );
     let journaled = journal_passwords(&journal)[USERS[0].as_str()].clone();
     assert_eq!(
         sim.password(&USERS[0]),
