@@ -245,23 +245,11 @@ fn text_rotation(
     journal: &Path,
     extra: &[&str],
 ) -> assert_cmd::Command {
-    let mut cmd = pwchange();
-    cmd.args([
-        "rotate",
-        "--vendor",
-        sim.vendor().name(),
-        "--base-url",
-        sim.base_url(),
-        "--admin",
-        "--yes",
-        "--input",
-    ])
-    .arg(input)
-    .arg("--journal")
-    .arg(journal)
-    .args(extra)
-    .envs(target_env(sim));
-    cmd
+    let flags: Vec<&str> = ["--admin"]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .collect();
+    assert_cmd::Command::from_std(rotate_with(sim, input, journal, &flags))
 }
 
 #[tokio::test(flavor = "multi_thread")]

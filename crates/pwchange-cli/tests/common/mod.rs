@@ -282,22 +282,24 @@ pub fn self_service_cmd(sim: &Simulator, input: &Path, journal: &Path) -> Comman
 }
 
 fn self_service_std(sim: &Simulator, input: &Path, journal: &Path) -> std::process::Command {
+    rotate_with(sim, input, journal, &["--rate", "0", "--json"])
+}
+
+/// `pwchange rotate --yes` of `input` against `sim` with `flags` and nothing else: the text a
+/// person reads unless `flags` has `--json`.
+pub fn rotate_with(
+    sim: &Simulator,
+    input: &Path,
+    journal: &Path,
+    flags: &[&str],
+) -> std::process::Command {
     let mut cmd = pwchange_std();
-    cmd.args([
-        "rotate",
-        "--vendor",
-        sim.vendor().name(),
-        "--base-url",
-        sim.base_url(),
-        "--yes",
-        "--rate",
-        "0",
-        "--json",
-        "--input",
-    ])
-    .arg(input)
-    .arg("--journal")
-    .arg(journal)
-    .envs(target_env(sim));
+    cmd.args(["rotate", "--vendor", sim.vendor().name()])
+        .args(["--base-url", sim.base_url(), "--yes", "--input"])
+        .arg(input)
+        .arg("--journal")
+        .arg(journal)
+        .args(flags)
+        .envs(target_env(sim));
     cmd
 }
