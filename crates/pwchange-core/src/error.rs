@@ -448,25 +448,10 @@ mod tests {
 
     #[test]
     fn only_safe_kinds_are_temporary() {
-        let temporary: Vec<_> = [
-            ErrorKind::InvalidInput,
-            ErrorKind::Unauthenticated,
-            ErrorKind::PermissionDenied,
-            ErrorKind::UserNotFound,
-            ErrorKind::CurrentPasswordInvalid,
-            ErrorKind::PolicyViolation,
-            ErrorKind::PasswordReused,
-            ErrorKind::RateLimited,
-            ErrorKind::Unavailable,
-            ErrorKind::Unsupported,
-            ErrorKind::Unexpected,
-            ErrorKind::Transport,
-            ErrorKind::OutcomeUnknown,
-            ErrorKind::VerificationFailed,
-        ]
-        .into_iter()
-        .filter(|k| k.is_temporary())
-        .collect();
+        let temporary: Vec<_> = ErrorKind::ALL
+            .into_iter()
+            .filter(|k| k.is_temporary())
+            .collect();
         assert_eq!(
             temporary,
             [

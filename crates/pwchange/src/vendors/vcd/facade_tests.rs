@@ -91,9 +91,10 @@ async fn vcd_errors_map_to_kinds() {
     }
 }
 
-#[tokio::test]
-async fn vcd_login_uses_basic_credentials_and_the_token_header() {
-    let server = MockServer::start_async().await;
+/// A server whose provider login (with Basic credentials) answers with the canary token, and
+/// whose self-service change takes only that token; and a client that logs in as
+/// `admin@System`.
+async fn logged_in_change(server: &MockServer) -> (httpmock::Mock<'_>, httpmock::Mock<'_>, Client) {
     let login = server
         .mock_async(|when, then| {
             when.method(Method::POST)
@@ -117,6 +118,13 @@ async fn vcd_login_uses_basic_credentials_and_the_token_header() {
         password: canary::PASSWORD.to_owned().into(),
     };
     let client = Client::new(VcdConfig::new(&server.base_url(), auth).unwrap()).unwrap();
+    (login, change, client)
+}
+
+#[tokio::test]
+async fn vcd_login_uses_basic_credentials_and_the_token_header() {
+    let server = MockServer::start_async().await;
+    let (login, change, client) = logged_in_change(&server).await;
     client
         .change_password(&self_service(VCD_USER))
         .await
@@ -130,28 +138,7 @@ async fn vcd_login_uses_basic_credentials_and_the_token_header() {
 #[tokio::test(flavor = "multi_thread")]
 async fn clones_share_the_login_token() {
     let server = MockServer::start_async().await;
-    let login = server
-        .mock_async(|when, then| {
-            when.method(Method::POST)
-                .path("/cloudapi/1.0.0/sessions/provider");
-            then.status(200)
-                .header("X-VMWARE-VCLOUD-ACCESS-TOKEN", canary::TOKEN)
-                .json_body(json!({"id": "urn:vcloud:session:1"}));
-        })
-        .await;
-    let change = server
-        .mock_async(|when, then| {
-            when.method(Method::POST)
-                .path(format!("/cloudapi/1.0.0/users/{VCD_USER}/changePassword"))
-                .header("authorization", format!("Bearer {}", canary::TOKEN));
-            then.status(204);
-        })
-        .await;
-    let auth = VcdAuth::Login {
-        username: "admin@System".into(),
-        password: canary::PASSWORD.to_owned().into(),
-    };
-    let client = Client::new(VcdConfig::new(&server.base_url(), auth).unwrap()).unwrap();
+    let (login, change, client) = logged_in_change(&server).await;
     let clone = client.clone();
     client
         .change_password(&self_service(VCD_USER))
