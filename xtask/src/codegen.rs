@@ -53,6 +53,8 @@ pub struct Output {
     pub path: PathBuf,
     /// Full content, header included.
     pub content: String,
+    /// The vendor whose crate holds the file (`None` for the shared mock index).
+    pub vendor: Option<String>,
 }
 
 /// Why codegen failed.
@@ -71,6 +73,10 @@ pub enum CodegenError {
     Stale(Vec<PathBuf>),
     /// Cargo.lock does not name a progenitor version.
     NoGeneratorVersion,
+    /// A command-line spec names no vendor: not a file, not a vendor name.
+    UnknownVendor { name: String, known: Vec<String> },
+    /// A spec in `specs/` whose crate does not exist yet.
+    MissingCrate { vendor: String },
 }
 
 impl fmt::Display for CodegenError {
@@ -105,6 +111,16 @@ impl fmt::Display for CodegenError {
                     "Cargo.lock has no `progenitor` package; run `cargo xtask codegen` from the workspace"
                 )
             }
+            CodegenError::UnknownVendor { name, known } => write!(
+                f,
+                "{name:?} is neither a file nor a vendor; the vendors are {} (one per specs/<name>.yaml)",
+                known.join(", ")
+            ),
+            CodegenError::MissingCrate { vendor } => write!(
+                f,
+                "specs/{vendor}.yaml has no crate: create crates/pwchange-{vendor}/ first \
+                 (ARCHITECTURE.md, \"Adding a vendor\")"
+            ),
         }
     }
 }
@@ -123,10 +139,100 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-/// Generates every vendor and writes (or checks) the files; returns a human-readable report.
-pub fn run(root: &Path, mode: Mode) -> Result<String, CodegenError> {
-    let outputs = generate_all(root)?;
+/// What one command-line argument of `cargo xtask codegen` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A vendor: `specs/<name>.yaml`, given by its path or its name.
+    Vendor(String),
+    /// A document outside `specs/`: checked (progenitor generates it), never written.
+    Candidate(PathBuf),
+}
+
+/// Resolves a command-line argument: a vendor name (`zitadel`), or a path relative to `cwd`.
+/// A path that is a vendor's spec (`specs/zitadel.yaml`, from any directory) names the vendor.
+pub fn resolve(root: &Path, cwd: &Path, arg: &str) -> Result<Target, CodegenError> {
+    let known = vendors(root)?;
+    let looks_like_a_path = arg.contains(['/', '\\']) || arg.contains('.');
+    if !looks_like_a_path {
+        return if known.iter().any(|v| v == arg) {
+            Ok(Target::Vendor(arg.to_owned()))
+        } else {
+            Err(CodegenError::UnknownVendor {
+                name: arg.to_owned(),
+                known,
+            })
+        };
+    }
+    let path = cwd.join(arg);
+    let canonical = path.canonicalize().map_err(|source| CodegenError::Io {
+        path: PathBuf::from(arg),
+        source,
+    })?;
+    let specs = root.join("specs").canonicalize().ok();
+    let vendor = canonical
+        .file_name()
+        .and_then(|name| name.to_str()?.strip_suffix(".yaml"))
+        .filter(|_| canonical.parent() == specs.as_deref());
+    Ok(match vendor {
+        Some(vendor) => Target::Vendor(vendor.to_owned()),
+        None => Target::Candidate(PathBuf::from(arg)),
+    })
+}
+
+/// Generates the targets (every vendor when there are none) and writes (or checks) their files;
+/// returns a human-readable report. Relative candidate paths are read from `cwd`.
+pub fn run(
+    root: &Path,
+    cwd: &Path,
+    mode: Mode,
+    targets: &[Target],
+) -> Result<String, CodegenError> {
     let mut report = String::new();
+    let outputs = if targets.is_empty() {
+        generate_all(root)?
+    } else {
+        let generator_version = progenitor_version(root)?;
+        let mut outputs = Vec::new();
+        for target in targets {
+            match target {
+                Target::Vendor(vendor) => {
+                    outputs.extend(generate_spec_file(root, vendor, &generator_version)?.0);
+                }
+                Target::Candidate(path) => {
+                    let text = std::fs::read_to_string(cwd.join(path)).map_err(|source| {
+                        CodegenError::Io {
+                            path: path.clone(),
+                            source,
+                        }
+                    })?;
+                    generate_vendor("candidate", path, &text, &generator_version)?;
+                    let _ = writeln!(
+                        report,
+                        "checked     {}: progenitor generates a client from it; nothing written \
+                         (only specs/<vendor>.yaml are generated into crates)",
+                        path.display()
+                    );
+                }
+            }
+        }
+        if targets.iter().any(|t| matches!(t, Target::Vendor(_))) {
+            outputs.push(mock_index(&spec_texts(root)?, &generator_version));
+        }
+        outputs
+    };
+    if mode == Mode::Write {
+        // Every crate must exist before any file is written.
+        let missing = outputs.iter().find(|output| {
+            output.vendor.is_some()
+                && root
+                    .join(&output.path)
+                    .parent()
+                    .is_some_and(|dir| !dir.exists())
+        });
+        if let Some(vendor) = missing.and_then(|output| output.vendor.clone()) {
+            return Err(CodegenError::MissingCrate { vendor });
+        }
+    }
     let mut stale = Vec::new();
     for output in &outputs {
         let path = root.join(&output.path);
@@ -158,22 +264,43 @@ pub fn generate_all(root: &Path) -> Result<Vec<Output>, CodegenError> {
     let mut outputs = Vec::new();
     let mut specs = Vec::new();
     for vendor in vendors(root)? {
-        let spec_path = PathBuf::from(format!("specs/{vendor}.yaml"));
-        let text =
-            std::fs::read_to_string(root.join(&spec_path)).map_err(|source| CodegenError::Io {
-                path: spec_path.clone(),
-                source,
-            })?;
-        outputs.extend(generate_vendor(
-            &vendor,
-            &spec_path,
-            &text,
-            &generator_version,
-        )?);
-        specs.push((vendor, spec_path, text));
+        let (files, spec) = generate_spec_file(root, &vendor, &generator_version)?;
+        outputs.extend(files);
+        specs.push(spec);
     }
     outputs.push(mock_index(&specs, &generator_version));
     Ok(outputs)
+}
+
+/// One vendor's spec: its name, its path relative to the root, its text.
+type SpecFile = (String, PathBuf, String);
+
+/// Reads `specs/<vendor>.yaml`.
+fn read_spec(root: &Path, vendor: &str) -> Result<SpecFile, CodegenError> {
+    let spec_path = PathBuf::from(format!("specs/{vendor}.yaml"));
+    let text =
+        std::fs::read_to_string(root.join(&spec_path)).map_err(|source| CodegenError::Io {
+            path: spec_path.clone(),
+            source,
+        })?;
+    Ok((vendor.to_owned(), spec_path, text))
+}
+
+/// Every vendor's spec, read but not parsed: the mock index needs their hashes only, so one
+/// vendor can be regenerated while another's spec is broken.
+fn spec_texts(root: &Path) -> Result<Vec<SpecFile>, CodegenError> {
+    vendors(root)?.iter().map(|v| read_spec(root, v)).collect()
+}
+
+/// Reads and generates one vendor's spec.
+fn generate_spec_file(
+    root: &Path,
+    vendor: &str,
+    generator_version: &str,
+) -> Result<(Vec<Output>, SpecFile), CodegenError> {
+    let spec = read_spec(root, vendor)?;
+    let outputs = generate_vendor(vendor, &spec.1, &spec.2, generator_version)?;
+    Ok((outputs, spec))
 }
 
 /// Generates the client and the httpmock module of one vendor from its spec text.
@@ -206,16 +333,18 @@ pub fn generate_vendor(
         Output {
             path: PathBuf::from(format!("crates/pwchange-{vendor}/src/generated.rs")),
             content: render(client, "client")?,
+            vendor: Some(vendor.to_owned()),
         },
         Output {
             path: PathBuf::from(format!("crates/pwchange-httpmock/src/{vendor}.rs")),
             content: render(mock, "mock module")?,
+            vendor: None,
         },
     ])
 }
 
 /// `crates/pwchange-httpmock/src/lib.rs`: one module per spec, each behind its vendor's feature.
-fn mock_index(specs: &[(String, PathBuf, String)], generator_version: &str) -> Output {
+fn mock_index(specs: &[SpecFile], generator_version: &str) -> Output {
     let mut content = String::from(
         "// @generated by `cargo xtask codegen`. DO NOT EDIT: add a spec and regenerate.\n",
     );
@@ -252,6 +381,7 @@ fn mock_index(specs: &[(String, PathBuf, String)], generator_version: &str) -> O
     Output {
         path: PathBuf::from("crates/pwchange-httpmock/src/lib.rs"),
         content,
+        vendor: None,
     }
 }
 
@@ -402,6 +532,126 @@ mod tests {
             assert!(head[2].starts_with("// spec sha256: ") && head[2].len() == 16 + 64);
             assert!(head[3].starts_with("// generator: progenitor "));
         }
+    }
+
+    /// A workspace in a temporary directory: `specs/` with the given vendors' specs, a
+    /// Cargo.lock naming progenitor, and the httpmock crate's `src/`.
+    fn scratch_workspace(vendors: &[&str]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("specs")).unwrap();
+        std::fs::create_dir_all(root.join("crates/pwchange-httpmock/src")).unwrap();
+        std::fs::write(
+            root.join("Cargo.lock"),
+            "[[package]]\nname = \"progenitor\"\nversion = \"9.9.9\"\n",
+        )
+        .unwrap();
+        for vendor in vendors {
+            std::fs::write(
+                root.join(format!("specs/{vendor}.yaml")),
+                "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    post:\n      operationId: x\n      responses: {'204': {description: ok}}\n",
+            )
+            .unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn one_vendor_is_written_then_up_to_date_and_the_index_names_every_spec() {
+        let dir = scratch_workspace(&["alpha", "beta"]);
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("crates/pwchange-alpha/src")).unwrap();
+        // beta's spec is broken: regenerating alpha alone does not parse it.
+        std::fs::write(root.join("specs/beta.yaml"), "swagger: '2.0'\n").unwrap();
+        let targets = [Target::Vendor("alpha".to_owned())];
+        let report = run(root, root, Mode::Write, &targets).unwrap();
+        assert_eq!(
+            report,
+            "wrote       crates/pwchange-alpha/src/generated.rs\n\
+             wrote       crates/pwchange-httpmock/src/alpha.rs\n\
+             wrote       crates/pwchange-httpmock/src/lib.rs\n"
+        );
+        let client =
+            std::fs::read_to_string(root.join("crates/pwchange-alpha/src/generated.rs")).unwrap();
+        assert!(client.contains("// spec: specs/alpha.yaml\n"), "{client}");
+        assert!(
+            client.contains("// generator: progenitor 9.9.9 "),
+            "{client}"
+        );
+        let index =
+            std::fs::read_to_string(root.join("crates/pwchange-httpmock/src/lib.rs")).unwrap();
+        assert!(
+            index.contains("pub mod alpha;") && index.contains("pub mod beta;"),
+            "{index}"
+        );
+        let again = run(root, root, Mode::Check, &targets).unwrap();
+        assert_eq!(
+            again
+                .lines()
+                .filter(|l| l.starts_with("up to date  "))
+                .count(),
+            3
+        );
+        // All vendors: beta's spec is read now, and refused.
+        let err = run(root, root, Mode::Check, &[]).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("specs/beta.yaml: at `$.swagger`: "),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_spec_without_its_crate_is_refused_before_anything_is_written() {
+        // alpha has its crate, gamma not: alpha's files are not written either.
+        let dir = scratch_workspace(&["alpha", "gamma"]);
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("crates/pwchange-alpha/src")).unwrap();
+        let err = run(root, root, Mode::Write, &[]).unwrap_err();
+        assert!(matches!(err, CodegenError::MissingCrate { ref vendor } if vendor == "gamma"));
+        assert_eq!(
+            err.to_string(),
+            "specs/gamma.yaml has no crate: create crates/pwchange-gamma/ first \
+             (ARCHITECTURE.md, \"Adding a vendor\")"
+        );
+        assert!(!root.join("crates/pwchange-httpmock/src/lib.rs").exists());
+        assert!(!root.join("crates/pwchange-alpha/src/generated.rs").exists());
+        // --check says the files are missing, without the advice.
+        let stale = run(root, root, Mode::Check, &[]).unwrap_err();
+        assert!(
+            matches!(stale, CodegenError::Stale(ref paths) if paths.len() == 5),
+            "{stale}"
+        );
+    }
+
+    #[test]
+    fn an_argument_resolves_to_a_vendor_or_a_candidate() {
+        let dir = scratch_workspace(&["alpha"]);
+        let root = dir.path();
+        let vendor = Target::Vendor("alpha".to_owned());
+        assert_eq!(resolve(root, root, "alpha").unwrap(), vendor);
+        assert_eq!(resolve(root, root, "specs/alpha.yaml").unwrap(), vendor);
+        assert_eq!(
+            resolve(root, &root.join("specs"), "alpha.yaml").unwrap(),
+            vendor
+        );
+        assert_eq!(
+            resolve(root, &root.join("crates"), "../specs/alpha.yaml").unwrap(),
+            vendor
+        );
+        std::fs::write(root.join("alpha.yaml"), "").unwrap();
+        assert_eq!(
+            resolve(root, root, "alpha.yaml").unwrap(),
+            Target::Candidate(PathBuf::from("alpha.yaml"))
+        );
+        assert!(matches!(
+            resolve(root, root, "beta"),
+            Err(CodegenError::UnknownVendor { ref known, .. }) if known == &["alpha"]
+        ));
+        assert!(matches!(
+            resolve(root, root, "specs/beta.yaml"),
+            Err(CodegenError::Io { .. })
+        ));
     }
 
     #[test]

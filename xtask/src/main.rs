@@ -1,9 +1,11 @@
 //! Project automation for pwchange, run as `cargo xtask <task>` (see `.cargo/config.toml`).
 //!
 //! Tasks:
-//! - `codegen`: regenerate every vendor client and httpmock module from `specs/*.yaml`.
-//! - `codegen --check`: regenerate in memory and fail, naming each stale file, when the committed
-//!   output differs.
+//! - `codegen [SPEC...]`: regenerate every vendor client and httpmock module from `specs/*.yaml`,
+//!   or only the vendors named (`specs/zitadel.yaml` or `zitadel`). A document outside `specs/`
+//!   is checked (refused with the reason, or reported as generating) and nothing is written.
+//! - `codegen --check [SPEC...]`: regenerate in memory and fail, naming each stale file, when the
+//!   committed output differs.
 //! - `vendors [--crates]`: print the vendors (one per `specs/<name>.yaml`), one per line, or their
 //!   crates (`pwchange-<name>`), for scripts.
 
@@ -12,9 +14,12 @@ mod spec;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask codegen [--check]
+const USAGE: &str = "usage: cargo xtask codegen [--check] [SPEC...]
+       cargo xtask vendors [--crates]
 
   codegen          regenerate crates/*/src/generated.rs and crates/pwchange-httpmock/src/<vendor>.rs
+  codegen SPEC...  regenerate only these vendors: specs/<vendor>.yaml or <vendor>; a document
+                   outside specs/ is only checked (does progenitor generate it?), never written
   codegen --check  verify the committed generated files are up to date (exit 1 when stale)
   vendors          print the vendor names (one per specs/<name>.yaml), one per line
   vendors --crates print the vendor crates (pwchange-<name>), one per line";
@@ -44,9 +49,9 @@ fn main() -> ExitCode {
             }
         };
     }
-    let mode = match args.as_slice() {
-        ["codegen"] => codegen::Mode::Write,
-        ["codegen", "--check"] => codegen::Mode::Check,
+    let (mode, specs) = match args.as_slice() {
+        ["codegen", "--check", specs @ ..] => (codegen::Mode::Check, specs),
+        ["codegen", specs @ ..] => (codegen::Mode::Write, specs),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -56,7 +61,28 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match codegen::run(&codegen::workspace_root(), mode) {
+    if let Some(flag) = specs.iter().find(|s| s.starts_with('-')) {
+        eprintln!("error: unknown option {flag:?} (`--check` comes first)\n\n{USAGE}");
+        return ExitCode::from(2);
+    }
+    let root = codegen::workspace_root();
+    let cwd = std::env::current_dir().unwrap_or_else(|_| root.clone());
+    let targets: Result<Vec<_>, _> = specs
+        .iter()
+        .map(|spec| codegen::resolve(&root, &cwd, spec))
+        .collect();
+    let targets = match targets {
+        Ok(targets) => targets,
+        Err(error @ codegen::CodegenError::UnknownVendor { .. }) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match codegen::run(&root, &cwd, mode, &targets) {
         Ok(report) => {
             print!("{report}");
             ExitCode::SUCCESS

@@ -49,6 +49,7 @@ fn error(file: &Path, json_path: impl Into<String>, message: impl Into<String>) 
 pub fn parse(file: &Path, text: &str) -> Result<OpenAPI, SpecError> {
     let value: serde_json::Value = serde_norway::from_str(text)
         .map_err(|e| error(file, "$", format!("not valid YAML: {e}")))?;
+    check_version(file, &value)?;
     let spec: OpenAPI = serde_path_to_error::deserialize(&value).map_err(|e| {
         let at = e.path().to_string();
         refine(&value, &at)
@@ -57,6 +58,74 @@ pub fn parse(file: &Path, text: &str) -> Result<OpenAPI, SpecError> {
     })?;
     check(file, &spec)?;
     Ok(spec)
+}
+
+/// How to convert a Swagger 2.0 document, for the error that refuses one.
+const CONVERT_SWAGGER_2: &str = "convert it to OpenAPI 3.0 first, e.g. with swagger2openapi \
+     (`npx swagger2openapi@7 --yaml --outfile specs/<vendor>.yaml <file>`, \
+     https://github.com/Mermade/oas-kit), then review what it wrote: `in: body` parameters become \
+     `requestBody`, `definitions` become `components/schemas`";
+
+/// How to turn an OpenAPI 3.1 document into 3.0, for the error that refuses one.
+const CONVERT_OPENAPI_3_1: &str = "write it as OpenAPI 3.0.3 (`type: [string, \"null\"]` \
+     becomes `type: string` with `nullable: true`, a schema's `examples` becomes `example`, \
+     `const` becomes a one-value `enum`), or down-convert it, e.g. with \
+     `npx @apiture/openapi-down-convert --input <file> --output specs/<vendor>.yaml` \
+     (https://github.com/apiture/openapi-down-convert), then review what it wrote";
+
+/// Refuses, before anything else is read, a document progenitor cannot take: Swagger 2.0,
+/// OpenAPI 3.1 or later, or no version at all. Its other errors would only name the first field
+/// that differs (`unknown variant body` for Swagger's body parameters), not the cause.
+fn check_version(file: &Path, document: &serde_json::Value) -> Result<(), SpecError> {
+    const ONLY: &str = "progenitor reads OpenAPI 3.0.x only";
+    let Some(object) = document.as_object() else {
+        return Err(error(
+            file,
+            "$",
+            "not an OpenAPI document: the top level is not a mapping",
+        ));
+    };
+    if let Some(swagger) = object.get("swagger") {
+        let version = swagger
+            .as_str()
+            .map_or_else(|| swagger.to_string(), str::to_owned);
+        return Err(error(
+            file,
+            "$.swagger",
+            format!(
+                "this is a Swagger {version} document (OpenAPI 2), and {ONLY}: {CONVERT_SWAGGER_2}"
+            ),
+        ));
+    }
+    let version = match object.get("openapi") {
+        None => {
+            return Err(error(
+                file,
+                "$",
+                format!("not an OpenAPI document: it has no `openapi` field ({ONLY})"),
+            ));
+        }
+        Some(serde_json::Value::String(version)) => version,
+        Some(other) => {
+            return Err(error(
+                file,
+                "$.openapi",
+                format!(
+                    "the version must be a string such as \"3.0.3\", not {other}: quote it \
+                     (YAML reads `openapi: 3.0` as a number)"
+                ),
+            ));
+        }
+    };
+    if version.starts_with("3.0.") {
+        return Ok(());
+    }
+    let message = if version.starts_with("3.") {
+        format!("OpenAPI {version} is not supported ({ONLY}): {CONVERT_OPENAPI_3_1}")
+    } else {
+        format!("version {version:?} is not supported: {ONLY}")
+    };
+    Err(error(file, "$.openapi", message))
 }
 
 /// `a.b[0]` (serde_path_to_error) → `$.a.b[0]`.
@@ -126,16 +195,6 @@ impl SpecError {
 
 /// The rules progenitor needs, each reported with a JSON path instead of a panic.
 fn check(file: &Path, spec: &OpenAPI) -> Result<(), SpecError> {
-    if !spec.openapi.starts_with("3.0.") {
-        return Err(error(
-            file,
-            "$.openapi",
-            format!(
-                "version {:?} is not supported: progenitor accepts OpenAPI 3.0.x only",
-                spec.openapi
-            ),
-        ));
-    }
     let mut operation_ids = BTreeMap::new();
     for (path, item) in &spec.paths.paths {
         let ReferenceOr::Item(item) = item else {
@@ -358,11 +417,60 @@ mod tests {
         assert!(err.json_path.contains("deprecated"), "{err}");
     }
 
+    /// The shape of VMware's Cloud Director document: Swagger 2.0 with a body parameter, which
+    /// openapiv3 alone reports as "unknown variant `body`".
+    const SWAGGER_2: &str = "swagger: '2.0'\ninfo: {title: t, version: '37.2'}\nbasePath: /cloudapi\npaths:\n  /1.0.0/users/{userUrn}/changePassword:\n    post:\n      operationId: changePassword\n      parameters:\n        - {name: userUrn, in: path, required: true, type: string}\n        - {name: body, in: body, required: true, schema: {$ref: '#/definitions/PasswordChangeRequest'}}\n      responses: {'204': {description: ok}}\ndefinitions:\n  PasswordChangeRequest: {type: object}\n";
+
     #[test]
-    fn openapi_3_1_is_refused_with_its_path() {
-        let err =
-            parse_str("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n").unwrap_err();
+    fn swagger_2_is_refused_with_what_to_do() {
+        let err = parse_str(SWAGGER_2).unwrap_err();
+        assert_eq!(err.json_path, "$.swagger");
+        let shown = err.to_string();
+        assert!(
+            shown.starts_with("specs/test.yaml: at `$.swagger`: this is a Swagger 2.0 document"),
+            "{shown}"
+        );
+        assert!(shown.contains("convert it to OpenAPI 3.0 first"), "{shown}");
+        assert!(shown.contains("swagger2openapi"), "{shown}");
+        assert!(!shown.contains("unknown variant"), "{shown}");
+        // Also as JSON, with the version as a number.
+        let err = parse_str("{\"swagger\": 2.0, \"paths\": {}}").unwrap_err();
+        assert!(err.message.contains("Swagger 2.0 document"), "{err}");
+    }
+
+    #[test]
+    fn openapi_3_1_is_refused_with_what_to_do_before_its_schemas_are_read() {
+        // `type: [string, "null"]` is 3.1 only: without the version check it would be the error.
+        let err = parse_str("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    Name: {type: [string, 'null']}\n").unwrap_err();
         assert_eq!(err.json_path, "$.openapi");
+        assert!(
+            err.message.starts_with(
+                "OpenAPI 3.1.0 is not supported (progenitor reads OpenAPI 3.0.x only)"
+            ),
+            "{err}"
+        );
+        assert!(err.message.contains("nullable: true"), "{err}");
+        assert!(err.message.contains("openapi-down-convert"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_unquoted_or_unknown_version_is_named() {
+        let missing = parse_str("info: {title: t, version: '1'}\npaths: {}\n").unwrap_err();
+        assert_eq!(missing.json_path, "$");
+        assert!(missing.message.contains("no `openapi` field"), "{missing}");
+        let unquoted =
+            parse_str("openapi: 3.0\ninfo: {title: t, version: '1'}\npaths: {}\n").unwrap_err();
+        assert_eq!(unquoted.json_path, "$.openapi");
+        assert!(unquoted.message.contains("quote it"), "{unquoted}");
+        let future =
+            parse_str("openapi: 4.0.0\ninfo: {title: t, version: '1'}\npaths: {}\n").unwrap_err();
+        assert_eq!(
+            future.message,
+            "version \"4.0.0\" is not supported: progenitor reads OpenAPI 3.0.x only"
+        );
+        let not_a_map = parse_str("- openapi\n").unwrap_err();
+        assert!(not_a_map.message.contains("not a mapping"), "{not_a_map}");
+        parse_str(&format!("{HEAD}paths: {{}}\n")).unwrap();
     }
 
     #[test]
