@@ -8,6 +8,8 @@
 //! - No second vendor list: a file that names two vendors or more is one of the registration
 //!   points, generated, or documentation.
 //! - The facade builds with each vendor alone, without any other vendor's crate.
+//! - Nothing machine-local is tracked, and every path a tracked file cites is in the repository:
+//!   a reader of a clone (or of docs.rs) can follow every source.
 
 #![allow(clippy::unwrap_used)] // test code
 
@@ -301,4 +303,302 @@ fn every_published_crate_has_what_a_registry_needs() {
             }
         }
     }
+}
+
+/// The sources this project was first written from that are not in the repository (captures of
+/// the vendors' pages, research notes): a tracked file cites their public originals instead.
+const OUTSIDE_SOURCES: &[&str] = &["vendor-refs", "WIRE-NOTES", "../shared", "shared/seeds"];
+
+/// Whether `word` is the name of a seed capture (`000_c12793aa6510a8cb.txt`).
+fn is_seed_capture(word: &str) -> bool {
+    let Some((number, rest)) = word.split_once('_') else {
+        return false;
+    };
+    let Some(hash) = rest.strip_suffix(".txt") else {
+        return false;
+    };
+    number.len() == 3
+        && number.bytes().all(|b| b.is_ascii_digit())
+        && hash.len() == 16
+        && hash.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Every tracked file and every folder holding one, relative to the root, without a trailing `/`.
+fn repository_paths(files: &[String]) -> std::collections::BTreeSet<String> {
+    let mut paths = std::collections::BTreeSet::new();
+    for file in files {
+        let mut prefix = String::new();
+        for part in file.split('/') {
+            if !prefix.is_empty() {
+                prefix.push('/');
+            }
+            prefix.push_str(part);
+            paths.insert(prefix.clone());
+        }
+    }
+    paths
+}
+
+/// `base` joined with `relative`, `.` and `..` resolved; `None` when it leaves the root.
+fn resolve(base: &str, relative: &str) -> Option<String> {
+    let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
+    for part in relative.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            part => parts.push(part),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// The folder of `path` (`""` for the root).
+fn folder(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
+fn is_path_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/')
+}
+
+/// How a line cites paths, by the kind of file it is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Citing {
+    /// Documentation (`.md`): markdown links and backticked repository paths.
+    Docs,
+    /// Rust: doc links, backticked repository paths in comments, and the `../` paths of
+    /// `include_str!`/`include_bytes!`/`#[path]` (other strings are data: URL paths, attacks).
+    Rust,
+    /// Scripts and manifests: every `../` path, and backticked repository paths.
+    Other,
+}
+
+impl Citing {
+    fn of(file: &str) -> Self {
+        if file.ends_with(".md") {
+            Citing::Docs
+        } else if file.ends_with(".rs") {
+            Citing::Rust
+        } else {
+            Citing::Other
+        }
+    }
+}
+
+/// What a cited path is relative to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Base {
+    /// The citing file's folder: `../` paths and markdown links.
+    Folder,
+    /// The repository root, or a crate's root (`tests/client.rs` of each crate).
+    Repository,
+}
+
+/// The paths a line cites, each as written: `../` paths (see [`Citing`]), markdown links with a
+/// `/` or a file extension, and backticked paths that start with a top-level folder of the
+/// repository (`specs/…`, `crates/…`). Placeholders (`<vendor>`, `{v}`, `*`, `…`) are not paths.
+fn cited_paths<'a>(line: &'a str, citing: Citing, top_level: &[String]) -> Vec<(Base, &'a str)> {
+    let mut cited = Vec::new();
+    let code_path = ["include_str!", "include_bytes!", "#[path"]
+        .iter()
+        .any(|m| line.contains(m));
+    if citing == Citing::Other || (citing == Citing::Rust && code_path) {
+        let mut rest = line;
+        while let Some(at) = rest.find("../") {
+            let before = rest[..at].chars().next_back();
+            let len = rest[at..]
+                .find(|c| !is_path_char(c))
+                .unwrap_or(rest.len() - at);
+            if !before.is_some_and(is_path_char) {
+                cited.push((Base::Folder, rest[at..at + len].trim_end_matches('.')));
+            }
+            rest = &rest[at + len..];
+        }
+    }
+    let mut rest = line;
+    while let Some(at) = rest.find("](") {
+        let target = &rest[at + 2..];
+        let end = target.find(')').unwrap_or(target.len());
+        let target = target[..end].split('#').next().unwrap_or("");
+        let is_file =
+            target.contains('/') || target.rsplit_once('.').is_some_and(|(_, e)| e == "md");
+        if is_file && !target.contains("://") && !target.contains("::") {
+            cited.push((Base::Folder, target));
+        }
+        rest = &rest[at + 2..];
+    }
+    let is_placeholder = |c: char| matches!(c, '<' | '{' | '*' | '…' | '$' | ' ' | '[' | '"');
+    for (i, quoted) in line.split('`').enumerate() {
+        if i % 2 == 1
+            && top_level
+                .iter()
+                .any(|dir| quoted.starts_with(&format!("{dir}/")))
+            && !quoted.contains(is_placeholder)
+        {
+            // `path:line` and `path::item` cite the file.
+            cited.push((Base::Repository, quoted.split(':').next().unwrap_or(quoted)));
+        }
+    }
+    cited
+}
+
+#[test]
+fn every_path_a_tracked_file_cites_is_in_the_repository() {
+    let root = root();
+    let canonical_root = root.canonicalize().unwrap();
+    let files = tracked_files();
+    let paths = repository_paths(&files);
+    let top_level: Vec<String> = files
+        .iter()
+        .filter_map(|f| f.split_once('/').map(|(dir, _)| dir.to_owned()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    // A path in the repository, or reached through a tracked symlink
+    // (`crates/pwchange-sim/specs` → `specs`).
+    let exists = |path: &str| {
+        path.is_empty()
+            || paths.contains(path)
+            || root
+                .join(path)
+                .canonicalize()
+                .ok()
+                .and_then(|p| Some(p.strip_prefix(&canonical_root).ok()?.to_str()?.to_owned()))
+                .is_some_and(|p| paths.contains(&p))
+    };
+    let mut problems = Vec::new();
+    for file in &files {
+        // This file names the outside sources to refuse them; fuzz inputs are data.
+        if file == "tests/tests/architecture.rs" || file.starts_with("fuzz/corpus/") {
+            continue;
+        }
+        if file.ends_with(".lock") || file == "package-lock.json" {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(root.join(file)) else {
+            continue; // not text
+        };
+        let citing = Citing::of(file);
+        for (number, line) in text.lines().enumerate() {
+            let at = format!("{file}:{}", number + 1);
+            for source in OUTSIDE_SOURCES {
+                if line.contains(source) {
+                    problems.push(format!(
+                        "{at}: cites `{source}`, which is not in the repository"
+                    ));
+                }
+            }
+            if let Some(capture) = line
+                .split(|c: char| !is_path_char(c))
+                .find(|word| is_seed_capture(word))
+            {
+                problems.push(format!(
+                    "{at}: cites the seed capture `{capture}`, which is not in the repository"
+                ));
+            }
+            for (base, cited) in cited_paths(line, citing, &top_level) {
+                let cited = cited.trim_end_matches('/');
+                let found = match base {
+                    Base::Folder => resolve(folder(file), cited).is_some_and(|p| exists(&p)),
+                    Base::Repository => {
+                        exists(cited) || paths.iter().any(|p| p.ends_with(&format!("/{cited}")))
+                    }
+                };
+                if !found {
+                    problems.push(format!(
+                        "{at}: cites `{cited}`, which is not in the repository"
+                    ));
+                }
+            }
+        }
+    }
+    problems.dedup(); // a line that names an outside source is also a path that is not here
+    assert!(
+        problems.is_empty(),
+        "tracked files cite paths outside the repository (cite the public source instead: \
+         repository, path and commit, or the vendor's documentation URL):\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn nothing_machine_local_is_tracked() {
+    // Tracked files that .gitignore says are local (tool caches, editor files, build output).
+    let output = Command::new("git")
+        .args(["ls-files", "--cached", "--ignored", "--exclude-standard"])
+        .current_dir(root())
+        .output()
+        .expect("git runs");
+    assert!(output.status.success(), "git ls-files failed");
+    let ignored = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        ignored.is_empty(),
+        "tracked files that .gitignore ignores (untrack them: git rm --cached):\n{ignored}"
+    );
+    // Absolute paths of this machine: the clone's own location and the home folder.
+    let root = root();
+    let mut local = vec![root.to_str().unwrap().to_owned()];
+    if let Some(home) = std::env::var("HOME").ok().filter(|h| h.len() > 1) {
+        local.push(format!("{}/", home.trim_end_matches('/')));
+    }
+    let mut problems = Vec::new();
+    for file in tracked_files() {
+        let Ok(text) = std::fs::read_to_string(root.join(&file)) else {
+            continue;
+        };
+        for (number, line) in text.lines().enumerate() {
+            for path in &local {
+                if line.contains(path.as_str()) {
+                    problems.push(format!(
+                        "{file}:{}: names the local path {path}",
+                        number + 1
+                    ));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn cited_paths_are_found_and_placeholders_are_not_paths() {
+    let top = ["specs".to_owned(), "crates".to_owned()];
+    let line = "see `specs/a.yaml:3`, `crates/pwchange-<vendor>/src`, [a](docs/x.md#h), \
+                [b](crate::Settings) and ../../specs";
+    let (folder, repository) = (Base::Folder, Base::Repository);
+    assert_eq!(
+        cited_paths(line, Citing::Other, &top),
+        [
+            (folder, "../../specs"),
+            (folder, "docs/x.md"),
+            (repository, "specs/a.yaml")
+        ]
+    );
+    // In Rust, a `../` string is data unless it is included; in docs, code is not a citation.
+    assert_eq!(
+        cited_paths(line, Citing::Rust, &top),
+        [(folder, "docs/x.md"), (repository, "specs/a.yaml")]
+    );
+    assert_eq!(
+        cited_paths("include_str!(\"../README.md\")", Citing::Rust, &top),
+        [(folder, "../README.md")]
+    );
+    assert!(cited_paths("`include_str!(\"../README.md\")`", Citing::Docs, &top).is_empty());
+    assert!(
+        cited_paths(
+            "`a/../b` https://x.example/../y `other/path.rs`",
+            Citing::Other,
+            &top
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        resolve("crates/a/src", "../../../specs"),
+        Some("specs".to_owned())
+    );
+    assert_eq!(resolve("crates", "../../x"), None);
+    assert!(is_seed_capture("000_c12793aa6510a8cb.txt"));
+    assert!(!is_seed_capture("000_c12793aa6510a8cb.yaml") && !is_seed_capture("0_1.txt"));
 }
