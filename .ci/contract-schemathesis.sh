@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# schemathesis (pinned in .ci/requirements-contract.txt, installed in .venv) against the vendor
-# simulators: generated valid and invalid requests per spec, bounded in count and time.
+# schemathesis (pinned in .ci/requirements-contract.txt, installed in target/schemathesis-venv)
+# against the vendor simulators: generated valid and invalid requests per spec, bounded in count
+# and time. It runs in target/schemathesis, where schemathesis and hypothesis keep their caches.
 #
 # Checks run: not_a_server_error, content_type_conformance, response_headers_conformance,
 # response_schema_conformance, negative_data_rejection. Two are excluded on purpose:
@@ -12,10 +13,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x .venv/bin/st ]; then
-  python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check -r .ci/requirements-contract.txt
-fi
+source .ci/venv.sh
+venv=$PWD/target/schemathesis-venv
+ensure_venv "$venv" .ci/requirements-contract.txt -r .ci/requirements-contract.txt
+specs=$PWD/specs
+mkdir -p target/schemathesis
 
 cargo build --locked --quiet -p pwchange-sim
 out=$(mktemp)
@@ -41,9 +43,9 @@ for v in "${vendors[@]}"; do
     headers+=(-H "$header")
   done < <(awk -v v="$v" '$1 == v {inside=1; next} /^[^ ]/ {inside=0} inside && /header=/ {sub(/^ *header=/, ""); print}' "$out")
   echo "--- schemathesis: $v ($url)"
-  timeout 300 .venv/bin/st run "specs/$v.yaml" --url "$url" "${headers[@]}" \
-    --max-examples 25 --seed 20261122 --request-timeout 5 \
+  (cd target/schemathesis && timeout 300 "$venv/bin/st" run "$specs/$v.yaml" --url "$url" \
+    "${headers[@]}" --max-examples 25 --seed 20261122 --request-timeout 5 \
     --exclude-checks positive_data_acceptance,status_code_conformance \
-    --no-color || status=$?
+    --no-color) || status=$?
 done
 exit $status

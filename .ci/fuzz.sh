@@ -12,6 +12,14 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+
+# cargo fuzz has no --locked: check the fuzz workspace's own lock file first, or the build
+# would rewrite it (it lags when the facade's dependencies change).
+if ! cargo metadata --locked --format-version 1 >/dev/null 2>"$work/metadata.log"; then
+  cat "$work/metadata.log" >&2
+  echo "error: fuzz/Cargo.lock is out of date: run \`cargo update --workspace --manifest-path fuzz/Cargo.toml\` and commit it" >&2
+  exit 1
+fi
 for target in vendor_answers validation; do
   cp -r "corpus/$target" "$work/$target"
   # -timeout: a single input taking more than 10 s is a hang.

@@ -12,15 +12,8 @@ here=.ci/keystone
 venv=target/keystone-venv
 admin_password='Admin-Passw0rd!' # the simulator's administrator (crates/pwchange-sim)
 
-# The venv is reused only when it was built from these very constraints (a stamp of their hash).
-stamp=$(sha256sum "$here/constraints.txt" | cut -d' ' -f1)
-if [ "$(cat "$venv/.constraints-sha256" 2>/dev/null)" != "$stamp" ]; then
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check \
-    -c "$here/constraints.txt" keystone==30.0.0 waitress
-  echo "$stamp" >"$venv/.constraints-sha256"
-fi
+source .ci/venv.sh
+ensure_venv "$venv" "$here/constraints.txt" -c "$here/constraints.txt" keystone==30.0.0 waitress
 
 work=$(mktemp -d)
 server=
