@@ -148,8 +148,8 @@ pub enum Target {
     Candidate(PathBuf),
 }
 
-/// Resolves a command-line argument: a vendor name (`zitadel`), or a path relative to `cwd`.
-/// A path that is a vendor's spec (`specs/zitadel.yaml`, from any directory) names the vendor.
+/// Resolves a command-line argument: a vendor name (`<vendor>`), or a path relative to `cwd`.
+/// A path that is a vendor's spec (`specs/<vendor>.yaml`, from any directory) names the vendor.
 pub fn resolve(root: &Path, cwd: &Path, arg: &str) -> Result<Target, CodegenError> {
     let known = vendors(root)?;
     let looks_like_a_path = arg.contains(['/', '\\']) || arg.contains('.');

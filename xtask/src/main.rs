@@ -2,7 +2,7 @@
 //!
 //! Tasks:
 //! - `codegen [SPEC...]`: regenerate every vendor client and httpmock module from `specs/*.yaml`,
-//!   or only the vendors named (`specs/zitadel.yaml` or `zitadel`). A document outside `specs/`
+//!   or only the vendors named (`specs/<vendor>.yaml` or `<vendor>`). A document outside `specs/`
 //!   is checked (refused with the reason, or reported as generating) and nothing is written.
 //! - `codegen --check [SPEC...]`: regenerate in memory and fail, naming each stale file, when the
 //!   committed output differs.
