@@ -53,8 +53,6 @@ pub struct Output {
     pub path: PathBuf,
     /// Full content, header included.
     pub content: String,
-    /// The vendor whose crate holds the file (`None` for the shared mock index).
-    pub vendor: Option<String>,
 }
 
 /// Why codegen failed.
@@ -77,6 +75,11 @@ pub enum CodegenError {
     UnknownVendor { name: String, known: Vec<String> },
     /// A spec in `specs/` whose crate does not exist yet.
     MissingCrate { vendor: String },
+    /// A command-line spec path that is not a file; `vendor` when its name is a vendor's.
+    NoSuchFile {
+        path: PathBuf,
+        vendor: Option<String>,
+    },
 }
 
 impl fmt::Display for CodegenError {
@@ -116,6 +119,15 @@ impl fmt::Display for CodegenError {
                 "{name:?} is neither a file nor a vendor; the vendors are {} (one per specs/<name>.yaml)",
                 known.join(", ")
             ),
+            CodegenError::NoSuchFile { path, vendor } => {
+                write!(f, "{}: no such file", path.display())?;
+                match vendor {
+                    Some(vendor) => {
+                        write!(f, "; did you mean `specs/{vendor}.yaml` (or `{vendor}`)?")
+                    }
+                    None => Ok(()),
+                }
+            }
             CodegenError::MissingCrate { vendor } => write!(
                 f,
                 "specs/{vendor}.yaml has no crate: create crates/pwchange-{vendor}/ first \
@@ -164,15 +176,26 @@ pub fn resolve(root: &Path, cwd: &Path, arg: &str) -> Result<Target, CodegenErro
         };
     }
     let path = cwd.join(arg);
-    let canonical = path.canonicalize().map_err(|source| CodegenError::Io {
-        path: PathBuf::from(arg),
-        source,
-    })?;
+    if !path.is_file() {
+        // `<vendor>.yaml` typed in the root: name what was meant.
+        let file_name = Path::new(arg).file_name().and_then(|n| n.to_str());
+        let vendor = file_name
+            .and_then(|n| n.strip_suffix(".yaml"))
+            .filter(|n| known.iter().any(|v| v == n));
+        return Err(CodegenError::NoSuchFile {
+            path: PathBuf::from(arg),
+            vendor: vendor.map(str::to_owned),
+        });
+    }
+    // The folder is compared after resolving links and `..`; the file name is taken as written
+    // and must be a vendor's, so `specs/<Vendor>.yaml` on a case-insensitive file system, or
+    // `specs/<vendor>.yml`, is a candidate, never a crate to write.
+    let folder = path.parent().and_then(|p| p.canonicalize().ok());
     let specs = root.join("specs").canonicalize().ok();
-    let vendor = canonical
+    let vendor = path
         .file_name()
         .and_then(|name| name.to_str()?.strip_suffix(".yaml"))
-        .filter(|_| canonical.parent() == specs.as_deref());
+        .filter(|name| folder.is_some() && folder == specs && known.iter().any(|v| v == name));
     Ok(match vendor {
         Some(vendor) => Target::Vendor(vendor.to_owned()),
         None => Target::Candidate(PathBuf::from(arg)),
@@ -188,12 +211,18 @@ pub fn run(
     targets: &[Target],
 ) -> Result<String, CodegenError> {
     let mut report = String::new();
+    let mut unique: Vec<&Target> = Vec::new();
+    for target in targets {
+        if !unique.contains(&target) {
+            unique.push(target);
+        }
+    }
     let outputs = if targets.is_empty() {
         generate_all(root)?
     } else {
         let generator_version = progenitor_version(root)?;
         let mut outputs = Vec::new();
-        for target in targets {
+        for target in unique {
             match target {
                 Target::Vendor(vendor) => {
                     outputs.extend(generate_spec_file(root, vendor, &generator_version)?.0);
@@ -220,17 +249,13 @@ pub fn run(
         }
         outputs
     };
-    if mode == Mode::Write {
-        // Every crate must exist before any file is written.
-        let missing = outputs.iter().find(|output| {
-            output.vendor.is_some()
-                && root
-                    .join(&output.path)
-                    .parent()
-                    .is_some_and(|dir| !dir.exists())
-        });
-        if let Some(vendor) = missing.and_then(|output| output.vendor.clone()) {
-            return Err(CodegenError::MissingCrate { vendor });
+    if mode == Mode::Write && !outputs.is_empty() {
+        // Every vendor's crate must exist before any file is written: the mock index names
+        // every spec, also when one vendor is regenerated.
+        for vendor in vendors(root)? {
+            if !root.join(format!("crates/pwchange-{vendor}/src")).is_dir() {
+                return Err(CodegenError::MissingCrate { vendor });
+            }
         }
     }
     let mut stale = Vec::new();
@@ -244,7 +269,7 @@ pub fn run(
             }
             (Mode::Check, false) => stale.push(output.path.clone()),
             (Mode::Write, false) => {
-                std::fs::write(&path, &output.content).map_err(|source| CodegenError::Io {
+                write_whole(&path, &output.content).map_err(|source| CodegenError::Io {
                     path: output.path.clone(),
                     source,
                 })?;
@@ -256,6 +281,21 @@ pub fn run(
         return Err(CodegenError::Stale(stale));
     }
     Ok(report)
+}
+
+/// Writes `content` to a temporary file beside `path`, then renames it over `path`: a reader
+/// (or a failure halfway) never sees a half-written file.
+fn write_whole(path: &Path, content: &str) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("generated");
+    let temporary = path.with_file_name(format!(".{name}.tmp"));
+    std::fs::write(&temporary, content)
+        .and_then(|()| std::fs::rename(&temporary, path))
+        .inspect_err(|_| {
+            let _ = std::fs::remove_file(&temporary);
+        })
 }
 
 /// Generates every vendor's files in memory.
@@ -333,12 +373,10 @@ pub fn generate_vendor(
         Output {
             path: PathBuf::from(format!("crates/pwchange-{vendor}/src/generated.rs")),
             content: render(client, "client")?,
-            vendor: Some(vendor.to_owned()),
         },
         Output {
             path: PathBuf::from(format!("crates/pwchange-httpmock/src/{vendor}.rs")),
             content: render(mock, "mock module")?,
-            vendor: None,
         },
     ])
 }
@@ -381,7 +419,6 @@ fn mock_index(specs: &[SpecFile], generator_version: &str) -> Output {
     Output {
         path: PathBuf::from("crates/pwchange-httpmock/src/lib.rs"),
         content,
-        vendor: None,
     }
 }
 
@@ -561,9 +598,14 @@ mod tests {
         let dir = scratch_workspace(&["alpha", "beta"]);
         let root = dir.path();
         std::fs::create_dir_all(root.join("crates/pwchange-alpha/src")).unwrap();
+        std::fs::create_dir_all(root.join("crates/pwchange-beta/src")).unwrap();
         // beta's spec is broken: regenerating alpha alone does not parse it.
         std::fs::write(root.join("specs/beta.yaml"), "swagger: '2.0'\n").unwrap();
-        let targets = [Target::Vendor("alpha".to_owned())];
+        // Named twice (by name and by path): generated once.
+        let targets = [
+            Target::Vendor("alpha".to_owned()),
+            Target::Vendor("alpha".to_owned()),
+        ];
         let report = run(root, root, Mode::Write, &targets).unwrap();
         assert_eq!(
             report,
@@ -584,6 +626,12 @@ mod tests {
             index.contains("pub mod alpha;") && index.contains("pub mod beta;"),
             "{index}"
         );
+        let leftovers: Vec<_> = std::fs::read_dir(root.join("crates/pwchange-httpmock/src"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .filter(|name| name.to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
         let again = run(root, root, Mode::Check, &targets).unwrap();
         assert_eq!(
             again
@@ -603,7 +651,8 @@ mod tests {
 
     #[test]
     fn a_spec_without_its_crate_is_refused_before_anything_is_written() {
-        // alpha has its crate, gamma not: alpha's files are not written either.
+        // alpha has its crate, gamma not: alpha's files are not written either, not even when
+        // alpha alone is regenerated (the mock index would name gamma's missing module).
         let dir = scratch_workspace(&["alpha", "gamma"]);
         let root = dir.path();
         std::fs::create_dir_all(root.join("crates/pwchange-alpha/src")).unwrap();
@@ -615,6 +664,10 @@ mod tests {
              (ARCHITECTURE.md, \"Adding a vendor\")"
         );
         assert!(!root.join("crates/pwchange-httpmock/src/lib.rs").exists());
+        assert!(!root.join("crates/pwchange-alpha/src/generated.rs").exists());
+        let alpha = [Target::Vendor("alpha".to_owned())];
+        let err = run(root, root, Mode::Write, &alpha).unwrap_err();
+        assert!(matches!(err, CodegenError::MissingCrate { ref vendor } if vendor == "gamma"));
         assert!(!root.join("crates/pwchange-alpha/src/generated.rs").exists());
         // --check says the files are missing, without the advice.
         let stale = run(root, root, Mode::Check, &[]).unwrap_err();
@@ -644,14 +697,24 @@ mod tests {
             resolve(root, root, "alpha.yaml").unwrap(),
             Target::Candidate(PathBuf::from("alpha.yaml"))
         );
+        // In specs/ but not a vendor's name: checked, never written.
+        std::fs::write(root.join("specs/alpha.yml"), "").unwrap();
+        assert_eq!(
+            resolve(root, root, "specs/alpha.yml").unwrap(),
+            Target::Candidate(PathBuf::from("specs/alpha.yml"))
+        );
         assert!(matches!(
             resolve(root, root, "beta"),
             Err(CodegenError::UnknownVendor { ref known, .. }) if known == &["alpha"]
         ));
-        assert!(matches!(
-            resolve(root, root, "specs/beta.yaml"),
-            Err(CodegenError::Io { .. })
-        ));
+        let missing = resolve(root, root, "specs/beta.yaml").unwrap_err();
+        assert_eq!(missing.to_string(), "specs/beta.yaml: no such file");
+        std::fs::remove_file(root.join("alpha.yaml")).unwrap();
+        let err = resolve(root, root, "alpha.yaml").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "alpha.yaml: no such file; did you mean `specs/alpha.yaml` (or `alpha`)?"
+        );
     }
 
     #[test]

@@ -25,7 +25,14 @@ const USAGE: &str = "usage: cargo xtask codegen [--check] [SPEC...]
   vendors --crates print the vendor crates (pwchange-<name>), one per line";
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Ok(args) = std::env::args_os()
+        .skip(1)
+        .map(std::ffi::OsString::into_string)
+        .collect::<Result<Vec<String>, _>>()
+    else {
+        eprintln!("error: an argument is not UTF-8; name the spec by a UTF-8 path\n\n{USAGE}");
+        return ExitCode::from(2);
+    };
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     if let ["vendors", rest @ ..] = args.as_slice() {
         let prefix = match rest {
@@ -66,7 +73,13 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let root = codegen::workspace_root();
-    let cwd = std::env::current_dir().unwrap_or_else(|_| root.clone());
+    let cwd = match std::env::current_dir() {
+        Ok(cwd) => cwd,
+        Err(error) => {
+            eprintln!("error: the current directory cannot be read: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let targets: Result<Vec<_>, _> = specs
         .iter()
         .map(|spec| codegen::resolve(&root, &cwd, spec))

@@ -70,7 +70,7 @@ const CONVERT_SWAGGER_2: &str = "convert it to OpenAPI 3.0 first, e.g. with swag
 const CONVERT_OPENAPI_3_1: &str = "write it as OpenAPI 3.0.3 (`type: [string, \"null\"]` \
      becomes `type: string` with `nullable: true`, a schema's `examples` becomes `example`, \
      `const` becomes a one-value `enum`), or down-convert it, e.g. with \
-     `npx @apiture/openapi-down-convert --input <file> --output specs/<vendor>.yaml` \
+     `npx @apiture/openapi-down-convert@0.14 --input <file> --output specs/<vendor>.yaml` \
      (https://github.com/apiture/openapi-down-convert), then review what it wrote";
 
 /// Refuses, before anything else is read, a document progenitor cannot take: Swagger 2.0,
@@ -120,7 +120,9 @@ fn check_version(file: &Path, document: &serde_json::Value) -> Result<(), SpecEr
     if version.starts_with("3.0.") {
         return Ok(());
     }
-    let message = if version.starts_with("3.") {
+    let message = if version.starts_with("3.0") {
+        format!("version {version:?} is not a full version: write \"3.0.3\" ({ONLY})")
+    } else if version.starts_with("3.") {
         format!("OpenAPI {version} is not supported ({ONLY}): {CONVERT_OPENAPI_3_1}")
     } else {
         format!("version {version:?} is not supported: {ONLY}")
@@ -462,6 +464,12 @@ mod tests {
             parse_str("openapi: 3.0\ninfo: {title: t, version: '1'}\npaths: {}\n").unwrap_err();
         assert_eq!(unquoted.json_path, "$.openapi");
         assert!(unquoted.message.contains("quote it"), "{unquoted}");
+        let short =
+            parse_str("openapi: '3.0'\ninfo: {title: t, version: '1'}\npaths: {}\n").unwrap_err();
+        assert_eq!(
+            short.message,
+            "version \"3.0\" is not a full version: write \"3.0.3\" (progenitor reads OpenAPI 3.0.x only)"
+        );
         let future =
             parse_str("openapi: 4.0.0\ninfo: {title: t, version: '1'}\npaths: {}\n").unwrap_err();
         assert_eq!(

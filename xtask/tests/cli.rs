@@ -117,6 +117,28 @@ fn a_document_outside_specs_is_checked_and_nothing_is_written() {
          (only specs/<vendor>.yaml are generated into crates)\n"
     );
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    let root = root();
+    assert!(!root.join("crates/pwchange-candidate").exists());
+    assert!(
+        !root
+            .join("crates/pwchange-httpmock/src/candidate.rs")
+            .exists()
+    );
+
+    // With a vendor on the same command line: the vendor's files are checked, the candidate
+    // only reported.
+    let vendor = a_vendor();
+    let spec = format!("{}/specs/{vendor}.yaml", root.display());
+    let out = xtask(dir.path(), &["codegen", "--check", "candidate.yaml", &spec]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        stdout.starts_with("checked     candidate.yaml: "),
+        "{stdout}"
+    );
+    let client = format!("up to date  crates/pwchange-{vendor}/src/generated.rs\n");
+    assert!(stdout.contains(&client), "{stdout}");
+    assert_eq!(stdout.lines().count(), 4, "{stdout}");
 
     // A document progenitor cannot generate is refused the same way as a vendor's spec.
     let (dir, _) = document(
@@ -156,6 +178,10 @@ fn one_vendor_is_regenerated_by_its_spec_path_or_its_name() {
     assert_eq!(checked(&by_path), expected);
     let by_name = xtask(&root, &["codegen", "--check", vendor.as_str()]);
     assert_eq!(checked(&by_name), expected);
+    // Named twice: checked once.
+    let spec = format!("specs/{vendor}.yaml");
+    let twice = xtask(&root, &["codegen", "--check", vendor.as_str(), &spec]);
+    assert_eq!(checked(&twice), expected);
     // From another directory, with a relative path.
     let from_crates = xtask(
         &root.join("crates"),
@@ -186,9 +212,17 @@ fn a_name_that_is_no_vendor_and_a_misplaced_flag_are_usage_errors() {
     assert!(text(&out.stderr).contains("`--check` comes first"));
     let out = xtask(&root, &["codegen", "specs/missing.yaml"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr).starts_with("error: specs/missing.yaml: "),
-        "{}",
-        text(&out.stderr)
+    assert_eq!(
+        text(&out.stderr),
+        "error: specs/missing.yaml: no such file\n"
+    );
+    let vendor = a_vendor();
+    let out = xtask(&root, &["codegen", &format!("{vendor}.yaml")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "error: {vendor}.yaml: no such file; did you mean `specs/{vendor}.yaml` (or `{vendor}`)?\n"
+        )
     );
 }
