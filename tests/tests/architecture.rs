@@ -9,7 +9,7 @@
 //!   points, generated, or documentation.
 //! - The facade builds with each vendor alone, without any other vendor's crate.
 //! - Nothing machine-local is tracked, and every path a tracked file cites is in the repository:
-//!   a reader of a clone (or of docs.rs) can follow every source.
+//!   a reader of a clone can follow every source.
 
 #![allow(clippy::unwrap_used)] // test code
 
@@ -368,8 +368,9 @@ fn is_path_char(c: char) -> bool {
 enum Citing {
     /// Documentation (`.md`): markdown links and backticked repository paths.
     Docs,
-    /// Rust: doc links, backticked repository paths in comments, and the `../` paths of
-    /// `include_str!`/`include_bytes!`/`#[path]` (other strings are data: URL paths, attacks).
+    /// Rust: doc links and backticked repository paths in comments, and the `../` paths of
+    /// `include_str!`/`include_bytes!`/`#[path]` (other strings are data: URL paths, attacks,
+    /// messages).
     Rust,
     /// Scripts and manifests: every `../` path, and backticked repository paths.
     Other,
@@ -417,6 +418,9 @@ fn cited_paths<'a>(line: &'a str, citing: Citing, top_level: &[String]) -> Vec<(
             rest = &rest[at + len..];
         }
     }
+    if citing == Citing::Rust && !line.trim_start().starts_with("//") {
+        return cited; // in code, backticks and brackets are message text, not citations
+    }
     let mut rest = line;
     while let Some(at) = rest.find("](") {
         let target = &rest[at + 2..];
@@ -443,6 +447,9 @@ fn cited_paths<'a>(line: &'a str, citing: Citing, top_level: &[String]) -> Vec<(
     }
     cited
 }
+
+/// This file: it names the outside sources and the local paths it refuses.
+const THIS_FILE: &str = "tests/tests/architecture.rs";
 
 /// Whether `.gitignore` ignores `path` (a build output such as `fuzz/target`): named, not cited.
 fn is_ignored(path: &str) -> bool {
@@ -481,7 +488,7 @@ fn every_path_a_tracked_file_cites_is_in_the_repository() {
     let mut problems = Vec::new();
     for file in &files {
         // This file names the outside sources to refuse them; fuzz inputs are data.
-        if file == "tests/tests/architecture.rs" || file.starts_with("fuzz/corpus/") {
+        if file == THIS_FILE || file.starts_with("fuzz/corpus/") {
             continue;
         }
         if file.ends_with(".lock") || file == "package-lock.json" {
@@ -502,7 +509,8 @@ fn every_path_a_tracked_file_cites_is_in_the_repository() {
             }
             if let Some(capture) = line
                 .split(|c: char| !is_path_char(c))
-                .find(|word| is_seed_capture(word))
+                .map(|word| word.trim_end_matches('.'))
+                .find(|word| is_seed_capture(word.rsplit('/').next().unwrap_or(word)))
             {
                 problems.push(format!(
                     "{at}: cites the seed capture `{capture}`, which is not in the repository"
@@ -510,13 +518,18 @@ fn every_path_a_tracked_file_cites_is_in_the_repository() {
             }
             for (base, cited) in cited_paths(line, citing, &top_level) {
                 let cited = cited.trim_end_matches('/');
-                let found = match base {
-                    Base::Folder => resolve(folder(file), cited).is_some_and(|p| exists(&p)),
-                    Base::Repository => {
-                        exists(cited) || paths.iter().any(|p| p.ends_with(&format!("/{cited}")))
+                let resolved = match base {
+                    Base::Folder => resolve(folder(file), cited),
+                    Base::Repository => Some(cited.to_owned()),
+                };
+                let found = match (&resolved, base) {
+                    (None, _) => false,
+                    (Some(path), Base::Folder) => exists(path),
+                    (Some(path), Base::Repository) => {
+                        exists(path) || paths.iter().any(|p| p.ends_with(&format!("/{path}")))
                     }
                 };
-                if !found && !is_ignored(cited) {
+                if !found && !resolved.as_deref().is_some_and(is_ignored) {
                     problems.push(format!(
                         "{at}: cites `{cited}`, which is not in the repository"
                     ));
@@ -547,29 +560,42 @@ fn nothing_machine_local_is_tracked() {
         ignored.is_empty(),
         "tracked files that .gitignore ignores (untrack them: git rm --cached):\n{ignored}"
     );
-    // Absolute paths of this machine: the clone's own location and the home folder.
+    // Absolute paths of a machine: this clone's location and home folder, and any user's.
     let root = root();
-    let mut local = vec![root.to_str().unwrap().to_owned()];
+    let mut local = vec![format!("{}/", root.to_str().unwrap())];
     if let Some(home) = std::env::var("HOME").ok().filter(|h| h.len() > 1) {
         local.push(format!("{}/", home.trim_end_matches('/')));
     }
+    local.extend(["/home/", "/Users/", "/root/", "C:\\Users\\"].map(str::to_owned));
     let mut problems = Vec::new();
-    for file in tracked_files() {
+    for file in tracked_files().into_iter().filter(|f| f != THIS_FILE) {
         let Ok(text) = std::fs::read_to_string(root.join(&file)) else {
             continue;
         };
         for (number, line) in text.lines().enumerate() {
-            for path in &local {
-                if line.contains(path.as_str()) {
-                    problems.push(format!(
-                        "{file}:{}: names the local path {path}",
-                        number + 1
-                    ));
-                }
+            if let Some(path) = local_path(line, &local) {
+                problems.push(format!(
+                    "{file}:{}: names the local path {path}",
+                    number + 1
+                ));
             }
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The first of `prefixes` that starts an absolute path in `line`: at the start of the line or
+/// after a character that cannot be part of a path (`crates/x/src/` contains `/src/`, and a
+/// URL's path is not a local one).
+fn local_path<'a>(line: &str, prefixes: &'a [String]) -> Option<&'a str> {
+    prefixes.iter().map(String::as_str).find(|prefix| {
+        line.match_indices(prefix).any(|(at, _)| {
+            line[..at]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !is_path_char(c) && c != ':')
+        })
+    })
 }
 
 #[test]
@@ -586,11 +612,13 @@ fn cited_paths_are_found_and_placeholders_are_not_paths() {
             (repository, "specs/a.yaml")
         ]
     );
-    // In Rust, a `../` string is data unless it is included; in docs, code is not a citation.
+    // In Rust, a comment cites; a `../` string is data unless it is included, and a string's
+    // backticks are message text. In docs, code is not a citation.
     assert_eq!(
-        cited_paths(line, Citing::Rust, &top),
+        cited_paths(&format!("/// {line}"), Citing::Rust, &top),
         [(folder, "docs/x.md"), (repository, "specs/a.yaml")]
     );
+    assert!(cited_paths(&format!("\"{line}\""), Citing::Rust, &top).is_empty());
     assert_eq!(
         cited_paths("include_str!(\"../README.md\")", Citing::Rust, &top),
         [(folder, "../README.md")]
@@ -609,6 +637,20 @@ fn cited_paths_are_found_and_placeholders_are_not_paths() {
         Some("specs".to_owned())
     );
     assert_eq!(resolve("crates", "../../x"), None);
+    let prefixes = ["/src/".to_owned(), "/home/".to_owned()];
+    assert_eq!(local_path("see \"/src/x\"", &prefixes), Some("/src/"));
+    assert_eq!(local_path("/home/me/x", &prefixes), Some("/home/"));
+    assert_eq!(
+        local_path("crates/a/src/lib.rs https://x.example/home/", &prefixes),
+        None
+    );
     assert!(is_seed_capture("000_c12793aa6510a8cb.txt"));
+    assert_eq!(
+        "see seeds/000_c12793aa6510a8cb.txt."
+            .split(|c: char| !is_path_char(c))
+            .map(|w| w.trim_end_matches('.'))
+            .find(|w| is_seed_capture(w.rsplit('/').next().unwrap_or(w))),
+        Some("seeds/000_c12793aa6510a8cb.txt")
+    );
     assert!(!is_seed_capture("000_c12793aa6510a8cb.yaml") && !is_seed_capture("0_1.txt"));
 }
