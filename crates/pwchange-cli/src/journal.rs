@@ -11,7 +11,7 @@
 //! {"event":"failed","user_id":"…","kind":"policy_violation","outcome":"not_applied","message":"…"}
 //! ```
 //!
-//! Invariants (tested in `tests/rotate.rs`):
+//! Invariants (tested in `tests/it/rotate.rs`):
 //! - a password is journaled (written and fsynced: its `write` resolved) before it is sent;
 //!   entries reach the file in the order their `write`s were called; user ids are the vendor's
 //!   canonical form, so one user has one history;

@@ -1,5 +1,5 @@
 //! Keystone's own rules in the simulator, as a real keystone 30.0.0 showed them (the
-//! differential suite in `tests/tests/keystone.rs` compares the facade's view of both).
+//! differential suite in `tests/tests/it/keystone.rs` compares the facade's view of both).
 
 #![allow(clippy::unwrap_used)] // test code
 

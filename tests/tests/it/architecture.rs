@@ -11,8 +11,6 @@
 //! - Nothing machine-local is tracked, and every path a tracked file cites is in the repository:
 //!   a reader of a clone can follow every source.
 
-#![allow(clippy::unwrap_used)] // test code
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -393,7 +391,7 @@ impl Citing {
 enum Base {
     /// The citing file's folder: `../` paths and markdown links.
     Folder,
-    /// The repository root, or a crate's root (`tests/client.rs` of each crate).
+    /// The repository root, or a crate's root (`tests/it/client.rs` of each crate).
     Repository,
 }
 
@@ -449,7 +447,7 @@ fn cited_paths<'a>(line: &'a str, citing: Citing, top_level: &[String]) -> Vec<(
 }
 
 /// This file: it names the outside sources and the local paths it refuses.
-const THIS_FILE: &str = "tests/tests/architecture.rs";
+const THIS_FILE: &str = "tests/tests/it/architecture.rs";
 
 /// Whether `.gitignore` ignores `path` (a build output such as `fuzz/target`): named, not cited.
 fn is_ignored(path: &str) -> bool {

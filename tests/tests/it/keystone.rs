@@ -8,8 +8,6 @@
 //! Without a real server, the scenarios run against the simulator alone and are checked against
 //! the outcomes observed on the real server (the `expected` of each scenario).
 
-#![allow(clippy::unwrap_used)] // test code
-
 use std::fmt;
 
 use pwchange::{Client, ErrorKind, PasswordChange, Settings, Vendor, Verification};

@@ -2,13 +2,11 @@
 //! (Keystone checks the current password, no token), an administrative rotation with an
 //! administrator's password login, and `change`'s answer to Keystone's one 401.
 
-#![allow(clippy::unwrap_used)] // test code
-
-mod common;
-
 use std::path::Path;
 
-use common::{journal_entries, journal_passwords, pwchange, pwchange_std, run, summary, text};
+use crate::common::{
+    journal_entries, journal_passwords, pwchange, pwchange_std, run, summary, text,
+};
 use pwchange_sim::{SimUser, Simulator, Vendor};
 
 const VENDOR: Vendor = Vendor::Keystone;

@@ -1,7 +1,5 @@
 //! This client against Prism's mock of its spec (`pwchange_httpmock::prism`).
 
-#![allow(clippy::unwrap_used)] // test code
-
 use pwchange_httpmock::prism::{assert_decodes_to_example, example, mock_url, spec, token};
 
 #[tokio::test]

@@ -1,8 +1,6 @@
 //! What every test of the `pwchange` binary needs: a clean command, running it beside a
 //! simulator, and reading its output.
 
-#![allow(dead_code)] // each test binary uses its own subset
-
 use std::path::Path;
 use std::sync::LazyLock;
 

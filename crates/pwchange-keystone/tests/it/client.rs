@@ -2,8 +2,6 @@
 //! token in `X-Auth-Token`, never in `Authorization`), decoded responses and errors, the login
 //! protocol, and no secret in any Debug output.
 
-#![allow(clippy::unwrap_used)] // test code
-
 use httpmock::MockServer;
 use pwchange_core::canary;
 use pwchange_httpmock::keystone::MockServerExt as _;

@@ -2,13 +2,9 @@
 //! page per command, `--color` and NO_COLOR, `--quiet`, failures visible on a terminal and
 //! counted by kind at the end, and README.md's command section the same as `--help`.
 
-#![allow(clippy::unwrap_used)] // test code
-
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 const ESCAPE: &str = "\u{1b}[";
 

@@ -2,11 +2,7 @@
 //! journaled password, the pace adapts, and every user ends rotated with the journal holding
 //! exactly what the vendor holds. Nothing here is timed.
 
-#![allow(clippy::unwrap_used)] // test code
-
-mod common;
-
-use common::*;
+use crate::common::*;
 use pwchange_core::canary;
 use pwchange_sim::{FaultMix, RateLimit, SimUser, Simulator};
 

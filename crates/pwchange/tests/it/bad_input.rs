@@ -3,8 +3,6 @@
 //! before sending. Each vendor's own limits (lengths, modes, id forms) are tested in its module,
 //! `src/vendors/<vendor>/`.
 
-#![allow(clippy::unwrap_used)] // test code
-
 use std::time::Duration;
 
 use httpmock::MockServer;

@@ -2,16 +2,12 @@
 //! facade's keys from flags, environment, config file and profiles, login credentials instead of
 //! tokens, and the errors for unknown keys, secrets on the command line and missing profiles.
 
-#![allow(clippy::unwrap_used)] // test code
-
-mod common;
-
 use assert_cmd::Command;
 use pwchange::Settings;
 use pwchange_core::canary;
 use pwchange_sim::{Simulator, Vendor, demo_user};
 
-use common::{pwchange, run, text};
+use crate::common::{pwchange, run, text};
 
 const NEW_PASSWORD: &str = "N3w-Passw0rd!x";
 

@@ -3,8 +3,6 @@
 //! `Send` futures, and the canary checks on every error. Each vendor's own cases (exact
 //! requests, error tables, logins, length rules) live in its module: `src/vendors/<vendor>/`.
 
-#![allow(clippy::unwrap_used)] // test code
-
 use std::time::Duration;
 
 use httpmock::MockServer;

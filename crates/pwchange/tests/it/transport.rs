@@ -2,8 +2,6 @@
 //! and fails without it with a TLS message and a single attempt; a configured proxy carries
 //! requests to remote hosts and never to loopback.
 
-#![allow(clippy::unwrap_used)] // test code
-
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

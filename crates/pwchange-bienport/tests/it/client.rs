@@ -1,8 +1,6 @@
 //! The generated Bienport client against the generated httpmock helpers: exact requests, the
 //! complete User model, the documented 401, and no secret in any Debug output.
 
-#![allow(clippy::unwrap_used)] // test helpers unwrap fixed, known-good values
-
 use httpmock::MockServer;
 use pwchange_bienport::{Client, ClientContext, Error, SecretToken, types};
 use pwchange_core::canary;
@@ -27,7 +25,7 @@ fn update() -> types::PasswordUpdateRequest {
 /// The User example of specs/bienport.yaml: every field of the seed's model.
 fn user_example() -> serde_json::Value {
     let spec: serde_json::Value =
-        serde_norway::from_str(include_str!("../../../specs/bienport.yaml")).unwrap();
+        serde_norway::from_str(include_str!("../../../../specs/bienport.yaml")).unwrap();
     spec["components"]["schemas"]["User"]["example"].clone()
 }
 

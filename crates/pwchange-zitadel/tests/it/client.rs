@@ -1,8 +1,6 @@
 //! The generated ZITADEL client against the generated httpmock helpers: exact requests for
 //! both API versions, decoded responses and errors, and no secret in any Debug output.
 
-#![allow(clippy::unwrap_used)] // test helpers unwrap fixed, known-good values
-
 use httpmock::MockServer;
 use pwchange_core::canary;
 use pwchange_httpmock::zitadel::MockServerExt as _;

@@ -3,8 +3,6 @@
 //! effect is caught; an answer lost after the change applied is settled by the login; at most
 //! one login per change.
 
-#![allow(clippy::unwrap_used)] // test code
-
 use pwchange::{
     Client, ErrorKind, Outcome, Password, PasswordChange, Settings, Vendor, Verification,
 };

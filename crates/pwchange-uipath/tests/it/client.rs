@@ -2,8 +2,6 @@
 //! both 400 body forms, the `succeeded:false` outcome, the token request, and no secret in any
 //! Debug output.
 
-#![allow(clippy::unwrap_used)] // test helpers unwrap fixed, known-good values
-
 use httpmock::MockServer;
 use pwchange_core::canary;
 use pwchange_httpmock::uipath::MockServerExt as _;

@@ -2,16 +2,12 @@
 //! load, and each way issue #10 found a rotation could report a change that did not happen or
 //! journal a password the vendor does not hold.
 
-#![allow(clippy::unwrap_used)] // test code
-
-mod common;
-
 use pwchange_core::canary;
 use std::path::Path;
 
 use pwchange_sim::{SimUser, Simulator};
 
-use common::*;
+use crate::common::*;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rotate_changes_every_user_and_journals_the_passwords() {

@@ -1,15 +1,11 @@
 //! The `pwchange` binary against the simulators: `demo`, `change`, exit codes, completions and
 //! the man page, and no canary password in any output (`rotate` has its own file).
 
-#![allow(clippy::unwrap_used)] // test code
-
-mod common;
-
 use pwchange::Settings;
 use pwchange_core::canary;
 use pwchange_sim::{Simulator, Vendor};
 
-use common::*;
+use crate::common::*;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_changes_a_password_on_every_vendor() {

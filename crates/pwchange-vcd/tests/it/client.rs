@@ -1,8 +1,6 @@
 //! The generated Cloud Director client against the generated httpmock helpers: exact requests,
 //! decoded responses and errors, and no secret in any Debug output.
 
-#![allow(clippy::unwrap_used)] // test helpers unwrap fixed, known-good values
-
 use httpmock::MockServer;
 use pwchange_core::canary;
 use pwchange_httpmock::vcd::MockServerExt as _;

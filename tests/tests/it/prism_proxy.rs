@@ -4,8 +4,6 @@
 //! `PWCHANGE_SIM_PORT_<VENDOR>` (where Prism forwards to, and where this test starts the
 //! simulator).
 
-#![allow(clippy::unwrap_used)] // test code
-
 use std::net::SocketAddr;
 
 use pwchange_contract_tests::run_all;

@@ -1,0 +1,12 @@
+//! The `pwchange` binary's integration tests, one test binary (every binary links the whole
+//! stack; each module says what it covers). `common` is what they share.
+
+#![allow(clippy::unwrap_used)] // test code
+
+mod cli;
+mod common;
+mod conventions;
+mod keystone;
+mod rate_limit;
+mod rotate;
+mod settings;
