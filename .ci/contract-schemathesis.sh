@@ -37,7 +37,9 @@ started() { for v in "${vendors[@]}"; do grep -q "^$v " "$out" || return 1; done
 for _ in $(seq 1 50); do started && break; sleep 0.2; done
 sleep 0.2 # the indented lines follow each vendor's line
 
-status=0
+# The vendors run side by side (each run mostly waits on its requests), each into its own log,
+# printed in order when all are done.
+pids=()
 for v in "${vendors[@]}"; do
   line=$(grep "^$v " "$out") || { echo "error: the $v simulator did not start:" >&2; cat "$out" >&2; exit 1; }
   url=$(echo "$line" | grep -o "http://127.0.0.1:[0-9]*")
@@ -48,10 +50,15 @@ for v in "${vendors[@]}"; do
   while IFS= read -r header; do
     headers+=(-H "$header")
   done < <(awk -v v="$v" '$1 == v {inside=1; next} /^[^ ]/ {inside=0} inside && /header=/ {sub(/^ *header=/, ""); print}' "$out")
-  echo "--- schemathesis: $v ($url)"
-  (cd target/schemathesis && timeout 300 "$venv/bin/st" run "$specs/$v.yaml" --url "$url" \
-    "${headers[@]}" --max-examples 25 --seed 20261122 --request-timeout 5 \
-    --exclude-checks positive_data_acceptance,status_code_conformance \
-    --no-color) || status=$?
+  (cd target/schemathesis && echo "--- schemathesis: $v ($url)" && timeout 300 "$venv/bin/st" run \
+    "$specs/$v.yaml" --url "$url" "${headers[@]}" --max-examples 25 --seed 20261122 \
+    --request-timeout 5 --exclude-checks positive_data_acceptance,status_code_conformance \
+    --no-color) >"target/schemathesis/$v.log" 2>&1 &
+  pids+=($!)
+done
+status=0
+for i in "${!vendors[@]}"; do
+  wait "${pids[$i]}" || status=$?
+  cat "target/schemathesis/${vendors[$i]}.log"
 done
 exit $status

@@ -40,7 +40,7 @@ background() {
   ci_jobs+=("$name")
   ci_job_start[$name]=$(date +%s)
   # setsid: the job leads its own process group, so the end of the run can stop whatever it
-  # started (Prism, Keystone) with one signal. Its .rc file: exit status and end time.
+  # started (Prism, a real vendor server) with one signal. Its .rc file: exit status and end time.
   setsid bash -c '"$@"; echo "$? $(date +%s)" >"'"$ci_dir/$name.rc"'"' ci-job "$@" \
     >"$ci_dir/$name.log" 2>&1 </dev/null &
   ci_job_pid[$name]=$!

@@ -78,7 +78,9 @@ PY
     sleep 0.2
   done
   curl -fsS "$url/v3" >/dev/null || { echo "error: Keystone did not answer on $url" >&2; show_logs; return 1; }
-  printf 'export PWCHANGE_KEYSTONE_REAL_URL=%s PWCHANGE_KEYSTONE_REAL_ADMIN_PASSWORD=%q\n' \
+  # Not PWCHANGE_KEYSTONE_*: that prefix is the facade's configuration (`Settings::from_env`),
+  # and .ci/run runs every test in one pass with this environment.
+  printf 'export PWCHANGE_REAL_KEYSTONE_URL=%s PWCHANGE_REAL_KEYSTONE_ADMIN_PASSWORD=%q\n' \
     "$url" "$admin_password" >"$envfile"
   echo "Keystone 30.0.0 on $url (pid $server)"
 }

@@ -72,6 +72,15 @@ fn is_home(path: &str, vendor: Vendor) -> bool {
             .any(|part| part == name || part.split_once('.').is_some_and(|(stem, _)| stem == name))
 }
 
+/// Whether `text` names `vendor`, leaving out a test binary's module index
+/// (`tests/it/main.rs`) declaring the vendor's own test module (`mod <vendor>;`, its home).
+fn names_outside_test_index(path: &str, text: &str, vendor: Vendor) -> bool {
+    let declaration = format!("mod {};", vendor.name());
+    text.lines()
+        .filter(|line| !(path.ends_with("tests/it/main.rs") && line.trim() == declaration))
+        .any(|line| line.to_ascii_lowercase().contains(vendor.name()))
+}
+
 /// The files outside each vendor's home that name it.
 fn mentions() -> Vec<(Vendor, Vec<String>)> {
     let root = root();
@@ -88,9 +97,9 @@ fn mentions() -> Vec<(Vendor, Vec<String>)> {
             let named: Vec<String> = files
                 .iter()
                 .filter(|(path, text)| !is_exempt(path, text.as_deref()) && !is_home(path, vendor))
-                .filter(|(_, text)| {
+                .filter(|(path, text)| {
                     text.as_deref()
-                        .is_some_and(|t| t.to_ascii_lowercase().contains(vendor.name()))
+                        .is_some_and(|t| names_outside_test_index(path, t, vendor))
                 })
                 .map(|(path, _)| path.clone())
                 .collect();
@@ -651,4 +660,64 @@ fn cited_paths_are_found_and_placeholders_are_not_paths() {
         Some("seeds/000_c12793aa6510a8cb.txt")
     );
     assert!(!is_seed_capture("000_c12793aa6510a8cb.yaml") && !is_seed_capture("0_1.txt"));
+}
+
+/// Integration-test files that stay test binaries of their own, each with the process-wide
+/// state that keeps it apart. Every other integration test is a module of its crate's one
+/// binary, `tests/it/main.rs`: each test binary links the whole stack, so each one more costs
+/// every build its link (and `cargo test` runs binaries one after another).
+const OWN_TEST_BINARIES: &[(&str, &str)] = &[
+    (
+        "crates/pwchange/tests/bounded_answers.rs",
+        "it measures the process's peak memory",
+    ),
+    (
+        "crates/pwchange/tests/secrets.rs",
+        "it installs a process-wide trace subscriber",
+    ),
+    (
+        "crates/pwchange/tests/tracing.rs",
+        "tracing's callsite interest cache is process-wide",
+    ),
+];
+
+#[test]
+fn each_crate_has_one_integration_test_binary() {
+    let mut found = Vec::new();
+    for file in tracked_files() {
+        // A test binary is a file directly in a crate's `tests/` (cargo's auto-discovery) or a
+        // folder there with a main.rs.
+        let Some((krate, rest)) = file.split_once("/tests/") else {
+            continue;
+        };
+        if krate.starts_with("fuzz") || !root().join(krate).join("Cargo.toml").exists() {
+            continue;
+        }
+        let binary = match rest.split_once('/') {
+            None if rest.ends_with(".rs") => file.clone(),
+            Some((folder, "main.rs")) => format!("{krate}/tests/{folder}/main.rs"),
+            _ => continue,
+        };
+        found.push((krate.to_owned(), binary));
+    }
+    let mut crates_with_tests: Vec<&str> = found.iter().map(|(k, _)| k.as_str()).collect();
+    crates_with_tests.dedup();
+    assert!(
+        crates_with_tests.len() >= 3,
+        "found no integration tests: {found:?}"
+    );
+    for (krate, binary) in &found {
+        let expected = format!("{krate}/tests/it/main.rs");
+        assert!(
+            *binary == expected || OWN_TEST_BINARIES.iter().any(|(own, _)| own == binary),
+            "{binary} is a test binary of its own: make it a module of {expected} (or, if it \
+             needs a process of its own, list it in OWN_TEST_BINARIES with the reason)"
+        );
+    }
+    for (own, reason) in OWN_TEST_BINARIES {
+        assert!(
+            found.iter().any(|(_, binary)| binary == own),
+            "{own} is listed in OWN_TEST_BINARIES ({reason}) but is not a test binary"
+        );
+    }
 }

@@ -1,6 +1,6 @@
 //! OpenStack Keystone, differential: the same scenarios through the facade against the
 //! simulator and against a real keystone 30.0.0 (`.ci/keystone/run.sh` starts one and sets
-//! `PWCHANGE_KEYSTONE_REAL_URL`), each ending in an outcome (success and how it was verified,
+//! `PWCHANGE_REAL_KEYSTONE_URL`), each ending in an outcome (success and how it was verified,
 //! or the error kind) and a resulting state (which password logs in, and whether it is
 //! expired), observed the same way on both with plain HTTP. The simulator is checked against
 //! reality, not only against the spec: any difference fails.
@@ -410,9 +410,9 @@ async fn the_simulator_answers_every_scenario_as_the_real_server_did() {
 #[tokio::test]
 #[ignore = "needs a real Keystone: run .ci/keystone/run.sh"]
 async fn the_simulator_and_a_real_keystone_agree_on_every_scenario() {
-    let url = std::env::var("PWCHANGE_KEYSTONE_REAL_URL")
-        .expect("PWCHANGE_KEYSTONE_REAL_URL names the real server (.ci/keystone/run.sh sets it)");
-    let admin_password = std::env::var("PWCHANGE_KEYSTONE_REAL_ADMIN_PASSWORD").unwrap();
+    let url = std::env::var("PWCHANGE_REAL_KEYSTONE_URL")
+        .expect("PWCHANGE_REAL_KEYSTONE_URL names the real server (.ci/keystone/run.sh sets it)");
+    let admin_password = std::env::var("PWCHANGE_REAL_KEYSTONE_ADMIN_PASSWORD").unwrap();
     let real = Server::Real {
         url,
         admin_password,

@@ -1,7 +1,7 @@
 //! The contract suite and the architecture invariants, one test binary (every binary links the
 //! whole stack): `suite` (every scenario on every vendor), `prism_proxy` (ignored; through
-//! Prism, run by `.ci/run`), `keystone` (the differential suite; its real-server half ignored,
-//! run by `.ci/run`) and `architecture`.
+//! Prism, run by `.ci/run`), the differential suite of a vendor whose real server runs here (its
+//! real-server half ignored, run by `.ci/run`) and `architecture`.
 
 #![allow(clippy::unwrap_used)] // test code
 

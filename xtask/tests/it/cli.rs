@@ -1,8 +1,6 @@
 //! `cargo xtask` as a developer runs it: the binary, its exit status and what it prints. Only
 //! `--check` and documents outside `specs/` are used, so the tests never write to the tree.
 
-#![allow(clippy::unwrap_used)] // test code
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -1,8 +1,6 @@
 //! The `pwchange-sim` binary as a new user meets it: `--help`, `--version`, a wrong vendor, and
 //! what it prints when it starts (every setting the `pwchange` command then needs).
 
-#![allow(clippy::unwrap_used)] // test code
-
 use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
