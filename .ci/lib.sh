@@ -6,17 +6,29 @@
 #                         until the run ends
 #   join NAME             waits for NAME; if it failed, prints its log and fails the run
 #
-# The table (every step's seconds, and every background job's own seconds beside the step that
-# waited for it) is printed when the run ends, passed or failed, and written to
-# target/ci/times.tsv. Every background job's process group is ended then too.
+# The table (each step's seconds and the machine's CPU seconds meanwhile, from /proc/stat: a
+# step far below 2 CPU seconds a second leaves a core idle; then each background job's own
+# seconds) is printed when the run ends, passed or failed, and written to target/ci/times.tsv.
+# Every background job's process group is ended then too.
 
 ci_dir=target/ci
 mkdir -p "$ci_dir"
 rm -f "$ci_dir"/*.log "$ci_dir"/*.rc "$ci_dir"/*.env "$ci_dir/times.tsv"
 
-ci_steps=()   # "seconds<TAB>name", in order
+ci_steps=()   # "seconds<TAB>cpu seconds<TAB>name", in order
 ci_step_name=""
 ci_step_start=0
+ci_step_cpu=0
+
+# CPU time the whole machine spent busy so far, in clock ticks (user, nice, system, irq,
+# softirq, steal).
+ci_cpu_ticks() {
+  local _cpu user nice system _idle _iowait irq softirq steal _rest
+  read -r _cpu user nice system _idle _iowait irq softirq steal _rest </proc/stat
+  echo $((user + nice + system + irq + softirq + steal))
+}
+ci_ticks_per_second=$(getconf CLK_TCK)
+ci_run_cpu=$(ci_cpu_ticks)
 declare -A ci_job_pid=() ci_job_start=() ci_job_seconds=()
 ci_jobs=()
 
@@ -24,12 +36,13 @@ step() {
   ci_end_step
   ci_step_name=$*
   ci_step_start=$SECONDS
+  ci_step_cpu=$(ci_cpu_ticks)
   printf '\n==> [%ss] %s\n' "$SECONDS" "$*"
 }
 
 ci_end_step() {
   if [ -n "$ci_step_name" ]; then
-    ci_steps+=("$((SECONDS - ci_step_start))	$ci_step_name")
+    ci_steps+=("$((SECONDS - ci_step_start))	$((($(ci_cpu_ticks) - ci_step_cpu) / ci_ticks_per_second))	$ci_step_name")
     ci_step_name=""
   fi
 }
@@ -72,12 +85,12 @@ ci_table() {
   local status=$1 line
   ci_end_step
   {
-    printf 'seconds\tstep\n'
+    printf 'seconds\tcpu\tstep\n'
     for line in "${ci_steps[@]}"; do printf '%s\n' "$line"; done
     for name in "${ci_jobs[@]}"; do
-      printf '%s\t(background) %s\n' "${ci_job_seconds[$name]:-?}" "$name"
+      printf '%s\t-\t(background) %s\n' "${ci_job_seconds[$name]:-?}" "$name"
     done
-    printf '%s\ttotal (exit %s)\n' "$SECONDS" "$status"
+    printf '%s\t%s\ttotal (exit %s)\n' "$SECONDS" "$((($(ci_cpu_ticks) - ci_run_cpu) / ci_ticks_per_second))" "$status"
   } >"$ci_dir/times.tsv"
   printf '\n==> seconds per step (%s/times.tsv; background jobs ran beside the steps)\n' "$ci_dir"
   column -t -s $'\t' "$ci_dir/times.tsv" 2>/dev/null || cat "$ci_dir/times.tsv"
