@@ -10,7 +10,9 @@ ensure_venv() {
   if [ "$(cat "$venv/.pins-sha256" 2>/dev/null)" != "$stamp" ]; then
     rm -rf "$venv"
     python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check "$@"
+    # --no-compile: no bytecode for all of every package up front (Python compiles, and
+    # caches in the venv, what a tool imports); the install runs beside cargo's build.
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --no-compile "$@"
     echo "$stamp" >"$venv/.pins-sha256"
   fi
 }
