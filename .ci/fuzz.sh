@@ -4,8 +4,10 @@
 # CI is "no panic, no hang" over a few thousand inputs per target, not a long campaign.
 #
 # It builds the targets as `cargo fuzz run --dev -s none <target>` (cargo-fuzz 0.13.2) does, with
-# the same RUSTFLAGS, target triple and target directory, but without installing cargo-fuzz
-# (a 35-second compile on a fresh machine), and builds both targets in one cargo call.
+# the same flags, target triple and target directory, with two differences: cargo-fuzz is not
+# installed (a 35-second compile on a fresh machine), and the flags instrument this project's
+# crates and the targets, not the dependencies (.ci/fuzz-rustc.sh, a RUSTC_WRAPPER; cargo-fuzz
+# passes them in RUSTFLAGS, to every crate).
 # A long run, with cargo-fuzz: cargo +nightly fuzz run <target> fuzz/corpus/<target>
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
@@ -13,11 +15,12 @@ cd "$(dirname "$0")/../fuzz"
 targets=(vendor_answers validation)
 triple=$(rustc -vV | sed -n 's/^host: //p')
 # cargo-fuzz 0.13.2's flags for `--dev -s none` on Linux (src/project.rs, `Project::cargo`).
-export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
+export FUZZ_RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
 -Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing \
 -Cllvm-args=-simplifycfg-branch-fold-threshold=0 -Cllvm-args=-sanitizer-coverage-stack-depth \
 -Cdebug-assertions"
+export RUSTC_WRAPPER=$PWD/../.ci/fuzz-rustc.sh
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
