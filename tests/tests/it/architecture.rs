@@ -721,3 +721,79 @@ fn each_crate_has_one_integration_test_binary() {
         );
     }
 }
+
+/// A library or binary built without its test harness (`test = false`, which spares the build a
+/// second compile of generated code) must have no unit test: a `#[test]` there would never run.
+#[test]
+fn a_target_built_without_tests_has_none() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = Command::new(&cargo)
+        .args([
+            "metadata",
+            "--offline",
+            "--locked",
+            "--no-deps",
+            "--format-version",
+            "1",
+        ])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut untested = 0;
+    for target in metadata["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|package| package["targets"].as_array().unwrap())
+    {
+        let kinds = target["kind"].as_array().unwrap();
+        let is_lib_or_bin = kinds.iter().any(|kind| kind == "lib" || kind == "bin");
+        if !is_lib_or_bin || target["test"].as_bool() != Some(false) {
+            continue;
+        }
+        untested += 1;
+        let src_path = PathBuf::from(target["src_path"].as_str().unwrap());
+        // A library's modules are the files beside its root and below; a binary is its file.
+        let files: Vec<PathBuf> = if kinds.iter().any(|kind| kind == "lib") {
+            rust_files_below(src_path.parent().unwrap())
+        } else {
+            vec![src_path]
+        };
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for attribute in ["#[test]", "#[tokio::test", "#[cfg(test)]"] {
+                assert!(
+                    !text.contains(attribute),
+                    "{} has {attribute}, but its target {} is built with test = false: the test \
+                     would never run (remove test = false from its [lib] or [[bin]])",
+                    file.display(),
+                    target["name"]
+                );
+            }
+        }
+    }
+    assert!(
+        untested > 0,
+        "no target with test = false was found: is cargo metadata read right?"
+    );
+}
+
+/// Every `.rs` file in `dir` and below.
+fn rust_files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(rust_files_below(&path));
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            files.push(path);
+        }
+    }
+    files
+}
