@@ -797,3 +797,51 @@ fn rust_files_below(dir: &Path) -> Vec<PathBuf> {
     }
     files
 }
+
+/// The (name, version) of every registry package in a Cargo.lock.
+fn locked_registry_packages(lock: &str) -> Vec<(String, String)> {
+    let mut packages = Vec::new();
+    for entry in lock.split("[[package]]").skip(1) {
+        let field = |key: &str| {
+            entry.lines().find_map(|line| {
+                line.strip_prefix(key)
+                    .and_then(|rest| rest.strip_prefix(" = \""))
+                    .and_then(|rest| rest.strip_suffix('"'))
+                    .map(str::to_owned)
+            })
+        };
+        if let (Some(name), Some(version), Some(_)) =
+            (field("name"), field("version"), field("source"))
+        {
+            packages.push((name, version));
+        }
+    }
+    packages
+}
+
+/// The fuzz workspace locks the versions the main workspace locks: `.ci/fuzz.sh` builds in the
+/// workspace's target directory and reuses the dependency builds `cargo package` made just
+/// before, which another version would make it compile again.
+#[test]
+fn the_fuzz_lock_pins_the_workspace_versions() {
+    let read = |path: &str| std::fs::read_to_string(root().join(path)).unwrap();
+    let workspace = locked_registry_packages(&read("Cargo.lock"));
+    let fuzz = locked_registry_packages(&read("fuzz/Cargo.lock"));
+    assert!(
+        workspace.len() > 50 && fuzz.len() > 50,
+        "the lock files were not read"
+    );
+    for (name, version) in &fuzz {
+        let versions: Vec<&str> = workspace
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .collect();
+        assert!(
+            versions.is_empty() || versions.contains(&version.as_str()),
+            "fuzz/Cargo.lock has {name} {version}, Cargo.lock {versions:?}: run `cargo update \
+             --manifest-path fuzz/Cargo.toml -p {name} --precise {}`",
+            versions[0]
+        );
+    }
+}
