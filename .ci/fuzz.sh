@@ -9,12 +9,12 @@
 # - the flags instrument this project's crates and the targets, not the dependencies
 #   (.ci/fuzz-rustc.sh, a RUSTC_WRAPPER; cargo-fuzz passes them in RUSTFLAGS, to every crate):
 #   coverage inside tokio or serde_json steers nothing in our code, and the runs are 3x faster;
-# - the build directory is $CARGO_TARGET_DIR (no --target): in .ci/run, target/verify, where
-#   `cargo package` has just built the facade's dependencies with the same features and profile
-#   (fuzz/Cargo.lock pins the same versions as Cargo.lock), so only this project's crates,
-#   libfuzzer-sys and the targets compile here. Our crates' artifacts cannot be taken for
-#   another build's: `cargo package` builds its packaged copies (other packages), and the main
-#   workspace builds them as members, with line tables (another profile).
+# - the build directory is the workspace's target/ (no --target <triple>), where `cargo package`
+#   built the facade's dependencies with the same features and profile just before in .ci/run
+#   (fuzz/Cargo.lock pins the same versions as Cargo.lock): only this project's crates,
+#   libfuzzer-sys and the targets are compiled here. Our crates' artifacts cannot be taken for
+#   another build's: in the main workspace they are members, with line tables (another profile),
+#   and `cargo package` builds them from their packaged copies (another package).
 # A long run, with cargo-fuzz: cargo +nightly fuzz run <target> fuzz/corpus/<target>
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
