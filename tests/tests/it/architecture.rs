@@ -35,6 +35,29 @@ fn root() -> PathBuf {
         .to_owned()
 }
 
+/// `cargo metadata --no-deps` of the workspace: its packages, their targets and manifests.
+fn workspace_metadata() -> serde_json::Value {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = Command::new(&cargo)
+        .args([
+            "metadata",
+            "--offline",
+            "--locked",
+            "--no-deps",
+            "--format-version",
+            "1",
+        ])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
 /// Every tracked file (`git ls-files`), relative to the root.
 fn tracked_files() -> Vec<String> {
     let output = Command::new("git")
@@ -226,25 +249,7 @@ fn the_facade_builds_with_each_vendor_alone() {
 /// in CI proves that each one builds from its package.)
 #[test]
 fn every_published_crate_has_what_a_registry_needs() {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let output = Command::new(&cargo)
-        .args([
-            "metadata",
-            "--offline",
-            "--locked",
-            "--no-deps",
-            "--format-version",
-            "1",
-        ])
-        .current_dir(root())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let metadata = workspace_metadata();
     let packages = metadata["packages"].as_array().unwrap();
     let unpublished: Vec<&str> = packages
         .iter()
@@ -726,25 +731,7 @@ fn each_crate_has_one_integration_test_binary() {
 /// second compile of generated code) must have no unit test: a `#[test]` there would never run.
 #[test]
 fn a_target_built_without_tests_has_none() {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let output = Command::new(&cargo)
-        .args([
-            "metadata",
-            "--offline",
-            "--locked",
-            "--no-deps",
-            "--format-version",
-            "1",
-        ])
-        .current_dir(root())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let metadata = workspace_metadata();
     let mut untested = 0;
     for target in metadata["packages"]
         .as_array()
