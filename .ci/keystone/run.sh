@@ -90,7 +90,8 @@ case $mode in
     start || { show_logs; exit 1; }
     ;;
   all)
-    trap 'status=$?; [ "$status" = 0 ] || show_logs; [ -z "$server" ] || { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; }; exit $status' EXIT
+    # `|| true`: the server ends by the signal (143), which errexit would make the script's status.
+    trap 'status=$?; [ "$status" = 0 ] || show_logs; [ -z "$server" ] || { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; }; exit $status' EXIT
     start
     # shellcheck disable=SC1090
     source "$envfile"
