@@ -78,6 +78,10 @@ impl Step {
             Step::BadToken => Some(K::Unauthenticated),
             Step::WrongOrganization => Some(pwchange_sim::wrong_organization(vendor)?.expected),
             Step::RateLimited | Step::OverRateLimit => Some(K::RateLimited),
+            // A bare 503 proves nothing (a proxy's may follow an applied change).
+            Step::ServerDown if !pwchange_sim::unavailable_in_own_body(vendor) => {
+                Some(K::OutcomeUnknown)
+            }
             Step::ServerDown => Some(K::Unavailable),
             Step::ServerStopped => Some(K::Transport),
         })

@@ -108,7 +108,7 @@ pub fn hint_for(kind: ErrorKind, vendor: Option<pwchange::Vendor>) -> &'static s
             "the password may or may not have changed: log in with the new password to find out before retrying"
         }
         ErrorKind::VerificationFailed => {
-            "the vendor does not accept the new password although the change looked successful; log in with the current password, and report the vendor's behaviour"
+            "the vendor does not accept the new password now: either password may be the one it holds (a locked account refuses both); keep the new one, and settle it by logging in with it later"
         }
         _ => "the vendor answered something unexpected; report it with the message above",
     }

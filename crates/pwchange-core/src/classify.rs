@@ -107,17 +107,24 @@ pub fn classify(rules: &[Rule], facts: &Facts) -> ErrorKind {
 }
 
 /// Whether an answer with `status` (that is not the operation's documented success) proves that
-/// the vendor did not apply the request: a `4xx` (the request was refused), `501` (not
-/// implemented) or `503` (not served). Anything else — `500`, a gateway's `502`/`504`, an
-/// undocumented `1xx`/`2xx`/`3xx` — may come after the change was applied.
-pub fn proves_not_applied(status: u16) -> bool {
-    matches!(status, 400..=499 | 501 | 503)
+/// the vendor did not apply the request. A `4xx` does (the request was refused), except `408`;
+/// a `408`, `501` or `503` does only in the vendor's own error body (`vendors_own_body`): a load
+/// balancer, proxy or gateway answers them with its own page, and may do so after the vendor
+/// applied the change. Anything else (`500`, a `502`/`504`, an undocumented `1xx`/`2xx`/`3xx`)
+/// may come after the change was applied, whoever sent it.
+pub fn proves_not_applied(status: u16, vendors_own_body: bool) -> bool {
+    match status {
+        408 | 501 | 503 => vendors_own_body,
+        400..=499 => true,
+        _ => false,
+    }
 }
 
 /// The kind an HTTP status means when the vendor's body says nothing more specific.
+/// ([`resolve`] makes it [`ErrorKind::OutcomeUnknown`] where the answer proves nothing.)
 pub fn kind_for_status(status: u16) -> ErrorKind {
     match status {
-        _ if !proves_not_applied(status) => ErrorKind::OutcomeUnknown,
+        _ if !proves_not_applied(status, true) => ErrorKind::OutcomeUnknown,
         400 | 422 => ErrorKind::InvalidInput,
         401 => ErrorKind::Unauthenticated,
         403 => ErrorKind::PermissionDenied,
@@ -181,20 +188,26 @@ pub fn answer_error<E>(vendor: Vendor, answer: &Answer<E>, verdict: Verdict) -> 
         .with_retry_after(answer.retry_after)
 }
 
-/// Resolves a [`Failure`] with the vendor's mapping function. An answer whose status does not
-/// prove that nothing was applied ([`proves_not_applied`]) is [`ErrorKind::OutcomeUnknown`]
-/// whatever its body says: no rule turns a gateway's `504` or an undocumented `200` into a
-/// refusal.
+/// Resolves a [`Failure`] with the vendor's mapping function. An answer that does not prove
+/// that nothing was applied ([`proves_not_applied`]; `vendors_own` says whether a decoded body
+/// is the vendor's own, not a proxy's JSON that happens to decode) is
+/// [`ErrorKind::OutcomeUnknown`] whatever its body says: no rule turns a gateway's `504`, a
+/// proxy's `503` page or an undocumented `200` into a refusal.
 pub fn resolve<E>(
     vendor: Vendor,
     failure: Failure<E>,
     classify: impl Fn(&Answer<E>) -> Verdict,
+    vendors_own: impl Fn(&E, u16) -> bool,
 ) -> Error {
     match failure {
         Failure::Final(error) => error.with_vendor(vendor),
         Failure::Answer(answer) => {
             let mut verdict = classify(&answer);
-            if !proves_not_applied(answer.status) {
+            let own = answer
+                .body
+                .as_ref()
+                .is_some_and(|body| vendors_own(body, answer.status));
+            if !proves_not_applied(answer.status, own) {
                 verdict.kind = ErrorKind::OutcomeUnknown;
             }
             answer_error(vendor, &answer, verdict)
@@ -247,17 +260,50 @@ mod tests {
             (502, ErrorKind::OutcomeUnknown),
             (504, ErrorKind::OutcomeUnknown),
             (400, ErrorKind::PolicyViolation),
+            (429, ErrorKind::PolicyViolation),
             (503, ErrorKind::PolicyViolation),
+            (501, ErrorKind::PolicyViolation),
+            (408, ErrorKind::PolicyViolation),
         ] {
             let failure = Failure::Answer(Answer {
                 status,
-                body: None,
+                body: Some(()),
                 text: None,
                 retry_after: None,
             });
-            let error = resolve(Vendor::ALL[0], failure, refuse);
+            let error = resolve(Vendor::ALL[0], failure, refuse, |(), _| true);
             assert_eq!(error.kind(), kind, "{status}");
             assert_eq!(error.status(), Some(status));
+        }
+    }
+
+    /// A proxy's own page (no vendor body, or a JSON body that is not the vendor's) proves
+    /// nothing for the statuses a proxy sends after forwarding; a 4xx other than 408 still does.
+    #[test]
+    fn only_the_vendors_own_body_makes_a_503_a_refusal() {
+        let refuse = |_: &Answer<()>| Verdict {
+            kind: ErrorKind::Unavailable,
+            code: None,
+            messages: Vec::new(),
+        };
+        for (status, body, own, kind) in [
+            (503, None, true, ErrorKind::OutcomeUnknown),
+            (503, Some(()), false, ErrorKind::OutcomeUnknown),
+            (503, Some(()), true, ErrorKind::Unavailable),
+            (408, None, true, ErrorKind::OutcomeUnknown),
+            (501, Some(()), false, ErrorKind::OutcomeUnknown),
+            (502, Some(()), true, ErrorKind::OutcomeUnknown),
+            (429, None, false, ErrorKind::Unavailable),
+            (404, Some(()), false, ErrorKind::Unavailable),
+        ] {
+            let failure = Failure::Answer(Answer {
+                status,
+                body,
+                text: Some("<html>503 Service Temporarily Unavailable</html>".into()),
+                retry_after: None,
+            });
+            let error = resolve(Vendor::ALL[0], failure, refuse, |(), _| own);
+            assert_eq!(error.kind(), kind, "{status} {body:?} {own}");
         }
     }
 
@@ -271,11 +317,17 @@ mod tests {
             message_of(400, ErrorKind::InvalidInput),
             "the vendor refused the change"
         );
-        for status in [400, 404, 429, 499, 501, 503] {
-            assert!(proves_not_applied(status), "{status}");
+        for status in [400, 404, 429, 499, 407, 409] {
+            assert!(proves_not_applied(status, false), "{status}");
+            assert!(proves_not_applied(status, true), "{status}");
+        }
+        for status in [408, 501, 503] {
+            assert!(!proves_not_applied(status, false), "{status}");
+            assert!(proves_not_applied(status, true), "{status}");
         }
         for status in [200, 302, 399, 500, 502, 504, 505] {
-            assert!(!proves_not_applied(status), "{status}");
+            assert!(!proves_not_applied(status, true), "{status}");
+            assert!(!proves_not_applied(status, false), "{status}");
         }
     }
 

@@ -49,11 +49,14 @@ pub enum ErrorKind {
     /// The request was sent but no answer arrived (timeout, connection dropped): the password
     /// **may or may not have changed**. Do not retry blindly: a retry of an applied change fails
     /// with [`ErrorKind::CurrentPasswordInvalid`]. Check by logging in with the new password.
-    /// Also an answer that proves nothing: a gateway `500`/`502`/`504`, an undocumented `2xx` or
-    /// `3xx`, a success body that does not decode or names another user.
+    /// Also an answer that proves nothing: a `500`/`502`/`504`, a `408`/`501`/`503` that is not
+    /// in the vendor's own error body (a proxy's page), an undocumented `2xx` or `3xx`, a
+    /// success body that does not decode or names another user.
     OutcomeUnknown,
-    /// A login with the new password failed right after the change: whatever the vendor
-    /// answered to the change, it does not accept the new password (not applied).
+    /// A login with the new password was refused right after the change: the vendor does not
+    /// accept the new password now. Its outcome is [`Outcome::Unknown`] all the same: a refused
+    /// login is weak evidence (a locked account answers like a wrong password, a vendor may
+    /// commit after a gateway's timeout), so keep the new password and settle it later.
     VerificationFailed,
 }
 
@@ -66,11 +69,12 @@ pub enum Outcome {
     /// matches the request, or a login with the new password succeeded.
     Applied,
     /// The vendor holds the password it held before: a refusal that proves nothing changed
-    /// (a `4xx`, `501`, `503`, a connection that never opened, a request refused before
-    /// sending), or a failed login with the new password.
+    /// (a `4xx` other than `408`; a `408`, `501` or `503` in the vendor's own error body; a
+    /// connection that never opened; a request refused before sending).
     NotApplied,
-    /// Either password may be the one the vendor holds: see [`ErrorKind::OutcomeUnknown`].
-    /// Settle it by logging in with the new password, never by retrying and reading a refusal.
+    /// Either password may be the one the vendor holds: see [`ErrorKind::OutcomeUnknown`] and
+    /// [`ErrorKind::VerificationFailed`]. Settle it by logging in with the new password, never
+    /// by retrying and reading a refusal.
     Unknown,
 }
 
@@ -105,10 +109,11 @@ impl ErrorKind {
     }
 
     /// What an error of this kind says about the change: [`Outcome::Unknown`] for
-    /// [`OutcomeUnknown`](Self::OutcomeUnknown), else [`Outcome::NotApplied`].
+    /// [`OutcomeUnknown`](Self::OutcomeUnknown) and
+    /// [`VerificationFailed`](Self::VerificationFailed), else [`Outcome::NotApplied`].
     pub fn outcome(self) -> Outcome {
         match self {
-            ErrorKind::OutcomeUnknown => Outcome::Unknown,
+            ErrorKind::OutcomeUnknown | ErrorKind::VerificationFailed => Outcome::Unknown,
             _ => Outcome::NotApplied,
         }
     }
@@ -463,10 +468,10 @@ mod tests {
     }
 
     #[test]
-    fn only_outcome_unknown_leaves_the_outcome_open() {
+    fn only_an_unknown_outcome_or_a_refused_login_leaves_the_outcome_open() {
         assert_eq!(ErrorKind::OutcomeUnknown.outcome(), Outcome::Unknown);
+        assert_eq!(ErrorKind::VerificationFailed.outcome(), Outcome::Unknown);
         for kind in [
-            ErrorKind::VerificationFailed,
             ErrorKind::CurrentPasswordInvalid,
             ErrorKind::Unavailable,
             ErrorKind::Transport,
@@ -476,7 +481,7 @@ mod tests {
         }
         let e = Error::new(ErrorKind::OutcomeUnknown, "x");
         assert!(e.may_have_applied());
-        let e = e.reclassify(ErrorKind::VerificationFailed, "y");
+        let e = e.reclassify(ErrorKind::Unavailable, "y");
         assert!(!e.may_have_applied());
         assert_eq!(e.message(), "y");
     }

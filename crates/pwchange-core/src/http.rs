@@ -367,7 +367,9 @@ pub async fn failure<E: DeserializeOwned>(sent: Sent<E>) -> Failure<E> {
         ))),
         // A refusal's status says it all, whether its body was too long or broke off: the
         // body only adds detail.
-        E2::ResponseBodyError(_) if status.is_some_and(crate::classify::proves_not_applied) => {
+        E2::ResponseBodyError(_)
+            if status.is_some_and(|s| crate::classify::proves_not_applied(s, false)) =>
+        {
             Failure::Answer(Answer {
                 status: status.unwrap_or_default(),
                 body: None,

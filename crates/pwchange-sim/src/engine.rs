@@ -171,10 +171,12 @@ pub(crate) fn change(
     if headers.contains_key(NO_EFFECT_HEADER) {
         let mut unchanged = user.clone();
         unchanged.password = ask.new.to_owned();
+        state.commits += 1;
         return Ok(unchanged);
     }
     user.password = ask.new.to_owned();
     let changed = user.clone();
+    state.commits += 1;
     if ask.code.is_some() {
         state.reset_codes.remove(ask.user_id);
     }

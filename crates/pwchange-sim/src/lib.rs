@@ -46,6 +46,14 @@ pub enum Fault {
     /// Answer as the request deserves, but leave the password as it was: the vendor bug where a
     /// change answers `200` and the login then fails.
     NoEffect,
+    /// Process the request (state changes!), then answer this status (`502`, `503`, `504`,
+    /// `408`) with a proxy's own HTML page, as a load balancer or gateway in front of the vendor
+    /// does when the upstream answered late or broke off after it applied the change. The page
+    /// is the proxy's, not the vendor's: the vendor's contract does not apply to it.
+    ProxyPageAfterApply(u16),
+    /// Answer this status with a proxy's own HTML page without touching state: the proxy
+    /// refused before forwarding.
+    ProxyPage(u16),
 }
 
 /// Faults injected at random into a share of all requests (after any queued [`Fault`]).
@@ -249,6 +257,12 @@ pub fn self_service_checks_token(vendor: Vendor) -> bool {
     vendors::table(vendor).self_service_checks_token()
 }
 
+/// Whether `vendor`'s own `503` carries its error body, so the facade reads it as "unavailable,
+/// nothing applied"; a bare `503` proves nothing (a proxy's may follow an applied change).
+pub fn unavailable_in_own_body(vendor: Vendor) -> bool {
+    vendors::table(vendor).unavailable_in_own_body()
+}
+
 /// The wrong-organization scenario of `vendor`, when the vendor has organizations.
 pub fn wrong_organization(vendor: Vendor) -> Option<WrongOrganization> {
     vendors::table(vendor).wrong_organization()
@@ -296,6 +310,11 @@ pub(crate) struct State {
     pub jitter: u64,
     /// Requests the rate limit refused.
     pub rate_limited: u64,
+    /// Changes that passed every check (applied, or left without effect by a fault).
+    pub commits: u64,
+    /// A proxy's page to send in place of the answer to the next change that passes every
+    /// check: its status, and whether the change is applied first.
+    pub proxy_page_at_change: Option<(u16, bool)>,
 }
 
 impl State {
@@ -368,6 +387,8 @@ impl Simulator {
                 faults: VecDeque::new(),
                 violations: Vec::new(),
                 sequence: 1,
+                commits: 0,
+                proxy_page_at_change: None,
                 requests: 0,
                 mix: None,
                 sessions: HashSet::new(),
@@ -487,6 +508,20 @@ impl Simulator {
     /// change, the login or the verification that follows.
     pub fn inject(&self, fault: Fault) {
         self.shared.state().faults.push_back(fault);
+    }
+
+    /// A proxy's own HTML page with `status` in place of the vendor's answer to the next request
+    /// that changes a password (whatever requests come before it: a login, a read of the user),
+    /// after the vendor applied the change (`applied`) or without it, as if the proxy had
+    /// refused before forwarding. See [`Fault::ProxyPageAfterApply`].
+    pub fn proxy_page_at_change(&self, status: u16, applied: bool) {
+        self.shared.state().proxy_page_at_change = Some((status, applied));
+    }
+
+    /// Whether the page of [`proxy_page_at_change`](Self::proxy_page_at_change) still waits for
+    /// a change (no request changed a password since).
+    pub fn proxy_page_pending(&self) -> bool {
+        self.shared.state().proxy_page_at_change.is_some()
     }
 
     /// Injects faults at random into a share of every following request (`None` stops it).

@@ -139,6 +139,7 @@ async fn contract_and_faults(
             );
             return checked(&shared, &method, &path, response).await;
         }
+        Some(Fault::ProxyPage(status)) => return proxy_page(*status),
         Some(Fault::GatewayTimeout) => {
             let response = vendors::table(shared.vendor).error(
                 StatusCode::GATEWAY_TIMEOUT,
@@ -151,7 +152,11 @@ async fn contract_and_faults(
     }
 
     let mut parts = parts;
-    if fault == Some(Fault::NoEffect) {
+    let (commits_before, page_at_change) = {
+        let state = shared.state();
+        (state.commits, state.proxy_page_at_change)
+    };
+    if fault == Some(Fault::NoEffect) || matches!(page_at_change, Some((_, false))) {
         parts.headers.insert(
             crate::engine::NO_EFFECT_HEADER,
             HeaderValue::from_static("1"),
@@ -160,6 +165,13 @@ async fn contract_and_faults(
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
+    if let Some((status, _)) = page_at_change {
+        let mut state = shared.state();
+        if state.commits > commits_before {
+            state.proxy_page_at_change = None;
+            return proxy_page(status);
+        }
+    }
     match fault {
         Some(Fault::GatewayTimeoutAfterApply) => {
             let response = vendors::table(shared.vendor).error(
@@ -169,6 +181,7 @@ async fn contract_and_faults(
             );
             checked(&shared, &method, &path, response).await
         }
+        Some(Fault::ProxyPageAfterApply(status)) => proxy_page(status),
         Some(Fault::DropConnection) => {
             let (parts, _) = response.into_parts();
             let broken = futures_util::stream::once(async {
@@ -186,6 +199,25 @@ async fn contract_and_faults(
         }
         _ => checked(&shared, &method, &path, response).await,
     }
+}
+
+/// A proxy's own error page (nginx's words) with `status`.
+fn proxy_page(status: u16) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    let title = format!(
+        "{} {}",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or_default()
+    );
+    let page = format!(
+        "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+    );
+    (
+        status,
+        [(header::CONTENT_TYPE, HeaderValue::from_static("text/html"))],
+        page,
+    )
+        .into_response()
 }
 
 /// Sends `body` as JSON in place of the handler's body (after the handler changed the state).

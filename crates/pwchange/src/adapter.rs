@@ -24,12 +24,23 @@ use crate::{
 /// `pwchange_core::classify::Rule`s).
 pub(crate) trait VendorError: DeserializeOwned + Send + 'static {
     fn verdict(answer: &Answer<Self>) -> Verdict;
+
+    /// Whether this body, decoded from an answer with `status`, is the vendor's own: it carries
+    /// what only the vendor's error bodies carry (an error id, its status repeated where the
+    /// vendor repeats it), not merely fields a proxy's or gateway's JSON may share. Only the
+    /// vendor's own body lets a `408`, `501` or `503` prove that nothing was applied
+    /// (`pwchange_core::classify::proves_not_applied`).
+    fn is_vendors_own(&self, status: u16) -> bool;
 }
 
 /// An operation whose error bodies are not documented: the status alone decides.
 impl VendorError for () {
     fn verdict(answer: &Answer<Self>) -> Verdict {
         Verdict::by_status(answer.status)
+    }
+
+    fn is_vendors_own(&self, _: u16) -> bool {
+        false
     }
 }
 
@@ -319,6 +330,7 @@ impl Transport {
                 self.vendor,
                 http::failure(sent).await,
                 E::verdict,
+                E::is_vendors_own,
             )),
         }
     }
@@ -430,13 +442,26 @@ impl<A: Adapter> Backend<A> {
                             verification: Verification::Verified,
                         })
                     }
+                    // A refusal after an answer that proved nothing proves nothing by itself (the
+                    // vendor may commit after a gateway's timeout; a locked account refuses any
+                    // password): the outcome stays unknown, with the refusal on record.
                     Err(e) if e.kind() == ErrorKind::VerificationFailed => {
                         let message = format!(
-                            "{} (outcome unknown), and {}: not applied",
+                            "{} (outcome unknown), and {}: the vendor does not accept the new password now, and the outcome stays unknown",
                             unknown.message(),
                             e.message()
                         );
                         Err(unknown.reclassify(ErrorKind::VerificationFailed, message))
+                    }
+                    // A rate-limited login: its status and wait are what the caller needs to
+                    // pace the next try (which is a login, never a resend).
+                    Err(e) if e.kind() == ErrorKind::RateLimited => {
+                        let message = format!(
+                            "{} (outcome unknown), and the login with the new password was rate limited ({}): the outcome stays unknown",
+                            unknown.message(),
+                            e.message()
+                        );
+                        Err(e.reclassify(ErrorKind::OutcomeUnknown, message))
                     }
                     Err(e) => {
                         tracing::debug!(kind = ?e.kind(), "verification proved nothing; the outcome stays unknown");
@@ -588,6 +613,9 @@ impl<A: Adapter> Backend<A> {
     }
 
     /// One login attempt as `target` with `password`.
+    /// One login with `password`. A login changes no password: an answer that would leave a
+    /// change's outcome unknown (a `504`, a proxy's `503` page, a dropped connection) only says
+    /// that the vendor could not be asked now ([`ErrorKind::Unavailable`], to try again).
     async fn verify(&self, target: &LoginTarget, password: &Password) -> Result<(), Error> {
         let token = match &self.auth {
             Auth::Token(token) => Some(token),
@@ -596,7 +624,15 @@ impl<A: Adapter> Backend<A> {
         self.adapter
             .verify(&self.transport, token, target, password)
             .await
-            .map_err(|e| e.with_vendor(A::VENDOR))
+            .map_err(|e| {
+                let e = e.with_vendor(A::VENDOR);
+                if e.kind() == ErrorKind::OutcomeUnknown {
+                    let message = format!("the login's answer proved nothing ({})", e.message());
+                    e.reclassify(ErrorKind::Unavailable, message)
+                } else {
+                    e
+                }
+            })
     }
 
     async fn verify_password(

@@ -94,8 +94,9 @@ impl Client {
     /// matches the request, or the login proved it. An `Err` says with
     /// [`Error::outcome`] whether nothing was applied or the outcome is unknown; an unknown
     /// outcome is settled by the login where the vendor allows one (never by a retry), and a
-    /// refused login is [`ErrorKind::VerificationFailed`] (not applied), whatever the change's
-    /// answer said. Validates everything it can first; sends at most one request for the change
+    /// refused login is [`ErrorKind::VerificationFailed`], whatever the change's answer said:
+    /// its outcome stays unknown (a refusal after an answer that proved nothing does not prove
+    /// that nothing was applied, and a locked account refuses any password). Validates everything it can first; sends at most one request for the change
     /// itself (plus a login when the configuration has credentials instead of a token, and the
     /// verification login).
     pub async fn change_password(&self, change: &PasswordChange) -> Result<Changed, Error> {

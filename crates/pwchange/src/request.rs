@@ -418,7 +418,7 @@ impl Changed {
 ///
 /// How each vendor logs in, and whether it can: [`crate::verification`]; a vendor without a
 /// password login reports [`NotVerifiable`](Self::NotVerifiable). A refused login is not a [`Verification`]: it is the
-/// error [`ErrorKind::VerificationFailed`](crate::ErrorKind::VerificationFailed) (not applied); a
+/// error [`ErrorKind::VerificationFailed`](crate::ErrorKind::VerificationFailed) (outcome unknown); a
 /// login whose answer proves nothing (the vendor unavailable, rate limited, the account locked)
 /// makes the change [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown): a vendor's
 /// `200` alone has been wrong, so where a login can prove a change, only the login does.

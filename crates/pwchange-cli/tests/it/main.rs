@@ -10,3 +10,4 @@ mod keystone;
 mod rate_limit;
 mod rotate;
 mod settings;
+mod truth;

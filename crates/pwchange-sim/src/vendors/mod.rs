@@ -77,6 +77,11 @@ pub(crate) trait VendorTable: Send + Sync {
     fn self_service_checks_token(&self) -> bool {
         true
     }
+    /// Whether the vendor's `503` carries its own error body, which proves that nothing was
+    /// applied (else it is a bare status, which a proxy's `503` after an applied change is too).
+    fn unavailable_in_own_body(&self) -> bool {
+        true
+    }
 }
 
 /// The vendor's table: the registration list.

@@ -130,7 +130,8 @@ async fn a_success_without_effect_is_caught_by_the_login() {
                 ErrorKind::VerificationFailed,
                 "{vendor}: {error}"
             );
-            assert_eq!(error.outcome(), Outcome::NotApplied);
+            // A refused login is weak evidence (a locked account refuses any password).
+            assert_eq!(error.outcome(), Outcome::Unknown);
             assert!(
                 error.to_string().contains("confirmed the change, but"),
                 "{vendor}: {error}"
@@ -177,7 +178,7 @@ async fn an_answer_lost_after_the_change_applied_is_settled_by_the_login() {
 }
 
 #[tokio::test]
-async fn an_unknown_outcome_is_settled_as_not_applied_by_a_refused_login() {
+async fn a_refused_login_after_an_unknown_outcome_leaves_it_unknown() {
     for vendor in Vendor::ALL.into_iter().filter(|v| verifiable(*v)) {
         // The gateway gives up before the vendor sees the change: 504, nothing applied.
         let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
@@ -192,7 +193,8 @@ async fn an_unknown_outcome_is_settled_as_not_applied_by_a_refused_login() {
             ErrorKind::VerificationFailed,
             "{vendor}: {error}"
         );
-        assert_eq!(error.outcome(), Outcome::NotApplied);
+        // The refusal follows an answer that proved nothing: it proves nothing by itself.
+        assert_eq!(error.outcome(), Outcome::Unknown);
         assert_eq!(
             error.status(),
             Some(504),
@@ -200,7 +202,7 @@ async fn an_unknown_outcome_is_settled_as_not_applied_by_a_refused_login() {
         );
         let shown = error.to_string();
         assert!(
-            shown.contains("(outcome unknown)") && shown.contains("not applied"),
+            shown.contains("(outcome unknown)") && shown.contains("stays unknown"),
             "{vendor}: {shown}"
         );
         assert_eq!(
@@ -266,5 +268,108 @@ async fn verify_password_answers_from_one_login() {
             assert_eq!(right.unwrap_err().kind(), ErrorKind::Unsupported);
             assert_eq!(wrong.unwrap_err().kind(), ErrorKind::Unsupported);
         }
+    }
+}
+
+/// The changes each vendor offers on its simulator's demo user: self-service, and the
+/// administrative set where the vendor has one.
+fn changes(vendor: Vendor) -> Vec<(&'static str, PasswordChange)> {
+    let mut changes = vec![("self-service", change(vendor))];
+    let modes = pwchange::capabilities(vendor).unwrap().modes;
+    if modes.contains(&pwchange::ModeKind::AdminSet) {
+        changes.push((
+            "administrative set",
+            PasswordChange::admin_set(demo_user(vendor).id, NEW),
+        ));
+    }
+    changes
+}
+
+/// Issue #27: a proxy's own page (HTML) with a 502, 503, 504 or 408 after the vendor applied the
+/// change proves nothing: the login settles it where the vendor has one, and the outcome is
+/// unknown where it has none; never "not applied".
+#[tokio::test]
+async fn a_proxys_page_after_the_change_applied_is_settled_by_the_login() {
+    for vendor in Vendor::ALL {
+        for (mode, change) in changes(vendor) {
+            for status in [503, 502, 504, 408] {
+                let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
+                let user = demo_user(vendor);
+                sim.proxy_page_at_change(status, true);
+                let result = client(&sim).change_password(&change).await;
+                let what = format!("{vendor} {mode} {status}");
+                assert!(!sim.proxy_page_pending(), "{what}: the page was sent");
+                assert_eq!(sim.password(&user.id).as_deref(), Some(NEW), "{what}");
+                match result {
+                    Ok(changed) => {
+                        assert_eq!(changed.verification, Verification::Verified, "{what}");
+                        assert_eq!(sim.logins(&user.id), 1, "{what}");
+                    }
+                    Err(error) => {
+                        assert!(
+                            !verifiable(vendor) || mode != "self-service",
+                            "{what}: {error}"
+                        );
+                        assert_eq!(error.kind(), ErrorKind::OutcomeUnknown, "{what}: {error}");
+                        assert_eq!(error.status(), Some(status), "{what}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Issue #27: the same page when the proxy refused before forwarding: the login is refused, and
+/// a refusal after an answer that proved nothing proves nothing by itself (unknown, the new
+/// password kept); where no login is possible the outcome is unknown too.
+#[tokio::test]
+async fn a_proxys_page_before_the_change_leaves_the_outcome_unknown() {
+    for vendor in Vendor::ALL {
+        for (mode, change) in changes(vendor) {
+            let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
+            let user = demo_user(vendor);
+            sim.proxy_page_at_change(503, false);
+            let error = client(&sim).change_password(&change).await.unwrap_err();
+            let what = format!("{vendor} {mode}");
+            assert!(!sim.proxy_page_pending(), "{what}: the page was sent");
+            assert_eq!(
+                sim.password(&user.id),
+                Some(user.password.clone()),
+                "{what}"
+            );
+            assert_eq!(error.outcome(), Outcome::Unknown, "{what}: {error}");
+            assert!(
+                matches!(
+                    error.kind(),
+                    ErrorKind::VerificationFailed | ErrorKind::OutcomeUnknown
+                ),
+                "{what}: {error}"
+            );
+            assert_eq!(error.status(), Some(503), "{what}: {error}");
+            canary::assert_absent_from_error("error", &error);
+        }
+    }
+}
+
+/// Issue #27: a verification login that is rate limited after an unknown outcome hands its
+/// status and wait to the caller (the pacer of a rotation), and the outcome stays unknown.
+#[tokio::test]
+async fn a_rate_limited_login_after_an_unknown_outcome_passes_on_its_wait() {
+    for vendor in Vendor::ALL.into_iter().filter(|v| verifiable(*v)) {
+        let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
+        sim.inject(Fault::ProxyPageAfterApply(504));
+        sim.inject(Fault::RateLimited {
+            retry_after_secs: 7,
+        });
+        let error = client(&sim)
+            .change_password(&change(vendor))
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::OutcomeUnknown, "{vendor}: {error}");
+        assert_eq!(error.status(), Some(429), "{vendor}: {error}");
+        assert!(
+            error.to_string().contains("rate limited"),
+            "{vendor}: {error}"
+        );
     }
 }

@@ -374,6 +374,7 @@ async fn change_password(
         ));
     }
     if headers.contains_key(engine::NO_EFFECT_HEADER) {
+        state.commits += 1;
         return StatusCode::NO_CONTENT.into_response();
     }
     // The failures stay: a successful check of an expired password does not reset them.
@@ -382,6 +383,7 @@ async fn change_password(
     if let Some(stored) = state.users.get_mut(&user_id) {
         stored.password = new.to_owned();
     }
+    state.commits += 1;
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -466,6 +468,7 @@ async fn update_user(
         stored.password = new.to_owned();
         stored.first_use = first_use;
     }
+    state.commits += 1;
     let login = user.login.clone().unwrap_or_else(|| user.id.clone());
     json(
         StatusCode::OK,

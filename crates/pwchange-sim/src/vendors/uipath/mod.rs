@@ -48,6 +48,11 @@ impl VendorTable for Uipath {
         &[("GET", "/api/Setting")]
     }
 
+    /// Its 503 is a bare status (see [`Self::error`]).
+    fn unavailable_in_own_body(&self) -> bool {
+        false
+    }
+
     /// UiPath sends 401/403/404/429/503 with an empty body, a 400 as problem details (the token
     /// endpoint: an OAuth error).
     fn error(&self, status: StatusCode, _message: &str, path: &str) -> Response {

@@ -95,6 +95,15 @@ async fn bienport_success_returns_the_user_record_and_errors_map() {
             error(503, "Service Unavailable"),
             ErrorKind::Unavailable,
         ),
+        // A gateway's 503 (API Gateway's body, a proxy's page): it may follow an applied change.
+        (
+            503,
+            json!({"message": "Service Unavailable"}),
+            ErrorKind::OutcomeUnknown,
+        ),
+        (503, error(502, "Bad Gateway"), ErrorKind::OutcomeUnknown),
+        (503, json!("<html>503</html>"), ErrorKind::OutcomeUnknown),
+        (408, json!("<html>408</html>"), ErrorKind::OutcomeUnknown),
     ];
     for (status, body, kind) in cases {
         let server = answering(status, &body).await;

@@ -340,6 +340,12 @@ impl VendorError for types::ErrorResponse {
         };
         Verdict::from_rules(RULES, facts, messages)
     }
+
+    /// The one documented field: the status repeated in `statusCode` (NestJS's exception
+    /// body). A gateway that copies this shape cannot be told apart.
+    fn is_vendors_own(&self, status: u16) -> bool {
+        self.status_code == Some(i32::from(status))
+    }
 }
 
 #[cfg(test)]

@@ -346,11 +346,27 @@ async fn keystones_answers_map_to_kinds_and_explanations() {
             "",
         ),
         (429, Value::Null, false, ErrorKind::RateLimited, ""),
+        // A proxy's page may follow an applied change; Keystone's own body (the status
+        // repeated in `error.code`) proves it was not.
         (
             503,
             json!("<html>down</html>"),
             false,
+            ErrorKind::OutcomeUnknown,
+            "",
+        ),
+        (
+            503,
+            json!({"error": {"code": 503, "message": "Service Unavailable", "title": "Service Unavailable"}}),
+            false,
             ErrorKind::Unavailable,
+            "",
+        ),
+        (
+            503,
+            json!({"error": {"code": 500, "message": "upstream", "title": "Internal"}}),
+            false,
+            ErrorKind::OutcomeUnknown,
             "",
         ),
         (

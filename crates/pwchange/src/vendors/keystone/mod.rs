@@ -857,6 +857,11 @@ impl VendorError for types::Error {
         }
         Verdict::from_rules(RULES, facts, vec![message.clone()])
     }
+
+    /// Keystone repeats the status in `error.code`.
+    fn is_vendors_own(&self, status: u16) -> bool {
+        self.error.code == i64::from(status)
+    }
 }
 
 #[cfg(test)]

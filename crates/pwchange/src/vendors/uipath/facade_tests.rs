@@ -64,6 +64,19 @@ async fn uipath_success_and_refusals() {
             json!("Internal Server Error"),
             ErrorKind::OutcomeUnknown,
         ),
+        // A proxy's page may follow an applied change; ASP.NET's own problem details (the status
+        // repeated, the trace id) do not.
+        (503, json!("<html>503</html>"), ErrorKind::OutcomeUnknown),
+        (
+            503,
+            json!({"title": "Service Unavailable", "status": 503, "traceId": "00-ab-cd-00"}),
+            ErrorKind::Unavailable,
+        ),
+        (
+            503,
+            json!({"title": "Service Unavailable", "status": 503}),
+            ErrorKind::OutcomeUnknown,
+        ),
     ];
     for (status, body, kind) in cases {
         let server = answering(status, &body).await;

@@ -566,7 +566,27 @@ impl VendorError for types::ChangePasswordProblem {
             _ => Verdict::by_status(answer.status),
         }
     }
+
+    /// ASP.NET Core's problem details: the status repeated in `status`, and the request's
+    /// `traceId`.
+    fn is_vendors_own(&self, status: u16) -> bool {
+        self.status == Some(i32::from(status)) && self.trace_id.is_some()
+    }
 }
+
+/// The error codes of RFC 6749 (sections 5.2 and 4.1.2.1): what marks a token endpoint's own
+/// error body.
+const OAUTH_ERROR_CODES: &[&str] = &[
+    "invalid_request",
+    "invalid_client",
+    "invalid_grant",
+    "unauthorized_client",
+    "unsupported_grant_type",
+    "invalid_scope",
+    "access_denied",
+    "server_error",
+    "temporarily_unavailable",
+];
 
 /// The token endpoint's RFC 6749 errors.
 const TOKEN_RULES: &[Rule] = &[
@@ -597,6 +617,11 @@ impl VendorError for types::OAuthError {
             facts,
             body.error_description.iter().cloned().collect(),
         )
+    }
+
+    /// An RFC 6749 error code (a token request applies nothing either way).
+    fn is_vendors_own(&self, _: u16) -> bool {
+        OAUTH_ERROR_CODES.contains(&self.error.as_str())
     }
 }
 

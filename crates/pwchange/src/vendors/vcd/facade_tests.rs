@@ -77,7 +77,18 @@ async fn vcd_errors_map_to_kinds() {
             ErrorKind::UserNotFound,
         ),
         (429, Value::Null, ErrorKind::RateLimited),
-        (503, json!("<html>down</html>"), ErrorKind::Unavailable),
+        // A proxy's page may follow an applied change; Cloud Director's own body does not.
+        (503, json!("<html>down</html>"), ErrorKind::OutcomeUnknown),
+        (
+            503,
+            error("SERVICE_UNAVAILABLE", "The service is unavailable."),
+            ErrorKind::Unavailable,
+        ),
+        (
+            503,
+            json!({"minorErrorCode": "", "message": "no healthy upstream"}),
+            ErrorKind::OutcomeUnknown,
+        ),
     ];
     for (status, body, kind) in cases {
         let server = answering(status, &body).await;

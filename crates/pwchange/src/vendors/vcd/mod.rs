@@ -479,6 +479,12 @@ impl VendorError for types::Error {
         };
         Verdict::from_rules(RULES, facts, vec![error.message.clone()])
     }
+
+    /// Cloud Director's `minorErrorCode` (`BAD_REQUEST`, `SERVICE_UNAVAILABLE`): no proxy sends
+    /// one.
+    fn is_vendors_own(&self, _: u16) -> bool {
+        !self.minor_error_code.is_empty()
+    }
 }
 
 #[cfg(test)]

@@ -514,9 +514,21 @@ async fn zitadel_errors_map_to_kinds() {
             rpc(8, "QUOTA-V3R5f", "quota exceeded", DETAIL),
             ErrorKind::RateLimited,
         ),
+        // A proxy's page, or a gateway's gRPC status without ZITADEL's error id, may follow an
+        // applied change; ZITADEL's own body (its error id) does not.
         (
             503,
             json!("<html>maintenance</html>"),
+            ErrorKind::OutcomeUnknown,
+        ),
+        (
+            503,
+            json!({"code": 14, "message": "no healthy upstream"}),
+            ErrorKind::OutcomeUnknown,
+        ),
+        (
+            503,
+            json!({"code": 14, "message": "unavailable (QUERY-1x2y3)", "details": [{"@type": "type.googleapis.com/zitadel.v1.ErrorDetail", "id": "QUERY-1x2y3", "message": "unavailable"}]}),
             ErrorKind::Unavailable,
         ),
         (418, Value::Null, ErrorKind::Unexpected),

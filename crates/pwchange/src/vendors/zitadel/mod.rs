@@ -756,28 +756,38 @@ impl ZitadelFailure {
     }
 }
 
-impl VendorError for types::RpcStatus {
-    fn verdict(answer: &Answer<Self>) -> Verdict {
-        let Some(status) = &answer.body else {
-            return Verdict::by_status(answer.status);
-        };
-        let detail = status.details.first();
-        let mut messages = vec![status.message.clone().unwrap_or_default()];
+impl ZitadelFailure {
+    fn of_rpc_status(status: u16, body: &types::RpcStatus) -> Self {
+        let detail = body.details.first();
+        let mut messages = vec![body.message.clone().unwrap_or_default()];
         messages.extend(
-            status
-                .details
+            body.details
                 .iter()
                 .skip(1)
                 .filter_map(|d| d.message.clone()),
         );
         ZitadelFailure {
-            status: answer.status,
+            status,
             id: detail.and_then(|d| d.id.clone()),
             detail_type: detail.and_then(|d| d.type_.clone()),
-            grpc_code: status.code,
+            grpc_code: body.code,
             messages,
         }
-        .verdict()
+    }
+}
+
+impl VendorError for types::RpcStatus {
+    fn verdict(answer: &Answer<Self>) -> Verdict {
+        let Some(body) = &answer.body else {
+            return Verdict::by_status(answer.status);
+        };
+        ZitadelFailure::of_rpc_status(answer.status, body).verdict()
+    }
+
+    /// ZITADEL's errors carry its error id (`COMMAND-3M0fs`) in their first detail; a
+    /// gateway's `{"code": 14, "message": "no healthy upstream"}` carries none.
+    fn is_vendors_own(&self, status: u16) -> bool {
+        ZitadelFailure::of_rpc_status(status, self).id.is_some()
     }
 }
 
@@ -861,12 +871,9 @@ fn decode_error_detail(bytes: &[u8]) -> (Option<String>, Option<String>) {
     (id, message)
 }
 
-impl VendorError for types::ConnectError {
-    fn verdict(answer: &Answer<Self>) -> Verdict {
+impl ZitadelFailure {
+    fn of_connect_error(status: u16, error: &types::ConnectError) -> Self {
         use base64::Engine as _;
-        let Some(error) = &answer.body else {
-            return Verdict::by_status(answer.status);
-        };
         let detail = error.details.first();
         let debug_field = |name: &str| {
             detail
@@ -885,13 +892,26 @@ impl VendorError for types::ConnectError {
         let mut messages = vec![error.message.clone().unwrap_or_default()];
         messages.extend(decoded_message.or_else(|| debug_field("message")));
         ZitadelFailure {
-            status: answer.status,
+            status,
             id: decoded_id.or_else(|| debug_field("id")),
             detail_type: detail.and_then(|d| d.type_.clone()),
             grpc_code: error.code.as_deref().and_then(grpc_code),
             messages,
         }
-        .verdict()
+    }
+}
+
+impl VendorError for types::ConnectError {
+    fn verdict(answer: &Answer<Self>) -> Verdict {
+        let Some(error) = &answer.body else {
+            return Verdict::by_status(answer.status);
+        };
+        ZitadelFailure::of_connect_error(answer.status, error).verdict()
+    }
+
+    /// As for the grpc-gateway's body: ZITADEL's error id in the first detail.
+    fn is_vendors_own(&self, status: u16) -> bool {
+        ZitadelFailure::of_connect_error(status, self).id.is_some()
     }
 }
 
