@@ -1198,6 +1198,31 @@ mod tests {
         assert!(f.sim.requests() > changes_before);
     }
 
+    /// Issue #27: after an answer that proved nothing (a proxy's 504 page after the change
+    /// applied), the verification login's 429 and its wait reach the pacer too.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_rate_limited_login_after_an_unknown_outcome_reaches_the_pacer() {
+        let f = fixture().await;
+        f.sim.inject(Fault::ProxyPageAfterApply(504));
+        f.sim.inject(limited(1));
+        let started = std::time::Instant::now();
+        let entry = attempt(&f, Step::Change(Password::new(NEW))).await;
+        assert_eq!(entry["event"], "done", "{entry}");
+        assert_eq!(entry["verified"], true);
+        assert_eq!(f.sim.password(&f.record.user_id).as_deref(), Some(NEW));
+        assert_eq!(counts(&f), (1, 1), "one retry (a login), one overload");
+        assert!(f.run.pacer.rate().is_some(), "the 429 slowed the pace");
+        assert!(
+            started.elapsed() >= std::time::Duration::from_secs(1),
+            "the login's Retry-After was waited for"
+        );
+        assert_eq!(
+            f.logins(),
+            1,
+            "the rate-limited login never reached the vendor"
+        );
+    }
+
     #[tokio::test(flavor = "multi_thread")]
     async fn a_wait_too_long_to_wait_for_ends_the_user_as_not_applied() {
         let f = fixture().await;

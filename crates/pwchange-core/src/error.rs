@@ -169,8 +169,8 @@ enum VendorText {
     Unredacted,
     /// Cleaned of the request's secrets.
     Redacted,
-    /// Cleaned, and at least one dropped: it held a secret too short to replace.
-    Withheld,
+    /// Cleaned, and at least one dropped (the first one's reason).
+    Withheld(crate::redact::Withheld),
 }
 
 impl fmt::Debug for Error {
@@ -267,25 +267,23 @@ impl Error {
         if self.vendor_text != VendorText::Unredacted {
             return self;
         }
-        let mut withheld = false;
+        let mut withheld = None;
         if let Some(mut code) = self.vendor_code.take() {
-            self.vendor_code = secrets.clean(&code);
-            withheld |= self.vendor_code.is_none();
+            match secrets.clean_or_withhold(&code) {
+                Ok(clean) => self.vendor_code = Some(clean),
+                Err(why) => withheld = withheld.or(Some(why)),
+            }
             code.zeroize();
         }
         let raw = std::mem::take(&mut self.vendor_messages);
         for mut message in raw {
-            match secrets.clean(&message) {
-                Some(clean) => self.vendor_messages.push(clean),
-                None => withheld = true,
+            match secrets.clean_or_withhold(&message) {
+                Ok(clean) => self.vendor_messages.push(clean),
+                Err(why) => withheld = withheld.or(Some(why)),
             }
             message.zeroize();
         }
-        self.vendor_text = if withheld {
-            VendorText::Withheld
-        } else {
-            VendorText::Redacted
-        };
+        self.vendor_text = withheld.map_or(VendorText::Redacted, VendorText::Withheld);
         self
     }
 
@@ -355,10 +353,18 @@ impl Error {
             .any(|message| crate::classify::mentions(message, needles))
     }
 
-    /// Whether some of the vendor's text was dropped because it held a secret too short to
-    /// replace.
+    /// Whether some of the vendor's text was dropped because it held a secret that could not be
+    /// masked safely ([`vendor_text_withheld_why`](Self::vendor_text_withheld_why) says why).
     pub fn vendor_text_withheld(&self) -> bool {
-        self.vendor_text == VendorText::Withheld
+        self.vendor_text_withheld_why().is_some()
+    }
+
+    /// Why some of the vendor's text was dropped, when it was.
+    pub fn vendor_text_withheld_why(&self) -> Option<crate::redact::Withheld> {
+        match self.vendor_text {
+            VendorText::Withheld(why) => Some(why),
+            _ => None,
+        }
     }
 
     /// How long the vendor asked to wait (`Retry-After`), when it did.
@@ -406,8 +412,8 @@ impl fmt::Display for Error {
             let lead = if index == 0 { "; vendor says: " } else { " / " };
             write!(f, "{lead}{message:?}")?;
         }
-        if self.vendor_text_withheld() {
-            write!(f, "; {}", crate::redact::WITHHELD)?;
+        if let Some(why) = self.vendor_text_withheld_why() {
+            write!(f, "; {why}")?;
         }
         Ok(())
     }
@@ -665,5 +671,45 @@ mod tests {
         assert!(!text.contains("password a is"), "{text}");
         assert!(text.contains("the vendor's text is withheld"), "{text}");
         assert!(e.vendor_text_withheld());
+    }
+
+    /// Issue #27: the reason a text is withheld is the true one: an 18-character password
+    /// echoed percent-encoded is not "too short".
+    #[test]
+    fn a_withheld_text_says_truthfully_why() {
+        use crate::redact::Withheld;
+        let long = "Long-Enough!Pass99";
+        let cases = [
+            (
+                "a",
+                "password a is too short".to_owned(),
+                Withheld::ShortSecret,
+            ),
+            (
+                "password",
+                "password is a word here".to_owned(),
+                Withheld::WordSecret,
+            ),
+            (
+                long,
+                // base64 of the password, as a `Basic` credential carries it
+                "bad value TG9uZy1Fbm91Z2ghUGFzczk5".to_owned(),
+                Withheld::EncodedSecret,
+            ),
+        ];
+        for (secret, message, why) in cases {
+            let e = Error::new(ErrorKind::PolicyViolation, "the vendor refused the change")
+                .with_vendor_messages(vec![message])
+                .redact(&Redactor::new().secret(secret));
+            assert_eq!(e.vendor_text_withheld_why(), Some(why), "{secret}");
+            let text = e.to_string();
+            assert!(text.ends_with(why.explain()), "{text}");
+        }
+        let e = Error::new(ErrorKind::PolicyViolation, "refused")
+            .with_vendor_messages(vec!["bad value TG9uZy1Fbm91Z2ghUGFzczk5".into()])
+            .redact(&Redactor::new().secret(long));
+        assert!(!e.to_string().contains("TG9uZy1Fbm91Z2gh"), "{e}");
+        assert!(Withheld::EncodedSecret.explain().contains("encoded"));
+        assert!(!Withheld::EncodedSecret.explain().contains("short"));
     }
 }

@@ -24,8 +24,42 @@ pub const MIN_SCRUBBABLE_CHARS: usize = 8;
 /// What a redacted vendor text is replaced with.
 pub const REDACTED: &str = "<redacted>";
 
-/// What an error's `Display` says where it dropped vendor text.
-pub const WITHHELD: &str = "the vendor's text is withheld: a password of the request is too short to remove from it safely";
+/// Why a vendor's text was withheld rather than shown masked: what an error's `Display` says
+/// where it dropped one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Withheld {
+    /// A secret shorter than [`MIN_SCRUBBABLE_CHARS`] occurs in it.
+    ShortSecret,
+    /// A secret made of letters only (a word) occurs in it: masking it inside the vendor's
+    /// sentence would tell the word.
+    WordSecret,
+    /// A secret occurs in it in a form masking does not remove (percent- or form-encoded, HTML
+    /// entities, JSON escapes, base64).
+    EncodedSecret,
+}
+
+impl Withheld {
+    /// The sentence an error shows in place of the text.
+    pub fn explain(self) -> &'static str {
+        match self {
+            Withheld::ShortSecret => {
+                "the vendor's text is withheld: it contains a secret of the request shorter than 8 characters, too short to mask safely"
+            }
+            Withheld::WordSecret => {
+                "the vendor's text is withheld: it contains a secret of the request that is a plain word, which masking would give away"
+            }
+            Withheld::EncodedSecret => {
+                "the vendor's text is withheld: it contains a secret of the request in an encoded form (percent, HTML or JSON escapes, base64) that cannot be masked safely"
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Withheld {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.explain())
+    }
+}
 
 /// The most characters of one vendor text that are kept (after redaction).
 pub const MAX_VENDOR_TEXT_CHARS: usize = 200;
@@ -35,8 +69,8 @@ pub const MAX_VENDOR_TEXT_CHARS: usize = 200;
 pub struct Redactor {
     /// Forms of secrets that are replaced where they occur.
     replace: Vec<Zeroizing<String>>,
-    /// Forms of secrets that withhold the text where they occur.
-    withhold: Vec<Zeroizing<String>>,
+    /// Forms of secrets that withhold the text where they occur, and why.
+    withhold: Vec<(Zeroizing<String>, Withheld)>,
     /// The secrets themselves, looked for in the decoded views of what is left.
     raw: Vec<Zeroizing<String>>,
 }
@@ -71,16 +105,20 @@ impl Redactor {
             return;
         }
         self.raw.push(Zeroizing::new(secret.to_owned()));
-        let replaceable = secret.chars().count() >= MIN_SCRUBBABLE_CHARS
-            && !secret.chars().all(char::is_alphabetic);
-        let list = if replaceable {
-            &mut self.replace
+        let why = if secret.chars().count() < MIN_SCRUBBABLE_CHARS {
+            Some(Withheld::ShortSecret)
+        } else if secret.chars().all(char::is_alphabetic) {
+            Some(Withheld::WordSecret)
         } else {
-            &mut self.withhold
+            None
         };
         for form in forms(secret) {
-            if !list.iter().any(|f| **f == *form) {
-                list.push(form);
+            match why {
+                None if !self.replace.iter().any(|f| **f == *form) => self.replace.push(form),
+                Some(why) if !self.withhold.iter().any(|(f, _)| **f == *form) => {
+                    self.withhold.push((form, why));
+                }
+                _ => {}
             }
         }
     }
@@ -89,6 +127,11 @@ impl Redactor {
     /// `None` when a secret that cannot be replaced occurs in it, or a secret survives the
     /// masking in an encoded form.
     pub fn clean(&self, text: &str) -> Option<String> {
+        self.clean_or_withhold(text).ok()
+    }
+
+    /// [`clean`](Self::clean), saying why a text is withheld.
+    pub fn clean_or_withhold(&self, text: &str) -> Result<String, Withheld> {
         let mut spans: Vec<(usize, usize)> = Vec::new();
         for form in &self.replace {
             // Every start, overlapping ones included.
@@ -108,11 +151,11 @@ impl Redactor {
         }
         let masked_at =
             |start: usize, end: usize| merged.iter().any(|&(s, e)| s <= start && end <= e);
-        for form in &self.withhold {
+        for (form, why) in &self.withhold {
             let mut from = 0;
             while let Some(at) = text.get(from..).and_then(|rest| rest.find(form.as_str())) {
                 if !masked_at(from + at, from + at + form.len()) {
-                    return None;
+                    return Err(*why);
                 }
                 from += at + text[from + at..].chars().next().map_or(1, char::len_utf8);
             }
@@ -129,9 +172,9 @@ impl Redactor {
             .iter()
             .any(|view| self.raw.iter().any(|secret| view.contains(secret.as_str())))
         {
-            return None;
+            return Err(Withheld::EncodedSecret);
         }
-        Some(cut(masked.replace(MASK, REDACTED).trim()))
+        Ok(cut(masked.replace(MASK, REDACTED).trim()))
     }
 }
 

@@ -261,9 +261,13 @@ fn visible(error: &pwchange::Error) -> String {
     let display = error.to_string();
     assert!(display.starts_with(&ours), "{}", error.message());
     let debug = format!("{error:?}\n{error:#?}").replace(&format!("{:?}", error.message()), "");
+    let mut shown = display[ours.len()..].to_owned();
+    if let Some(why) = error.vendor_text_withheld_why() {
+        shown = shown.replace(why.explain(), "");
+    }
     let mut text = format!(
         "{}\n{debug}\n{:?}\n{:?}",
-        display[ours.len()..].replace(pwchange_core::redact::WITHHELD, ""),
+        shown,
         error.vendor_messages(),
         error.vendor_code()
     );
