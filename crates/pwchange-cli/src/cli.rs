@@ -9,7 +9,7 @@ use pwchange_core::{ErrorKind, Vendor};
 
 /// The exit code of each error kind: the one table `--help`, the man pages and the process's
 /// exit status are made from. A kind not listed (a newer one) exits with 13, like `unexpected`.
-pub const KIND_EXIT_CODES: [(ErrorKind, u8); 14] = [
+pub const KIND_EXIT_CODES: [(ErrorKind, u8); 15] = [
     (ErrorKind::InvalidInput, 3),
     (ErrorKind::Unauthenticated, 4),
     (ErrorKind::PermissionDenied, 5),
@@ -24,6 +24,7 @@ pub const KIND_EXIT_CODES: [(ErrorKind, u8); 14] = [
     (ErrorKind::Transport, 14),
     (ErrorKind::OutcomeUnknown, 15),
     (ErrorKind::VerificationFailed, 16),
+    (ErrorKind::Storage, 17),
 ];
 
 /// Exit 2: a usage error (clap's own code).
@@ -59,6 +60,8 @@ pub fn exit_status_lines(which: ExitCodes) -> Vec<(u8, String)> {
     lines.extend(
         KIND_EXIT_CODES
             .iter()
+            // Only a rotation keeps a file (its journal) that may fail to be written.
+            .filter(|(kind, _)| which == ExitCodes::All || *kind != ErrorKind::Storage)
             .map(|(kind, code)| (*code, format!("{kind} ({})", kind_name(*kind)))),
     );
     if which == ExitCodes::All {
@@ -68,7 +71,8 @@ pub fn exit_status_lines(which: ExitCodes) -> Vec<(u8, String)> {
         ));
         lines.push((
             EXIT_INTERRUPTED,
-            "rotate: interrupted (Ctrl-C); `pwchange rotate --resume` continues".to_owned(),
+            "rotate: interrupted (Ctrl-C, SIGTERM, SIGHUP); `pwchange rotate --resume` continues"
+                .to_owned(),
         ));
     }
     lines

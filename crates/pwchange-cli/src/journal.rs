@@ -146,6 +146,12 @@ fn io_error(what: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::InvalidInput, what.to_string())
 }
 
+/// A write or sync of the journal failed (a full disk, an I/O error): the message names the
+/// journal and the cause.
+fn storage_error(message: String) -> Error {
+    Error::new(ErrorKind::Storage, message)
+}
+
 /// Takes the exclusive lock, or says that another process holds it.
 fn lock(file: &File, path: &Path) -> Result<(), Error> {
     file.try_lock().map_err(|e| match e {
@@ -178,8 +184,13 @@ impl Journal {
         let mut file = file;
         file.write_all(&line)
             .and_then(|()| file.sync_data())
-            .map_err(|e| io_error(format!("cannot write the journal's header: {e}")))?;
-        let journal = Self::start(file);
+            .map_err(|e| {
+                storage_error(format!(
+                    "cannot write the header of the journal {}: {e}",
+                    path.display()
+                ))
+            })?;
+        let journal = Self::start(file, path);
         // The new directory entry must survive a crash too.
         let directory = match path.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent,
@@ -187,7 +198,12 @@ impl Journal {
         };
         File::open(directory)
             .and_then(|d| d.sync_all())
-            .map_err(|e| io_error(format!("cannot sync the journal's directory: {e}")))?;
+            .map_err(|e| {
+                storage_error(format!(
+                    "cannot sync the directory of the journal {}: {e}",
+                    path.display()
+                ))
+            })?;
         Ok(journal)
     }
 
@@ -290,11 +306,12 @@ impl Journal {
                 }
             }
         }
-        Ok((Self::start(file), previous))
+        Ok((Self::start(file, path), previous))
     }
 
     /// Starts the writer thread, which owns the (locked) file from now on.
-    fn start(file: File) -> Self {
+    fn start(file: File, path: &Path) -> Self {
+        let path = path.to_owned();
         let (queue, jobs) = mpsc::channel();
         let counters = Arc::new(Counters::default());
         #[cfg(test)]
@@ -304,7 +321,7 @@ impl Journal {
             #[cfg(test)]
             let gate = gate.clone();
             std::thread::spawn(move || {
-                write_batches(file, &jobs, &counters, || {
+                write_batches(file, &path, &jobs, &counters, || {
                     #[cfg(test)]
                     drop(gate.lock());
                 })
@@ -338,7 +355,7 @@ impl Journal {
             queued?;
             match synced.await {
                 Ok(Ok(())) => Ok(()),
-                Ok(Err(message)) => Err(Error::new(ErrorKind::Unexpected, message)),
+                Ok(Err(message)) => Err(storage_error(message)),
                 Err(_) => Err(stopped()),
             }
         }
@@ -361,10 +378,7 @@ impl Drop for Journal {
 }
 
 fn stopped() -> Error {
-    Error::new(
-        ErrorKind::Unexpected,
-        "the journal's writer stopped; nothing more is written or sent",
-    )
+    storage_error("the journal's writer stopped; nothing more is written or sent".to_owned())
 }
 
 /// One journal line, newline included.
@@ -385,17 +399,23 @@ fn encode(entry: &Entry) -> Result<Zeroizing<Vec<u8>>, Error> {
 /// torn tail into corruption.
 fn write_batches(
     mut file: File,
+    path: &Path,
     jobs: &mpsc::Receiver<Job>,
     counters: &Counters,
     before_batch: impl Fn(),
 ) {
-    let mut failed = false;
+    // The first failure's cause, repeated in every later answer: whichever a caller reports
+    // names the journal and what went wrong.
+    let mut failed: Option<String> = None;
     while let Ok(first) = jobs.recv() {
         before_batch();
         let mut batch = vec![first];
         batch.extend(jobs.try_iter());
-        let result = if failed {
-            Err("an earlier journal write failed; nothing more is written or sent".to_owned())
+        let result = if let Some(cause) = &failed {
+            Err(format!(
+                "an earlier write to the journal {} failed ({cause}); nothing more is written or sent",
+                path.display()
+            ))
         } else {
             let mut bytes = Zeroizing::new(Vec::new());
             for job in &batch {
@@ -405,11 +425,14 @@ fn write_batches(
             let written = file.write_all(&bytes).and_then(|()| file.sync_data());
             counters.syncs.fetch_add(1, Ordering::SeqCst);
             written.map_err(|e| {
-                failed = true;
+                failed = Some(e.to_string());
                 if let Ok(length) = before {
                     let _ = file.set_len(length).and_then(|()| file.sync_data());
                 }
-                format!("cannot write the journal: {e}; stopping before sending anything more")
+                format!(
+                    "cannot write the journal {}: {e}; stopping before sending anything more",
+                    path.display()
+                )
             })
         };
         if result.is_ok() {
@@ -711,12 +734,21 @@ mod tests {
     #[tokio::test]
     async fn after_a_failed_write_nothing_more_is_written() {
         let full = OpenOptions::new().write(true).open("/dev/full").unwrap();
-        let journal = Journal::start(full);
-        let first = journal.write(&done("1")).await.err().unwrap().to_string();
-        assert!(first.contains("cannot write the journal"), "{first}");
-        let second = journal.write(&done("2")).await.err().unwrap().to_string();
+        let journal = Journal::start(full, Path::new("/dev/full"));
+        let first = journal.write(&done("1")).await.err().unwrap();
+        assert_eq!(first.kind(), ErrorKind::Storage);
+        let first = first.to_string();
         assert!(
-            second.contains("an earlier journal write failed"),
+            first.contains("cannot write the journal /dev/full: No space left on device"),
+            "{first}"
+        );
+        let second = journal.write(&done("2")).await.err().unwrap();
+        assert_eq!(second.kind(), ErrorKind::Storage);
+        let second = second.to_string();
+        assert!(
+            second.contains(
+                "an earlier write to the journal /dev/full failed (No space left on device"
+            ),
             "{second}"
         );
         assert_eq!(journal.counters.synced.load(Ordering::SeqCst), 0);

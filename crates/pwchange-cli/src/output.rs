@@ -107,6 +107,9 @@ pub fn hint_for(kind: ErrorKind, vendor: Option<pwchange::Vendor>) -> &'static s
         ErrorKind::OutcomeUnknown => {
             "the password may or may not have changed: log in with the new password to find out before retrying"
         }
+        ErrorKind::Storage => {
+            "free space on the disk named above (or fix its I/O error), then run again with --resume: every password that was sent is in the journal"
+        }
         ErrorKind::VerificationFailed => {
             "the vendor does not accept the new password now: either password may be the one it holds (a locked account refuses both); keep the new one, and settle it by logging in with it later"
         }
@@ -184,7 +187,7 @@ mod tests {
                 "{kind:?}"
             );
             assert!(
-                cli::exit_status_lines(ExitCodes::Call)
+                cli::exit_status_lines(ExitCodes::All)
                     .iter()
                     .any(|(listed, text)| *listed == code && text.contains(&cli::kind_name(kind))),
                 "{kind:?}"

@@ -27,6 +27,12 @@
 //! for the first user or three in a row) trips a breaker: nothing more is launched and the run
 //! exits with that kind's code.
 //!
+//! Ctrl-C, SIGTERM and SIGHUP interrupt: nothing more is launched or retried, the changes in
+//! flight get [`GRACE`] to finish (a second signal ends it at once; an abandoned change's
+//! password stays pending in the journal), the results are journaled, the summary is printed
+//! and the run exits 21. A journal write that fails stops the run the same way and ends it with
+//! that error (kind `storage`, exit 17).
+//!
 //! Test hook: with `PWCHANGE_FAULT_EXIT_AFTER_PENDING=N` the process exits (code 99) right after
 //! journaling the N-th pending entry of this run, before sending it: a crash at the worst moment.
 
@@ -404,13 +410,29 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
         overloads: AtomicU64::new(0),
     });
     let interrupted = Arc::new(AtomicBool::new(false));
+    // Set when the changes still in flight are to be abandoned: GRACE after the first
+    // interruption, or at once on the second.
+    let (abandon, _) = tokio::sync::watch::channel(false);
     {
-        let (run, interrupted) = (run.clone(), interrupted.clone());
+        let (run, interrupted, abandon) = (run.clone(), interrupted.clone(), abandon.clone());
         tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                interrupted.store(true, Ordering::SeqCst);
-                run.stop.send_replace(true);
+            let mut signals = match Interruptions::new() {
+                Ok(signals) => signals,
+                Err(e) => {
+                    tracing::warn!("cannot listen for SIGTERM and SIGHUP: {e}");
+                    return;
+                }
+            };
+            if !signals.next().await {
+                return;
             }
+            interrupted.store(true, Ordering::SeqCst);
+            run.stop.send_replace(true);
+            tokio::select! {
+                () = tokio::time::sleep(GRACE) => {}
+                _ = signals.next() => {}
+            }
+            abandon.send_replace(true);
         });
     }
     let exit_after: Option<usize> = std::env::var("PWCHANGE_FAULT_EXIT_AFTER_PENDING")
@@ -433,6 +455,11 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
         ..Default::default()
     };
     let mut tasks = tokio::task::JoinSet::new();
+    // The first task that failed (the journal could not be written): nothing more starts, the
+    // changes in flight finish (their passwords are journaled), and the run ends with it.
+    let mut failure: Option<Error> = None;
+    // The user of each change in flight (at most the window's worth), by task.
+    let mut in_flight: HashMap<tokio::task::Id, String> = HashMap::new();
     for record in input::checked(&args.input, vendor, args.admin)? {
         let record = record?;
         let plan = match previous.get(&record.user_id) {
@@ -451,14 +478,26 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
             Plan::Fresh(password) => Step::Change(password),
             Plan::Settle(password) => Step::Settle(password),
         };
-        // A stopped run waits for no slot (the rate could make the rest take hours).
+        // A stopped run waits for no slot (the rate could make the rest take hours), and a run
+        // stopped while it waits stops waiting.
         let slot = if *run.stop.borrow() {
             None
         } else {
-            Some(run.pacer.slot().await)
+            let mut stop = run.stop.subscribe();
+            tokio::select! {
+                slot = run.pacer.slot() => Some(slot),
+                _ = stop.wait_for(|stopped| *stopped) => None,
+            }
         };
-        while let Some(done) = tasks.try_join_next() {
-            finish(done, &mut summary, &run, &reporter)?;
+        while let Some(done) = tasks.try_join_next_with_id() {
+            finish(
+                done,
+                &mut in_flight,
+                &mut summary,
+                &run,
+                &reporter,
+                &mut failure,
+            );
         }
         // Every finished change fed the breaker before it released its slot.
         let Some(slot) = slot.filter(|_| !*run.stop.borrow() && run.tripped().is_none()) else {
@@ -475,8 +514,15 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
                     // The test hook: everything before this user settles, then this user's
                     // password is journaled, and the process dies before sending it.
                     drop(slot);
-                    while let Some(done) = tasks.join_next().await {
-                        finish(done, &mut summary, &run, &reporter)?;
+                    while let Some(done) = tasks.join_next_with_id().await {
+                        finish(
+                            done,
+                            &mut in_flight,
+                            &mut summary,
+                            &run,
+                            &reporter,
+                            &mut failure,
+                        );
                     }
                     run.journal.write(&pending_entry(&record, password)).await?;
                     eprintln!(
@@ -489,7 +535,8 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
             _ => None,
         };
         let run = run.clone();
-        tasks.spawn(async move {
+        let user_id = record.user_id.clone();
+        let task = tasks.spawn(async move {
             if let Some(journaled) = journaled {
                 journaled.await?;
                 // Stopped while the password was being synced: it is not sent. The journal
@@ -504,15 +551,38 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
             drop(slot);
             Ok(finished.record)
         });
+        in_flight.insert(task.id(), user_id);
     }
-    while let Some(done) = tasks.join_next().await {
-        finish(done, &mut summary, &run, &reporter)?;
+    // The changes in flight finish, within the grace period once interrupted: an abandoned
+    // one's password stays pending in the journal, for --resume to settle.
+    let mut abandoned = abandon.subscribe();
+    loop {
+        let done = tokio::select! {
+            done = tasks.join_next_with_id() => done,
+            _ = abandoned.wait_for(|now| *now), if !tasks.is_empty() && !*abandoned.borrow() => {
+                tracing::warn!(in_flight = tasks.len(), "the grace period is over: abandoning the changes in flight");
+                tasks.abort_all();
+                continue;
+            }
+        };
+        let Some(done) = done else { break };
+        finish(
+            done,
+            &mut in_flight,
+            &mut summary,
+            &run,
+            &reporter,
+            &mut failure,
+        );
     }
-    let stopped_by = run.tripped();
     if let Some(bar) = &reporter.bar {
-        // The bar goes; the summary below says where the run ended, interrupted or not.
+        // The bar goes; the summary below (or the error) says where the run ended.
         bar.finish_and_clear();
     }
+    if let Some(error) = failure {
+        return Err(error);
+    }
+    let stopped_by = run.tripped();
     summary.interrupted = interrupted.load(Ordering::SeqCst);
     summary.stopped_by = stopped_by;
     summary.retries = run.retries.load(Ordering::SeqCst);
@@ -612,7 +682,8 @@ struct Run {
     require_change: bool,
     verify: bool,
     breaker: std::sync::Mutex<Breaker>,
-    /// Set on Ctrl-C or when the breaker trips: nothing more is launched or retried.
+    /// Set on an interruption (Ctrl-C, SIGTERM, SIGHUP), a failed journal write, or when the
+    /// breaker trips: nothing more is launched or retried.
     stop: tokio::sync::watch::Sender<bool>,
     /// Attempts made again after a 429 or 503.
     retries: AtomicU64,
@@ -953,19 +1024,46 @@ async fn settle(run: &Run, record: &Record, password: Password) -> Answer {
 }
 
 /// Counts one finished change and reports it. Nothing per user is kept:
-/// memory stays flat in the number of users (beyond the input's canonical ids).
+/// memory stays flat in the number of users (beyond the input's canonical ids). A task that
+/// failed (its journal entry could not be written) stops the run: `failure` keeps the first.
 fn finish(
-    joined: Result<Result<ResultRecord, Error>, tokio::task::JoinError>,
+    joined: Result<(tokio::task::Id, Result<ResultRecord, Error>), tokio::task::JoinError>,
+    in_flight: &mut HashMap<tokio::task::Id, String>,
     summary: &mut Summary,
     run: &Run,
     reporter: &Reporter,
-) -> Result<(), Error> {
-    let record = joined.map_err(|e| {
-        Error::new(
-            ErrorKind::Unexpected,
-            format!("a rotation task failed: {e}"),
-        )
-    })??;
+    failure: &mut Option<Error>,
+) {
+    let record = match joined {
+        Ok((id, result)) => {
+            in_flight.remove(&id);
+            result
+        }
+        // Abandoned after the grace period: its password is journaled (pending) and may have
+        // been applied.
+        Err(e) if e.is_cancelled() => Ok(ResultRecord {
+            kind: Some(ErrorKind::OutcomeUnknown),
+            message: Some(
+                "abandoned in flight when the grace period after the interruption ended; the journaled password is kept for --resume to settle".to_owned(),
+            ),
+            ..ResultRecord::new(in_flight.remove(&e.id()).unwrap_or_default(), "outcome_unknown")
+        }),
+        Err(e) => {
+            in_flight.remove(&e.id());
+            Err(Error::new(
+                ErrorKind::Unexpected,
+                format!("a rotation task failed: {e}"),
+            ))
+        }
+    };
+    let record = match record {
+        Ok(record) => record,
+        Err(error) => {
+            run.stop.send_replace(true);
+            failure.get_or_insert(error);
+            return;
+        }
+    };
     match record.outcome {
         "changed" => {
             summary.changed += 1;
@@ -999,7 +1097,6 @@ fn finish(
         ));
     }
     reporter.report(&record);
-    Ok(())
 }
 
 /// Where results go: one JSON record each on stdout (`--json`); else on a terminal a progress
@@ -1037,6 +1134,49 @@ fn print_result(record: &ResultRecord, json: bool) {
             Some(message) => println!("{:<16} {}  {message}", record.outcome, record.user_id),
             None => println!("{:<16} {}", record.outcome, record.user_id),
         }
+    }
+}
+
+/// How long the changes in flight may take to finish after an interruption (Ctrl-C, SIGTERM,
+/// SIGHUP) before they are abandoned: less than the 30 s Kubernetes and the 90 s systemd give a
+/// process between SIGTERM and SIGKILL. A second interruption abandons them at once.
+pub const GRACE: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Ctrl-C, and on Unix SIGTERM (systemd, Kubernetes, CI runners stopping a job) and SIGHUP (a
+/// closed terminal): each is an interruption.
+struct Interruptions {
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    hangup: tokio::signal::unix::Signal,
+}
+
+impl Interruptions {
+    fn new() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                terminate: signal(SignalKind::terminate())?,
+                hangup: signal(SignalKind::hangup())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    /// Waits for the next interruption; `false` when none can come any more.
+    async fn next(&mut self) -> bool {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                signal = tokio::signal::ctrl_c() => signal.is_ok(),
+                signal = self.terminate.recv() => signal.is_some(),
+                signal = self.hangup.recv() => signal.is_some(),
+            }
+        }
+        #[cfg(not(unix))]
+        tokio::signal::ctrl_c().await.is_ok()
     }
 }
 

@@ -58,6 +58,9 @@ pub enum ErrorKind {
     /// login is weak evidence (a locked account answers like a wrong password, a vendor may
     /// commit after a gateway's timeout), so keep the new password and settle it later.
     VerificationFailed,
+    /// Local storage failed: a file this process keeps (the rotation journal) could not be
+    /// written or synced (a full disk, an I/O error). Nothing of the vendor's is implied.
+    Storage,
 }
 
 /// What a password change did to the credential, defined once for the facade, the CLI and the
@@ -80,7 +83,7 @@ pub enum Outcome {
 
 impl ErrorKind {
     /// Every kind, for tables keyed by kind (exit codes, hints) to check themselves against.
-    pub const ALL: [ErrorKind; 14] = [
+    pub const ALL: [ErrorKind; 15] = [
         ErrorKind::InvalidInput,
         ErrorKind::Unauthenticated,
         ErrorKind::PermissionDenied,
@@ -95,6 +98,7 @@ impl ErrorKind {
         ErrorKind::Transport,
         ErrorKind::OutcomeUnknown,
         ErrorKind::VerificationFailed,
+        ErrorKind::Storage,
     ];
 
     /// Whether the same request may succeed later without change. True for
@@ -139,6 +143,7 @@ impl ErrorKind {
             ErrorKind::VerificationFailed => {
                 "the new password does not work: a login with it failed"
             }
+            ErrorKind::Storage => "a local file could not be written",
         }
     }
 }
@@ -620,6 +625,7 @@ mod tests {
             ErrorKind::Transport => 11,
             ErrorKind::OutcomeUnknown => 12,
             ErrorKind::VerificationFailed => 13,
+            ErrorKind::Storage => 14,
         };
         for (index, kind) in ErrorKind::ALL.into_iter().enumerate() {
             assert_eq!(position(kind), index, "{kind:?}");

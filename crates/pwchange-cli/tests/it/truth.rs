@@ -127,3 +127,278 @@ async fn a_proxys_503_after_the_change_applied_never_journals_not_applied() {
         }
     }
 }
+
+/// `n` users of [`VENDOR`] on a simulator, all with the canary password, and an administrative
+/// rotation input for them in `dir`.
+async fn many_users(dir: &Path, n: u64) -> (Simulator, Vec<String>, PathBuf) {
+    let sim = Simulator::start(*VENDOR).await.unwrap();
+    let ids: Vec<String> = (1..=n)
+        .map(|i| pwchange_sim::numbered_user_id(*VENDOR, i))
+        .collect();
+    for id in &ids {
+        sim.add_user(SimUser::new(id.clone(), pwchange_core::canary::PASSWORD));
+    }
+    let input = dir.join("users.csv");
+    std::fs::write(&input, format!("user_id\n{}\n", ids.join("\n"))).unwrap();
+    (sim, ids, input)
+}
+
+/// Every user the journal settled holds what the journal says; returns how many it left
+/// unsettled (pending, or `unknown`).
+fn assert_journal_agrees(sim: &Simulator, journal: &Path, ids: &[String]) -> usize {
+    let held = journal_held(journal);
+    let mut unsettled = 0;
+    for id in ids {
+        let entries: Vec<_> = journal_entries(journal)
+            .into_iter()
+            .filter(|e| e["user_id"] == id.as_str())
+            .collect();
+        let Some(last) = entries.last() else {
+            assert_eq!(
+                sim.password(id).as_deref(),
+                Some(pwchange_core::canary::PASSWORD),
+                "{id}: changed without a journal entry"
+            );
+            continue;
+        };
+        if last["event"] == "pending" || last["outcome"] == "unknown" {
+            unsettled += 1;
+            // Either password, never a third.
+            let now = sim.password(id).unwrap();
+            assert!(
+                now == pwchange_core::canary::PASSWORD || Some(&now) == held[id].as_ref(),
+                "{id}: the vendor holds a password the journal does not name"
+            );
+            continue;
+        }
+        let expected = held[id]
+            .clone()
+            .unwrap_or_else(|| pwchange_core::canary::PASSWORD.to_owned());
+        assert_eq!(
+            sim.password(id),
+            Some(expected),
+            "{id}: the journal says {last}"
+        );
+    }
+    unsettled
+}
+
+/// Starts `rotate --admin` of `input` against `sim`, slow enough to interrupt.
+fn spawn_rotation(sim: &Simulator, input: &Path, journal: &Path) -> std::process::Child {
+    rotate_with(
+        sim,
+        input,
+        journal,
+        &["--admin", "--concurrency", "2", "--rate", "0", "--json"],
+    )
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap()
+}
+
+fn signal(child: &std::process::Child, name: &str) {
+    let sent = std::process::Command::new("kill")
+        .args([&format!("-{name}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+}
+
+async fn wait(child: std::process::Child) -> std::process::Output {
+    tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap()
+}
+
+/// SIGTERM and SIGHUP (systemd, Kubernetes, a CI runner, a closed terminal) are an
+/// interruption like Ctrl-C: nothing new starts, the changes in flight finish, everything is
+/// journaled, the summary is printed, exit 21; and `--resume` finishes the rotation.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_and_sighup_stop_cleanly_with_a_summary() {
+    use std::time::Duration;
+    for name in ["TERM", "HUP"] {
+        let dir = tempfile::tempdir().unwrap();
+        let (sim, ids, input) = many_users(dir.path(), 12).await;
+        sim.set_latency(Some(pwchange_sim::Latency::fixed(Duration::from_millis(
+            300,
+        ))));
+        let journal = dir.path().join("journal.jsonl");
+        let child = spawn_rotation(&sim, &input, &journal);
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        signal(&child, name);
+        let output = wait(child).await;
+        assert_eq!(
+            output.status.code(),
+            Some(21),
+            "SIG{name}: {}",
+            text(&output)
+        );
+        let summary = summary(&output);
+        assert_eq!(summary["interrupted"], true, "{summary}");
+        let changed = summary["changed"].as_u64().unwrap();
+        let not_attempted = summary["not_attempted"].as_u64().unwrap();
+        assert!(changed >= 1 && not_attempted >= 1, "SIG{name}: {summary}");
+        assert_eq!(
+            assert_journal_agrees(&sim, &journal, &ids),
+            0,
+            "SIG{name}: every change in flight finished and was journaled"
+        );
+
+        sim.set_latency(None);
+        let resumed = run(assert_cmd::Command::from_std(rotate_with(
+            &sim,
+            &input,
+            &journal,
+            &["--admin", "--rate", "0", "--json", "--resume"],
+        )))
+        .await;
+        assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed));
+        assert_eq!(assert_journal_agrees(&sim, &journal, &ids), 0);
+        let all = journal_passwords(&journal);
+        for id in &ids {
+            assert_eq!(sim.password(id).as_ref(), all.get(id), "{id}");
+        }
+    }
+}
+
+/// A second signal ends the grace period at once: a change still in flight is abandoned,
+/// reported as unknown, and left pending in the journal for `--resume`, which settles it.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_signal_abandons_the_changes_in_flight_for_resume() {
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let (sim, ids, input) = many_users(dir.path(), 4).await;
+    // The first change is slow enough to be in flight at both signals; it applies.
+    sim.inject(pwchange_sim::Fault::Latency(Duration::from_secs(4)));
+    let journal = dir.path().join("journal.jsonl");
+    let child = spawn_rotation(&sim, &input, &journal);
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    signal(&child, "TERM");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    signal(&child, "TERM");
+    let started = std::time::Instant::now();
+    let output = wait(child).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "it did not wait out the slow change"
+    );
+    assert_eq!(output.status.code(), Some(21), "{}", text(&output));
+    let abandoned = results(&output)
+        .into_iter()
+        .filter(|r| r["outcome"] == "outcome_unknown")
+        .count();
+    assert!(abandoned >= 1, "{}", text(&output));
+    assert!(
+        text(&output).contains("abandoned in flight"),
+        "{}",
+        text(&output)
+    );
+    assert!(assert_journal_agrees(&sim, &journal, &ids) >= 1);
+
+    // Whatever the vendor does with the abandoned request is done by then.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let resumed = run(assert_cmd::Command::from_std(rotate_with(
+        &sim,
+        &input,
+        &journal,
+        &["--admin", "--rate", "0", "--json", "--resume"],
+    )))
+    .await;
+    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed));
+    assert_eq!(assert_journal_agrees(&sim, &journal, &ids), 0);
+}
+
+/// A tmpfs of `kib` KiB mounted on a new directory under `dir`, unmounted on drop; `None` where
+/// this process may not mount (not root), except in CI, which must run the test.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: &Path, kib: u32) -> Option<Self> {
+        let point = dir.join("tmpfs");
+        std::fs::create_dir(&point).unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={kib}k,mode=0700"),
+                "tmpfs",
+            ])
+            .arg(&point)
+            .status()
+            .is_ok_and(|status| status.success());
+        if mounted {
+            return Some(Self(point));
+        }
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must be able to mount a tmpfs (run as root)"
+        );
+        eprintln!("skipped: cannot mount a tmpfs here (not root)");
+        None
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+/// A journal on a full disk: the run stops, the error names the journal and the cause (every
+/// line that mentions the journal does), its kind is `storage` with exit 17, never
+/// `unexpected`; what the journal holds agrees with the vendor, and a copy of it elsewhere
+/// resumes the rotation to the end.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_journal_on_a_full_disk_stops_the_run_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(tmpfs) = Tmpfs::mount(dir.path(), 8) else {
+        return;
+    };
+    let (sim, ids, input) = many_users(dir.path(), 300).await;
+    let journal = tmpfs.0.join("journal.jsonl");
+    let output = run(assert_cmd::Command::from_std(rotate_with(
+        &sim,
+        &input,
+        &journal,
+        &["--admin", "--concurrency", "4", "--rate", "0", "--json"],
+    )))
+    .await;
+    let shown = text(&output);
+    assert_eq!(output.status.code(), Some(17), "{shown}");
+    assert!(shown.contains("No space left on device"), "{shown}");
+    assert!(shown.contains(&journal.display().to_string()), "{shown}");
+    assert!(!shown.contains("unexpected"), "{shown}");
+    assert!(
+        !shown.contains("an earlier journal write failed"),
+        "{shown}"
+    );
+    let error: serde_json::Value = shown
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["ok"] == false)
+        .expect("the error as JSON");
+    assert_eq!(error["kind"], "storage", "{error}");
+    assert_eq!(error["exit_code"], 17, "{error}");
+    assert_journal_agrees(&sim, &journal, &ids);
+
+    let copy = dir.path().join("journal-copy.jsonl");
+    std::fs::copy(&journal, &copy).unwrap();
+    drop(tmpfs);
+    let resumed = run(assert_cmd::Command::from_std(rotate_with(
+        &sim,
+        &input,
+        &copy,
+        &["--admin", "--rate", "0", "--json", "--resume"],
+    )))
+    .await;
+    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed));
+    assert_eq!(assert_journal_agrees(&sim, &copy, &ids), 0);
+}
