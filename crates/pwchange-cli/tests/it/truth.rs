@@ -56,8 +56,7 @@ fn rotation(
 fn last_entry(journal: &Path, user: &str) -> serde_json::Value {
     journal_entries(journal)
         .into_iter()
-        .filter(|e| e["user_id"] == user)
-        .last()
+        .rfind(|e| e["user_id"] == user)
         .unwrap()
 }
 
