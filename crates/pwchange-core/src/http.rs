@@ -260,6 +260,29 @@ impl HttpConfig {
     }
 }
 
+/// The HTTP client of a generated `Client::new(base_url, context)`: [`HttpConfig::new`]`(base_url)`
+/// with its defaults ([`HttpConfig::reqwest_client`]: no proxy, the `HTTP_PROXY` family
+/// ignored; no redirects; rustls with the platform's roots; the default timeouts). Where that
+/// configuration is refused (plain `http://` to a host that is not loopback, a base URL that does
+/// not parse), the client refuses every request instead (https only, no proxy, no redirects):
+/// nothing is sent in clear text and nothing panics. For anything else (a CA, a proxy, insecure
+/// http for a test rig), build the client from an [`HttpConfig`] and pass it to
+/// `Client::new_with_client`.
+pub fn client_for(base_url: &str) -> reqwest::Client {
+    crate::tls::ensure_default_provider();
+    HttpConfig::new(base_url)
+        .and_then(|config| config.reqwest_client())
+        .or_else(|_| {
+            reqwest::Client::builder()
+                .https_only(true)
+                .no_proxy()
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(USER_AGENT)
+                .build()
+        })
+        .unwrap_or_default()
+}
+
 fn is_loopback(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     host.eq_ignore_ascii_case("localhost")

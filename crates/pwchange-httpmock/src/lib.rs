@@ -14,9 +14,11 @@
 //! its closure receives typed `When`/`Then` wrappers that only accept the spec's values (each
 //! vendor crate's documentation has an example). Use `into_inner()` on a wrapper to deviate
 //! from the spec on purpose (e.g. to send a body the spec does not allow and test the
-//! client's reaction). [`prism`] helps tests against Prism's mock mode.
+//! client's reaction). [`prism`] helps tests against Prism's mock mode, [`transport`] the
+//! test that each generated `Client::new` obeys the transport rules.
 
 pub mod prism;
+pub mod transport;
 
 #[cfg(feature = "bienport")]
 #[rustfmt::skip]

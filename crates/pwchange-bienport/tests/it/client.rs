@@ -137,3 +137,26 @@ async fn login_returns_a_secret_token() {
     assert_eq!(response.organization_ids, [20635]);
     mock.assert_async().await;
 }
+
+/// Issue #27: `Client::new` as this crate's README shows it obeys the transport rules: the
+/// `HTTP_PROXY` family is ignored, a redirect is not followed, plain http to another host is
+/// refused (a request carrying both passwords reaches no proxy).
+#[tokio::test]
+async fn client_new_obeys_the_transport_rules() {
+    pwchange_httpmock::transport::assert_client_new_obeys_the_transport_rules(
+        "client::client_new_obeys_the_transport_rules",
+        |base| async move {
+            let client = Client::new(
+                &base,
+                ClientContext::bearer(SecretToken::new(canary::TOKEN).unwrap()),
+            );
+            let _ = client
+                .update_password()
+                .organization_id("20635")
+                .body(update())
+                .send()
+                .await;
+        },
+    )
+    .await;
+}

@@ -211,3 +211,23 @@ async fn bad_input_is_refused_before_any_request() {
     assert!(matches!(error, Error::InvalidRequest(_)), "{error}");
     assert_eq!(mock.calls_async().await, 0);
 }
+
+/// Issue #27: `Client::new` as this crate's README shows it obeys the transport rules: the
+/// `HTTP_PROXY` family is ignored, a redirect is not followed, plain http to another host is
+/// refused (a request carrying both passwords reaches no proxy).
+#[tokio::test]
+async fn client_new_obeys_the_transport_rules() {
+    pwchange_httpmock::transport::assert_client_new_obeys_the_transport_rules(
+        "client::client_new_obeys_the_transport_rules",
+        |base| async move {
+            let client = Client::new(&base, context(None));
+            let _ = client
+                .change_password()
+                .user_id(ID)
+                .body(change_request())
+                .send()
+                .await;
+        },
+    )
+    .await;
+}

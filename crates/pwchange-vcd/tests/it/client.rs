@@ -218,3 +218,24 @@ fn base64_of(text: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(text)
 }
+
+/// Issue #27: `Client::new` as this crate's README shows it obeys the transport rules: the
+/// `HTTP_PROXY` family is ignored, a redirect is not followed, plain http to another host is
+/// refused (a request carrying both passwords reaches no proxy).
+#[tokio::test]
+async fn client_new_obeys_the_transport_rules() {
+    pwchange_httpmock::transport::assert_client_new_obeys_the_transport_rules(
+        "client::client_new_obeys_the_transport_rules",
+        |base| async move {
+            let token = SecretToken::new(canary::TOKEN).unwrap();
+            let client = Client::new(&base, context(Credentials::Bearer(token), "38.0").unwrap());
+            let _ = client
+                .change_password()
+                .user_urn(URN)
+                .body(change_request())
+                .send()
+                .await;
+        },
+    )
+    .await;
+}

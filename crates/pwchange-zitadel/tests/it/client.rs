@@ -158,3 +158,29 @@ fn password_limits_follow_each_api_version() {
         serde_json::from_value::<types::NewPassword>(serde_json::json!({"password": ""})).is_err()
     );
 }
+
+/// Issue #27: `Client::new` as this crate's README shows it obeys the transport rules: the
+/// `HTTP_PROXY` family is ignored, a redirect is not followed, plain http to another host is
+/// refused (a request carrying the password reaches no proxy).
+#[tokio::test]
+async fn client_new_obeys_the_transport_rules() {
+    pwchange_httpmock::transport::assert_client_new_obeys_the_transport_rules(
+        "client::client_new_obeys_the_transport_rules",
+        |base| async move {
+            let client = Client::new(
+                &base,
+                ClientContext::bearer(SecretToken::new(canary::TOKEN).unwrap()),
+            );
+            let _ = client
+                .set_human_password()
+                .user_id(USER)
+                .body(types::SetHumanPasswordRequest {
+                    password: canary::NEW_PASSWORD.parse().unwrap(),
+                    no_change_required: true,
+                })
+                .send()
+                .await;
+        },
+    )
+    .await;
+}
