@@ -2,7 +2,7 @@
 // spec: specs/bienport.yaml sha256: 68f7fda370eb50824fa6979a69399f649ab417258280fe2246ef52525f05c261
 // spec: specs/keystone.yaml sha256: 06cc714a53b02dc96d6e68fddd2d752ac1f43eb885466d8960ebefeb3ff63445
 // spec: specs/uipath.yaml sha256: 8ac52ee08751cfb699b6c71eaaf6c03e9a8d24da0650f20f8c64ecd7b160383f
-// spec: specs/vcd.yaml sha256: 7e54007a0aa2673a8d08c6132f1b9348f392384e2ed87efb2cce9612d8aa1ede
+// spec: specs/vcd.yaml sha256: 364c2488d7b2971fc2c0526fad3bbdfbc174311a92c5d7a70e255b32af8ffeb7
 // spec: specs/zitadel.yaml sha256: f4bbbfdcbd1ea48853f9b7316f753f9b8c2f1abaa8d267f910314fc2bfd139a0
 // generator: progenitor 0.15.1 (httpmock), module list by xtask
 

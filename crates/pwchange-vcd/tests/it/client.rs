@@ -58,6 +58,25 @@ async fn change_password_sends_the_documented_request() {
     mock.assert_async().await;
 }
 
+/// The logout a verification login ends its session with.
+#[tokio::test]
+async fn logout_current_session_sends_the_documented_request() {
+    let server = MockServer::start_async().await;
+    let mock = server.logout_current_session(|when, then| {
+        when.into_inner()
+            .header("accept", "application/json;version=38.0")
+            .header("authorization", format!("Bearer {}", canary::TOKEN));
+        then.no_content();
+    });
+    let response = client(&server)
+        .logout_current_session()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    mock.assert_async().await;
+}
+
 #[tokio::test]
 async fn documented_errors_decode_into_the_error_body() {
     type Then = pwchange_httpmock::vcd::operations::ChangePasswordThen;

@@ -11,7 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use base64::Engine as _;
 use serde_json::{Value, json};
 
@@ -38,6 +38,10 @@ impl VendorTable for Vcd {
             )
             .route("/cloudapi/1.0.0/sessions", post(login))
             .route("/cloudapi/1.0.0/sessions/provider", post(provider_login))
+            .route(
+                "/cloudapi/1.0.0/sessions/current",
+                delete(logout_current_session),
+            )
     }
 
     fn error(&self, status: StatusCode, message: &str, _path: &str) -> Response {
@@ -327,6 +331,8 @@ fn session(State(shared): State<Arc<Shared>>, headers: HeaderMap, provider: bool
         return unauthorized();
     };
     let token = shared.issue_token_for(Some(urn.clone()));
+    // Open until logged out (or, in Cloud Director, until it idles out).
+    shared.state().sessions.insert(token.clone());
     let (name, org) = login.split_once('@').unwrap_or((&login, ""));
     let mut response = json(
         StatusCode::OK,
@@ -349,6 +355,30 @@ fn session(State(shared): State<Arc<Shared>>, headers: HeaderMap, provider: bool
         );
     }
     response
+}
+
+/// `DELETE /cloudapi/1.0.0/sessions/current`: ends the session of the bearer token.
+async fn logout_current_session(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    if !accept_ok(&headers) {
+        return not_acceptable();
+    }
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_owned);
+    let mut state = shared.state();
+    match token.filter(|token| state.sessions.remove(token)) {
+        Some(token) => {
+            state.tokens.remove(&token);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        None => error(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHORIZED",
+            "Not authenticated.",
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -355,10 +355,19 @@ impl Adapter for VcdAdapter {
                 password: SecretString::from(password.expose_secret().to_owned()),
             },
         )?;
-        transport
+        let session = transport
             .call(|| Box::pin(pwchange_vcd::log_in(&client, username)))
             .await
             .map_err(|e| login_refused(e, &[ErrorKind::Unauthenticated]))?;
+        // The session proved the password; it is ended rather than left to idle out among the
+        // user's sessions. A failed logout is logged, not reported.
+        let session = self.client(transport, Credentials::Bearer(session))?;
+        let ended = transport
+            .call(|| Box::pin(session.logout_current_session().send()))
+            .await;
+        if let Err(e) = ended {
+            tracing::warn!(kind = ?e.kind(), "could not end the verification session");
+        }
         Ok(())
     }
 
