@@ -373,3 +373,21 @@ async fn a_rate_limited_login_after_an_unknown_outcome_passes_on_its_wait() {
         );
     }
 }
+
+/// Issue #27: where the vendor has a password login, a change the caller names no login name
+/// for is still verified: the name comes from the vendor (its answer, or the user's record).
+#[tokio::test]
+async fn a_change_without_a_login_name_is_verified_where_the_vendor_can_name_the_user() {
+    for vendor in Vendor::ALL.into_iter().filter(|v| verifiable(*v)) {
+        let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
+        let user = demo_user(vendor);
+        let change = PasswordChange::self_service(user.id.clone(), user.password.clone(), NEW);
+        let changed = client(&sim)
+            .change_password(&change)
+            .await
+            .unwrap_or_else(|e| panic!("{vendor}: {e}"));
+        assert_eq!(changed.verification, Verification::Verified, "{vendor}");
+        assert_eq!(sim.logins(&user.id), 1, "{vendor}");
+        assert_eq!(sim.open_sessions(), 0, "{vendor}");
+    }
+}

@@ -93,6 +93,35 @@ pub(crate) struct VcdAdapter {
 }
 
 impl VcdAdapter {
+    /// `user@organization` of `urn`, from the user's record read with `token`: what a
+    /// verification logs in as when neither the change nor the configuration names the user.
+    /// A record that cannot be read (or names no organization) leaves the change not verifiable.
+    async fn login_name_from_record(
+        &self,
+        transport: &Transport,
+        token: &SecretToken,
+        urn: &str,
+    ) -> Result<String, Error> {
+        let client = self.client(transport, Credentials::Bearer(token.clone()))?;
+        let record = transport
+            .call(|| Box::pin(client.get_user().user_urn(urn).send()))
+            .await
+            .map_err(|e| {
+                Error::unsupported(format!(
+                    "the user's login name (user@organization) could not be read from the user record ({}): give it to verify the change",
+                    e.kind()
+                ))
+            })?
+            .into_inner();
+        let same_user = record.id.as_deref().is_none_or(|id| id.eq_ignore_ascii_case(urn));
+        match login_name_of(&record).filter(|_| same_user) {
+            Some(name) => Ok(name),
+            None => Err(Error::unsupported(
+                "the user record names no organization to log in to: give the login name (user@organization) to verify the change",
+            )),
+        }
+    }
+
     fn client(&self, transport: &Transport, credentials: Credentials) -> Result<Generated, Error> {
         let context = pwchange_vcd::context(credentials, &self.api_version)
             .map_err(|e| Error::invalid_input(e.to_string()))?;
@@ -326,7 +355,7 @@ impl Adapter for VcdAdapter {
     async fn verify(
         &self,
         transport: &Transport,
-        _token: Option<&SecretToken>,
+        token: Option<&SecretToken>,
         user: &LoginTarget,
         password: &Password,
     ) -> Result<(), Error> {
@@ -334,14 +363,23 @@ impl Adapter for VcdAdapter {
         // changePassword changes the caller's own password). After an administrative set, or in
         // a bare verification (a rotation's resume), it is most likely the administrator's: a
         // login as the administrator with the user's password would test (and may lock) the
-        // wrong account.
+        // wrong account. Without either, the user's record names the user and organization
+        // (read with the backend's token).
         let own = user.mode == Some(ModeKind::SelfService);
         let configured = self.login_name.as_ref().filter(|_| own);
-        let Some(username) = user.login_name.as_ref().or(configured) else {
-            return Err(Error::unsupported(
-                "a Cloud Director session login needs the user's user@organization: give the login name \
-                 (the configured username is used only for a self-service change)",
-            ));
+        let read;
+        let username = match (user.login_name.as_ref().or(configured), token) {
+            (Some(name), _) => name,
+            (None, Some(token)) => {
+                read = self.login_name_from_record(transport, token, &user.user_id).await?;
+                &read
+            }
+            (None, None) => {
+                return Err(Error::unsupported(
+                    "a Cloud Director session login needs the user's user@organization: give the login name \
+                     (the configured username is used only for a self-service change)",
+                ));
+            }
         };
         if !username.contains('@') {
             return Err(Error::invalid_input(
