@@ -164,6 +164,8 @@ pub struct Error {
     vendor_messages: Vec<String>,
     vendor_text: VendorText,
     retry_after: Option<Duration>,
+    /// What the failed call did to the credential, where the kind alone does not say it.
+    outcome: Option<Outcome>,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
@@ -189,6 +191,7 @@ impl fmt::Debug for Error {
             .field("vendor_messages", &self.vendor_messages())
             .field("vendor_text", &self.vendor_text)
             .field("retry_after", &self.retry_after)
+            .field("outcome", &self.outcome())
             .field("source", &self.source)
             .finish()
     }
@@ -207,6 +210,7 @@ impl Error {
             vendor_messages: Vec::new(),
             vendor_text: VendorText::Redacted,
             retry_after: None,
+            outcome: None,
             source: None,
         }
     }
@@ -308,15 +312,26 @@ impl Error {
         self.outcome() == Outcome::Unknown
     }
 
-    /// What the failed call did to the credential (shorthand for `self.kind().outcome()`).
+    /// What the failed call did to the credential: the kind's ([`ErrorKind::outcome`]), unless
+    /// the error says otherwise ([`with_outcome`](Self::with_outcome)).
     pub fn outcome(&self) -> Outcome {
-        self.kind.outcome()
+        self.outcome.unwrap_or(self.kind.outcome())
     }
 
-    /// The same error with another kind and a message that says why (the vendor's facts stay).
+    /// The same error with another kind and a message that says why (the vendor's facts stay;
+    /// the outcome is the new kind's).
     pub fn reclassify(mut self, kind: ErrorKind, message: impl Into<String>) -> Self {
         self.kind = kind;
         self.message = message.into();
+        self.outcome = None;
+        self
+    }
+
+    /// The same error with `outcome` in place of its kind's: for an error whose kind says what
+    /// went wrong (credentials refused for a verification login) after a change that may have
+    /// been applied.
+    pub fn with_outcome(mut self, outcome: Outcome) -> Self {
+        self.outcome = Some(outcome);
         self
     }
 

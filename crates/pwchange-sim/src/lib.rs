@@ -54,6 +54,10 @@ pub enum Fault {
     /// Answer this status with a proxy's own HTML page without touching state: the proxy
     /// refused before forwarding.
     ProxyPage(u16),
+    /// Refuse with this status (a `401`, a `403`) and the vendor's error body, without touching
+    /// state: e.g. a token that may change passwords but not open the sessions a verification
+    /// needs.
+    Refuse(u16),
 }
 
 /// Faults injected at random into a share of all requests (after any queued [`Fault`]).

@@ -140,6 +140,11 @@ async fn contract_and_faults(
             return checked(&shared, &method, &path, response).await;
         }
         Some(Fault::ProxyPage(status)) => return proxy_page(*status),
+        Some(Fault::Refuse(status)) => {
+            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::FORBIDDEN);
+            let response = vendors::table(shared.vendor).error(status, "refused", &path);
+            return checked(&shared, &method, &path, response).await;
+        }
         Some(Fault::GatewayTimeout) => {
             let response = vendors::table(shared.vendor).error(
                 StatusCode::GATEWAY_TIMEOUT,

@@ -52,6 +52,10 @@ pub(crate) trait Adapter: Sized + Send + Sync + 'static {
     const KEYS: &'static [Key];
     /// How [`verify`](Self::verify) logs in, and what it needs (one sentence, for users).
     const VERIFICATION: &'static str;
+    /// Whether [`verify`](Self::verify) logs in with the backend's credentials (a token that
+    /// opens sessions for users), so that its `401`/`403` refuses those credentials, not the
+    /// password: every later verification would fail alike.
+    const VERIFICATION_USES_CREDENTIALS: bool = false;
     /// The modes the vendor offers (with some configuration; [`prepare`](Self::prepare) says
     /// which configuration refuses which).
     const MODES: &'static [ModeKind];
@@ -246,6 +250,31 @@ pub(crate) fn login_refused(error: Error, refusals: &[ErrorKind]) -> Error {
     }
 }
 
+/// Whether a verification login's error refuses the credentials it was made with (the backend's
+/// token, for a vendor whose login needs one), not the password: no login can verify anything
+/// with them.
+fn refuses_the_credentials(error: &Error) -> bool {
+    matches!(
+        error.kind(),
+        ErrorKind::Unauthenticated | ErrorKind::PermissionDenied
+    )
+}
+
+/// The error of a change whose verification login the vendor refused for the credentials
+/// ([`refuses_the_credentials`]) after `context` (what the change's answer said): the kind stays
+/// (a rotation's breaker stops on it), and the outcome is unknown, since the change may have been
+/// applied and nothing verified it.
+fn credentials_refused(error: Error, context: &str) -> Error {
+    let message = format!(
+        "{context}, but the verification login was refused for the credentials, not the password ({}): the change is not verified and its outcome is unknown; give the credentials the right to verify, or turn verification off",
+        error.message()
+    );
+    let kind = error.kind();
+    error
+        .reclassify(kind, message)
+        .with_outcome(pwchange_core::Outcome::Unknown)
+}
+
 /// A failed request made before the change (the login, a read of the record the change
 /// updates): whatever its answer left open, the change itself was not sent, so an "outcome
 /// unknown" becomes [`ErrorKind::Unavailable`] (not applied). `what` names the request.
@@ -416,6 +445,9 @@ impl<A: Adapter> Backend<A> {
                             reason: e.message().to_owned(),
                         };
                     }
+                    Err(e) if A::VERIFICATION_USES_CREDENTIALS && refuses_the_credentials(&e) => {
+                        return Err(credentials_refused(e, "the vendor confirmed the change"));
+                    }
                     // A vendor's 200 alone has been wrong (a change without effect): where a
                     // login could prove it, a login that proves nothing leaves it unknown.
                     Err(e) => {
@@ -452,6 +484,10 @@ impl<A: Adapter> Backend<A> {
                             e.message()
                         );
                         Err(unknown.reclassify(ErrorKind::VerificationFailed, message))
+                    }
+                    Err(e) if A::VERIFICATION_USES_CREDENTIALS && refuses_the_credentials(&e) => {
+                        let context = format!("{} (outcome unknown)", unknown.message());
+                        Err(credentials_refused(e, &context))
                     }
                     // A rate-limited login: its status and wait are what the caller needs to
                     // pace the next try (which is a login, never a resend).

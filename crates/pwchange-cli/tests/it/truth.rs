@@ -401,3 +401,64 @@ async fn a_journal_on_a_full_disk_stops_the_run_and_says_why() {
     assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed));
     assert_eq!(assert_journal_agrees(&sim, &copy, &ids), 0);
 }
+
+/// Issue #27: where the verification login uses the configured token, a `403` to it refuses
+/// the token, not the password: the breaker stops the rotation at once (exit 5) instead of
+/// leaving every user unknown; the user whose change was confirmed keeps its password in the
+/// journal, unsettled, and the others are not attempted.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_verification_login_refused_for_the_token_trips_the_breaker() {
+    let vendors: Vec<Vendor> = Vendor::ALL
+        .into_iter()
+        .filter(|v| {
+            pwchange::capabilities(*v)
+                .unwrap()
+                .verification_uses_credentials
+        })
+        .collect();
+    assert!(
+        !vendors.is_empty(),
+        "no vendor verifies with the token: this test proves nothing"
+    );
+    for vendor in vendors {
+        let dir = tempfile::tempdir().unwrap();
+        let sim = Simulator::start(vendor).await.unwrap();
+        let ids: Vec<String> = (1..=4)
+            .map(|i| pwchange_sim::numbered_user_id(vendor, i))
+            .collect();
+        for id in &ids {
+            sim.add_user(SimUser::new(id.clone(), pwchange_core::canary::PASSWORD));
+        }
+        let input = dir.path().join("users.csv");
+        std::fs::write(&input, format!("user_id\n{}\n", ids.join("\n"))).unwrap();
+        let journal = dir.path().join("journal.jsonl");
+        // The first change applies; its verification login is refused for the token.
+        sim.inject(pwchange_sim::Fault::Latency(std::time::Duration::ZERO));
+        sim.inject(pwchange_sim::Fault::Refuse(403));
+        let output = run(rotation(
+            &sim,
+            &input,
+            &journal,
+            true,
+            &["--concurrency", "1"],
+        ))
+        .await;
+        assert_eq!(output.status.code(), Some(5), "{vendor}: {}", text(&output));
+        let first = result_of(&output, &ids[0]);
+        assert_eq!(first["outcome"], "outcome_unknown", "{vendor}: {first}");
+        assert_eq!(first["kind"], "permission_denied", "{vendor}: {first}");
+        assert_eq!(summary(&output)["stopped_by"], "permission_denied");
+        assert_eq!(summary(&output)["not_attempted"], 3, "{vendor}");
+        let journaled = journal_passwords(&journal);
+        assert_eq!(
+            sim.password(&ids[0]).as_ref(),
+            journaled.get(&ids[0]),
+            "{vendor}"
+        );
+        assert_eq!(
+            last_entry(&journal, &ids[0])["outcome"],
+            "unknown",
+            "{vendor}"
+        );
+    }
+}

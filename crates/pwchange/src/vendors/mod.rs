@@ -140,6 +140,7 @@ macro_rules! registry {
                         modes: $adapter::MODES,
                         policy: $adapter::POLICY,
                         verification: $adapter::VERIFICATION,
+                        verification_uses_credentials: $adapter::VERIFICATION_USES_CREDENTIALS,
                     }),
                 )+
                 #[allow(unreachable_patterns)]
@@ -207,6 +208,9 @@ pub struct Capabilities {
     pub policy: &'static str,
     /// How a change is verified by logging in with the new password.
     pub verification: &'static str,
+    /// Whether that login is made with the configured credentials (a token allowed to open
+    /// sessions for users): a `401`/`403` to it refuses the credentials, so a rotation stops.
+    pub verification_uses_credentials: bool,
 }
 
 /// Whether this build includes `vendor` (its Cargo feature is on).

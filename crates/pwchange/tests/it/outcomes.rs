@@ -391,3 +391,35 @@ async fn a_change_without_a_login_name_is_verified_where_the_vendor_can_name_the
         assert_eq!(sim.open_sessions(), 0, "{vendor}");
     }
 }
+
+/// Issue #27: a verification login made with the configured token and refused for it (a `403`):
+/// the error keeps that kind, so a caller sees the token lacks a right, and its outcome is
+/// unknown (the vendor confirmed the change; nothing verified it).
+#[tokio::test]
+async fn a_verification_login_refused_for_the_token_keeps_its_kind_with_an_unknown_outcome() {
+    for vendor in Vendor::ALL {
+        let capabilities = pwchange::capabilities(vendor).unwrap();
+        if !capabilities.verification_uses_credentials {
+            continue;
+        }
+        let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
+        sim.inject(Fault::Latency(std::time::Duration::ZERO));
+        sim.inject(Fault::Refuse(403));
+        let error = client(&sim)
+            .change_password(&change(vendor))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            error.kind(),
+            ErrorKind::PermissionDenied,
+            "{vendor}: {error}"
+        );
+        assert_eq!(error.outcome(), Outcome::Unknown, "{vendor}: {error}");
+        assert!(error.may_have_applied());
+        assert!(
+            error.to_string().contains("refused for the credentials"),
+            "{error}"
+        );
+        assert_eq!(sim.password(&demo_user(vendor).id).as_deref(), Some(NEW));
+    }
+}

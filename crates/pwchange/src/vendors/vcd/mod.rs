@@ -113,7 +113,10 @@ impl VcdAdapter {
                 ))
             })?
             .into_inner();
-        let same_user = record.id.as_deref().is_none_or(|id| id.eq_ignore_ascii_case(urn));
+        let same_user = record
+            .id
+            .as_deref()
+            .is_none_or(|id| id.eq_ignore_ascii_case(urn));
         match login_name_of(&record).filter(|_| same_user) {
             Some(name) => Ok(name),
             None => Err(Error::unsupported(
@@ -371,7 +374,9 @@ impl Adapter for VcdAdapter {
         let username = match (user.login_name.as_ref().or(configured), token) {
             (Some(name), _) => name,
             (None, Some(token)) => {
-                read = self.login_name_from_record(transport, token, &user.user_id).await?;
+                read = self
+                    .login_name_from_record(transport, token, &user.user_id)
+                    .await?;
                 &read
             }
             (None, None) => {

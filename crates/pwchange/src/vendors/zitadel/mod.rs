@@ -196,6 +196,7 @@ impl Adapter for ZitadelAdapter {
         ),
     ];
     const VERIFICATION: &'static str = "creates a session with a user check and a password check (POST /v2/sessions; the token needs session.write), then deletes it";
+    const VERIFICATION_USES_CREDENTIALS: bool = true;
     const MODES: &'static [ModeKind] = &[
         ModeKind::SelfService,
         ModeKind::AdminSet,
