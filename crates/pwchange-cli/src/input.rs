@@ -1,10 +1,12 @@
-//! The rotation input: CSV with a header, or JSON Lines; read lazily, checked whole before
-//! anything is sent. Errors name the file, the line and the field, never a value.
+//! The rotation input: CSV with a header, or JSON Lines; read once ([`Input::read`]: the
+//! records checked, the records sent and the sha256 in the journal's header all come from the
+//! same bytes, whatever happens to the file meanwhile), checked whole before anything is sent.
+//! Errors name the file, the line and the field, never a value.
 
 use std::collections::HashSet;
-use std::fs::File;
-use std::io::{BufRead, BufReader, Read as _};
+use std::io::{BufRead, Cursor};
 use std::path::Path;
+use std::sync::Arc;
 
 use pwchange::{Error, ErrorKind, Vendor};
 use serde::Deserialize;
@@ -51,16 +53,72 @@ fn input_error(what: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::InvalidInput, what.to_string())
 }
 
-/// Records with their line numbers, read lazily.
+/// Records with their line numbers, parsed as they are read.
 pub type Rows = Box<dyn Iterator<Item = Result<(usize, InputRecord), Error>>>;
 
-/// The records of `path` with their line numbers: CSV with a header, or JSON Lines.
-pub fn records(path: &Path) -> Result<Rows, Error> {
-    let file = File::open(path)
-        .map_err(|e| input_error(format!("cannot open {}: {e}", path.display())))?;
-    let shown = path.display().to_string();
-    match path.extension().and_then(|e| e.to_str()) {
-        Some("csv") => {
+/// The input file's bytes, read once; they hold current passwords, so they are zeroed when the
+/// last copy of the handle is dropped.
+#[derive(Clone)]
+pub struct Input {
+    shown: String,
+    format: Format,
+    bytes: Bytes,
+}
+
+#[derive(Clone, Copy)]
+enum Format {
+    Csv,
+    JsonLines,
+}
+
+/// The shared bytes, readable through a [`Cursor`].
+#[derive(Clone)]
+struct Bytes(Arc<Zeroizing<Vec<u8>>>);
+
+impl AsRef<[u8]> for Bytes {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_slice()
+    }
+}
+
+impl Input {
+    /// Reads `path` (a `.csv` or `.jsonl`/`.ndjson` file) whole.
+    pub fn read(path: &Path) -> Result<Self, Error> {
+        let format = match path.extension().and_then(|e| e.to_str()) {
+            Some("csv") => Format::Csv,
+            Some("jsonl" | "ndjson") => Format::JsonLines,
+            _ => {
+                return Err(input_error(format!(
+                    "{}: expected a .csv or .jsonl file",
+                    path.display()
+                )));
+            }
+        };
+        let bytes = std::fs::read(path)
+            .map_err(|e| input_error(format!("cannot read {}: {e}", path.display())))?;
+        Ok(Self {
+            shown: path.display().to_string(),
+            format,
+            bytes: Bytes(Arc::new(Zeroizing::new(bytes))),
+        })
+    }
+
+    /// The sha256 of the bytes read, in hex.
+    pub fn sha256(&self) -> String {
+        use sha2::Digest as _;
+        sha2::Sha256::digest(self.bytes.as_ref())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// The records of `input` with their line numbers: CSV with a header, or JSON Lines.
+pub fn records(input: &Input) -> Result<Rows, Error> {
+    let file = Cursor::new(input.bytes.clone());
+    let shown = input.shown.clone();
+    match input.format {
+        Format::Csv => {
             let mut reader = csv::ReaderBuilder::new()
                 .trim(csv::Trim::All)
                 .from_reader(file);
@@ -87,40 +145,30 @@ pub fn records(path: &Path) -> Result<Rows, Error> {
                     .map_err(|e| at(line, describe_csv(&e, Some(&headers))))
             })))
         }
-        Some("jsonl" | "ndjson") => Ok(Box::new(
-            BufReader::new(file)
-                .lines()
-                .enumerate()
-                .filter_map(move |(index, line)| {
-                    let line = match line {
-                        Ok(line) if line.trim().is_empty() => return None,
-                        Ok(line) => line,
-                        Err(e) => {
-                            return Some(Err(input_error(format!(
-                                "{shown} line {}: {e}",
-                                index + 1
-                            ))));
-                        }
-                    };
-                    Some(
-                        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(
-                            &line,
+        Format::JsonLines => Ok(Box::new(file.lines().enumerate().filter_map(
+            move |(index, line)| {
+                let line = match line {
+                    Ok(line) if line.trim().is_empty() => return None,
+                    Ok(line) => line,
+                    Err(e) => {
+                        return Some(Err(input_error(format!("{shown} line {}: {e}", index + 1))));
+                    }
+                };
+                Some(
+                    serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(
+                        &line,
+                    ))
+                    .map(|record| (index + 1, record))
+                    .map_err(|e| {
+                        let column = e.inner().column();
+                        input_error(format!(
+                            "{shown} line {} column {column}: {}",
+                            index + 1,
+                            describe_json(&e)
                         ))
-                        .map(|record| (index + 1, record))
-                        .map_err(|e| {
-                            let column = e.inner().column();
-                            input_error(format!(
-                                "{shown} line {} column {column}: {}",
-                                index + 1,
-                                describe_json(&e)
-                            ))
-                        }),
-                    )
-                }),
-        )),
-        _ => Err(input_error(format!(
-            "{}: expected a .csv or .jsonl file",
-            path.display()
+                    }),
+                )
+            },
         ))),
     }
 }
@@ -220,12 +268,12 @@ fn describe_csv(error: &csv::Error, headers: Option<&csv::StringRecord>) -> Stri
 /// user are one user), and the current password present exactly when the rotation is
 /// self-service (`admin` false).
 pub fn checked(
-    path: &Path,
+    input: &Input,
     vendor: Vendor,
     admin: bool,
-) -> Result<impl Iterator<Item = Result<Record, Error>>, Error> {
-    let shown = path.display().to_string();
-    Ok(records(path)?.map(move |row| {
+) -> Result<impl Iterator<Item = Result<Record, Error>> + use<>, Error> {
+    let shown = input.shown.clone();
+    Ok(records(input)?.map(move |row| {
         let (line, record) = row?;
         let at = |what: &str| input_error(format!("{shown} line {line}: {what}"));
         let user_id = pwchange::canonical_user_id(vendor, &record.user_id).map_err(|e| {
@@ -264,16 +312,16 @@ pub struct Survey {
     pub sha256: String,
 }
 
-/// Checks every record in one streaming pass (shape, ids, mode, duplicates by canonical id)
-/// and hashes the file. Memory stays flat: duplicates are found by a 64-bit hash of each
-/// canonical id (≈ 16 bytes per user; a false "appears twice" has a chance of about 3e-10 at
-/// 100,000 users, and would stop the run before anything is sent).
-pub fn survey(path: &Path, vendor: Vendor, admin: bool) -> Result<Survey, Error> {
+/// Checks every record in one pass (shape, ids, mode, duplicates by canonical id) and hashes
+/// the bytes. Besides the bytes, memory stays flat: duplicates are found by a 64-bit hash of
+/// each canonical id (≈ 16 bytes per user; a false "appears twice" has a chance of about 3e-10
+/// at 100,000 users, and would stop the run before anything is sent).
+pub fn survey(input: &Input, vendor: Vendor, admin: bool) -> Result<Survey, Error> {
     use std::hash::{BuildHasher as _, BuildHasherDefault, DefaultHasher};
     let hasher = BuildHasherDefault::<DefaultHasher>::default();
     let mut seen = HashSet::new();
     let mut first = Vec::new();
-    for record in checked(path, vendor, admin)? {
+    for record in checked(input, vendor, admin)? {
         let record = record?;
         if first.len() < 3 {
             first.push(record.user_id.clone());
@@ -281,38 +329,15 @@ pub fn survey(path: &Path, vendor: Vendor, admin: bool) -> Result<Survey, Error>
         if !seen.insert(hasher.hash_one(&record.user_id)) {
             return Err(input_error(format!(
                 "{} line {}: the user appears twice (compared in the vendor's canonical form)",
-                path.display(),
-                record.line
+                input.shown, record.line
             )));
         }
     }
     Ok(Survey {
         count: seen.len(),
         first,
-        sha256: sha256_of(path)?,
+        sha256: input.sha256(),
     })
-}
-
-fn sha256_of(path: &Path) -> Result<String, Error> {
-    use sha2::Digest as _;
-    let mut file = File::open(path)
-        .map_err(|e| input_error(format!("cannot open {}: {e}", path.display())))?;
-    let mut hasher = sha2::Sha256::new();
-    let mut buffer = vec![0; 64 * 1024];
-    loop {
-        let n = file
-            .read(&mut buffer)
-            .map_err(|e| input_error(format!("cannot read {}: {e}", path.display())))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buffer[..n]);
-    }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
 }
 
 #[cfg(test)]
@@ -326,8 +351,12 @@ mod tests {
         (dir, path)
     }
 
+    fn input(path: &Path) -> Input {
+        Input::read(path).unwrap()
+    }
+
     fn lines(path: &Path) -> Vec<Result<usize, String>> {
-        records(path)
+        records(&input(path))
             .unwrap()
             .map(|row| row.map(|(line, _)| line).map_err(|e| e.to_string()))
             .collect()
@@ -372,7 +401,7 @@ mod tests {
         );
 
         let (_dir, other) = file("u.txt", "");
-        let error = records(&other).err().unwrap().to_string();
+        let error = Input::read(&other).err().unwrap().to_string();
         assert!(error.contains("expected a .csv or .jsonl file"), "{error}");
     }
 
@@ -380,7 +409,7 @@ mod tests {
     /// header has a user's values there).
     fn header_error(text: &str) -> String {
         let (_dir, csv) = file("u.csv", text);
-        let error = records(&csv).err().unwrap().to_string();
+        let error = records(&input(&csv)).err().unwrap().to_string();
         assert!(error.contains("u.csv line 1: "), "{error}");
         assert!(!error.contains("S3cret"), "{error}");
         error
@@ -489,7 +518,7 @@ mod tests {
             "u.csv",
             &format!("user_id,current_password,login_name\n {id} ,Old-1, name \n{id},,\n"),
         );
-        let mut rows = checked(&csv, vendor, false).unwrap();
+        let mut rows = checked(&input(&csv), vendor, false).unwrap();
         let first = rows.next().unwrap().unwrap();
         assert_eq!((first.line, first.user_id.as_str()), (2, id.as_str()));
         assert_eq!(first.login_name.as_deref(), Some("name"));
@@ -499,7 +528,7 @@ mod tests {
             "{error}"
         );
 
-        let mut rows = checked(&csv, vendor, true).unwrap();
+        let mut rows = checked(&input(&csv), vendor, true).unwrap();
         let error = rows.next().unwrap().err().unwrap().to_string();
         assert!(
             error.contains("u.csv line 2: current_password is given, but --admin"),
@@ -509,7 +538,7 @@ mod tests {
         assert_eq!((admin.line, admin.current_password), (3, None));
 
         let (_dir, bad) = file("b.csv", "user_id\n../x\n");
-        let error = checked(&bad, vendor, true)
+        let error = checked(&input(&bad), vendor, true)
             .unwrap()
             .next()
             .unwrap()
@@ -527,7 +556,7 @@ mod tests {
             .map(|n| pwchange_sim::numbered_user_id(vendor, n))
             .collect();
         let (_dir, csv) = file("u.csv", &format!("user_id\n{}\n", ids.join("\n")));
-        let survey = survey(&csv, vendor, true).unwrap();
+        let survey = survey(&input(&csv), vendor, true).unwrap();
         assert_eq!(survey.count, 4);
         assert_eq!(survey.first, ids[..3]);
         use sha2::Digest as _;
@@ -541,7 +570,7 @@ mod tests {
             "t.csv",
             &format!("user_id\n{}\n{}\n {} \n", ids[0], ids[1], ids[0]),
         );
-        let error = super::survey(&twice, vendor, true)
+        let error = super::survey(&input(&twice), vendor, true)
             .err()
             .unwrap()
             .to_string();
@@ -549,5 +578,31 @@ mod tests {
             error.contains("t.csv line 4: the user appears twice"),
             "{error}"
         );
+    }
+
+    /// Issue #27: the records checked, the records sent and the journal's sha256 come from one
+    /// read: a file rewritten after it was read changes none of them.
+    #[test]
+    fn the_input_is_read_once() {
+        use sha2::Digest as _;
+        let vendor = Vendor::ALL[0];
+        let id = |n| pwchange_sim::numbered_user_id(vendor, n);
+        let original = format!("user_id\n{}\n{}\n", id(1), id(2));
+        let (_dir, csv) = file("users.csv", &original);
+        let input = input(&csv);
+        std::fs::write(&csv, format!("user_id\n{}\n", id(3))).unwrap();
+        let survey = survey(&input, vendor, true).unwrap();
+        assert_eq!(survey.count, 2);
+        let expected: String = sha2::Sha256::digest(original.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(survey.sha256, expected);
+        let sent: Vec<String> = checked(&input, vendor, true)
+            .unwrap()
+            .map(|r| r.unwrap().user_id)
+            .collect();
+        let canonical = |n| pwchange::canonical_user_id(vendor, &id(n)).unwrap();
+        assert_eq!(sent, [canonical(1), canonical(2)]);
     }
 }

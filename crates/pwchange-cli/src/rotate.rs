@@ -335,7 +335,10 @@ enum Plan {
 #[allow(clippy::print_stdout, clippy::print_stderr)]
 pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<u8, Error> {
     let vendor = client.vendor();
-    let survey = input::survey(&args.input, vendor, args.admin)?;
+    // Read once: what is checked, what is sent and the sha256 in the journal's header are the
+    // same bytes, whatever happens to the file meanwhile.
+    let input = input::Input::read(&args.input)?;
+    let survey = input::survey(&input, vendor, args.admin)?;
     // The generator settings from (and against) the vendor's policy and rules (length, mode),
     // before anything is journaled: a --length the vendor refuses fails here, not once per user.
     let policy = policy::of(&client).await?;
@@ -460,7 +463,7 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
     let mut failure: Option<Error> = None;
     // The user of each change in flight (at most the window's worth), by task.
     let mut in_flight: HashMap<tokio::task::Id, String> = HashMap::new();
-    for record in input::checked(&args.input, vendor, args.admin)? {
+    for record in input::checked(&input, vendor, args.admin)? {
         let record = record?;
         let plan = match previous.get(&record.user_id) {
             Some(Previous::Done) => Plan::Skip,
