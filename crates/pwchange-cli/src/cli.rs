@@ -99,7 +99,7 @@ fn exit_status_help(which: ExitCodes) -> String {
     }
     if which != ExitCodes::Local {
         text.push_str(
-            "\nWith --json, an error is also printed as JSON on stdout, with its kind and exit_code.",
+            "\nAn error whose outcome is unknown (the password may have changed) exits 15 whatever its\nkind. With --json, an error is also printed as JSON on stdout, with its kind, outcome and\nexit_code.",
         );
     }
     text

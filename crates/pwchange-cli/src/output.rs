@@ -130,8 +130,21 @@ pub fn error_json(error: &Error) -> serde_json::Value {
         "vendor_messages": error.vendor_messages(),
         "retry_after_secs": error.retry_after().map(|d| d.as_secs()),
         "hint": hint_for(error.kind(), error.vendor()),
-        "exit_code": exit_code(error.kind()),
+        "outcome": error.outcome(),
+        "exit_code": exit_code_of(error),
     })
+}
+
+/// The exit code of `error`: its kind's, except that an error whose outcome is unknown (a
+/// verification login refused for the credentials after a change that may have applied) exits
+/// as `outcome_unknown` (15) whatever its kind: what a script must not miss is that the password
+/// may have changed. A refused verification login keeps its own code (16).
+pub fn exit_code_of(error: &Error) -> u8 {
+    match error.kind() {
+        ErrorKind::VerificationFailed => exit_code(ErrorKind::VerificationFailed),
+        _ if error.may_have_applied() => exit_code(ErrorKind::OutcomeUnknown),
+        kind => exit_code(kind),
+    }
 }
 
 /// Prints the error (JSON on stdout, or text on stderr) and returns its exit code.
@@ -147,7 +160,7 @@ pub fn report(error: &Error, json: bool, console: &Console) -> u8 {
             hint_for(error.kind(), error.vendor())
         );
     }
-    exit_code(error.kind())
+    exit_code_of(error)
 }
 
 #[cfg(test)]
@@ -160,6 +173,23 @@ mod tests {
     /// What to do next, for no vendor in particular.
     fn hint(kind: ErrorKind) -> &'static str {
         hint_for(kind, None)
+    }
+
+    /// Issue #27: an error whose outcome is unknown exits 15 and says so in JSON, whatever its
+    /// kind; a refused verification login keeps 16.
+    #[test]
+    fn an_unknown_outcome_exits_15_whatever_the_kind() {
+        let denied = Error::new(ErrorKind::PermissionDenied, "refused for the token")
+            .with_outcome(pwchange::Outcome::Unknown);
+        assert_eq!(exit_code_of(&denied), 15);
+        assert_eq!(error_json(&denied)["outcome"], "unknown");
+        assert_eq!(error_json(&denied)["exit_code"], 15);
+        assert_eq!(error_json(&denied)["kind"], "permission_denied");
+        let plain = Error::new(ErrorKind::PermissionDenied, "refused");
+        assert_eq!(exit_code_of(&plain), 5);
+        assert_eq!(error_json(&plain)["outcome"], "not_applied");
+        let login = Error::new(ErrorKind::VerificationFailed, "refused");
+        assert_eq!(exit_code_of(&login), 16);
     }
 
     #[test]

@@ -464,13 +464,28 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
     // The user of each change in flight (at most the window's worth), by task.
     let mut in_flight: HashMap<tokio::task::Id, String> = HashMap::new();
     for record in input::checked(&input, vendor, args.admin)? {
-        let record = record?;
+        // A failure here ends the loop, not the run: the changes in flight still finish.
+        let record = match record {
+            Ok(record) => record,
+            Err(error) => {
+                run.stop.send_replace(true);
+                failure.get_or_insert(error);
+                break;
+            }
+        };
         let plan = match previous.get(&record.user_id) {
             Some(Previous::Done) => Plan::Skip,
             Some(Previous::Unsettled { password }) => {
                 Plan::Settle(Password::new(password.as_str()))
             }
-            Some(Previous::NotApplied) | None => Plan::Fresh(generate()?),
+            Some(Previous::NotApplied) | None => match generate() {
+                Ok(password) => Plan::Fresh(password),
+                Err(error) => {
+                    run.stop.send_replace(true);
+                    failure.get_or_insert(error);
+                    break;
+                }
+            },
         };
         let task = match plan {
             Plan::Skip => {
@@ -541,30 +556,54 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
         let user_id = record.user_id.clone();
         let task = tasks.spawn(async move {
             if let Some(journaled) = journaled {
-                journaled.await?;
+                if let Err(error) = journaled.await {
+                    let record = ResultRecord {
+                        message: Some(
+                            "its new password could not be journaled, so it was not sent".into(),
+                        ),
+                        ..ResultRecord::new(record.user_id, "not_attempted")
+                    };
+                    return (record, Some(error));
+                }
                 // Stopped while the password was being synced: it is not sent. The journal
                 // leaves it pending, which --resume settles (sent again, then one login).
                 if *run.stop.borrow() {
-                    return Ok(ResultRecord::new(record.user_id, "not_attempted"));
+                    return (ResultRecord::new(record.user_id, "not_attempted"), None);
                 }
             }
             let (finished, slot) = attempts(&run, &record, task, slot).await;
-            run.journal.write(&finished.entry).await?;
+            let journaled = run.journal.write(&finished.entry).await;
             run.feed_breaker(finished.record.kind);
             drop(slot);
-            Ok(finished.record)
+            match journaled {
+                Ok(()) => (finished.record, None),
+                // What happened is still reported; the journal's last word for the user is its
+                // pending password, which --resume settles.
+                Err(error) => {
+                    let mut record = finished.record;
+                    let note = "its result could not be journaled: --resume settles it";
+                    record.message = Some(match record.message.take() {
+                        Some(message) => format!("{message}; {note}"),
+                        None => note.to_owned(),
+                    });
+                    (record, Some(error))
+                }
+            }
         });
         in_flight.insert(task.id(), user_id);
     }
     // The changes in flight finish, within the grace period once interrupted: an abandoned
     // one's password stays pending in the journal, for --resume to settle.
     let mut abandoned = abandon.subscribe();
+    let mut aborted = false;
     loop {
         let done = tokio::select! {
             done = tasks.join_next_with_id() => done,
-            _ = abandoned.wait_for(|now| *now), if !tasks.is_empty() && !*abandoned.borrow() => {
+            // Whether the grace period ended before this loop or during it.
+            _ = abandoned.wait_for(|now| *now), if !tasks.is_empty() && !aborted => {
                 tracing::warn!(in_flight = tasks.len(), "the grace period is over: abandoning the changes in flight");
                 tasks.abort_all();
+                aborted = true;
                 continue;
             }
         };
@@ -582,9 +621,6 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
         // The bar goes; the summary below (or the error) says where the run ended.
         bar.finish_and_clear();
     }
-    if let Some(error) = failure {
-        return Err(error);
-    }
     let stopped_by = run.tripped();
     summary.interrupted = interrupted.load(Ordering::SeqCst);
     summary.stopped_by = stopped_by;
@@ -596,6 +632,10 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
         println!("{}", json!({"summary": summary}));
     } else {
         print_summary(&summary, vendor, &journal_path, console);
+    }
+    // The summary above says what happened; the error says why the run stopped.
+    if let Some(error) = failure {
+        return Err(error);
     }
     Ok(if let Some(kind) = stopped_by {
         output::exit_code(kind)
@@ -977,16 +1017,14 @@ async fn settle(run: &Run, record: &Record, password: Password) -> Answer {
                 error: login,
             };
         }
-        // The vendor refused the journaled password itself (its policy) and will not log in
-        // with it: it was never applied. Any other refusal (a connection that never opened, a
-        // token refused, a wrong current password) says nothing about the password, and a
-        // refused login alone is weak evidence (a locked account answers alike).
+        // The vendor refused the journaled password itself (its policy, by its own rules) and
+        // will not log in with it: it was never applied. Any other refusal (a connection that
+        // never opened, a token refused, a wrong current password, a bare 400 a firewall may
+        // send) says nothing about the password, and a refused login alone is weak evidence (a
+        // locked account answers alike).
         (Err(refused), Err(login))
             if login.kind() == ErrorKind::VerificationFailed
-                && matches!(
-                    refused.kind(),
-                    ErrorKind::PolicyViolation | ErrorKind::InvalidInput
-                ) =>
+                && refused.kind() == ErrorKind::PolicyViolation =>
         {
             Finished::failed(user_id, Outcome::NotApplied, &refused, refused.to_string())
         }
@@ -1030,7 +1068,7 @@ async fn settle(run: &Run, record: &Record, password: Password) -> Answer {
 /// memory stays flat in the number of users (beyond the input's canonical ids). A task that
 /// failed (its journal entry could not be written) stops the run: `failure` keeps the first.
 fn finish(
-    joined: Result<(tokio::task::Id, Result<ResultRecord, Error>), tokio::task::JoinError>,
+    joined: Result<(tokio::task::Id, (ResultRecord, Option<Error>)), tokio::task::JoinError>,
     in_flight: &mut HashMap<tokio::task::Id, String>,
     summary: &mut Summary,
     run: &Run,
@@ -1038,9 +1076,13 @@ fn finish(
     failure: &mut Option<Error>,
 ) {
     let record = match joined {
-        Ok((id, result)) => {
+        Ok((id, (record, failed))) => {
             in_flight.remove(&id);
-            result
+            if let Some(error) = failed {
+                run.stop.send_replace(true);
+                failure.get_or_insert(error);
+            }
+            Ok(record)
         }
         // Abandoned after the grace period: its password is journaled (pending) and may have
         // been applied.

@@ -704,12 +704,12 @@ mod tests {
             (
                 "a",
                 "password a is too short".to_owned(),
-                Withheld::ShortSecret,
+                Withheld::UnmaskableSecret,
             ),
             (
                 "password",
                 "password is a word here".to_owned(),
-                Withheld::WordSecret,
+                Withheld::UnmaskableSecret,
             ),
             (
                 long,

@@ -265,7 +265,9 @@ impl HttpConfig {
 /// ignored; no redirects; rustls with the platform's roots; the default timeouts). Where that
 /// configuration is refused (plain `http://` to a host that is not loopback, a base URL that does
 /// not parse), the client refuses every request instead (https only, no proxy, no redirects):
-/// nothing is sent in clear text and nothing panics. For anything else (a CA, a proxy, insecure
+/// nothing is sent in clear text. It panics only where no TLS backend can be initialised at all
+/// (as reqwest's own `Client::new` does), never falling back to the environment's proxy. For
+/// anything else (a CA, a proxy, insecure
 /// http for a test rig), build the client from an [`HttpConfig`] and pass it to
 /// `Client::new_with_client`.
 pub fn client_for(base_url: &str) -> reqwest::Client {
@@ -280,7 +282,7 @@ pub fn client_for(base_url: &str) -> reqwest::Client {
                 .user_agent(USER_AGENT)
                 .build()
         })
-        .unwrap_or_default()
+        .unwrap_or_else(|e| panic!("no TLS backend could be initialised for an HTTP client: {e}"))
 }
 
 fn is_loopback(host: &str) -> bool {

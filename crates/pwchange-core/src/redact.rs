@@ -26,13 +26,14 @@ pub const REDACTED: &str = "<redacted>";
 
 /// Why a vendor's text was withheld rather than shown masked: what an error's `Display` says
 /// where it dropped one.
+///
+/// Which of a short secret or a word it was is not said: that would tell a reader of the output
+/// something about a password.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Withheld {
-    /// A secret shorter than [`MIN_SCRUBBABLE_CHARS`] occurs in it.
-    ShortSecret,
-    /// A secret made of letters only (a word) occurs in it: masking it inside the vendor's
-    /// sentence would tell the word.
-    WordSecret,
+    /// A secret shorter than [`MIN_SCRUBBABLE_CHARS`], or made of letters only (a word: masking
+    /// it inside the vendor's sentence would tell the word), occurs in it.
+    UnmaskableSecret,
     /// A secret occurs in it in a form masking does not remove (percent- or form-encoded, HTML
     /// entities, JSON escapes, base64).
     EncodedSecret,
@@ -42,11 +43,8 @@ impl Withheld {
     /// The sentence an error shows in place of the text.
     pub fn explain(self) -> &'static str {
         match self {
-            Withheld::ShortSecret => {
-                "the vendor's text is withheld: it contains a secret of the request shorter than 8 characters, too short to mask safely"
-            }
-            Withheld::WordSecret => {
-                "the vendor's text is withheld: it contains a secret of the request that is a plain word, which masking would give away"
+            Withheld::UnmaskableSecret => {
+                "the vendor's text is withheld: it contains a secret of the request that cannot be masked safely (too short, or a plain word)"
             }
             Withheld::EncodedSecret => {
                 "the vendor's text is withheld: it contains a secret of the request in an encoded form (percent, HTML or JSON escapes, base64) that cannot be masked safely"
@@ -105,13 +103,9 @@ impl Redactor {
             return;
         }
         self.raw.push(Zeroizing::new(secret.to_owned()));
-        let why = if secret.chars().count() < MIN_SCRUBBABLE_CHARS {
-            Some(Withheld::ShortSecret)
-        } else if secret.chars().all(char::is_alphabetic) {
-            Some(Withheld::WordSecret)
-        } else {
-            None
-        };
+        let unmaskable = secret.chars().count() < MIN_SCRUBBABLE_CHARS
+            || secret.chars().all(char::is_alphabetic);
+        let why = unmaskable.then_some(Withheld::UnmaskableSecret);
         for form in forms(secret) {
             match why {
                 None if !self.replace.iter().any(|f| **f == *form) => self.replace.push(form),

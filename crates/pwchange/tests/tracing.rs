@@ -24,10 +24,12 @@ async fn tracing_spans_and_events_carry_no_secrets() {
     for vendor in Vendor::ALL {
         let sim = Simulator::start(vendor).await.unwrap();
         let user = demo_user(vendor);
-        sim.add_user(
-            SimUser::new(user.id.clone(), canary::PASSWORD)
-                .organization(user.organization.clone().unwrap_or_default()),
-        );
+        let mut added = SimUser::new(user.id.clone(), canary::PASSWORD)
+            .organization(user.organization.clone().unwrap_or_default());
+        if let Some(login) = user.login.clone() {
+            added = added.login(login);
+        }
+        sim.add_user(added);
         let mut settings = Settings::new(vendor);
         for (key, value) in pwchange_sim::client_settings(vendor, sim.base_url(), sim.token()) {
             settings.set(key, value, key);

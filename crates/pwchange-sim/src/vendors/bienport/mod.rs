@@ -34,6 +34,11 @@ impl VendorTable for Bienport {
         error(status, message)
     }
 
+    /// Its 503 body (NestJS's) is also a gateway's: it proves nothing.
+    fn unavailable_in_own_body(&self) -> bool {
+        false
+    }
+
     fn demo_user(&self) -> SimUser {
         SimUser::new("12343123", "123qweasdzx")
             .login("905554447788")

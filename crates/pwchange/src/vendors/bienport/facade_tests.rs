@@ -90,12 +90,13 @@ async fn bienport_success_returns_the_user_record_and_errors_map() {
             json!({"userId": 555, "screenName": "x"}),
             ErrorKind::OutcomeUnknown,
         ),
+        // Bienport's 503 cannot be told from a gateway's (Azure API Management sends the same
+        // body), nor can API Gateway's or a proxy's page: each may follow an applied change.
         (
             503,
             error(503, "Service Unavailable"),
-            ErrorKind::Unavailable,
+            ErrorKind::OutcomeUnknown,
         ),
-        // A gateway's 503 (API Gateway's body, a proxy's page): it may follow an applied change.
         (
             503,
             json!({"message": "Service Unavailable"}),

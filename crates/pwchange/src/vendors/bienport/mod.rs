@@ -341,10 +341,11 @@ impl VendorError for types::ErrorResponse {
         Verdict::from_rules(RULES, facts, messages)
     }
 
-    /// The one documented field: the status repeated in `statusCode` (NestJS's exception
-    /// body). A gateway that copies this shape cannot be told apart.
-    fn is_vendors_own(&self, status: u16) -> bool {
-        self.status_code == Some(i32::from(status))
+    /// Never: the one documented field, `statusCode` (NestJS's exception body), is also what
+    /// Azure API Management's gateway errors carry, so no body tells Bienport's own `503` from
+    /// a gateway's; its `408`/`501`/`503` are settled by the login like any unknown outcome.
+    fn is_vendors_own(&self, _: u16) -> bool {
+        false
     }
 }
 

@@ -370,6 +370,13 @@ async fn keystones_answers_map_to_kinds_and_explanations() {
             "",
         ),
         (
+            503,
+            json!({"error": {"code": 503, "message": "unavailable", "status": "UNAVAILABLE"}}),
+            false,
+            ErrorKind::OutcomeUnknown,
+            "",
+        ),
+        (
             504,
             json!("<html>gateway</html>"),
             true,

@@ -64,13 +64,13 @@ async fn uipath_success_and_refusals() {
             json!("Internal Server Error"),
             ErrorKind::OutcomeUnknown,
         ),
-        // A proxy's page may follow an applied change; ASP.NET's own problem details (the status
-        // repeated, the trace id) do not.
+        // A proxy's page, or problem details any ASP.NET gateway sends alike, may follow an
+        // applied change.
         (503, json!("<html>503</html>"), ErrorKind::OutcomeUnknown),
         (
             503,
             json!({"title": "Service Unavailable", "status": 503, "traceId": "00-ab-cd-00"}),
-            ErrorKind::Unavailable,
+            ErrorKind::OutcomeUnknown,
         ),
         (
             503,

@@ -567,10 +567,10 @@ impl VendorError for types::ChangePasswordProblem {
         }
     }
 
-    /// ASP.NET Core's problem details: the status repeated in `status`, and the request's
-    /// `traceId`.
-    fn is_vendors_own(&self, status: u16) -> bool {
-        self.status == Some(i32::from(status)) && self.trace_id.is_some()
+    /// Never: ASP.NET Core's problem details are what any ASP.NET gateway in front of UiPath
+    /// (YARP) sends too, and UiPath documents no body for its `503` (the simulator sends none).
+    fn is_vendors_own(&self, _: u16) -> bool {
+        false
     }
 }
 

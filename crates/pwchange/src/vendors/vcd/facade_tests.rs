@@ -238,11 +238,10 @@ async fn the_shortest_and_longest_passwords_in_characters_are_sent() {
     let server = answering(204, &Value::Null).await;
     for new in ["üüüüüü".to_owned(), "密".repeat(128)] {
         vcd(&server)
-            .change_password(&PasswordChange::self_service(
-                VCD_USER,
-                canary::PASSWORD,
-                new,
-            ))
+            .change_password(
+                // The server answers 204 to anything, a read of the user record too.
+                &PasswordChange::self_service(VCD_USER, canary::PASSWORD, new).verify(false),
+            )
             .await
             .unwrap();
     }

@@ -95,7 +95,9 @@ pub(crate) struct VcdAdapter {
 impl VcdAdapter {
     /// `user@organization` of `urn`, from the user's record read with `token`: what a
     /// verification logs in as when neither the change nor the configuration names the user.
-    /// A record that cannot be read (or names no organization) leaves the change not verifiable.
+    /// A record refused to the token (or naming no organization) leaves the change not
+    /// verifiable; a read that failed for now (a 503, a timeout) proves nothing, and is returned
+    /// as it is so that the verification is tried again.
     async fn login_name_from_record(
         &self,
         transport: &Transport,
@@ -106,11 +108,15 @@ impl VcdAdapter {
         let record = transport
             .call(|| Box::pin(client.get_user().user_urn(urn).send()))
             .await
-            .map_err(|e| {
-                Error::unsupported(format!(
+            .map_err(|e| match e.kind() {
+                ErrorKind::Unauthenticated
+                | ErrorKind::PermissionDenied
+                | ErrorKind::UserNotFound
+                | ErrorKind::InvalidInput => Error::unsupported(format!(
                     "the user's login name (user@organization) could not be read from the user record ({}): give it to verify the change",
                     e.kind()
-                ))
+                )),
+                _ => e,
             })?
             .into_inner();
         let same_user = record

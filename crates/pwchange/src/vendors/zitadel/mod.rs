@@ -523,7 +523,18 @@ impl Adapter for ZitadelAdapter {
         let session = transport
             .call(|| Box::pin(client.create_session().body(body.clone()).send()))
             .await
-            .map_err(|e| login_refused(e, &[ErrorKind::CurrentPasswordInvalid]))?
+            .map_err(|e| {
+                // A locked user is refused the user's login, not the token's right to open
+                // sessions: the password is what cannot be proven (and the breaker must not stop).
+                if e.kind() == ErrorKind::PermissionDenied && e.vendor_mentions(LOCKED_IDS) {
+                    e.reclassify(
+                        ErrorKind::VerificationFailed,
+                        "the vendor answered it as it answers a locked user",
+                    )
+                } else {
+                    login_refused(e, &[ErrorKind::CurrentPasswordInvalid])
+                }
+            })?
             .into_inner();
         // The session proved the password; leaving it open would only clutter the user's
         // sessions, so a failed delete is logged, not reported.
@@ -596,13 +607,16 @@ fn policy_of(
 /// stable, the prefix changed from DOMAIN- to COMMA- across versions.
 const POLICY_IDS: &[&str] = &["HuJf6", "co3Xw", "VoaRj", "ZBv4H", "ZDLwA"];
 
+/// The error ids of a locked user (they end ZITADEL's message too, in parentheses).
+const LOCKED_IDS: &[&str] = &["JLK35", "SFA3t"];
+
 /// ZITADEL's error table: the detail's type and id first, then its message key, then the gRPC
 /// code (`grpc:<n>`), then the status.
 const RULES: &[Rule] = &[
     // A locked user (sent with a CredentialsCheckError detail too): nothing about the password.
     Rule::new(
         Status::Any,
-        When::CodeEndsWith(&["JLK35", "SFA3t"]),
+        When::CodeEndsWith(LOCKED_IDS),
         ErrorKind::PermissionDenied,
     ),
     Rule::new(
