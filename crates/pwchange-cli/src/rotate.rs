@@ -460,16 +460,13 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
     let mut tasks = tokio::task::JoinSet::new();
     // The first task that failed (the journal could not be written): nothing more starts, the
     // changes in flight finish (their passwords are journaled), and the run ends with it.
-    let mut failure: Option<Error> = None;
-    // The user of each change in flight (at most the window's worth), by task.
-    let mut in_flight: HashMap<tokio::task::Id, String> = HashMap::new();
+    let mut flight = Flight::default();
     for record in input::checked(&input, vendor, args.admin)? {
         // A failure here ends the loop, not the run: the changes in flight still finish.
         let record = match record {
             Ok(record) => record,
             Err(error) => {
-                run.stop.send_replace(true);
-                failure.get_or_insert(error);
+                flight.fail(&run, error);
                 break;
             }
         };
@@ -481,8 +478,7 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
             Some(Previous::NotApplied) | None => match generate() {
                 Ok(password) => Plan::Fresh(password),
                 Err(error) => {
-                    run.stop.send_replace(true);
-                    failure.get_or_insert(error);
+                    flight.fail(&run, error);
                     break;
                 }
             },
@@ -508,14 +504,7 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
             }
         };
         while let Some(done) = tasks.try_join_next_with_id() {
-            finish(
-                done,
-                &mut in_flight,
-                &mut summary,
-                &run,
-                &reporter,
-                &mut failure,
-            );
+            finish(done, &mut flight, &mut summary, &run, &reporter);
         }
         // Every finished change fed the breaker before it released its slot.
         let Some(slot) = slot.filter(|_| !*run.stop.borrow() && run.tripped().is_none()) else {
@@ -533,14 +522,7 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
                     // password is journaled, and the process dies before sending it.
                     drop(slot);
                     while let Some(done) = tasks.join_next_with_id().await {
-                        finish(
-                            done,
-                            &mut in_flight,
-                            &mut summary,
-                            &run,
-                            &reporter,
-                            &mut failure,
-                        );
+                        finish(done, &mut flight, &mut summary, &run, &reporter);
                     }
                     run.journal.write(&pending_entry(&record, password)).await?;
                     eprintln!(
@@ -590,7 +572,7 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
                 }
             }
         });
-        in_flight.insert(task.id(), user_id);
+        flight.users.insert(task.id(), user_id);
     }
     // The changes in flight finish, within the grace period once interrupted: an abandoned
     // one's password stays pending in the journal, for --resume to settle.
@@ -608,14 +590,7 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
             }
         };
         let Some(done) = done else { break };
-        finish(
-            done,
-            &mut in_flight,
-            &mut summary,
-            &run,
-            &reporter,
-            &mut failure,
-        );
+        finish(done, &mut flight, &mut summary, &run, &reporter);
     }
     if let Some(bar) = &reporter.bar {
         // The bar goes; the summary below (or the error) says where the run ended.
@@ -634,7 +609,7 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
         print_summary(&summary, vendor, &journal_path, console);
     }
     // The summary above says what happened; the error says why the run stopped.
-    if let Some(error) = failure {
+    if let Some(error) = flight.failure {
         return Err(error);
     }
     Ok(if let Some(kind) = stopped_by {
@@ -1069,18 +1044,16 @@ async fn settle(run: &Run, record: &Record, password: Password) -> Answer {
 /// failed (its journal entry could not be written) stops the run: `failure` keeps the first.
 fn finish(
     joined: Result<(tokio::task::Id, (ResultRecord, Option<Error>)), tokio::task::JoinError>,
-    in_flight: &mut HashMap<tokio::task::Id, String>,
+    flight: &mut Flight,
     summary: &mut Summary,
     run: &Run,
     reporter: &Reporter,
-    failure: &mut Option<Error>,
 ) {
     let record = match joined {
         Ok((id, (record, failed))) => {
-            in_flight.remove(&id);
+            flight.users.remove(&id);
             if let Some(error) = failed {
-                run.stop.send_replace(true);
-                failure.get_or_insert(error);
+                flight.fail(run, error);
             }
             Ok(record)
         }
@@ -1091,10 +1064,10 @@ fn finish(
             message: Some(
                 "abandoned in flight when the grace period after the interruption ended; the journaled password is kept for --resume to settle".to_owned(),
             ),
-            ..ResultRecord::new(in_flight.remove(&e.id()).unwrap_or_default(), "outcome_unknown")
+            ..ResultRecord::new(flight.users.remove(&e.id()).unwrap_or_default(), "outcome_unknown")
         }),
         Err(e) => {
-            in_flight.remove(&e.id());
+            flight.users.remove(&e.id());
             Err(Error::new(
                 ErrorKind::Unexpected,
                 format!("a rotation task failed: {e}"),
@@ -1104,8 +1077,7 @@ fn finish(
     let record = match record {
         Ok(record) => record,
         Err(error) => {
-            run.stop.send_replace(true);
-            failure.get_or_insert(error);
+            flight.fail(run, error);
             return;
         }
     };
@@ -1179,6 +1151,23 @@ fn print_result(record: &ResultRecord, json: bool) {
             Some(message) => println!("{:<16} {}  {message}", record.outcome, record.user_id),
             None => println!("{:<16} {}", record.outcome, record.user_id),
         }
+    }
+}
+
+/// What the launch loop keeps about the changes it started: the user of each task in flight
+/// (at most the window's worth), and the first failure (a journal that could not be written),
+/// which stops the run and ends it.
+#[derive(Default)]
+struct Flight {
+    users: HashMap<tokio::task::Id, String>,
+    failure: Option<Error>,
+}
+
+impl Flight {
+    /// Stops launching and keeps `error` if it is the first.
+    fn fail(&mut self, run: &Run, error: Error) {
+        run.stop.send_replace(true);
+        self.failure.get_or_insert(error);
     }
 }
 

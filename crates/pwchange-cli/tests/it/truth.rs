@@ -182,6 +182,13 @@ fn assert_journal_agrees(sim: &Simulator, journal: &Path, ids: &[String]) -> usi
     unsettled
 }
 
+/// `rotate --admin --resume` of `input` with `journal` against `sim`, which must end with every
+/// user settled (exit 0).
+async fn resume_to_the_end(sim: &Simulator, input: &Path, journal: &Path) {
+    let resumed = run(rotation(sim, input, journal, true, &["--resume"])).await;
+    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed));
+}
+
 /// Starts `rotate --admin` of `input` against `sim`, slow enough to interrupt.
 fn spawn_rotation(sim: &Simulator, input: &Path, journal: &Path) -> std::process::Child {
     rotate_with(
@@ -246,14 +253,7 @@ async fn sigterm_and_sighup_stop_cleanly_with_a_summary() {
         );
 
         sim.set_latency(None);
-        let resumed = run(assert_cmd::Command::from_std(rotate_with(
-            &sim,
-            &input,
-            &journal,
-            &["--admin", "--rate", "0", "--json", "--resume"],
-        )))
-        .await;
-        assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed));
+        resume_to_the_end(&sim, &input, &journal).await;
         assert_eq!(assert_journal_agrees(&sim, &journal, &ids), 0);
         let all = journal_passwords(&journal);
         for id in &ids {
@@ -299,14 +299,7 @@ async fn a_second_signal_abandons_the_changes_in_flight_for_resume() {
 
     // Whatever the vendor does with the abandoned request is done by then.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let resumed = run(assert_cmd::Command::from_std(rotate_with(
-        &sim,
-        &input,
-        &journal,
-        &["--admin", "--rate", "0", "--json", "--resume"],
-    )))
-    .await;
-    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed));
+    resume_to_the_end(&sim, &input, &journal).await;
     assert_eq!(assert_journal_agrees(&sim, &journal, &ids), 0);
 }
 
@@ -391,14 +384,7 @@ async fn a_journal_on_a_full_disk_stops_the_run_and_says_why() {
     let copy = dir.path().join("journal-copy.jsonl");
     std::fs::copy(&journal, &copy).unwrap();
     drop(tmpfs);
-    let resumed = run(assert_cmd::Command::from_std(rotate_with(
-        &sim,
-        &input,
-        &copy,
-        &["--admin", "--rate", "0", "--json", "--resume"],
-    )))
-    .await;
-    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed));
+    resume_to_the_end(&sim, &input, &copy).await;
     assert_eq!(assert_journal_agrees(&sim, &copy, &ids), 0);
 }
 
