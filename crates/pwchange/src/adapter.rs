@@ -435,7 +435,7 @@ impl<A: Adapter> Backend<A> {
                     Ok(()) => changed.verification = Verification::Verified,
                     Err(e) if e.kind() == ErrorKind::VerificationFailed => {
                         let message = format!(
-                            "the vendor confirmed the change, but {}: it does not hold the new password",
+                            "the vendor confirmed the change, but {}: it does not accept the new password now (not applied, or applied to an account it will not log in, e.g. a locked one)",
                             e.message()
                         );
                         return Err(e.reclassify(ErrorKind::VerificationFailed, message));
