@@ -10,10 +10,10 @@ use std::fmt;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use zeroize::Zeroize as _;
 
 use crate::Vendor;
 use crate::redact::Redactor;
+use crate::vendor_text::{VendorText, escape};
 
 /// What went wrong, in terms a program can act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
@@ -160,24 +160,21 @@ pub struct Error {
     vendor: Option<Vendor>,
     message: String,
     status: Option<u16>,
-    vendor_code: Option<String>,
-    vendor_messages: Vec<String>,
-    vendor_text: VendorText,
+    /// Boxed: most errors carry none, and an `Error` stays small in a `Result`.
+    vendor_said: Box<VendorSaid>,
     retry_after: Option<Duration>,
     /// What the failed call did to the credential, where the kind alone does not say it.
     outcome: Option<Outcome>,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
-/// Where the vendor's texts stand.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum VendorText {
-    /// As the vendor sent them: never shown.
-    Unredacted,
-    /// Cleaned of the request's secrets.
-    Redacted,
-    /// Cleaned, and at least one dropped (the first one's reason).
-    Withheld(crate::redact::Withheld),
+/// What the vendor's answer said, hidden until redacted.
+#[derive(Default)]
+struct VendorSaid {
+    code: Option<VendorText>,
+    messages: Vec<VendorText>,
+    /// Fields of the vendor's answer that explain the error, each with its name.
+    fields: Vec<(&'static str, VendorText)>,
 }
 
 impl fmt::Debug for Error {
@@ -189,7 +186,8 @@ impl fmt::Debug for Error {
             .field("status", &self.status)
             .field("vendor_code", &self.vendor_code())
             .field("vendor_messages", &self.vendor_messages())
-            .field("vendor_text", &self.vendor_text)
+            .field("vendor_fields", &self.vendor_fields())
+            .field("vendor_text_withheld", &self.vendor_text_withheld_why())
             .field("retry_after", &self.retry_after)
             .field("outcome", &self.outcome())
             .field("source", &self.source)
@@ -206,9 +204,7 @@ impl Error {
             vendor: None,
             message: message.into(),
             status: None,
-            vendor_code: None,
-            vendor_messages: Vec::new(),
-            vendor_text: VendorText::Redacted,
+            vendor_said: Box::default(),
             retry_after: None,
             outcome: None,
             source: None,
@@ -240,19 +236,28 @@ impl Error {
     /// Sets the vendor's code, as the vendor sent it (empty codes are dropped). Not shown until
     /// [`redact`](Self::redact).
     pub fn with_vendor_code(mut self, code: Option<String>) -> Self {
-        self.vendor_code = code.filter(|c| !c.is_empty());
-        if self.vendor_code.is_some() {
-            self.vendor_text = VendorText::Unredacted;
-        }
+        self.vendor_said.code = code.filter(|c| !c.is_empty()).map(VendorText::new);
         self
     }
 
     /// Sets the vendor's messages, as the vendor sent them (empty ones are dropped). Not shown
     /// until [`redact`](Self::redact).
     pub fn with_vendor_messages(mut self, messages: Vec<String>) -> Self {
-        self.vendor_messages = messages.into_iter().filter(|m| !m.is_empty()).collect();
-        if !self.vendor_messages.is_empty() {
-            self.vendor_text = VendorText::Unredacted;
+        self.vendor_said.messages = messages
+            .into_iter()
+            .filter(|m| !m.is_empty())
+            .map(VendorText::new)
+            .collect();
+        self
+    }
+
+    /// Adds a field of the vendor's answer that explains the error (`providerType`), under
+    /// its name in the vendor's answer. Not shown until [`redact`](Self::redact); a vendor's
+    /// value never goes into the [`message`](Self::message), which nothing redacts.
+    pub fn with_vendor_field(mut self, name: &'static str, value: impl Into<VendorText>) -> Self {
+        let value = value.into();
+        if !value.is_empty() {
+            self.vendor_said.fields.push((name, value));
         }
         self
     }
@@ -269,31 +274,32 @@ impl Error {
         self
     }
 
-    /// Cleans the vendor's code and messages of `secrets` (see [`crate::redact`]) and makes them
-    /// visible; a text holding a secret too short to replace is dropped, and
-    /// [`vendor_text_withheld`](Self::vendor_text_withheld) says so. Redacting twice is harmless.
+    /// Cleans the vendor's code, messages and fields of `secrets` (see [`crate::redact`]) and
+    /// makes them visible, escaped (see [`VendorText`]); a text holding a secret that cannot
+    /// be masked is dropped, and [`vendor_text_withheld`](Self::vendor_text_withheld) says so.
+    /// Redacting again cleans what is shown of the new `secrets` too (a rotation's redactor
+    /// holds every secret of the run).
     pub fn redact(mut self, secrets: &Redactor) -> Self {
-        if self.vendor_text != VendorText::Unredacted {
-            return self;
+        for text in self.vendor_texts_mut() {
+            text.redact(secrets);
         }
-        let mut withheld = None;
-        if let Some(mut code) = self.vendor_code.take() {
-            match secrets.clean_or_withhold(&code) {
-                Ok(clean) => self.vendor_code = Some(clean),
-                Err(why) => withheld = withheld.or(Some(why)),
-            }
-            code.zeroize();
-        }
-        let raw = std::mem::take(&mut self.vendor_messages);
-        for mut message in raw {
-            match secrets.clean_or_withhold(&message) {
-                Ok(clean) => self.vendor_messages.push(clean),
-                Err(why) => withheld = withheld.or(Some(why)),
-            }
-            message.zeroize();
-        }
-        self.vendor_text = withheld.map_or(VendorText::Redacted, VendorText::Withheld);
         self
+    }
+
+    fn vendor_texts(&self) -> impl Iterator<Item = &VendorText> {
+        let said = &*self.vendor_said;
+        said.code
+            .iter()
+            .chain(&said.messages)
+            .chain(said.fields.iter().map(|(_, value)| value))
+    }
+
+    fn vendor_texts_mut(&mut self) -> impl Iterator<Item = &mut VendorText> {
+        let said = &mut *self.vendor_said;
+        said.code
+            .iter_mut()
+            .chain(&mut said.messages)
+            .chain(said.fields.iter_mut().map(|(_, value)| value))
     }
 
     /// What went wrong.
@@ -349,28 +355,37 @@ impl Error {
     /// numeric status code: each vendor's first code, see its error table). `None` until
     /// [`redact`](Self::redact).
     pub fn vendor_code(&self) -> Option<&str> {
-        match self.vendor_text {
-            VendorText::Unredacted => None,
-            _ => self.vendor_code.as_deref(),
-        }
+        self.vendor_said.code.as_ref().and_then(VendorText::shown)
     }
 
-    /// The vendor's messages, cleaned of the request's secrets and cut to 200 characters.
-    /// Empty until [`redact`](Self::redact).
-    pub fn vendor_messages(&self) -> &[String] {
-        match self.vendor_text {
-            VendorText::Unredacted => &[],
-            _ => &self.vendor_messages,
-        }
+    /// The vendor's messages, cleaned of the request's secrets, cut to 200 characters and
+    /// escaped. Empty until [`redact`](Self::redact).
+    pub fn vendor_messages(&self) -> Vec<&str> {
+        self.vendor_said
+            .messages
+            .iter()
+            .filter_map(VendorText::shown)
+            .collect()
+    }
+
+    /// The vendor's fields that explain the error ([`with_vendor_field`](Self::with_vendor_field)),
+    /// cleaned and escaped as the messages are. Empty until [`redact`](Self::redact).
+    pub fn vendor_fields(&self) -> Vec<(&'static str, &str)> {
+        self.vendor_said
+            .fields
+            .iter()
+            .filter_map(|(name, value)| Some((*name, value.shown()?)))
+            .collect()
     }
 
     /// Whether the vendor's messages mention one of `needles` (ASCII case-insensitive), for an
     /// adapter that explains an answer the vendor tells apart by its text alone. Nothing of the
     /// text is exposed, so it may be asked before [`redact`](Self::redact).
     pub fn vendor_mentions(&self, needles: &[&str]) -> bool {
-        self.vendor_messages
+        self.vendor_said
+            .messages
             .iter()
-            .any(|message| crate::classify::mentions(message, needles))
+            .any(|message| message.mentions(needles))
     }
 
     /// Whether some of the vendor's text was dropped because it held a secret that could not be
@@ -381,10 +396,7 @@ impl Error {
 
     /// Why some of the vendor's text was dropped, when it was.
     pub fn vendor_text_withheld_why(&self) -> Option<crate::redact::Withheld> {
-        match self.vendor_text {
-            VendorText::Withheld(why) => Some(why),
-            _ => None,
-        }
+        self.vendor_texts().find_map(VendorText::withheld)
     }
 
     /// How long the vendor asked to wait (`Retry-After`), when it did.
@@ -392,7 +404,7 @@ impl Error {
         self.retry_after
     }
 
-    /// This crate's explanation of the error.
+    /// This crate's explanation of the error (`Display` shows it [`escape`]d).
     pub fn message(&self) -> &str {
         &self.message
     }
@@ -403,13 +415,13 @@ impl fmt::Display for Error {
         if let Some(vendor) = self.vendor {
             write!(f, "{vendor}: ")?;
         }
-        write!(f, "{}: {}", self.kind, self.message)?;
+        write!(f, "{}: {}", self.kind, escape(&self.message))?;
         let mut facts = Vec::new();
         if let Some(status) = self.status {
             facts.push(format!("HTTP {status}"));
         }
         if let Some(code) = self.vendor_code() {
-            facts.push(format!("vendor code {code:?}"));
+            facts.push(format!("vendor code \"{code}\""));
         }
         if !facts.is_empty() {
             write!(f, " ({})", facts.join(", "))?;
@@ -417,11 +429,11 @@ impl fmt::Display for Error {
         // Once each: a vendor often repeats its text (a title and a detail, a message and an
         // error), and a short one inside a longer one says nothing more.
         let messages = self.vendor_messages();
-        let mut shown: Vec<&String> = Vec::new();
+        let mut shown: Vec<&str> = Vec::new();
         for (index, message) in messages.iter().enumerate() {
             let repeated = messages.iter().enumerate().any(|(other, longer)| {
                 other != index
-                    && longer.contains(message.as_str())
+                    && longer.contains(message)
                     && (longer.len() > message.len() || other < index)
             });
             if !repeated {
@@ -430,7 +442,10 @@ impl fmt::Display for Error {
         }
         for (index, message) in shown.iter().enumerate() {
             let lead = if index == 0 { "; vendor says: " } else { " / " };
-            write!(f, "{lead}{message:?}")?;
+            write!(f, "{lead}\"{message}\"")?;
+        }
+        for (name, value) in self.vendor_fields() {
+            write!(f, "; {name}: \"{value}\"")?;
         }
         if let Some(why) = self.vendor_text_withheld_why() {
             write!(f, "; {why}")?;
@@ -540,7 +555,7 @@ mod tests {
             .with_vendor_messages(vec!["value 'hunter2-secret' is invalid".into()]);
         let shown = format!("{raw} {raw:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
-        assert_eq!(raw.vendor_messages(), [] as [String; 0]);
+        assert!(raw.vendor_messages().is_empty());
         let e = raw.redact(&Redactor::new().secret("hunter2-secret"));
         assert_eq!(e.vendor_messages(), ["value '<redacted>' is invalid"]);
         assert_eq!(e.vendor_code(), Some("E-<redacted>"));
@@ -692,6 +707,45 @@ mod tests {
         assert!(!text.contains("password a is"), "{text}");
         assert!(text.contains("the vendor's text is withheld"), "{text}");
         assert!(e.vendor_text_withheld());
+    }
+
+    /// Issue #35: a vendor's field is shown only redacted and escaped, and nothing in the
+    /// message (ours) or the vendor's text can drive a terminal.
+    #[test]
+    fn vendor_fields_and_messages_reach_the_display_redacted_and_escaped() {
+        let token = "tok-Echoed-9f8e7d6c";
+        let error = Error::new(
+            ErrorKind::Unsupported,
+            "the user comes from another identity provider\u{1b}[2J",
+        )
+        .with_vendor_field("providerType", format!("SAML\u{1b}]52;c;eA==\u{7} {token}"))
+        .with_vendor_messages(vec!["bad\u{9b}31m\u{202e}\r\nchanged (verified)".into()]);
+        let hidden = format!("{error} {error:?}");
+        assert!(
+            !hidden.contains("SAML") && !hidden.contains("bad"),
+            "{hidden}"
+        );
+        assert!(error.vendor_fields().is_empty());
+        let error = error.redact(&Redactor::new().secret(token));
+        assert_eq!(
+            error.vendor_fields(),
+            [("providerType", "SAML\\u{1b}]52;c;eA==\\u{7} <redacted>")]
+        );
+        let shown = format!("{error} {error:?}");
+        assert!(
+            !shown.chars().any(crate::vendor_text::is_unsafe),
+            "{shown:?}"
+        );
+        assert!(!shown.contains(token), "{shown}");
+        assert!(
+            error.to_string().ends_with(
+                "; vendor says: \"bad\\u{9b}31m\\u{202e}\\u{d}\\u{a}changed (verified)\"; providerType: \"SAML\\u{1b}]52;c;eA==\\u{7} <redacted>\""
+            ),
+            "{error}"
+        );
+        // A second redactor (the run's) masks what the call's did not know.
+        let error = error.redact(&Redactor::new().secret("SAML\\u{1b}]52"));
+        assert!(!error.to_string().contains("SAML"), "{error}");
     }
 
     /// Issue #27: the reason a text is withheld is the true one: an 18-character password

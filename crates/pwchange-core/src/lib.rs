@@ -44,12 +44,14 @@ mod secret;
 pub mod tls;
 pub mod token;
 mod vendor;
+pub mod vendor_text;
 
 pub use context::{ClientContext, Credentials};
 pub use error::{Error, ErrorKind, Outcome};
 pub use redact::Redactor;
 pub use secret::{BoundedPassword, InvalidPassword, InvalidToken, SecretToken, UnboundedPassword};
 pub use vendor::Vendor;
+pub use vendor_text::VendorText;
 
 /// Re-exports for [`impl_client_hooks!`]; not part of the public API.
 #[doc(hidden)]

@@ -62,15 +62,109 @@ impl std::fmt::Display for Withheld {
 /// The most characters of one vendor text that are kept (after redaction).
 pub const MAX_VENDOR_TEXT_CHARS: usize = 200;
 
-/// The secrets of one request, in every form a vendor might echo them.
+/// The secrets of one request (or of a whole rotation), in every form a vendor might echo them.
+///
+/// Texts are searched through an index of the secrets by length (a rolling hash per length),
+/// so cleaning a text costs about its length times the number of distinct secret lengths,
+/// however many secrets there are: a rotation's redactor holds every password of its run.
 #[derive(Default)]
 pub struct Redactor {
-    /// Forms of secrets that are replaced where they occur.
-    replace: Vec<Zeroizing<String>>,
-    /// Forms of secrets that withhold the text where they occur, and why.
-    withhold: Vec<(Zeroizing<String>, Withheld)>,
+    /// Forms of secrets, each replaced where it occurs (`None`) or withholding the text.
+    forms: Index<Option<Withheld>>,
     /// The secrets themselves, looked for in the decoded views of what is left.
-    raw: Vec<Zeroizing<String>>,
+    raw: Index<()>,
+}
+
+/// Strings with a tag each, found in a text by length and rolling hash.
+struct Index<T> {
+    strings: Vec<(Zeroizing<String>, T)>,
+    /// Byte length → rolling hash → positions in `strings`.
+    by_length: std::collections::BTreeMap<usize, std::collections::HashMap<u64, Vec<usize>>>,
+}
+
+impl<T> Default for Index<T> {
+    fn default() -> Self {
+        Self {
+            strings: Vec::new(),
+            by_length: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
+const HASH_BASE: u64 = 1_000_003;
+
+fn rolling_hash(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0u64, |hash, &b| {
+        hash.wrapping_mul(HASH_BASE).wrapping_add(u64::from(b))
+    })
+}
+
+impl<T> Index<T> {
+    fn len(&self) -> usize {
+        self.strings.len()
+    }
+
+    fn position(&self, string: &str) -> Option<usize> {
+        self.by_length
+            .get(&string.len())?
+            .get(&rolling_hash(string.as_bytes()))?
+            .iter()
+            .copied()
+            .find(|&at| *self.strings[at].0 == *string)
+    }
+
+    /// Adds `string` with `tag` unless it is there already (the first tag stays).
+    fn insert(&mut self, string: Zeroizing<String>, tag: T) {
+        if string.is_empty() || self.position(&string).is_some() {
+            return;
+        }
+        self.by_length
+            .entry(string.len())
+            .or_default()
+            .entry(rolling_hash(string.as_bytes()))
+            .or_default()
+            .push(self.strings.len());
+        self.strings.push((string, tag));
+    }
+
+    /// Every occurrence of every string in `text`, overlapping ones included: `(start, end,
+    /// tag)` in byte offsets.
+    fn occurrences<'a>(&'a self, text: &str) -> Vec<(usize, usize, &'a T)> {
+        let bytes = text.as_bytes();
+        let mut found = Vec::new();
+        for (&length, hashes) in &self.by_length {
+            if length > bytes.len() {
+                break;
+            }
+            // HASH_BASE^(length - 1), to drop the byte that leaves the window.
+            let top = (1..length).fold(1u64, |power, _| power.wrapping_mul(HASH_BASE));
+            let mut hash = rolling_hash(&bytes[..length]);
+            for start in 0..=bytes.len() - length {
+                if start > 0 {
+                    hash = hash
+                        .wrapping_sub(u64::from(bytes[start - 1]).wrapping_mul(top))
+                        .wrapping_mul(HASH_BASE)
+                        .wrapping_add(u64::from(bytes[start + length - 1]));
+                }
+                let Some(candidates) = hashes.get(&hash) else {
+                    continue;
+                };
+                let window = &bytes[start..start + length];
+                for &at in candidates {
+                    let (string, tag) = &self.strings[at];
+                    if string.as_bytes() == window {
+                        found.push((start, start + length, tag));
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    /// Whether any string occurs in `text`.
+    fn occurs_in(&self, text: &str) -> bool {
+        !self.occurrences(text).is_empty()
+    }
 }
 
 impl std::fmt::Debug for Redactor {
@@ -99,22 +193,27 @@ impl Redactor {
 
     /// Adds `secret` (empty ones are ignored).
     pub fn add(&mut self, secret: &str) {
-        if secret.is_empty() || self.raw.iter().any(|r| **r == *secret) {
+        if secret.is_empty() || self.raw.position(secret).is_some() {
             return;
         }
-        self.raw.push(Zeroizing::new(secret.to_owned()));
+        self.raw.insert(Zeroizing::new(secret.to_owned()), ());
         let unmaskable = secret.chars().count() < MIN_SCRUBBABLE_CHARS
             || secret.chars().all(char::is_alphabetic);
         let why = unmaskable.then_some(Withheld::UnmaskableSecret);
         for form in forms(secret) {
-            match why {
-                None if !self.replace.iter().any(|f| **f == *form) => self.replace.push(form),
-                Some(why) if !self.withhold.iter().any(|(f, _)| **f == *form) => {
-                    self.withhold.push((form, why));
-                }
-                _ => {}
-            }
+            // A form two secrets share keeps the first one's rule.
+            self.forms.insert(form, why);
         }
+    }
+
+    /// How many secrets it holds.
+    pub fn len(&self) -> usize {
+        self.raw.len()
+    }
+
+    /// Whether it holds no secret.
+    pub fn is_empty(&self) -> bool {
+        self.raw.len() == 0
     }
 
     /// `text` with every secret replaced by [`REDACTED`], cut to [`MAX_VENDOR_TEXT_CHARS`];
@@ -126,15 +225,13 @@ impl Redactor {
 
     /// [`clean`](Self::clean), saying why a text is withheld.
     pub fn clean_or_withhold(&self, text: &str) -> Result<String, Withheld> {
-        let mut spans: Vec<(usize, usize)> = Vec::new();
-        for form in &self.replace {
-            // Every start, overlapping ones included.
-            let mut from = 0;
-            while let Some(at) = text.get(from..).and_then(|rest| rest.find(form.as_str())) {
-                spans.push((from + at, from + at + form.len()));
-                from += at + text[from + at..].chars().next().map_or(1, char::len_utf8);
-            }
-        }
+        let found = self.forms.occurrences(text);
+        // Every start of a maskable form, overlapping ones included.
+        let mut spans: Vec<(usize, usize)> = found
+            .iter()
+            .filter(|(_, _, why)| why.is_none())
+            .map(|&(start, end, _)| (start, end))
+            .collect();
         spans.sort_unstable();
         let mut merged: Vec<(usize, usize)> = Vec::new();
         for (start, end) in spans {
@@ -145,13 +242,11 @@ impl Redactor {
         }
         let masked_at =
             |start: usize, end: usize| merged.iter().any(|&(s, e)| s <= start && end <= e);
-        for (form, why) in &self.withhold {
-            let mut from = 0;
-            while let Some(at) = text.get(from..).and_then(|rest| rest.find(form.as_str())) {
-                if !masked_at(from + at, from + at + form.len()) {
-                    return Err(*why);
-                }
-                from += at + text[from + at..].chars().next().map_or(1, char::len_utf8);
+        for &(start, end, why) in &found {
+            if let Some(why) = why
+                && !masked_at(start, end)
+            {
+                return Err(*why);
             }
         }
         let mut masked = Zeroizing::new(String::with_capacity(text.len()));
@@ -164,7 +259,7 @@ impl Redactor {
         masked.push_str(&text[last..]);
         if decoded_views(&masked)
             .iter()
-            .any(|view| self.raw.iter().any(|secret| view.contains(secret.as_str())))
+            .any(|view| self.raw.occurs_in(view))
         {
             return Err(Withheld::EncodedSecret);
         }
