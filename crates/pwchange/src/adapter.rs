@@ -745,7 +745,11 @@ impl<A: Adapter> DynBackend for Backend<A> {
     fn change<'a>(&'a self, change: &'a PasswordChange) -> BoxFuture<'a, Result<Changed, Error>> {
         Box::pin(async move {
             match Backend::change(self, change).await {
-                Ok(changed) => Ok(changed),
+                Ok(mut changed) => {
+                    let redactor = self.redactor(&change.secrets()).await;
+                    pwchange_core::vendor_text::Redact::redact(&mut changed, &redactor);
+                    Ok(changed)
+                }
                 Err(e) => {
                     let redactor = self.redactor(&change.secrets()).await;
                     Err(e.with_vendor(A::VENDOR).redact(&redactor))

@@ -21,7 +21,8 @@ pub use policy::{CharacterClasses, LengthUnit, PasswordPolicy, PolicySource};
 pub use pwchange_core::http::{
     DEFAULT_CONNECT_RETRIES, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, HttpConfig,
 };
-pub use pwchange_core::{Error, ErrorKind, Outcome, SecretToken, Vendor};
+pub use pwchange_core::vendor_text::Redact;
+pub use pwchange_core::{Error, ErrorKind, Outcome, Redactor, SecretToken, Vendor, VendorText};
 pub use request::{
     ChangeOperation, Changed, Mode, ModeKind, Password, PasswordChange, Verification,
 };

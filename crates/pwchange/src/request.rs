@@ -398,6 +398,14 @@ pub struct Changed {
     pub verification: Verification,
 }
 
+/// The details' vendor text (a login name, an owner id) redacted: the facade does it with the
+/// request's secrets before a `Changed` leaves it; a rotation again with every secret of its run.
+impl pwchange_core::vendor_text::Redact for Changed {
+    fn redact(&mut self, secrets: &pwchange_core::Redactor) {
+        self.details.redact(secrets);
+    }
+}
+
 impl Changed {
     /// A change the vendor confirmed, not verified yet.
     pub(crate) fn confirmed(

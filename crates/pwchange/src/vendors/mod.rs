@@ -62,6 +62,18 @@ macro_rules! registry {
             )+
         }
 
+        /// Every vendor's details redact the vendor text they hold.
+        impl pwchange_core::vendor_text::Redact for ChangedDetails {
+            fn redact(&mut self, secrets: &pwchange_core::Redactor) {
+                match self {
+                    $(
+                        #[cfg(feature = $feature)]
+                        ChangedDetails::$variant(details) => details.redact(secrets),
+                    )+
+                }
+            }
+        }
+
         $(
             #[cfg(feature = $feature)]
             impl From<$details> for ChangedDetails {

@@ -7,5 +7,6 @@
 
 mod bad_input;
 mod facade;
+mod hostile;
 mod outcomes;
 mod transport;

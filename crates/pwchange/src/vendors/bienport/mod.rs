@@ -5,6 +5,7 @@ use pwchange_core::SecretToken;
 use pwchange_core::classify::{Facts, Rule, Status, Verdict, When};
 use pwchange_core::http::{Answer, HttpConfig};
 use pwchange_core::token::Auth;
+use pwchange_core::vendor_text::{Redact, VendorText};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 
@@ -68,7 +69,13 @@ pub struct BienportDetails {
     /// it is personal data, often a phone number).
     #[serde(skip)]
     #[schemars(skip)]
-    screen_name: Option<String>,
+    screen_name: Option<VendorText>,
+}
+
+impl Redact for BienportDetails {
+    fn redact(&mut self, secrets: &pwchange_core::Redactor) {
+        self.screen_name.redact(secrets);
+    }
 }
 
 pub(crate) struct BienportAdapter {
@@ -217,14 +224,21 @@ impl Adapter for BienportAdapter {
             body.user_id.to_string(),
             BienportDetails {
                 user_id: body.user_id,
-                screen_name: user.screen_name.filter(|name| !name.trim().is_empty()),
+                screen_name: user
+                    .screen_name
+                    .filter(|name| !name.trim().is_empty())
+                    .map(VendorText::new),
             },
         ))
     }
 
     fn login_name(changed: &Changed) -> Option<String> {
         match &changed.details {
-            Some(crate::ChangedDetails::Bienport(details)) => details.screen_name.clone(),
+            Some(crate::ChangedDetails::Bienport(details)) => details
+                .screen_name
+                .as_ref()?
+                .to_send_back()
+                .map(str::to_owned),
             #[allow(unreachable_patterns)]
             _ => None,
         }

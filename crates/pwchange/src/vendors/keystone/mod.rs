@@ -167,6 +167,11 @@ pub struct KeystoneDetails {
     pub password_expires_at: Option<chrono::NaiveDateTime>,
 }
 
+/// Nothing in it is the vendor's text.
+impl pwchange_core::vendor_text::Redact for KeystoneDetails {
+    fn redact(&mut self, _: &pwchange_core::Redactor) {}
+}
+
 /// Keystone's timestamps: `2024-06-13T06:45:02.000000` (UTC, no zone), with or without the
 /// fraction; or RFC 3339 with a zone (`Z`, `+02:00`), read as UTC.
 fn keystone_time(text: &str) -> Option<chrono::NaiveDateTime> {

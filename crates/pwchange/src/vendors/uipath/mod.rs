@@ -105,6 +105,11 @@ pub struct UipathDetails {
     pub operation: ChangeOperation,
 }
 
+/// Nothing in it is the vendor's text.
+impl pwchange_core::vendor_text::Redact for UipathDetails {
+    fn redact(&mut self, _: &pwchange_core::Redactor) {}
+}
+
 pub(crate) struct UipathAdapter {
     organization_id: Option<uuid::Uuid>,
 }

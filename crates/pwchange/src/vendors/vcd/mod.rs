@@ -5,6 +5,7 @@ use pwchange_core::SecretToken;
 use pwchange_core::classify::{Facts, Rule, Status, Verdict, When};
 use pwchange_core::http::{Answer, HttpConfig};
 use pwchange_core::token::Auth;
+use pwchange_core::vendor_text::{Redact, VendorText};
 use pwchange_vcd::{Client as Generated, Credentials, types};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -74,7 +75,13 @@ pub struct VcdDetails {
     pub operation: ChangeOperation,
     /// `user@organization` from the user record (administrative set), the name the user logs in
     /// with.
-    pub login_name: Option<String>,
+    pub login_name: Option<VendorText>,
+}
+
+impl Redact for VcdDetails {
+    fn redact(&mut self, secrets: &pwchange_core::Redactor) {
+        self.login_name.redact(secrets);
+    }
 }
 
 /// A checked Cloud Director request.
@@ -345,7 +352,9 @@ impl Adapter for VcdAdapter {
                     urn.clone(),
                     VcdDetails {
                         operation: ChangeOperation::UpdateUser,
-                        login_name: login_name_of(&updated).or_else(|| login_name_of(&record)),
+                        login_name: login_name_of(&updated)
+                            .or_else(|| login_name_of(&record))
+                            .map(VendorText::new),
                     },
                 ))
             }
@@ -354,7 +363,11 @@ impl Adapter for VcdAdapter {
 
     fn login_name(changed: &Changed) -> Option<String> {
         match &changed.details {
-            Some(crate::ChangedDetails::Vcd(details)) => details.login_name.clone(),
+            Some(crate::ChangedDetails::Vcd(details)) => details
+                .login_name
+                .as_ref()?
+                .to_send_back()
+                .map(str::to_owned),
             #[allow(unreachable_patterns)] // one-vendor builds
             _ => None,
         }
@@ -467,9 +480,10 @@ async fn read_user(
     match record.provider_type.as_deref() {
         None => Ok(record),
         Some(provider) if provider.eq_ignore_ascii_case("LOCAL") => Ok(record),
-        Some(provider) => Err(Error::unsupported(format!(
-            "the user comes from {provider}, not Cloud Director's local users: its password is not Cloud Director's to set"
-        ))),
+        Some(provider) => Err(Error::unsupported(
+            "the user comes from another identity provider (its providerType is not LOCAL): its password is not Cloud Director's to set",
+        )
+        .with_vendor_field("providerType", provider)),
     }
 }
 

@@ -8,6 +8,7 @@ use pwchange_core::SecretToken;
 use pwchange_core::classify::{Facts, Rule, Status, Verdict, When, classify};
 use pwchange_core::http::{Answer, HttpConfig};
 use pwchange_core::token::Auth;
+use pwchange_core::vendor_text::{Redact, VendorText};
 use pwchange_zitadel::{Client as Generated, ClientContext, types};
 use serde::{Deserialize, Serialize};
 
@@ -119,7 +120,13 @@ pub struct ZitadelDetails {
     /// When the change happened (ZITADEL's RFC 3339 `changeDate`, in UTC; RFC 3339 in JSON).
     pub change_date: Option<chrono::DateTime<chrono::Utc>>,
     /// The organization or instance that owns the user (`SetPassword` and v1 only).
-    pub resource_owner: Option<String>,
+    pub resource_owner: Option<VendorText>,
+}
+
+impl Redact for ZitadelDetails {
+    fn redact(&mut self, secrets: &pwchange_core::Redactor) {
+        self.resource_owner.redact(secrets);
+    }
 }
 
 pub(crate) struct ZitadelAdapter {
@@ -452,7 +459,7 @@ impl Adapter for ZitadelAdapter {
                 protocol: self.protocol,
                 sequence: sequence.and_then(|sequence| sequence.parse().ok()),
                 change_date,
-                resource_owner,
+                resource_owner: resource_owner.map(VendorText::new),
             },
         ))
     }
