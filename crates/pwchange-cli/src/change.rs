@@ -47,7 +47,10 @@ pub async fn run(args: ChangeArgs, env: &target::Env, console: &Console) -> Resu
     }
     let changed = client.change_password(&change).await?;
     if args.json {
-        println!("{}", serde_json::json!({"ok": true, "changed": changed}));
+        println!(
+            "{}",
+            crate::output::json_line(&serde_json::json!({"ok": true, "changed": changed}))
+        );
     } else if !console.quiet {
         let how = match &changed.verification {
             Verification::Verified => "verified by logging in with it".to_owned(),

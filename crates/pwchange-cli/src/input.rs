@@ -119,8 +119,11 @@ pub fn records(input: &Input) -> Result<Rows, Error> {
     let shown = input.shown.clone();
     match input.format {
         Format::Csv => {
+            // Only the header's cells are trimmed: a password's edge spaces are part of it (a
+            // password sent trimmed is wrong, and counts towards a lockout). `checked` trims the
+            // user id and the login name.
             let mut reader = csv::ReaderBuilder::new()
-                .trim(csv::Trim::All)
+                .trim(csv::Trim::Headers)
                 .from_reader(file);
             let headers = reader
                 .headers()
@@ -276,7 +279,7 @@ pub fn checked(
     Ok(records(input)?.map(move |row| {
         let (line, record) = row?;
         let at = |what: &str| input_error(format!("{shown} line {line}: {what}"));
-        let user_id = pwchange::canonical_user_id(vendor, &record.user_id).map_err(|e| {
+        let user_id = pwchange::canonical_user_id(vendor, record.user_id.trim()).map_err(|e| {
             at(&format!("user_id: {}", e.message()))
         })?;
         let current = record.current_password.filter(|p| !p.is_empty());
@@ -360,6 +363,41 @@ mod tests {
             .unwrap()
             .map(|row| row.map(|(line, _)| line).map_err(|e| e.to_string()))
             .collect()
+    }
+
+    /// Issue #35: a password's edge spaces are kept, in CSV as in JSON Lines; ids and login
+    /// names are trimmed.
+    #[test]
+    fn a_password_is_read_as_it_is_written() {
+        let password = "  Edge spaces kept\t ";
+        let (_dir, csv) = file(
+            "u.csv",
+            &format!("user_id , current_password,login_name\n 42 ,\"{password}\", alice \n"),
+        );
+        let (_dir2, jsonl) = file(
+            "u.jsonl",
+            &format!(
+                "{{\"user_id\":\" 42 \",\"current_password\":{},\"login_name\":\" alice \"}}\n",
+                serde_json::to_string(password).unwrap()
+            ),
+        );
+        for path in [csv, jsonl] {
+            let input = input(&path);
+            let records: Vec<Record> = checked(&input, Vendor::ALL[0], false)
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            let record = &records[0];
+            assert_eq!(
+                record.current_password.as_deref().map(String::as_str),
+                Some(password)
+            );
+            assert_eq!(record.login_name.as_deref(), Some("alice"));
+            assert_eq!(
+                record.user_id,
+                pwchange::canonical_user_id(Vendor::ALL[0], "42").unwrap()
+            );
+        }
     }
 
     #[test]

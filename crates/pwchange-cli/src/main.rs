@@ -63,7 +63,7 @@ async fn print_policy(args: cli::PolicyArgs, env: &target::Env) -> Result<(), pw
     if args.json {
         println!(
             "{}",
-            serde_json::json!({"vendor": client.vendor(), "policy": policy})
+            output::json_line(&serde_json::json!({"vendor": client.vendor(), "policy": policy}))
         );
     } else {
         println!("{} password policy", client.vendor().title());

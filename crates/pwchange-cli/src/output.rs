@@ -117,6 +117,15 @@ pub fn hint_for(kind: ErrorKind, vendor: Option<pwchange::Vendor>) -> &'static s
     }
 }
 
+/// `value` as one line of JSON for standard output: serialised, with the characters
+/// `serde_json` leaves raw that could drive a terminal (DEL, C1 and bidi controls, U+2028)
+/// escaped as `\uXXXX` ([`pwchange_core::vendor_text::escape_json`]). A JSON reader sees the
+/// same value.
+pub fn json_line(value: &impl serde::Serialize) -> String {
+    let json = serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned());
+    pwchange_core::vendor_text::escape_json(&json).into_owned()
+}
+
 /// The error as a JSON object (no secrets: the facade's errors carry none).
 pub fn error_json(error: &Error) -> serde_json::Value {
     json!({
@@ -128,6 +137,11 @@ pub fn error_json(error: &Error) -> serde_json::Value {
         "vendor_code": error.vendor_code(),
         "message": error.to_string(),
         "vendor_messages": error.vendor_messages(),
+        "vendor_fields": error
+            .vendor_fields()
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), serde_json::Value::from(value)))
+            .collect::<serde_json::Map<_, _>>(),
         "retry_after_secs": error.retry_after().map(|d| d.as_secs()),
         "hint": hint_for(error.kind(), error.vendor()),
         "outcome": error.outcome(),
@@ -151,7 +165,7 @@ pub fn exit_code_of(error: &Error) -> u8 {
 #[allow(clippy::print_stdout, clippy::print_stderr)]
 pub fn report(error: &Error, json: bool, console: &Console) -> u8 {
     if json {
-        println!("{}", error_json(error));
+        println!("{}", json_line(&error_json(error)));
     } else {
         eprintln!("{}: {error}", console.error_label("error"));
         eprintln!(
@@ -190,6 +204,33 @@ mod tests {
         assert_eq!(error_json(&plain)["outcome"], "not_applied");
         let login = Error::new(ErrorKind::VerificationFailed, "refused");
         assert_eq!(exit_code_of(&login), 16);
+    }
+
+    /// Issue #35: a JSON line leaves no character raw that can drive a terminal (serde_json
+    /// leaves DEL, C1, bidi controls and U+2028 raw), and reads back the same.
+    #[test]
+    fn json_lines_escape_what_serde_json_leaves_raw() {
+        let hostile = "a\u{7f}b\u{9b}31m\u{202e}c\u{2028}d\u{1b}[2J";
+        let value = serde_json::json!({ "message": hostile });
+        let line = json_line(&value);
+        assert!(
+            !line.chars().any(pwchange_core::vendor_text::is_unsafe),
+            "{line:?}"
+        );
+        assert!(
+            line.contains("\\u009b") && line.contains("\\u202e"),
+            "{line}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(back, value);
+        let error = Error::new(ErrorKind::Unsupported, "x")
+            .with_vendor_field("providerType", hostile)
+            .redact(&pwchange::Redactor::new());
+        let json = error_json(&error);
+        assert_eq!(
+            json["vendor_fields"]["providerType"],
+            "a\\u{7f}b\\u{9b}31m\\u{202e}c\\u{2028}d\\u{1b}[2J"
+        );
     }
 
     #[test]

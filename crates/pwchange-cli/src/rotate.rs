@@ -255,7 +255,7 @@ async fn dry_run(
     if args.json {
         println!(
             "{}",
-            json!({
+            crate::output::json_line(&json!({
                 "dry_run": true,
                 "vendor": client.vendor(),
                 "base_url": client.base_url(),
@@ -266,7 +266,7 @@ async fn dry_run(
                 "generation": {"length": plan.generation.length, "classes": plan.generation.class_names()},
                 "policy": plan.policy,
                 "access": access,
-            })
+            }))
         );
     } else {
         let access = match access {
@@ -411,15 +411,18 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
         stop,
         retries: AtomicU64::new(0),
         overloads: AtomicU64::new(0),
+        secrets: std::sync::RwLock::new(input_secrets(&input, vendor, args.admin)),
     });
     let interrupted = Arc::new(AtomicBool::new(false));
     // Set when the changes still in flight are to be abandoned: GRACE after the first
     // interruption, or at once on the second.
     let (abandon, _) = tokio::sync::watch::channel(false);
+    // A closed standard output (its reader went away: `| head -1`) interrupts the run too.
+    let (closed_stdout, stdout_closed) = tokio::sync::mpsc::unbounded_channel();
     {
         let (run, interrupted, abandon) = (run.clone(), interrupted.clone(), abandon.clone());
         tokio::spawn(async move {
-            let mut signals = match Interruptions::new() {
+            let mut signals = match Interruptions::new(stdout_closed) {
                 Ok(signals) => signals,
                 Err(e) => {
                     tracing::warn!("cannot listen for SIGTERM and SIGHUP: {e}");
@@ -452,6 +455,7 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
         .then(|| progress::bar(survey.count as u64)),
         json: args.json,
         console: *console,
+        out: Stdout::new(closed_stdout),
     };
     let mut summary = Summary {
         total: survey.count,
@@ -489,8 +493,14 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
                 reporter.report(&ResultRecord::new(record.user_id, "already_done"));
                 continue;
             }
-            Plan::Fresh(password) => Step::Change(password),
-            Plan::Settle(password) => Step::Settle(password),
+            Plan::Fresh(password) => {
+                run.keep_secret(password.expose_secret());
+                Step::Change(password)
+            }
+            Plan::Settle(password) => {
+                run.keep_secret(password.expose_secret());
+                Step::Settle(password)
+            }
         };
         // A stopped run waits for no slot (the rate could make the rest take hours), and a run
         // stopped while it waits stops waiting.
@@ -604,9 +614,11 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
     summary.journal_syncs = run.journal.syncs();
     summary.seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
     if args.json {
-        println!("{}", json!({"summary": summary}));
+        reporter
+            .out
+            .line(crate::output::json_line(&json!({"summary": summary})));
     } else {
-        print_summary(&summary, vendor, &journal_path, console);
+        print_summary(&summary, vendor, &journal_path, console, &reporter.out);
     }
     // The summary above says what happened; the error says why the run stopped.
     if let Some(error) = flight.failure {
@@ -625,12 +637,12 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
 
 /// The end-of-run report: the counts, the failures by kind with what to do about each, and
 /// where the passwords are. With `--quiet`, only when something needs attention.
-#[allow(clippy::print_stdout)]
 fn print_summary(
     summary: &Summary,
     vendor: pwchange::Vendor,
     journal_path: &std::path::Path,
     console: &Console,
+    out: &Stdout,
 ) {
     let attention = summary.failed + summary.outcome_unknown > 0
         || summary.interrupted
@@ -638,7 +650,7 @@ fn print_summary(
     if console.quiet && !attention {
         return;
     }
-    println!(
+    out.line(format!(
         "{} users: {} changed ({} verified by logging in), {} already done, {} failed, {} outcome unknown, {} not attempted; {} retries after 429/503, {:.1} s{}",
         summary.total,
         console.count(summary.changed, false),
@@ -654,9 +666,9 @@ fn print_summary(
         } else {
             ""
         }
-    );
+    ));
     if !summary.failures_by_kind.is_empty() {
-        println!("failures by kind:");
+        out.line("failures by kind:");
         let width = summary
             .failures_by_kind
             .keys()
@@ -669,19 +681,37 @@ fn print_summary(
                 Ok(kind) => output::hint_for(kind, Some(vendor)),
                 Err(_) => "",
             };
-            println!("  {count:>6}  {kind:<width$}  {hint}");
+            out.line(format!("  {count:>6}  {kind:<width$}  {hint}"));
         }
     }
     if let Some(kind) = summary.stopped_by {
-        println!(
+        out.line(format!(
             "stopped launching changes: the vendor refused the credentials ({kind}); {}",
             output::hint_for(kind, Some(vendor))
-        );
+        ));
     }
-    println!(
+    out.line(format!(
         "the new passwords are in the journal {}",
         journal_path.display()
-    );
+    ));
+}
+
+/// A redactor holding every current password of `input` (a vendor may echo any user's in any
+/// other user's answer, before that user's turn).
+fn input_secrets(
+    input: &input::Input,
+    vendor: pwchange::Vendor,
+    admin: bool,
+) -> pwchange::Redactor {
+    let mut secrets = pwchange::Redactor::new();
+    if let Ok(records) = input::checked(input, vendor, admin) {
+        for record in records.flatten() {
+            if let Some(current) = &record.current_password {
+                secrets.add(current);
+            }
+        }
+    }
+    secrets
 }
 
 fn pending_entry(record: &Record, password: &Password) -> Entry {
@@ -707,6 +737,10 @@ struct Run {
     retries: AtomicU64,
     /// Answers that were a 429 or a 503.
     overloads: AtomicU64,
+    /// Every secret of the run: the current passwords of the whole input, every password
+    /// journaled or generated, added before it is sent. Every error of a change or a login is
+    /// redacted with it.
+    secrets: std::sync::RwLock<pwchange::Redactor>,
 }
 
 impl Run {
@@ -750,6 +784,29 @@ impl Run {
         self.client
             .verify_password(&record.user_id, record.login_name.as_deref(), password)
             .await
+            .map_err(|e| self.redact(e))
+    }
+
+    /// The change, its error redacted with every secret of the run (the facade's redactor
+    /// knows only this change's): a vendor that echoes another user's password shows it to no
+    /// one.
+    async fn change_password(&self, change: &PasswordChange) -> Result<pwchange::Changed, Error> {
+        self.client
+            .change_password(change)
+            .await
+            .map_err(|e| self.redact(e))
+    }
+
+    fn redact(&self, error: Error) -> Error {
+        error.redact(&self.secrets.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Adds `secret` to the run's secrets, before it is sent anywhere.
+    fn keep_secret(&self, secret: &str) {
+        self.secrets
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .add(secret);
     }
 }
 
@@ -842,7 +899,7 @@ impl Step {
         match self {
             Step::Change(password) => {
                 let change = run.change(record, password.clone(), run.verify);
-                match run.client.change_password(&change).await {
+                match run.change_password(&change).await {
                     Ok(changed) => {
                         let verified = changed.verification == pwchange::Verification::Verified;
                         Answer::Final(Finished::done(user_id, verified, None))
@@ -965,7 +1022,6 @@ impl Finished {
 async fn settle(run: &Run, record: &Record, password: Password) -> Answer {
     let user_id = record.user_id.clone();
     let resent = run
-        .client
         .change_password(&run.change(record, password.clone(), false))
         .await;
     // Refused for now, nothing evaluated: again later, before any login (each refused login
@@ -1123,33 +1179,67 @@ struct Reporter {
     bar: Option<indicatif::ProgressBar>,
     json: bool,
     console: Console,
+    out: Stdout,
 }
 
 impl Reporter {
     fn report(&self, record: &ResultRecord) {
         let failure = record.kind.is_some();
         match &self.bar {
-            _ if self.json => print_result(record, true),
+            _ if self.json => self.out.line(crate::output::json_line(record)),
             Some(bar) => {
                 bar.inc(1);
                 if failure {
-                    bar.suspend(|| print_result(record, false));
+                    bar.suspend(|| self.out.line(result_line(record)));
                 }
             }
-            None if failure || !self.console.quiet => print_result(record, false),
+            None if failure || !self.console.quiet => self.out.line(result_line(record)),
             None => {}
         }
     }
 }
 
-#[allow(clippy::print_stdout)]
-fn print_result(record: &ResultRecord, json: bool) {
-    if json {
-        println!("{}", serde_json::to_string(record).unwrap_or_default());
-    } else {
-        match &record.message {
-            Some(message) => println!("{:<16} {}  {message}", record.outcome, record.user_id),
-            None => println!("{:<16} {}", record.outcome, record.user_id),
+/// A user's result as a line of text.
+fn result_line(record: &ResultRecord) -> String {
+    match &record.message {
+        Some(message) => format!("{:<16} {}  {message}", record.outcome, record.user_id),
+        None => format!("{:<16} {}", record.outcome, record.user_id),
+    }
+}
+
+/// Standard output, a line at a time. A write that fails (its reader went away, as with
+/// `rotate --json | head -1`) interrupts the run as a signal does, instead of panicking with
+/// changes in flight: nothing more is launched, the results are journaled, and nothing more is
+/// written to standard output.
+struct Stdout {
+    closed: AtomicBool,
+    interrupt: tokio::sync::mpsc::UnboundedSender<()>,
+}
+
+impl Stdout {
+    fn new(interrupt: tokio::sync::mpsc::UnboundedSender<()>) -> Self {
+        Self {
+            closed: AtomicBool::new(false),
+            interrupt,
+        }
+    }
+
+    #[allow(clippy::print_stderr)]
+    fn line(&self, text: impl std::fmt::Display) {
+        if self.closed.load(Ordering::SeqCst) {
+            return;
+        }
+        let mut out = std::io::stdout().lock();
+        let written = writeln!(out, "{text}").and_then(|()| out.flush());
+        if let Err(e) = written
+            && !self.closed.swap(true, Ordering::SeqCst)
+        {
+            eprintln!(
+                "standard output cannot be written ({}): stopping as if interrupted; the journal keeps every result",
+                e.kind()
+            );
+            // The receiver is gone only when no interruption can be listened for any more.
+            let _ = self.interrupt.send(());
         }
     }
 }
@@ -1183,20 +1273,23 @@ struct Interruptions {
     terminate: tokio::signal::unix::Signal,
     #[cfg(unix)]
     hangup: tokio::signal::unix::Signal,
+    /// A standard output that can no longer be written.
+    stdout_closed: tokio::sync::mpsc::UnboundedReceiver<()>,
 }
 
 impl Interruptions {
-    fn new() -> std::io::Result<Self> {
+    fn new(stdout_closed: tokio::sync::mpsc::UnboundedReceiver<()>) -> std::io::Result<Self> {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
             Ok(Self {
                 terminate: signal(SignalKind::terminate())?,
                 hangup: signal(SignalKind::hangup())?,
+                stdout_closed,
             })
         }
         #[cfg(not(unix))]
-        Ok(Self {})
+        Ok(Self { stdout_closed })
     }
 
     /// Waits for the next interruption; `false` when none can come any more.
@@ -1207,10 +1300,14 @@ impl Interruptions {
                 signal = tokio::signal::ctrl_c() => signal.is_ok(),
                 signal = self.terminate.recv() => signal.is_some(),
                 signal = self.hangup.recv() => signal.is_some(),
+                closed = self.stdout_closed.recv() => closed.is_some(),
             }
         }
         #[cfg(not(unix))]
-        tokio::signal::ctrl_c().await.is_ok()
+        tokio::select! {
+            signal = tokio::signal::ctrl_c() => signal.is_ok(),
+            closed = self.stdout_closed.recv() => closed.is_some(),
+        }
     }
 }
 
@@ -1292,6 +1389,7 @@ mod tests {
                 stop,
                 retries: AtomicU64::new(0),
                 overloads: AtomicU64::new(0),
+                secrets: std::sync::RwLock::default(),
             };
             let record = Record {
                 line: 2,

@@ -9,5 +9,6 @@ mod conventions;
 mod keystone;
 mod rate_limit;
 mod rotate;
+mod security;
 mod settings;
 mod truth;

@@ -262,6 +262,61 @@ async fn sigterm_and_sighup_stop_cleanly_with_a_summary() {
     }
 }
 
+/// Issue #35: a reader that goes away (`rotate --json | head -1`) is an interruption, not a
+/// panic: nothing new starts, the changes in flight finish and are journaled, exit 21; and
+/// `--resume` finishes the rotation.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_stdout_stops_the_run_like_an_interruption() {
+    use std::io::BufRead as _;
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let (sim, ids, input) = many_users(dir.path(), 12).await;
+    sim.set_latency(Some(pwchange_sim::Latency::fixed(Duration::from_millis(
+        300,
+    ))));
+    let journal = dir.path().join("journal.jsonl");
+    let mut child = spawn_rotation(&sim, &input, &journal);
+    let stdout = child.stdout.take().unwrap();
+    let first = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .unwrap();
+        line // the reader (and the pipe's only read end) is dropped here
+    })
+    .await
+    .unwrap();
+    assert!(first.contains("\"user_id\""), "{first}");
+    let output = wait(child).await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(21), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("standard output cannot be written"),
+        "{stderr}"
+    );
+    // A change in flight finished and was journaled; one whose password was being journaled
+    // when the run stopped was not sent, and stays pending for --resume (at most the window's
+    // two).
+    assert!(
+        assert_journal_agrees(&sim, &journal, &ids) <= 2,
+        "{stderr}\n{:#?}",
+        journal_entries(&journal)
+    );
+    let entries = journal_entries(&journal);
+    assert!(
+        entries.iter().filter(|e| e["event"] == "done").count() < ids.len(),
+        "the run stopped launching"
+    );
+    sim.set_latency(None);
+    resume_to_the_end(&sim, &input, &journal).await;
+    let all = journal_passwords(&journal);
+    for id in &ids {
+        assert_eq!(sim.password(id).as_ref(), all.get(id), "{id}");
+    }
+}
+
 /// A second signal ends the grace period at once: a change still in flight is abandoned,
 /// reported as unknown, and left pending in the journal for `--resume`, which settles it.
 #[cfg(unix)]

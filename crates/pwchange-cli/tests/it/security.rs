@@ -1,0 +1,235 @@
+//! Issue #35 through the binary: no secret of one user in another user's output, vendor text
+//! that cannot drive a terminal, a journal nobody else can steer, files others can read.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+use crate::common::*;
+
+/// A vendor that refuses every change (any request but a `GET`, which a simulator answers)
+/// with a `400` whose every field says "the passwords set here were …", listing every string
+/// any request sent it so far and the strings it was seeded with (what it knew before the run:
+/// every user's current password), followed by text that would take over a terminal.
+struct EchoVendor {
+    url: String,
+    _sim: pwchange_sim::Simulator,
+}
+
+const TAKEOVER: &str = "\u{1b}]52;c;cHduZWQ=\u{7}\u{1b}[2J\r\nchanged (verified)\u{9b}31m\u{202e}";
+
+impl EchoVendor {
+    async fn start(seed: Vec<String>) -> Self {
+        let sim = pwchange_sim::Simulator::start(*VENDOR).await.unwrap();
+        let upstream = sim.base_url().to_owned();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let known = Arc::new(Mutex::new(seed));
+        pwchange_core::tls::ensure_default_provider();
+        let forward = pwchange_core::__private::reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let (known, forward, upstream) = (known.clone(), forward.clone(), upstream.clone());
+                tokio::spawn(async move {
+                    let mut buffer = Vec::new();
+                    let mut chunk = [0u8; 8192];
+                    let body_start = loop {
+                        let Ok(n) = stream.read(&mut chunk).await else {
+                            return;
+                        };
+                        if n == 0 {
+                            return;
+                        }
+                        buffer.extend_from_slice(&chunk[..n]);
+                        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+                            break end + 4;
+                        }
+                    };
+                    let raw_head = String::from_utf8_lossy(&buffer[..body_start]).into_owned();
+                    if let Some(path) = raw_head.lines().next().and_then(|l| l.strip_prefix("GET "))
+                    {
+                        let path = path.split(' ').next().unwrap_or("/");
+                        let mut request = forward.get(format!("{upstream}{path}"));
+                        for line in raw_head.lines().skip(1) {
+                            if let Some((name, value)) = line.split_once(':')
+                                && !name.eq_ignore_ascii_case("host")
+                            {
+                                request = request.header(name.trim(), value.trim());
+                            }
+                        }
+                        let Ok(answer) = request.send().await else {
+                            return;
+                        };
+                        let status = answer.status().as_u16();
+                        let content_type = answer
+                            .headers()
+                            .get("content-type")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("application/json")
+                            .to_owned();
+                        let body = answer.bytes().await.unwrap_or_default();
+                        let head = format!(
+                            "HTTP/1.1 {status} OK\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                            body.len()
+                        );
+                        let _ = stream.write_all(head.as_bytes()).await;
+                        let _ = stream.write_all(&body).await;
+                        let _ = stream.shutdown().await;
+                        return;
+                    }
+                    let head = raw_head.to_lowercase();
+                    let length = head
+                        .lines()
+                        .filter_map(|l| l.strip_prefix("content-length:"))
+                        .find_map(|v| v.trim().parse::<usize>().ok())
+                        .unwrap_or(0);
+                    while buffer.len() < body_start + length {
+                        match stream.read(&mut chunk).await {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    let body = &buffer[body_start..];
+                    if let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) {
+                        let mut strings = Vec::new();
+                        collect_strings(&json, &mut strings);
+                        known.lock().unwrap().extend(strings);
+                    }
+                    // The latest first: the facade keeps the first 200 characters.
+                    let latest: Vec<String> = known.lock().unwrap().iter().rev().cloned().collect();
+                    let echo = format!(
+                        "{TAKEOVER} the passwords set here were {}",
+                        latest.join(" ")
+                    );
+                    let body = serde_json::json!({
+                        "message": echo, "error": echo, "title": echo, "detail": echo,
+                        "error_description": echo, "description": echo,
+                        "details": [{"message": echo}],
+                    })
+                    .to_string();
+                    let response = format!(
+                        "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = stream.write_all(response.as_bytes()).await;
+                    let _ = stream.shutdown().await;
+                });
+            }
+        });
+        Self { url, _sim: sim }
+    }
+}
+
+fn collect_strings(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(s) => out.push(s.clone()),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_strings(v, out)),
+        serde_json::Value::Object(map) => map.values().for_each(|v| collect_strings(v, out)),
+        _ => {}
+    }
+}
+
+/// A rotation against [`EchoVendor`], with a token and `flags`.
+fn echo_rotation(
+    echo: &EchoVendor,
+    input: &Path,
+    journal: &Path,
+    flags: &[&str],
+) -> assert_cmd::Command {
+    let url = echo.url.as_str();
+    let mut cmd = pwchange();
+    cmd.args([
+        "rotate",
+        "--vendor",
+        vendor_name(),
+        "--base-url",
+        url,
+        "--yes",
+    ])
+    .arg("--input")
+    .arg(input)
+    .arg("--journal")
+    .arg(journal)
+    .args(["--rate", "0", "--concurrency", "1"])
+    .args(flags)
+    .envs(target_env(&echo._sim));
+    cmd
+}
+
+/// A vendor that echoes every password it was ever sent (and every user's current password)
+/// in each user's error: no user's output, text or JSON, stdout, stderr or journal, holds any
+/// password of the run, and nothing in them can drive a terminal.
+#[tokio::test(flavor = "multi_thread")]
+async fn no_password_of_the_run_in_any_users_output() {
+    let users: Vec<String> = (1..=4)
+        .map(|i| pwchange_sim::numbered_user_id(*VENDOR, i))
+        .collect();
+    let currents: Vec<String> = (1..=4).map(|i| format!("Curr3nt-Pass-{i}-Long!")).collect();
+    for admin in [true, false] {
+        for json in [true, false] {
+            let echo = EchoVendor::start(currents.clone()).await;
+            let dir = tempfile::tempdir().unwrap();
+            let input = dir.path().join("users.csv");
+            let rows: Vec<String> = users
+                .iter()
+                .zip(&currents)
+                .map(|(user, current)| {
+                    if admin {
+                        user.clone()
+                    } else {
+                        format!("{user},{current}")
+                    }
+                })
+                .collect();
+            let header = if admin {
+                "user_id"
+            } else {
+                "user_id,current_password"
+            };
+            std::fs::write(&input, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+            let journal = dir.path().join("journal.jsonl");
+            let mut flags = Vec::new();
+            if admin {
+                flags.push("--admin");
+            }
+            if json {
+                flags.push("--json");
+            }
+            let output = run(echo_rotation(&echo, &input, &journal, &flags)).await;
+            let case = format!("admin {admin} json {json}");
+            assert_eq!(output.status.code(), Some(20), "{case}: {}", text(&output));
+            let journal_text = std::fs::read_to_string(&journal).unwrap();
+            let generated: Vec<String> = journal_passwords(&journal).into_values().collect();
+            assert_eq!(generated.len(), users.len(), "{case}");
+            // What is shown: stdout, stderr, and the journal's messages (its pending entries
+            // hold each user's own new password, as they must).
+            let messages: Vec<String> = journal_entries(&journal)
+                .iter()
+                .filter_map(|e| e["message"].as_str().map(str::to_owned))
+                .collect();
+            let shown = format!("{}\n{}", text(&output), messages.join("\n"));
+            assert!(
+                shown.contains("<redacted>"),
+                "{case}: the echo never got through: {shown}"
+            );
+            let run_currents: &[String] = if admin { &[] } else { &currents };
+            for secret in generated.iter().chain(run_currents) {
+                assert!(
+                    !shown.contains(secret.as_str()),
+                    "{case}: a password of the run leaked"
+                );
+            }
+            assert!(
+                !shown
+                    .chars()
+                    .any(|c| c != '\n' && pwchange_core::vendor_text::is_unsafe(c)),
+                "{case}: a control character reached an output: {shown:?}"
+            );
+            assert!(!journal_text.contains('\u{1b}'), "{case}");
+        }
+    }
+}
