@@ -33,8 +33,9 @@
 //! and the run exits 21. A journal write that fails stops the run the same way and ends it with
 //! that error (kind `storage`, exit 17).
 //!
-//! Test hook: with `PWCHANGE_FAULT_EXIT_AFTER_PENDING=N` the process exits (code 99) right after
-//! journaling the N-th pending entry of this run, before sending it: a crash at the worst moment.
+//! Test hook, in builds with debug assertions only (a release binary ignores it): with
+//! `PWCHANGE_FAULT_EXIT_AFTER_PENDING=N` the process exits (code 99) right after journaling the
+//! N-th pending entry of this run, before sending it: a crash at the worst moment.
 
 use std::collections::HashMap;
 use std::io::{BufRead as _, IsTerminal, Write as _};
@@ -441,9 +442,7 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
             abandon.send_replace(true);
         });
     }
-    let exit_after: Option<usize> = std::env::var("PWCHANGE_FAULT_EXIT_AFTER_PENDING")
-        .ok()
-        .and_then(|v| v.parse().ok());
+    let exit_after = fault_exit_after_pending();
     let mut pending_written = 0;
     let reporter = Reporter {
         // A bar only when a person watches both streams: what stdout holds (a line per user,
@@ -719,6 +718,21 @@ fn pending_entry(record: &Record, password: &Password) -> Entry {
         user_id: record.user_id.clone(),
         new_password: Zeroizing::new(password.expose_secret().to_owned()),
     }
+}
+
+/// The test hook `PWCHANGE_FAULT_EXIT_AFTER_PENDING=N` (see the module docs), read only in
+/// builds with debug assertions (the tests'): a release binary has no way to be told to die
+/// with a password journaled and not sent.
+#[cfg(debug_assertions)]
+fn fault_exit_after_pending() -> Option<usize> {
+    std::env::var("PWCHANGE_FAULT_EXIT_AFTER_PENDING")
+        .ok()
+        .and_then(|v| v.parse().ok())
+}
+
+#[cfg(not(debug_assertions))]
+fn fault_exit_after_pending() -> Option<usize> {
+    None
 }
 
 /// What every change of a run shares.

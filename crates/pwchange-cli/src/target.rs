@@ -90,6 +90,32 @@ fn read_table(
     Ok(())
 }
 
+/// The process's effective user, which a config file must belong to (or to root).
+fn effective_uid() -> Option<u32> {
+    #[cfg(target_os = "linux")]
+    {
+        Some(rustix::process::geteuid().as_raw())
+    }
+    #[cfg(not(target_os = "linux"))]
+    None
+}
+
+/// Whether any table of the config file, at any depth, sets a key that is a secret for some
+/// vendor (a token, a login's password or client secret).
+fn holds_a_secret(table: &toml::Table) -> bool {
+    let secret = |key: &str| {
+        key == "token"
+            || Vendor::ALL.into_iter().any(|vendor| {
+                pwchange::keys(vendor)
+                    .is_some_and(|keys| keys.iter().any(|k| k.name == key && k.secret))
+            })
+    };
+    table.iter().any(|(key, value)| match value {
+        toml::Value::Table(inner) => holds_a_secret(inner),
+        _ => secret(key),
+    })
+}
+
 /// The config file's settings for `vendor`: its `[<vendor>]` table, and the profile's table when
 /// a profile is asked for (two layers: the profile's sits on top).
 fn file_settings(
@@ -116,6 +142,12 @@ fn file_settings(
             "config file {shown} is not valid TOML at line {line}, column {column}: {what}"
         ))
     })?;
+    // A file that steers where the passwords go is its owner's alone; one with a secret in it
+    // is not for every user to read (as ssh treats its files).
+    pwchange_core::files::refuse_if_others_can_write(path, "the config file", effective_uid())?;
+    if holds_a_secret(&document) {
+        pwchange_core::files::refuse_if_others_can_read(path, "the config file")?;
+    }
     let table_of = |value: Option<&toml::Value>, where_: &str| match value {
         None => Ok(None),
         Some(toml::Value::Table(table)) => Ok(Some(table.clone())),

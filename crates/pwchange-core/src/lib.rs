@@ -37,6 +37,7 @@ pub mod canary;
 pub mod classify;
 mod context;
 mod error;
+pub mod files;
 pub mod http;
 pub mod observe;
 pub mod redact;

@@ -65,6 +65,7 @@ pub(crate) fn read_client_identity(
     let chain = read_certificates(certificate, "client certificate file")?;
     let what = "client key file";
     let bytes = zeroize::Zeroizing::new(read(key, what)?);
+    crate::files::refuse_if_others_can_read(key, "the client key file")?;
     let key = PrivateKeyDer::from_pem_slice(&bytes)
         .map_err(|_| bad_file(key, what, "holds no PEM private key"))?;
     Ok(ClientIdentity { chain, key })

@@ -500,6 +500,7 @@ fn read_token_file(path: &Path, origin: &str) -> Result<SecretToken, Error> {
             e.kind()
         ))
     })?;
+    pwchange_core::files::refuse_if_others_can_read(path, "the token file")?;
     let first = text.lines().next().unwrap_or_default();
     SecretToken::new(first)
         .map_err(|e| Error::invalid_input(format!("token file {}: {e}", path.display())))
@@ -699,6 +700,17 @@ mod tests {
         let path = dir.path().join("token");
         std::fs::write(&path, "file-token\nignored\n").unwrap();
         let file = path.to_str().unwrap();
+        // Issue #35: a token file every user may read is refused, naming the chmod to run.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+            let mut k = keys(&[("base_url", "https://z"), ("token_file", file)]).unwrap();
+            let error = k.common().err().unwrap().to_string();
+            assert!(error.contains(&format!("chmod o-rwx {file}")), "{error}");
+            assert!(!error.contains("file-token"), "{error}");
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
         let mut k = keys(&[("base_url", "https://z"), ("token_file", file)]).unwrap();
         assert_eq!(
             k.common().unwrap().token.unwrap().expose_secret(),

@@ -68,9 +68,9 @@ async fn change_from_a_file_descriptor_path_and_config_file_precedence() {
     for (key, value) in pwchange_sim::client_settings(*VENDOR, sim.base_url(), "wrong-token") {
         file.push_str(&format!("{key} = \"{value}\"\n"));
     }
-    std::fs::write(&config, file).unwrap();
+    write_private(&config, file).unwrap();
     let passwords = dir.path().join("passwords");
-    std::fs::write(
+    write_private(
         &passwords,
         format!("{}\n{}\n", canary::PASSWORD, canary::NEW_PASSWORD),
     )
@@ -465,7 +465,7 @@ async fn issue_11_finding_3_a_broken_config_file_is_named_by_line_and_column_wit
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");
     let token = "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXBheWxvYWQ";
-    std::fs::write(
+    write_private(
         &config,
         format!(
             "[{}]\nbase_url = \"https://idp.example.com\"\ntoken = \"{token}\\q\"\n",
@@ -562,7 +562,7 @@ async fn issue_11_finding_12_a_length_beyond_a_vendors_maximum_is_refused_before
         let user = pwchange_sim::demo_user(vendor);
         let dir = tempfile::tempdir().unwrap();
         let input = dir.path().join("users.csv");
-        std::fs::write(
+        write_private(
             &input,
             format!("user_id,current_password\n{},{}\n", user.id, user.password),
         )

@@ -301,3 +301,15 @@ pub fn rotate_with(
         .envs(target_env(sim));
     cmd
 }
+
+/// Writes `contents` to `path` readable and writable by its owner alone (`0600`), as a config or
+/// token file must be.
+pub fn write_private(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> std::io::Result<()> {
+    std::fs::write(&path, contents)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}

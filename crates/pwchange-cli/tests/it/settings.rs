@@ -7,7 +7,7 @@ use pwchange::Settings;
 use pwchange_core::canary;
 use pwchange_sim::{Simulator, Vendor, demo_user};
 
-use crate::common::{pwchange, run, text};
+use crate::common::{pwchange, run, text, write_private};
 
 const NEW_PASSWORD: &str = "N3w-Passw0rd!x";
 
@@ -43,7 +43,7 @@ async fn every_vendor_works_from_a_profile_with_secrets_from_the_environment() {
             file.push_str(&format!("{key} = {}\n", quoted(value)));
         }
         let path = dir.path().join(format!("{vendor}.toml"));
-        std::fs::write(&path, file).unwrap();
+        write_private(&path, file).unwrap();
         let output = change(&sim, |cmd| {
             cmd.args(["--config", path.to_str().unwrap(), "--profile", "sim"])
                 .env(Settings::env_name(vendor, "token"), sim.token());
@@ -103,9 +103,9 @@ async fn flags_win_over_the_environment_and_the_environment_over_the_file() {
     {
         file.push_str(&format!("{key} = {}\n", quoted(value)));
     }
-    std::fs::write(&path, file).unwrap();
+    write_private(&path, file).unwrap();
     let token_file = dir.path().join("token");
-    std::fs::write(&token_file, format!("{}\n", sim.token())).unwrap();
+    write_private(&token_file, format!("{}\n", sim.token())).unwrap();
     let output = change(&sim, |cmd| {
         cmd.env("PWCHANGE_CONFIG", &path)
             .env(
@@ -126,10 +126,10 @@ async fn unknown_keys_secrets_in_argv_and_missing_profiles_are_refused_by_name()
     let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("config.toml");
-    std::fs::write(&path, format!("[{vendor}]\ntokn = \"{}\"\n", canary::TOKEN)).unwrap();
+    write_private(&path, format!("[{vendor}]\ntokn = \"{}\"\n", canary::TOKEN)).unwrap();
     let config = path.to_str().unwrap().to_owned();
     let broken = dir.path().join("broken.toml");
-    std::fs::write(
+    write_private(
         &broken,
         format!("[{vendor}]\ntoken = \"{}\n", canary::TOKEN),
     )
@@ -234,7 +234,7 @@ async fn a_higher_layer_replaces_all_credentials_of_the_lower_ones() {
     let login = pwchange_sim::login_settings(vendor);
     let dir = tempfile::tempdir().unwrap();
     let wrong_token = dir.path().join("wrong-token");
-    std::fs::write(&wrong_token, "not-a-token-the-vendor-issued\n").unwrap();
+    write_private(&wrong_token, "not-a-token-the-vendor-issued\n").unwrap();
     let wrong_token = wrong_token.to_str().unwrap().to_owned();
 
     let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
@@ -254,7 +254,7 @@ async fn a_higher_layer_replaces_all_credentials_of_the_lower_ones() {
         quoted(&wrong_token)
     ));
     let path = dir.path().join("config.toml");
-    std::fs::write(&path, &file).unwrap();
+    write_private(&path, &file).unwrap();
     let output = change(&sim, |cmd| {
         cmd.args(["--config", path.to_str().unwrap(), "--profile", "p"])
             .env(Settings::env_name(vendor, "token"), sim.token());
@@ -271,7 +271,7 @@ async fn a_higher_layer_replaces_all_credentials_of_the_lower_ones() {
     {
         file.push_str(&format!("{key} = {}\n", quoted(value)));
     }
-    std::fs::write(&path, &file).unwrap();
+    write_private(&path, &file).unwrap();
     let output = change(&sim, |cmd| {
         cmd.args(["--config", path.to_str().unwrap()]);
         for (key, value) in &login {
@@ -316,7 +316,7 @@ async fn config_file_numbers_and_booleans_are_read() {
     }
     // `pwchange change` with `timeout_secs = <timeout>` in the file: exit code and output.
     let with_timeout = |timeout: &str| {
-        std::fs::write(
+        write_private(
             &path,
             file.replace("timeout_secs = 10", &format!("timeout_secs = {timeout}")),
         )
@@ -343,5 +343,68 @@ async fn config_file_numbers_and_booleans_are_read() {
             "{timeout}: {}",
             text(&output)
         );
+    }
+}
+
+/// Issue #35: a config file others may write (it could send the passwords elsewhere), one with
+/// a token that every user may read, and a token file every user may read are refused, each
+/// naming the file and the chmod to run, never the content; a config file without a secret may
+/// be read by all.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn files_other_users_can_read_or_steer_are_refused() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let vendor = Vendor::ALL[0];
+    let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
+    let settings = pwchange_sim::client_settings(vendor, sim.base_url(), sim.token());
+    let dir = tempfile::tempdir().unwrap();
+    let config = |with_token: bool, mode: u32| {
+        let path = dir
+            .path()
+            .join(format!("config-{with_token}-{mode:o}.toml"));
+        let mut file = format!("[{vendor}]\n");
+        for (key, value) in settings.iter().filter(|(k, _)| with_token || *k != "token") {
+            file.push_str(&format!("{key} = {}\n", quoted(value)));
+        }
+        std::fs::write(&path, file).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        path
+    };
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, format!("{}\n", sim.token())).unwrap();
+    let cases: Vec<(std::path::PathBuf, u32, Option<&str>)> = vec![
+        (config(true, 0o666), 0o600, Some("chmod go-w")),
+        (config(false, 0o620), 0o600, Some("chmod go-w")),
+        (config(true, 0o644), 0o600, Some("chmod o-rwx")),
+        (config(false, 0o644), 0o644, Some("chmod o-rwx")),
+        (config(false, 0o644), 0o640, None),
+        (config(true, 0o600), 0o600, None),
+    ];
+    for (path, token_mode, refused) in cases {
+        std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(token_mode)).unwrap();
+        sim.reset();
+        sim.add_user(demo_user(vendor));
+        let output = change(&sim, |cmd| {
+            cmd.env("PWCHANGE_CONFIG", &path);
+            if !std::fs::read_to_string(&path).unwrap().contains("token") {
+                cmd.args(["--token-file", token_file.to_str().unwrap()]);
+            }
+        })
+        .await;
+        let shown = text(&output);
+        let case = format!("{} with the token file at {token_mode:o}", path.display());
+        match refused {
+            Some(chmod) => {
+                assert_eq!(output.status.code(), Some(3), "{case}: {shown}");
+                assert!(shown.contains(chmod), "{case}: {shown}");
+                assert!(!shown.contains(sim.token()), "{case}: {shown}");
+                assert_eq!(
+                    sim.password(&demo_user(vendor).id).as_deref(),
+                    Some(demo_user(vendor).password.as_str()),
+                    "{case}: nothing was sent"
+                );
+            }
+            None => assert_eq!(output.status.code(), Some(0), "{case}: {shown}"),
+        }
     }
 }

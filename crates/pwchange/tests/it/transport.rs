@@ -167,18 +167,30 @@ async fn a_client_certificate_is_presented_when_configured() {
         Some(demo_user(vendor).password.as_str())
     );
 
-    let mut with_certificate = base.clone();
-    with_certificate.set(
-        "client_certificate_file",
-        fixture("client.pem").display().to_string(),
-        "test",
-    );
-    with_certificate.set(
-        "client_key_file",
-        fixture("client.key").display().to_string(),
-        "test",
-    );
-    Client::from_settings(with_certificate)
+    // The key as git checks it out (0644) is refused: every user could read it. A copy only
+    // its owner can read is taken.
+    let private = tempfile::tempdir().unwrap();
+    let key = private.path().join("client.key");
+    std::fs::copy(fixture("client.key"), &key).unwrap();
+    let with_key = |key: &std::path::Path| {
+        let mut with_certificate = base.clone();
+        with_certificate.set(
+            "client_certificate_file",
+            fixture("client.pem").display().to_string(),
+            "test",
+        );
+        with_certificate.set("client_key_file", key.display().to_string(), "test");
+        Client::from_settings(with_certificate)
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let error = with_key(&key).err().unwrap().to_string();
+        assert!(error.contains("chmod o-rwx"), "{error}");
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    with_key(&key)
         .unwrap()
         .change_password(&change(vendor))
         .await
