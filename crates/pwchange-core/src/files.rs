@@ -93,6 +93,7 @@ fn metadata(path: &Path, what: What<'_>) -> Result<std::fs::Metadata, Error> {
 }
 
 #[cfg(all(test, unix))]
+#[allow(clippy::unwrap_used)] // test code
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt as _;
