@@ -375,6 +375,12 @@ pub struct RotateArgs {
     /// sent. Keep it: it is the only copy of the new passwords. Not needed with --dry-run.
     #[arg(long, value_name = "PATH", required_unless_present = "dry_run")]
     pub journal: Option<PathBuf>,
+    /// The key that authenticates the journal's entries (HMAC-SHA256, each chained to the one
+    /// before), so that `--resume` refuses a journal someone else edited or extended. Default:
+    /// `$XDG_CONFIG_HOME/pwchange/journal.key` (or `~/.config/pwchange/journal.key`), created
+    /// (mode 0600) by the first rotation. Keep it only your user can read.
+    #[arg(long, value_name = "FILE", env = "PWCHANGE_JOURNAL_KEY_FILE")]
+    pub journal_key: Option<PathBuf>,
     /// Check everything and print the plan, but change nothing: read and check the whole
     /// input, read the vendor's password policy, check the credentials with a harmless
     /// request where the vendor has one. Writes no journal.

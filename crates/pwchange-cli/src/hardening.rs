@@ -1,4 +1,5 @@
-//! Process hardening: the passwords in this process's memory must not end up in a core dump.
+//! Process hardening: the passwords in this process's memory must not end up in a core dump;
+//! and who the process runs as, for the files it trusts.
 
 /// Marks the process not dumpable (Linux `prctl(PR_SET_DUMPABLE, 0)`: other processes of the
 /// same user cannot attach to it or read its memory) and sets its core size limit to 0 (which
@@ -20,6 +21,17 @@ pub fn disable_core_dumps() {
             tracing::warn!(error = %e, "could not set the core size limit to 0");
         }
     }
+}
+
+/// The process's effective user, which the files it trusts must belong to (a config file, the
+/// journal); `None` where it is not known (other platforms than Linux).
+pub fn effective_uid() -> Option<u32> {
+    #[cfg(target_os = "linux")]
+    {
+        Some(rustix::process::geteuid().as_raw())
+    }
+    #[cfg(not(target_os = "linux"))]
+    None
 }
 
 #[cfg(all(test, target_os = "linux"))]

@@ -5,11 +5,24 @@
 //! still durable before the request it guards is sent.
 //!
 //! ```text
-//! {"event":"header","format":2,"vendor":"<name>","base_url":"…","mode":"admin_set","require_change":false,"input_sha256":"…"}
-//! {"event":"pending","user_id":"…","new_password":"…"}
-//! {"event":"done","user_id":"…","verified":true}
-//! {"event":"failed","user_id":"…","kind":"policy_violation","outcome":"not_applied","message":"…"}
+//! {"mac":"…","event":"header","format":3,"vendor":"<name>","base_url":"…","mode":"admin_set","require_change":false,"input_sha256":"…","key_id":"…"}
+//! {"mac":"…","event":"pending","user_id":"…","new_password":"…"}
+//! {"mac":"…","event":"done","user_id":"…","verified":true}
+//! {"mac":"…","event":"failed","user_id":"…","kind":"policy_violation","outcome":"not_applied","message":"…"}
 //! ```
+//!
+//! **Whoever can write the journal must not choose the passwords `--resume` sets.** Each line
+//! carries `mac`: HMAC-SHA256, under the operator's [`JournalKey`], of the line before's `mac`
+//! and the line's JSON without it, so a line edited, added, removed from the middle or moved is
+//! found; and `--resume` refuses a journal that is not the operator's alone (another owner, any
+//! permission for group or others, a directory others can write without the sticky bit) or
+//! whose entries break the engine's own order ([`Journal::resume`]). What that covers: another
+//! local user, or a process of another account, that can write the journal or its directory but
+//! cannot read the key file. What it does not: the operator's own account (which can read the
+//! key), root, and cutting whole lines off the end (the journal then forgets the last results:
+//! `--resume` sends a forgotten `done` user's journaled password again and logs in, and a
+//! forgotten `pending` user keeps a password the journal no longer names, as after a crash
+//! before the entry was written).
 //!
 //! Invariants (tested in `tests/it/rotate.rs`):
 //! - a password is journaled (written and fsynced: its `write` resolved) before it is sent;
@@ -20,15 +33,18 @@
 //!   be when the last entry is `pending` (a run stopped between journal and answer) or `failed`
 //!   with `unknown`: `--resume` settles those by logging in, never by reading a refusal;
 //! - `verified: true` only after a login with the password succeeded;
-//! - the header ties the journal to one vendor, base URL, mode and input file; `--resume` refuses
-//!   any other;
+//! - the header ties the journal to one vendor, base URL, mode, input file and journal key;
+//!   `--resume` refuses any other;
+//! - per user, entries follow the engine's order: `pending`, then `done` or `failed`; after a
+//!   `failed` that is `not_applied` a new `pending`, after one that is `unknown` the settling
+//!   `done` or `failed`; nothing after `done`;
 //! - one process at a time: an exclusive lock (`flock`) is held for the whole run;
 //! - a torn last line (a crash mid-write) is cut off on reopen; any other bad line is refused.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{Read as _, Write as _};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
@@ -37,8 +53,164 @@ use pwchange::{Error, ErrorKind, Outcome};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-/// The journal format this build writes and reads.
-pub const FORMAT: u32 = 2;
+/// The journal format this build writes and reads (3: every line authenticated).
+pub const FORMAT: u32 = 3;
+
+/// The key that authenticates a journal's lines: 32 random bytes in a file only the operator
+/// can read (64 hexadecimal digits).
+pub struct JournalKey {
+    key: Zeroizing<[u8; 32]>,
+}
+
+type Mac = [u8; 32];
+
+impl JournalKey {
+    /// Where the key is: `explicit` (`--journal-key`, `PWCHANGE_JOURNAL_KEY_FILE`), else
+    /// `$XDG_CONFIG_HOME/pwchange/journal.key`, else `$HOME/.config/pwchange/journal.key`.
+    pub fn path(explicit: Option<&Path>) -> Result<PathBuf, Error> {
+        if let Some(path) = explicit {
+            return Ok(path.to_owned());
+        }
+        let var = |name| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        var("XDG_CONFIG_HOME")
+            .or_else(|| var("HOME").map(|home| home.join(".config")))
+            .map(|base| base.join("pwchange").join("journal.key"))
+            .ok_or_else(|| {
+                io_error("no place for the journal key: set --journal-key (or PWCHANGE_JOURNAL_KEY_FILE), XDG_CONFIG_HOME or HOME")
+            })
+    }
+
+    /// Reads the key at `path`; when it does not exist and `create`, makes one (its directory
+    /// `0700`, the file `0600`). A key others may read, or another user's, is refused.
+    pub fn load(path: &Path, create: bool) -> Result<Self, Error> {
+        if create && !path.exists() {
+            Self::create(path)?;
+        }
+        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
+            io_error(format!(
+                "cannot read the journal key {}: {}{}",
+                path.display(),
+                e.kind(),
+                if create {
+                    ""
+                } else {
+                    " (the journal was written with a key: give it with --journal-key)"
+                }
+            ))
+        })?);
+        pwchange_core::files::refuse_unless_private(
+            path,
+            "the journal key",
+            crate::hardening::effective_uid(),
+        )?;
+        let hex = text.trim();
+        let mut key = Zeroizing::new([0u8; 32]);
+        let valid = hex.len() == 64
+            && hex.is_ascii()
+            && key.iter_mut().enumerate().all(|(i, byte)| {
+                u8::from_str_radix(&hex[2 * i..2 * i + 2], 16)
+                    .map(|b| *byte = b)
+                    .is_ok()
+            });
+        if !valid {
+            return Err(io_error(format!(
+                "the journal key {} is not 64 hexadecimal digits",
+                path.display()
+            )));
+        }
+        Ok(Self { key })
+    }
+
+    fn create(path: &Path) -> Result<(), Error> {
+        let failed = |e: std::io::Error| {
+            io_error(format!(
+                "cannot create the journal key {}: {e}",
+                path.display()
+            ))
+        };
+        if let Some(directory) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let mut builder = std::fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+            builder.create(directory).map_err(failed)?;
+        }
+        let mut key = Zeroizing::new([0u8; 32]);
+        getrandom::fill(key.as_mut_slice())
+            .map_err(|e| io_error(format!("no randomness for the journal key: {e}")))?;
+        let mut options = OpenOptions::new();
+        options.create_new(true).write(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(path).map_err(failed)?;
+        let hex = Zeroizing::new(format!("{}\n", to_hex(key.as_slice())));
+        file.write_all(hex.as_bytes())
+            .and_then(|()| file.sync_all())
+            .map_err(failed)
+    }
+
+    /// The key's name in a journal's header: not secret (16 hexadecimal digits of a hash of
+    /// it), so a journal written with another key is named as such.
+    pub fn id(&self) -> String {
+        use sha2::Digest as _;
+        let mut hash = sha2::Sha256::new();
+        hash.update(b"pwchange journal key id\0");
+        hash.update(self.key.as_slice());
+        to_hex(&hash.finalize()[..8])
+    }
+
+    /// The code of a line whose JSON (without `mac`) is `json`, after the line whose code was
+    /// `previous` (zeros before the first).
+    fn mac(&self, previous: &Mac, json: &[u8]) -> Mac {
+        use hmac::Mac as _;
+        let mut mac = <hmac::Hmac<sha2::Sha256>>::new_from_slice(self.key.as_slice())
+            .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));
+        mac.update(previous);
+        mac.update(json);
+        mac.finalize().into_bytes().into()
+    }
+
+    /// `json` (an entry, `{…}`) as an authenticated line: `{"mac":"<hex>",…}` and a newline.
+    fn seal(&self, previous: &Mac, json: &[u8]) -> (Zeroizing<Vec<u8>>, Mac) {
+        let mac = self.mac(previous, json);
+        let mut line = Zeroizing::new(Vec::with_capacity(json.len() + 80));
+        line.extend_from_slice(b"{\"mac\":\"");
+        line.extend_from_slice(to_hex(&mac).as_bytes());
+        line.extend_from_slice(b"\"");
+        if json.len() > 2 {
+            line.push(b',');
+        }
+        line.extend_from_slice(&json[1..]);
+        line.push(b'\n');
+        (line, mac)
+    }
+}
+
+fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A line's code and its JSON without it (`{…}`), or `None` when it carries none.
+fn unseal(line: &[u8]) -> Option<(Mac, Zeroizing<Vec<u8>>)> {
+    let rest = line.strip_prefix(b"{\"mac\":\"")?;
+    let hex = std::str::from_utf8(rest.get(..64)?).ok()?;
+    let mut mac = [0u8; 32];
+    for (i, byte) in mac.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    let after = rest.get(64..)?.strip_prefix(b"\"")?;
+    let mut json = Zeroizing::new(vec![b'{']);
+    match after {
+        [b'}', ..] => json.extend_from_slice(after),
+        [b',', entry @ ..] => json.extend_from_slice(entry),
+        _ => return None,
+    }
+    Some((mac, json))
+}
 
 /// What ties a journal to one rotation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +223,8 @@ pub struct Header {
     pub require_change: bool,
     /// The sha256 of the input file.
     pub input_sha256: String,
+    /// The [`JournalKey::id`] of the key its lines are authenticated with.
+    pub key_id: String,
 }
 
 impl Header {
@@ -80,6 +254,11 @@ impl Header {
             Some(
                 "the input file is not the one it was started with (its sha256 differs)".to_owned(),
             )
+        } else if self.key_id != run.key_id {
+            Some(format!(
+                "it was written with another journal key (key id {}; this run's is {}): give that key with --journal-key",
+                self.key_id, run.key_id
+            ))
         } else {
             None
         }
@@ -127,9 +306,9 @@ pub struct Journal {
     gate: Arc<std::sync::Mutex<()>>,
 }
 
-/// One entry to write, and who waits for it.
+/// One entry to write (its JSON, sealed by the writer), and who waits for it.
 struct Job {
-    line: Zeroizing<Vec<u8>>,
+    json: Zeroizing<Vec<u8>>,
     done: tokio::sync::oneshot::Sender<Result<(), String>>,
 }
 
@@ -166,9 +345,14 @@ fn lock(file: &File, path: &Path) -> Result<(), Error> {
 }
 
 impl Journal {
-    /// Creates a new journal (never overwrites one), locks it, writes `header`, and fsyncs the
-    /// file and its directory.
-    pub fn create(path: &Path, header: Header) -> Result<Self, Error> {
+    /// Creates a new journal (never overwrites one, nor creates one in a directory others could
+    /// replace it in), locks it, writes `header`, and fsyncs the file and its directory. Every
+    /// line is authenticated with `key`.
+    pub fn create(path: &Path, header: Header, key: JournalKey) -> Result<Self, Error> {
+        pwchange_core::files::refuse_if_others_can_replace_files_in(
+            directory_of(path),
+            "the journal",
+        )?;
         let mut options = OpenOptions::new();
         options.create_new(true).read(true).append(true);
         #[cfg(unix)]
@@ -180,7 +364,7 @@ impl Journal {
             ))
         })?;
         lock(&file, path)?;
-        let line = encode(&Entry::Header(header))?;
+        let (line, mac) = key.seal(&[0; 32], &encode(&Entry::Header(header))?);
         let mut file = file;
         file.write_all(&line)
             .and_then(|()| file.sync_data())
@@ -190,13 +374,9 @@ impl Journal {
                     path.display()
                 ))
             })?;
-        let journal = Self::start(file, path);
+        let journal = Self::start(file, path, key, mac);
         // The new directory entry must survive a crash too.
-        let directory = match path.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent,
-            _ => Path::new("."),
-        };
-        File::open(directory)
+        File::open(directory_of(path))
             .and_then(|d| d.sync_all())
             .map_err(|e| {
                 storage_error(format!(
@@ -207,12 +387,26 @@ impl Journal {
         Ok(journal)
     }
 
-    /// Reopens a journal to resume `header`'s rotation: locks it, checks its header, cuts off a
-    /// torn last line, and returns what each user's history left.
+    /// Reopens a journal to resume `header`'s rotation: checks that it is the operator's alone
+    /// (owner, permissions, its directory), locks it, checks its header, every line's code under
+    /// `key` and the engine's order of each user's entries, cuts off a torn last line, and
+    /// returns what each user's history left.
     pub fn resume(
         path: &Path,
         header: &Header,
+        key: JournalKey,
     ) -> Result<(Self, HashMap<String, Previous>), Error> {
+        pwchange_core::files::refuse_if_others_can_replace_files_in(
+            directory_of(path),
+            "the journal",
+        )?;
+        if path.exists() {
+            pwchange_core::files::refuse_unless_private(
+                path,
+                "the journal",
+                crate::hardening::effective_uid(),
+            )?;
+        }
         let mut file = OpenOptions::new()
             .read(true)
             .append(true)
@@ -227,13 +421,24 @@ impl Journal {
         let mut bytes = Zeroizing::new(Vec::new());
         file.read_to_end(&mut bytes)
             .map_err(|e| io_error(format!("cannot read the journal {}: {e}", path.display())))?;
-        let (entries, good) = parse(&bytes).map_err(|line| {
+        let Parsed {
+            entries,
+            good,
+            last_mac,
+        } = parse(&bytes, &key, &header.key_id).map_err(|bad| {
             io_error(format!(
-                "journal {} line {line} is corrupt (only a torn last line is repaired)",
+                "cannot resume with the journal {}: {}",
+                path.display(),
+                bad.explain()
+            ))
+        })?;
+        check_order(&entries).map_err(|(line, what)| {
+            io_error(format!(
+                "cannot resume with the journal {}: line {line} is {what}, which pwchange never writes: the journal was edited",
                 path.display()
             ))
         })?;
-        let mut entries = entries.into_iter();
+        let mut entries = entries.into_iter().map(|(_, entry)| entry);
         match entries.next() {
             Some(Entry::Header(found)) => {
                 if let Some(difference) = found.difference(header) {
@@ -306,11 +511,12 @@ impl Journal {
                 }
             }
         }
-        Ok((Self::start(file, path), previous))
+        Ok((Self::start(file, path, key, last_mac), previous))
     }
 
-    /// Starts the writer thread, which owns the (locked) file from now on.
-    fn start(file: File, path: &Path) -> Self {
+    /// Starts the writer thread, which owns the (locked) file from now on and seals each line
+    /// with `key`, chained to `last_mac` (the last line's code).
+    fn start(file: File, path: &Path, key: JournalKey, last_mac: Mac) -> Self {
         let path = path.to_owned();
         let (queue, jobs) = mpsc::channel();
         let counters = Arc::new(Counters::default());
@@ -321,7 +527,11 @@ impl Journal {
             #[cfg(test)]
             let gate = gate.clone();
             std::thread::spawn(move || {
-                write_batches(file, &path, &jobs, &counters, || {
+                let sealer = Sealer {
+                    key,
+                    last: last_mac,
+                };
+                write_batches(file, &path, &jobs, &counters, sealer, || {
                     #[cfg(test)]
                     drop(gate.lock());
                 })
@@ -345,10 +555,10 @@ impl Journal {
         entry: &Entry,
     ) -> impl std::future::Future<Output = Result<(), Error>> + use<> {
         let (done, synced) = tokio::sync::oneshot::channel();
-        let queued = encode(entry).and_then(|line| {
+        let queued = encode(entry).and_then(|json| {
             self.queue
                 .as_ref()
-                .and_then(|queue| queue.send(Job { line, done }).ok())
+                .and_then(|queue| queue.send(Job { json, done }).ok())
                 .ok_or_else(stopped)
         });
         async move {
@@ -381,16 +591,28 @@ fn stopped() -> Error {
     storage_error("the journal's writer stopped; nothing more is written or sent".to_owned())
 }
 
-/// One journal line, newline included.
+/// The directory a journal's entry is in.
+fn directory_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
+}
+
+/// One entry's JSON (`{…}`, no newline), before it is sealed.
 fn encode(entry: &Entry) -> Result<Zeroizing<Vec<u8>>, Error> {
-    let mut line = Zeroizing::new(serde_json::to_vec(entry).map_err(|_| {
+    Ok(Zeroizing::new(serde_json::to_vec(entry).map_err(|_| {
         Error::new(
             ErrorKind::Unexpected,
             "a journal entry could not be encoded",
         )
-    })?);
-    line.push(b'\n');
-    Ok(line)
+    })?))
+}
+
+/// The writer's key and the code of the last line written.
+struct Sealer {
+    key: JournalKey,
+    last: Mac,
 }
 
 /// The writer thread: takes every job queued, appends them in order with one write, syncs once,
@@ -402,6 +624,7 @@ fn write_batches(
     path: &Path,
     jobs: &mpsc::Receiver<Job>,
     counters: &Counters,
+    mut sealer: Sealer,
     before_batch: impl Fn(),
 ) {
     // The first failure's cause, repeated in every later answer: whichever a caller reports
@@ -419,7 +642,9 @@ fn write_batches(
         } else {
             let mut bytes = Zeroizing::new(Vec::new());
             for job in &batch {
-                bytes.extend_from_slice(&job.line);
+                let (line, mac) = sealer.key.seal(&sealer.last, &job.json);
+                sealer.last = mac;
+                bytes.extend_from_slice(&line);
             }
             let before = file.metadata().map(|m| m.len());
             let written = file.write_all(&bytes).and_then(|()| file.sync_data());
@@ -446,15 +671,58 @@ fn write_batches(
     }
 }
 
-/// The entries of a journal's bytes and the length of its good part: everything but a torn last
-/// line (one without its newline: an entry and its newline are written at once, so a crash
-/// mid-write leaves a line without it). `Err(line)` names the first complete line that does not
-/// parse (corruption, or a newer format: never cut off).
-fn parse(bytes: &[u8]) -> Result<(Vec<Entry>, usize), usize> {
+/// What a journal's bytes hold.
+struct Parsed {
+    /// Each entry with its line number.
+    entries: Vec<(usize, Entry)>,
+    /// The length of the good part: everything but a torn last line.
+    good: usize,
+    /// The code of the last whole line.
+    last_mac: Mac,
+}
+
+/// Why a journal's bytes were refused.
+#[derive(Debug, PartialEq, Eq)]
+enum Bad {
+    /// A complete line that does not parse (corruption, or a newer format): never cut off.
+    Corrupt(usize),
+    /// A line without its code: written by a pwchange older than format 3, or edited.
+    Unauthenticated(usize),
+    /// A line whose code is wrong: edited, added, moved, or a line before it removed.
+    Forged(usize),
+    /// The header names another key than the run's.
+    OtherKey { found: String, ours: String },
+}
+
+impl Bad {
+    fn explain(&self) -> String {
+        match self {
+            Bad::Corrupt(line) => {
+                format!("line {line} is corrupt (only a torn last line is repaired)")
+            }
+            Bad::Unauthenticated(line) => format!(
+                "line {line} carries no authentication code: it was written by a pwchange older than journal format {FORMAT} (finish that rotation with it) or edited; it cannot be resumed safely"
+            ),
+            Bad::Forged(line) => format!(
+                "line {line} fails its authentication: it (or a line before it) was edited, added, removed or moved; it cannot be resumed safely"
+            ),
+            Bad::OtherKey { found, ours } => format!(
+                "it was written with another journal key (key id {found}; this run's is {ours}): give that key with --journal-key"
+            ),
+        }
+    }
+}
+
+/// The entries of a journal's bytes, each line's code checked under `key` (chained from zeros),
+/// and the length of its good part: everything but a torn last line (one without its newline:
+/// an entry and its newline are written at once, so a crash mid-write leaves a line without
+/// it). A header naming another key than `key_id` is said to be one.
+fn parse(bytes: &[u8], key: &JournalKey, key_id: &str) -> Result<Parsed, Bad> {
     let mut entries = Vec::new();
     let mut good = 0;
     let mut rest = bytes;
     let mut line_number = 0;
+    let mut last: Mac = [0; 32];
     while !rest.is_empty() {
         line_number += 1;
         let Some(end) = rest.iter().position(|&b| b == b'\n') else {
@@ -467,20 +735,103 @@ fn parse(bytes: &[u8]) -> Result<(Vec<Entry>, usize), usize> {
             good += end + 1;
             continue;
         }
-        match serde_json::from_slice::<Entry>(line) {
-            Ok(entry) => {
-                entries.push(entry);
-                good += end + 1;
-            }
-            Err(_) => return Err(line_number),
+        let Some((mac, json)) = unseal(line) else {
+            return Err(match serde_json::from_slice::<serde_json::Value>(line) {
+                Ok(_) => Bad::Unauthenticated(line_number),
+                Err(_) => Bad::Corrupt(line_number),
+            });
+        };
+        let entry = serde_json::from_slice::<Entry>(&json).map_err(|_| Bad::Corrupt(line_number));
+        if let Ok(Entry::Header(header)) = &entry
+            && entries.is_empty()
+            && header.key_id != key_id
+        {
+            return Err(Bad::OtherKey {
+                found: header.key_id.clone(),
+                ours: key_id.to_owned(),
+            });
         }
+        // Constant time is not needed: whoever tries codes does so offline, on a copy.
+        if key.mac(&last, &json) != mac {
+            return Err(Bad::Forged(line_number));
+        }
+        last = mac;
+        entries.push((line_number, entry?));
+        good += end + 1;
     }
-    Ok((entries, good))
+    Ok(Parsed {
+        entries,
+        good,
+        last_mac: last,
+    })
+}
+
+/// Where each user's entries break the engine's order (see the module docs), as the line and
+/// what it is: what no run of pwchange writes, so someone wrote it.
+fn check_order(entries: &[(usize, Entry)]) -> Result<(), (usize, &'static str)> {
+    /// The last entry of a user.
+    #[derive(Clone, Copy)]
+    enum Last {
+        Pending,
+        Done,
+        NotApplied,
+        Unknown,
+    }
+    let mut last: HashMap<&str, Last> = HashMap::new();
+    for (line, entry) in entries {
+        let (user_id, next) = match entry {
+            Entry::Header(_) => continue,
+            Entry::Pending { user_id, .. } => (user_id, Last::Pending),
+            Entry::Done { user_id, .. } => (user_id, Last::Done),
+            Entry::Failed {
+                user_id, outcome, ..
+            } => (
+                user_id,
+                if *outcome == Outcome::NotApplied {
+                    Last::NotApplied
+                } else {
+                    Last::Unknown
+                },
+            ),
+        };
+        let allowed = match (last.get(user_id.as_str()), next) {
+            // A user's first entry, and the one after a refusal that applied nothing: a
+            // password journaled before it is sent.
+            (None | Some(Last::NotApplied), Last::Pending) => true,
+            // A change's result, or the settling of one whose outcome was unknown.
+            (
+                Some(Last::Pending | Last::Unknown),
+                Last::Done | Last::NotApplied | Last::Unknown,
+            ) => true,
+            _ => false,
+        };
+        if !allowed {
+            return Err((
+                *line,
+                match (last.get(user_id.as_str()), next) {
+                    (Some(Last::Done), _) => "an entry after the user's done",
+                    (None, _) => "a result for a user with no journaled password",
+                    (_, Last::Pending) => {
+                        "a second password journaled for a user whose first is unsettled"
+                    }
+                    _ => "a result after a refusal that applied nothing",
+                },
+            ));
+        }
+        last.insert(user_id, next);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn key() -> JournalKey {
+        JournalKey {
+            key: Zeroizing::new([7; 32]),
+        }
+    }
 
     fn header() -> Header {
         Header {
@@ -490,33 +841,228 @@ mod tests {
             mode: "admin_set".into(),
             require_change: false,
             input_sha256: "ab".into(),
+            key_id: key().id(),
         }
+    }
+
+    /// `entries` as a journal's authenticated lines, sealed with [`key`].
+    fn sealed(entries: &[Entry]) -> Vec<u8> {
+        let mut last = [0; 32];
+        let mut bytes = Vec::new();
+        for entry in entries {
+            let (line, mac) = key().seal(&last, &encode(entry).unwrap());
+            last = mac;
+            bytes.extend_from_slice(&line);
+        }
+        bytes
+    }
+
+    /// Writes a journal's bytes as pwchange would: readable by its owner alone.
+    fn write_journal(path: &Path, bytes: impl AsRef<[u8]>) -> std::io::Result<()> {
+        std::fs::write(path, bytes)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        }
+        Ok(())
+    }
+
+    fn parse_with_key(bytes: &[u8]) -> Result<Parsed, Bad> {
+        parse(bytes, &key(), &key().id())
+    }
+
+    fn numbered(entries: Vec<Entry>) -> Vec<(usize, Entry)> {
+        entries
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| (i + 1, e))
+            .collect()
     }
 
     #[test]
     fn a_torn_or_unparsable_last_line_is_cut_off_and_nothing_else() {
-        let done = br#"{"event":"done","user_id":"1","verified":true}"#;
-        let mut bytes = done.to_vec();
-        bytes.push(b'\n');
-        let whole = bytes.len();
-        bytes.extend_from_slice(br#"{"event":"pend"#);
-        let (entries, good) = parse(&bytes).unwrap();
-        assert_eq!((entries.len(), good), (1, whole));
+        let done = sealed(&[done("1")]);
+        let whole = done.len();
+        let mut bytes = done.clone();
+        bytes.extend_from_slice(br#"{"mac":"00","event":"pend"#);
+        let parsed = parse_with_key(&bytes).unwrap();
+        assert_eq!((parsed.entries.len(), parsed.good), (1, whole));
         // A complete last line that does not parse is not torn: it is refused, never cut off.
-        let mut bytes = done.to_vec();
-        bytes.extend_from_slice(b"\n{\"event\":\n");
-        assert_eq!(parse(&bytes).err(), Some(2));
+        let mut bytes = done.clone();
+        bytes.extend_from_slice(b"{\"event\":\n");
+        assert_eq!(parse_with_key(&bytes).err(), Some(Bad::Corrupt(2)));
         // Blank lines count as good.
         let mut bytes = b"\n".to_vec();
-        bytes.extend_from_slice(done);
-        bytes.extend_from_slice(b"\n{\"ev");
-        assert_eq!(parse(&bytes).unwrap().1, whole + 1);
+        bytes.extend_from_slice(&done);
+        bytes.extend_from_slice(b"{\"ev");
+        assert_eq!(parse_with_key(&bytes).unwrap().good, whole + 1);
         // A bad line before the last is corruption.
         let mut bytes = b"garbage\n".to_vec();
-        bytes.extend_from_slice(done);
-        bytes.push(b'\n');
-        assert_eq!(parse(&bytes).err(), Some(1));
-        assert_eq!(parse(b"").unwrap().1, 0);
+        bytes.extend_from_slice(&done);
+        assert_eq!(parse_with_key(&bytes).err(), Some(Bad::Corrupt(1)));
+        assert_eq!(parse_with_key(b"").unwrap().good, 0);
+    }
+
+    /// Issue #35: a line edited, added, removed from the middle, moved, or written without a
+    /// code or with another key is found; the last whole line's code chains the next one.
+    #[test]
+    fn every_line_is_authenticated_and_chained() {
+        let entries = [
+            Entry::Header(header()),
+            pending("1", "p1"),
+            done("1"),
+            pending("2", "p2"),
+        ];
+        let bytes = sealed(&entries);
+        let lines: Vec<&[u8]> = bytes.split_inclusive(|&b| b == b'\n').collect();
+        let parsed = parse_with_key(&bytes).unwrap();
+        assert_eq!(parsed.entries.len(), 4);
+        assert_eq!(parsed.good, bytes.len());
+        // The next line is chained to the last one's code.
+        let next = key().seal(&parsed.last_mac, &encode(&done("2")).unwrap()).0;
+        let mut longer = bytes.clone();
+        longer.extend_from_slice(&next);
+        assert_eq!(parse_with_key(&longer).unwrap().entries.len(), 5);
+        // An edited password.
+        let edited = String::from_utf8(bytes.clone())
+            .unwrap()
+            .replace("p2", "p9");
+        assert_eq!(
+            parse_with_key(edited.as_bytes()).err(),
+            Some(Bad::Forged(4))
+        );
+        // A line removed from the middle, or two swapped.
+        let removed = [lines[0], lines[1], lines[3]].concat();
+        assert_eq!(parse_with_key(&removed).err(), Some(Bad::Forged(3)));
+        let swapped = [lines[0], lines[3], lines[1], lines[2]].concat();
+        assert_eq!(parse_with_key(&swapped).err(), Some(Bad::Forged(2)));
+        // A line appended with a code made up, or with none.
+        let mut appended = bytes.clone();
+        let forged = key()
+            .seal(&[0; 32], &encode(&pending("1", "evil")).unwrap())
+            .0;
+        appended.extend_from_slice(&forged);
+        assert_eq!(parse_with_key(&appended).err(), Some(Bad::Forged(5)));
+        let mut bare = bytes.clone();
+        bare.extend_from_slice(&encode(&pending("1", "evil")).unwrap());
+        bare.push(b'\n');
+        assert_eq!(parse_with_key(&bare).err(), Some(Bad::Unauthenticated(5)));
+        // Another key: named as such when the header says so, else a forgery.
+        let other = JournalKey {
+            key: Zeroizing::new([8; 32]),
+        };
+        assert!(matches!(
+            parse(&bytes, &other, &other.id()),
+            Err(Bad::OtherKey { .. })
+        ));
+        assert_eq!(
+            parse(&bytes, &other, &key().id()).err(),
+            Some(Bad::Forged(1))
+        );
+        assert_ne!(key().id(), other.id());
+        assert_eq!(key().id().len(), 16);
+    }
+
+    /// Issue #35: entries in an order the engine never writes are refused, by line.
+    #[test]
+    fn entries_out_of_the_engines_order_are_refused() {
+        let h = || Entry::Header(header());
+        let cases: [(Vec<Entry>, usize, &str); 6] = [
+            (
+                vec![h(), pending("1", "a"), done("1"), pending("1", "b")],
+                4,
+                "after the user's done",
+            ),
+            (
+                vec![h(), pending("1", "a"), done("1"), done("1")],
+                4,
+                "after the user's done",
+            ),
+            (vec![h(), done("1")], 2, "no journaled password"),
+            (
+                vec![h(), failed("1", Outcome::Unknown)],
+                2,
+                "no journaled password",
+            ),
+            (
+                vec![h(), pending("1", "a"), pending("1", "b")],
+                3,
+                "first is unsettled",
+            ),
+            (
+                vec![
+                    h(),
+                    pending("1", "a"),
+                    failed("1", Outcome::NotApplied),
+                    done("1"),
+                ],
+                4,
+                "applied nothing",
+            ),
+        ];
+        for (entries, line, what) in cases {
+            let (at, said) = check_order(&numbered(entries)).unwrap_err();
+            assert_eq!(at, line, "{said}");
+            assert!(said.contains(what), "{said}");
+        }
+        let fine = vec![
+            h(),
+            pending("1", "a"),
+            failed("1", Outcome::NotApplied),
+            pending("1", "b"),
+            failed("1", Outcome::Unknown),
+            failed("1", Outcome::Unknown),
+            done("1"),
+            pending("2", "c"),
+        ];
+        assert_eq!(check_order(&numbered(fine)), Ok(()));
+    }
+
+    /// Issue #35: a journal others may read or write, another user's, or one in a directory
+    /// others can write without the sticky bit, is not resumed (nor created there).
+    #[cfg(unix)]
+    #[test]
+    fn a_journal_that_is_not_the_operators_alone_is_refused() {
+        use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        drop(Journal::create(&path, header(), key()).unwrap());
+        for mode in [0o644, 0o640, 0o606, 0o660] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            let error = Journal::resume(&path, &header(), key())
+                .err()
+                .unwrap()
+                .to_string();
+            assert!(error.contains("chmod 600"), "{mode:o}: {error}");
+        }
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(Journal::resume(&path, &header(), key()).is_ok());
+        // A directory others may write: the journal could be replaced.
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+        let error = Journal::resume(&path, &header(), key())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(error.contains("other users may write"), "{error}");
+        let error = Journal::create(&dir.path().join("new.jsonl"), header(), key())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(error.contains("other users may write"), "{error}");
+        // With the sticky bit (as /tmp), each user replaces only their own files.
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o1777)).unwrap();
+        assert!(Journal::resume(&path, &header(), key()).is_ok());
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+        // Another user's journal (as root, hand it over; else nothing to try).
+        if std::fs::metadata(&path).unwrap().uid() == 0 {
+            std::os::unix::fs::chown(&path, Some(4242), None).unwrap();
+            let error = Journal::resume(&path, &header(), key())
+                .err()
+                .unwrap()
+                .to_string();
+            assert!(error.contains("belongs to another user"), "{error}");
+        }
     }
 
     fn pending(user: &str, password: &str) -> Entry {
@@ -547,7 +1093,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j.jsonl");
         {
-            let journal = Journal::create(&path, header()).unwrap();
+            let journal = Journal::create(&path, header(), key()).unwrap();
             for entry in [
                 pending("done", "p1"),
                 Entry::Done {
@@ -559,9 +1105,6 @@ mod tests {
                 failed("unknown", Outcome::Unknown),
                 pending("refused", "p4"),
                 failed("refused", Outcome::NotApplied),
-                // A failure the journal never sent a password for (e.g. an old format) is
-                // not applied.
-                failed("orphan", Outcome::Unknown),
                 pending("retried", "p5"),
                 failed("retried", Outcome::NotApplied),
                 pending("retried", "p6"),
@@ -572,7 +1115,7 @@ mod tests {
                 journal.write(&entry).await.unwrap();
             }
         }
-        let (_journal, previous) = Journal::resume(&path, &header()).unwrap();
+        let (_journal, previous) = Journal::resume(&path, &header(), key()).unwrap();
         assert!(matches!(previous.get("done"), Some(Previous::Done)));
         assert_eq!(unsettled(previous.get("crashed")), Some("p2"));
         assert_eq!(unsettled(previous.get("unknown")), Some("p3"));
@@ -580,7 +1123,6 @@ mod tests {
             previous.get("refused"),
             Some(Previous::NotApplied)
         ));
-        assert!(matches!(previous.get("orphan"), Some(Previous::NotApplied)));
         assert_eq!(unsettled(previous.get("retried")), Some("p6"));
         assert_eq!(unsettled(previous.get("odd")), Some("p7"));
         assert!(!previous.contains_key("never"));
@@ -590,9 +1132,12 @@ mod tests {
     fn resume_refuses_a_foreign_headerless_locked_or_corrupt_journal() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j.jsonl");
-        let journal = Journal::create(&path, header()).unwrap();
+        let journal = Journal::create(&path, header(), key()).unwrap();
         // Locked by the journal above.
-        let error = Journal::resume(&path, &header()).err().unwrap().to_string();
+        let error = Journal::resume(&path, &header(), key())
+            .err()
+            .unwrap()
+            .to_string();
         assert!(
             error.contains("in use by another pwchange process"),
             "{error}"
@@ -600,13 +1145,16 @@ mod tests {
         drop(journal);
         let mut other = header();
         other.vendor = "second".into();
-        let error = Journal::resume(&path, &other).err().unwrap().to_string();
+        let error = Journal::resume(&path, &other, key())
+            .err()
+            .unwrap()
+            .to_string();
         assert!(error.contains("vendor first, not second"), "{error}");
-        assert!(Journal::resume(&path, &header()).is_ok());
+        assert!(Journal::resume(&path, &header(), key()).is_ok());
 
         let empty = dir.path().join("empty.jsonl");
-        std::fs::write(&empty, "").unwrap();
-        let error = Journal::resume(&empty, &header())
+        write_journal(&empty, "").unwrap();
+        let error = Journal::resume(&empty, &header(), key())
             .err()
             .unwrap()
             .to_string();
@@ -616,37 +1164,39 @@ mod tests {
         );
 
         let headerless = dir.path().join("old.jsonl");
-        std::fs::write(
-            &headerless,
-            "{\"event\":\"done\",\"user_id\":\"1\",\"verified\":true}\n",
-        )
-        .unwrap();
-        let error = Journal::resume(&headerless, &header())
+        write_journal(&headerless, sealed(&[pending("1", "p")])).unwrap();
+        let error = Journal::resume(&headerless, &header(), key())
             .err()
             .unwrap()
             .to_string();
         assert!(error.contains("has no header line"), "{error}");
 
         let corrupt = dir.path().join("corrupt.jsonl");
-        let mut text = serde_json::to_string(&Entry::Header(header())).unwrap();
-        text.push_str("\ngarbage\n{\"event\":\"done\",\"user_id\":\"1\",\"verified\":true}\n");
-        std::fs::write(&corrupt, text).unwrap();
-        let error = Journal::resume(&corrupt, &header())
+        let mut text = sealed(&[Entry::Header(header())]);
+        text.extend_from_slice(b"garbage\n");
+        write_journal(&corrupt, text).unwrap();
+        let error = Journal::resume(&corrupt, &header(), key())
             .err()
             .unwrap()
             .to_string();
         assert!(error.contains("line 2 is corrupt"), "{error}");
 
         let twice = dir.path().join("twice.jsonl");
-        let line = serde_json::to_string(&Entry::Header(header())).unwrap();
-        std::fs::write(&twice, format!("{line}\n{line}\n")).unwrap();
-        let error = Journal::resume(&twice, &header())
+        write_journal(
+            &twice,
+            sealed(&[Entry::Header(header()), Entry::Header(header())]),
+        )
+        .unwrap();
+        let error = Journal::resume(&twice, &header(), key())
             .err()
             .unwrap()
             .to_string();
         assert!(error.contains("second header line"), "{error}");
 
-        let error = Journal::create(&path, header()).err().unwrap().to_string();
+        let error = Journal::create(&path, header(), key())
+            .err()
+            .unwrap()
+            .to_string();
         assert!(error.contains("never overwritten"), "{error}");
     }
 
@@ -654,7 +1204,7 @@ mod tests {
     async fn a_torn_tail_is_cut_off_before_the_next_entry() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j.jsonl");
-        drop(Journal::create(&path, header()).unwrap());
+        drop(Journal::create(&path, header(), key()).unwrap());
         let whole = std::fs::metadata(&path).unwrap().len();
         let mut file = OpenOptions::new().append(true).open(&path).unwrap();
         file.write_all(br#"{"event":"pending","user_id":"1","new_pa"#)
@@ -664,14 +1214,14 @@ mod tests {
         // Another rotation's resume leaves the journal as it is, torn end included.
         let mut other = header();
         other.mode = "self_service".into();
-        assert!(Journal::resume(&path, &other).is_err());
+        assert!(Journal::resume(&path, &other, key()).is_err());
         assert_eq!(std::fs::metadata(&path).unwrap().len(), torn);
-        let (journal, previous) = Journal::resume(&path, &header()).unwrap();
+        let (journal, previous) = Journal::resume(&path, &header(), key()).unwrap();
         assert!(previous.is_empty());
         assert_eq!(std::fs::metadata(&path).unwrap().len(), whole);
         journal.write(&pending("2", "p")).await.unwrap();
         drop(journal);
-        let (_journal, previous) = Journal::resume(&path, &header()).unwrap();
+        let (_journal, previous) = Journal::resume(&path, &header(), key()).unwrap();
         assert_eq!(unsettled(previous.get("2")), Some("p"));
         #[cfg(unix)]
         {
@@ -692,7 +1242,7 @@ mod tests {
     async fn entries_queued_together_share_one_sync_and_keep_their_order() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j.jsonl");
-        let journal = Journal::create(&path, header()).unwrap();
+        let journal = Journal::create(&path, header(), key()).unwrap();
         assert_eq!(
             journal.syncs(),
             0,
@@ -701,7 +1251,7 @@ mod tests {
         let held = journal.gate.lock().unwrap();
         // Queued while the writer waits: one batch.
         let writes: Vec<_> = (0..10)
-            .map(|i| journal.write(&done(&i.to_string())))
+            .map(|i| journal.write(&pending(&i.to_string(), "p")))
             .collect();
         drop(held);
         for write in writes {
@@ -711,12 +1261,12 @@ mod tests {
         assert_eq!(journal.counters.synced.load(Ordering::SeqCst), 10);
         // A write resolves only once its entry is synced.
         for i in 10..20 {
-            journal.write(&done(&i.to_string())).await.unwrap();
+            journal.write(&pending(&i.to_string(), "p")).await.unwrap();
             assert_eq!(journal.counters.synced.load(Ordering::SeqCst), i + 1);
         }
         assert_eq!(journal.syncs(), 11);
         drop(journal);
-        let (_journal, previous) = Journal::resume(&path, &header()).unwrap();
+        let (_journal, previous) = Journal::resume(&path, &header(), key()).unwrap();
         assert_eq!(previous.len(), 20);
         let text = std::fs::read_to_string(&path).unwrap();
         let order: Vec<String> = text
@@ -734,7 +1284,7 @@ mod tests {
     #[tokio::test]
     async fn after_a_failed_write_nothing_more_is_written() {
         let full = OpenOptions::new().write(true).open("/dev/full").unwrap();
-        let journal = Journal::start(full, Path::new("/dev/full"));
+        let journal = Journal::start(full, Path::new("/dev/full"), key(), [0; 32]);
         let first = journal.write(&done("1")).await.err().unwrap();
         assert_eq!(first.kind(), ErrorKind::Storage);
         let first = first.to_string();

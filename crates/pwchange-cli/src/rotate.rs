@@ -166,7 +166,7 @@ impl Breaker {
 }
 
 /// The journal header of this run.
-fn header(args: &RotateArgs, client: &Client, sha256: String) -> Header {
+fn header(args: &RotateArgs, client: &Client, sha256: String, key_id: String) -> Header {
     Header {
         format: journal::FORMAT,
         vendor: client.vendor().name().to_owned(),
@@ -179,6 +179,7 @@ fn header(args: &RotateArgs, client: &Client, sha256: String) -> Header {
         .to_owned(),
         require_change: args.require_change,
         input_sha256: sha256,
+        key_id,
     }
 }
 
@@ -382,10 +383,13 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
         .journal
         .clone()
         .ok_or_else(|| Error::invalid_input("--journal is required (except with --dry-run)"))?;
-    let header = header(&args, &client, survey.sha256.clone());
+    // The key that authenticates the journal: made by the first rotation, required to resume.
+    let key_path = journal::JournalKey::path(args.journal_key.as_deref())?;
+    let key = journal::JournalKey::load(&key_path, !args.resume)?;
+    let header = header(&args, &client, survey.sha256.clone(), key.id());
     // Lock (and check) the journal before asking, so a second process is refused at once.
     let (journal, previous) = if args.resume {
-        Journal::resume(&journal_path, &header)?
+        Journal::resume(&journal_path, &header, key)?
     } else {
         if journal_path.exists() {
             return Err(Error::invalid_input(format!(
@@ -394,7 +398,7 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
             )));
         }
         confirm(&args, &client, &survey, &plan, &journal_path)?;
-        (Journal::create(&journal_path, header)?, HashMap::new())
+        (Journal::create(&journal_path, header, key)?, HashMap::new())
     };
     if args.resume {
         confirm(&args, &client, &survey, &plan, &journal_path)?;
@@ -1382,6 +1386,7 @@ mod tests {
             }
             sim.add_user(user.clone());
             let dir = tempfile::tempdir().unwrap();
+            let key = journal::JournalKey::load(&dir.path().join("journal.key"), true).unwrap();
             let header = Header {
                 format: journal::FORMAT,
                 vendor: vendor.name().to_owned(),
@@ -1389,8 +1394,9 @@ mod tests {
                 mode: "admin_set".to_owned(),
                 require_change: false,
                 input_sha256: "00".to_owned(),
+                key_id: key.id(),
             };
-            let journal = Journal::create(&dir.path().join("j.jsonl"), header).unwrap();
+            let journal = Journal::create(&dir.path().join("j.jsonl"), header, key).unwrap();
             let (stop, _) = tokio::sync::watch::channel(false);
             let run = Run {
                 client,

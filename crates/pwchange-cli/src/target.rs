@@ -90,16 +90,6 @@ fn read_table(
     Ok(())
 }
 
-/// The process's effective user, which a config file must belong to (or to root).
-fn effective_uid() -> Option<u32> {
-    #[cfg(target_os = "linux")]
-    {
-        Some(rustix::process::geteuid().as_raw())
-    }
-    #[cfg(not(target_os = "linux"))]
-    None
-}
-
 /// Whether any table of the config file, at any depth, sets a key that is a secret for some
 /// vendor (a token, a login's password or client secret).
 fn holds_a_secret(table: &toml::Table) -> bool {
@@ -144,7 +134,11 @@ fn file_settings(
     })?;
     // A file that steers where the passwords go is its owner's alone; one with a secret in it
     // is not for every user to read (as ssh treats its files).
-    pwchange_core::files::refuse_if_others_can_write(path, "the config file", effective_uid())?;
+    pwchange_core::files::refuse_if_others_can_write(
+        path,
+        "the config file",
+        crate::hardening::effective_uid(),
+    )?;
     if holds_a_secret(&document) {
         pwchange_core::files::refuse_if_others_can_read(path, "the config file")?;
     }

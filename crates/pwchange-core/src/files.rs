@@ -82,6 +82,72 @@ pub fn refuse_if_others_can_write(
     Ok(())
 }
 
+/// Refuses `path` unless it is its owner's alone: owned by `owner` (the process's effective
+/// user), with no permission for group or others. For a file whose content decides what is
+/// sent (a rotation's journal: its passwords, and which ones `--resume` sets).
+pub fn refuse_unless_private(path: &Path, what: What<'_>, owner: Option<u32>) -> Result<(), Error> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+        let metadata = metadata(path, what)?;
+        let mode = metadata.permissions().mode();
+        if mode & 0o077 != 0 {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "{what} {} may be read or written by other users (mode {:04o}): run `chmod 600 {}` if it is yours and nobody else could have changed it, then again",
+                    path.display(),
+                    mode & 0o7777,
+                    path.display()
+                ),
+            ));
+        }
+        if let Some(owner) = owner
+            && metadata.uid() != owner
+        {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "{what} {} belongs to another user (uid {}): only a file of your own is trusted",
+                    path.display(),
+                    metadata.uid()
+                ),
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, what, owner);
+    Ok(())
+}
+
+/// Refuses a file in `directory` when users other than its owner may write the directory
+/// without its sticky bit: any of them could replace the file. (`/tmp`, writable by all with
+/// the sticky bit, lets each user replace only their own files.)
+pub fn refuse_if_others_can_replace_files_in(
+    directory: &Path,
+    what: What<'_>,
+) -> Result<(), Error> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = metadata(directory, what)?.permissions().mode();
+        if mode & 0o022 != 0 && mode & 0o1000 == 0 {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "{what} is in {}, which other users may write (mode {:04o}, no sticky bit): any of them could replace it; choose a directory of your own (or run `chmod go-w {}`)",
+                    directory.display(),
+                    mode & 0o7777,
+                    directory.display()
+                ),
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (directory, what);
+    Ok(())
+}
+
 #[cfg(unix)]
 fn metadata(path: &Path, what: What<'_>) -> Result<std::fs::Metadata, Error> {
     std::fs::metadata(path).map_err(|e| {

@@ -23,10 +23,22 @@ pub fn pwchange_std() -> std::process::Command {
         }
     }
     cmd.env("XDG_CONFIG_HOME", "/nonexistent-pwchange-test");
+    // The journal key of this test process's rotations (the default place is the config
+    // directory, which the tests keep out of reach).
+    cmd.env("PWCHANGE_JOURNAL_KEY_FILE", &*JOURNAL_KEY);
     // Colour is what a test sets, never the developer's or CI's.
     cmd.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
     cmd
 }
+
+/// A journal key only this user can read, for every rotation of this test process.
+pub static JOURNAL_KEY: LazyLock<std::path::PathBuf> = LazyLock::new(|| {
+    let dir = tempfile::tempdir().unwrap().keep();
+    let path = dir.join("journal.key");
+    let key: String = (0..32).map(|i| format!("{:02x}", i * 7 + 3)).collect();
+    write_private(&path, format!("{key}\n")).unwrap();
+    path
+});
 
 /// Runs a blocking command while the simulator keeps serving.
 pub async fn run(mut cmd: Command) -> std::process::Output {

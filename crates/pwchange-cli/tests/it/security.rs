@@ -233,3 +233,87 @@ async fn no_password_of_the_run_in_any_users_output() {
         }
     }
 }
+
+/// Issue #35: whoever can write the journal cannot choose the passwords `--resume` sets. A
+/// `pending` line appended after a user's `done` (with no code, or with a code made up), a
+/// journal others may read or write, and a journal resumed with another key are refused before
+/// anything is sent; the journal as the run wrote it resumes.
+#[tokio::test(flavor = "multi_thread")]
+async fn resume_refuses_a_journal_someone_else_wrote() {
+    let sim = rotation_sim().await;
+    let (_dir, input, journal) = admin_rotation_files();
+    let first = run(rotate_cmd(&sim, &input, &journal)).await;
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    let done_user = users()[0];
+    let held = sim.password(done_user).unwrap();
+    let original = std::fs::read(&journal).unwrap();
+    let forged_password = "Attacker-Chosen-Passw0rd!";
+    let appended = |line: String| {
+        let mut bytes = original.clone();
+        bytes.extend_from_slice(line.as_bytes());
+        bytes.push(b'\n');
+        write_private(&journal, bytes).unwrap();
+    };
+    let pending = serde_json::json!({
+        "event": "pending", "user_id": done_user, "new_password": forged_password,
+    });
+    // The code first, as pwchange writes it.
+    let with_made_up_code = format!(
+        "{{\"mac\":\"{}\",{}",
+        "00".repeat(32),
+        &pending.to_string()[1..]
+    );
+    for (line, said) in [
+        (pending.to_string(), "carries no authentication code"),
+        (with_made_up_code, "fails its authentication"),
+    ] {
+        appended(line);
+        let resumed = run(rotate_with_flags(&sim, &input, &journal, &["--resume"])).await;
+        assert_eq!(resumed.status.code(), Some(3), "{}", text(&resumed));
+        assert!(text(&resumed).contains(said), "{}", text(&resumed));
+        assert!(!text(&resumed).contains(forged_password));
+        assert_eq!(
+            sim.password(done_user).as_ref(),
+            Some(&held),
+            "nothing was sent"
+        );
+    }
+    // As the run wrote it, but readable by others: refused; made private again: resumed.
+    write_private(&journal, &original).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&journal, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let resumed = run(rotate_with_flags(&sim, &input, &journal, &["--resume"])).await;
+        assert_eq!(resumed.status.code(), Some(3), "{}", text(&resumed));
+        assert!(text(&resumed).contains("chmod 600"), "{}", text(&resumed));
+        std::fs::set_permissions(&journal, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    // Another key (another operator's, or a lost one): named as such.
+    let other_key = journal.with_file_name("other.key");
+    write_private(&other_key, format!("{}\n", "ab".repeat(32))).unwrap();
+    let mut other = rotate_with_flags(&sim, &input, &journal, &["--resume"]);
+    other.env("PWCHANGE_JOURNAL_KEY_FILE", &other_key);
+    let resumed = run(other).await;
+    assert_eq!(resumed.status.code(), Some(3), "{}", text(&resumed));
+    assert!(
+        text(&resumed).contains("written with another journal key"),
+        "{}",
+        text(&resumed)
+    );
+    let resumed = run(rotate_with_flags(&sim, &input, &journal, &["--resume"])).await;
+    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed));
+    assert_eq!(summary(&resumed)["already_done"], users().len());
+}
+
+/// [`rotate_cmd`] with more flags.
+fn rotate_with_flags(
+    sim: &pwchange_sim::Simulator,
+    input: &Path,
+    journal: &Path,
+    flags: &[&str],
+) -> assert_cmd::Command {
+    let mut cmd = rotate_cmd(sim, input, journal);
+    cmd.args(flags);
+    cmd
+}
