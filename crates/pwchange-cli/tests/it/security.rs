@@ -8,10 +8,11 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use crate::common::*;
 
-/// A vendor that refuses every change (any request but a `GET`, which a simulator answers)
-/// with a `400` whose every field says "the passwords set here were …", listing every string
-/// any request sent it so far and the strings it was seeded with (what it knew before the run:
-/// every user's current password), followed by text that would take over a terminal.
+/// A vendor that refuses every change (any request but a `GET`, which a simulator answers, with
+/// a `providerType` that would take over a terminal) with a `400` whose every field says "the
+/// passwords set here were …", listing every string any request sent it so far and the strings
+/// it was seeded with (what it knew before the run: every user's current password), after text
+/// that would take over a terminal.
 struct EchoVendor {
     url: String,
     _sim: pwchange_sim::Simulator,
@@ -20,8 +21,11 @@ struct EchoVendor {
 const TAKEOVER: &str = "\u{1b}]52;c;cHduZWQ=\u{7}\u{1b}[2J\r\nchanged (verified)\u{9b}31m\u{202e}";
 
 impl EchoVendor {
-    async fn start(seed: Vec<String>) -> Self {
-        let sim = pwchange_sim::Simulator::start(*VENDOR).await.unwrap();
+    async fn start(vendor: pwchange_sim::Vendor, seed: Vec<String>) -> Self {
+        let sim = pwchange_sim::Simulator::start(vendor).await.unwrap();
+        for user in users_of(vendor) {
+            sim.add_user(pwchange_sim::SimUser::new(user, "Old-Passw0rd!x1"));
+        }
         let upstream = sim.base_url().to_owned();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -71,7 +75,13 @@ impl EchoVendor {
                             .and_then(|v| v.to_str().ok())
                             .unwrap_or("application/json")
                             .to_owned();
-                        let body = answer.bytes().await.unwrap_or_default();
+                        let mut body = answer.bytes().await.unwrap_or_default().to_vec();
+                        if let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&body)
+                            && let Some(provider) = json.get_mut("providerType")
+                        {
+                            *provider = serde_json::json!(TAKEOVER);
+                            body = serde_json::to_vec(&json).unwrap();
+                        }
                         let head = format!(
                             "HTTP/1.1 {status} OK\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
                             body.len()
@@ -124,6 +134,13 @@ impl EchoVendor {
     }
 }
 
+/// The four users of `vendor`'s rotations here.
+fn users_of(vendor: pwchange_sim::Vendor) -> Vec<String> {
+    (1..=4)
+        .map(|i| pwchange_sim::numbered_user_id(vendor, i))
+        .collect()
+}
+
 fn collect_strings(value: &serde_json::Value, out: &mut Vec<String>) {
     match value {
         serde_json::Value::String(s) => out.push(s.clone()),
@@ -171,7 +188,7 @@ async fn no_password_of_the_run_in_any_users_output() {
     let currents: Vec<String> = (1..=4).map(|i| format!("Curr3nt-Pass-{i}-Long!")).collect();
     for admin in [true, false] {
         for json in [true, false] {
-            let echo = EchoVendor::start(currents.clone()).await;
+            let echo = EchoVendor::start(*VENDOR, currents.clone()).await;
             let dir = tempfile::tempdir().unwrap();
             let input = dir.path().join("users.csv");
             let rows: Vec<String> = users
@@ -316,4 +333,94 @@ fn rotate_with_flags(
     let mut cmd = rotate_cmd(sim, input, journal);
     cmd.args(flags);
     cmd
+}
+
+/// Issue #35, on a terminal: a rotation on a pty (progress bar, colour, each failure printed
+/// above the bar) against a vendor whose every error text tries to take the terminal over: none
+/// of the vendor's sequences reaches the terminal (no OSC 52 clipboard write, no screen clear,
+/// no C1 CSI, no bidi override, no line the vendor starts), while the vendor's words still show.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_terminal_receives_none_of_the_vendors_sequences() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        // util-linux's script(1) gives the command a pty; CI's machine has it.
+        assert!(std::env::var_os("CI").is_none(), "script(1) is missing");
+        return;
+    }
+    // The first vendor's errors; Cloud Director's user record, whose providerType (not LOCAL)
+    // ends the change with an error that names it.
+    for vendor in [*VENDOR, pwchange_sim::Vendor::Vcd] {
+        on_a_terminal(vendor).await;
+    }
+}
+
+#[cfg(target_os = "linux")]
+async fn on_a_terminal(vendor: pwchange_sim::Vendor) {
+    let echo = EchoVendor::start(vendor, Vec::new()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let users = users_of(vendor);
+    let input = write_csv(
+        dir.path(),
+        &users.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let journal = dir.path().join("journal.jsonl");
+    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let mut line = vec![
+        quote(assert_cmd::cargo::cargo_bin("pwchange").to_str().unwrap()),
+        "rotate".into(),
+        "--vendor".into(),
+        vendor.name().into(),
+        "--base-url".into(),
+        quote(&echo.url),
+        "--yes".into(),
+        "--admin".into(),
+        "--input".into(),
+        quote(input.to_str().unwrap()),
+        "--journal".into(),
+        quote(journal.to_str().unwrap()),
+        "--rate".into(),
+        "0".into(),
+    ];
+    line.push("--color".into());
+    line.push("always".into());
+    let mut script = std::process::Command::new("script");
+    script
+        .args(["-qec", &line.join(" "), "/dev/null"])
+        .env("PWCHANGE_JOURNAL_KEY_FILE", &*JOURNAL_KEY)
+        .env("XDG_CONFIG_HOME", "/nonexistent-pwchange-test")
+        .envs(target_env(&echo._sim))
+        .stdin(std::process::Stdio::null());
+    let output = tokio::task::spawn_blocking(move || script.output().unwrap())
+        .await
+        .unwrap();
+    let terminal = String::from_utf8_lossy(&output.stdout).into_owned();
+    let shown = if vendor == pwchange_sim::Vendor::Vcd {
+        "providerType: \"\\u{1b}]52"
+    } else {
+        "the passwords set here were"
+    };
+    assert!(terminal.contains(shown), "{vendor}: {terminal:?}");
+    assert!(terminal.contains("4 users: "), "{terminal:?}");
+    for (sequence, what) in [
+        ("\u{1b}]52", "an OSC 52 clipboard write"),
+        ("\u{1b}[2J", "a screen clear"),
+        ("\u{9b}", "a C1 CSI"),
+        ("\u{202e}", "a bidi override"),
+        ("\u{7}", "a bell"),
+    ] {
+        assert!(
+            !terminal.contains(sequence),
+            "{what} reached the terminal: {terminal:?}"
+        );
+    }
+    assert!(
+        !terminal.lines().any(|l| l
+            .trim_start_matches(['\r', ' '])
+            .starts_with("changed (verified)")),
+        "the vendor started a line: {terminal:?}"
+    );
 }
