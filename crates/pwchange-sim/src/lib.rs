@@ -3,6 +3,7 @@
 pub mod contract;
 mod engine;
 mod limits;
+pub mod raw;
 mod server;
 mod vendors;
 

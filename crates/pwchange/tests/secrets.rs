@@ -17,7 +17,6 @@ use std::sync::{Arc, Mutex};
 use base64::Engine as _;
 use pwchange::{Client, PasswordChange, Settings, Vendor};
 use pwchange_core::redact::MIN_SCRUBBABLE_CHARS;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 const MARK: &str = "ECHO-MARK";
 // Characters whose JSON, HTML and URL forms differ from the raw ones.
@@ -114,15 +113,6 @@ fn forms(secret: &str) -> Vec<String> {
     ]
 }
 
-fn strings_of(value: &serde_json::Value, out: &mut Vec<String>) {
-    match value {
-        serde_json::Value::String(s) => out.push(s.clone()),
-        serde_json::Value::Array(items) => items.iter().for_each(|v| strings_of(v, out)),
-        serde_json::Value::Object(map) => map.values().for_each(|v| strings_of(v, out)),
-        _ => {}
-    }
-}
-
 /// The strings of one raw request: header values of `Authorization` (with a Basic pair
 /// decoded), JSON string values or form values of the body.
 fn strings_of_request(head: &str, body: &[u8]) -> Vec<String> {
@@ -147,7 +137,7 @@ fn strings_of_request(head: &str, body: &[u8]) -> Vec<String> {
         }
     }
     match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(json) => strings_of(&json, &mut out),
+        Ok(json) => out.extend(pwchange_sim::raw::json_strings(&json)),
         Err(_) => out.extend(url::form_urlencoded::parse(body).map(|(_, v)| v.into_owned())),
     }
     out.retain(|s| !s.is_empty());
@@ -169,40 +159,10 @@ impl Echo {
                 };
                 let (s, h, r) = (s.clone(), h.clone(), r.clone());
                 tokio::spawn(async move {
-                    let mut buffer = Vec::new();
-                    let mut chunk = [0u8; 8192];
-                    let (head, body_start) = loop {
-                        let Ok(n) = stream.read(&mut chunk).await else {
-                            return;
-                        };
-                        if n == 0 {
-                            return;
-                        }
-                        buffer.extend_from_slice(&chunk[..n]);
-                        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-                            break (
-                                String::from_utf8_lossy(&buffer[..end]).into_owned(),
-                                end + 4,
-                            );
-                        }
+                    let Some(request) = pwchange_sim::raw::read_request(&mut stream).await else {
+                        return;
                     };
-                    let length = head
-                        .lines()
-                        .filter_map(|l| l.split_once(':'))
-                        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-                        .and_then(|(_, v)| v.trim().parse::<usize>().ok())
-                        .unwrap_or(0);
-                    while buffer.len() < body_start + length {
-                        let Ok(n) = stream.read(&mut chunk).await else {
-                            return;
-                        };
-                        if n == 0 {
-                            break;
-                        }
-                        buffer.extend_from_slice(&chunk[..n]);
-                    }
-                    let body = &buffer[body_start..buffer.len().min(body_start + length)];
-                    let strings = strings_of_request(&head, body);
+                    let strings = strings_of_request(&request.head, &request.body);
                     r.lock().unwrap().extend(strings.iter().cloned());
                     let echo = format!(
                         "{MARK}[{}]",
@@ -231,12 +191,13 @@ impl Echo {
                         ),
                         _ => ("text/plain", echo),
                     };
-                    let response = format!(
-                        "HTTP/1.1 {status} Echo\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                        body.len()
-                    );
-                    let _ = stream.write_all(response.as_bytes()).await;
-                    let _ = stream.shutdown().await;
+                    pwchange_sim::raw::respond(
+                        &mut stream,
+                        status,
+                        &[("content-type", content_type)],
+                        body.as_bytes(),
+                    )
+                    .await;
                 });
             }
         });

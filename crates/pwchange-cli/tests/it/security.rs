@@ -4,8 +4,6 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-
 use crate::common::*;
 
 /// A vendor that refuses every change (any request but a `GET`, which a simulator answers, with
@@ -39,30 +37,14 @@ impl EchoVendor {
             while let Ok((mut stream, _)) = listener.accept().await {
                 let (known, forward, upstream) = (known.clone(), forward.clone(), upstream.clone());
                 tokio::spawn(async move {
-                    let mut buffer = Vec::new();
-                    let mut chunk = [0u8; 8192];
-                    let body_start = loop {
-                        let Ok(n) = stream.read(&mut chunk).await else {
-                            return;
-                        };
-                        if n == 0 {
-                            return;
-                        }
-                        buffer.extend_from_slice(&chunk[..n]);
-                        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-                            break end + 4;
-                        }
+                    let Some(raw) = pwchange_sim::raw::read_request(&mut stream).await else {
+                        return;
                     };
-                    let raw_head = String::from_utf8_lossy(&buffer[..body_start]).into_owned();
-                    if let Some(path) = raw_head.lines().next().and_then(|l| l.strip_prefix("GET "))
-                    {
-                        let path = path.split(' ').next().unwrap_or("/");
-                        let mut request = forward.get(format!("{upstream}{path}"));
-                        for line in raw_head.lines().skip(1) {
-                            if let Some((name, value)) = line.split_once(':')
-                                && !name.eq_ignore_ascii_case("host")
-                            {
-                                request = request.header(name.trim(), value.trim());
+                    if raw.method() == "GET" {
+                        let mut request = forward.get(format!("{upstream}{}", raw.path()));
+                        for (name, value) in raw.headers() {
+                            if !name.eq_ignore_ascii_case("host") {
+                                request = request.header(name, value);
                             }
                         }
                         let Ok(answer) = request.send().await else {
@@ -82,31 +64,13 @@ impl EchoVendor {
                             *provider = serde_json::json!(TAKEOVER);
                             body = serde_json::to_vec(&json).unwrap();
                         }
-                        let head = format!(
-                            "HTTP/1.1 {status} OK\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-                            body.len()
-                        );
-                        let _ = stream.write_all(head.as_bytes()).await;
-                        let _ = stream.write_all(&body).await;
-                        let _ = stream.shutdown().await;
+                        let headers = [("content-type", content_type.as_str())];
+                        pwchange_sim::raw::respond(&mut stream, status, &headers, &body).await;
                         return;
                     }
-                    let head = raw_head.to_lowercase();
-                    let length = head
-                        .lines()
-                        .filter_map(|l| l.strip_prefix("content-length:"))
-                        .find_map(|v| v.trim().parse::<usize>().ok())
-                        .unwrap_or(0);
-                    while buffer.len() < body_start + length {
-                        match stream.read(&mut chunk).await {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
-                        }
-                    }
-                    let body = &buffer[body_start..];
-                    if let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) {
+                    if let Ok(json) = serde_json::from_slice::<serde_json::Value>(&raw.body) {
                         let mut strings = Vec::new();
-                        collect_strings(&json, &mut strings);
+                        strings.extend(pwchange_sim::raw::json_strings(&json));
                         known.lock().unwrap().extend(strings);
                     }
                     // The latest first: the facade keeps the first 200 characters.
@@ -121,12 +85,8 @@ impl EchoVendor {
                         "details": [{"message": echo}],
                     })
                     .to_string();
-                    let response = format!(
-                        "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                        body.len()
-                    );
-                    let _ = stream.write_all(response.as_bytes()).await;
-                    let _ = stream.shutdown().await;
+                    let headers = [("content-type", "application/json")];
+                    pwchange_sim::raw::respond(&mut stream, 400, &headers, body.as_bytes()).await;
                 });
             }
         });
@@ -139,15 +99,6 @@ fn users_of(vendor: pwchange_sim::Vendor) -> Vec<String> {
     (1..=4)
         .map(|i| pwchange_sim::numbered_user_id(vendor, i))
         .collect()
-}
-
-fn collect_strings(value: &serde_json::Value, out: &mut Vec<String>) {
-    match value {
-        serde_json::Value::String(s) => out.push(s.clone()),
-        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_strings(v, out)),
-        serde_json::Value::Object(map) => map.values().for_each(|v| collect_strings(v, out)),
-        _ => {}
-    }
 }
 
 /// A rotation against [`EchoVendor`], with a token and `flags`.

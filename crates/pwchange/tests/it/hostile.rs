@@ -13,7 +13,6 @@ use std::sync::{Arc, Mutex};
 use pwchange::{Client, PasswordChange, Settings, Vendor};
 use pwchange_core::vendor_text::is_unsafe;
 use pwchange_sim::Simulator;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 const NEW: &str = "N3w-Hostile-Passw0rd!";
 
@@ -66,15 +65,6 @@ fn replace_string(value: &mut serde_json::Value, index: Option<usize>, text: &st
     seen
 }
 
-fn strings_of(value: &serde_json::Value, out: &mut Vec<String>) {
-    match value {
-        serde_json::Value::String(s) => out.push(s.clone()),
-        serde_json::Value::Array(items) => items.iter().for_each(|v| strings_of(v, out)),
-        serde_json::Value::Object(map) => map.values().for_each(|v| strings_of(v, out)),
-        _ => {}
-    }
-}
-
 impl Hostile {
     async fn start(upstream: String) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -115,44 +105,14 @@ impl Hostile {
                     upstream.clone(),
                 );
                 tokio::spawn(async move {
-                    let mut buffer = Vec::new();
-                    let mut chunk = [0u8; 8192];
-                    let (head, body_start) = loop {
-                        let Ok(n) = stream.read(&mut chunk).await else {
-                            return;
-                        };
-                        if n == 0 {
-                            return;
-                        }
-                        buffer.extend_from_slice(&chunk[..n]);
-                        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-                            break (
-                                String::from_utf8_lossy(&buffer[..end]).into_owned(),
-                                end + 4,
-                            );
-                        }
+                    let Some(raw) = pwchange_sim::raw::read_request(&mut stream).await else {
+                        return;
                     };
-                    let mut lines = head.lines();
-                    let request_line = lines.next().unwrap_or_default().to_owned();
-                    let headers: Vec<(String, String)> = lines
-                        .filter_map(|l| l.split_once(':'))
-                        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+                    let headers: Vec<(String, String)> = raw
+                        .headers()
+                        .map(|(n, v)| (n.to_owned(), v.to_owned()))
                         .collect();
-                    let length = headers
-                        .iter()
-                        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-                        .and_then(|(_, v)| v.parse::<usize>().ok())
-                        .unwrap_or(0);
-                    while buffer.len() < body_start + length {
-                        let Ok(n) = stream.read(&mut chunk).await else {
-                            return;
-                        };
-                        if n == 0 {
-                            break;
-                        }
-                        buffer.extend_from_slice(&chunk[..n]);
-                    }
-                    let body = buffer[body_start..buffer.len().min(body_start + length)].to_vec();
+                    let body = raw.body.clone();
                     {
                         let mut seen = received.lock().unwrap();
                         for (name, value) in &headers {
@@ -165,17 +125,12 @@ impl Hostile {
                             }
                         }
                         if let Ok(json) = serde_json::from_slice::<serde_json::Value>(&body) {
-                            strings_of(&json, &mut seen);
+                            seen.extend(pwchange_sim::raw::json_strings(&json));
                         }
                     }
-                    let mut parts = request_line.split(' ');
-                    let (method, path) = (
-                        parts.next().unwrap_or("GET").to_owned(),
-                        parts.next().unwrap_or("/").to_owned(),
-                    );
                     let mut request = forward.request(
-                        reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
-                        format!("{upstream}{path}"),
+                        reqwest::Method::from_bytes(raw.method().as_bytes()).unwrap(),
+                        format!("{upstream}{}", raw.path()),
                     );
                     for (name, value) in &headers {
                         if !["host", "content-length", "connection"]
@@ -208,26 +163,30 @@ impl Hostile {
                             bytes
                         }
                     };
-                    let mut response = format!("HTTP/1.1 {}\r\n", status.as_u16());
-                    for (name, value) in &answer_headers {
-                        if ["content-length", "transfer-encoding", "connection"]
-                            .contains(&name.as_str())
-                        {
-                            continue;
-                        }
-                        response.push_str(&format!(
-                            "{name}: {}\r\n",
-                            String::from_utf8_lossy(value.as_bytes())
-                        ));
-                    }
-                    response.push_str(&format!(
-                        "content-length: {}\r\nconnection: close\r\n\r\n",
-                        body.len()
-                    ));
-                    let mut out = response.into_bytes();
-                    out.extend_from_slice(&body);
-                    let _ = stream.write_all(&out).await;
-                    let _ = stream.shutdown().await;
+                    let answer_headers: Vec<(String, String)> = answer_headers
+                        .iter()
+                        .filter(|(name, _)| {
+                            !["content-length", "transfer-encoding", "connection"]
+                                .contains(&name.as_str())
+                        })
+                        .map(|(name, value)| {
+                            (
+                                name.to_string(),
+                                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                            )
+                        })
+                        .collect();
+                    let answer_headers: Vec<(&str, &str)> = answer_headers
+                        .iter()
+                        .map(|(n, v)| (n.as_str(), v.as_str()))
+                        .collect();
+                    pwchange_sim::raw::respond(
+                        &mut stream,
+                        status.as_u16(),
+                        &answer_headers,
+                        &body,
+                    )
+                    .await;
                 });
             }
         });
