@@ -24,13 +24,13 @@ pub fn disable_core_dumps() {
 }
 
 /// The process's effective user, which the files it trusts must belong to (a config file, the
-/// journal); `None` where it is not known (other platforms than Linux).
+/// journal); `None` where there is none (other platforms than Unix).
 pub fn effective_uid() -> Option<u32> {
-    #[cfg(target_os = "linux")]
+    #[cfg(unix)]
     {
         Some(rustix::process::geteuid().as_raw())
     }
-    #[cfg(not(target_os = "linux"))]
+    #[cfg(not(unix))]
     None
 }
 

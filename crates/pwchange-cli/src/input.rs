@@ -282,7 +282,10 @@ pub fn checked(
         let user_id = pwchange::canonical_user_id(vendor, record.user_id.trim()).map_err(|e| {
             at(&format!("user_id: {}", e.message()))
         })?;
-        let current = record.current_password.filter(|p| !p.is_empty());
+        // A cell of spaces only (`42, ,alice`) is empty: no password is only spaces.
+        let current = record
+            .current_password
+            .filter(|p| !p.trim().is_empty());
         match (admin, &current) {
             (false, None) => {
                 return Err(at(

@@ -19,10 +19,12 @@
 //! whose entries break the engine's own order ([`Journal::resume`]). What that covers: another
 //! local user, or a process of another account, that can write the journal or its directory but
 //! cannot read the key file. What it does not: the operator's own account (which can read the
-//! key), root, and cutting whole lines off the end (the journal then forgets the last results:
+//! key), root, cutting whole lines off the end (the journal then forgets the last results:
 //! `--resume` sends a forgotten `done` user's journaled password again and logs in, and a
 //! forgotten `pending` user keeps a password the journal no longer names, as after a crash
-//! before the entry was written).
+//! before the entry was written), and putting back an older journal of the same key and input
+//! (nothing outside the journal remembers how far it got). The permissions are checked by path
+//! before the file is opened, not on the open file.
 //!
 //! Invariants (tested in `tests/it/rotate.rs`):
 //! - a password is journaled (written and fsynced: its `write` resolved) before it is sent;
@@ -150,6 +152,11 @@ impl JournalKey {
         let hex = Zeroizing::new(format!("{}\n", to_hex(key.as_slice())));
         file.write_all(hex.as_bytes())
             .and_then(|()| file.sync_all())
+            .map_err(failed)?;
+        // Its directory entry must survive a crash too: a journal without its key cannot be
+        // resumed.
+        File::open(directory_of(path))
+            .and_then(|d| d.sync_all())
             .map_err(failed)
     }
 
@@ -296,6 +303,9 @@ pub enum Previous {
     NotApplied,
 }
 
+/// A resumed journal, what each user's history left, and every password it holds.
+pub type Resumed = (Journal, HashMap<String, Previous>, Vec<Zeroizing<String>>);
+
 /// The journal of one run, locked (the lock is the file's, held by the writer thread until the
 /// journal is dropped).
 pub struct Journal {
@@ -390,12 +400,13 @@ impl Journal {
     /// Reopens a journal to resume `header`'s rotation: checks that it is the operator's alone
     /// (owner, permissions, its directory), locks it, checks its header, every line's code under
     /// `key` and the engine's order of each user's entries, cuts off a torn last line, and
-    /// returns what each user's history left.
+    /// returns what each user's history left, and every password it holds (for the run's
+    /// redactor: a `done` user's is live).
     pub fn resume(
         path: &Path,
         header: &Header,
         key: JournalKey,
-    ) -> Result<(Self, HashMap<String, Previous>), Error> {
+    ) -> Result<Resumed, Error> {
         pwchange_core::files::refuse_if_others_can_replace_files_in(
             directory_of(path),
             "the journal",
@@ -473,6 +484,7 @@ impl Journal {
         }
         let mut previous = HashMap::new();
         let mut journaled: HashMap<String, Zeroizing<String>> = HashMap::new();
+        let mut all_passwords: Vec<Zeroizing<String>> = Vec::new();
         for entry in entries {
             match entry {
                 Entry::Header(_) => {
@@ -486,6 +498,7 @@ impl Journal {
                     new_password,
                 } => {
                     journaled.insert(user_id.clone(), new_password.clone());
+                    all_passwords.push(new_password.clone());
                     previous.insert(
                         user_id,
                         Previous::Unsettled {
@@ -511,7 +524,11 @@ impl Journal {
                 }
             }
         }
-        Ok((Self::start(file, path, key, last_mac), previous))
+        Ok((
+            Self::start(file, path, key, last_mac),
+            previous,
+            all_passwords,
+        ))
     }
 
     /// Starts the writer thread, which owns the (locked) file from now on and seals each line
@@ -707,7 +724,13 @@ impl Bad {
                 "line {line} fails its authentication: it (or a line before it) was edited, added, removed or moved; it cannot be resumed safely"
             ),
             Bad::OtherKey { found, ours } => format!(
-                "it was written with another journal key (key id {found}; this run's is {ours}): give that key with --journal-key"
+                "it was written with another journal key (key id {}; this run's is {ours}): give that key with --journal-key",
+                // Read before the line's code is checked: shown only in the form pwchange writes.
+                if found.len() == 16 && found.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    found.as_str()
+                } else {
+                    "not one pwchange writes"
+                }
             ),
         }
     }
@@ -1115,7 +1138,7 @@ mod tests {
                 journal.write(&entry).await.unwrap();
             }
         }
-        let (_journal, previous) = Journal::resume(&path, &header(), key()).unwrap();
+        let (_journal, previous, _) = Journal::resume(&path, &header(), key()).unwrap();
         assert!(matches!(previous.get("done"), Some(Previous::Done)));
         assert_eq!(unsettled(previous.get("crashed")), Some("p2"));
         assert_eq!(unsettled(previous.get("unknown")), Some("p3"));
@@ -1216,12 +1239,12 @@ mod tests {
         other.mode = "self_service".into();
         assert!(Journal::resume(&path, &other, key()).is_err());
         assert_eq!(std::fs::metadata(&path).unwrap().len(), torn);
-        let (journal, previous) = Journal::resume(&path, &header(), key()).unwrap();
+        let (journal, previous, _) = Journal::resume(&path, &header(), key()).unwrap();
         assert!(previous.is_empty());
         assert_eq!(std::fs::metadata(&path).unwrap().len(), whole);
         journal.write(&pending("2", "p")).await.unwrap();
         drop(journal);
-        let (_journal, previous) = Journal::resume(&path, &header(), key()).unwrap();
+        let (_journal, previous, _) = Journal::resume(&path, &header(), key()).unwrap();
         assert_eq!(unsettled(previous.get("2")), Some("p"));
         #[cfg(unix)]
         {
@@ -1266,7 +1289,7 @@ mod tests {
         }
         assert_eq!(journal.syncs(), 11);
         drop(journal);
-        let (_journal, previous) = Journal::resume(&path, &header(), key()).unwrap();
+        let (_journal, previous, _) = Journal::resume(&path, &header(), key()).unwrap();
         assert_eq!(previous.len(), 20);
         let text = std::fs::read_to_string(&path).unwrap();
         let order: Vec<String> = text

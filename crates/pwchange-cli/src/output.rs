@@ -165,7 +165,10 @@ pub fn exit_code_of(error: &Error) -> u8 {
 #[allow(clippy::print_stdout, clippy::print_stderr)]
 pub fn report(error: &Error, json: bool, console: &Console) -> u8 {
     if json {
-        println!("{}", json_line(&error_json(error)));
+        // A standard output that is gone (a rotation's reader went away) does not turn the
+        // error into a panic: the exit code still says what happened.
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), "{}", json_line(&error_json(error)));
     } else {
         eprintln!("{}: {error}", console.error_label("error"));
         eprintln!(

@@ -388,7 +388,7 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
     let key = journal::JournalKey::load(&key_path, !args.resume)?;
     let header = header(&args, &client, survey.sha256.clone(), key.id());
     // Lock (and check) the journal before asking, so a second process is refused at once.
-    let (journal, previous) = if args.resume {
+    let (journal, previous, journaled) = if args.resume {
         Journal::resume(&journal_path, &header, key)?
     } else {
         if journal_path.exists() {
@@ -398,7 +398,11 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
             )));
         }
         confirm(&args, &client, &survey, &plan, &journal_path)?;
-        (Journal::create(&journal_path, header, key)?, HashMap::new())
+        (
+            Journal::create(&journal_path, header, key)?,
+            HashMap::new(),
+            Vec::new(),
+        )
     };
     if args.resume {
         confirm(&args, &client, &survey, &plan, &journal_path)?;
@@ -416,7 +420,7 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
         stop,
         retries: AtomicU64::new(0),
         overloads: AtomicU64::new(0),
-        secrets: std::sync::RwLock::new(input_secrets(&input, vendor, args.admin)),
+        secrets: std::sync::RwLock::new(run_secrets(&input, vendor, args.admin, &journaled)),
     });
     let interrupted = Arc::new(AtomicBool::new(false));
     // Set when the changes still in flight are to be abandoned: GRACE after the first
@@ -699,20 +703,27 @@ fn print_summary(
     ));
 }
 
-/// A redactor holding every current password of `input` (a vendor may echo any user's in any
-/// other user's answer, before that user's turn).
-fn input_secrets(
+/// The run's redactor at its start: every current password of `input` (a vendor may echo any
+/// user's in any other user's answer, before that user's turn) and every password the journal
+/// holds (a `done` user's is live). Only maskable ones ([`pwchange::Redactor::add_maskable`]):
+/// a short or one-word password of one user would withhold every text that contains it in
+/// every user's output; each change's own redactor still withholds a text with its own.
+fn run_secrets(
     input: &input::Input,
     vendor: pwchange::Vendor,
     admin: bool,
+    journaled: &[Zeroizing<String>],
 ) -> pwchange::Redactor {
     let mut secrets = pwchange::Redactor::new();
     if let Ok(records) = input::checked(input, vendor, admin) {
         for record in records.flatten() {
             if let Some(current) = &record.current_password {
-                secrets.add(current);
+                secrets.add_maskable(current);
             }
         }
+    }
+    for password in journaled {
+        secrets.add_maskable(password);
     }
     secrets
 }
@@ -819,12 +830,13 @@ impl Run {
         error.redact(&self.secrets.read().unwrap_or_else(|e| e.into_inner()))
     }
 
-    /// Adds `secret` to the run's secrets, before it is sent anywhere.
+    /// Adds `secret` to the run's secrets, before it is sent anywhere (when it can be masked:
+    /// see [`run_secrets`]).
     fn keep_secret(&self, secret: &str) {
         self.secrets
             .write()
             .unwrap_or_else(|e| e.into_inner())
-            .add(secret);
+            .add_maskable(secret);
     }
 }
 
@@ -1345,6 +1357,35 @@ mod tests {
 
     const OLD: &str = "Old-Passw0rd!x1";
     const NEW: &str = "N3w-Passw0rd!x2";
+
+    /// Issue #35: the run's redactor starts with every maskable current password of the input
+    /// and every password the journal holds; a short or one-word one is left to each change's
+    /// own redactor (it would withhold every text that holds it, in every user's output).
+    #[test]
+    fn the_runs_secrets_are_the_inputs_and_the_journals_maskable_passwords() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("users.csv");
+        let vendor = Vendor::ALL[0];
+        let ids: Vec<String> = (1..=3)
+            .map(|i| pwchange_sim::numbered_user_id(vendor, i))
+            .collect();
+        std::fs::write(
+            &path,
+            format!(
+                "user_id,current_password\n{},Curr3nt-Pass-1!\n{},abc\n{},sunshine\n",
+                ids[0], ids[1], ids[2]
+            ),
+        )
+        .unwrap();
+        let input = input::Input::read(&path).unwrap();
+        let journaled = [Zeroizing::new("J0urnaled-Pass!".to_owned())];
+        let secrets = run_secrets(&input, vendor, false, &journaled);
+        assert_eq!(secrets.len(), 2);
+        assert_eq!(
+            secrets.clean("was Curr3nt-Pass-1! then J0urnaled-Pass!, not abc on sunshine"),
+            Some("was <redacted> then <redacted>, not abc on sunshine".to_owned())
+        );
+    }
 
     /// A simulator of the first vendor that takes administrative sets and verifies them by a
     /// login, with one user, and a run against it (`--admin`, verification on).

@@ -47,7 +47,7 @@ impl Withheld {
                 "the vendor's text is withheld: it contains a secret of the request that cannot be masked safely (too short, or a plain word)"
             }
             Withheld::EncodedSecret => {
-                "the vendor's text is withheld: it contains a secret of the request in an encoded form (percent, HTML or JSON escapes, base64) that cannot be masked safely"
+                "the vendor's text is withheld: it contains a secret (of the request, or of the rotation it is part of) in an encoded form (percent, HTML or JSON escapes, base64) that cannot be masked safely"
             }
         }
     }
@@ -206,6 +206,19 @@ impl Redactor {
         }
     }
 
+    /// Adds `secret` only when it can be masked (at least [`MIN_SCRUBBABLE_CHARS`] and not a
+    /// plain word), and says whether it did: for a redactor that cleans many texts of many
+    /// secrets (a rotation's, of other users' passwords), where one short password would
+    /// otherwise withhold every text that contains it.
+    pub fn add_maskable(&mut self, secret: &str) -> bool {
+        let maskable = secret.chars().count() >= MIN_SCRUBBABLE_CHARS
+            && !secret.chars().all(char::is_alphabetic);
+        if maskable {
+            self.add(secret);
+        }
+        maskable
+    }
+
     /// How many secrets it holds.
     pub fn len(&self) -> usize {
         self.raw.len()
@@ -225,23 +238,37 @@ impl Redactor {
 
     /// [`clean`](Self::clean), saying why a text is withheld.
     pub fn clean_or_withhold(&self, text: &str) -> Result<String, Withheld> {
+        let mut spans = Vec::new();
+        self.mask(text, &mut spans)?;
+        Ok(render(text, &spans))
+    }
+
+    /// Adds to `spans` (sorted, merged byte ranges of `text`, perhaps masked by other
+    /// redactors already) every occurrence of this redactor's maskable forms; `Err` when one of
+    /// its unmaskable forms occurs outside them, or one of its secrets survives in a decoded
+    /// view of `text` with every span masked. Masking with several redactors one after another
+    /// works on the text the vendor sent, never on a cut or escaped one: a secret one of them
+    /// knows is found whole wherever it is.
+    pub fn mask(&self, text: &str, spans: &mut Vec<(usize, usize)>) -> Result<(), Withheld> {
         let found = self.forms.occurrences(text);
         // Every start of a maskable form, overlapping ones included.
-        let mut spans: Vec<(usize, usize)> = found
-            .iter()
-            .filter(|(_, _, why)| why.is_none())
-            .map(|&(start, end, _)| (start, end))
-            .collect();
+        spans.extend(
+            found
+                .iter()
+                .filter(|(_, _, why)| why.is_none())
+                .map(|&(start, end, _)| (start, end)),
+        );
         spans.sort_unstable();
-        let mut merged: Vec<(usize, usize)> = Vec::new();
-        for (start, end) in spans {
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
+        for &(start, end) in spans.iter() {
             match merged.last_mut() {
                 Some(last) if start <= last.1 => last.1 = last.1.max(end),
                 _ => merged.push((start, end)),
             }
         }
+        *spans = merged;
         let masked_at =
-            |start: usize, end: usize| merged.iter().any(|&(s, e)| s <= start && end <= e);
+            |start: usize, end: usize| spans.iter().any(|&(s, e)| s <= start && end <= e);
         for &(start, end, why) in &found {
             if let Some(why) = why
                 && !masked_at(start, end)
@@ -249,22 +276,38 @@ impl Redactor {
                 return Err(*why);
             }
         }
-        let mut masked = Zeroizing::new(String::with_capacity(text.len()));
-        let mut last = 0;
-        for &(start, end) in &merged {
-            masked.push_str(&text[last..start]);
-            masked.push(MASK);
-            last = end;
-        }
-        masked.push_str(&text[last..]);
+        let masked = masked_with(text, spans, MASK);
         if decoded_views(&masked)
             .iter()
             .any(|view| self.raw.occurs_in(view))
         {
             return Err(Withheld::EncodedSecret);
         }
-        Ok(cut(masked.replace(MASK, REDACTED).trim()))
+        Ok(())
     }
+}
+
+/// `text` with each span replaced by `mask`.
+fn masked_with(
+    text: &str,
+    spans: &[(usize, usize)],
+    mask: impl std::fmt::Display,
+) -> Zeroizing<String> {
+    let mut masked = Zeroizing::new(String::with_capacity(text.len()));
+    let mut last = 0;
+    for &(start, end) in spans {
+        masked.push_str(&text[last..start]);
+        masked.push_str(&mask.to_string());
+        last = end;
+    }
+    masked.push_str(&text[last..]);
+    masked
+}
+
+/// What is shown of `text` once `spans` are masked ([`Redactor::mask`]): each span
+/// [`REDACTED`], trimmed, cut to [`MAX_VENDOR_TEXT_CHARS`].
+pub fn render(text: &str, spans: &[(usize, usize)]) -> String {
+    cut(masked_with(text, spans, REDACTED).trim())
 }
 
 /// `text` as it is, and decoded each way a vendor may have encoded a secret in it.

@@ -24,8 +24,14 @@ pub struct VendorText(State);
 enum State {
     /// As the vendor sent it: never shown.
     Hidden(Zeroizing<String>),
-    /// Cleaned of the secrets of every redactor it went through, cut and escaped.
-    Shown(String),
+    /// Cleaned of the secrets of every redactor it went through (`spans` of `raw` masked), cut
+    /// and escaped (`shown`). The text as sent is kept (zeroized on drop) so that a later
+    /// redactor searches it whole, not the cut and escaped text.
+    Shown {
+        raw: Zeroizing<String>,
+        spans: Vec<(usize, usize)>,
+        shown: String,
+    },
     /// Dropped, because it held a secret that could not be masked safely.
     Withheld(Withheld),
 }
@@ -40,16 +46,20 @@ impl VendorText {
     /// cleaned again, so a second redactor (a rotation's, holding every secret of the run)
     /// masks what the first did not know; a withheld one stays withheld.
     pub fn redact(&mut self, secrets: &Redactor) {
-        let cleaned = match &self.0 {
-            State::Hidden(raw) => secrets
-                .clean_or_withhold(raw)
-                .map(|clean| escape(&clean).into_owned()),
-            // Escaped already; masking adds nothing to escape.
-            State::Shown(shown) => secrets.clean_or_withhold(shown),
-            State::Withheld(_) => return,
+        let state = std::mem::replace(&mut self.0, State::Withheld(Withheld::UnmaskableSecret));
+        let (raw, mut spans) = match state {
+            State::Hidden(raw) => (raw, Vec::new()),
+            State::Shown { raw, spans, .. } => (raw, spans),
+            withheld @ State::Withheld(_) => {
+                self.0 = withheld;
+                return;
+            }
         };
-        self.0 = match cleaned {
-            Ok(shown) => State::Shown(shown),
+        self.0 = match secrets.mask(&raw, &mut spans) {
+            Ok(()) => {
+                let shown = escape(&crate::redact::render(&raw, &spans)).into_owned();
+                State::Shown { raw, spans, shown }
+            }
             Err(why) => State::Withheld(why),
         };
     }
@@ -57,7 +67,7 @@ impl VendorText {
     /// The text, once redacted and not withheld.
     pub fn shown(&self) -> Option<&str> {
         match &self.0 {
-            State::Shown(text) => Some(text),
+            State::Shown { shown, .. } => Some(shown),
             _ => None,
         }
     }
@@ -73,8 +83,7 @@ impl VendorText {
     /// Whether nothing is left to show or to redact (an empty text).
     pub fn is_empty(&self) -> bool {
         match &self.0 {
-            State::Hidden(text) => text.is_empty(),
-            State::Shown(text) => text.is_empty(),
+            State::Hidden(text) | State::Shown { raw: text, .. } => text.is_empty(),
             State::Withheld(_) => false,
         }
     }
@@ -83,8 +92,9 @@ impl VendorText {
     /// tells answers apart by their text. Nothing of the text is exposed.
     pub fn mentions(&self, needles: &[&str]) -> bool {
         match &self.0 {
-            State::Hidden(text) => crate::classify::mentions(text, needles),
-            State::Shown(text) => crate::classify::mentions(text, needles),
+            State::Hidden(text) | State::Shown { raw: text, .. } => {
+                crate::classify::mentions(text, needles)
+            }
             State::Withheld(_) => false,
         }
     }
@@ -115,7 +125,11 @@ impl Clone for VendorText {
     fn clone(&self) -> Self {
         Self(match &self.0 {
             State::Hidden(text) => State::Hidden(text.clone()),
-            State::Shown(text) => State::Shown(text.clone()),
+            State::Shown { raw, spans, shown } => State::Shown {
+                raw: raw.clone(),
+                spans: spans.clone(),
+                shown: shown.clone(),
+            },
             State::Withheld(why) => State::Withheld(*why),
         })
     }
@@ -126,7 +140,7 @@ impl PartialEq for VendorText {
     fn eq(&self, other: &Self) -> bool {
         match (&self.0, &other.0) {
             (State::Hidden(a), State::Hidden(b)) => a == b,
-            (State::Shown(a), State::Shown(b)) => a == b,
+            (State::Shown { shown: a, .. }, State::Shown { shown: b, .. }) => a == b,
             (State::Withheld(a), State::Withheld(b)) => a == b,
             _ => false,
         }
@@ -139,7 +153,7 @@ impl std::fmt::Debug for VendorText {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.0 {
             State::Hidden(_) => f.write_str("VendorText(<hidden until redacted>)"),
-            State::Shown(text) => f.debug_tuple("VendorText").field(text).finish(),
+            State::Shown { shown, .. } => f.debug_tuple("VendorText").field(shown).finish(),
             State::Withheld(_) => f.write_str("VendorText(<withheld>)"),
         }
     }
@@ -156,7 +170,12 @@ impl serde::Serialize for VendorText {
 impl<'de> serde::Deserialize<'de> for VendorText {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        Ok(Self(State::Shown(escape(&text).into_owned())))
+        let shown = escape(&text).into_owned();
+        Ok(Self(State::Shown {
+            raw: Zeroizing::new(text),
+            spans: Vec::new(),
+            shown,
+        }))
     }
 }
 
@@ -199,20 +218,25 @@ impl schemars::JsonSchema for VendorText {
 /// Whether `c` may drive a terminal or hide text when written raw: the C0 and C1 controls
 /// and DEL (escape sequences, a carriage return that overwrites a line, a newline that forges
 /// one), the bidi controls (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069), the line
-/// and paragraph separators, and the invisible format characters (zero-width ones, U+FEFF,
-/// the interlinear annotation marks).
+/// and paragraph separators, and the invisible format characters (zero-width ones, the soft
+/// hyphen, U+FEFF, the interlinear annotation marks, the variation selectors, the tag
+/// characters).
 pub fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
-            '\u{061C}'
+            '\u{00AD}'
+                | '\u{061C}'
                 | '\u{180E}'
                 | '\u{200B}'..='\u{200F}'
                 | '\u{2028}'..='\u{202E}'
                 | '\u{2060}'..='\u{2064}'
                 | '\u{2066}'..='\u{206F}'
+                | '\u{FE00}'..='\u{FE0F}'
                 | '\u{FEFF}'
                 | '\u{FFF9}'..='\u{FFFB}'
+                | '\u{E0000}'..='\u{E007F}'
+                | '\u{E0100}'..='\u{E01EF}'
         )
 }
 
@@ -243,8 +267,11 @@ pub fn escape_json(json: &str) -> Cow<'_, str> {
     let mut out = String::with_capacity(json.len() + 12);
     for c in json.chars() {
         if is_unsafe(c) {
-            // Every unsafe character is in the Basic Multilingual Plane: one UTF-16 unit.
-            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+            // JSON escapes UTF-16 units: a surrogate pair beyond the Basic Multilingual Plane.
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
         } else {
             out.push(c);
         }
@@ -274,7 +301,16 @@ mod tests {
         );
         assert!(matches!(escape("plain é ü 漢字 🙂"), Cow::Borrowed(_)));
         for c in [
-            '\u{0}', '\u{1f}', '\u{85}', '\u{61c}', '\u{200e}', '\u{2069}', '\u{feff}',
+            '\u{0}',
+            '\u{1f}',
+            '\u{85}',
+            '\u{ad}',
+            '\u{61c}',
+            '\u{200e}',
+            '\u{2069}',
+            '\u{fe0f}',
+            '\u{feff}',
+            '\u{e0041}',
         ] {
             assert!(is_unsafe(c), "{:x}", u32::from(c));
         }
@@ -291,6 +327,11 @@ mod tests {
         assert!(!escaped.chars().any(is_unsafe), "{escaped}");
         let back: serde_json::Value = serde_json::from_str(&escaped).unwrap();
         assert_eq!(back["m"], HOSTILE);
+        // Beyond the Basic Multilingual Plane: a surrogate pair.
+        let tag = serde_json::to_string(&serde_json::json!("a\u{e0041}b")).unwrap();
+        assert_eq!(escape_json(&tag), "\"a\\udb40\\udc41b\"");
+        let back: serde_json::Value = serde_json::from_str(&escape_json(&tag)).unwrap();
+        assert_eq!(back, "a\u{e0041}b");
         assert!(matches!(escape_json("{\"a\":1}"), Cow::Borrowed(_)));
     }
 
@@ -316,6 +357,26 @@ mod tests {
         assert_eq!(other.shown(), Some("last password was Other-Users-Pw9"));
         other.redact(&Redactor::new().secret("Other-Users-Pw9"));
         assert_eq!(other.shown(), Some("last password was <redacted>"));
+        // A secret the first redactor did not know, beyond the cut or with a control character
+        // in it, is found whole in the text as sent.
+        let late = "Late-Secret\tPass";
+        let mut long = VendorText::new(format!("{} {late} tail", "x".repeat(195)));
+        long.redact(&Redactor::new());
+        assert!(
+            long.shown().unwrap().ends_with(" Late…"),
+            "cut inside the secret"
+        );
+        long.redact(&Redactor::new().secret(late));
+        assert!(
+            !long.shown().unwrap().contains("Late"),
+            "{:?}",
+            long.shown()
+        );
+        let mut tab = VendorText::new(format!("was {late}"));
+        tab.redact(&Redactor::new());
+        assert_eq!(tab.shown(), Some("was Late-Secret\\u{9}Pass"));
+        tab.redact(&Redactor::new().secret(late));
+        assert_eq!(tab.shown(), Some("was <redacted>"));
         // A short secret withholds the text, for good.
         let mut short = VendorText::new("password is ab");
         short.redact(&Redactor::new().secret("ab"));

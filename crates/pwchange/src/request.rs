@@ -399,7 +399,8 @@ pub struct Changed {
 }
 
 /// The details' vendor text (a login name, an owner id) redacted: the facade does it with the
-/// request's secrets before a `Changed` leaves it; a rotation again with every secret of its run.
+/// request's secrets before a `Changed` leaves it; a caller that holds more secrets (a
+/// rotation's other passwords) may redact it again before showing it.
 impl pwchange_core::vendor_text::Redact for Changed {
     fn redact(&mut self, secrets: &pwchange_core::Redactor) {
         self.details.redact(secrets);
