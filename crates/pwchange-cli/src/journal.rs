@@ -402,11 +402,7 @@ impl Journal {
     /// `key` and the engine's order of each user's entries, cuts off a torn last line, and
     /// returns what each user's history left, and every password it holds (for the run's
     /// redactor: a `done` user's is live).
-    pub fn resume(
-        path: &Path,
-        header: &Header,
-        key: JournalKey,
-    ) -> Result<Resumed, Error> {
+    pub fn resume(path: &Path, header: &Header, key: JournalKey) -> Result<Resumed, Error> {
         pwchange_core::files::refuse_if_others_can_replace_files_in(
             directory_of(path),
             "the journal",
