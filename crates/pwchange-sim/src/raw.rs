@@ -6,13 +6,25 @@
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
-/// One request as it arrived: its head (request line and headers) and its body.
-#[derive(Debug, Clone)]
+/// One request as it arrived: its head (request line and headers) and its body. Its `Debug`
+/// shows the method, the path and the body's length only: the head holds credentials and the
+/// body passwords.
+#[derive(Clone)]
 pub struct RawRequest {
     /// The request line and the headers, without the blank line.
     pub head: String,
     /// The body (`content-length` bytes, or what arrived before the client closed).
     pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for RawRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawRequest")
+            .field("method", &self.method())
+            .field("path", &self.path())
+            .field("body_bytes", &self.body.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl RawRequest {
@@ -148,6 +160,8 @@ mod tests {
         assert_eq!((request.method(), request.path()), ("POST", "/a/b?c=1"));
         assert_eq!(request.header("x-token"), Some("t1"));
         assert_eq!(request.body, b"hello");
+        let shown = format!("{request:?}");
+        assert!(!shown.contains("t1") && !shown.contains("hello"), "{shown}");
         assert!(answer.starts_with("HTTP/1.1 418 "), "{answer}");
         assert!(answer.contains("content-length: 6\r\n") && answer.ends_with("\r\n\r\nteapot"));
         let json = serde_json::json!({"a": ["x", {"b": "y", "n": 1}], "c": "z"});
