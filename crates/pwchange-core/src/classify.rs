@@ -2,7 +2,7 @@
 //! (status × vendor code × message key → kind) and reduces its error body to [`Facts`]; one
 //! generic [`classify`] applies the table, falling back to the status.
 
-use crate::http::{Answer, Failure};
+use crate::answer::{Answer, Failure};
 use crate::{Error, ErrorKind, Vendor};
 
 /// Which statuses a [`Rule`] applies to.
@@ -106,35 +106,7 @@ pub fn classify(rules: &[Rule], facts: &Facts) -> ErrorKind {
         .map_or_else(|| kind_for_status(facts.status), |r| r.kind)
 }
 
-/// Whether an answer with `status` (that is not the operation's documented success) proves that
-/// the vendor did not apply the request. A `4xx` does (the request was refused), except `408`;
-/// a `408`, `501` or `503` does only in the vendor's own error body (`vendors_own_body`): a load
-/// balancer, proxy or gateway answers them with its own page, and may do so after the vendor
-/// applied the change. Anything else (`500`, a `502`/`504`, an undocumented `1xx`/`2xx`/`3xx`)
-/// may come after the change was applied, whoever sent it.
-pub fn proves_not_applied(status: u16, vendors_own_body: bool) -> bool {
-    match status {
-        408 | 501 | 503 => vendors_own_body,
-        400..=499 => true,
-        _ => false,
-    }
-}
-
-/// The kind an HTTP status means when the vendor's body says nothing more specific.
-/// ([`resolve`] makes it [`ErrorKind::OutcomeUnknown`] where the answer proves nothing.)
-pub fn kind_for_status(status: u16) -> ErrorKind {
-    match status {
-        _ if !proves_not_applied(status, true) => ErrorKind::OutcomeUnknown,
-        400 | 422 => ErrorKind::InvalidInput,
-        401 => ErrorKind::Unauthenticated,
-        403 => ErrorKind::PermissionDenied,
-        404 => ErrorKind::UserNotFound,
-        408 | 503 => ErrorKind::Unavailable,
-        429 => ErrorKind::RateLimited,
-        501 => ErrorKind::Unsupported,
-        _ => ErrorKind::Unexpected,
-    }
-}
+pub use crate::answer::{kind_for_status, proves_not_applied};
 
 /// A vendor mapping function's verdict on an [`Answer`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -234,13 +206,7 @@ fn message_of(status: u16, kind: ErrorKind) -> String {
         .to_owned()
 }
 
-/// Case-insensitive "contains any of".
-pub fn mentions(text: &str, needles: &[&str]) -> bool {
-    let text = text.to_ascii_lowercase();
-    needles
-        .iter()
-        .any(|n| text.contains(&n.to_ascii_lowercase()))
-}
+pub use crate::vendor_text::mentions;
 
 #[cfg(test)]
 mod tests {

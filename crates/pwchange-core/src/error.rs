@@ -478,6 +478,24 @@ impl std::error::Error for Error {
     }
 }
 
+/// Parsing a vendor name gives this crate's [`Error`]: it lives here, beside the error, so that
+/// `vendor.rs` stays a leaf of the module graph.
+impl std::str::FromStr for Vendor {
+    type Err = Error;
+    /// Case-insensitive; the error lists the choices.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Vendor::ALL
+            .into_iter()
+            .find(|v| v.name().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidInput,
+                    format!("unknown vendor: expected one of {}", Vendor::names()),
+                )
+            })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

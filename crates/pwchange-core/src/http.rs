@@ -328,27 +328,7 @@ pub struct Sent<E> {
     pub status: Option<u16>,
 }
 
-/// A vendor's answer that is not a success.
-#[derive(Debug)]
-pub struct Answer<E> {
-    /// The HTTP status.
-    pub status: u16,
-    /// The body, decoded as the vendor's error type when it is one.
-    pub body: Option<E>,
-    /// A body that did not decode (HTML from a proxy, plain text), up to [`MAX_ERROR_BODY`]
-    /// bytes, not yet redacted.
-    pub text: Option<String>,
-    /// The `Retry-After` the vendor sent.
-    pub retry_after: Option<Duration>,
-}
-
-/// Why a call failed, before vendor classification.
-pub enum Failure<E> {
-    /// Classified already (transport problems, refused requests).
-    Final(Error),
-    /// The vendor answered; its mapping function classifies the answer.
-    Answer(Answer<E>),
-}
+pub use crate::answer::{Answer, Failure};
 
 /// Converts a generated client's error. A success status whose body does not decode is
 /// [`ErrorKind::OutcomeUnknown`]: the change may have been applied.
@@ -393,7 +373,7 @@ pub async fn failure<E: DeserializeOwned>(sent: Sent<E>) -> Failure<E> {
         // A refusal's status says it all, whether its body was too long or broke off: the
         // body only adds detail.
         E2::ResponseBodyError(_)
-            if status.is_some_and(|s| crate::classify::proves_not_applied(s, false)) =>
+            if status.is_some_and(|s| crate::answer::proves_not_applied(s, false)) =>
         {
             Failure::Answer(Answer {
                 status: status.unwrap_or_default(),

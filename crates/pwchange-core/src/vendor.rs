@@ -6,11 +6,8 @@
 //! the `vendors!` macro below; ARCHITECTURE.md lists the rest.
 
 use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-
-use crate::{Error, ErrorKind};
 
 macro_rules! vendors {
     ($($variant:ident => $name:literal, $title:literal;)+) => {
@@ -86,22 +83,6 @@ impl fmt::Display for Vendor {
     }
 }
 
-impl FromStr for Vendor {
-    type Err = Error;
-    /// Case-insensitive; the error lists the choices.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Vendor::ALL
-            .into_iter()
-            .find(|v| v.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::InvalidInput,
-                    format!("unknown vendor: expected one of {}", Vendor::names()),
-                )
-            })
-    }
-}
-
 #[cfg(feature = "clap")]
 impl clap::ValueEnum for Vendor {
     fn value_variants<'a>() -> &'a [Self] {
@@ -115,6 +96,7 @@ impl clap::ValueEnum for Vendor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorKind;
 
     #[test]
     fn names_round_trip_and_unknown_names_list_the_choices() {

@@ -92,9 +92,7 @@ impl VendorText {
     /// tells answers apart by their text. Nothing of the text is exposed.
     pub fn mentions(&self, needles: &[&str]) -> bool {
         match &self.0 {
-            State::Hidden(text) | State::Shown { raw: text, .. } => {
-                crate::classify::mentions(text, needles)
-            }
+            State::Hidden(text) | State::Shown { raw: text, .. } => mentions(text, needles),
             State::Withheld(_) => false,
         }
     }
@@ -277,6 +275,14 @@ pub fn escape_json(json: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// Case-insensitive "contains any of".
+pub fn mentions(text: &str, needles: &[&str]) -> bool {
+    let text = text.to_ascii_lowercase();
+    needles
+        .iter()
+        .any(|n| text.contains(&n.to_ascii_lowercase()))
 }
 
 #[cfg(test)]

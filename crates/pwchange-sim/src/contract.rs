@@ -13,8 +13,6 @@ use std::sync::Mutex;
 
 use serde_json::Value;
 
-use crate::Vendor;
-
 /// A request or response that breaks the vendor's spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
@@ -60,11 +58,6 @@ fn escape(token: &str) -> String {
 }
 
 impl Contract {
-    /// The contract of `vendor`, from the spec compiled into this crate.
-    pub fn load(vendor: Vendor) -> Self {
-        Self::from_yaml(&vendor.spec_path(), crate::vendors::table(vendor).spec())
-    }
-
     /// The `minLength` and `maxLength` (in characters) of the string schema
     /// `components/schemas/<name>`: the limits a vendor's simulator enforces, read from its spec.
     pub fn length_limits(&self, schema: &str) -> (usize, usize) {
@@ -217,7 +210,7 @@ impl Contract {
             let instance = match content_type.as_str() {
                 "application/json" => serde_json::from_slice::<Value>(body)
                     .map_err(|_| "the body is not JSON".to_owned()),
-                "application/x-www-form-urlencoded" => Ok(form_to_json(body)),
+                "application/x-www-form-urlencoded" => Ok(crate::form::to_json(body)),
                 "" if body.is_empty() && !required => return violations,
                 other => Err(format!("content type {other:?} is not declared")),
             };
@@ -367,46 +360,6 @@ impl Contract {
     }
 }
 
-/// A form body as a JSON object of strings (what the OpenAPI form schema describes).
-pub(crate) fn form_to_json(body: &[u8]) -> Value {
-    let text = String::from_utf8_lossy(body);
-    let map = text
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (decode(k), Value::String(decode(v)))
-        })
-        .collect();
-    Value::Object(map)
-}
-
-fn decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match std::str::from_utf8(&bytes[i + 1..i + 3])
-                    .ok()
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                {
-                    Some(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// OpenAPI 3.0 `nullable: true` → JSON Schema `type: [T, "null"]` (or `anyOf` with null).
 fn rewrite_nullable(value: &mut Value) {
     match value {
@@ -431,6 +384,7 @@ fn rewrite_nullable(value: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Vendor;
 
     /// A small spec with what the checks must understand: a path parameter, a JSON request with
     /// a length limit, declared and undeclared statuses, `nullable`, a form-encoded request.

@@ -4,7 +4,8 @@
 
 use axum::http::HeaderMap;
 
-use crate::{Shared, SimUser};
+use crate::model::SimUser;
+use crate::state::Shared;
 
 /// What a password-change request asks, read from the vendor's wire form. No `Debug`: it holds
 /// passwords.
@@ -39,7 +40,7 @@ pub(crate) struct Policy {
 
 impl Policy {
     /// This policy with `set`'s minimum length and classes (the maximum stays).
-    pub fn replaced_by(self, set: crate::SimPolicy) -> Self {
+    pub fn replaced_by(self, set: crate::model::SimPolicy) -> Self {
         Self {
             min: set.min_length,
             lower: set.lowercase,
@@ -70,20 +71,6 @@ impl Policy {
             refuse_unchanged: false,
         }
     }
-}
-
-/// What a vendor keeps about a user besides the password, for the vendors that model it: the
-/// password history, failed logins and lockout, an expired password.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Account {
-    /// Earlier passwords, oldest first (the current one is not in it).
-    pub history: Vec<String>,
-    /// Failed logins (and wrong current passwords) since the last success.
-    pub failures: u32,
-    /// Locked until then, after too many failures.
-    pub locked_until: Option<std::time::Instant>,
-    /// The password is expired: a login with it is refused as expired (after checking it).
-    pub expired: bool,
 }
 
 /// Why a change was refused, in the order the flow checks.

@@ -11,7 +11,9 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt as _;
 
-use crate::{Fault, Shared, vendors};
+use crate::model::Fault;
+use crate::state::Shared;
+use crate::vendors;
 
 /// The most of a request or response body the simulator reads.
 const MAX_BODY: usize = 1024 * 1024;

@@ -10,7 +10,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use crate::{Shared, SimUser, Vendor, WrongOrganization};
+use crate::Vendor;
+use crate::model::{SimUser, WrongOrganization};
+use crate::state::Shared;
 
 mod bienport;
 mod keystone;

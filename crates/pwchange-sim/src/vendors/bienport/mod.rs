@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 
 use super::{App, VendorTable, json, str_field};
 use crate::engine::{self, ChangeAsk, Policy, Refusal};
-use crate::{Shared, SimUser, WrongOrganization};
+use crate::model::{SimUser, WrongOrganization};
+use crate::state::Shared;
 
 pub(super) struct Bienport;
 

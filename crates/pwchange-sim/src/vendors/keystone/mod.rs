@@ -25,8 +25,10 @@ use axum::routing::{patch, post};
 use serde_json::{Value, json};
 
 use super::{App, VendorTable, json, str_field};
-use crate::engine::{self, Account};
-use crate::{Shared, SimUser};
+use crate::engine;
+use crate::model::SimUser;
+use crate::state::Account;
+use crate::state::Shared;
 
 /// The administrator a login may name (it is not one of the simulator's users).
 pub(crate) const ADMIN: (&str, &str) = ("admin", "Admin-Passw0rd!");
@@ -167,7 +169,7 @@ fn regex_refusal() -> Response {
     ))
 }
 
-fn account<'a>(state: &'a mut crate::State, user: &SimUser) -> &'a mut Account {
+fn account<'a>(state: &'a mut crate::state::State, user: &SimUser) -> &'a mut Account {
     state
         .accounts
         .entry(user.id.clone())

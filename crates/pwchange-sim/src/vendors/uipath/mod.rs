@@ -15,7 +15,8 @@ use serde_json::{Value, json};
 
 use super::{App, VendorTable, json, str_field};
 use crate::engine::{self, ChangeAsk, Policy, Refusal};
-use crate::{Shared, SimUser};
+use crate::model::SimUser;
+use crate::state::Shared;
 
 /// The client-credentials pair the simulator accepts.
 const CLIENT: (&str, &str) = ("pwchange-sim", "sim-client-secret");
@@ -266,7 +267,7 @@ async fn settings(
     if engine::token_owner(&shared, &headers).is_none() {
         return refusal(Refusal::Unauthenticated);
     }
-    let query = crate::contract::form_to_json(query.unwrap_or_default().as_bytes());
+    let query = crate::form::to_json(query.unwrap_or_default().as_bytes());
     if let Some(partition) = query.get("partitionGlobalId").and_then(Value::as_str)
         && uuid::Uuid::try_parse(partition).is_err()
     {
@@ -320,7 +321,7 @@ async fn token(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
 }
 
 fn form_pairs(body: &[u8]) -> HashMap<String, String> {
-    match crate::contract::form_to_json(body) {
+    match crate::form::to_json(body) {
         Value::Object(map) => map
             .into_iter()
             .filter_map(|(k, v)| v.as_str().map(|v| (k, v.to_owned())))

@@ -17,7 +17,8 @@ use serde_json::{Value, json};
 
 use super::{App, VendorTable, json, str_field};
 use crate::engine::{self, ChangeAsk, Policy, Refusal};
-use crate::{Shared, SimUser};
+use crate::model::SimUser;
+use crate::state::Shared;
 
 pub(super) struct Vcd;
 

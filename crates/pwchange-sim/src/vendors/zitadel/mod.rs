@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 
 use super::{App, VendorTable, json, str_field};
 use crate::engine::{self, ChangeAsk, Policy, Refusal};
-use crate::{Shared, SimUser, WrongOrganization};
+use crate::model::{SimUser, WrongOrganization};
+use crate::state::Shared;
 
 const DETAIL: &str = "type.googleapis.com/zitadel.v1.ErrorDetail";
 const CREDENTIALS: &str = "type.googleapis.com/zitadel.v1.CredentialsCheckError";
