@@ -203,22 +203,6 @@ impl Settings {
         self.entries.extend(other.entries);
     }
 
-    /// `higher` on top of these settings, as a configuration layer: its keys win, and when it
-    /// sets any credential (a token, a token file, a login's user or secret) it replaces all of
-    /// the credentials here, so a token above never meets a login below as "both set".
-    pub fn layer(&mut self, higher: Settings) {
-        let credentials: Vec<&str> = COMMON_KEYS
-            .iter()
-            .chain(crate::keys(self.vendor).unwrap_or_default())
-            .filter(|k| k.credential)
-            .map(|k| k.name)
-            .collect();
-        if credentials.iter().any(|k| higher.contains(k)) {
-            self.remove(&credentials);
-        }
-        self.merge(higher);
-    }
-
     /// `PWCHANGE_<VENDOR>_<KEY>` from the process environment, for every such variable.
     pub fn from_env(vendor: Vendor) -> Self {
         Self::from_vars(

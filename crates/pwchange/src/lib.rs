@@ -1,11 +1,14 @@
 #![doc = include_str!("../README.md")]
 
 mod adapter;
+mod backend;
 mod config;
 mod policy;
+mod proof;
 mod request;
 #[cfg(test)]
 mod testing;
+mod transport;
 mod vendors;
 
 #[cfg(any(test, feature = "fuzzing"))]
@@ -15,7 +18,7 @@ pub mod fuzzing;
 #[cfg(doctest)]
 mod api_shape;
 
-pub use adapter::AccessCheck;
+pub use backend::AccessCheck;
 pub use config::{COMMON_KEYS, Key, Settings};
 pub use policy::{CharacterClasses, LengthUnit, PasswordPolicy, PolicySource};
 pub use pwchange_core::http::{
@@ -23,9 +26,7 @@ pub use pwchange_core::http::{
 };
 pub use pwchange_core::vendor_text::Redact;
 pub use pwchange_core::{Error, ErrorKind, Outcome, Redactor, SecretToken, Vendor, VendorText};
-pub use request::{
-    ChangeOperation, Changed, Mode, ModeKind, Password, PasswordChange, Verification,
-};
+pub use request::{ChangeOperation, Mode, ModeKind, Password, PasswordChange, Verification};
 pub use vendors::*;
 
 use tracing::Instrument as _;
@@ -48,7 +49,7 @@ const _: () = {
 /// makes one `Client` per vendor and hands clones to its tasks.
 #[derive(Clone)]
 pub struct Client {
-    backend: std::sync::Arc<dyn adapter::DynBackend>,
+    backend: std::sync::Arc<dyn vendors::DynBackend>,
 }
 
 impl std::fmt::Debug for Client {

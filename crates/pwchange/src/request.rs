@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ChangedDetails, Error, Vendor};
+use crate::Error;
 
 /// A password handed to the facade. Any length: each vendor checks its own rule before sending.
 ///
@@ -379,48 +379,6 @@ pub enum ChangeOperation {
     ChangePassword,
     /// An administrative update of the user's record.
     UpdateUser,
-}
-
-/// A password change that was applied ([`Outcome::Applied`](crate::Outcome::Applied)): the
-/// vendor confirmed it with a success answer that matches the request, or a login with the new
-/// password succeeded. [`verification`](Self::verification) says which.
-#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
-#[non_exhaustive]
-pub struct Changed {
-    /// Where.
-    pub vendor: Vendor,
-    /// Whose password, in the vendor's canonical form ([`crate::canonical_user_id`]).
-    pub user_id: String,
-    /// What the vendor returned that matters; `None` when its answer was lost and a login with
-    /// the new password proved the change.
-    pub details: Option<ChangedDetails>,
-    /// Whether a login with the new password confirmed the change.
-    pub verification: Verification,
-}
-
-/// The details' vendor text (a login name, an owner id) redacted: the facade does it with the
-/// request's secrets before a `Changed` leaves it; a caller that holds more secrets (a
-/// rotation's other passwords) may redact it again before showing it.
-impl pwchange_core::vendor_text::Redact for Changed {
-    fn redact(&mut self, secrets: &pwchange_core::Redactor) {
-        self.details.redact(secrets);
-    }
-}
-
-impl Changed {
-    /// A change the vendor confirmed, not verified yet.
-    pub(crate) fn confirmed(
-        vendor: Vendor,
-        user_id: impl Into<String>,
-        details: impl Into<ChangedDetails>,
-    ) -> Self {
-        Self {
-            vendor,
-            user_id: user_id.into(),
-            details: Some(details.into()),
-            verification: Verification::Skipped,
-        }
-    }
 }
 
 /// What a login with the new password said after a change.

@@ -28,7 +28,7 @@ const REGISTRATION_POINTS: &[&str] = &[
     "crates/pwchange-httpmock/Cargo.toml",
 ];
 
-fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .unwrap()

@@ -7,5 +7,6 @@
 
 mod architecture;
 mod keystone;
+mod module_graph;
 mod prism_proxy;
 mod suite;

@@ -6,9 +6,15 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::adapter::{Adapter as _, Backend, DynBackend, config_from_settings};
-use crate::config::Key;
+use crate::adapter::{Adapter as _, config_from_settings};
+use crate::backend::Backend;
+use crate::config::{COMMON_KEYS, Key};
 use crate::{Error, ErrorKind, ModeKind, PasswordPolicy, Settings, Vendor};
+
+mod dispatch;
+
+pub use dispatch::Changed;
+pub(crate) use dispatch::DynBackend;
 
 // The modules are declared outside the macro so that tools that read the source (rustfmt,
 // cargo-mutants) see them.
@@ -208,6 +214,26 @@ registry! {
     "zitadel" zitadel: Zitadel(ZitadelAdapter, ZitadelConfig, ZitadelDetails);
     "vcd" vcd: Vcd(VcdAdapter, VcdConfig, VcdDetails);
     "keystone" keystone: Keystone(KeystoneAdapter, KeystoneConfig, KeystoneDetails);
+}
+
+/// [`Settings`] methods that need the registry (a vendor's keys); the rest is in
+/// `config.rs`, which names no vendor.
+impl Settings {
+    /// `higher` on top of these settings, as a configuration layer: its keys win, and when it
+    /// sets any credential (a token, a token file, a login's user or secret) it replaces all of
+    /// the credentials here, so a token above never meets a login below as "both set".
+    pub fn layer(&mut self, higher: Settings) {
+        let credentials: Vec<&str> = COMMON_KEYS
+            .iter()
+            .chain(keys(self.vendor()).unwrap_or_default())
+            .filter(|k| k.credential)
+            .map(|k| k.name)
+            .collect();
+        if credentials.iter().any(|k| higher.contains(k)) {
+            self.remove(&credentials);
+        }
+        self.merge(higher);
+    }
 }
 
 /// What a vendor can do ([`capabilities`]).

@@ -49,7 +49,7 @@ async fn bienport_success_returns_the_user_record_and_errors_map() {
         Some("905554447788")
     );
     assert_eq!(
-        <BienportAdapter as crate::adapter::Adapter>::login_name(&changed),
+        <BienportAdapter as crate::adapter::Adapter>::login_name(details),
         None
     );
     // The record's personal data is not kept, and the screen name is not serialised.

@@ -9,11 +9,12 @@ use pwchange_core::vendor_text::{Redact, VendorText};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 
-use crate::adapter::{Adapter, LoginTarget, Transport, VendorError, login_refused, verdict_of};
+use crate::adapter::{Adapter, Confirmed, LoginTarget, login_refused};
 use crate::config::{Common, Key, Keys, TokenOrLogin};
+use crate::transport::{Transport, VendorError, verdict_of};
 use crate::{
-    Changed, CharacterClasses, Error, ErrorKind, LengthUnit, Mode, ModeKind, Password,
-    PasswordChange, PasswordPolicy, PolicySource, Vendor,
+    CharacterClasses, Error, ErrorKind, LengthUnit, Mode, ModeKind, Password, PasswordChange,
+    PasswordPolicy, PolicySource, Vendor,
 };
 
 const VENDOR: Vendor = Vendor::Bienport;
@@ -101,6 +102,7 @@ impl Adapter for BienportAdapter {
     type Config = BienportConfig;
     type Login = (String, SecretString);
     type Request = types::PasswordUpdateRequest;
+    type Details = BienportDetails;
 
     fn config(common: Common, keys: &mut Keys) -> Result<BienportConfig, Error> {
         let organization_id = keys
@@ -193,7 +195,7 @@ impl Adapter for BienportAdapter {
         transport: &Transport,
         token: &SecretToken,
         body: &Self::Request,
-    ) -> Result<Changed, Error> {
+    ) -> Result<Confirmed<BienportDetails>, Error> {
         let client = transport.client(
             Generated::new_with_client,
             ClientContext::bearer(token.clone()),
@@ -219,8 +221,7 @@ impl Adapter for BienportAdapter {
             )
             .with_status(Some(200)));
         }
-        Ok(Changed::confirmed(
-            VENDOR,
+        Ok(Confirmed::new(
             body.user_id.to_string(),
             BienportDetails {
                 user_id: body.user_id,
@@ -232,16 +233,12 @@ impl Adapter for BienportAdapter {
         ))
     }
 
-    fn login_name(changed: &Changed) -> Option<String> {
-        match &changed.details {
-            Some(crate::ChangedDetails::Bienport(details)) => details
-                .screen_name
-                .as_ref()?
-                .to_send_back()
-                .map(str::to_owned),
-            #[allow(unreachable_patterns)]
-            _ => None,
-        }
+    fn login_name(details: &Self::Details) -> Option<String> {
+        details
+            .screen_name
+            .as_ref()?
+            .to_send_back()
+            .map(str::to_owned)
     }
 
     async fn verify(

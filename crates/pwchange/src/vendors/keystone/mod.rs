@@ -10,11 +10,12 @@ use pwchange_keystone::{Client as Generated, LoginScope, LoginUser, types};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 
-use crate::adapter::{Adapter, LoginSecrets, LoginTarget, Transport, VendorError, verdict_of};
+use crate::adapter::{Adapter, Confirmed, LoginSecrets, LoginTarget};
 use crate::config::{Common, Key, Keys};
+use crate::transport::{Transport, VendorError, verdict_of};
 use crate::{
-    ChangeOperation, Changed, CharacterClasses, Error, ErrorKind, LengthUnit, Mode, ModeKind,
-    Password, PasswordChange, PasswordPolicy, PolicySource, Vendor,
+    ChangeOperation, CharacterClasses, Error, ErrorKind, LengthUnit, Mode, ModeKind, Password,
+    PasswordChange, PasswordPolicy, PolicySource, Vendor,
 };
 
 const VENDOR: Vendor = Vendor::Keystone;
@@ -219,7 +220,7 @@ impl KeystoneAdapter {
         transport: &Transport,
         token: Option<&SecretToken>,
         request: &KeystoneRequest,
-    ) -> Result<Changed, Error> {
+    ) -> Result<Confirmed<KeystoneDetails>, Error> {
         let client = Self::client(transport, token);
         match request {
             KeystoneRequest::Change(user_id, body) => {
@@ -235,8 +236,7 @@ impl KeystoneAdapter {
                     })
                     .await
                     .map_err(|e| explain(e, Operation::Change))?;
-                Ok(Changed::confirmed(
-                    VENDOR,
+                Ok(Confirmed::new(
                     user_id.clone(),
                     KeystoneDetails {
                         operation: ChangeOperation::ChangePassword,
@@ -265,8 +265,7 @@ impl KeystoneAdapter {
                     )
                     .with_status(Some(200)));
                 }
-                let mut changed = Changed::confirmed(
-                    VENDOR,
+                let mut changed = Confirmed::new(
                     user_id.clone(),
                     KeystoneDetails {
                         operation: ChangeOperation::UpdateUser,
@@ -279,9 +278,9 @@ impl KeystoneAdapter {
                 );
                 if updated.user.enabled == Some(false) {
                     // Keystone refuses a disabled user's login before it checks the password.
-                    changed.verification = crate::Verification::NotVerifiable {
-                        reason: "the user is disabled: Keystone refuses every login of a disabled user before checking the password".to_owned(),
-                    };
+                    changed.unverifiable = Some(
+                        "the user is disabled: Keystone refuses every login of a disabled user before checking the password".to_owned(),
+                    );
                 }
                 Ok(changed)
             }
@@ -340,6 +339,7 @@ impl Adapter for KeystoneAdapter {
     type Config = KeystoneConfig;
     type Login = KeystoneLogin;
     type Request = KeystoneRequest;
+    type Details = KeystoneDetails;
 
     fn config(common: Common, keys: &mut Keys) -> Result<KeystoneConfig, Error> {
         let login_keys = [
@@ -539,7 +539,7 @@ impl Adapter for KeystoneAdapter {
         &'a self,
         transport: &'a Transport,
         request: &'a Self::Request,
-    ) -> Option<BoxFuture<'a, Result<Changed, Error>>> {
+    ) -> Option<BoxFuture<'a, Result<Confirmed<KeystoneDetails>, Error>>> {
         match request {
             KeystoneRequest::Change(..) => Some(Box::pin(self.send_with(transport, None, request))),
             KeystoneRequest::Set(..) => None,
@@ -551,7 +551,7 @@ impl Adapter for KeystoneAdapter {
         transport: &Transport,
         token: &SecretToken,
         request: &Self::Request,
-    ) -> Result<Changed, Error> {
+    ) -> Result<Confirmed<KeystoneDetails>, Error> {
         self.send_with(transport, Some(token), request).await
     }
 

@@ -7,11 +7,12 @@ use pwchange_core::token::Auth;
 use pwchange_uipath::{Client as Generated, ClientContext, types};
 use serde::{Deserialize, Serialize};
 
-use crate::adapter::{Adapter, LoginTarget, Transport, VendorError, verdict_of};
+use crate::adapter::{Adapter, Confirmed, LoginTarget};
 use crate::config::{Common, Key, Keys, TokenOrLogin};
+use crate::transport::{Transport, VendorError, verdict_of};
 use crate::{
-    ChangeOperation, Changed, CharacterClasses, Error, ErrorKind, LengthUnit, Mode, ModeKind,
-    Password, PasswordChange, PasswordPolicy, PolicySource, Vendor,
+    ChangeOperation, CharacterClasses, Error, ErrorKind, LengthUnit, Mode, ModeKind, Password,
+    PasswordChange, PasswordPolicy, PolicySource, Vendor,
 };
 
 const VENDOR: Vendor = Vendor::Uipath;
@@ -150,6 +151,7 @@ impl Adapter for UipathAdapter {
     type Config = UipathConfig;
     type Login = (String, SecretToken, String);
     type Request = UipathRequest;
+    type Details = UipathDetails;
 
     fn config(common: Common, keys: &mut Keys) -> Result<UipathConfig, Error> {
         let scope = keys.string("scope");
@@ -258,7 +260,7 @@ impl Adapter for UipathAdapter {
         transport: &Transport,
         token: &SecretToken,
         request: &Self::Request,
-    ) -> Result<Changed, Error> {
+    ) -> Result<Confirmed<UipathDetails>, Error> {
         let client = transport.client(
             Generated::new_with_client,
             ClientContext::bearer(token.clone()),
@@ -313,8 +315,7 @@ impl Adapter for UipathAdapter {
         };
         match result.succeeded {
             Some(true) => {
-                return Ok(Changed::confirmed(
-                    VENDOR,
+                return Ok(Confirmed::new(
                     user_id.to_string(),
                     UipathDetails { operation },
                 ));

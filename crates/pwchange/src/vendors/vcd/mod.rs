@@ -10,11 +10,12 @@ use pwchange_vcd::{Client as Generated, Credentials, types};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use crate::adapter::{Adapter, LoginTarget, Transport, VendorError, login_refused, verdict_of};
+use crate::adapter::{Adapter, Confirmed, LoginTarget, login_refused};
 use crate::config::{Common, Key, Keys, TokenOrLogin};
+use crate::transport::{Transport, VendorError, verdict_of};
 use crate::{
-    ChangeOperation, Changed, CharacterClasses, Error, ErrorKind, LengthUnit, Mode, ModeKind,
-    Password, PasswordChange, PasswordPolicy, PolicySource, Vendor,
+    ChangeOperation, CharacterClasses, Error, ErrorKind, LengthUnit, Mode, ModeKind, Password,
+    PasswordChange, PasswordPolicy, PolicySource, Vendor,
 };
 
 const VENDOR: Vendor = Vendor::Vcd;
@@ -164,6 +165,7 @@ impl Adapter for VcdAdapter {
     type Config = VcdConfig;
     type Login = (String, SecretString);
     type Request = VcdRequest;
+    type Details = VcdDetails;
 
     fn config(common: Common, keys: &mut Keys) -> Result<VcdConfig, Error> {
         let auth = match keys.token_or_login(common.token, "username", "password")? {
@@ -293,7 +295,7 @@ impl Adapter for VcdAdapter {
         transport: &Transport,
         token: &SecretToken,
         request: &Self::Request,
-    ) -> Result<Changed, Error> {
+    ) -> Result<Confirmed<VcdDetails>, Error> {
         let client = self.client(transport, Credentials::Bearer(token.clone()))?;
         match request {
             VcdRequest::Change(urn, body) => {
@@ -308,8 +310,7 @@ impl Adapter for VcdAdapter {
                         )
                     })
                     .await?;
-                Ok(Changed::confirmed(
-                    VENDOR,
+                Ok(Confirmed::new(
                     urn.clone(),
                     VcdDetails {
                         operation: ChangeOperation::ChangePassword,
@@ -347,8 +348,7 @@ impl Adapter for VcdAdapter {
                     )
                     .with_status(Some(200)));
                 }
-                Ok(Changed::confirmed(
-                    VENDOR,
+                Ok(Confirmed::new(
                     urn.clone(),
                     VcdDetails {
                         operation: ChangeOperation::UpdateUser,
@@ -361,16 +361,12 @@ impl Adapter for VcdAdapter {
         }
     }
 
-    fn login_name(changed: &Changed) -> Option<String> {
-        match &changed.details {
-            Some(crate::ChangedDetails::Vcd(details)) => details
-                .login_name
-                .as_ref()?
-                .to_send_back()
-                .map(str::to_owned),
-            #[allow(unreachable_patterns)] // one-vendor builds
-            _ => None,
-        }
+    fn login_name(details: &Self::Details) -> Option<String> {
+        details
+            .login_name
+            .as_ref()?
+            .to_send_back()
+            .map(str::to_owned)
     }
 
     /// A session login as `user@org` with the new password (the provider endpoint for `System`).

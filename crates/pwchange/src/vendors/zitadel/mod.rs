@@ -12,11 +12,12 @@ use pwchange_core::vendor_text::{Redact, VendorText};
 use pwchange_zitadel::{Client as Generated, ClientContext, types};
 use serde::{Deserialize, Serialize};
 
-use crate::adapter::{Adapter, LoginTarget, Transport, VendorError, login_refused, verdict_of};
+use crate::adapter::{Adapter, Confirmed, LoginTarget, login_refused};
 use crate::config::{Common, Key, Keys};
+use crate::transport::{Transport, VendorError, verdict_of};
 use crate::{
-    Changed, CharacterClasses, Error, ErrorKind, LengthUnit, Mode, ModeKind, Password,
-    PasswordChange, PasswordPolicy, PolicySource, Vendor,
+    CharacterClasses, Error, ErrorKind, LengthUnit, Mode, ModeKind, Password, PasswordChange,
+    PasswordPolicy, PolicySource, Vendor,
 };
 
 const VENDOR: Vendor = Vendor::Zitadel;
@@ -214,6 +215,7 @@ impl Adapter for ZitadelAdapter {
     type Config = ZitadelConfig;
     type Login = Infallible;
     type Request = ZitadelRequest;
+    type Details = ZitadelDetails;
 
     fn config(common: Common, keys: &mut Keys) -> Result<ZitadelConfig, Error> {
         let token = common.token.ok_or_else(|| {
@@ -356,7 +358,7 @@ impl Adapter for ZitadelAdapter {
         transport: &Transport,
         token: &SecretToken,
         request: &ZitadelRequest,
-    ) -> Result<Changed, Error> {
+    ) -> Result<Confirmed<ZitadelDetails>, Error> {
         let client = transport.client(
             Generated::new_with_client,
             ClientContext::bearer(token.clone()),
@@ -451,8 +453,7 @@ impl Adapter for ZitadelAdapter {
             )
             .with_status(Some(200)));
         };
-        Ok(Changed::confirmed(
-            VENDOR,
+        Ok(Confirmed::new(
             user_id.clone(),
             ZitadelDetails {
                 api: self.api,
