@@ -36,6 +36,7 @@ pub mod answer;
 pub mod body;
 pub mod canary;
 pub mod classify;
+pub mod connect;
 mod context;
 mod error;
 pub mod files;

@@ -289,5 +289,7 @@ pub(crate) fn config_from_settings<A: Adapter>(
 ) -> Result<A::Config, Error> {
     let mut keys = settings.into_keys(A::KEYS)?;
     let common = keys.common()?;
-    A::config(common, &mut keys).map_err(|e| e.with_vendor(A::VENDOR))
+    let config = A::config(common, &mut keys).map_err(|e| e.with_vendor(A::VENDOR))?;
+    keys.finish()?;
+    Ok(config)
 }

@@ -76,6 +76,56 @@ impl Key {
     }
 }
 
+/// The vendor's base URL.
+pub(crate) const BASE_URL: Key = Key::plain("base_url", "the vendor's base URL (required)");
+/// The whole-request timeout.
+pub(crate) const TIMEOUT_SECS: Key = Key::plain(
+    "timeout_secs",
+    "whole-request timeout in seconds (default 30)",
+);
+/// The connect timeout.
+pub(crate) const CONNECT_TIMEOUT_SECS: Key = Key::plain(
+    "connect_timeout_secs",
+    "connect timeout in seconds (default 10)",
+);
+/// Plain http beyond loopback.
+pub(crate) const ALLOW_INSECURE_HTTP: Key = Key::plain(
+    "allow_insecure_http",
+    "true to allow plain http to a non-loopback host (test rigs only)",
+);
+/// Extra trusted CAs.
+pub(crate) const CA_FILE: Key = Key::plain(
+    "ca_file",
+    "a PEM file of CA certificates trusted besides the system's roots",
+);
+/// The mutual-TLS client certificate.
+pub(crate) const CLIENT_CERTIFICATE_FILE: Key = Key::plain(
+    "client_certificate_file",
+    "a PEM client certificate chain for mutual TLS (with client_key_file)",
+);
+/// The mutual-TLS client key.
+pub(crate) const CLIENT_KEY_FILE: Key = Key::plain(
+    "client_key_file",
+    "the PEM private key of client_certificate_file",
+);
+/// The proxy.
+pub(crate) const PROXY: Key = Key::private(
+    "proxy",
+    "an http(s):// proxy URL (never used for loopback; HTTP_PROXY and friends are ignored)",
+);
+/// The response cap.
+pub(crate) const MAX_RESPONSE_BYTES: Key = Key::plain(
+    "max_response_bytes",
+    "the most bytes of any answer that are read (default 1048576)",
+);
+/// The bearer token.
+pub(crate) const TOKEN: Key = Key::secret("token", "a bearer token");
+/// The bearer token's file.
+pub(crate) const TOKEN_FILE: Key = Key::login(
+    "token_file",
+    "a file whose first line is the bearer token (instead of token)",
+);
+
 /// The common keys: the ones every vendor reads, beside its own ([`keys`](crate::keys)).
 ///
 /// They are the base URL, the HTTP transport settings (timeouts, plain-HTTP permission, TLS
@@ -83,44 +133,17 @@ impl Key {
 /// `token_file`). Like every key, each is also the environment variable
 /// `PWCHANGE_<VENDOR>_<KEY>` ([`Settings::from_env`]), e.g. `PWCHANGE_<VENDOR>_CA_FILE`.
 pub const COMMON_KEYS: &[Key] = &[
-    Key::plain("base_url", "the vendor's base URL (required)"),
-    Key::plain(
-        "timeout_secs",
-        "whole-request timeout in seconds (default 30)",
-    ),
-    Key::plain(
-        "connect_timeout_secs",
-        "connect timeout in seconds (default 10)",
-    ),
-    Key::plain(
-        "allow_insecure_http",
-        "true to allow plain http to a non-loopback host (test rigs only)",
-    ),
-    Key::plain(
-        "ca_file",
-        "a PEM file of CA certificates trusted besides the system's roots",
-    ),
-    Key::plain(
-        "client_certificate_file",
-        "a PEM client certificate chain for mutual TLS (with client_key_file)",
-    ),
-    Key::plain(
-        "client_key_file",
-        "the PEM private key of client_certificate_file",
-    ),
-    Key::private(
-        "proxy",
-        "an http(s):// proxy URL (never used for loopback; HTTP_PROXY and friends are ignored)",
-    ),
-    Key::plain(
-        "max_response_bytes",
-        "the most bytes of any answer that are read (default 1048576)",
-    ),
-    Key::secret("token", "a bearer token"),
-    Key::login(
-        "token_file",
-        "a file whose first line is the bearer token (instead of token)",
-    ),
+    BASE_URL,
+    TIMEOUT_SECS,
+    CONNECT_TIMEOUT_SECS,
+    ALLOW_INSECURE_HTTP,
+    CA_FILE,
+    CLIENT_CERTIFICATE_FILE,
+    CLIENT_KEY_FILE,
+    PROXY,
+    MAX_RESPONSE_BYTES,
+    TOKEN,
+    TOKEN_FILE,
 ];
 
 #[derive(Clone)]
@@ -254,14 +277,19 @@ impl Settings {
         Ok(Keys {
             vendor,
             entries: self.entries,
+            known: COMMON_KEYS.iter().chain(vendor_keys).copied().collect(),
         })
     }
 }
 
-/// Settings being read, key by key. Values are taken out, so each is read once.
+/// Settings being read, key by key, each through its [`Key`] (the handle that names it, its
+/// origin and its help). Values are taken out, so each is read once; [`finish`](Self::finish)
+/// then refuses every key that was set and not read.
 pub(crate) struct Keys {
     vendor: Vendor,
     entries: BTreeMap<String, Entry>,
+    /// The keys this vendor documents (the common ones and its own).
+    known: Vec<Key>,
 }
 
 impl Keys {
@@ -269,11 +297,25 @@ impl Keys {
         Error::invalid_input(message).with_vendor(self.vendor)
     }
 
+    /// Takes `key`'s entry out. Reading a key the vendor does not declare is a mistake in the
+    /// vendor's code (the value could never be set), caught by the tests.
+    fn take(&mut self, key: Key) -> Option<Entry> {
+        debug_assert!(
+            self.known.contains(&key),
+            "{} reads the undeclared key {}",
+            self.vendor,
+            key.name
+        );
+        self.entries.remove(key.name)
+    }
+
     /// Where `key` would come from when it is missing.
-    pub fn missing(&self, key: &str, what: &str) -> Error {
+    pub fn missing(&self, key: Key, what: &str) -> Error {
         self.invalid(format!(
-            "{key} is not set: it must hold {what} ({} or {key} in the configuration)",
-            Settings::env_name(self.vendor, key)
+            "{} is not set: it must hold {what} ({} or {} in the configuration)",
+            key.name,
+            Settings::env_name(self.vendor, key.name),
+            key.name
         ))
     }
 
@@ -287,32 +329,31 @@ impl Keys {
     }
 
     /// The plain value of `key`.
-    pub fn string(&mut self, key: &str) -> Option<String> {
-        self.entries
-            .remove(key)
+    pub fn string(&mut self, key: Key) -> Option<String> {
+        self.take(key)
             .map(|e| e.value.expose_secret().trim().to_owned())
     }
 
     /// The value of `key`, or an error naming it.
-    pub fn required(&mut self, key: &str, what: &str) -> Result<String, Error> {
+    pub fn required(&mut self, key: Key, what: &str) -> Result<String, Error> {
         self.string(key).ok_or_else(|| self.missing(key, what))
     }
 
     /// The secret value of `key`, untrimmed.
     #[allow(dead_code)] // for vendors with a login; a one-vendor build may have none
-    pub fn secret(&mut self, key: &str) -> Option<SecretString> {
-        self.entries.remove(key).map(|e| e.value)
+    pub fn secret(&mut self, key: Key) -> Option<SecretString> {
+        self.take(key).map(|e| e.value)
     }
 
     /// The secret value of `key`, or an error naming it.
     #[allow(dead_code)] // for vendors with a login; a one-vendor build may have none
-    pub fn required_secret(&mut self, key: &str, what: &str) -> Result<SecretString, Error> {
+    pub fn required_secret(&mut self, key: Key, what: &str) -> Result<SecretString, Error> {
         self.secret(key).ok_or_else(|| self.missing(key, what))
     }
 
     /// `key` parsed as `T`; the error names the origin and `expected`, never the value.
-    pub fn parse<T: FromStr>(&mut self, key: &str, expected: &str) -> Result<Option<T>, Error> {
-        let Some(entry) = self.entries.remove(key) else {
+    pub fn parse<T: FromStr>(&mut self, key: Key, expected: &str) -> Result<Option<T>, Error> {
+        let Some(entry) = self.take(key) else {
             return Ok(None);
         };
         entry
@@ -325,8 +366,8 @@ impl Keys {
     }
 
     /// A boolean key: `true`/`false`, `yes`/`no`, `1`/`0`.
-    pub fn flag(&mut self, key: &str) -> Result<Option<bool>, Error> {
-        let Some(entry) = self.entries.remove(key) else {
+    pub fn flag(&mut self, key: Key) -> Result<Option<bool>, Error> {
+        let Some(entry) = self.take(key) else {
             return Ok(None);
         };
         match entry
@@ -343,8 +384,8 @@ impl Keys {
     }
 
     /// A token key.
-    pub fn token(&mut self, key: &str) -> Result<Option<SecretToken>, Error> {
-        let Some(entry) = self.entries.remove(key) else {
+    pub fn token(&mut self, key: Key) -> Result<Option<SecretToken>, Error> {
+        let Some(entry) = self.take(key) else {
             return Ok(None);
         };
         SecretToken::new(entry.value.expose_secret())
@@ -353,36 +394,80 @@ impl Keys {
     }
 
     /// The origin of `key`, when set.
-    pub fn origin(&self, key: &str) -> Option<&str> {
-        self.entries.get(key).map(|e| e.origin.as_str())
+    pub fn origin(&self, key: Key) -> Option<&str> {
+        self.entries.get(key.name).map(|e| e.origin.as_str())
+    }
+
+    /// The origin of `key`, or its name when it is not set.
+    fn origin_or_name(&self, key: Key) -> String {
+        self.origin(key).unwrap_or(key.name).to_owned()
+    }
+
+    /// The origin of the first of `keys` that is set.
+    pub fn first_set(&self, keys: impl IntoIterator<Item = Key>) -> Option<&str> {
+        keys.into_iter().find_map(|key| self.origin(key))
+    }
+
+    /// The end of reading: every key that was set and not read is an error naming it, its
+    /// origin and what it is for (a key the chosen configuration does not use would otherwise be
+    /// dropped silently: a `project_domain_id` without `project_name`, a login key beside a
+    /// token).
+    pub fn finish(self) -> Result<(), Error> {
+        if self.entries.is_empty() {
+            return Ok(());
+        }
+        let unused: Vec<String> = self
+            .entries
+            .iter()
+            .map(|(name, entry)| {
+                let help = self
+                    .known
+                    .iter()
+                    .find(|k| k.name == name)
+                    .map_or("", |k| k.help);
+                format!("{name} (from {}: {help})", entry.origin)
+            })
+            .collect();
+        Err(self.invalid(format!(
+            "set but not used by this configuration: {}; remove it, or set what it goes with",
+            unused.join("; ")
+        )))
     }
 
     /// The common keys: HTTP settings and the bearer token (from `token` or `token_file`).
     pub fn common(&mut self) -> Result<Common, Error> {
-        let allow = self.flag("allow_insecure_http")?.unwrap_or(false);
-        let base_url = self.required("base_url", "the vendor's base URL")?;
+        let allow = self.flag(ALLOW_INSECURE_HTTP)?.unwrap_or(false);
+        let base_url = self.required(BASE_URL, "the vendor's base URL")?;
         let mut http =
             HttpConfig::parse(&base_url, allow).map_err(|e| e.with_vendor(self.vendor))?;
         http.validate().map_err(|e| e.with_vendor(self.vendor))?;
         let seconds = "a positive number of seconds";
-        if let Some(secs) = self.parse::<u64>("timeout_secs", seconds)? {
-            http = http.timeout(positive(self, "timeout_secs", secs)?);
+        for (key, set) in [
+            (
+                TIMEOUT_SECS,
+                HttpConfig::timeout as fn(HttpConfig, Duration) -> HttpConfig,
+            ),
+            (CONNECT_TIMEOUT_SECS, HttpConfig::connect_timeout),
+        ] {
+            let origin = self.origin_or_name(key);
+            if let Some(secs) = self.parse::<u64>(key, seconds)? {
+                if secs == 0 {
+                    return Err(self.invalid(format!("{origin} must be {seconds}")));
+                }
+                http = set(http, Duration::from_secs(secs));
+            }
         }
-        if let Some(secs) = self.parse::<u64>("connect_timeout_secs", seconds)? {
-            http = http.connect_timeout(positive(self, "connect_timeout_secs", secs)?);
-        }
-        let origin_of = |keys: &Self, key: &str| keys.origin(key).unwrap_or(key).to_owned();
         // Each origin is read before its value is taken (taking a key consumes it).
-        let origin = origin_of(self, "ca_file");
-        if let Some(path) = self.string("ca_file") {
+        let origin = self.origin_or_name(CA_FILE);
+        if let Some(path) = self.string(CA_FILE) {
             http = http
                 .ca_file(Path::new(&path))
                 .map_err(|e| self.invalid(format!("{origin}: {}", e.message())))?;
         }
-        let origin = origin_of(self, "client_certificate_file");
+        let origin = self.origin_or_name(CLIENT_CERTIFICATE_FILE);
         match (
-            self.string("client_certificate_file"),
-            self.string("client_key_file"),
+            self.string(CLIENT_CERTIFICATE_FILE),
+            self.string(CLIENT_KEY_FILE),
         ) {
             (Some(certificate), Some(key)) => {
                 http = http
@@ -391,31 +476,31 @@ impl Keys {
             }
             (None, None) => {}
             (Some(_), None) => {
-                return Err(self.missing("client_key_file", "the client certificate's private key"));
+                return Err(self.missing(CLIENT_KEY_FILE, "the client certificate's private key"));
             }
             (None, Some(_)) => {
                 return Err(self.missing(
-                    "client_certificate_file",
+                    CLIENT_CERTIFICATE_FILE,
                     "the certificate of client_key_file",
                 ));
             }
         }
-        let origin = origin_of(self, "proxy");
-        if let Some(proxy) = self.secret("proxy") {
+        let origin = self.origin_or_name(PROXY);
+        if let Some(proxy) = self.secret(PROXY) {
             http = http
                 .proxy(proxy.expose_secret())
                 .map_err(|e| self.invalid(format!("{origin}: {}", e.message())))?;
         }
-        let origin = origin_of(self, "max_response_bytes");
-        if let Some(limit) = self.parse::<usize>("max_response_bytes", "a number of bytes")? {
+        let origin = self.origin_or_name(MAX_RESPONSE_BYTES);
+        if let Some(limit) = self.parse::<usize>(MAX_RESPONSE_BYTES, "a number of bytes")? {
             if limit < 1024 {
                 return Err(self.invalid(format!("{origin} must be at least 1024")));
             }
             http = http.max_response_bytes(limit);
         }
         let token = match (
-            self.origin("token").is_some(),
-            self.origin("token_file").map(str::to_owned),
+            self.origin(TOKEN).is_some(),
+            self.origin(TOKEN_FILE).map(str::to_owned),
         ) {
             (true, Some(origin)) => {
                 return Err(self.invalid(format!(
@@ -423,33 +508,31 @@ impl Keys {
                 )));
             }
             (_, Some(origin)) => {
-                let path = self.required("token_file", "a path")?;
+                let path = self.required(TOKEN_FILE, "a path")?;
                 Some(
                     read_token_file(Path::new(&path), &origin)
                         .map_err(|e| e.with_vendor(self.vendor))?,
                 )
             }
-            (_, None) => self.token("token")?,
+            (_, None) => self.token(TOKEN)?,
         };
         Ok(Common { http, token })
     }
 
     /// The token when there is one, else the login pair `user_key` + `secret_key`; an error
-    /// naming all three when neither is there.
+    /// naming all three when neither is there. A login key beside a token is refused.
     #[allow(dead_code)] // for vendors with a login; a one-vendor build may have none
     pub fn token_or_login(
         &mut self,
         common_token: Option<SecretToken>,
-        user_key: &str,
-        secret_key: &str,
+        user_key: Key,
+        secret_key: Key,
     ) -> Result<TokenOrLogin, Error> {
         if let Some(token) = common_token {
-            for key in [user_key, secret_key] {
-                if let Some(origin) = self.origin(key) {
-                    return Err(self.invalid(format!(
-                        "a token and login credentials are both set ({origin}): keep one"
-                    )));
-                }
+            if let Some(origin) = self.first_set([user_key, secret_key]) {
+                return Err(self.invalid(format!(
+                    "a token and login credentials are both set ({origin}): keep one"
+                )));
             }
             return Ok(TokenOrLogin::Token(token));
         }
@@ -459,21 +542,15 @@ impl Keys {
                 Ok(TokenOrLogin::Login { user, secret })
             }
             None => Err(self.no_credentials(&format!(
-                "token (or token_file), or {user_key} and {secret_key} ({}, {} and {})",
-                Settings::env_name(self.vendor, "token"),
-                Settings::env_name(self.vendor, user_key),
-                Settings::env_name(self.vendor, secret_key),
+                "token (or token_file), or {} and {} ({}, {} and {})",
+                user_key.name,
+                secret_key.name,
+                Settings::env_name(self.vendor, TOKEN.name),
+                Settings::env_name(self.vendor, user_key.name),
+                Settings::env_name(self.vendor, secret_key.name),
             ))),
         }
     }
-}
-
-fn positive(keys: &Keys, key: &str, secs: u64) -> Result<Duration, Error> {
-    if secs == 0 {
-        let origin = keys.origin(key).unwrap_or(key).to_owned();
-        return Err(keys.invalid(format!("{origin} must be a positive number of seconds")));
-    }
-    Ok(Duration::from_secs(secs))
 }
 
 fn read_token_file(path: &Path, origin: &str) -> Result<SecretToken, Error> {
@@ -514,11 +591,10 @@ mod tests {
         Settings::env_name(V, key)
     }
 
-    const KEYS: &[Key] = &[
-        Key::plain("api", "v1 or v2"),
-        Key::plain("user", "a user"),
-        Key::secret("secret", "a secret"),
-    ];
+    const API: Key = Key::plain("api", "v1 or v2");
+    const USER: Key = Key::plain("user", "a user");
+    const SECRET: Key = Key::secret("secret", "a secret");
+    const KEYS: &[Key] = &[API, USER, SECRET];
 
     fn keys(pairs: &[(&str, &str)]) -> Result<Keys, Error> {
         let mut settings = Settings::new(V);
@@ -720,15 +796,14 @@ mod tests {
     #[test]
     fn token_or_login_takes_one_and_names_all_keys_when_neither_is_set() {
         let mut k = keys(&[("user", "alice"), ("secret", "pw")]).unwrap();
-        let TokenOrLogin::Login { user, secret } =
-            k.token_or_login(None, "user", "secret").unwrap()
+        let TokenOrLogin::Login { user, secret } = k.token_or_login(None, USER, SECRET).unwrap()
         else {
             panic!("login")
         };
         assert_eq!((user.as_str(), secret.expose_secret()), ("alice", "pw"));
         let mut k = keys(&[("user", "alice")]).unwrap();
         assert!(
-            k.token_or_login(None, "user", "secret")
+            k.token_or_login(None, USER, SECRET)
                 .err()
                 .unwrap()
                 .to_string()
@@ -736,7 +811,7 @@ mod tests {
         );
         let mut k = keys(&[]).unwrap();
         let err = k
-            .token_or_login(None, "user", "secret")
+            .token_or_login(None, USER, SECRET)
             .err()
             .unwrap()
             .to_string();
@@ -749,7 +824,7 @@ mod tests {
         let mut k = keys(&[("user", "alice")]).unwrap();
         let token = SecretToken::new("t").unwrap();
         assert!(
-            k.token_or_login(Some(token), "user", "secret")
+            k.token_or_login(Some(token), USER, SECRET)
                 .err()
                 .unwrap()
                 .to_string()

@@ -193,7 +193,7 @@ mod tests {
         let read = |path: &Path| std::fs::read_to_string(path).unwrap();
         let mut items = vec![
             (
-                read(&src.join("request.rs")),
+                read(&src.join("vendors/dispatch.rs")),
                 "pub struct Changed ".to_owned(),
             ),
             (
@@ -210,7 +210,7 @@ mod tests {
             ),
         ];
         for vendor in crate::Vendor::ALL {
-            let source = read(&src.join("vendors").join(vendor.name()).join("mod.rs"));
+            let source = read(&src.join("vendors").join(vendor.name()).join("send.rs"));
             let details: Vec<String> = source
                 .lines()
                 .filter_map(|line| line.strip_prefix("pub struct "))

@@ -8,6 +8,7 @@
 //! - No second vendor list: a file that names two vendors or more is one of the registration
 //!   points, generated, or documentation.
 //! - The facade builds with each vendor alone, without any other vendor's crate.
+//! - Every vendor's folder in the facade has the same files, each with its concern.
 //! - Nothing machine-local is tracked, and every path a tracked file cites is in the repository:
 //!   a reader of a clone can follow every source.
 
@@ -241,6 +242,84 @@ fn the_facade_builds_with_each_vendor_alone() {
             [format!("pwchange-{}", vendor.name())],
             "the {vendor}-only facade depends on other vendor crates"
         );
+    }
+}
+
+/// The files of every vendor's folder in the facade: the same set for all, as OpenDAL's services
+/// (`mod.rs` of declarations and re-exports, one file per concern), so that error tables,
+/// configurations and tests can be compared file to file. ARCHITECTURE.md, "Adding a vendor".
+const VENDOR_FILES: &[&str] = &[
+    "config.rs",
+    "error.rs",
+    "facade_tests.rs",
+    "mod.rs",
+    "send.rs",
+    "tests.rs",
+];
+
+#[test]
+fn every_vendor_folder_has_the_same_files_each_with_its_concern() {
+    let vendors = root().join("crates/pwchange/src/vendors");
+    let mut folders: Vec<String> = std::fs::read_dir(&vendors)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    folders.sort();
+    let mut names: Vec<&str> = Vendor::ALL.iter().map(|v| v.name()).collect();
+    names.sort();
+    assert_eq!(
+        folders,
+        names,
+        "one folder per vendor in {}",
+        vendors.display()
+    );
+    for vendor in Vendor::ALL {
+        let folder = vendors.join(vendor.name());
+        let mut files: Vec<String> = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        assert_eq!(files, VENDOR_FILES, "{vendor}'s folder");
+        let read = |file: &str| std::fs::read_to_string(folder.join(file)).unwrap();
+        // mod.rs declares and re-exports: no code of its own.
+        for line in read("mod.rs").lines() {
+            let code = line.trim_start();
+            assert!(
+                ![
+                    "fn ",
+                    "pub fn ",
+                    "impl",
+                    "struct ",
+                    "pub struct ",
+                    "enum ",
+                    "pub enum "
+                ]
+                .iter()
+                .any(|start| code.starts_with(start)),
+                "{vendor}/mod.rs has code (`{line}`): it goes into config.rs, send.rs or error.rs"
+            );
+        }
+        // Each concern in its file.
+        for (file, marker) in [
+            ("config.rs", "pub(super) const KEYS: &[Key]"),
+            ("config.rs", "fn from_keys("),
+            ("send.rs", "impl Adapter for "),
+            ("error.rs", "impl VendorError for "),
+        ] {
+            assert!(
+                read(file).contains(marker),
+                "{vendor}/{file} lacks `{marker}`"
+            );
+        }
+        for file in VENDOR_FILES.iter().filter(|f| **f != "error.rs") {
+            assert!(
+                !read(file).contains("impl VendorError for "),
+                "{vendor}/{file} has error rules: they belong in error.rs"
+            );
+        }
     }
 }
 

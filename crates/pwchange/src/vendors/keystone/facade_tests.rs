@@ -900,7 +900,7 @@ async fn a_revocation_that_fails_leaves_the_verification_standing() {
 
 #[test]
 fn password_expiry_reads_keystone_timestamps_and_drops_others() {
-    let at = |text: &str| super::keystone_time(text).map(|t| t.to_string());
+    let at = |text: &str| super::send::keystone_time(text).map(|t| t.to_string());
     assert_eq!(
         at("2024-06-13T06:45:02.000000").as_deref(),
         Some("2024-06-13 06:45:02")

@@ -2,7 +2,14 @@
 
 #![allow(clippy::unwrap_used)] // test code
 
-use super::*;
+use pwchange_core::classify::Verdict;
+use pwchange_keystone::LoginScope;
+
+use crate::adapter::Adapter;
+use crate::{Error, ErrorKind, PolicySource, Vendor};
+
+use super::config::*;
+use super::send::*;
 use crate::Settings;
 
 fn verdict(status: u16, message: &str) -> Verdict {
@@ -213,7 +220,7 @@ fn inconsistent_credentials_are_refused_naming_the_key() {
                 ("password", "pw"),
                 ("project_domain_id", "d"),
             ],
-            "project_domain_id is set without project_name",
+            "set but not used by this configuration: project_domain_id (from test project_domain_id: the id of project_name's domain",
         ),
         (
             vec![
@@ -222,7 +229,7 @@ fn inconsistent_credentials_are_refused_naming_the_key() {
                 ("system_scope", "all"),
                 ("project_domain_id", "d"),
             ],
-            "project_domain_id is set without project_name",
+            "set but not used by this configuration: project_domain_id (from test project_domain_id",
         ),
         (
             vec![("password_hash_algorithm", "md5")],
