@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Bounded fuzzing (libFuzzer, through libfuzzer-sys) of the facade's response decoding and error
-# mapping and of its input validation. Stable toolchain, no sanitizer, dev profile: the point in
+# mapping (with the protobuf reader of Connect error details) and of its input validation.
+# Stable toolchain, no sanitizer, dev profile: the point in
 # CI is "no panic, no hang" over a few thousand inputs per target, not a long campaign.
 #
 # It builds the targets as `cargo fuzz run --dev -s none <target>` (cargo-fuzz 0.13.2) does, with
@@ -19,7 +20,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 
-targets=(vendor_answers validation)
+targets=(vendor_answers validation protobuf_fields)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/../target}
 # cargo-fuzz 0.13.2's flags for `--dev -s none` on Linux (src/project.rs, `Project::cargo`).
 export FUZZ_RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \

@@ -12,6 +12,7 @@ mod policy;
 mod progress;
 mod rotate;
 mod secrets;
+mod settle;
 mod target;
 mod vendors;
 

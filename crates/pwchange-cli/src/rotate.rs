@@ -55,6 +55,7 @@ use crate::input::{self, Record};
 use crate::journal::{self, Entry, Header, Journal, Previous};
 use crate::output::{self, Console};
 use crate::pacing::{self, Pacer};
+use crate::settle::{self, Settled};
 use crate::{policy, progress, secrets};
 
 #[derive(Debug, Default, Serialize)]
@@ -1066,60 +1067,65 @@ async fn settle(run: &Run, record: &Record, password: Password) -> Answer {
         other => other,
     };
     let login = run.log_in(record, &password).await;
-    let finished = match (resent, login) {
-        (_, Ok(())) => Finished::done(
+    let finished = match (
+        settle::settled(settle::Resend::of(&resent), settle::Login::of(&login)),
+        resent,
+        login,
+    ) {
+        (Settled::Verified, _, _) => Finished::done(
             user_id,
             true,
             Some("the journaled password is set (verified by logging in)".into()),
         ),
-        (_, Err(login)) if login.is_temporary() => {
+        (Settled::LoginAgain, _, Err(login)) => {
             return Answer::Again {
                 next: Step::Login(password),
                 error: login,
             };
         }
-        // The vendor refused the journaled password itself (its policy, by its own rules) and
-        // will not log in with it: it was never applied. Any other refusal (a connection that
-        // never opened, a token refused, a wrong current password, a bare 400 a firewall may
-        // send) says nothing about the password, and a refused login alone is weak evidence (a
-        // locked account answers alike).
-        (Err(refused), Err(login))
-            if login.kind() == ErrorKind::VerificationFailed
-                && refused.kind() == ErrorKind::PolicyViolation =>
-        {
+        (Settled::ConfirmedUnverifiable, _, _) => Finished::done(
+            user_id,
+            false,
+            Some("the vendor confirmed the journaled password, sent again (not verifiable)".into()),
+        ),
+        (Settled::NeverApplied, Err(refused), _) => {
             Finished::failed(user_id, Outcome::NotApplied, &refused, refused.to_string())
         }
-        (Err(refused), Err(login)) if login.kind() == ErrorKind::VerificationFailed => {
+        (Settled::NeitherSettles, Err(refused), Err(login)) => {
             let message = format!(
                 "neither the journaled password (a login with it was refused) nor the resend (refused: {refused}) settles it; check the account (locked? changed elsewhere?)"
             );
             Finished::failed(user_id, Outcome::Unknown, &login, message)
         }
-        (Ok(_), Err(login)) if login.kind() == ErrorKind::VerificationFailed => {
+        (Settled::ConfirmedButRefused, _, Err(login)) => {
             let message = format!(
                 "the vendor confirmed the journaled password, sent again, but {login}; kept for the next --resume"
             );
             Finished::failed(user_id, Outcome::Unknown, &login, message)
         }
-        // No login possible: only the vendor's confirmation of the resend speaks.
-        (Ok(_), Err(login)) if login.kind() == ErrorKind::Unsupported => Finished::done(
-            user_id,
-            false,
-            Some("the vendor confirmed the journaled password, sent again (not verifiable)".into()),
-        ),
-        // Where a login could prove it, a confirmation alone is not enough.
-        (Ok(_), Err(login)) => {
+        (Settled::ConfirmedButUnproven, _, Err(login)) => {
             let message = format!(
                 "the vendor confirmed the journaled password, sent again, but the login proved nothing: {login}"
             );
             Finished::failed(user_id, Outcome::Unknown, &login, message)
         }
-        // The interrupted run may have applied it, whatever the resend says.
-        (Err(refused), Err(_)) => {
+        (Settled::MayHaveApplied, Err(refused), _) => {
             let message = format!(
                 "the interrupted run may have applied the journaled password; sending it again failed: {refused}"
             );
             Finished::failed(user_id, Outcome::Unknown, &refused, message)
+        }
+        // `settled` gives each of the others only with the errors matched above; were it to give
+        // one without them, nothing would be settled.
+        (_, resent, login) => {
+            let error = login.err().or(resent.err()).unwrap_or_else(|| {
+                Error::new(
+                    ErrorKind::OutcomeUnknown,
+                    "nothing settled the journaled password",
+                )
+            });
+            let message = format!("the resend and the login settle nothing: {error}");
+            Finished::failed(user_id, Outcome::Unknown, &error, message)
         }
     };
     Answer::Final(finished)

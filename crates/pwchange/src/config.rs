@@ -671,6 +671,53 @@ mod tests {
     }
 
     #[test]
+    fn a_key_that_is_set_and_not_read_is_named_with_its_origin_and_purpose() {
+        let mut k = keys(&[
+            ("base_url", "https://z"),
+            ("api", "v1-value"),
+            ("user", "alice"),
+        ])
+        .unwrap();
+        k.common().unwrap();
+        assert_eq!(k.string(USER).as_deref(), Some("alice"));
+        let error = k.finish().unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidInput);
+        let text = error.to_string();
+        assert!(
+            text.contains("set but not used by this configuration: api (from test api: v1 or v2)"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("v1-value") && !text.contains("user"),
+            "{text}"
+        );
+        // Everything read: nothing to report.
+        let mut k = keys(&[("base_url", "https://z"), ("api", "v1")]).unwrap();
+        k.common().unwrap();
+        assert_eq!(k.string(API).as_deref(), Some("v1"));
+        assert!(k.finish().is_ok());
+        // Two unused keys are both named.
+        let mut k = keys(&[("base_url", "https://z"), ("api", "v1"), ("secret", "s3")]).unwrap();
+        k.common().unwrap();
+        let text = k.finish().unwrap_err().to_string();
+        assert!(
+            text.contains("api (from test api") && text.contains("secret (from test secret"),
+            "{text}"
+        );
+        assert!(!text.contains("s3"), "{text}");
+    }
+
+    /// A key the vendor does not declare could never be set: reading one is a mistake in the
+    /// vendor's code, which the debug build (every test) stops at.
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "reads the undeclared key nope")]
+    fn reading_an_undeclared_key_stops_a_debug_build() {
+        let mut k = keys(&[]).unwrap();
+        let _ = k.string(Key::plain("nope", "not declared"));
+    }
+
+    #[test]
     fn common_keys_give_http_settings_and_errors_name_the_origin_not_the_value() {
         let mut k = keys(&[
             ("base_url", "http://10.1.2.3:8080"),

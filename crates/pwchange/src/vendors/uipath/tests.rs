@@ -205,3 +205,25 @@ fn token_errors_classify() {
         assert_eq!(classify_token(&answer).kind, kind, "{error}");
     }
 }
+
+/// Issue #34: the grant's scope beside a token is not used: it is reported, not dropped.
+#[test]
+fn a_scope_beside_a_token_is_reported_unused() {
+    let settings = crate::Settings::new(crate::Vendor::Uipath)
+        .with("base_url", "https://cloud.uipath.com/acme/identity_")
+        .with("token", "t0k")
+        .with("scope", "PM.User");
+    let error = crate::Config::from_settings(settings).unwrap_err();
+    assert!(
+        error
+            .message()
+            .contains("set but not used by this configuration: scope (from uipath setting scope"),
+        "{error}"
+    );
+    let settings = crate::Settings::new(crate::Vendor::Uipath)
+        .with("base_url", "https://cloud.uipath.com/acme/identity_")
+        .with("client_id", "app")
+        .with("client_secret", "s3cr3t")
+        .with("scope", "PM.User");
+    assert!(crate::Config::from_settings(settings).is_ok());
+}
