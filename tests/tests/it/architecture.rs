@@ -245,6 +245,9 @@ fn the_facade_builds_with_each_vendor_alone() {
     }
 }
 
+/// The files of every vendor's folder in the simulator: its table, and tests of its own rules.
+const SIM_VENDOR_FILES: &[&str] = &["mod.rs", "tests.rs"];
+
 /// The files of every vendor's folder in the facade: the same set for all, as OpenDAL's services
 /// (`mod.rs` of declarations and re-exports, one file per concern), so that error tables,
 /// configurations and tests can be compared file to file. ARCHITECTURE.md, "Adding a vendor".
@@ -320,6 +323,17 @@ fn every_vendor_folder_has_the_same_files_each_with_its_concern() {
                 "{vendor}/{file} has error rules: they belong in error.rs"
             );
         }
+    }
+    for vendor in Vendor::ALL {
+        let folder = root()
+            .join("crates/pwchange-sim/src/vendors")
+            .join(vendor.name());
+        let mut files: Vec<String> = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        assert_eq!(files, SIM_VENDOR_FILES, "{vendor}'s simulator folder");
     }
 }
 

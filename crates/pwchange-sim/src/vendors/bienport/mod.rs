@@ -203,3 +203,6 @@ async fn login(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     }
     json(StatusCode::OK, response)
 }
+
+#[cfg(test)]
+mod tests;

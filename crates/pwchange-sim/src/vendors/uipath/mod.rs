@@ -329,3 +329,6 @@ fn form_pairs(body: &[u8]) -> HashMap<String, String> {
         _ => HashMap::new(),
     }
 }
+
+#[cfg(test)]
+mod tests;
