@@ -910,6 +910,15 @@ async fn a_success_without_effect_is_kept_unsettled_and_settled_by_resume() {
     let first = result_of(&output, &USERS[0]);
     assert_eq!(first["outcome"], "outcome_unknown", "{first}");
     assert_eq!(first["kind"], "verification_failed", "{first}");
+    let counts = summary(&output);
+    assert_eq!(
+        (
+            counts["outcome_unknown"].as_u64(),
+            counts["failed"].as_u64()
+        ),
+        (Some(1), Some(0)),
+        "an unknown outcome is not a failure: {counts}"
+    );
     assert!(
         first["message"]
             .as_str()
