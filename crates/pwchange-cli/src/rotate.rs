@@ -108,6 +108,15 @@ impl ResultRecord {
         }
     }
 
+    /// A user whose new password could not be journaled (the disk is full), and so was not
+    /// sent.
+    fn not_journaled(user_id: String) -> Self {
+        Self {
+            message: Some("its new password could not be journaled, so it was not sent".into()),
+            ..Self::new(user_id, "not_attempted")
+        }
+    }
+
     fn error(user_id: String, outcome: Outcome, error: &Error, message: String) -> Self {
         Self {
             user_id,
@@ -516,16 +525,19 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
             None
         } else {
             let mut stop = run.stop.subscribe();
+            // A stop wins over a free slot: nothing new starts once it is set.
             tokio::select! {
-                slot = run.pacer.slot() => Some(slot),
+                biased;
                 _ = stop.wait_for(|stopped| *stopped) => None,
+                slot = run.pacer.slot() => Some(slot),
             }
         };
         while let Some(done) = tasks.try_join_next_with_id() {
             finish(done, &mut flight, &mut summary, &run, &reporter);
         }
-        // Every finished change fed the breaker before it released its slot.
-        let Some(slot) = slot.filter(|_| !*run.stop.borrow() && run.tripped().is_none()) else {
+        // Every finished change fed the breaker before it released its slot, and a tripped
+        // breaker sets the stop (`Run::feed_breaker`).
+        let Some(slot) = slot.filter(|_| !*run.stop.borrow()) else {
             summary.not_attempted += 1;
             reporter.report(&ResultRecord::new(record.user_id, "not_attempted"));
             continue;
@@ -557,13 +569,7 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
         let task = tasks.spawn(async move {
             if let Some(journaled) = journaled {
                 if let Err(error) = journaled.await {
-                    let record = ResultRecord {
-                        message: Some(
-                            "its new password could not be journaled, so it was not sent".into(),
-                        ),
-                        ..ResultRecord::new(record.user_id, "not_attempted")
-                    };
-                    return (record, Some(error));
+                    return (ResultRecord::not_journaled(record.user_id), Some(error));
                 }
                 // Stopped while the password was being synced: it is not sent. The journal
                 // leaves it pending, which --resume settles (sent again, then one login).
@@ -620,7 +626,7 @@ pub async fn run(args: RotateArgs, client: Client, console: &Console) -> Result<
     summary.retries = run.retries.load(Ordering::SeqCst);
     summary.overloads = run.overloads.load(Ordering::SeqCst);
     summary.journal_syncs = run.journal.syncs();
-    summary.seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+    summary.seconds = seconds_to_the_millisecond(started.elapsed());
     if args.json {
         reporter
             .out
@@ -738,17 +744,20 @@ fn pending_entry(record: &Record, password: &Password) -> Entry {
 
 /// The test hook `PWCHANGE_FAULT_EXIT_AFTER_PENDING=N` (see the module docs), read only in
 /// builds with debug assertions (the tests'): a release binary has no way to be told to die
-/// with a password journaled and not sent.
-#[cfg(debug_assertions)]
+/// with a password journaled and not sent (the branch is compiled out).
 fn fault_exit_after_pending() -> Option<usize> {
+    if !cfg!(debug_assertions) {
+        return None;
+    }
     std::env::var("PWCHANGE_FAULT_EXIT_AFTER_PENDING")
         .ok()
         .and_then(|v| v.parse().ok())
 }
 
-#[cfg(not(debug_assertions))]
-fn fault_exit_after_pending() -> Option<usize> {
-    None
+/// A duration in seconds, to the millisecond (the summary's `seconds`).
+fn seconds_to_the_millisecond(elapsed: std::time::Duration) -> f64 {
+    std::time::Duration::from_millis(u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX))
+        .as_secs_f64()
 }
 
 /// What every change of a run shares.
@@ -1363,6 +1372,36 @@ mod tests {
 
     const OLD: &str = "Old-Passw0rd!x1";
     const NEW: &str = "N3w-Passw0rd!x2";
+
+    /// What a user whose password could not be journaled reads: not attempted, and why.
+    #[test]
+    fn a_user_whose_password_was_not_journaled_reads_why_it_was_not_sent() {
+        let line = crate::output::json_line(&ResultRecord::not_journaled("u1".into()));
+        let record: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(
+            record,
+            serde_json::json!({
+                "user_id": "u1",
+                "outcome": "not_attempted",
+                "message": "its new password could not be journaled, so it was not sent",
+            })
+        );
+        assert_eq!(
+            result_line(&ResultRecord::not_journaled("u1".into())),
+            "not_attempted    u1  its new password could not be journaled, so it was not sent"
+        );
+    }
+
+    #[test]
+    fn the_summarys_duration_is_in_seconds_to_the_millisecond() {
+        use std::time::Duration;
+        assert_eq!(
+            seconds_to_the_millisecond(Duration::from_micros(1_234_567)),
+            1.234
+        );
+        assert_eq!(seconds_to_the_millisecond(Duration::from_micros(999)), 0.0);
+        assert_eq!(seconds_to_the_millisecond(Duration::from_secs(90)), 90.0);
+    }
 
     /// Issue #35: the run's redactor starts with every maskable current password of the input
     /// and every password the journal holds; a short or one-word one is left to each change's

@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod conventions;
 mod keystone;
+mod output;
 mod rate_limit;
 mod rotate;
 mod security;

@@ -910,6 +910,22 @@ async fn a_success_without_effect_is_kept_unsettled_and_settled_by_resume() {
     let first = result_of(&output, &USERS[0]);
     assert_eq!(first["outcome"], "outcome_unknown", "{first}");
     assert_eq!(first["kind"], "verification_failed", "{first}");
+    let counts = summary(&output);
+    assert_eq!(
+        (
+            counts["outcome_unknown"].as_u64(),
+            counts["failed"].as_u64()
+        ),
+        (Some(1), Some(0)),
+        "an unknown outcome is not a failure: {counts}"
+    );
+    assert!(
+        first["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("; kept in the journal for --resume to settle"),
+        "{first}"
+    );
     assert_eq!(sim.password(&USERS[0]).as_deref(), Some(canary::PASSWORD));
     let journaled = journal_passwords(&journal)[USERS[0].as_str()].clone();
 
@@ -921,6 +937,10 @@ async fn a_success_without_effect_is_kept_unsettled_and_settled_by_resume() {
     assert_eq!(
         (settled["outcome"].as_str(), settled["verified"].as_bool()),
         (Some("changed"), Some(true)),
+        "{settled}"
+    );
+    assert_eq!(
+        settled["message"], "the journaled password is set (verified by logging in)",
         "{settled}"
     );
     assert_eq!(sim.password(&USERS[0]), Some(journaled.clone()));
