@@ -170,7 +170,7 @@ impl SimUser {
 }
 
 /// A password policy a simulator enforces and serves instead of its vendor's default
-/// ([`Simulator::set_password_policy`]).
+/// ([`Simulator::set_password_policy`](crate::Simulator::set_password_policy)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SimPolicy {
     /// The shortest accepted password, in characters.

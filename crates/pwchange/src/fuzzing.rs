@@ -56,6 +56,18 @@ pub fn validate(vendor: Vendor, user_id: &str, current: &str, new: &str, base_ur
         .bounded::<6, 128>("new password", "fuzz");
 }
 
+/// A Connect error detail's value through base64 and the protobuf field reader
+/// ([`pwchange_core::connect`]): never a panic, and the fields it finds lie inside the message.
+pub fn protobuf_fields(bytes: &[u8]) {
+    if let Some(fields) = pwchange_core::connect::length_delimited_fields(bytes) {
+        let total: usize = fields.iter().map(|(_, field)| field.len()).sum();
+        assert!(total <= bytes.len(), "fields longer than their message");
+    }
+    if let Some(decoded) = pwchange_core::connect::detail_value(&String::from_utf8_lossy(bytes)) {
+        let _ = pwchange_core::connect::length_delimited_fields(&decoded);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,17 +97,5 @@ mod tests {
                 "{vendor}"
             );
         }
-    }
-}
-
-/// A Connect error detail's value through base64 and the protobuf field reader
-/// ([`pwchange_core::connect`]): never a panic, and the fields it finds lie inside the message.
-pub fn protobuf_fields(bytes: &[u8]) {
-    if let Some(fields) = pwchange_core::connect::length_delimited_fields(bytes) {
-        let total: usize = fields.iter().map(|(_, field)| field.len()).sum();
-        assert!(total <= bytes.len(), "fields longer than their message");
-    }
-    if let Some(decoded) = pwchange_core::connect::detail_value(&String::from_utf8_lossy(bytes)) {
-        let _ = pwchange_core::connect::length_delimited_fields(&decoded);
     }
 }
