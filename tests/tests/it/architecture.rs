@@ -280,12 +280,7 @@ fn every_vendor_folder_has_the_same_files_each_with_its_concern() {
     );
     for vendor in Vendor::ALL {
         let folder = vendors.join(vendor.name());
-        let mut files: Vec<String> = std::fs::read_dir(&folder)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        files.sort();
-        assert_eq!(files, VENDOR_FILES, "{vendor}'s folder");
+        assert_eq!(entry_names(&folder), VENDOR_FILES, "{vendor}'s folder");
         let read = |file: &str| std::fs::read_to_string(folder.join(file)).unwrap();
         // mod.rs declares and re-exports: no code of its own.
         for line in read("mod.rs").lines() {
@@ -328,12 +323,11 @@ fn every_vendor_folder_has_the_same_files_each_with_its_concern() {
         let folder = root()
             .join("crates/pwchange-sim/src/vendors")
             .join(vendor.name());
-        let mut files: Vec<String> = std::fs::read_dir(&folder)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        files.sort();
-        assert_eq!(files, SIM_VENDOR_FILES, "{vendor}'s simulator folder");
+        assert_eq!(
+            entry_names(&folder),
+            SIM_VENDOR_FILES,
+            "{vendor}'s simulator folder"
+        );
     }
 }
 
@@ -864,8 +858,18 @@ fn a_target_built_without_tests_has_none() {
     );
 }
 
+/// The names of the entries of `dir`, sorted.
+fn entry_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 /// Every `.rs` file in `dir` and below.
-fn rust_files_below(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn rust_files_below(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();

@@ -174,19 +174,12 @@ fn public_names(code: &str) -> Vec<String> {
     names
 }
 
+/// A module's files: the file itself, or every `.rs` file of its folder, sorted.
 fn rust_files(path: &Path) -> Vec<PathBuf> {
     if path.is_file() {
         return vec![path.to_owned()];
     }
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(path).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.extend(rust_files(&path));
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            files.push(path);
-        }
-    }
+    let mut files = super::architecture::rust_files_below(path);
     files.sort();
     files
 }

@@ -121,3 +121,10 @@ pub(crate) fn json(status: StatusCode, body: Value) -> Response {
 pub(crate) fn str_field<'a>(body: &'a Value, name: &str) -> Option<&'a str> {
     body.get(name).and_then(Value::as_str)
 }
+
+/// A plain HTTP client for the vendors' tests (rustls needs its provider installed first).
+#[cfg(test)]
+fn test_client() -> reqwest::Client {
+    pwchange_core::tls::ensure_default_provider();
+    reqwest::Client::new()
+}

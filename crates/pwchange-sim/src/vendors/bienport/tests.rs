@@ -6,12 +6,8 @@
 
 use serde_json::{Value, json};
 
+use super::super::test_client as http;
 use crate::{Simulator, Vendor, demo_user};
-
-fn http() -> reqwest::Client {
-    pwchange_core::tls::ensure_default_provider();
-    reqwest::Client::new()
-}
 
 /// A change without the `OrganizationId` header, or whose two new passwords differ, is refused
 /// with Spring's `{statusCode, message}` and changes nothing; with both right, the answer is the

@@ -5,15 +5,11 @@
 
 use serde_json::{Value, json};
 
+use super::super::test_client as http;
 use super::ADMIN;
 use crate::{SimUser, Simulator, Vendor};
 
 const ID: &str = "5c3fe506fca642dfab7fd8df0d8a8e66";
-
-fn http() -> reqwest::Client {
-    pwchange_core::tls::ensure_default_provider();
-    reqwest::Client::new()
-}
 
 async fn sim(user: SimUser) -> Simulator {
     let sim = Simulator::start(Vendor::Keystone).await.unwrap();

@@ -5,12 +5,8 @@
 
 use serde_json::{Value, json};
 
+use super::super::test_client as http;
 use crate::{Simulator, Vendor, demo_user};
-
-fn http() -> reqwest::Client {
-    pwchange_core::tls::ensure_default_provider();
-    reqwest::Client::new()
-}
 
 /// ASP.NET Identity refuses a wrong current password or a weak new one with `200` and
 /// `succeeded: false`: the status says nothing, the body does, and nothing changes.

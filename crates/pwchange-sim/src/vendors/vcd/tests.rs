@@ -16,10 +16,7 @@ async fn cloud_director_requires_a_versioned_accept_header() {
         user.id
     );
     let body = json!({"currentPassword": user.password, "newPassword": "N3w-Passw0rd!x"});
-    let http = {
-        pwchange_core::tls::ensure_default_provider();
-        reqwest::Client::new()
-    };
+    let http = super::super::test_client();
     for accept in ["application/json", "application/json;version=36.2"] {
         let refused = http
             .post(&url)

@@ -18,14 +18,7 @@ async fn zitadel() -> (Simulator, reqwest::Client, String) {
         sim.base_url(),
         demo_user(Vendor::Zitadel).id
     );
-    (
-        sim,
-        {
-            pwchange_core::tls::ensure_default_provider();
-            reqwest::Client::new()
-        },
-        url,
-    )
+    (sim, super::super::test_client(), url)
 }
 
 fn change_body() -> serde_json::Value {
