@@ -876,6 +876,22 @@ mod tests {
         bytes
     }
 
+    /// A line is JSON whatever the entry holds, down to an empty object: sealing adds the code
+    /// (and a comma only before another field), unsealing gives back the entry and the code.
+    #[test]
+    fn every_entry_seals_into_a_json_line_and_unseals_back() {
+        for entry in [&b"{}"[..], b"{\"event\":\"done\"}"] {
+            let (line, mac) = key().seal(&[1; 32], entry);
+            let parsed: serde_json::Value = serde_json::from_slice(&line).unwrap();
+            assert_eq!(parsed["mac"], to_hex(&mac));
+            let (unsealed_mac, json) = unseal(line.strip_suffix(b"\n").unwrap()).unwrap();
+            assert_eq!((unsealed_mac, json.as_slice()), (mac, entry));
+        }
+        for broken in [&b"{\"mac\":\"00\"}"[..], b"{\"event\":\"done\"}", b""] {
+            assert!(unseal(broken).is_none(), "{broken:?}");
+        }
+    }
+
     /// Writes a journal's bytes as pwchange would: readable by its owner alone.
     fn write_journal(path: &Path, bytes: impl AsRef<[u8]>) -> std::io::Result<()> {
         std::fs::write(path, bytes)?;

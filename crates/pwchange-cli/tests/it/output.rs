@@ -327,8 +327,8 @@ async fn the_summary_gives_the_runs_duration() {
 async fn a_first_run_makes_the_journal_key_and_a_resume_never_does() {
     let sim = rotation_sim().await;
     let (dir, input, journal) = admin_rotation_files();
+    // In a folder that does not exist yet: the first run makes it, for its owner alone.
     let key = dir.path().join("keys").join("journal.key");
-    std::fs::create_dir(dir.path().join("keys")).unwrap();
     let mut resume = rotate_cmd(&sim, &input, &journal);
     resume
         .arg("--resume")
@@ -355,6 +355,8 @@ async fn a_first_run_makes_the_journal_key_and_a_resume_never_does() {
             0,
             "only its owner may read it"
         );
+        let folder = std::fs::metadata(key.parent().unwrap()).unwrap();
+        assert_eq!(folder.permissions().mode() & 0o077, 0, "nor its folder");
     }
     let made = std::fs::read(&key).unwrap();
     let mut resume = rotate_cmd(&sim, &input, &journal);
