@@ -1,6 +1,6 @@
 //! What a vendor answered when it was not the documented success, and what its status alone
-//! proves: the leaf that both the transport ([`crate::http`]) and the error tables
-//! ([`crate::classify`]) build on.
+//! proves: below both the transport ([`crate::http`]) and the error tables
+//! ([`crate::classify`]), which build on it (it uses only the error type).
 
 use std::time::Duration;
 

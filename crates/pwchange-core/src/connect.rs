@@ -3,8 +3,9 @@
 //! and the length-delimited fields of the protobuf message inside it. Wire knowledge, not a
 //! vendor's: a vendor's adapter says which fields mean what.
 //!
-//! Everything here reads untrusted bytes: nothing panics, nothing allocates more than its input,
-//! and anything malformed gives `None` (fuzzed by `fuzz/fuzz_targets/protobuf_fields.rs`).
+//! Everything here reads untrusted bytes: nothing panics, nothing reads past its input (a field
+//! is a slice of it), and anything malformed gives `None` (fuzzed by
+//! `fuzz/fuzz_targets/protobuf_fields.rs`).
 
 use base64::Engine as _;
 

@@ -738,7 +738,11 @@ mod tests {
         );
         assert!(!err.contains("soon-secret"));
         let mut k = keys(&[("base_url", "https://z"), ("timeout_secs", "0")]).unwrap();
-        assert!(k.common().is_err());
+        let zero = k.common().err().unwrap().to_string();
+        assert!(
+            zero.contains("test timeout_secs must be a positive number of seconds"),
+            "the origin, not only the key: {zero}"
+        );
         let mut k = keys(&[("base_url", "https://z"), ("allow_insecure_http", "maybe")]).unwrap();
         assert!(
             k.common()

@@ -1,12 +1,16 @@
 //! No import cycles between the top-level modules of a crate (rust-analyzer's tidy rule, at text
 //! level): each crate's modules form layers, so a module can be read, tested and moved with what
-//! it uses below it, and a leaf (the answer types, the form decoding) stays a leaf.
+//! it uses below it, and what two modules share sits below both (the answer types, the form
+//! decoding).
 //!
 //! The graph is read from the source, not the compiler: a node is a top-level module (`src/m.rs`
-//! or `src/m/`) or the crate root; an edge is a `crate::` path in a module's code (comments and
-//! tests left out, since test code may use anything). A name the root re-exports
-//! (`pub use m::Name`, `pub use m::*`) counts as a use of the module that defines it; the root's
-//! own `mod` and `pub use` lines are its structure, not uses.
+//! or `src/m/`) or the crate root; an edge is a path from `crate::` (or from `super::` in a
+//! top-level module's own file, which is the root) in a module's code, comments, string literals
+//! and tests left out (test code may use anything). A name the root imports or re-exports
+//! (`use m::Name`, `pub use m::*`) counts as a use of the module that defines it; the root's own
+//! code uses a module through such a name or by its path. The root's `mod` and `pub use` lines
+//! are its structure, not uses. Cycles inside a folder module (a registry and its children) are
+//! not checked.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -24,8 +28,107 @@ fn is_ident(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
 
-/// `text` without tests and comments: a file named `tests.rs` or `*_tests.rs` is all test; a
-/// `#[cfg(...test...)]` line right above `mod tests` ends the code.
+/// `text` with its comments (line, block, nested) and the contents of its string and character
+/// literals (plain, byte, raw) blanked out, lines kept.
+fn strip_comments_and_literals(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let keep_newlines = |out: &mut String, from: &[char]| {
+        out.extend(from.iter().filter(|c| **c == '\n'));
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        if c == '/' && next == Some('/') {
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
+            }
+        } else if c == '/' && next == Some('*') {
+            let (start, mut depth) = (i, 0);
+            while i < chars.len() {
+                if chars[i] == '/' && chars.get(i + 1) == Some(&'*') {
+                    depth += 1;
+                    i += 2;
+                } else if chars[i] == '*' && chars.get(i + 1) == Some(&'/') {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            keep_newlines(&mut out, &chars[start..i.min(chars.len())]);
+        } else if c == 'r'
+            && (next == Some('"') || next == Some('#'))
+            && !chars[..i].last().is_some_and(|p| is_ident(*p))
+        {
+            // A raw string: r"…", r#"…"#, …
+            let hashes = chars[i + 1..].iter().take_while(|c| **c == '#').count();
+            if chars.get(i + 1 + hashes) != Some(&'"') {
+                out.push(c);
+                i += 1;
+                continue;
+            }
+            let start = i;
+            i += 2 + hashes;
+            while i < chars.len() {
+                if chars[i] == '"'
+                    && chars[i + 1..]
+                        .iter()
+                        .take(hashes)
+                        .filter(|c| **c == '#')
+                        .count()
+                        == hashes
+                {
+                    i += 1 + hashes;
+                    break;
+                }
+                i += 1;
+            }
+            out.push_str("\"\"");
+            keep_newlines(&mut out, &chars[start..i.min(chars.len())]);
+        } else if c == '"' {
+            let start = i;
+            i += 1;
+            while i < chars.len() && chars[i] != '"' {
+                i += if chars[i] == '\\' { 2 } else { 1 };
+            }
+            i += 1;
+            out.push_str("\"\"");
+            keep_newlines(&mut out, &chars[start..i.min(chars.len())]);
+        } else if c == '\'' {
+            // A character literal ('x', '\n', '"'); otherwise a lifetime.
+            let literal_end = match (next, chars.get(i + 2)) {
+                (Some('\\'), _) => chars[i + 2..]
+                    .iter()
+                    .position(|c| *c == '\'')
+                    .map(|p| i + 3 + p),
+                (Some(_), Some('\'')) => Some(i + 3),
+                _ => None,
+            };
+            match literal_end {
+                Some(end) => {
+                    out.push_str("' '");
+                    i = end;
+                }
+                None => {
+                    out.push(c);
+                    i += 1;
+                }
+            }
+        } else {
+            out.push(c);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The code of `file`: nothing for a file of tests (`tests.rs`, `*_tests.rs`); else its text up
+/// to a `#[cfg(...test...)]` line right above `mod tests`, without comments and literals.
 fn code_of(file: &Path, text: &str) -> String {
     let name = file
         .file_name()
@@ -35,39 +138,181 @@ fn code_of(file: &Path, text: &str) -> String {
         return String::new();
     }
     let lines: Vec<&str> = text.lines().collect();
-    let mut code = String::new();
-    for (i, line) in lines.iter().enumerate() {
-        let trimmed = line.trim_start();
-        let next = lines.get(i + 1).map(|l| l.trim_start()).unwrap_or_default();
-        if trimmed.starts_with("#[cfg(")
-            && trimmed.contains("test")
-            && next.starts_with("mod tests")
-        {
-            break;
-        }
-        if !trimmed.starts_with("//") {
-            code.push_str(line);
-            code.push('\n');
-        }
-    }
-    code
+    let end = lines
+        .windows(2)
+        .position(|pair| {
+            let (line, next) = (pair[0].trim_start(), pair[1].trim_start());
+            line.starts_with("#[cfg(") && line.contains("test") && next.starts_with("mod tests")
+        })
+        .unwrap_or(lines.len());
+    strip_comments_and_literals(&lines[..end].join("\n"))
 }
 
-/// The first segment of every `crate::` path in `code` (each item of a `crate::{a, b::C}`
-/// group), not counting `$crate::` in macros.
-fn crate_paths(code: &str) -> Vec<String> {
-    let mut names = Vec::new();
+/// The leaves of a `use` tree (`a::{b::{C, D as E}, F}`): each leaf's path and the name it
+/// brings in (`*` for a glob).
+fn use_leaves(tree: &str) -> Vec<(Vec<String>, String)> {
+    fn split_top(list: &str) -> Vec<&str> {
+        let (mut parts, mut depth, mut start) = (Vec::new(), 0, 0);
+        for (i, c) in list.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => depth -= 1,
+                ',' if depth == 0 => {
+                    parts.push(&list[start..i]);
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        parts.push(&list[start..]);
+        parts
+            .into_iter()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect()
+    }
+    fn walk(tree: &str, prefix: &[String], out: &mut Vec<(Vec<String>, String)>) {
+        let tree = tree.trim();
+        if let Some(open) = tree.find('{') {
+            let head: Vec<String> = tree[..open]
+                .split("::")
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
+            let inner = &tree[open + 1..tree.rfind('}').unwrap_or(tree.len())];
+            let prefix: Vec<String> = prefix.iter().cloned().chain(head).collect();
+            for part in split_top(inner) {
+                walk(part, &prefix, out);
+            }
+            return;
+        }
+        let (path, alias) = match tree.split_once(" as ") {
+            Some((path, alias)) => (path, Some(alias.trim())),
+            None => (tree, None),
+        };
+        let segments: Vec<String> = prefix
+            .iter()
+            .cloned()
+            .chain(path.split("::").map(|s| s.trim().to_owned()))
+            .filter(|s| !s.is_empty())
+            .collect();
+        let name = alias.map_or_else(
+            || segments.last().cloned().unwrap_or_default(),
+            str::to_owned,
+        );
+        if name != "_" {
+            out.push((segments, name));
+        }
+    }
+    let mut out = Vec::new();
+    walk(tree, &[], &mut out);
+    out
+}
+
+/// The `use` statements of `code` that start a line (after indentation): each one's span (from
+/// its first keyword to its `;`), whether it is public, and its tree.
+fn use_spans(code: &str) -> Vec<(std::ops::Range<usize>, bool, String)> {
+    let mut found = Vec::new();
+    let mut offset = 0;
+    for line in code.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let public = ["pub use ", "pub(crate) use ", "pub(super) use "]
+            .iter()
+            .find(|prefix| trimmed.starts_with(*prefix));
+        let start = match public {
+            Some(prefix) => Some((true, prefix.len())),
+            None => trimmed.starts_with("use ").then_some((false, 4)),
+        };
+        if let Some((public, skip)) = start {
+            let begin = offset + (line.len() - trimmed.len());
+            let at = begin + skip;
+            if let Some(end) = code[at..].find(';') {
+                found.push((begin..at + end + 1, public, code[at..at + end].to_owned()));
+            }
+        }
+        offset += line.len();
+    }
+    found
+}
+
+/// The `use` statements of `code`: whether each is public, and its tree.
+fn use_statements(code: &str) -> Vec<(bool, String)> {
+    use_spans(code)
+        .into_iter()
+        .map(|(_, public, tree)| (public, tree))
+        .collect()
+}
+
+/// `code` without its `use` statements.
+fn without_use_statements(code: &str) -> String {
+    let mut kept = String::with_capacity(code.len());
+    let mut from = 0;
+    for (span, _, _) in use_spans(code) {
+        kept.push_str(&code[from..span.start]);
+        from = span.end;
+    }
+    kept.push_str(&code[from..]);
+    kept
+}
+
+/// `code` without the bodies of its inline modules (`mod m { … }`), where `super::` is not the
+/// file's parent.
+fn without_inline_modules(code: &str) -> String {
+    let mut out = String::with_capacity(code.len());
     let mut rest = code;
-    while let Some(at) = rest.find("crate::") {
+    while let Some(at) = rest.find("mod ") {
         let before = rest[..at].chars().next_back();
-        let after = &rest[at + "crate::".len()..];
-        rest = after;
-        if before.is_some_and(|c| is_ident(c) || c == '$') {
+        let after = &rest[at + 4..];
+        let name_len = after.chars().take_while(|c| is_ident(*c)).count();
+        let opens = !before.is_some_and(is_ident)
+            && name_len > 0
+            && after[name_len..].trim_start().starts_with('{');
+        if !opens {
+            out.push_str(&rest[..at + 4]);
+            rest = after;
             continue;
         }
-        if let Some(group) = after.strip_prefix('{') {
-            let mut depth = 1;
-            let end = group
+        let open =
+            at + 4 + name_len + (after[name_len..].len() - after[name_len..].trim_start().len());
+        out.push_str(&rest[..=open]);
+        let mut depth = 0;
+        let mut close = rest.len();
+        for (i, c) in rest[open..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        close = open + i;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        out.extend(rest[open + 1..close].chars().filter(|c| *c == '\n'));
+        rest = &rest[close..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The first segment of every path from `prefix` (`crate::`, `super::`) in `code`, each leaf of
+/// a `prefix{a, b::C}` group counted; not `$crate::` (a macro's).
+fn paths_from(code: &str, prefix: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = code;
+    while let Some(at) = rest.find(prefix) {
+        let before = rest[..at].chars().next_back();
+        let after = &rest[at + prefix.len()..];
+        rest = after;
+        if before.is_some_and(|c| is_ident(c) || c == '$' || c == ':') {
+            continue;
+        }
+        if after.starts_with('{') {
+            let mut depth = 0;
+            let end = after
                 .char_indices()
                 .find(|&(_, c)| {
                     depth += match c {
@@ -77,25 +322,12 @@ fn crate_paths(code: &str) -> Vec<String> {
                     };
                     depth == 0
                 })
-                .map_or(group.len(), |(i, _)| i);
-            let mut depth = 0;
-            let mut item = String::new();
-            for c in group[..end].chars().chain([',']) {
-                match c {
-                    '{' => depth += 1,
-                    '}' => depth -= 1,
-                    ',' if depth == 0 => {
-                        let first = item.split("::").next().unwrap_or_default().trim();
-                        if !first.is_empty() && first != "self" {
-                            names.push(first.to_owned());
-                        }
-                        item.clear();
-                        continue;
-                    }
-                    _ => {}
-                }
-                item.push(c);
-            }
+                .map_or(after.len(), |(i, _)| i + 1);
+            names.extend(
+                use_leaves(&after[..end])
+                    .into_iter()
+                    .filter_map(|(path, _)| path.into_iter().next()),
+            );
         } else {
             let name: String = after.chars().take_while(|c| is_ident(*c)).collect();
             if !name.is_empty() {
@@ -106,70 +338,34 @@ fn crate_paths(code: &str) -> Vec<String> {
     names
 }
 
-/// The names a `pub use` statement brings in (the last segment, or the `as` name), and the
-/// module path it starts with.
-fn used_names(statement: &str) -> (String, Vec<String>) {
-    let path = statement
-        .trim()
-        .trim_start_matches("pub ")
-        .trim_start_matches("use ")
-        .trim_end_matches(';');
-    let first = path
-        .split("::")
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_owned();
-    let tail = match (path.find('{'), path.rfind('}')) {
-        (Some(open), Some(close)) => path[open + 1..close].to_owned(),
-        _ => path.rsplit("::").next().unwrap_or_default().to_owned(),
-    };
-    let names = tail
-        .split(',')
-        .filter_map(|item| {
-            let item = item.trim();
-            let name = match item.split_once(" as ") {
-                Some((_, alias)) => alias.trim(),
-                None => item.rsplit("::").next().unwrap_or_default().trim(),
-            };
-            (!name.is_empty()).then(|| name.to_owned())
-        })
-        .collect();
-    (first, names)
-}
-
-/// The statements of `code` that start with `prefix` at the start of a line, each up to its `;`.
-fn statements<'a>(code: &'a str, prefix: &str) -> Vec<&'a str> {
-    let mut found = Vec::new();
-    let mut offset = 0;
-    for line in code.split_inclusive('\n') {
-        if line.starts_with(prefix)
-            && let Some(end) = code[offset..].find(';')
-        {
-            found.push(&code[offset..offset + end + 1]);
-        }
-        offset += line.len();
-    }
-    found
-}
-
-/// The names `pub` items in `code` declare (functions, types, constants, re-exports).
+/// The names the public items of `code` declare (functions, types, constants, re-exports), at
+/// any visibility wider than private.
 fn public_names(code: &str) -> Vec<String> {
     let mut names = Vec::new();
     for line in code.lines() {
-        let Some(rest) = line.trim_start().strip_prefix("pub ") else {
+        let line = line.trim_start();
+        let Some(rest) = ["pub ", "pub(crate) ", "pub(super) "]
+            .iter()
+            .find_map(|prefix| line.strip_prefix(prefix))
+        else {
             continue;
         };
+        let rest = rest
+            .trim_start_matches("async ")
+            .trim_start_matches("unsafe ")
+            .trim_start_matches("const fn ");
         for keyword in [
-            "fn ", "struct ", "enum ", "const ", "trait ", "type ", "static ",
+            "fn ", "struct ", "enum ", "const ", "trait ", "type ", "static ", "union ",
         ] {
             if let Some(rest) = rest.strip_prefix(keyword) {
                 names.push(rest.chars().take_while(|c| is_ident(*c)).collect());
             }
         }
     }
-    for statement in statements(code, "pub use ") {
-        names.extend(used_names(statement).1);
+    for (public, tree) in use_statements(code) {
+        if public {
+            names.extend(use_leaves(&tree).into_iter().map(|(_, name)| name));
+        }
     }
     names
 }
@@ -207,36 +403,49 @@ fn module_graph(root_file: &Path) -> ModuleGraph {
             modules.insert(name, dir);
         }
     }
-    // What each name the root re-exports resolves to (`None`: another crate's).
+    // The module a root `use` path starts in (`m::…`, `crate::m::…`, `self::m::…`).
+    let module_of = |path: &[String]| -> Option<String> {
+        let first = match path.first().map(String::as_str) {
+            Some("crate" | "self") => path.get(1),
+            _ => path.first(),
+        }?;
+        modules.contains_key(first).then(|| first.clone())
+    };
+    // What each name the root imports or re-exports resolves to (`None`: another crate's), and
+    // which of them the root re-exports (they resolve for the other modules too).
+    let mut imported: BTreeMap<String, Option<String>> = BTreeMap::new();
     let mut defined_in: BTreeMap<String, Option<String>> = BTreeMap::new();
-    for statement in statements(&root_code, "pub use ") {
-        let (first, names) = used_names(statement);
-        let Some(module) = modules.get_key_value(&first).map(|(k, _)| k.clone()) else {
-            for name in names {
-                defined_in.insert(name, None);
-            }
-            continue;
-        };
-        if names == ["*"] {
-            let main_file = match &modules[&module] {
-                dir if dir.is_dir() => dir.join("mod.rs"),
-                file => file.clone(),
-            };
-            let mut glob = public_names(&code_of(&main_file, &read(&main_file)));
-            // The items of its own `pub use sub::*` (a registry re-exporting its vendors).
-            if modules[&module].is_dir() {
-                for file in rust_files(&modules[&module]) {
-                    glob.extend(public_names(&code_of(&file, &read(&file))));
+    for (public, tree) in use_statements(&root_code) {
+        for (path, name) in use_leaves(&tree) {
+            let module = module_of(&path);
+            if name == "*" {
+                let Some(module) = module else { continue };
+                let main_file = match &modules[&module] {
+                    dir if dir.is_dir() => dir.join("mod.rs"),
+                    file => file.clone(),
+                };
+                let mut glob = public_names(&code_of(&main_file, &read(&main_file)));
+                // The items of its own `pub use sub::*` (a registry re-exporting its vendors).
+                if modules[&module].is_dir() {
+                    for file in rust_files(&modules[&module]) {
+                        glob.extend(public_names(&code_of(&file, &read(&file))));
+                    }
                 }
-            }
-            for name in glob {
-                defined_in
-                    .entry(name)
-                    .or_insert_with(|| Some(module.clone()));
-            }
-        } else {
-            for name in names {
-                defined_in.insert(name, Some(module.clone()));
+                for name in glob {
+                    imported
+                        .entry(name.clone())
+                        .or_insert_with(|| Some(module.clone()));
+                    if public {
+                        defined_in
+                            .entry(name)
+                            .or_insert_with(|| Some(module.clone()));
+                    }
+                }
+            } else {
+                imported.insert(name.clone(), module.clone());
+                if public {
+                    defined_in.insert(name, module);
+                }
             }
         }
     }
@@ -266,46 +475,68 @@ fn module_graph(root_file: &Path) -> ModuleGraph {
         for file in rust_files(path) {
             let code = code_of(&file, &read(&file));
             let shown = file.strip_prefix(src).unwrap().display().to_string();
-            for name in crate_paths(&code) {
-                if let Some(target) = resolve(&name) {
-                    add(module, target, format!("crate::{name} in {shown}"));
-                }
-            }
-            // `super::` in a top-level module's own file is the root.
+            // `super::` in a top-level module's own file is the root, as `crate::` is.
             let top_file = file == *path || file == path.join("mod.rs");
-            if top_file && code.contains("super::") {
-                add(module, ROOT.to_owned(), format!("super:: in {shown}"));
+            let prefixes: &[&str] = if top_file {
+                &["crate::", "super::"]
+            } else {
+                &["crate::"]
+            };
+            for prefix in prefixes {
+                let scanned = if *prefix == "super::" {
+                    without_inline_modules(&code)
+                } else {
+                    code.clone()
+                };
+                for name in paths_from(&scanned, prefix) {
+                    if let Some(target) = resolve(&name) {
+                        add(module, target, format!("{prefix}{name} in {shown}"));
+                    }
+                }
             }
         }
     }
-    // The root's own code (without its `mod` and `use` lines) uses modules by their names.
+    // The root's own code (without its `mod` and `use` lines): a module by its path, or a name
+    // imported from it.
     let own: String = root_code
         .lines()
         .filter(|line| {
             let line = line.trim_start();
-            ![
-                "mod ",
-                "pub mod ",
-                "pub(crate) mod ",
-                "use ",
-                "pub use ",
-                "pub(crate) use ",
-            ]
-            .iter()
-            .any(|prefix| line.starts_with(prefix))
+            !["mod ", "pub mod ", "pub(crate) mod "]
+                .iter()
+                .any(|p| line.starts_with(p))
         })
         .collect::<Vec<_>>()
         .join("\n");
+    let own = without_use_statements(&own);
     for module in modules.keys() {
         let pattern = format!("{module}::");
         let used = own.match_indices(&pattern).any(|(at, _)| {
-            !own[..at]
+            let before = &own[..at];
+            !before
                 .chars()
                 .next_back()
                 .is_some_and(|c| is_ident(c) || c == ':' || c == '$')
+                || before.ends_with("crate::") && !before.ends_with("$crate::")
+                || before.ends_with("self::")
         });
         if used {
             add(ROOT, module.clone(), format!("{module}:: in the root"));
+        }
+    }
+    let words: BTreeSet<&str> = own
+        .split(|c: char| !is_ident(c))
+        .filter(|w| !w.is_empty())
+        .collect();
+    for (name, module) in &imported {
+        if let Some(module) = module
+            && words.contains(name.as_str())
+        {
+            add(
+                ROOT,
+                module.clone(),
+                format!("{name} (from {module}) in the root"),
+            );
         }
     }
     graph
@@ -479,12 +710,63 @@ fn a_planted_cycle_is_found_and_named_step_by_step() {
         "{cycle:?}"
     );
 
-    // Tests, comments and `$crate::` in macros are not uses; a folder module's files are.
+    // Through the root's imports: the root uses a module by a name it imports from it (also
+    // a re-exported one), and the module uses an item of the root.
+    for root in [
+        "mod state;\nuse state::Shared;\npub struct Simulator;\nfn keep(_: Shared) {}\n",
+        "mod state;\npub use self::state::{inner::{Shared}};\npub struct Simulator;\nfn keep(_: Shared) {}\n",
+        "mod state;\npub struct Simulator;\nfn keep(_: crate::state::Shared) {}\n",
+    ] {
+        let (_dir, lib) = scratch_crate(&[
+            ("lib.rs", root),
+            (
+                "state.rs",
+                "pub struct Shared;\nfn of(_: &crate::Simulator) {}\n",
+            ),
+        ]);
+        let cycle = module_graph(&lib).cycle();
+        assert!(
+            cycle
+                .as_ref()
+                .is_some_and(|c| c.iter().any(|step| step.starts_with("(root) -> state"))),
+            "{root}: {cycle:?}"
+        );
+    }
+
+    // `super::` in a top-level module's file is the root (`super::b` is module b), but not in
+    // an inline module of that file, where it is the file's own module.
+    let (_dir, lib) = scratch_crate(&[
+        ("lib.rs", "mod a;\npub struct Root;\nfn f() { a::g() }\n"),
+        (
+            "a.rs",
+            "pub mod types { pub struct T; }\npub mod builder { use super::types::T; }\npub fn g() {}\n",
+        ),
+    ]);
+    let graph = module_graph(&lib);
+    assert_eq!(graph.cycle(), None, "{graph:?}");
+
+    let (_dir, lib) = scratch_crate(&[
+        ("lib.rs", "mod a;\nmod b;\n"),
+        ("a.rs", "pub fn f() { super::b::g() }\n"),
+        ("b.rs", "pub fn g() { crate::a::f() }\n"),
+    ]);
+    let cycle = module_graph(&lib)
+        .cycle()
+        .expect("the cycle through super::");
+    assert!(
+        cycle
+            .iter()
+            .any(|step| step.starts_with("a -> b (super::b in a.rs)")),
+        "{cycle:?}"
+    );
+
+    // Tests, comments (line, trailing, block), string literals and `$crate::` in macros are not
+    // uses; a folder module's files are.
     let (_dir, lib) = scratch_crate(&[
         ("lib.rs", "mod a;\nmod b;\n"),
         (
             "a.rs",
-            "// crate::b::x\nmacro_rules! m { () => { $crate::b::x() } }\n#[cfg(test)]\nmod tests {\n    use crate::b;\n}\n",
+            "// crate::b::x\nfn f() -> &'static str { let _c = '\"'; \"crate::b::x\" } // crate::b\n/* crate::b\n /* nested */ crate::b */\nconst R: &str = r#\"crate::b \"\"#;\nmacro_rules! m { () => { $crate::b::x() } }\n#[cfg(test)]\nmod tests {\n    use crate::b;\n}\n",
         ),
         ("b/mod.rs", "mod inner;\n"),
         ("b/inner.rs", "pub fn x() { crate::a::y() }\n"),

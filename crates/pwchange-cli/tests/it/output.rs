@@ -367,3 +367,59 @@ async fn a_first_run_makes_the_journal_key_and_a_resume_never_does() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     assert_eq!(std::fs::read(&key).unwrap(), made, "a resume keeps the key");
 }
+
+/// A progress bar only when both streams are a terminal: with either one redirected (a pipe, a
+/// file), standard output has a line per user. Run under `script(1)`, which gives the command a
+/// pty, with one stream redirected by the shell.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn with_one_stream_on_a_terminal_every_user_still_has_a_line() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert!(std::env::var_os("CI").is_none(), "script(1) is missing");
+        return;
+    }
+    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    for redirect in ["| cat", "2>stderr.txt"] {
+        let sim = rotation_sim().await;
+        let (dir, input, journal) = admin_rotation_files();
+        let command = [
+            quote(assert_cmd::cargo::cargo_bin("pwchange").to_str().unwrap()),
+            "rotate --vendor".into(),
+            vendor_name().into(),
+            "--base-url".into(),
+            quote(sim.base_url()),
+            "--yes --admin --rate 0 --input".into(),
+            quote(input.to_str().unwrap()),
+            "--journal".into(),
+            quote(journal.to_str().unwrap()),
+            redirect.into(),
+        ]
+        .join(" ");
+        let mut script = std::process::Command::new("script");
+        script
+            .args(["-qec", &command, "/dev/null"])
+            .current_dir(dir.path())
+            .env("PWCHANGE_JOURNAL_KEY_FILE", &*JOURNAL_KEY)
+            .env("XDG_CONFIG_HOME", "/nonexistent-pwchange-test")
+            .envs(target_env(&sim))
+            .stdin(std::process::Stdio::null());
+        let output = tokio::task::spawn_blocking(move || script.output().unwrap())
+            .await
+            .unwrap();
+        let shown = String::from_utf8_lossy(&output.stdout).into_owned();
+        for user in users() {
+            assert!(
+                shown.lines().any(|line| {
+                    let line = line.trim_start_matches(['\r', ' ']);
+                    line.starts_with("changed") && line.split_whitespace().nth(1) == Some(user)
+                }),
+                "{redirect}: no line for {user}:\n{shown:?}"
+            );
+        }
+        assert!(shown.contains("4 users: "), "{redirect}: {shown:?}");
+    }
+}

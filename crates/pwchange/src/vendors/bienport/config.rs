@@ -79,5 +79,3 @@ impl BienportConfig {
         })
     }
 }
-
-crate::adapter::typed_config_methods!(BienportConfig, super::BienportAdapter);

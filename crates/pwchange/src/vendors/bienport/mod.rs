@@ -14,6 +14,10 @@ pub use send::BienportDetails;
 
 const VENDOR: crate::Vendor = crate::Vendor::Bienport;
 
+// `http` and `from_env` for the configuration, through the adapter: here, so that config.rs
+// does not name send.rs.
+crate::adapter::typed_config_methods!(BienportConfig, BienportAdapter);
+
 #[cfg(test)]
 mod facade_tests;
 #[cfg(test)]

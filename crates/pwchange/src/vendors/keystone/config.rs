@@ -231,8 +231,6 @@ impl KeystoneConfig {
     }
 }
 
-crate::adapter::typed_config_methods!(KeystoneConfig, super::KeystoneAdapter);
-
 fn is_bcrypt(algorithm: &str) -> Result<bool, Error> {
     match algorithm.trim().to_ascii_lowercase().as_str() {
         "bcrypt" => Ok(true),

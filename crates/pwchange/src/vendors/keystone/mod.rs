@@ -19,6 +19,10 @@ pub use send::KeystoneDetails;
 
 const VENDOR: crate::Vendor = crate::Vendor::Keystone;
 
+// `http` and `from_env` for the configuration, through the adapter: here, so that config.rs
+// does not name send.rs.
+crate::adapter::typed_config_methods!(KeystoneConfig, KeystoneAdapter);
+
 #[cfg(test)]
 mod facade_tests;
 #[cfg(test)]

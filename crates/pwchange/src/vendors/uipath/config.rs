@@ -12,7 +12,7 @@ const CLIENT_ID: Key = Key::login(
     "an external application's id (with client_secret, instead of token)",
 );
 const CLIENT_SECRET: Key = Key::secret("client_secret", "the external application's secret");
-const SCOPE: Key = Key::plain(
+const SCOPE: Key = Key::login(
     "scope",
     "the scopes asked for (default \"PM.User PM.User.Write\"; add PM.Setting.Read for the policy)",
 );
@@ -130,5 +130,3 @@ impl UipathConfig {
         })
     }
 }
-
-crate::adapter::typed_config_methods!(UipathConfig, super::UipathAdapter);

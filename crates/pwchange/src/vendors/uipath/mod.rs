@@ -15,6 +15,10 @@ pub use send::UipathDetails;
 
 const VENDOR: crate::Vendor = crate::Vendor::Uipath;
 
+// `http` and `from_env` for the configuration, through the adapter: here, so that config.rs
+// does not name send.rs.
+crate::adapter::typed_config_methods!(UipathConfig, UipathAdapter);
+
 #[cfg(test)]
 mod facade_tests;
 #[cfg(test)]

@@ -227,3 +227,17 @@ fn a_scope_beside_a_token_is_reported_unused() {
         .with("scope", "PM.User");
     assert!(crate::Config::from_settings(settings).is_ok());
 }
+
+/// The grant's scope is part of the login: a token set in a higher layer (a flag, the
+/// environment) replaces it with the rest of the login below, instead of leaving it unused.
+#[test]
+fn a_token_above_replaces_the_whole_grant_below_scope_included() {
+    let mut settings = crate::Settings::new(crate::Vendor::Uipath)
+        .with("base_url", "https://cloud.uipath.com/acme/identity_")
+        .with("client_id", "app")
+        .with("client_secret", "s3cr3t")
+        .with("scope", "PM.User");
+    settings.layer(crate::Settings::new(crate::Vendor::Uipath).with("token", "t0k"));
+    assert!(!settings.contains("scope"));
+    assert!(crate::Config::from_settings(settings).is_ok());
+}

@@ -81,5 +81,3 @@ impl VcdConfig {
         })
     }
 }
-
-crate::adapter::typed_config_methods!(VcdConfig, super::VcdAdapter);

@@ -15,6 +15,10 @@ pub use send::VcdDetails;
 
 const VENDOR: crate::Vendor = crate::Vendor::Vcd;
 
+// `http` and `from_env` for the configuration, through the adapter: here, so that config.rs
+// does not name send.rs.
+crate::adapter::typed_config_methods!(VcdConfig, VcdAdapter);
+
 #[cfg(test)]
 mod facade_tests;
 #[cfg(test)]

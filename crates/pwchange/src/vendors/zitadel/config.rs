@@ -139,5 +139,3 @@ impl ZitadelConfig {
         })
     }
 }
-
-crate::adapter::typed_config_methods!(ZitadelConfig, super::ZitadelAdapter);

@@ -16,6 +16,10 @@ pub use send::ZitadelDetails;
 
 const VENDOR: crate::Vendor = crate::Vendor::Zitadel;
 
+// `http` and `from_env` for the configuration, through the adapter: here, so that config.rs
+// does not name send.rs.
+crate::adapter::typed_config_methods!(ZitadelConfig, ZitadelAdapter);
+
 #[cfg(test)]
 mod facade_tests;
 #[cfg(test)]
