@@ -217,9 +217,18 @@ pub enum Command {
     /// Start the embedded simulators and change a password on each vendor.
     #[command(after_long_help = exit_status_help(ExitCodes::Call))]
     Demo(DemoArgs),
-    /// Print the JSON Schema of a rotation input record.
+    /// Read a rotation's journal: what each user's state is, and the passwords the vendor
+    /// holds.
+    #[command(subcommand)]
+    Journal(JournalCommand),
+    /// Print a JSON Schema: of a rotation input record (the default), or of a journal's
+    /// header (`pwchange schema journal`; its other lines are in `pwchange-rotate`'s docs).
     #[command(after_long_help = exit_status_help(ExitCodes::Local))]
-    Schema,
+    Schema {
+        /// Whose schema.
+        #[arg(value_enum, default_value_t = SchemaOf::Input)]
+        of: SchemaOf,
+    },
     /// List the vendors this build includes, with their settings.
     #[command(after_long_help = exit_status_help(ExitCodes::Local))]
     Vendors {
@@ -244,6 +253,88 @@ pub enum Command {
     },
 }
 
+/// `pwchange journal …`.
+#[derive(Debug, Subcommand)]
+pub enum JournalCommand {
+    /// Each user's state by the journal's rule (applied, not applied, unsettled: needs
+    /// `rotate --resume`), without any key: no password is read.
+    #[command(after_long_help = exit_status_help(ExitCodes::Local))]
+    Status(JournalStatusArgs),
+    /// The password the vendor holds for each applied user, decrypted, as CSV or JSON Lines.
+    /// Unsettled users are listed apart (on standard error), never with a guessed password,
+    /// and the export exits 20.
+    #[command(after_long_help = exit_status_help(ExitCodes::Local))]
+    Export(JournalExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct JournalStatusArgs {
+    /// The journal.
+    #[arg(value_name = "JOURNAL")]
+    pub journal: PathBuf,
+    /// Print the status as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// List every user with its state (by default only the counts and the users that need
+    /// `--resume`).
+    #[arg(long)]
+    pub users: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct JournalExportArgs {
+    /// The journal.
+    #[arg(value_name = "JOURNAL")]
+    pub journal: PathBuf,
+    /// How to open its passwords.
+    #[command(flatten)]
+    pub unlock: UnlockArgs,
+    /// The key that authenticates the journal's lines (as for `rotate`): export hands out
+    /// passwords, so every line is checked first.
+    #[arg(long, value_name = "FILE", env = "PWCHANGE_JOURNAL_KEY_FILE")]
+    pub journal_key: Option<PathBuf>,
+    /// The output's format: `csv` (user_id,password,verified) or `jsonl`.
+    #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+    pub format: ExportFormat,
+    /// Write to this file (created, mode 0600, never overwritten) instead of standard output.
+    #[arg(long, short = 'o', value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Print the passwords even when standard output is a terminal (where anyone behind you
+    /// reads them, and the scrollback keeps them).
+    #[arg(long)]
+    pub to_terminal: bool,
+}
+
+/// How a journal's encrypted passwords are opened: an identity file, else its passphrase.
+#[derive(Debug, Args)]
+pub struct UnlockArgs {
+    /// An age identity file (`age-keygen` writes one) or an unencrypted SSH private key, of
+    /// one of the journal's recipients. A journal written with --passphrase asks for its
+    /// passphrase instead ($PWCHANGE_JOURNAL_PASSPHRASE, else a prompt).
+    #[arg(
+        long,
+        short = 'i',
+        value_name = "FILE",
+        env = "PWCHANGE_JOURNAL_IDENTITY_FILE"
+    )]
+    pub identity: Option<PathBuf>,
+}
+
+/// The documents `pwchange schema` describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaOf {
+    /// A rotation input record (CSV row or JSON line).
+    Input,
+    /// A journal's header line.
+    Journal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Jsonl,
+}
+
 /// The commands with a man page of their own, `pwchange-<command>(1)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ManPage {
@@ -251,6 +342,7 @@ pub enum ManPage {
     Rotate,
     Policy,
     Demo,
+    Journal,
     Schema,
     Vendors,
     Completions,
@@ -273,9 +365,10 @@ pub enum Shell {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Vendor options")]
 pub struct TargetArgs {
-    /// The vendor (`pwchange vendors` lists them with their settings).
+    /// The vendor (`pwchange vendors` lists them with their settings). Required, but by
+    /// `rotate --resume`, which takes it from the journal.
     #[arg(long, value_enum)]
-    pub vendor: Vendor,
+    pub vendor: Option<Vendor>,
     /// The vendor's base URL (setting base_url).
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
@@ -357,10 +450,13 @@ pub struct ChangeArgs {
 #[derive(Debug, Args)]
 pub struct RotateArgs {
     /// The users: CSV with a header (user_id[,current_password][,login_name]) or JSON Lines
-    /// ({"user_id": …, "current_password": …}); by extension, .csv or .jsonl. Every record has
-    /// a current password (self-service), or none with --admin.
-    #[arg(long, value_name = "PATH")]
-    pub input: PathBuf,
+    /// ({"user_id": …, "current_password": …}); by extension, .csv or .jsonl; `-` reads
+    /// standard input (JSON Lines if it starts with `{`). Every record has a current password
+    /// (self-service), or none with --admin. Current passwords are secrets: pipe them in
+    /// (`--input -`) rather than leave them in a file. With --resume: the journal's, unless
+    /// given.
+    #[arg(long, value_name = "PATH", required_unless_present = "resume")]
+    pub input: Option<PathBuf>,
     /// Set the passwords as an administrator (the input has no current passwords).
     #[arg(long)]
     pub admin: bool,
@@ -371,10 +467,32 @@ pub struct RotateArgs {
     /// per user, where the vendor allows; the journal then says `verified`).
     #[arg(long)]
     pub no_verify: bool,
-    /// The journal: every generated password is written here (mode 0600, fsync) before it is
-    /// sent. Keep it: it is the only copy of the new passwords. Not needed with --dry-run.
+    /// The journal: every generated password is written here (mode 0600, fsync), encrypted
+    /// (--recipient, --recipients-file or --passphrase), before it is sent. Keep it and the
+    /// identity: together they are the only copy of the new passwords (`pwchange journal
+    /// export` reads them). Not needed with --dry-run.
     #[arg(long, value_name = "PATH", required_unless_present = "dry_run")]
     pub journal: Option<PathBuf>,
+    /// Encrypt the journal's passwords to this age recipient: an `age1…` public key
+    /// (`age-keygen`) or an SSH public key (`ssh-ed25519 …`); repeatable. Any one's identity
+    /// decrypts (`age -d -i key.txt`).
+    #[arg(long, short = 'r', value_name = "RECIPIENT", conflicts_with_all = ["passphrase", "insecure_plaintext_journal"])]
+    pub recipient: Vec<String>,
+    /// Encrypt the journal's passwords to the recipients of this file (one per line, `#`
+    /// comments: as `age -R`); repeatable.
+    #[arg(long, short = 'R', value_name = "PATH", conflicts_with_all = ["passphrase", "insecure_plaintext_journal"])]
+    pub recipients_file: Vec<PathBuf>,
+    /// Encrypt the journal's passwords with a passphrase: $PWCHANGE_JOURNAL_PASSPHRASE, else
+    /// asked twice on the terminal.
+    #[arg(long, conflicts_with = "insecure_plaintext_journal")]
+    pub passphrase: bool,
+    /// Write the new passwords in clear text: whoever can read the journal (a backup, a copy)
+    /// reads every password. Only for test rigs.
+    #[arg(long)]
+    pub insecure_plaintext_journal: bool,
+    /// With --resume: how to open the journal's passwords.
+    #[command(flatten)]
+    pub unlock: UnlockArgs,
     /// The key that authenticates the journal's entries (HMAC-SHA256, each chained to the one
     /// before), so that `--resume` refuses a journal someone else edited or extended. Default:
     /// `$XDG_CONFIG_HOME/pwchange/journal.key` (or `~/.config/pwchange/journal.key`), created
@@ -386,7 +504,9 @@ pub struct RotateArgs {
     /// request where the vendor has one. Writes no journal.
     #[arg(long, conflicts_with = "resume")]
     pub dry_run: bool,
-    /// Continue an interrupted rotation from its journal.
+    /// Continue an interrupted rotation from its journal: without --vendor, the vendor, base
+    /// URL and mode are the journal's; without --input, its input file. A flag that disagrees
+    /// with the journal is refused. Only the users it does not record as applied are sent.
     #[arg(long)]
     pub resume: bool,
     /// The most changes in flight at once: `auto` (up to 256) or a number. Within it, the

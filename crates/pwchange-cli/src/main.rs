@@ -4,15 +4,12 @@ mod change;
 mod cli;
 mod demo;
 mod hardening;
-mod input;
 mod journal;
 mod output;
-mod pacing;
 mod policy;
 mod progress;
 mod rotate;
 mod secrets;
-mod settle;
 mod target;
 mod vendors;
 
@@ -115,14 +112,26 @@ async fn main() -> ExitCode {
                 Err(e) => output::report(&e, json, &console),
             }
         }
-        cli::Command::Rotate(args) => {
+        cli::Command::Rotate(mut args) => {
             let json = args.json;
-            match target::client(&args.target, &env) {
+            let client = rotate::complete_from_journal(&mut args)
+                .and_then(|()| target::client(&args.target, &env));
+            match client {
                 Err(e) => output::report(&e, json, &console),
-                Ok(client) => match rotate::run(args, client, &console).await {
+                Ok(client) => match rotate::run(args, client, &env, &console).await {
                     Ok(code) => code,
                     Err(e) => output::report(&e, json, &console),
                 },
+            }
+        }
+        cli::Command::Journal(cli::JournalCommand::Status(args)) => match journal::status(&args) {
+            Ok(code) => code,
+            Err(e) => output::report(&e, args.json, &console),
+        },
+        cli::Command::Journal(cli::JournalCommand::Export(args)) => {
+            match journal::export(&args, &env) {
+                Ok(code) => code,
+                Err(e) => output::report(&e, false, &console),
             }
         }
         cli::Command::Policy(args) => {
@@ -136,8 +145,13 @@ async fn main() -> ExitCode {
             Ok(()) => 0,
             Err(e) => output::report(&e, args.json, &console),
         },
-        cli::Command::Schema => {
-            let schema = schemars::schema_for!(input::InputRecord);
+        cli::Command::Schema { of } => {
+            let schema = match of {
+                cli::SchemaOf::Input => {
+                    schemars::schema_for!(pwchange_rotate::input::InputRecord)
+                }
+                cli::SchemaOf::Journal => schemars::schema_for!(pwchange_rotate::journal::Header),
+            };
             println!(
                 "{}",
                 serde_json::to_string_pretty(&schema).unwrap_or_default()

@@ -1,12 +1,8 @@
-//! Passwords in and out: a no-echo prompt, standard input or a file descriptor, and generation
-//! from the operating system's CSPRNG.
+//! Passwords in: a no-echo prompt, standard input or a file descriptor.
 
 use std::io::{BufRead, BufReader, IsTerminal};
 
 use pwchange::{Error, ErrorKind, Password};
-
-use crate::cli::CharClass;
-use zeroize::Zeroizing;
 
 /// Where passwords come from.
 pub enum PasswordSource {
@@ -93,103 +89,9 @@ fn read_lines(
     Ok(passwords)
 }
 
-const LOWER: &[u8] = b"abcdefghijkmnopqrstuvwxyz";
-const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
-const DIGIT: &[u8] = b"23456789";
-const SYMBOL: &[u8] = b"!#%+-.:=?@_~";
-
-/// A random password of `length` characters from `classes`, each class at least once, from the
-/// OS CSPRNG (unbiased: rejection sampling).
-pub fn generate(length: usize, classes: &[CharClass]) -> Result<Password, Error> {
-    // Each class once, however often it was named: a repeated class would weigh the alphabet.
-    let mut unique: Vec<&CharClass> = Vec::new();
-    for class in classes {
-        if !unique.contains(&class) {
-            unique.push(class);
-        }
-    }
-    let sets: Vec<&[u8]> = unique
-        .into_iter()
-        .map(|c| match c {
-            CharClass::Lower => LOWER,
-            CharClass::Upper => UPPER,
-            CharClass::Digit => DIGIT,
-            CharClass::Symbol => SYMBOL,
-        })
-        .collect();
-    if sets.is_empty() {
-        return Err(invalid("no character classes for generated passwords"));
-    }
-    if length < sets.len() || length > 1024 {
-        return Err(invalid(format!(
-            "generated password length must be {}..=1024",
-            sets.len()
-        )));
-    }
-    let alphabet: Vec<u8> = sets.concat();
-    let mut chars: Zeroizing<Vec<u8>> =
-        Zeroizing::new(sets.iter().map(|set| pick(set)).collect::<Result<_, _>>()?);
-    while chars.len() < length {
-        chars.push(pick(&alphabet)?);
-    }
-    // Fisher-Yates, so the guaranteed characters are not always first.
-    for i in (1..chars.len()).rev() {
-        let j = uniform(i + 1)?;
-        chars.swap(i, j);
-    }
-    Ok(Password::new(String::from_utf8_lossy(&chars).into_owned()))
-}
-
-fn pick(set: &[u8]) -> Result<u8, Error> {
-    Ok(set[uniform(set.len())?])
-}
-
-/// A uniform number in `0..bound` (bound <= 1025).
-fn uniform(bound: usize) -> Result<usize, Error> {
-    let bound = u32::try_from(bound).map_err(|_| invalid("bound too large"))?;
-    let zone = u32::MAX - (u32::MAX % bound);
-    loop {
-        let mut bytes = [0u8; 4];
-        getrandom::fill(&mut bytes).map_err(|e| {
-            Error::new(
-                ErrorKind::Unexpected,
-                format!("the OS random generator failed: {e}"),
-            )
-        })?;
-        let n = u32::from_le_bytes(bytes);
-        if n < zone {
-            return Ok((n % bound) as usize);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn generated_passwords_have_the_length_and_every_class() {
-        let all = [
-            CharClass::Lower,
-            CharClass::Upper,
-            CharClass::Digit,
-            CharClass::Symbol,
-        ];
-        for _ in 0..50 {
-            let p = generate(12, &all).unwrap();
-            let p = p.expose_secret();
-            assert_eq!(p.chars().count(), 12);
-            assert!(p.bytes().any(|b| LOWER.contains(&b)));
-            assert!(p.bytes().any(|b| UPPER.contains(&b)));
-            assert!(p.bytes().any(|b| DIGIT.contains(&b)));
-            assert!(p.bytes().any(|b| SYMBOL.contains(&b)));
-        }
-        let a = generate(20, &all).unwrap();
-        let b = generate(20, &all).unwrap();
-        assert_ne!(a.expose_secret(), b.expose_secret());
-        assert!(generate(2, &all).is_err());
-        assert!(generate(8, &[]).is_err());
-    }
 
     #[test]
     fn lines_are_read_without_their_line_ends() {
@@ -203,24 +105,5 @@ mod tests {
             err.to_string().contains("ended before the new password"),
             "{err}"
         );
-    }
-
-    #[test]
-    fn a_class_named_twice_weighs_no_more_than_once() {
-        // Issue 11 finding 12: `lower,upper,lower` drew two thirds lowercase.
-        let classes = [CharClass::Lower, CharClass::Upper, CharClass::Lower];
-        let (mut lower, mut total) = (0usize, 0usize);
-        for _ in 0..500 {
-            let p = generate(40, &classes).unwrap();
-            lower += p
-                .expose_secret()
-                .bytes()
-                .filter(|b| LOWER.contains(b))
-                .count();
-            total += 40;
-        }
-        // 20,000 characters: one half lowercase, within a few standard deviations (0.35 %).
-        let share = lower as f64 / total as f64;
-        assert!((0.47..0.53).contains(&share), "lowercase share {share}");
     }
 }

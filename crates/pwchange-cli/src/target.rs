@@ -175,9 +175,16 @@ fn file_settings(
     Ok((settings, profile_settings))
 }
 
+/// The vendor `--vendor` names; an error that says so when it names none.
+pub fn vendor(args: &TargetArgs) -> Result<pwchange::Vendor, Error> {
+    args.vendor.ok_or_else(|| {
+        invalid("--vendor is required: name the vendor (`pwchange vendors` lists them)")
+    })
+}
+
 /// The settings the flags give.
 fn flag_settings(args: &TargetArgs) -> Result<Settings, Error> {
-    let vendor = args.vendor;
+    let vendor = vendor(args)?;
     let mut settings = Settings::new(vendor);
     for pair in &args.settings {
         let Some((key, value)) = pair.split_once('=') else {
@@ -219,7 +226,7 @@ fn flag_settings(args: &TargetArgs) -> Result<Settings, Error> {
 
 /// The merged settings for `args`: config file, profile, environment, flags.
 pub fn settings(args: &TargetArgs, env: &Env) -> Result<Settings, Error> {
-    let vendor = args.vendor;
+    let vendor = vendor(args)?;
     let profile = args
         .profile
         .clone()

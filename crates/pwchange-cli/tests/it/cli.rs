@@ -571,6 +571,8 @@ async fn issue_11_finding_12_a_length_beyond_a_vendors_maximum_is_refused_before
         let mut cmd = pwchange();
         cmd.args([
             "rotate",
+            "--recipient",
+            JOURNAL_IDENTITY.1.as_str(),
             "--vendor",
             vendor.name(),
             "--base-url",
@@ -719,6 +721,8 @@ async fn issue_12_a_dry_run_checks_everything_and_changes_nothing() {
     let mut cmd = pwchange();
     cmd.args([
         "rotate",
+        "--recipient",
+        JOURNAL_IDENTITY.1.as_str(),
         "--vendor",
         sim.vendor().name(),
         "--base-url",
@@ -752,6 +756,8 @@ async fn issue_12_a_dry_run_checks_everything_and_changes_nothing() {
     let mut cmd = pwchange();
     cmd.args([
         "rotate",
+        "--recipient",
+        JOURNAL_IDENTITY.1.as_str(),
         "--vendor",
         sim.vendor().name(),
         "--base-url",
@@ -774,6 +780,8 @@ async fn issue_12_a_dry_run_checks_everything_and_changes_nothing() {
     let mut cmd = pwchange();
     cmd.args([
         "rotate",
+        "--recipient",
+        JOURNAL_IDENTITY.1.as_str(),
         "--vendor",
         sim.vendor().name(),
         "--base-url",

@@ -26,6 +26,9 @@ pub fn pwchange_std() -> std::process::Command {
     // The journal key of this test process's rotations (the default place is the config
     // directory, which the tests keep out of reach).
     cmd.env("PWCHANGE_JOURNAL_KEY_FILE", &*JOURNAL_KEY);
+    // The identity that opens this test process's journals (`rotate --resume`, `journal
+    // export`); rotations encrypt to its recipient ([`rotate_with`]).
+    cmd.env("PWCHANGE_JOURNAL_IDENTITY_FILE", &JOURNAL_IDENTITY.0);
     // Colour is what a test sets, never the developer's or CI's.
     cmd.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
     cmd
@@ -39,6 +42,31 @@ pub static JOURNAL_KEY: LazyLock<std::path::PathBuf> = LazyLock::new(|| {
     write_private(&path, format!("{key}\n")).unwrap();
     path
 });
+
+/// The age identity file (private) of this test process's journals, and its recipient.
+pub static JOURNAL_IDENTITY: LazyLock<(std::path::PathBuf, String)> = LazyLock::new(|| {
+    use pwchange_rotate::protection::{ExposeSecret as _, Identity};
+    let dir = tempfile::tempdir().unwrap().keep();
+    let path = dir.join("identity.txt");
+    let (_, secret, recipient) = Identity::generate();
+    write_private(
+        &path,
+        format!("# test identity\n{}\n", secret.expose_secret()),
+    )
+    .unwrap();
+    (path, recipient)
+});
+
+/// The password an entry of a journal holds: decrypted with [`JOURNAL_IDENTITY`], or as it is
+/// in a clear-text journal.
+pub fn entry_password(entry: &serde_json::Value) -> String {
+    if let Some(clear) = entry["new_password"].as_str() {
+        return clear.to_owned();
+    }
+    let armoured = entry["new_password_age"].as_str().unwrap();
+    let identity = pwchange_rotate::Identity::from_file(&JOURNAL_IDENTITY.0).unwrap();
+    identity.decrypt(armoured).unwrap().to_string()
+}
 
 /// Runs a blocking command while the simulator keeps serving.
 pub async fn run(mut cmd: Command) -> std::process::Output {
@@ -219,7 +247,7 @@ pub fn journal_passwords(path: &Path) -> std::collections::HashMap<String, Strin
         .map(|e| {
             (
                 e["user_id"].as_str().unwrap().to_owned(),
-                e["new_password"].as_str().unwrap().to_owned(),
+                entry_password(&e),
             )
         })
         .collect()
@@ -238,7 +266,7 @@ pub fn journal_held(path: &Path) -> std::collections::HashMap<String, Option<Str
         let history = passwords.entry(user.clone()).or_default();
         match entry["event"].as_str().unwrap() {
             "pending" => {
-                history.push(entry["new_password"].as_str().unwrap().to_owned());
+                history.push(entry_password(&entry));
                 held.insert(user, history.last().cloned());
             }
             "failed" if entry["outcome"] == "not_applied" => {
@@ -309,6 +337,7 @@ pub fn rotate_with(
         .arg(input)
         .arg("--journal")
         .arg(journal)
+        .args(["--recipient", &JOURNAL_IDENTITY.1])
         .args(flags)
         .envs(target_env(sim));
     cmd

@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use crate::common::{
-    journal_entries, journal_passwords, pwchange, pwchange_std, run, summary, text,
+    JOURNAL_IDENTITY, journal_entries, journal_passwords, pwchange, pwchange_std, run, summary,
+    text,
 };
 use pwchange_sim::{SimUser, Simulator, Vendor};
 
@@ -27,6 +28,8 @@ fn rotate(sim: &Simulator, input: &Path, journal: &Path) -> std::process::Comman
     let mut cmd = pwchange_std();
     cmd.args([
         "rotate",
+        "--recipient",
+        JOURNAL_IDENTITY.1.as_str(),
         "--vendor",
         VENDOR.name(),
         "--base-url",

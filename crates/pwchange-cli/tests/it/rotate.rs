@@ -143,6 +143,8 @@ async fn ctrl_c_stops_cleanly_and_says_what_was_applied() {
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pwchange"))
         .args([
             "rotate",
+            "--recipient",
+            JOURNAL_IDENTITY.1.as_str(),
             "--vendor",
             vendor_name(),
             "--base-url",
@@ -394,6 +396,8 @@ async fn crashed_self_service_run() -> (
     let journal = dir.path().join("journal.jsonl");
     let mut crash = self_service_cmd(&sim, &input, &journal);
     crash.env("PWCHANGE_FAULT_EXIT_AFTER_PENDING", "1");
+    // One change at a time: nothing else is in flight when the hook ends the process.
+    crash.args(["--concurrency", "1"]);
     let crashed = run(crash).await;
     assert_eq!(crashed.status.code(), Some(99), "{}", text(&crashed));
     assert_eq!(sim.requests(), 0, "crashed before sending");
@@ -772,6 +776,8 @@ async fn finding_10_the_mode_is_explicit_and_the_plan_is_confirmed() {
     let mut cmd = pwchange();
     cmd.args([
         "rotate",
+        "--recipient",
+        JOURNAL_IDENTITY.1.as_str(),
         "--vendor",
         vendor_name(),
         "--base-url",
@@ -962,6 +968,8 @@ async fn a_rate_that_is_not_a_finite_number_is_refused_first() {
         let mut cmd = pwchange();
         cmd.args([
             "rotate",
+            "--recipient",
+            JOURNAL_IDENTITY.1.as_str(),
             "--vendor",
             vendor_name(),
             "--base-url",
@@ -999,6 +1007,8 @@ async fn the_rate_spaces_the_changes_and_the_plan_is_logged() {
     let mut cmd = pwchange();
     cmd.args([
         "rotate",
+        "--recipient",
+        JOURNAL_IDENTITY.1.as_str(),
         "--vendor",
         vendor_name(),
         "--base-url",

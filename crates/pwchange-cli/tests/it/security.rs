@@ -112,6 +112,8 @@ fn echo_rotation(
     let mut cmd = pwchange();
     cmd.args([
         "rotate",
+        "--recipient",
+        JOURNAL_IDENTITY.1.as_str(),
         "--vendor",
         vendor_name(),
         "--base-url",
@@ -323,6 +325,8 @@ async fn on_a_terminal(vendor: pwchange_sim::Vendor) {
     let mut line = vec![
         quote(assert_cmd::cargo::cargo_bin("pwchange").to_str().unwrap()),
         "rotate".into(),
+        "--recipient".into(),
+        JOURNAL_IDENTITY.1.clone(),
         "--vendor".into(),
         vendor.name().into(),
         "--base-url".into(),

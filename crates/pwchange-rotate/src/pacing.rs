@@ -1,4 +1,4 @@
-//! How fast `rotate` goes: an adaptive concurrency window (AIMD, as TCP finds a link's
+//! How fast a rotation goes: an adaptive concurrency window (AIMD, as TCP finds a link's
 //! capacity) and an adaptive start rate that find the vendor's rate limit, optional caps from
 //! `--concurrency` and `--rate`, and the retry policy for answers that say "nothing was applied,
 //! come back later".
@@ -30,7 +30,34 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-pub use crate::cli::Cap;
+/// A cap on the changes in flight or on the start rate: `Auto` (none: the pace adapts alone) or
+/// a number.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Cap<T> {
+    /// No cap.
+    #[default]
+    Auto,
+    /// At most this.
+    At(T),
+}
+
+/// How fast a rotation may go: caps on the adaptive pace (the module docs say how it adapts).
+/// The default caps nothing: the vendor's `429`s set the pace.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[non_exhaustive]
+pub struct PacingConfig {
+    /// The most changes in flight (`Auto`: up to [`AUTO_CONCURRENCY`]).
+    pub concurrency: Cap<usize>,
+    /// The most changes started per second (`Auto`: no cap).
+    pub rate: Cap<f64>,
+}
+
+impl PacingConfig {
+    /// At most `concurrency` changes in flight and `rate` started per second.
+    pub fn new(concurrency: Cap<usize>, rate: Cap<f64>) -> Self {
+        Self { concurrency, rate }
+    }
+}
 
 /// Changes in flight when a rotation starts.
 pub const INITIAL_WINDOW: f64 = 4.0;
@@ -247,19 +274,22 @@ impl Drop for Slot {
 }
 
 impl Pacer {
-    /// A pacer within `concurrency` and `rate`.
-    pub fn new(concurrency: Cap<usize>, rate: Cap<f64>) -> Self {
+    /// A pacer within `config`'s caps.
+    pub fn new(config: PacingConfig) -> Self {
+        let PacingConfig { concurrency, rate } = config;
+        // A cap of 0 would never start anything, and a rate that is not a positive number
+        // would never schedule a start: the least that runs.
         let cap = match concurrency {
             Cap::Auto => AUTO_CONCURRENCY,
-            Cap::At(n) => n,
+            Cap::At(n) => n.max(1),
         };
         Self {
             window: Mutex::new(Window::new(cap)),
             room: tokio::sync::Notify::new(),
             pace: Mutex::new(Pace::new(
                 match rate {
-                    Cap::At(rate) => Some(rate),
-                    Cap::Auto => None,
+                    Cap::At(rate) if rate.is_finite() && rate > 0.0 => Some(rate.max(0.001)),
+                    Cap::At(_) | Cap::Auto => None,
                 },
                 Instant::now(),
             )),
@@ -410,21 +440,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn caps_read_auto_or_a_number() {
-        assert_eq!("auto".parse::<Cap<usize>>(), Ok(Cap::Auto));
-        assert_eq!("8".parse::<Cap<usize>>(), Ok(Cap::At(8)));
-        assert!("0".parse::<Cap<usize>>().is_err());
-        assert!("many".parse::<Cap<usize>>().is_err());
-        assert_eq!("auto".parse::<Cap<f64>>(), Ok(Cap::Auto));
-        assert_eq!("0".parse::<Cap<f64>>(), Ok(Cap::Auto));
-        assert_eq!("2.5".parse::<Cap<f64>>(), Ok(Cap::At(2.5)));
-        for bad in ["inf", "NaN", "-2", "fast", "1e-20"] {
-            let error = bad.parse::<Cap<f64>>().unwrap_err();
-            assert!(error.contains("finite number"), "{bad}: {error}");
-        }
-    }
-
-    #[test]
     fn the_window_starts_small_and_doubles_until_the_first_overload() {
         let mut window = Window::new(100);
         assert_eq!(window.size, INITIAL_WINDOW);
@@ -487,7 +502,7 @@ mod tests {
 
     #[tokio::test]
     async fn slots_wait_for_room_and_come_back_when_released() {
-        let pacer = Arc::new(Pacer::new(Cap::At(2), Cap::Auto));
+        let pacer = Arc::new(Pacer::new(PacingConfig::new(Cap::At(2), Cap::Auto)));
         let first = pacer.slot().await;
         let second = pacer.slot().await;
         let third = tokio::time::timeout(Duration::from_millis(50), pacer.slot()).await;
@@ -518,7 +533,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_rate_spaces_the_starts() {
-        let pacer = Arc::new(Pacer::new(Cap::At(10), Cap::At(20.0)));
+        let pacer = Arc::new(Pacer::new(PacingConfig::new(Cap::At(10), Cap::At(20.0))));
         let begun = Instant::now();
         for _ in 0..4 {
             drop(pacer.slot().await);
@@ -551,7 +566,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_few_429s_among_many_successes_leave_the_pace_alone() {
-        let pacer = Arc::new(Pacer::new(Cap::Auto, Cap::Auto));
+        let pacer = Arc::new(Pacer::new(PacingConfig::new(Cap::Auto, Cap::Auto)));
         for _ in 0..100 {
             pacer.succeeded();
         }
@@ -620,7 +635,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_overload_sets_a_rate_below_what_was_accepted() {
-        let pacer = Arc::new(Pacer::new(Cap::Auto, Cap::Auto));
+        let pacer = Arc::new(Pacer::new(PacingConfig::new(Cap::Auto, Cap::Auto)));
         assert_eq!(pacer.rate(), None);
         let before = Instant::now();
         for _ in 0..20 {
@@ -675,7 +690,7 @@ mod tests {
 
     #[test]
     fn the_accepted_times_kept_are_bounded() {
-        let pacer = Pacer::new(Cap::Auto, Cap::Auto);
+        let pacer = Pacer::new(PacingConfig::new(Cap::Auto, Cap::Auto));
         for _ in 0..100_005 {
             pacer.succeeded();
         }

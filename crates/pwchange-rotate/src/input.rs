@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 use std::io::{BufRead, Cursor};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use pwchange::{Error, ErrorKind, Vendor};
@@ -41,11 +41,16 @@ impl std::fmt::Debug for InputRecord {
     }
 }
 
-/// A record with its line and its user id in the vendor's canonical form.
+/// A record with its line and its user id in the vendor's canonical form. No `Debug`: it
+/// holds a password.
 pub struct Record {
+    /// Its line in the input (the CSV header is line 1).
     pub line: usize,
+    /// The user's id in the vendor's canonical form.
     pub user_id: String,
+    /// The current password (self-service).
     pub current_password: Option<Zeroizing<String>>,
+    /// The name the user logs in with, where the vendor's login needs one besides the id.
     pub login_name: Option<String>,
 }
 
@@ -61,14 +66,49 @@ pub type Rows = Box<dyn Iterator<Item = Result<(usize, InputRecord), Error>>>;
 #[derive(Clone)]
 pub struct Input {
     shown: String,
+    path: Option<PathBuf>,
     format: Format,
     bytes: Bytes,
 }
 
-#[derive(Clone, Copy)]
-enum Format {
+impl std::fmt::Debug for Input {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Input")
+            .field("shown", &self.shown)
+            .field("format", &self.format)
+            .field("bytes", &self.bytes.as_ref().len())
+            .finish()
+    }
+}
+
+/// An input's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Format {
+    /// CSV with a header line: `user_id[,current_password][,login_name]`.
     Csv,
+    /// JSON Lines: `{"user_id": …, "current_password": …, "login_name": …}` per line.
     JsonLines,
+}
+
+impl Format {
+    /// The format a file's extension names: `.csv`, or `.jsonl`/`.ndjson`.
+    pub fn of_path(path: &Path) -> Option<Self> {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("csv") => Some(Format::Csv),
+            Some("jsonl" | "ndjson") => Some(Format::JsonLines),
+            _ => None,
+        }
+    }
+
+    /// The format of bytes without a name (a pipe): JSON Lines when the first character that
+    /// is not white space is `{`, else CSV.
+    pub fn sniff(bytes: &[u8]) -> Self {
+        match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'{') => Format::JsonLines,
+            _ => Format::Csv,
+        }
+    }
 }
 
 /// The shared bytes, readable through a [`Cursor`].
@@ -84,23 +124,47 @@ impl AsRef<[u8]> for Bytes {
 impl Input {
     /// Reads `path` (a `.csv` or `.jsonl`/`.ndjson` file) whole.
     pub fn read(path: &Path) -> Result<Self, Error> {
-        let format = match path.extension().and_then(|e| e.to_str()) {
-            Some("csv") => Format::Csv,
-            Some("jsonl" | "ndjson") => Format::JsonLines,
-            _ => {
-                return Err(input_error(format!(
-                    "{}: expected a .csv or .jsonl file",
-                    path.display()
-                )));
-            }
+        let Some(format) = Format::of_path(path) else {
+            return Err(input_error(format!(
+                "{}: expected a .csv or .jsonl file",
+                path.display()
+            )));
         };
         let bytes = std::fs::read(path)
             .map_err(|e| input_error(format!("cannot read {}: {e}", path.display())))?;
         Ok(Self {
             shown: path.display().to_string(),
+            path: Some(path.to_owned()),
             format,
             bytes: Bytes(Arc::new(Zeroizing::new(bytes))),
         })
+    }
+
+    /// An input from bytes already read (a pipe, a service's request), named `shown` in
+    /// errors. Current passwords in it are zeroed with it.
+    pub fn from_bytes(bytes: Vec<u8>, format: Format, shown: impl Into<String>) -> Self {
+        Self {
+            shown: shown.into(),
+            path: None,
+            format,
+            bytes: Bytes(Arc::new(Zeroizing::new(bytes))),
+        }
+    }
+
+    /// Reads `reader` to its end (standard input: `--input -`), its format sniffed
+    /// ([`Format::sniff`]), named `shown` in errors.
+    pub fn from_reader(mut reader: impl std::io::Read, shown: &str) -> Result<Self, Error> {
+        let mut bytes = Zeroizing::new(Vec::new());
+        reader
+            .read_to_end(&mut bytes)
+            .map_err(|e| input_error(format!("cannot read {shown}: {}", e.kind())))?;
+        let format = Format::sniff(&bytes);
+        Ok(Self::from_bytes(std::mem::take(&mut *bytes), format, shown))
+    }
+
+    /// The file it was read from, if it was.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
     }
 
     /// The sha256 of the bytes read, in hex.
