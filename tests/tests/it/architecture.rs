@@ -245,6 +245,36 @@ fn the_facade_builds_with_each_vendor_alone() {
     }
 }
 
+/// The rotation library is for services: nothing of a terminal (argument parsing, progress
+/// bars, colours, prompts) is in its dependency tree; the `pwchange` command adds those.
+#[test]
+fn the_rotation_library_depends_on_nothing_of_a_terminal() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = Command::new(&cargo)
+        .args(["tree", "--offline", "--locked", "-p", "pwchange-rotate"])
+        .args(["-e", "normal", "--prefix", "none", "--format", "{p}"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "cargo tree: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let tree = String::from_utf8(output.stdout).unwrap();
+    let crates: Vec<&str> = tree
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .collect();
+    assert!(crates.contains(&"age"), "{tree}");
+    for terminal in ["clap", "indicatif", "console", "rpassword", "pwchange-cli"] {
+        assert!(
+            !crates.contains(&terminal),
+            "pwchange-rotate depends on {terminal}:\n{tree}"
+        );
+    }
+}
+
 /// The files of every vendor's folder in the simulator: its table, and tests of its own rules.
 const SIM_VENDOR_FILES: &[&str] = &["mod.rs", "tests.rs"];
 

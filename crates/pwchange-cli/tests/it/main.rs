@@ -6,6 +6,7 @@
 mod cli;
 mod common;
 mod conventions;
+mod journal;
 mod keystone;
 mod output;
 mod rate_limit;

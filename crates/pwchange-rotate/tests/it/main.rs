@@ -1,0 +1,481 @@
+//! The rotation engine's invariants, tested against the library directly (the `pwchange`
+//! command's tests test them again through the binary): a password is journaled before it is
+//! sent, an unsettled password is settled by a login, one process per journal, a torn tail is
+//! cut off, a cancelled run says so, and the journal holds no password in clear text.
+
+#![allow(clippy::unwrap_used)] // test code
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use pwchange::{Client, ErrorKind, Settings};
+use pwchange_rotate::journal::{self, UserState};
+use pwchange_rotate::protection::{ExposeSecret as _, SecretString};
+use pwchange_rotate::{
+    Event, Identity, Input, Journal, JournalKey, Mode, Plan, Protection, Rotation, Unlock,
+    UserOutcome,
+};
+use pwchange_sim::{Latency, SimUser, Simulator, Vendor};
+
+/// A vendor whose simulator takes administrative sets and verifies them by a login.
+const VENDOR: Vendor = Vendor::Zitadel;
+const OLD: &str = "Initial-Passw0rd!";
+
+/// A simulator with `n` users (all with [`OLD`]), a client for it, the users' ids and an input
+/// of them (administrative set).
+async fn setup(n: u64) -> (Simulator, Client, Vec<String>, Vec<u8>) {
+    let sim = Simulator::start(VENDOR).await.unwrap();
+    let mut ids = Vec::new();
+    let mut csv = String::from("user_id\n");
+    for i in 1..=n {
+        let id = pwchange_sim::numbered_user_id(VENDOR, i);
+        sim.add_user(SimUser::new(id.clone(), OLD));
+        csv.push_str(&format!("{id}\n"));
+        ids.push(id);
+    }
+    let mut settings = Settings::new(VENDOR);
+    for (key, value) in pwchange_sim::client_settings(VENDOR, sim.base_url(), sim.token()) {
+        settings.set(key, value, "test");
+    }
+    (
+        sim,
+        Client::from_settings(settings).unwrap(),
+        ids,
+        csv.into_bytes(),
+    )
+}
+
+async fn plan(client: Client, input: &[u8]) -> Plan {
+    Rotation::new(
+        client,
+        Input::from_bytes(input.to_vec(), pwchange_rotate::input::Format::Csv, "users"),
+    )
+    .mode(Mode::AdminSet {
+        require_change: false,
+    })
+    .plan()
+    .await
+    .unwrap()
+}
+
+/// A private directory, a journal key in it, the journal's path, an identity and its
+/// protection.
+struct Files {
+    dir: tempfile::TempDir,
+    journal: PathBuf,
+}
+
+impl Files {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = dir.path().join("rotation.jsonl");
+        Self { dir, journal }
+    }
+
+    fn key(&self) -> JournalKey {
+        JournalKey::load(&self.dir.path().join("journal.key"), true).unwrap()
+    }
+}
+
+fn recipients() -> (Identity, Protection) {
+    let (identity, _, recipient) = Identity::generate();
+    (
+        identity,
+        Protection::Recipients(vec![recipient.parse().unwrap()]),
+    )
+}
+
+/// The identity of `identity`'s secret, again (an `Identity` is not `Clone`).
+fn identity_file(dir: &Path) -> (PathBuf, Protection) {
+    let (_, secret, recipient) = Identity::generate();
+    let path = dir.join("identity.txt");
+    std::fs::write(&path, format!("{}\n", secret.expose_secret())).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    (
+        path,
+        Protection::Recipients(vec![recipient.parse().unwrap()]),
+    )
+}
+
+/// Panics unless, for every user the journal records as applied, the simulator holds the
+/// journaled password; returns how many are applied.
+fn assert_journal_is_the_vendor(
+    sim: &Simulator,
+    path: &Path,
+    key: &JournalKey,
+    unlock: Unlock,
+) -> usize {
+    let contents = journal::read(path, Some(key)).unwrap();
+    let applied = contents.applied_passwords(Some(unlock)).unwrap();
+    for user in &applied {
+        assert_eq!(
+            sim.password(&user.user_id).as_deref(),
+            Some(user.password.as_str()),
+            "{}",
+            user.user_id
+        );
+    }
+    applied.len()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_password_is_journaled_before_it_is_sent_and_never_in_clear_text() {
+    let (sim, client, ids, input) = setup(12).await;
+    let sim = Arc::new(sim);
+    let files = Files::new();
+    let (identity, protection) = recipients();
+    let journal_path = files.journal.clone();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let problems = Arc::new(Mutex::new(Vec::<String>::new()));
+    let summary = {
+        let (sim_view, seen, problems) = (sim.clone(), seen.clone(), problems.clone());
+        plan(client, &input)
+            .await
+            .create_journal(&files.journal, files.key(), protection)
+            .unwrap()
+            .on_event(move |event| match event {
+                Event::Journaled { user_id, count } => {
+                    seen.lock().unwrap().push(*count);
+                    // Journaled and synced, not sent yet: the vendor still has the old one,
+                    // and the journal already names the user as unsettled.
+                    if sim_view.password(user_id).as_deref() != Some(OLD) {
+                        problems
+                            .lock()
+                            .unwrap()
+                            .push(format!("{user_id}: sent before journaled"));
+                    }
+                    let contents = journal::read(&journal_path, None).unwrap();
+                    let unsettled = contents.users.iter().any(|(id, state)| {
+                        id == user_id && matches!(state, UserState::Unsettled { .. })
+                    });
+                    if !unsettled {
+                        problems
+                            .lock()
+                            .unwrap()
+                            .push(format!("{user_id}: not in the journal"));
+                    }
+                }
+                Event::Finished { result, .. } => {
+                    if result.outcome != UserOutcome::Changed || !result.verified {
+                        problems.lock().unwrap().push(format!("{result:?}"));
+                    }
+                }
+                _ => {}
+            })
+            .execute()
+            .await
+            .unwrap()
+    };
+    assert!(
+        problems.lock().unwrap().is_empty(),
+        "{:?}",
+        problems.lock().unwrap()
+    );
+    assert_eq!((summary.changed, summary.verified), (12, 12));
+    let mut counts = seen.lock().unwrap().clone();
+    counts.sort_unstable();
+    assert_eq!(counts, (1..=12).collect::<Vec<_>>());
+    // No password the vendor holds is anywhere in the file.
+    let bytes = std::fs::read_to_string(&files.journal).unwrap();
+    for id in &ids {
+        let password = sim.password(id).unwrap();
+        assert_ne!(password, OLD);
+        assert!(
+            !bytes.contains(&password),
+            "{id}'s password is in clear text"
+        );
+    }
+    assert_eq!(
+        assert_journal_is_the_vendor(
+            &sim,
+            &files.journal,
+            &files.key(),
+            Unlock::Identity(identity)
+        ),
+        12
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_resume_settles_a_journaled_password_by_logging_in_with_it() {
+    let (sim, client, ids, input) = setup(3).await;
+    let files = Files::new();
+    let (identity_path, protection) = identity_file(files.dir.path());
+    // A crash between journal and send, for the first user (never sent), and one after the
+    // send, for the second (applied, unrecorded): both pending.
+    let planned = plan(client.clone(), &input).await;
+    {
+        let journal = Journal::create(
+            &files.journal,
+            planned.header(&files.key()),
+            files.key(),
+            &protection,
+        )
+        .unwrap();
+        journal
+            .write_pending(&ids[0], "Journaled-Passw0rd-1!")
+            .await
+            .unwrap();
+        journal
+            .write_pending(&ids[1], "Journaled-Passw0rd-2!")
+            .await
+            .unwrap();
+    }
+    sim.add_user(SimUser::new(ids[1].clone(), "Journaled-Passw0rd-2!"));
+    let identity = Identity::from_file(&identity_path).unwrap();
+    let ready = planned
+        .resume_journal(
+            &files.journal,
+            files.key(),
+            Some(Unlock::Identity(identity)),
+        )
+        .unwrap();
+    assert_eq!((ready.users_left(), ready.users_unsettled()), (3, 2));
+    let results = Arc::new(Mutex::new(Vec::new()));
+    let summary = {
+        let results = results.clone();
+        ready
+            .on_event(move |event| {
+                if let Event::Finished { result, .. } = event {
+                    results.lock().unwrap().push(result.clone());
+                }
+            })
+            .execute()
+            .await
+            .unwrap()
+    };
+    assert_eq!((summary.changed, summary.verified), (3, 3), "{summary:?}");
+    // The journaled passwords were kept, not replaced, and a login proved each.
+    assert_eq!(
+        sim.password(&ids[0]).as_deref(),
+        Some("Journaled-Passw0rd-1!")
+    );
+    assert_eq!(
+        sim.password(&ids[1]).as_deref(),
+        Some("Journaled-Passw0rd-2!")
+    );
+    assert!(sim.logins(&ids[0]) >= 1 && sim.logins(&ids[1]) >= 1);
+    for result in results.lock().unwrap().iter().take(2) {
+        assert_eq!(
+            result.message.as_deref(),
+            Some("the journaled password is set (verified by logging in)"),
+            "{result:?}"
+        );
+    }
+    let identity = Identity::from_file(&identity_path).unwrap();
+    assert_eq!(
+        assert_journal_is_the_vendor(
+            &sim,
+            &files.journal,
+            &files.key(),
+            Unlock::Identity(identity)
+        ),
+        3
+    );
+    // Nothing is left: a second resume skips everyone.
+    let identity = Identity::from_file(&identity_path).unwrap();
+    let again = plan(client, &input)
+        .await
+        .resume_journal(
+            &files.journal,
+            files.key(),
+            Some(Unlock::Identity(identity)),
+        )
+        .unwrap();
+    assert_eq!(again.users_left(), 0);
+    assert_eq!(again.execute().await.unwrap().already_done, 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_process_per_journal_and_a_torn_tail_is_cut_off() {
+    let (sim, client, _ids, input) = setup(2).await;
+    let files = Files::new();
+    let journal_path = files.journal.clone();
+    let summary = plan(client.clone(), &input)
+        .await
+        .create_journal(&files.journal, files.key(), Protection::Plaintext)
+        .unwrap()
+        .execute()
+        .await
+        .unwrap();
+    assert_eq!(summary.changed, 2);
+    // A crash mid-write leaves a line without its end.
+    let mut bytes = std::fs::read(&journal_path).unwrap();
+    bytes.extend_from_slice(br#"{"mac":"00","event":"pen"#);
+    std::fs::write(&journal_path, &bytes).unwrap();
+    assert!(journal::read(&journal_path, None).unwrap().torn_tail);
+    let first = plan(client.clone(), &input)
+        .await
+        .resume_journal(&journal_path, files.key(), None)
+        .unwrap();
+    assert!(
+        !journal::read(&journal_path, None).unwrap().torn_tail,
+        "cut off on resume"
+    );
+    // While the first holds it, a second is refused.
+    let second = plan(client, &input)
+        .await
+        .resume_journal(&journal_path, files.key(), None)
+        .unwrap_err();
+    assert_eq!(second.kind(), ErrorKind::InvalidInput);
+    assert!(
+        second
+            .message()
+            .contains("in use by another pwchange process"),
+        "{second}"
+    );
+    assert_eq!(first.execute().await.unwrap().already_done, 2);
+    sim.assert_no_violations();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cancelled_rotation_stops_launching_and_its_journal_still_holds_the_truth() {
+    let (sim, client, ids, input) = setup(40).await;
+    sim.set_latency(Some(Latency::fixed(Duration::from_millis(30))));
+    let files = Files::new();
+    let (identity_path, protection) = identity_file(files.dir.path());
+    let ready = Rotation::new(
+        client,
+        Input::from_bytes(input, pwchange_rotate::input::Format::Csv, "users"),
+    )
+    .mode(Mode::AdminSet {
+        require_change: false,
+    })
+    .pacing(pwchange_rotate::PacingConfig::new(
+        pwchange_rotate::Cap::At(2),
+        pwchange_rotate::Cap::Auto,
+    ))
+    .grace(Duration::from_secs(5))
+    .plan()
+    .await
+    .unwrap()
+    .create_journal(&files.journal, files.key(), protection)
+    .unwrap();
+    let control = ready.control();
+    let summary = ready
+        .on_event(move |event| {
+            if let Event::Finished { progress, .. } = event
+                && progress.finished == 5
+            {
+                control.cancel();
+            }
+        })
+        .execute()
+        .await
+        .unwrap();
+    assert!(summary.interrupted, "{summary:?}");
+    assert!(summary.not_attempted > 0, "{summary:?}");
+    assert_eq!(
+        summary.changed + summary.not_attempted + summary.failed + summary.outcome_unknown,
+        40,
+        "{summary:?}"
+    );
+    let identity = Identity::from_file(&identity_path).unwrap();
+    let applied = assert_journal_is_the_vendor(
+        &sim,
+        &files.journal,
+        &files.key(),
+        Unlock::Identity(identity),
+    );
+    assert_eq!(applied, summary.changed);
+    // Every user the run did not apply still has the password it had.
+    let changed = ids
+        .iter()
+        .filter(|id| sim.password(id).as_deref() != Some(OLD))
+        .count();
+    assert_eq!(changed, summary.changed);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_passphrase_journal_resumes_with_its_passphrase_only() {
+    let (sim, client, ids, input) = setup(2).await;
+    let files = Files::new();
+    let passphrase = || SecretString::from("correct horse battery staple".to_owned());
+    let planned = plan(client.clone(), &input).await;
+    {
+        let journal = Journal::create(
+            &files.journal,
+            planned.header(&files.key()),
+            files.key(),
+            &Protection::Passphrase(passphrase()),
+        )
+        .unwrap();
+        journal
+            .write_pending(&ids[0], "Journaled-Passw0rd-1!")
+            .await
+            .unwrap();
+    }
+    let header = journal::read_header(&files.journal).unwrap();
+    assert!(matches!(
+        header.sealing,
+        pwchange_rotate::protection::Sealing::AgePassphrase { .. }
+    ));
+    let wrong = plan(client.clone(), &input)
+        .await
+        .resume_journal(
+            &files.journal,
+            files.key(),
+            Some(Unlock::Passphrase(SecretString::from("wrong".to_owned()))),
+        )
+        .unwrap_err();
+    assert!(
+        wrong.message().contains("the passphrase does not open it"),
+        "{wrong}"
+    );
+    let none = plan(client.clone(), &input)
+        .await
+        .resume_journal(&files.journal, files.key(), None)
+        .unwrap_err();
+    assert!(none.message().contains("give its passphrase"), "{none}");
+    let summary = plan(client, &input)
+        .await
+        .resume_journal(
+            &files.journal,
+            files.key(),
+            Some(Unlock::Passphrase(passphrase())),
+        )
+        .unwrap()
+        .execute()
+        .await
+        .unwrap();
+    assert_eq!(summary.changed, 2);
+    assert_eq!(
+        sim.password(&ids[0]).as_deref(),
+        Some("Journaled-Passw0rd-1!")
+    );
+    assert_eq!(
+        assert_journal_is_the_vendor(
+            &sim,
+            &files.journal,
+            &files.key(),
+            Unlock::Passphrase(passphrase())
+        ),
+        2
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_journal_that_exists_is_never_overwritten_and_a_plan_sends_nothing() {
+    let (sim, client, ids, input) = setup(2).await;
+    let files = Files::new();
+    std::fs::write(&files.journal, b"something\n").unwrap();
+    let planned = plan(client, &input).await;
+    assert_eq!(planned.users(), 2);
+    for id in &ids {
+        assert_eq!(
+            sim.password(id).as_deref(),
+            Some(OLD),
+            "a plan changed {id}"
+        );
+    }
+    let error = planned
+        .create_journal(&files.journal, files.key(), Protection::Plaintext)
+        .unwrap_err();
+    assert!(error.message().contains("never overwritten"), "{error}");
+    assert_eq!(std::fs::read(&files.journal).unwrap(), b"something\n");
+}
