@@ -160,10 +160,10 @@ async fn every_password_is_journaled_before_it_is_sent_and_never_in_clear_text()
                             .push(format!("{user_id}: not in the journal"));
                     }
                 }
-                Event::Finished { result, .. } => {
-                    if result.outcome != UserOutcome::Changed || !result.verified {
-                        problems.lock().unwrap().push(format!("{result:?}"));
-                    }
+                Event::Finished { result, .. }
+                    if result.outcome != UserOutcome::Changed || !result.verified =>
+                {
+                    problems.lock().unwrap().push(format!("{result:?}"));
                 }
                 _ => {}
             })
