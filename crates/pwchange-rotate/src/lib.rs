@@ -81,3 +81,8 @@ pub use input::Input;
 pub use journal::{Header, Journal, JournalKey};
 pub use pacing::{Cap, PacingConfig};
 pub use protection::{Identity, Protection, Recipient, Unlock};
+
+/// The README's example, compiled as a doctest so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
