@@ -13,7 +13,13 @@
 //! rotation cpu [--users 10000] [--pairs 3]
 //!     CPU time per change: rotate (--no-verify) vs plain reqwest sending the same requests
 //!     (the policy read, then one set-password per user, 64 in flight), interleaved.
+//! rotation encryption [--users 10000] [--pairs 5]
+//!     the journal's passwords age-encrypted (--recipient) vs in clear text
+//!     (--insecure-plaintext-journal): CPU per change and changes/s, interleaved.
 //! ```
+//!
+//! Every rotation encrypts its journal to a fresh X25519 recipient (as an operator's would be)
+//! unless it says otherwise.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a report on the terminal
 
@@ -33,7 +39,10 @@ fn main() -> std::process::ExitCode {
         Some("limited") => limited(&args[1..]),
         Some("journal") => journal(&args[1..]),
         Some("cpu") => cpu(&args[1..]),
-        _ => Err("usage: rotation limited|journal|cpu [options] (see the file's docs)".into()),
+        Some("encryption") => encryption(&args[1..]),
+        _ => Err(
+            "usage: rotation limited|journal|cpu|encryption [options] (see the file's docs)".into(),
+        ),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -189,8 +198,18 @@ struct Rotation {
     cpu: Duration,
 }
 
+/// The recipient every measured journal is encrypted to (its identity is dropped: nothing
+/// here decrypts).
+static RECIPIENT: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| pwchange_rotate::Identity::generate().2);
+
 fn rotate(sim: &Sim, input: &Path, journal: &Path, extra: &[&str]) -> Fallible<Rotation> {
     let _ = std::fs::remove_file(journal);
+    let protection: &[&str] = if extra.contains(&"--insecure-plaintext-journal") {
+        &[]
+    } else {
+        &["--recipient", &RECIPIENT]
+    };
     let mut command = Command::new(binary("pwchange")?);
     command
         .args([
@@ -204,6 +223,7 @@ fn rotate(sim: &Sim, input: &Path, journal: &Path, extra: &[&str]) -> Fallible<R
         .arg(input)
         .arg("--journal")
         .arg(journal)
+        .args(protection)
         .args(extra)
         .env(pwchange::Settings::env_name(VENDOR, "token"), &sim.token)
         .env("XDG_CONFIG_HOME", "/nonexistent-pwchange-bench")
@@ -315,6 +335,60 @@ fn journal(args: &[String]) -> Fallible<()> {
     }
     let _ = sim.stop()?;
     println!("median durable / tmpfs: **{:.3}**", median(&mut ratios));
+    Ok(())
+}
+
+/// What encrypting each journaled password costs: the same rotation with the journal's
+/// passwords age-encrypted and in clear text, alternating which goes first.
+fn encryption(args: &[String]) -> Fallible<()> {
+    let users = number(args, "--users", 10_000u64)?;
+    let pairs = number(args, "--pairs", 5usize)?;
+    let dir = tempfile::tempdir_in("target").map_err(|e| e.to_string())?;
+    let input = write_input(dir.path(), users)?;
+    let sim = Sim::start(users, &[])?;
+    let (mut cpu_ratios, mut rate_ratios) = (Vec::new(), Vec::new());
+    for pair in 0..pairs {
+        let order = if pair % 2 == 0 {
+            [true, false]
+        } else {
+            [false, true]
+        };
+        let mut cpu = [0.0; 2];
+        let mut rates = [0.0; 2];
+        for encrypted in order {
+            let flags: &[&str] = if encrypted {
+                &["--no-verify"]
+            } else {
+                &["--no-verify", "--insecure-plaintext-journal"]
+            };
+            let run = rotate(&sim, &input, &dir.path().join("journal.jsonl"), flags)?;
+            let changed = run.summary["changed"].as_u64().unwrap_or(0);
+            if changed != users {
+                return Err(format!("rotate changed {changed} of {users}: {}", run.summary));
+            }
+            let slot = usize::from(!encrypted);
+            cpu[slot] = run.cpu.as_secs_f64() * 1e6 / users as f64;
+            rates[slot] = rate(&run.summary);
+        }
+        println!(
+            "| {} | {:.0} µs, {:.0} changes/s | {:.0} µs, {:.0} changes/s | {:.2} | {:.3} |",
+            pair + 1,
+            cpu[0],
+            rates[0],
+            cpu[1],
+            rates[1],
+            cpu[0] / cpu[1],
+            rates[0] / rates[1]
+        );
+        cpu_ratios.push(cpu[0] / cpu[1]);
+        rate_ratios.push(rates[0] / rates[1]);
+    }
+    let _ = sim.stop()?;
+    println!(
+        "median encrypted / clear text: CPU per change **{:.2}**, changes/s **{:.3}**",
+        median(&mut cpu_ratios),
+        median(&mut rate_ratios)
+    );
     Ok(())
 }
 
