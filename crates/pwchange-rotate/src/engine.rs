@@ -1267,8 +1267,11 @@ async fn attempts(
         if error.kind() == ErrorKind::RateLimited || error.status() == Some(429) {
             run.pacer.rate_limited(started);
         }
+        if *run.stop.borrow() {
+            return (next.stopped(record, &error, attempt), Some(slot));
+        }
         let wait = pacing::retry_wait(attempt, error.retry_after(), pacing::roll());
-        let Some(wait) = wait.filter(|_| !*run.stop.borrow()) else {
+        let Some(wait) = wait else {
             return (next.give_up(record, &error, attempt), Some(slot));
         };
         drop(slot);
@@ -1280,11 +1283,11 @@ async fn attempts(
             _ = stop.wait_for(|stopped| *stopped) => true,
         };
         if stopped {
-            return (next.give_up(record, &error, attempt), None);
+            return (next.stopped(record, &error, attempt), None);
         }
         slot = run.pacer.retry_slot().await;
         if *run.stop.borrow() {
-            return (next.give_up(record, &error, attempt), Some(slot));
+            return (next.stopped(record, &error, attempt), Some(slot));
         }
         attempt += 1;
         step = next;
@@ -1352,6 +1355,38 @@ impl Step {
                 }
             },
             Step::Settle(password) => settle(run, record, password).await,
+        }
+    }
+
+    /// What to journal when the run stopped (cancelled, or the breaker tripped) before the
+    /// next attempt, the last one answered `error`. A change refused for now applied nothing:
+    /// journaled `not_applied` and reported not attempted, with what to do (`--resume`), not
+    /// the advice for the error it was waiting out.
+    fn stopped(&self, record: &Record, error: &Error, attempts: u32) -> Finished {
+        match self {
+            Step::Change(_) => {
+                let mut finished = Finished::failed(
+                    record.user_id.clone(),
+                    Outcome::NotApplied,
+                    error,
+                    String::new(),
+                );
+                finished.result = UserResult {
+                    message: Some(format!(
+                        "the run stopped while it waited to try again (the vendor answered {}: nothing was applied); --resume sends it",
+                        error.kind()
+                    )),
+                    ..UserResult::new(record.user_id.clone(), UserOutcome::NotAttempted)
+                };
+                if let Entry::Failed { message, .. } = &mut finished.entry {
+                    *message = format!(
+                        "{error}; the run stopped before trying again (nothing was applied)"
+                    );
+                }
+                finished
+            }
+            // The outcome is unknown: kept for --resume to settle, which is its advice already.
+            Step::Login(_) | Step::Settle(_) => self.give_up(record, error, attempts),
         }
     }
 
@@ -1882,6 +1917,34 @@ mod tests {
         f.sim.inject(limited(0));
         let entry = attempt(&f, Step::Change(Password::new(NEW))).await;
         assert_eq!(entry["outcome"], "unknown", "{entry}");
+    }
+
+    /// Issue #28 item 4: a change the run stopped while it waited out a 429 applied nothing;
+    /// it is reported not attempted with `--resume` as the advice, never the 429's own.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_change_stopped_while_it_waits_is_not_attempted_and_resume_is_the_advice() {
+        let f = fixture().await;
+        f.sim.inject(limited(30));
+        let stop = f.run.stop.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            stop.send_replace(true);
+        });
+        let slot = f.run.pacer.slot().await;
+        let started = std::time::Instant::now();
+        let (finished, _) =
+            attempts(&f.run, &f.record, Step::Change(Password::new(NEW)), slot).await;
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "it waited out the 429"
+        );
+        let entry = serde_json::to_value(&finished.entry).unwrap();
+        assert_eq!(entry["outcome"], "not_applied", "{entry}");
+        assert_eq!(finished.result.outcome, UserOutcome::NotAttempted);
+        assert_eq!(finished.result.kind, None);
+        let message = finished.result.message.unwrap();
+        assert!(message.contains("--resume sends it"), "{message}");
+        assert!(message.contains("rate limited"), "{message}");
     }
 
     #[tokio::test(flavor = "multi_thread")]

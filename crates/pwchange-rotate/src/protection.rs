@@ -637,6 +637,55 @@ mod tests {
         assert!(Identity::from_bytes(b"-----BEGIN AGE ENCRYPTED FILE-----\n").is_err());
     }
 
+    /// A key pair made for this test alone (`ssh-keygen -t ed25519 -N ""`): never used
+    /// elsewhere.
+    const SSH_PRIVATE: &str = "-----BEGIN OPENSSH PRIVATE KEY-----
+b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW
+QyNTUxOQAAACC8oPad5N/h8ge0BN0VIKnIsQf6qJSyCPYJIX5m+Y+x9QAAAJDFCpT9xQqU
+/QAAAAtzc2gtZWQyNTUxOQAAACC8oPad5N/h8ge0BN0VIKnIsQf6qJSyCPYJIX5m+Y+x9Q
+AAAEAuehelcYk7J5PqB2BNOLGV9miCUPQx2lmNdXtkfKBrH7yg9p3k3+HyB7QE3RUgqcix
+B/qolLII9gkhfmb5j7H1AAAADXB3Y2hhbmdlLXRlc3Q=
+-----END OPENSSH PRIVATE KEY-----
+";
+    const SSH_PUBLIC: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILyg9p3k3+HyB7QE3RUgqcixB/qolLII9gkhfmb5j7H1 pwchange-test";
+
+    /// An SSH public key is a recipient, with an X25519 one beside it; the SSH private key
+    /// opens what was sealed to both, as does the X25519 identity.
+    #[test]
+    fn an_ssh_key_and_an_age_key_both_open_what_was_sealed_to_both() {
+        let (age_identity, recipients) = recipients();
+        let mut both = recipients;
+        both.push(SSH_PUBLIC.parse().unwrap());
+        let (sealing, sealer) = seal_new(&Protection::Recipients(both)).unwrap();
+        let Sealing::Age { recipients } = &sealing else {
+            panic!("{sealing:?}")
+        };
+        assert_eq!(recipients.len(), 2);
+        let stored = sealer.seal("Shared-Passw0rd!").unwrap();
+        let ssh = Identity::from_bytes(SSH_PRIVATE.as_bytes()).unwrap();
+        for identity in [ssh, age_identity] {
+            let opened = opener(&sealing, Some(Unlock::Identity(identity)))
+                .unwrap()
+                .open(&stored)
+                .unwrap();
+            assert_eq!(opened.as_str(), "Shared-Passw0rd!");
+        }
+        // Resumed, the journal seals to the same two.
+        let again = seal_again(&sealing)
+            .unwrap()
+            .seal("Next-Passw0rd!")
+            .unwrap();
+        let ssh = Identity::from_bytes(SSH_PRIVATE.as_bytes()).unwrap();
+        assert_eq!(
+            opener(&sealing, Some(Unlock::Identity(ssh)))
+                .unwrap()
+                .open(&again)
+                .unwrap()
+                .as_str(),
+            "Next-Passw0rd!"
+        );
+    }
+
     #[test]
     fn a_clear_text_journal_stores_the_password_as_is() {
         let (sealing, sealer) = seal_new(&Protection::Plaintext).unwrap();

@@ -364,7 +364,10 @@ fn encryption(args: &[String]) -> Fallible<()> {
             let run = rotate(&sim, &input, &dir.path().join("journal.jsonl"), flags)?;
             let changed = run.summary["changed"].as_u64().unwrap_or(0);
             if changed != users {
-                return Err(format!("rotate changed {changed} of {users}: {}", run.summary));
+                return Err(format!(
+                    "rotate changed {changed} of {users}: {}",
+                    run.summary
+                ));
             }
             let slot = usize::from(!encrypted);
             cpu[slot] = run.cpu.as_secs_f64() * 1e6 / users as f64;
