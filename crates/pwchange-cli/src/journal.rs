@@ -120,6 +120,19 @@ pub fn status(args: &JournalStatusArgs) -> Result<u8, Error> {
 /// The applied users' passwords, to a file or a pipe; unsettled users apart, on stderr.
 #[allow(clippy::print_stderr)]
 pub fn export(args: &JournalExportArgs, env: &crate::target::Env) -> Result<u8, Error> {
+    if args.output.is_none() && std::io::stdout().is_terminal() && !args.to_terminal {
+        return Err(Error::invalid_input(
+            "standard output is a terminal: the passwords would stay on the screen and in its scrollback; write them with --output FILE, pipe them, or pass --to-terminal",
+        ));
+    }
+    let key_path = JournalKey::path(args.journal_key.as_deref())?;
+    let key = JournalKey::load(&key_path, false)?;
+    // Every line authenticated: a line someone else added (a recipient's key is public)
+    // would otherwise hand out a password of their choosing as the vendor's.
+    let contents = journal::read(&args.journal, Some(&key))?;
+    let unlock = crate::rotate::unlock(&args.unlock, &contents.header.sealing, env)?;
+    let applied = contents.applied_passwords(unlock)?;
+    // Only now, with every password opened, is the output made: a refusal above leaves no file.
     let mut sink: Box<dyn std::io::Write> = match &args.output {
         Some(path) => {
             let mut options = std::fs::OpenOptions::new();
@@ -134,20 +147,8 @@ pub fn export(args: &JournalExportArgs, env: &crate::target::Env) -> Result<u8, 
                 ))
             })?)
         }
-        None if std::io::stdout().is_terminal() && !args.to_terminal => {
-            return Err(Error::invalid_input(
-                "standard output is a terminal: the passwords would stay on the screen and in its scrollback; write them with --output FILE, pipe them, or pass --to-terminal",
-            ));
-        }
         None => Box::new(std::io::stdout().lock()),
     };
-    let key_path = JournalKey::path(args.journal_key.as_deref())?;
-    let key = JournalKey::load(&key_path, false)?;
-    // Every line authenticated: a line someone else added (a recipient's key is public)
-    // would otherwise hand out a password of their choosing as the vendor's.
-    let contents = journal::read(&args.journal, Some(&key))?;
-    let unlock = crate::rotate::unlock(&args.unlock, &contents.header.sealing, env)?;
-    let applied = contents.applied_passwords(unlock)?;
     let written = (|| -> std::io::Result<()> {
         match args.format {
             ExportFormat::Csv => {
@@ -175,12 +176,17 @@ pub fn export(args: &JournalExportArgs, env: &crate::target::Env) -> Result<u8, 
         }
         sink.flush()
     })();
-    written.map_err(|e| {
-        Error::new(
+    drop(sink);
+    if let Err(e) = written {
+        // Half an export is worse than none: whatever was written of it goes.
+        if let Some(path) = &args.output {
+            let _ = std::fs::remove_file(path);
+        }
+        return Err(Error::new(
             pwchange::ErrorKind::Storage,
             format!("cannot write the export: {}", e.kind()),
-        )
-    })?;
+        ));
+    }
     let unsettled: Vec<&str> = contents
         .users
         .iter()

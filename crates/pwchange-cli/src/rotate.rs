@@ -192,7 +192,10 @@ pub fn complete_from_journal(args: &mut RotateArgs) -> Result<(), Error> {
         // Everything is given: the header is compared with it when the journal is opened.
         return Ok(());
     }
-    let header = journal::read_header(&path)?;
+    // The header says where the credentials go: it is trusted only when its code checks under
+    // the operator's key and the journal is the operator's alone.
+    let key = JournalKey::load(&JournalKey::path(args.journal_key.as_deref())?, false)?;
+    let header = journal::read_header(&path, Some(&key))?;
     // Without --vendor, the run is the journal's: its vendor, base URL and mode.
     if args.target.vendor.is_none() {
         args.target.vendor = Some(header.vendor.parse::<pwchange::Vendor>().map_err(|_| {
@@ -290,9 +293,11 @@ pub async fn run(
     // The key that authenticates the journal: made by the first rotation, required to resume.
     let key_path = JournalKey::path(args.journal_key.as_deref())?;
     let key = JournalKey::load(&key_path, !args.resume)?;
-    // Lock (and check) the journal before asking, so a second process is refused at once.
+    // Check the journal before asking (a resumed one is locked now, so a second process is
+    // refused at once; a new one's place and encryption are checked, and it is made when the
+    // run starts).
     let (ready, encrypted) = if args.resume {
-        let header = journal::read_header(&journal_path)?;
+        let header = journal::read_header(&journal_path, Some(&key))?;
         refuse_other_protection(&args, &header.sealing)?;
         let unlock = unlock(&args.unlock, &header.sealing, env)?;
         (
@@ -338,7 +343,7 @@ pub async fn run(
             && !console.quiet
             && std::io::stdout().is_terminal()
             && std::io::stderr().is_terminal())
-        .then(|| progress::bar(ready.users_left() as u64)),
+        .then(|| progress::bar(ready.plan().users() as u64)),
         json: args.json,
         console: *console,
         out: Stdout::new(closed_stdout),
@@ -613,6 +618,10 @@ fn print_summary(
             "stopped launching changes: the vendor refused the credentials ({kind}); {}",
             output::hint_for(kind, Some(vendor))
         ));
+    }
+    if !journal_path.exists() {
+        // The run stopped before its journal was made: nothing was sent.
+        return;
     }
     out.line(format!(
         "the new passwords are in the journal {}{}",

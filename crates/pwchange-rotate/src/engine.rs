@@ -350,12 +350,18 @@ impl Plan {
                 path.display()
             )));
         }
+        // Everything that can refuse the journal is checked now, before a caller asks anyone
+        // to confirm: where it goes, and its encryption (the recipients together; a
+        // passphrase's scrypt).
+        journal::refuse_a_directory_others_control(path)?;
+        let (sealing, sealer) = crate::protection::seal_new(&protection)?;
         Ok(Ready::new(
             self,
             JournalState::ToCreate {
                 path: path.to_owned(),
                 key,
-                protection,
+                sealing,
+                sealer,
             },
             HashMap::new(),
             Vec::new(),
@@ -391,7 +397,8 @@ enum JournalState {
     ToCreate {
         path: PathBuf,
         key: JournalKey,
-        protection: Protection,
+        sealing: Sealing,
+        sealer: crate::protection::Sealer,
     },
     Open {
         journal: Journal,
@@ -557,8 +564,9 @@ impl Ready {
         self.control.clone()
     }
 
-    /// Calls `observer` with every [`Event`], in the engine's task, in order: keep it short
-    /// (forward to a channel, update a counter). A rotation waits for it.
+    /// Calls `observer` with every [`Event`], from the engine's tasks: each user's events in
+    /// order, different users' events possibly at once. Keep it short (forward to a channel,
+    /// update a counter): the change that raised it waits for it.
     pub fn on_event(mut self, observer: impl Fn(&Event) + Send + Sync + 'static) -> Self {
         self.observer = Some(Arc::new(observer));
         self
@@ -581,10 +589,11 @@ impl Ready {
             JournalState::ToCreate {
                 path,
                 key,
-                protection,
+                sealing,
+                sealer,
             } => {
                 let header = plan.header(&key);
-                match Journal::create(&path, header, key, &protection) {
+                match Journal::create_sealed(&path, header, key, sealing, sealer) {
                     Ok(journal) => journal,
                     Err(error) => {
                         return Err(RotationError {
@@ -813,15 +822,17 @@ async fn execute(
     // Set when the changes still in flight are to be abandoned: the grace period after
     // cancel(), or abandon().
     let (abandon, _) = tokio::sync::watch::channel(false);
+    // It holds the stop signal, not the run: a dropped or finished rotation releases its
+    // journal (and its lock) whatever became of this task.
     let watcher = {
-        let (run, interrupted, abandon) = (run.clone(), interrupted.clone(), abandon.clone());
+        let (stop, interrupted, abandon) = (run.stop.clone(), interrupted.clone(), abandon.clone());
         let mut stage = control.stage.subscribe();
         tokio::spawn(async move {
             if stage.wait_for(|s| *s >= Stage::Cancelled).await.is_err() {
                 return;
             }
             interrupted.store(true, Ordering::SeqCst);
-            run.stop.send_replace(true);
+            stop.send_replace(true);
             tokio::select! {
                 () = tokio::time::sleep(grace) => {}
                 _ = stage.wait_for(|s| *s >= Stage::Abandoned) => {}

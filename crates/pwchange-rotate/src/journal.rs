@@ -411,7 +411,9 @@ impl Contents {
                 Ok(AppliedPassword {
                     user_id: user_id.clone(),
                     verified,
-                    password: opener.open(password)?,
+                    password: opener
+                        .open(password)
+                        .map_err(|e| io_error(format!("user {user_id}: {}", e.message())))?,
                 })
             })
             .collect()
@@ -482,11 +484,21 @@ fn states<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Vec<(String, User
     order
 }
 
-/// The header of the journal at `path` (its first line), read without a key and without
-/// reading further: what a resume takes its vendor, base URL, mode, input and encryption from.
-pub fn read_header(path: &Path) -> Result<Header, Error> {
+/// The header of the journal at `path` (its first line), without reading further: what a
+/// resume takes its vendor, base URL, mode, input and encryption from. With `key` (what a
+/// resume passes: the header decides where credentials are sent), the journal must be the
+/// operator's alone and the line's code must check under `key`, as [`Journal::resume`] checks
+/// every line; without, it is read as it is.
+pub fn read_header(path: &Path, key: Option<&JournalKey>) -> Result<Header, Error> {
     use std::io::BufRead as _;
     let refused = |why: String| io_error(format!("the journal {}: {why}", path.display()));
+    if key.is_some() {
+        pwchange_core::files::refuse_if_others_can_replace_files_in(
+            directory_of(path),
+            "the journal",
+        )?;
+        pwchange_core::files::refuse_unless_private(path, "the journal", effective_uid())?;
+    }
     let file = File::open(path).map_err(|e| {
         io_error(format!(
             "cannot read the journal {}: {}",
@@ -504,12 +516,29 @@ pub fn read_header(path: &Path) -> Result<Header, Error> {
             "it has no whole first line: the run that created it stopped before writing its header, so nothing was sent with it".to_owned(),
         ));
     }
-    let json = unseal(&line[..line.len() - 1]).map(|(_, json)| json).ok_or_else(|| {
+    let (mac, json) = unseal(&line[..line.len() - 1]).ok_or_else(|| {
         refused(format!(
             "its first line carries no authentication code (written by a pwchange older than journal format {FORMAT}, or not a journal)"
         ))
     })?;
-    match serde_json::from_slice::<Entry>(&json) {
+    let entry = serde_json::from_slice::<Entry>(&json);
+    if let Some(key) = key {
+        if let Ok(Entry::Header(header)) = &entry
+            && header.key_id != key.id()
+        {
+            return Err(refused(
+                Bad::OtherKey {
+                    found: header.key_id.clone(),
+                    ours: key.id(),
+                }
+                .explain(),
+            ));
+        }
+        if key.mac(&[0; 32], &json) != mac {
+            return Err(refused(Bad::Forged(1).explain()));
+        }
+    }
+    match entry {
         Ok(Entry::Header(header)) if header.format == FORMAT => Ok(header),
         Ok(Entry::Header(header)) => Err(refused(format!(
             "it has format {}, this pwchange reads format {FORMAT}",
@@ -536,8 +565,9 @@ pub fn read(path: &Path, key: Option<&JournalKey>) -> Result<Contents, Error> {
             ))
         })?;
     let refused = |why: String| io_error(format!("the journal {}: {why}", path.display()));
+    let key_id = key.map(JournalKey::id);
     let Parsed { entries, good, .. } =
-        parse(&bytes, key, None).map_err(|bad| refused(bad.explain()))?;
+        parse(&bytes, key, key_id.as_deref()).map_err(|bad| refused(bad.explain()))?;
     if key.is_some() {
         check_order(&entries).map_err(|(line, what)| {
             refused(format!(
@@ -631,15 +661,23 @@ impl Journal {
     /// password is kept as `protection` says.
     pub fn create(
         path: &Path,
-        mut header: Header,
+        header: Header,
         key: JournalKey,
         protection: &Protection,
     ) -> Result<Self, Error> {
-        pwchange_core::files::refuse_if_others_can_replace_files_in(
-            directory_of(path),
-            "the journal",
-        )?;
         let (sealing, sealer) = protection::seal_new(protection)?;
+        Self::create_sealed(path, header, key, sealing, sealer)
+    }
+
+    /// [`Journal::create`] with the sealing already made (a passphrase's scrypt done).
+    pub(crate) fn create_sealed(
+        path: &Path,
+        mut header: Header,
+        key: JournalKey,
+        sealing: Sealing,
+        sealer: Sealer,
+    ) -> Result<Self, Error> {
+        refuse_a_directory_others_control(path)?;
         header.sealing = sealing;
         let mut options = OpenOptions::new();
         options.create_new(true).read(true).append(true);
@@ -769,14 +807,23 @@ impl Journal {
         let mut previous = HashMap::new();
         let mut all_passwords: Vec<Zeroizing<String>> = Vec::new();
         for (user_id, state) in states(entries.iter().map(|(_, entry)| entry)) {
+            let open = |password: &StoredPassword| {
+                opener.open(password).map_err(|e| {
+                    io_error(format!(
+                        "cannot resume with the journal {}: user {user_id}: {}",
+                        path.display(),
+                        e.message()
+                    ))
+                })
+            };
             let state = match state {
                 UserState::Applied { password, .. } => {
-                    all_passwords.push(opener.open(&password)?);
+                    all_passwords.push(open(&password)?);
                     Previous::Done
                 }
                 UserState::NotApplied => Previous::NotApplied,
                 UserState::Unsettled { password } => {
-                    let password = opener.open(&password)?;
+                    let password = open(&password)?;
                     all_passwords.push(password.clone());
                     Previous::Unsettled { password }
                 }
@@ -893,6 +940,12 @@ impl Drop for Journal {
 
 fn stopped() -> Error {
     storage_error("the journal's writer stopped; nothing more is written or sent".to_owned())
+}
+
+/// Refuses to put a journal where others could replace it (a directory others can write
+/// without the sticky bit).
+pub(crate) fn refuse_a_directory_others_control(path: &Path) -> Result<(), Error> {
+    pwchange_core::files::refuse_if_others_can_replace_files_in(directory_of(path), "the journal")
 }
 
 /// The directory a journal's entry is in.

@@ -3,8 +3,12 @@
 //! readable without a key, and any one entry decrypts with the standard `age` tool:
 //!
 //! ```text
-//! jq -r 'select(.user_id == "alice") | .new_password_age // empty' rotation.jsonl | age -d -i key.txt
+//! jq -rs '[.[] | select(.event == "pending" and .user_id == "alice")] | last | .new_password_age' \
+//!   rotation.jsonl | age -d -i key.txt
 //! ```
+//!
+//! That is the user's last journaled password; whether the vendor holds it is the journal's
+//! rule ([`crate::journal::UserState`]): `pwchange journal export` applies it.
 //!
 //! Three schemes, named in the journal's header ([`Sealing`]):
 //! - **age recipients** ([`Protection::Recipients`]): X25519 (`age1…`, what `age-keygen`
@@ -18,7 +22,8 @@
 //! - **clear text** ([`Protection::Plaintext`]): only when the caller says so by name.
 //!
 //! A journal's recipients are fixed by its header: a resume encrypts to the same ones, and
-//! needs an [`Unlock`] only to read back the passwords it must settle.
+//! needs an [`Unlock`] to read back every password the journal holds (those it must settle,
+//! and the applied ones, which its redactor must know).
 //!
 //! The `age` crate (0.13) marks X25519 and SSH recipients deprecated in favour of its
 //! post-quantum ones, against an adversary who records ciphertexts today and has a quantum
@@ -504,7 +509,11 @@ pub(crate) fn opener(sealing: &Sealing, unlock: Option<Unlock>) -> Result<Opener
             let decryptor =
                 age::Decryptor::new_buffered(age::armor::ArmoredReader::new(identity.as_bytes()))
                     .map_err(|_| needs("its header's identity is not an age file"))?;
-            let scrypt = age::scrypt::Identity::new(passphrase);
+            let mut scrypt = age::scrypt::Identity::new(passphrase);
+            // age caps the work it does to what this machine does in about 16 s; a journal
+            // made on a faster machine may ask for more. Its header is the operator's (checked
+            // under the journal key before a resume or an export opens it): up to 2^22.
+            scrypt.set_max_work_factor(22);
             let mut secret = Zeroizing::new(Vec::new());
             decryptor
                 .decrypt(std::iter::once(&scrypt as &dyn age::Identity))
@@ -513,7 +522,12 @@ pub(crate) fn opener(sealing: &Sealing, unlock: Option<Unlock>) -> Result<Opener
                         .read_to_end(&mut secret)
                         .map_err(age::DecryptError::from)
                 })
-                .map_err(|_| needs("the passphrase does not open it"))?;
+                .map_err(|e| match e {
+                    age::DecryptError::ExcessiveWork { required, .. } => needs(&format!(
+                        "its passphrase needs more work to check (scrypt 2^{required}) than pwchange does"
+                    )),
+                    _ => needs("the passphrase does not open it"),
+                })?;
             let identity = Identity::from_bytes(&secret)
                 .map_err(|_| needs("its header's identity is not an age identity"))?;
             Ok(Opener {

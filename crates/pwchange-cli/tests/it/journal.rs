@@ -370,3 +370,37 @@ async fn a_resume_takes_what_the_journal_records() {
         text(&refused)
     );
 }
+
+/// The header decides where a bare `--resume` sends the credentials: a header someone else
+/// rewrote (another base URL, without the journal key) is refused before anything reaches that
+/// URL.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_resume_trusts_no_header_it_cannot_authenticate() {
+    let sim = rotation_sim().await;
+    let (_dir, input, journal) = admin_rotation_files();
+    let mut crash = rotate_cmd(&sim, &input, &journal);
+    crash.env("PWCHANGE_FAULT_EXIT_AFTER_PENDING", "1");
+    assert_eq!(run(crash).await.status.code(), Some(99));
+    let elsewhere = rotation_sim().await;
+    let text_of = std::fs::read_to_string(&journal).unwrap();
+    let rewritten = text_of.replacen(sim.base_url(), elsewhere.base_url(), 1);
+    assert_ne!(rewritten, text_of);
+    write_private(&journal, rewritten).unwrap();
+    let mut resume = pwchange();
+    resume
+        .args(["rotate", "--resume", "--yes", "--journal"])
+        .arg(&journal)
+        .envs(target_env(&sim));
+    let refused = run(resume).await;
+    assert_eq!(refused.status.code(), Some(3), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("fails its authentication"),
+        "{}",
+        text(&refused)
+    );
+    assert_eq!(
+        elsewhere.requests(),
+        0,
+        "the credentials went where the rewritten header said"
+    );
+}
