@@ -271,8 +271,10 @@ async fn export_writes_a_private_new_file_and_checks_every_line() {
         "{}",
         text(&again)
     );
+    let refused_out = dir.path().join("refused.csv");
     let without_identity = pwchange_std()
-        .args(["journal", "export"])
+        .args(["journal", "export", "--output"])
+        .arg(&refused_out)
         .arg(&journal)
         .env_remove("PWCHANGE_JOURNAL_IDENTITY_FILE")
         .output()
@@ -283,6 +285,7 @@ async fn export_writes_a_private_new_file_and_checks_every_line() {
         "{}",
         text(&without_identity)
     );
+    assert!(!refused_out.exists(), "a refused export left a file");
     // A line added by someone who knows the recipient (it is public) is refused.
     let mut forged = std::fs::read(&journal).unwrap();
     forged.extend_from_slice(br#"{"mac":"0000000000000000000000000000000000000000000000000000000000000000","event":"done","user_id":"x","verified":true}"#);
