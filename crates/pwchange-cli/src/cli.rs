@@ -221,8 +221,9 @@ pub enum Command {
     /// holds.
     #[command(subcommand)]
     Journal(JournalCommand),
-    /// Print a JSON Schema: of a rotation input record (the default), or of a journal's
-    /// header (`pwchange schema journal`; its other lines are in `pwchange-rotate`'s docs).
+    /// Print a JSON Schema: of a rotation input record (the default), of a journal's header
+    /// (`pwchange schema journal`; its other lines are in `pwchange-rotate`'s docs), or of a
+    /// line of `rotate --json` (`pwchange schema rotate`).
     #[command(after_long_help = exit_status_help(ExitCodes::Local))]
     Schema {
         /// Whose schema.
@@ -327,6 +328,8 @@ pub enum SchemaOf {
     Input,
     /// A journal's header line.
     Journal,
+    /// A line of `rotate --json` (a user's result or the summary, told apart by `type`).
+    Rotate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -530,7 +533,8 @@ pub struct RotateArgs {
     /// With --admin: users must change the password at the next login.
     #[arg(long, requires = "admin")]
     pub require_change: bool,
-    /// Print one JSON result record per user, then a JSON summary.
+    /// Print one JSON line per user (`"type": "result"`), then the summary (`"type":
+    /// "summary"`); `pwchange schema rotate` describes both.
     #[arg(long)]
     pub json: bool,
     /// Where the vendor is and how to authenticate.

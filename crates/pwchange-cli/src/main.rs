@@ -151,6 +151,7 @@ async fn main() -> ExitCode {
                     schemars::schema_for!(pwchange_rotate::input::InputRecord)
                 }
                 cli::SchemaOf::Journal => schemars::schema_for!(pwchange_rotate::journal::Header),
+                cli::SchemaOf::Rotate => schemars::schema_for!(rotate::JsonLine<'static>),
             };
             println!(
                 "{}",

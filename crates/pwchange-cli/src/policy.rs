@@ -1,29 +1,23 @@
-//! The vendor's password policy for `change`, `rotate` and `pwchange policy`, and what `rotate`
-//! generates from it.
+//! The vendor's password policy for `change` and `pwchange policy` (`rotate`'s comes with its
+//! plan: [`pwchange_rotate::Plan::policy`]).
 
-use pwchange::{Client, Error, ErrorKind, PasswordPolicy};
+use pwchange::{Client, Error, PasswordPolicy};
 
-/// The vendor's policy: read from the vendor where it can be; when it cannot be read (the
-/// credentials may not read it, the vendor is unavailable, its answer is not understood), the
-/// vendor's documented rules, with a warning on stderr. Refused credentials and invalid input
-/// are errors: nothing else would work either.
-#[allow(clippy::print_stderr)]
+/// The vendor's policy ([`pwchange_rotate::generate::vendor_policy`]: the vendor's, else its
+/// documented rules), with a warning on stderr when it is the documented rules.
 pub async fn of(client: &Client) -> Result<PasswordPolicy, Error> {
-    match client.password_policy().await {
-        Ok(policy) => Ok(policy),
-        Err(e)
-            if !matches!(
-                e.kind(),
-                ErrorKind::Unauthenticated | ErrorKind::InvalidInput
-            ) =>
-        {
-            eprintln!(
-                "warning: cannot read {}'s password policy ({}); using its documented rules",
-                client.vendor(),
-                e.kind()
-            );
-            pwchange::documented_policy(client.vendor())
-        }
-        Err(e) => Err(e),
+    let (policy, fallback) = pwchange_rotate::generate::vendor_policy(client).await?;
+    if let Some(kind) = fallback {
+        warn_documented(client.vendor(), kind);
     }
+    Ok(policy)
+}
+
+/// The warning that the policy is the vendor's documented rules, because reading it failed
+/// with `kind`.
+#[allow(clippy::print_stderr)]
+pub fn warn_documented(vendor: pwchange::Vendor, kind: pwchange::ErrorKind) {
+    eprintln!(
+        "warning: cannot read {vendor}'s password policy ({kind}); using its documented rules"
+    );
 }

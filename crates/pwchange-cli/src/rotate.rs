@@ -44,6 +44,20 @@ pub fn read_input(path: &Path) -> Result<Input, Error> {
     Input::read(path)
 }
 
+/// A line of `rotate --json`: each user's result as it finishes, then the summary; `type`
+/// tells them apart (`pwchange schema rotate` prints this schema).
+#[derive(serde::Serialize, schemars::JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum JsonLine<'a> {
+    /// One user's result.
+    Result(&'a UserResult),
+    /// The run's summary, last.
+    Summary {
+        /// The counts.
+        summary: &'a Summary,
+    },
+}
+
 /// The library's cap for the command line's.
 fn cap<T>(cap: cli::Cap<T>) -> pwchange_rotate::Cap<T> {
     match cap {
@@ -279,9 +293,7 @@ pub async fn run(
     }
     let plan = rotation.plan().await?;
     if let Some(kind) = plan.policy_fallback() {
-        eprintln!(
-            "warning: cannot read {vendor}'s password policy ({kind}); using its documented rules"
-        );
+        crate::policy::warn_documented(vendor, kind);
     }
     if args.dry_run {
         return dry_run(&args, &plan).await;
@@ -390,7 +402,7 @@ pub async fn run(
     if args.json {
         reporter
             .out
-            .line(output::json_line(&json!({"summary": summary})));
+            .line(output::json_line(&JsonLine::Summary { summary: &summary }));
     } else {
         print_summary(
             &summary,
@@ -648,7 +660,7 @@ impl Reporter {
     fn report(&self, record: &UserResult) {
         let failure = record.kind.is_some();
         match &self.bar {
-            _ if self.json => self.out.line(output::json_line(record)),
+            _ if self.json => self.out.line(output::json_line(&JsonLine::Result(record))),
             Some(bar) => {
                 bar.inc(1);
                 if failure {

@@ -642,7 +642,7 @@ impl From<RotationError> for Error {
 }
 
 /// The end of a run.
-#[derive(Debug, Default, Clone, Serialize)]
+#[derive(Debug, Default, Clone, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Summary {
     /// Users in the input.
@@ -679,7 +679,7 @@ pub struct Summary {
 }
 
 /// What happened to one user this run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum UserOutcome {
@@ -711,7 +711,7 @@ impl UserOutcome {
 
 /// What happened to one user. No password: the message is redacted with every secret of the
 /// run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct UserResult {
     /// The user, in the vendor's canonical form.

@@ -1626,6 +1626,103 @@ mod tests {
         }
     }
 
+    /// The journal's one rule, as `states` applies it for resume, status and export.
+    #[test]
+    fn each_users_state_follows_the_journals_rule() {
+        let entries = [
+            Entry::Header(header()),
+            pending("applied", "p1"),
+            Entry::Done {
+                user_id: "applied".into(),
+                verified: true,
+            },
+            pending("refused", "p2"),
+            failed("refused", Outcome::NotApplied),
+            pending("in-flight", "p3"),
+            pending("unknown", "p4"),
+            failed("unknown", Outcome::Unknown),
+            failed("never-journaled", Outcome::Unknown),
+            pending("again", "p5"),
+            failed("again", Outcome::NotApplied),
+            pending("again", "p6"),
+            done("again"),
+        ];
+        let states = states(&entries);
+        let view: Vec<(&str, &str, Option<String>, Option<bool>)> = states
+            .iter()
+            .map(|(user, state)| {
+                let (password, verified) = match state {
+                    UserState::Applied { verified, password } => (Some(password), Some(*verified)),
+                    UserState::Unsettled { password } => (Some(password), None),
+                    UserState::NotApplied => (None, None),
+                };
+                let password = password.map(|p| match p {
+                    StoredPassword::Clear(p) => p.to_string(),
+                    StoredPassword::Age(_) => "encrypted".to_owned(),
+                });
+                (user.as_str(), state.name(), password, verified)
+            })
+            .collect();
+        assert_eq!(
+            view,
+            [
+                ("applied", "applied", Some("p1".to_owned()), Some(true)),
+                ("refused", "not_applied", None, None),
+                ("in-flight", "unsettled", Some("p3".to_owned()), None),
+                ("unknown", "unsettled", Some("p4".to_owned()), None),
+                ("never-journaled", "not_applied", None, None),
+                ("again", "applied", Some("p6".to_owned()), Some(false)),
+            ]
+        );
+    }
+
+    /// The header alone: with the key, only the operator's authenticated one; another
+    /// format, or a first line that is not a header, is refused by name.
+    #[test]
+    fn the_header_is_read_alone_and_with_the_key_authenticated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        write_journal(&path, sealed(&[Entry::Header(header()), done("u")])).unwrap();
+        assert_eq!(read_header(&path, Some(&key())).unwrap(), header());
+        assert_eq!(read_header(&path, None).unwrap(), header());
+        let other = JournalKey {
+            key: Zeroizing::new([8; 32]),
+        };
+        let err = read_header(&path, Some(&other)).unwrap_err();
+        assert!(err.message().contains("another journal key"), "{err}");
+        let mut old = header();
+        old.format = 3;
+        write_journal(&path, sealed(&[Entry::Header(old)])).unwrap();
+        let err = read_header(&path, Some(&key())).unwrap_err();
+        assert!(
+            err.message()
+                .contains("it has format 3, this pwchange reads format 4"),
+            "{err}"
+        );
+        write_journal(&path, sealed(&[done("u")])).unwrap();
+        let err = read_header(&path, Some(&key())).unwrap_err();
+        assert!(
+            err.message()
+                .contains("its first line is not a journal header"),
+            "{err}"
+        );
+        // Edited without the key: refused with it, read as it is without.
+        let mut edited = header();
+        edited.base_url = "http://127.0.0.1:9".into();
+        let mut line = sealed(&[Entry::Header(header())]);
+        let text = String::from_utf8(line.clone()).unwrap();
+        line = text
+            .replace(&header().base_url, &edited.base_url)
+            .into_bytes();
+        write_journal(&path, line).unwrap();
+        let err = read_header(&path, Some(&key())).unwrap_err();
+        assert!(err.message().contains("fails its authentication"), "{err}");
+        assert_eq!(read_header(&path, None).unwrap(), edited);
+        write_journal(&path, b"{\"mac\":\"00").unwrap();
+        let err = read_header(&path, None).unwrap_err();
+        assert!(err.message().contains("no whole first line"), "{err}");
+    }
+
     #[tokio::test]
     async fn entries_queued_together_share_one_sync_and_keep_their_order() {
         let dir = tempfile::tempdir().unwrap();

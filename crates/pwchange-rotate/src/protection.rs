@@ -700,6 +700,109 @@ B/qolLII9gkhfmb5j7H1AAAADXB3Y2hhbmdlLXRlc3Q=
         );
     }
 
+    /// What a Debug print shows: public keys, never a secret.
+    #[test]
+    fn debug_prints_name_no_secret() {
+        let (identity, recipients) = recipients();
+        let recipient = recipients[0].as_str().to_owned();
+        assert_eq!(
+            format!("{:?}", Protection::Recipients(recipients)),
+            format!("Recipients([Recipient({recipient:?})])")
+        );
+        assert_eq!(
+            format!(
+                "{:?}",
+                Protection::Passphrase(SecretString::from("hunter22".to_owned()))
+            ),
+            "Passphrase(<redacted>)"
+        );
+        assert_eq!(format!("{:?}", Protection::Plaintext), "Plaintext");
+        assert_eq!(format!("{identity:?}"), "Identity(1 key(s), <redacted>)");
+        assert_eq!(
+            format!("{:?}", Unlock::Identity(identity)),
+            "Identity(<redacted>)"
+        );
+        assert_eq!(
+            format!(
+                "{:?}",
+                Unlock::Passphrase(SecretString::from("hunter22".to_owned()))
+            ),
+            "Passphrase(<redacted>)"
+        );
+    }
+
+    /// A recipients file as `age -R` reads it; errors name the file and the line.
+    #[test]
+    fn a_recipients_file_is_read_line_by_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("recipients.txt");
+        let (_, _, first) = Identity::generate();
+        std::fs::write(&path, format!("# the team\n\n{first}\n   \n{SSH_PUBLIC}\n")).unwrap();
+        let read = read_recipients_file(&path).unwrap();
+        let read: Vec<&str> = read.iter().map(Recipient::as_str).collect();
+        assert_eq!(read.len(), 2);
+        assert_eq!(read[0], first);
+        assert!(read[1].starts_with("ssh-ed25519 AAAA"));
+        std::fs::write(&path, "# nobody\n\n").unwrap();
+        let err = read_recipients_file(&path).unwrap_err();
+        assert!(err.message().contains("names no recipient"), "{err}");
+        std::fs::write(&path, format!("{first}\n# ok\nage1broken\n")).unwrap();
+        let err = read_recipients_file(&path).unwrap_err();
+        assert!(
+            err.message()
+                .contains(", line 3: an age recipient is not valid"),
+            "{err}"
+        );
+        assert!(!err.message().contains("age1broken"), "{err}");
+        let err = read_recipients_file(&dir.path().join("missing")).unwrap_err();
+        assert!(
+            err.message().contains("cannot read the recipients file"),
+            "{err}"
+        );
+    }
+
+    /// A passphrase identity that asks for more scrypt work than pwchange does is named as
+    /// such, not as a wrong passphrase (the work factor is read before any work is done).
+    #[test]
+    fn a_passphrase_needing_too_much_work_says_so() {
+        let passphrase = SecretString::from("p".to_owned());
+        let mut scrypt = age::scrypt::Recipient::new(passphrase.clone());
+        scrypt.set_work_factor(10);
+        let mut binary = Vec::new();
+        let encryptor =
+            age::Encryptor::with_recipients(std::iter::once(&scrypt as &dyn age::Recipient))
+                .unwrap();
+        let mut writer = encryptor.wrap_output(&mut binary).unwrap();
+        writer.write_all(b"AGE-SECRET-KEY-1\n").unwrap();
+        writer.finish().unwrap();
+        // The stanza's work factor, 10, made 30: the header is text up to its MAC.
+        let text = String::from_utf8_lossy(&binary).into_owned();
+        let at = text.find("-> scrypt ").unwrap();
+        let end = at + text[at..].find('\n').unwrap();
+        assert!(text[at..end].ends_with(" 10"), "{}", &text[at..end]);
+        let mut forged = binary[..end - 2].to_vec();
+        forged.extend_from_slice(b"30");
+        forged.extend_from_slice(&binary[end..]);
+        let mut armoured = Vec::new();
+        let mut armour =
+            age::armor::ArmoredWriter::wrap_output(&mut armoured, age::armor::Format::AsciiArmor)
+                .unwrap();
+        armour.write_all(&forged).unwrap();
+        armour.finish().unwrap();
+        let sealing = Sealing::AgePassphrase {
+            recipient: String::new(),
+            identity: String::from_utf8(armoured).unwrap(),
+        };
+        let err = opener(&sealing, Some(Unlock::Passphrase(passphrase)))
+            .err()
+            .unwrap();
+        assert!(
+            err.message()
+                .contains("needs more work to check (scrypt 2^30)"),
+            "{err}"
+        );
+    }
+
     #[test]
     fn a_clear_text_journal_stores_the_password_as_is() {
         let (sealing, sealer) = seal_new(&Protection::Plaintext).unwrap();

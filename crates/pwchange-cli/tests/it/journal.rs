@@ -407,3 +407,35 @@ async fn a_resume_trusts_no_header_it_cannot_authenticate() {
         "the credentials went where the rewritten header said"
     );
 }
+
+/// Issue #33 item 6: every line of `rotate --json` says what it is (`type`), and `pwchange
+/// schema rotate` describes both kinds.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_json_line_of_a_rotation_says_what_it_is() {
+    let sim = rotation_sim().await;
+    let (_dir, input, journal) = admin_rotation_files();
+    let output = run(rotate_cmd(&sim, &input, &journal)).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let (last, results) = lines.split_last().unwrap();
+    assert_eq!(last["type"], "summary", "{last}");
+    assert_eq!(last["summary"]["changed"], 4, "{last}");
+    assert_eq!(results.len(), 4);
+    for result in results {
+        assert_eq!(result["type"], "result", "{result}");
+        assert_eq!(result["outcome"], "changed", "{result}");
+    }
+    let schema = pwchange_std().args(["schema", "rotate"]).output().unwrap();
+    let schema = String::from_utf8(schema.stdout).unwrap();
+    for field in [
+        "\"result\"",
+        "\"summary\"",
+        "failures_by_kind",
+        "outcome_unknown",
+    ] {
+        assert!(schema.contains(field), "{field} not in {schema}");
+    }
+}
