@@ -485,3 +485,175 @@ async fn a_journal_that_exists_is_never_overwritten_and_a_plan_sends_nothing() {
     assert!(error.message().contains("never overwritten"), "{error}");
     assert_eq!(std::fs::read(&files.journal).unwrap(), b"something\n");
 }
+
+/// The mode reaches the vendor and the journal: self-service sends each user's current
+/// password (from the input); an administrative set does not, and may require a change at the
+/// next login. The header says which.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_mode_is_what_is_sent_and_what_the_header_says() {
+    let (sim, client, ids, _) = setup(2).await;
+    let files = Files::new();
+    let mut csv = String::from("user_id,current_password\n");
+    for id in &ids {
+        csv.push_str(&format!("{id},{OLD}\n"));
+    }
+    let summary = Rotation::new(
+        client.clone(),
+        Input::from_bytes(
+            csv.into_bytes(),
+            pwchange_rotate::input::Format::Csv,
+            "users",
+        ),
+    )
+    .plan()
+    .await
+    .unwrap()
+    .create_journal(&files.journal, files.key(), Protection::Plaintext)
+    .unwrap()
+    .execute()
+    .await
+    .unwrap();
+    assert_eq!(summary.changed, 2, "{summary:?}");
+    let header = journal::read_header(&files.journal, Some(&files.key())).unwrap();
+    assert_eq!(
+        (header.mode.as_str(), header.require_change),
+        ("self_service", false)
+    );
+
+    // An administrative set's input has no current password; one that has them is refused.
+    let with_current = format!("user_id,current_password\n{},{OLD}\n", ids[0]).into_bytes();
+    let refused = Rotation::new(
+        client.clone(),
+        Input::from_bytes(with_current, pwchange_rotate::input::Format::Csv, "users"),
+    )
+    .mode(Mode::AdminSet {
+        require_change: true,
+    })
+    .plan()
+    .await
+    .unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::InvalidInput);
+    let other = Files::new();
+    let planned = Rotation::new(
+        client,
+        Input::from_bytes(
+            format!("user_id\n{}\n", ids[0]).into_bytes(),
+            pwchange_rotate::input::Format::Csv,
+            "users",
+        ),
+    )
+    .mode(Mode::AdminSet {
+        require_change: true,
+    })
+    .verify(false)
+    .plan()
+    .await
+    .unwrap();
+    assert_eq!(
+        planned.mode(),
+        Mode::AdminSet {
+            require_change: true
+        }
+    );
+    assert!(!planned.verifies());
+    let header = planned.header(&other.key());
+    assert_eq!(
+        (header.mode.as_str(), header.require_change),
+        ("admin_set", true)
+    );
+    let summary = planned
+        .create_journal(&other.journal, other.key(), Protection::Plaintext)
+        .unwrap()
+        .execute()
+        .await
+        .unwrap();
+    assert_eq!((summary.changed, summary.verified), (1, 0), "{summary:?}");
+    assert_ne!(sim.password(&ids[0]).as_deref(), Some(OLD));
+}
+
+/// What a plan tells its caller before anything is sent: the users, the input's sha256, the
+/// policy and where it came from.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plan_says_what_it_will_do() {
+    let (sim, client, ids, input) = setup(7).await;
+    let bytes = Input::from_bytes(input.clone(), pwchange_rotate::input::Format::Csv, "users");
+    let planned = plan(client.clone(), &input).await;
+    assert_eq!(planned.users(), 7);
+    assert_eq!(planned.first_users(), &ids[..planned.first_users().len()]);
+    assert!(!planned.first_users().is_empty());
+    assert_eq!(planned.input_sha256(), bytes.sha256());
+    assert_eq!(
+        planned.header(&Files::new().key()).input_sha256,
+        bytes.sha256()
+    );
+    assert!(planned.verifies());
+    assert_eq!(planned.policy_fallback(), None);
+    assert!(planned.generation().length >= planned.policy().min_length);
+    // The policy cannot be read (a 503): the documented rules, and the plan says why.
+    // The vendor cannot be reached (nothing listens there): the documented rules, and the
+    // plan says why.
+    let mut settings = Settings::new(VENDOR);
+    for (key, value) in pwchange_sim::client_settings(VENDOR, "http://127.0.0.1:9", sim.token()) {
+        settings.set(key, value, "test");
+    }
+    drop(client);
+    let unreachable = Client::from_settings(settings).unwrap();
+    let fallback = plan(unreachable, &input).await;
+    assert_eq!(fallback.policy_fallback(), Some(ErrorKind::Transport));
+    let ready = fallback
+        .create_journal(
+            &Files::new().journal,
+            Files::new().key(),
+            Protection::Plaintext,
+        )
+        .unwrap();
+    let debug = format!("{ready:?}");
+    assert!(debug.contains("users_left: 7"), "{debug}");
+}
+
+/// `cancel` lets the changes in flight finish; `abandon` gives up on them at once, their
+/// passwords pending in the journal, and their outcome unknown.
+#[tokio::test(flavor = "multi_thread")]
+async fn abandon_gives_up_on_the_changes_in_flight_at_once() {
+    let (sim, client, ids, input) = setup(3).await;
+    sim.set_latency(Some(Latency::fixed(Duration::from_secs(3))));
+    let files = Files::new();
+    let ready = Rotation::new(
+        client,
+        Input::from_bytes(input, pwchange_rotate::input::Format::Csv, "users"),
+    )
+    .mode(Mode::AdminSet {
+        require_change: false,
+    })
+    .grace(Duration::from_secs(60))
+    .plan()
+    .await
+    .unwrap()
+    .create_journal(&files.journal, files.key(), Protection::Plaintext)
+    .unwrap();
+    let control = ready.control();
+    assert!(!control.is_cancelled());
+    let stopper = control.clone();
+    let ready = ready.on_event(move |event| {
+        if let Event::Journaled { count: 3, .. } = event {
+            stopper.cancel();
+            assert!(stopper.is_cancelled());
+            stopper.abandon();
+        }
+    });
+    let started = std::time::Instant::now();
+    let summary = ready.execute().await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(control.is_cancelled());
+    assert!(summary.interrupted);
+    assert_eq!(summary.outcome_unknown, 3, "{summary:?}");
+    let contents = journal::read(&files.journal, Some(&files.key())).unwrap();
+    for (user, state) in &contents.users {
+        assert!(matches!(state, UserState::Unsettled { .. }), "{user}");
+    }
+    assert_eq!(contents.users.len(), ids.len());
+}
