@@ -634,12 +634,18 @@ async fn abandon_gives_up_on_the_changes_in_flight_at_once() {
     let control = ready.control();
     assert!(!control.is_cancelled());
     let stopper = control.clone();
-    let ready = ready.on_event(move |event| {
-        if let Event::Journaled { count: 3, .. } = event {
+    let finished = Arc::new(Mutex::new(Vec::new()));
+    let seen = finished.clone();
+    let ready = ready.on_event(move |event| match event {
+        Event::Journaled { count: 3, .. } => {
             stopper.cancel();
             assert!(stopper.is_cancelled());
             stopper.abandon();
         }
+        Event::Finished { result, progress } => {
+            seen.lock().unwrap().push((result.clone(), *progress));
+        }
+        _ => {}
     });
     let started = std::time::Instant::now();
     let summary = ready.execute().await.unwrap();
@@ -651,9 +657,83 @@ async fn abandon_gives_up_on_the_changes_in_flight_at_once() {
     assert!(control.is_cancelled());
     assert!(summary.interrupted);
     assert_eq!(summary.outcome_unknown, 3, "{summary:?}");
+    assert_eq!(summary.total, 3, "{summary:?}");
+    let finished = finished.lock().unwrap();
+    for (result, _) in finished.iter() {
+        assert_eq!(result.outcome, UserOutcome::OutcomeUnknown, "{result:?}");
+        assert_eq!(result.kind, Some(ErrorKind::OutcomeUnknown), "{result:?}");
+        assert!(
+            result
+                .message
+                .as_deref()
+                .unwrap()
+                .contains("abandoned in flight"),
+            "{result:?}"
+        );
+    }
+    let (_, last) = finished.last().unwrap();
+    assert_eq!(
+        (last.finished, last.outcome_unknown, last.failed),
+        (3, 3, 0)
+    );
     let contents = journal::read(&files.journal, Some(&files.key())).unwrap();
     for (user, state) in &contents.users {
         assert!(matches!(state, UserState::Unsettled { .. }), "{user}");
     }
     assert_eq!(contents.users.len(), ids.len());
+}
+
+/// A user the vendor does not know fails (nothing applied) and is counted so, in the summary
+/// and in the progress a service watches; a journal that cannot be made after the plan was
+/// confirmed ends the run with the summary of nothing attempted.
+#[tokio::test(flavor = "multi_thread")]
+async fn failures_are_counted_where_a_service_sees_them() {
+    let (_sim, client, ids, _) = setup(2).await;
+    let stranger = pwchange_sim::numbered_user_id(VENDOR, 99);
+    let input = format!("user_id\n{}\n{stranger}\n{}\n", ids[0], ids[1]).into_bytes();
+    let files = Files::new();
+    let last = Arc::new(Mutex::new(None));
+    let seen = last.clone();
+    let summary = plan(client.clone(), &input)
+        .await
+        .create_journal(&files.journal, files.key(), Protection::Plaintext)
+        .unwrap()
+        .on_event(move |event| {
+            if let Event::Finished { progress, .. } = event {
+                *seen.lock().unwrap() = Some(*progress);
+            }
+        })
+        .execute()
+        .await
+        .unwrap();
+    assert_eq!((summary.total, summary.changed, summary.failed), (3, 2, 1));
+    assert_eq!(
+        summary.failures_by_kind.get("user_not_found"),
+        Some(&1),
+        "{summary:?}"
+    );
+    let last = last.lock().unwrap().unwrap();
+    assert_eq!(
+        (last.finished, last.failed, last.outcome_unknown),
+        (3, 1, 0)
+    );
+
+    // Something took the journal's place between the plan and the run.
+    let raced = Files::new();
+    let ready = plan(client, &input)
+        .await
+        .create_journal(&raced.journal, raced.key(), Protection::Plaintext)
+        .unwrap();
+    std::fs::write(&raced.journal, b"not a journal\n").unwrap();
+    let stopped = ready.execute().await.unwrap_err();
+    assert_eq!(stopped.error.kind(), ErrorKind::InvalidInput, "{stopped}");
+    assert_eq!(
+        (
+            stopped.summary.total,
+            stopped.summary.not_attempted,
+            stopped.summary.changed
+        ),
+        (3, 3, 0)
+    );
+    assert_eq!(std::fs::read(&raced.journal).unwrap(), b"not a journal\n");
 }
