@@ -468,12 +468,13 @@ impl Control {
     /// Stops launching and retrying; the changes in flight finish within the grace period
     /// ([`Rotation::grace`]), then are abandoned. The summary says `interrupted`.
     pub fn cancel(&self) {
+        // Only a running rotation is cancelled: an abandoned one stays abandoned.
         self.stage.send_if_modified(|stage| {
-            let now = *stage < Stage::Cancelled;
-            if now {
+            let running = *stage == Stage::Running;
+            if running {
                 *stage = Stage::Cancelled;
             }
-            now
+            running
         });
     }
 
