@@ -27,7 +27,11 @@
 //! use pwchange_rotate::{Identity, Input, JournalKey, Mode, Protection, Rotation, journal};
 //! use pwchange_sim::{SimUser, Simulator, Vendor};
 //!
-//! let vendor = Vendor::Zitadel;
+//! // The first vendor that offers an administrative set.
+//! let admin_set = |v: &Vendor| {
+//!     pwchange::capabilities(*v).is_some_and(|c| c.modes.contains(&pwchange::ModeKind::AdminSet))
+//! };
+//! let vendor = Vendor::ALL.into_iter().find(admin_set).unwrap();
 //! let sim = Simulator::start(vendor).await?;
 //! let mut users = String::from("user_id\n");
 //! for n in 1..=3 {

@@ -18,24 +18,59 @@ use pwchange_rotate::{
 };
 use pwchange_sim::{Latency, SimUser, Simulator, Vendor};
 
-/// A vendor whose simulator takes administrative sets and verifies them by a login.
-const VENDOR: Vendor = Vendor::Zitadel;
 const OLD: &str = "Initial-Passw0rd!";
+
+/// The first vendor whose simulator takes an administrative set and proves it by a login
+/// (found by trying: the tests name no vendor, which keeps each vendor in its own home).
+static VENDOR: std::sync::LazyLock<Vendor> = std::sync::LazyLock::new(|| {
+    std::thread::spawn(|| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            for vendor in Vendor::ALL {
+                let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
+                let mut settings = Settings::new(vendor);
+                for (key, value) in
+                    pwchange_sim::client_settings(vendor, sim.base_url(), sim.token())
+                {
+                    settings.set(key, value, key);
+                }
+                let client = Client::from_settings(settings).unwrap();
+                let change = pwchange::PasswordChange::admin_set(
+                    pwchange_sim::demo_user(vendor).id,
+                    "N3w-Passw0rd!x",
+                );
+                let verified = client
+                    .change_password(&change)
+                    .await
+                    .is_ok_and(|changed| changed.verification == pwchange::Verification::Verified);
+                if verified {
+                    return vendor;
+                }
+            }
+            panic!("no vendor takes administrative sets and proves them by a login")
+        })
+    })
+    .join()
+    .unwrap()
+});
 
 /// A simulator with `n` users (all with [`OLD`]), a client for it, the users' ids and an input
 /// of them (administrative set).
 async fn setup(n: u64) -> (Simulator, Client, Vec<String>, Vec<u8>) {
-    let sim = Simulator::start(VENDOR).await.unwrap();
+    let sim = Simulator::start(*VENDOR).await.unwrap();
     let mut ids = Vec::new();
     let mut csv = String::from("user_id\n");
     for i in 1..=n {
-        let id = pwchange_sim::numbered_user_id(VENDOR, i);
+        let id = pwchange_sim::numbered_user_id(*VENDOR, i);
         sim.add_user(SimUser::new(id.clone(), OLD));
         csv.push_str(&format!("{id}\n"));
         ids.push(id);
     }
-    let mut settings = Settings::new(VENDOR);
-    for (key, value) in pwchange_sim::client_settings(VENDOR, sim.base_url(), sim.token()) {
+    let mut settings = Settings::new(*VENDOR);
+    for (key, value) in pwchange_sim::client_settings(*VENDOR, sim.base_url(), sim.token()) {
         settings.set(key, value, "test");
     }
     (
@@ -592,8 +627,8 @@ async fn a_plan_says_what_it_will_do() {
     // The policy cannot be read (a 503): the documented rules, and the plan says why.
     // The vendor cannot be reached (nothing listens there): the documented rules, and the
     // plan says why.
-    let mut settings = Settings::new(VENDOR);
-    for (key, value) in pwchange_sim::client_settings(VENDOR, "http://127.0.0.1:9", sim.token()) {
+    let mut settings = Settings::new(*VENDOR);
+    for (key, value) in pwchange_sim::client_settings(*VENDOR, "http://127.0.0.1:9", sim.token()) {
         settings.set(key, value, "test");
     }
     drop(client);
@@ -689,7 +724,7 @@ async fn abandon_gives_up_on_the_changes_in_flight_at_once() {
 #[tokio::test(flavor = "multi_thread")]
 async fn failures_are_counted_where_a_service_sees_them() {
     let (_sim, client, ids, _) = setup(2).await;
-    let stranger = pwchange_sim::numbered_user_id(VENDOR, 99);
+    let stranger = pwchange_sim::numbered_user_id(*VENDOR, 99);
     let input = format!("user_id\n{}\n{stranger}\n{}\n", ids[0], ids[1]).into_bytes();
     let files = Files::new();
     let last = Arc::new(Mutex::new(None));
