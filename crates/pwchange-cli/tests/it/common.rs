@@ -64,9 +64,25 @@ pub fn entry_password(entry: &serde_json::Value) -> String {
         return clear.to_owned();
     }
     let armoured = entry["new_password_age"].as_str().unwrap();
-    let identity = pwchange_rotate::Identity::from_file(&JOURNAL_IDENTITY.0).unwrap();
-    identity.decrypt(armoured).unwrap().to_string()
+    if let Some(password) = OPENED.lock().unwrap().get(armoured) {
+        return password.clone();
+    }
+    let password = IDENTITY.decrypt(armoured).unwrap().to_string();
+    OPENED
+        .lock()
+        .unwrap()
+        .insert(armoured.to_owned(), password.clone());
+    password
 }
+
+/// [`JOURNAL_IDENTITY`]'s identity, read once.
+static IDENTITY: LazyLock<pwchange_rotate::Identity> =
+    LazyLock::new(|| pwchange_rotate::Identity::from_file(&JOURNAL_IDENTITY.0).unwrap());
+
+/// Every entry opened so far (each is its own age file): the 10,000-user tests read the same
+/// journal after every resume.
+static OPENED: LazyLock<std::sync::Mutex<std::collections::HashMap<String, String>>> =
+    LazyLock::new(Default::default);
 
 /// Runs a blocking command while the simulator keeps serving.
 pub async fn run(mut cmd: Command) -> std::process::Output {
