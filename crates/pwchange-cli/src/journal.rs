@@ -27,12 +27,7 @@ pub fn status(args: &JournalStatusArgs) -> Result<u8, Error> {
         .iter()
         .filter(|(_, state)| matches!(state, UserState::Applied { verified: true, .. }))
         .count();
-    let unsettled: Vec<&str> = contents
-        .users
-        .iter()
-        .filter(|(_, state)| matches!(state, UserState::Unsettled { .. }))
-        .map(|(user, _)| user.as_str())
-        .collect();
+    let unsettled = contents.unsettled();
     let encryption = match &header.sealing {
         pwchange_rotate::protection::Sealing::Age { recipients } => {
             format!("age, to {} recipient(s)", recipients.len())
@@ -187,12 +182,7 @@ pub fn export(args: &JournalExportArgs, env: &crate::target::Env) -> Result<u8, 
             format!("cannot write the export: {}", e.kind()),
         ));
     }
-    let unsettled: Vec<&str> = contents
-        .users
-        .iter()
-        .filter(|(_, state)| matches!(state, UserState::Unsettled { .. }))
-        .map(|(user, _)| user.as_str())
-        .collect();
+    let unsettled = contents.unsettled();
     eprintln!(
         "exported the password of {} applied user(s){}",
         applied.len(),

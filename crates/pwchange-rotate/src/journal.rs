@@ -397,6 +397,15 @@ pub struct Contents {
 }
 
 impl Contents {
+    /// The users the journal leaves unsettled (`--resume` settles them), in its order.
+    pub fn unsettled(&self) -> Vec<&str> {
+        self.users
+            .iter()
+            .filter(|(_, state)| matches!(state, UserState::Unsettled { .. }))
+            .map(|(user, _)| user.as_str())
+            .collect()
+    }
+
     /// The passwords of the applied users, decrypted with `unlock` (needed unless the journal
     /// is clear text), in the journal's order: what the vendor holds for each.
     pub fn applied_passwords(&self, unlock: Option<Unlock>) -> Result<Vec<AppliedPassword>, Error> {

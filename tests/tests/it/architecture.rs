@@ -210,21 +210,14 @@ fn no_vendor_list_outside_the_registration_points() {
 
 #[test]
 fn the_facade_builds_with_each_vendor_alone() {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     for vendor in Vendor::ALL {
-        let output = Command::new(&cargo)
-            .args(["tree", "--offline", "--locked", "-p", "pwchange"])
-            .args(["--no-default-features", "--features", vendor.name()])
-            .args(["-e", "normal", "--prefix", "none", "--format", "{p}"])
-            .current_dir(root())
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "cargo tree for {vendor}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let tree = String::from_utf8(output.stdout).unwrap();
+        let tree = normal_dependencies(&[
+            "-p",
+            "pwchange",
+            "--no-default-features",
+            "--features",
+            vendor.name(),
+        ]);
         let vendor_crates: Vec<&str> = tree
             .lines()
             .filter_map(|l| l.split_whitespace().next())
@@ -245,23 +238,29 @@ fn the_facade_builds_with_each_vendor_alone() {
     }
 }
 
-/// The rotation library is for services: nothing of a terminal (argument parsing, progress
-/// bars, colours, prompts) is in its dependency tree; the `pwchange` command adds those.
-#[test]
-fn the_rotation_library_depends_on_nothing_of_a_terminal() {
+/// `cargo tree` of the normal dependencies `args` select, one package per line.
+fn normal_dependencies(args: &[&str]) -> String {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let output = Command::new(&cargo)
-        .args(["tree", "--offline", "--locked", "-p", "pwchange-rotate"])
+        .args(["tree", "--offline", "--locked"])
+        .args(args)
         .args(["-e", "normal", "--prefix", "none", "--format", "{p}"])
         .current_dir(root())
         .output()
         .unwrap();
     assert!(
         output.status.success(),
-        "cargo tree: {}",
+        "cargo tree {args:?}: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let tree = String::from_utf8(output.stdout).unwrap();
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// The rotation library is for services: nothing of a terminal (argument parsing, progress
+/// bars, colours, prompts) is in its dependency tree; the `pwchange` command adds those.
+#[test]
+fn the_rotation_library_depends_on_nothing_of_a_terminal() {
+    let tree = normal_dependencies(&["-p", "pwchange-rotate"]);
     let crates: Vec<&str> = tree
         .lines()
         .filter_map(|line| line.split_whitespace().next())
