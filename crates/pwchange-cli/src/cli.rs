@@ -33,6 +33,10 @@ pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_SOME_FAILED: u8 = 20;
 /// Exit 21: a rotation was interrupted.
 pub const EXIT_INTERRUPTED: u8 = 21;
+/// Exit 22: a drift check found a user whose password the vendor refused.
+pub const EXIT_DRIFT: u8 = 22;
+/// Exit 23: a drift check found no drift, but could not check some users.
+pub const EXIT_NOT_VERIFIABLE: u8 = 23;
 
 /// Which exit statuses a command's help lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,12 +71,20 @@ pub fn exit_status_lines(which: ExitCodes) -> Vec<(u8, String)> {
     if which == ExitCodes::All {
         lines.push((
             EXIT_SOME_FAILED,
-            "rotate: finished, and some users failed or their outcome is unknown".to_owned(),
+            "rotate: finished, and some users failed, their outcome is unknown, or their password is not in the store".to_owned(),
         ));
         lines.push((
             EXIT_INTERRUPTED,
             "rotate: interrupted (Ctrl-C, SIGTERM, SIGHUP); `pwchange rotate --resume` continues"
                 .to_owned(),
+        ));
+        lines.push((
+            EXIT_DRIFT,
+            "drift: the vendor refused a stored password (out_of_sync)".to_owned(),
+        ));
+        lines.push((
+            EXIT_NOT_VERIFIABLE,
+            "drift: nothing out of sync, but some users could not be checked".to_owned(),
         ));
     }
     lines
@@ -221,6 +233,11 @@ pub enum Command {
     /// holds.
     #[command(subcommand)]
     Journal(JournalCommand),
+    /// Check for drift: log in once as each user of a journal with the password its store (or
+    /// the journal) holds, changing nothing, and report each in_sync, out_of_sync or
+    /// not_verifiable.
+    #[command(after_long_help = exit_status_help(ExitCodes::All))]
+    Drift(DriftArgs),
     /// Print a JSON Schema: of a rotation input record (the default), of a journal's header
     /// (`pwchange schema journal`; its other lines are in `pwchange-rotate`'s docs), or of a
     /// line of `rotate --json` (`pwchange schema rotate`).
@@ -297,6 +314,11 @@ pub struct JournalExportArgs {
     /// The output's format: `csv` (user_id,password,verified) or `jsonl`.
     #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
     pub format: ExportFormat,
+    /// Write the passwords to this secret store instead (`vault://MOUNT/PATH`, as `rotate
+    /// --store`; `journal` for the one the journal names), check-and-set: a secret someone
+    /// else wrote since the rotation read it is reported, not overwritten.
+    #[arg(long, value_name = "STORE", conflicts_with_all = ["output", "to_terminal", "format"])]
+    pub store: Option<String>,
     /// Write to this file (created, mode 0600, never overwritten) instead of standard output.
     #[arg(long, short = 'o', value_name = "PATH")]
     pub output: Option<PathBuf>,
@@ -304,6 +326,46 @@ pub struct JournalExportArgs {
     /// reads them, and the scrollback keeps them).
     #[arg(long)]
     pub to_terminal: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// The journal of the rotation whose users to check (its header names the vendor, the
+    /// base URL, the input and the store).
+    #[arg(value_name = "JOURNAL")]
+    pub journal: PathBuf,
+    /// Where the passwords to check come from: the journal's store (the default when it names
+    /// one), or the journal itself (`journal`: needs --identity or the passphrase).
+    #[arg(long, value_enum)]
+    pub source: Option<DriftSource>,
+    /// How to open the journal's passwords (with `--source journal`).
+    #[command(flatten)]
+    pub unlock: UnlockArgs,
+    /// The key that authenticates the journal's lines (as for `rotate`).
+    #[arg(long, value_name = "FILE", env = "PWCHANGE_JOURNAL_KEY_FILE")]
+    pub journal_key: Option<PathBuf>,
+    /// The most logins in flight at once (as `rotate --concurrency`).
+    #[arg(long, default_value = "auto", value_name = "N|auto")]
+    pub concurrency: Cap<usize>,
+    /// The most logins started per second (as `rotate --rate`). A refused login counts
+    /// towards the vendor's lockout: pace it as the vendor's lockout policy allows.
+    #[arg(long, default_value = "auto", value_name = "PER_SEC|auto")]
+    pub rate: Cap<f64>,
+    /// Print one JSON line per user, then the counts.
+    #[arg(long)]
+    pub json: bool,
+    /// Where the vendor is and how to reach it (by default the journal's vendor and base URL).
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+/// Where `pwchange drift` takes the passwords it checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DriftSource {
+    /// The latest version of each user's secret in the journal's store.
+    Store,
+    /// The journal's own record of the password the vendor holds.
+    Journal,
 }
 
 /// How a journal's encrypted passwords are opened: an identity file, else its passphrase.
@@ -346,6 +408,7 @@ pub enum ManPage {
     Policy,
     Demo,
     Journal,
+    Drift,
     Schema,
     Vendors,
     Completions,
@@ -496,6 +559,16 @@ pub struct RotateArgs {
     /// With --resume: how to open the journal's passwords.
     #[command(flatten)]
     pub unlock: UnlockArgs,
+    /// Write each applied password to this secret store, after the vendor's change:
+    /// `vault://MOUNT/PATH`, e.g. `vault://secret/pwchange/{vendor}/{user_id}` (a HashiCorp
+    /// Vault or OpenBao KV version 2 mount; the path must hold {user_id}). The server and the
+    /// credentials are Vault's variables: VAULT_ADDR, VAULT_TOKEN (or
+    /// PWCHANGE_STORE_TOKEN_FILE, ~/.vault-token, or an AppRole: PWCHANGE_STORE_ROLE_ID with
+    /// PWCHANGE_STORE_SECRET_ID_FILE), VAULT_CACERT, VAULT_NAMESPACE (or their BAO_ names).
+    /// Writes are check-and-set on the version read before the change; a password the store
+    /// did not take stays in the journal and --resume writes it. With --resume: the journal's.
+    #[arg(long, value_name = "STORE", env = "PWCHANGE_STORE")]
+    pub store: Option<String>,
     /// The key that authenticates the journal's entries (HMAC-SHA256, each chained to the one
     /// before), so that `--resume` refuses a journal someone else edited or extended. Default:
     /// `$XDG_CONFIG_HOME/pwchange/journal.key` (or `~/.config/pwchange/journal.key`), created

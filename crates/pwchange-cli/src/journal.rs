@@ -5,6 +5,7 @@ use std::io::{IsTerminal as _, Write as _};
 
 use pwchange::Error;
 use pwchange_rotate::journal::{self, JournalKey, UserState};
+use pwchange_rotate::store::{Applied, Put};
 use serde_json::json;
 
 use crate::cli::{ExportFormat, JournalExportArgs, JournalStatusArgs};
@@ -28,6 +29,7 @@ pub fn status(args: &JournalStatusArgs) -> Result<u8, Error> {
         .filter(|(_, state)| matches!(state, UserState::Applied { verified: true, .. }))
         .count();
     let unsettled = contents.unsettled();
+    let not_stored = contents.not_stored();
     let encryption = match &header.sealing {
         pwchange_rotate::protection::Sealing::Age { recipients } => {
             format!("age, to {} recipient(s)", recipients.len())
@@ -46,8 +48,14 @@ pub fn status(args: &JournalStatusArgs) -> Result<u8, Error> {
             .iter()
             .map(|(user, state)| {
                 let mut line = json!({"user_id": user, "state": state.name()});
-                if let UserState::Applied { verified, .. } = state {
+                if let UserState::Applied {
+                    verified, stored, ..
+                } = state
+                {
                     line["verified"] = json!(verified);
+                    if header.store.is_some() {
+                        line["stored"] = json!(stored);
+                    }
                 }
                 line
             })
@@ -66,6 +74,10 @@ pub fn status(args: &JournalStatusArgs) -> Result<u8, Error> {
             "needs_resume": unsettled,
             "torn_tail": contents.torn_tail,
         });
+        if let Some(store) = &header.store {
+            status["store"] = json!(store);
+            status["not_stored"] = json!(not_stored);
+        }
         if args.users {
             status["states"] = json!(users);
         }
@@ -85,6 +97,21 @@ pub fn status(args: &JournalStatusArgs) -> Result<u8, Error> {
             count("not_applied"),
             unsettled.len()
         );
+        if let Some(store) = &header.store {
+            println!(
+                "  store {store}: {} applied user(s) not stored yet{}",
+                not_stored.len(),
+                if not_stored.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " (`pwchange rotate --resume --journal {}` writes them): {}",
+                        args.journal.display(),
+                        not_stored.join(", ")
+                    )
+                }
+            );
+        }
         if contents.torn_tail {
             println!(
                 "  its last line is incomplete (a crash mid-write, or a rotation writing it now): left out"
@@ -114,7 +141,10 @@ pub fn status(args: &JournalStatusArgs) -> Result<u8, Error> {
 
 /// The applied users' passwords, to a file or a pipe; unsettled users apart, on stderr.
 #[allow(clippy::print_stderr)]
-pub fn export(args: &JournalExportArgs, env: &crate::target::Env) -> Result<u8, Error> {
+pub async fn export(args: &JournalExportArgs, env: &crate::target::Env) -> Result<u8, Error> {
+    if let Some(spec) = &args.store {
+        return export_to_store(args, spec, env).await;
+    }
     if args.output.is_none() && std::io::stdout().is_terminal() && !args.to_terminal {
         return Err(Error::invalid_input(
             "standard output is a terminal: the passwords would stay on the screen and in its scrollback; write them with --output FILE, pipe them, or pass --to-terminal",
@@ -203,4 +233,73 @@ pub fn export(args: &JournalExportArgs, env: &crate::target::Env) -> Result<u8, 
         eprintln!("  {user}");
     }
     Ok(crate::cli::EXIT_SOME_FAILED)
+}
+
+/// `journal export --store`: each applied user's password written to the store, check-and-set
+/// (on the version the rotation read, where the journal has it), a line per user on stdout.
+#[allow(clippy::print_stdout, clippy::print_stderr)]
+async fn export_to_store(
+    args: &JournalExportArgs,
+    spec: &str,
+    env: &crate::target::Env,
+) -> Result<u8, Error> {
+    let key = JournalKey::load(&JournalKey::path(args.journal_key.as_deref())?, false)?;
+    let contents = journal::read(&args.journal, Some(&key))?;
+    let header = &contents.header;
+    let store = crate::rotate::store(Some(spec), Some(header), env)?
+        .ok_or_else(|| Error::invalid_input("no store"))?;
+    let unlock = crate::rotate::unlock(&args.unlock, &header.sealing, env)?;
+    let applied = contents.applied_passwords(unlock)?;
+    // A journal whose store is another: its base versions are that store's, not this one's.
+    let same_store = header.store.as_deref() == Some(store.target());
+    let (mut stored, mut conflicts) = (0, 0);
+    for user in &applied {
+        let (put, path) = store
+            .put_applied(
+                &header.vendor,
+                &header.base_url,
+                Applied {
+                    user_id: &user.user_id,
+                    password: &user.password,
+                    base: if same_store { user.store_base } else { None },
+                    verified: user.verified,
+                    login_name: None,
+                },
+            )
+            .await
+            .map_err(|e| {
+                Error::new(
+                    e.kind(),
+                    format!(
+                        "{e} (user {}; {stored} stored before it: exporting again finds them stored)",
+                        user.user_id
+                    ),
+                )
+            })?;
+        match put {
+            Put::Stored { version } | Put::AlreadyStored { version } => {
+                stored += 1;
+                println!("stored    {}  {path} version {version}", user.user_id);
+            }
+            Put::Conflict { version } => {
+                conflicts += 1;
+                println!(
+                    "conflict  {}  {path} version {version}: someone else wrote it after the rotation read it; not overwritten",
+                    user.user_id
+                );
+            }
+        }
+    }
+    let unsettled = contents.unsettled();
+    eprintln!(
+        "{} applied user(s) in the store {}, {conflicts} conflict(s); {} unsettled user(s) not exported",
+        stored,
+        store.target(),
+        unsettled.len()
+    );
+    Ok(if conflicts + unsettled.len() > 0 {
+        crate::cli::EXIT_SOME_FAILED
+    } else {
+        0
+    })
 }

@@ -3,6 +3,7 @@
 mod change;
 mod cli;
 mod demo;
+mod drift;
 mod hardening;
 mod journal;
 mod output;
@@ -129,9 +130,16 @@ async fn main() -> ExitCode {
             Err(e) => output::report(&e, args.json, &console),
         },
         cli::Command::Journal(cli::JournalCommand::Export(args)) => {
-            match journal::export(&args, &env) {
+            match journal::export(&args, &env).await {
                 Ok(code) => code,
                 Err(e) => output::report(&e, false, &console),
+            }
+        }
+        cli::Command::Drift(args) => {
+            let json = args.json;
+            match drift::run(args, &env, &console).await {
+                Ok(code) => code,
+                Err(e) => output::report(&e, json, &console),
             }
         }
         cli::Command::Policy(args) => {

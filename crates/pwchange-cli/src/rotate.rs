@@ -22,8 +22,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use pwchange::{AccessCheck, Client, Error, ErrorKind, PolicySource};
 use pwchange_rotate::journal::{self, JournalKey};
 use pwchange_rotate::protection::{self, Identity, Protection, Recipient, Sealing, Unlock};
+use pwchange_rotate::store::{Store, VaultConfig};
 use pwchange_rotate::{
-    Event, Input, Mode, PacingConfig, Plan, Ready, Rotation, Summary, UserResult,
+    Event, Input, Mode, PacingConfig, Plan, Ready, Rotation, StoreResult, Summary, UserResult,
 };
 use serde_json::json;
 
@@ -59,7 +60,7 @@ pub enum JsonLine<'a> {
 }
 
 /// The library's cap for the command line's.
-fn cap<T>(cap: cli::Cap<T>) -> pwchange_rotate::Cap<T> {
+pub fn cap<T>(cap: cli::Cap<T>) -> pwchange_rotate::Cap<T> {
     match cap {
         cli::Cap::Auto => pwchange_rotate::Cap::Auto,
         cli::Cap::At(n) => pwchange_rotate::Cap::At(n),
@@ -192,6 +193,31 @@ pub fn unlock(
     })
 }
 
+/// The store a run writes to: `--store` (`journal`: the resumed journal's), else a resumed
+/// journal's; its server and credentials from Vault's variables.
+pub fn store(
+    spec: Option<&str>,
+    resumed: Option<&journal::Header>,
+    env: &crate::target::Env,
+) -> Result<Option<Store>, Error> {
+    let journals = resumed.and_then(|header| header.store.clone());
+    if spec.is_none() && journals.is_none() {
+        return Ok(None);
+    }
+    let config =
+        VaultConfig::from_lookup(|name| crate::target::lookup(env, name).map(str::to_owned))?;
+    Ok(Some(match (spec, journals) {
+        (Some("journal") | None, Some(target)) => Store::at(*target, config)?,
+        (Some("journal"), None) => {
+            return Err(Error::invalid_input(
+                "the journal names no store: give one as vault://MOUNT/PATH",
+            ));
+        }
+        (Some(spec), _) => Store::new(spec, config)?,
+        (None, None) => return Ok(None),
+    }))
+}
+
 /// `--resume` with what the journal's header records: without `--vendor`, its vendor, base URL
 /// and mode; without `--input`, its input file. A flag given that disagrees is refused when the
 /// header is compared (by name).
@@ -291,6 +317,23 @@ pub async fn run(
     if let Some(classes) = &args.classes {
         rotation = rotation.classes(classes.iter().copied().map(char_class));
     }
+    // The key that authenticates the journal: made by the first rotation, required to resume.
+    // A resume's header names the store (or none) the rotation began with.
+    let key = if args.dry_run {
+        None
+    } else {
+        Some(JournalKey::load(
+            &JournalKey::path(args.journal_key.as_deref())?,
+            !args.resume,
+        )?)
+    };
+    let resumed = match (&args.journal, &key) {
+        (Some(path), Some(key)) if args.resume => Some(journal::read_header(path, Some(key))?),
+        _ => None,
+    };
+    if let Some(store) = store(args.store.as_deref(), resumed.as_ref(), env)? {
+        rotation = rotation.store(store);
+    }
     let plan = rotation.plan().await?;
     if let Some(kind) = plan.policy_fallback() {
         crate::policy::warn_documented(vendor, kind);
@@ -302,14 +345,11 @@ pub async fn run(
         .journal
         .clone()
         .ok_or_else(|| Error::invalid_input("--journal is required (except with --dry-run)"))?;
-    // The key that authenticates the journal: made by the first rotation, required to resume.
-    let key_path = JournalKey::path(args.journal_key.as_deref())?;
-    let key = JournalKey::load(&key_path, !args.resume)?;
+    let key = key.ok_or_else(|| Error::new(ErrorKind::Unexpected, "no journal key"))?;
     // Check the journal before asking (a resumed one is locked now, so a second process is
     // refused at once; a new one's place and encryption are checked, and it is made when the
     // run starts).
-    let (ready, encrypted) = if args.resume {
-        let header = journal::read_header(&journal_path, Some(&key))?;
+    let (ready, encrypted) = if let Some(header) = resumed {
         refuse_other_protection(&args, &header.sealing)?;
         let unlock = unlock(&args.unlock, &header.sealing, env)?;
         (
@@ -326,6 +366,7 @@ pub async fn run(
         )
     };
     confirm(&args, &ready)?;
+    let store_target = ready.plan().store().map(|store| store.target().clone());
     let control = ready.control();
     // A closed standard output (its reader went away: `| head -1`) interrupts the run too.
     let (closed_stdout, stdout_closed) = tokio::sync::mpsc::unbounded_channel();
@@ -406,6 +447,7 @@ pub async fn run(
     } else {
         print_summary(
             &summary,
+            store_target.as_ref(),
             vendor,
             &journal_path,
             encrypted,
@@ -420,7 +462,12 @@ pub async fn run(
         output::exit_code(kind)
     } else if summary.interrupted {
         EXIT_INTERRUPTED
-    } else if summary.failed + summary.outcome_unknown > 0 {
+    } else if summary.failed
+        + summary.outcome_unknown
+        + summary.not_stored
+        + summary.store_conflicts
+        > 0
+    {
         EXIT_SOME_FAILED
     } else {
         0
@@ -491,7 +538,10 @@ fn plan_text(args: &RotateArgs, plan: &Plan, users: usize) -> String {
             }
         },
         first.join(", "),
-    )
+    ) + &plan
+        .store()
+        .map(|store| format!("\n  store: {} (after each applied change)", store.target()))
+        .unwrap_or_default()
 }
 
 /// `--dry-run`: the checks are done; check the credentials, print the plan, change nothing.
@@ -513,6 +563,7 @@ async fn dry_run(args: &RotateArgs, plan: &Plan) -> Result<u8, Error> {
                 "generation": {"length": plan.generation().length, "classes": plan.generation().class_names()},
                 "policy": plan.policy(),
                 "access": access,
+                "store": plan.store().map(|store| store.target()),
             }))
         );
     } else {
@@ -579,15 +630,17 @@ fn confirm(args: &RotateArgs, ready: &Ready) -> Result<(), Error> {
 /// where the passwords are. With `--quiet`, only when something needs attention.
 fn print_summary(
     summary: &Summary,
+    store: Option<&pwchange_rotate::StoreTarget>,
     vendor: pwchange::Vendor,
     journal_path: &std::path::Path,
     encrypted: bool,
     console: &Console,
     out: &Stdout,
 ) {
-    let attention = summary.failed + summary.outcome_unknown > 0
-        || summary.interrupted
-        || summary.stopped_by.is_some();
+    let attention =
+        summary.failed + summary.outcome_unknown + summary.not_stored + summary.store_conflicts > 0
+            || summary.interrupted
+            || summary.stopped_by.is_some();
     if console.quiet && !attention {
         return;
     }
@@ -635,6 +688,24 @@ fn print_summary(
         // The run stopped before its journal was made: nothing was sent.
         return;
     }
+    if let Some(store) = store {
+        out.line(format!(
+            "store {store}: {} stored, {} not stored{}, {} conflicts{}",
+            summary.stored,
+            console.count(summary.not_stored, true),
+            if summary.not_stored > 0 {
+                " (kept in the journal: --resume writes them)"
+            } else {
+                ""
+            },
+            console.count(summary.store_conflicts, true),
+            if summary.store_conflicts > 0 {
+                " (someone else wrote those secrets after this rotation read them: not overwritten; compare, then `pwchange journal export --store` to write the journal's over them)"
+            } else {
+                ""
+            }
+        ));
+    }
     out.line(format!(
         "the new passwords are in the journal {}{}",
         journal_path.display(),
@@ -658,7 +729,11 @@ struct Reporter {
 
 impl Reporter {
     fn report(&self, record: &UserResult) {
-        let failure = record.kind.is_some();
+        let failure = record.kind.is_some()
+            || matches!(
+                record.store,
+                Some(StoreResult::NotStored { .. } | StoreResult::Conflict { .. })
+            );
         match &self.bar {
             _ if self.json => self.out.line(output::json_line(&JsonLine::Result(record))),
             Some(bar) => {
@@ -675,7 +750,13 @@ impl Reporter {
 
 /// A user's result as a line of text.
 fn result_line(record: &UserResult) -> String {
-    let outcome = record.outcome.name();
+    let outcome = match record.store {
+        Some(StoreResult::NotStored { .. }) => format!("{}, not stored", record.outcome.name()),
+        Some(StoreResult::Conflict { .. }) => {
+            format!("{}, store conflict", record.outcome.name())
+        }
+        _ => record.outcome.name().to_owned(),
+    };
     match &record.message {
         Some(message) => format!("{outcome:<16} {}  {message}", record.user_id),
         None => format!("{outcome:<16} {}", record.user_id),

@@ -25,7 +25,7 @@ use crate::cli::TargetArgs;
 /// The process environment as captured once: (name, value) pairs.
 pub type Env = [(String, String)];
 
-fn lookup<'a>(env: &'a Env, name: &str) -> Option<&'a str> {
+pub fn lookup<'a>(env: &'a Env, name: &str) -> Option<&'a str> {
     env.iter()
         .find(|(n, _)| n == name)
         .map(|(_, v)| v.as_str())

@@ -53,6 +53,7 @@ use crate::journal::{self, Entry, Header, Journal, JournalKey, Previous};
 use crate::pacing::{self, Pacer, PacingConfig};
 use crate::protection::{Protection, Sealing, Unlock};
 use crate::settle::{self, Settled};
+use crate::store::{Applied, Put, SecretPath, Store};
 
 /// How long the changes in flight may take to finish after [`Control::cancel`] before they
 /// are abandoned: less than the 30 s Kubernetes and the 90 s systemd give a process between
@@ -122,6 +123,7 @@ pub struct Rotation {
     length: Option<usize>,
     classes: Option<Vec<CharClass>>,
     grace: Duration,
+    store: Option<Store>,
 }
 
 impl std::fmt::Debug for Rotation {
@@ -149,6 +151,7 @@ impl Rotation {
             length: None,
             classes: None,
             grace: GRACE,
+            store: None,
         }
     }
 
@@ -192,6 +195,15 @@ impl Rotation {
         self
     }
 
+    /// Writes each applied password to `store` (a Vault or OpenBao KV v2 mount), after the
+    /// vendor's change and check-and-set on the version read before it (see [`crate::store`]);
+    /// the journal keeps each password until the store has it, and a resume writes those it
+    /// does not.
+    pub fn store(mut self, store: Store) -> Self {
+        self.store = Some(store);
+        self
+    }
+
     /// Checks everything that can be checked without changing anything: the whole input (ids,
     /// duplicates, the mode), the vendor's password policy (read from the vendor where it can
     /// be, else its documented rules: [`Plan::policy_fallback`]), the generator against it,
@@ -219,6 +231,12 @@ impl Rotation {
             }
         };
         policy.check(&sample).map_err(unfit)?;
+        // Every user's secret has a path in the store (a user id with a `/` would not).
+        if let Some(store) = &self.store {
+            for record in input::checked(&self.input, vendor, admin)? {
+                store.target().path_for(vendor.name(), &record?.user_id)?;
+            }
+        }
         if let Some(first) = survey.first.first() {
             let change = match self.mode {
                 Mode::AdminSet { require_change } => {
@@ -332,7 +350,17 @@ impl Plan {
                 .map(|path| path.display().to_string()),
             key_id: key.id(),
             sealing: Sealing::Plaintext,
+            store: self
+                .rotation
+                .store
+                .as_ref()
+                .map(|s| Box::new(s.target().clone())),
         }
+    }
+
+    /// The store the rotation writes to, where it has one.
+    pub fn store(&self) -> Option<&Store> {
+        self.rotation.store.as_ref()
     }
 
     /// A rotation with a new journal at `path` (created, locked and its header written when
@@ -544,6 +572,15 @@ impl Ready {
         self.plan.survey.count.saturating_sub(done)
     }
 
+    /// The users the journal records as applied whose password is not in the rotation's store
+    /// yet (a resume writes it there).
+    pub fn users_not_stored(&self) -> usize {
+        self.previous
+            .values()
+            .filter(|p| matches!(p, Previous::NotStored { .. }))
+            .count()
+    }
+
     /// The users the journal leaves unsettled (a resume sends their journaled password again,
     /// then one login decides).
     pub fn users_unsettled(&self) -> usize {
@@ -585,6 +622,26 @@ impl Ready {
             observer,
             control,
         } = self;
+        // A store that would refuse the first write is found before the first change.
+        if let (Some(store), Some(first)) = (plan.store(), plan.survey.first.first()) {
+            let checked = match store
+                .target()
+                .path_for(plan.client().vendor().name(), first)
+            {
+                Ok(path) => store.check_access(&path).await,
+                Err(error) => Err(error),
+            };
+            if let Err(error) = checked {
+                return Err(RotationError {
+                    error,
+                    summary: Box::new(Summary {
+                        total: plan.survey.count,
+                        not_attempted: plan.survey.count,
+                        ..Summary::default()
+                    }),
+                });
+            }
+        }
         let journal = match journal {
             JournalState::Open { journal, .. } => journal,
             JournalState::ToCreate {
@@ -660,6 +717,15 @@ pub struct Summary {
     pub outcome_unknown: usize,
     /// Users not tried (the run stopped first).
     pub not_attempted: usize,
+    /// With a store: applied users whose password the store's latest version now holds (this
+    /// run's writes, and those it found already written).
+    pub stored: usize,
+    /// With a store: applied users whose password is not in the store yet (it was down or
+    /// refused): the journal keeps them, and `--resume` writes them.
+    pub not_stored: usize,
+    /// With a store: applied users whose secret someone else wrote after this rotation read
+    /// it; not overwritten (the journal keeps the password).
+    pub store_conflicts: usize,
     /// Whether [`Control::cancel`] stopped the run.
     pub interrupted: bool,
     /// The kind of the credentials' refusal that stopped launching changes.
@@ -728,6 +794,32 @@ pub struct UserResult {
     /// What happened, in words.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// With a store, for an applied user: whether the store has its password.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store: Option<StoreResult>,
+}
+
+/// What became of an applied user's password in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(tag = "state", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum StoreResult {
+    /// The store's latest version holds it.
+    Stored {
+        /// That version.
+        version: u64,
+    },
+    /// Someone else wrote the secret after this rotation read it: not overwritten.
+    Conflict {
+        /// The store's latest version.
+        version: u64,
+    },
+    /// Not written (the store was down, sealed or refused): the journal keeps it, and
+    /// `--resume` writes it.
+    NotStored {
+        /// Why.
+        kind: ErrorKind,
+    },
 }
 
 impl UserResult {
@@ -738,6 +830,7 @@ impl UserResult {
             verified: false,
             kind: None,
             message: None,
+            store: None,
         }
     }
 
@@ -760,6 +853,7 @@ impl UserResult {
             verified: false,
             kind: Some(error.kind()),
             message: Some(message),
+            store: None,
         }
     }
 }
@@ -769,8 +863,15 @@ enum UserPlan {
     Skip,
     /// A fresh password.
     Fresh(Password),
-    /// The journaled password of an interrupted run, to settle.
-    Settle(Password),
+    /// The journaled password of an interrupted run, to settle (and the store's version before
+    /// it).
+    Settle(Password, Option<u64>),
+    /// An applied password an earlier run did not get into the store: write it there.
+    Store {
+        password: Password,
+        base: Option<u64>,
+        verified: bool,
+    },
 }
 
 /// The launch loop: every user of the input in order, each within the pace.
@@ -795,9 +896,16 @@ async fn execute(
         verify,
         pacing,
         grace,
+        store,
         ..
     } = rotation;
     let vendor = client.vendor();
+    let store = store.map(|store| StoreRun {
+        store,
+        vendor: vendor.name(),
+        base_url: client.base_url().to_owned(),
+        down: AtomicBool::new(false),
+    });
     let started = std::time::Instant::now();
     let (stop, _) = tokio::sync::watch::channel(false);
     let run = Arc::new(Run {
@@ -812,6 +920,7 @@ async fn execute(
         retries: AtomicU64::new(0),
         overloads: AtomicU64::new(0),
         secrets: std::sync::RwLock::new(run_secrets(&input, vendor, mode.is_admin(), &journaled)),
+        store,
         reporter: Reporter {
             observer,
             counts: std::sync::Mutex::default(),
@@ -870,9 +979,19 @@ async fn execute(
         };
         let user_plan = match previous.get(&record.user_id) {
             Some(Previous::Done) => UserPlan::Skip,
-            Some(Previous::Unsettled { password }) => {
-                UserPlan::Settle(Password::new(password.as_str()))
-            }
+            Some(Previous::Unsettled {
+                password,
+                store_base,
+            }) => UserPlan::Settle(Password::new(password.as_str()), *store_base),
+            Some(Previous::NotStored {
+                password,
+                store_base,
+                verified,
+            }) => UserPlan::Store {
+                password: Password::new(password.as_str()),
+                base: *store_base,
+                verified: *verified,
+            },
             Some(Previous::NotApplied) | None => match generation.generate() {
                 Ok(password) => UserPlan::Fresh(password),
                 Err(error) => {
@@ -881,7 +1000,28 @@ async fn execute(
                 }
             },
         };
+        // What the store's write after an applied change needs: the password, and the version
+        // the store had before it (read in the task for a fresh one).
+        let mut base = None;
         let task = match user_plan {
+            UserPlan::Store {
+                password,
+                base,
+                verified,
+            } => {
+                let run = run.clone();
+                let user_id = record.user_id.clone();
+                let task = tasks.spawn(async move {
+                    let mut result = UserResult {
+                        verified,
+                        ..UserResult::new(record.user_id.clone(), UserOutcome::AlreadyDone)
+                    };
+                    let failure = deliver(&run, &record, &password, base, &mut result).await;
+                    (result, failure)
+                });
+                flight.users.insert(task.id(), user_id);
+                continue;
+            }
             UserPlan::Skip => {
                 summary.already_done += 1;
                 run.reporter.finished(
@@ -894,9 +1034,15 @@ async fn execute(
                 run.keep_secret(password.expose_secret());
                 Step::Change(password)
             }
-            UserPlan::Settle(password) => {
+            UserPlan::Settle(password, store_base) => {
                 run.keep_secret(password.expose_secret());
+                base = store_base;
                 Step::Settle(password)
+            }
+        };
+        let applied_password = match &task {
+            Step::Change(password) | Step::Settle(password) | Step::Login(password) => {
+                password.clone()
             }
         };
         // A stopped run waits for no slot (the rate could make the rest take hours), and a run
@@ -927,16 +1073,49 @@ async fn execute(
         };
         // A fresh password is journaled before it is sent: its entry is queued now, in input
         // order, and the change waits until the entry is synced (with the others queued since).
+        // With a store, the store's version is read first (in the task), and journaled with it.
+        let fresh = matches!(task, Step::Change(_));
         let journaled = match &task {
-            Step::Change(password) => Some(
-                run.journal
-                    .write_pending(&record.user_id, password.expose_secret()),
-            ),
+            Step::Change(password) if run.store.is_none() => Some(run.journal.write_pending(
+                &record.user_id,
+                password.expose_secret(),
+                None,
+            )),
             _ => None,
         };
         let run = run.clone();
         let user_id = record.user_id.clone();
         let task = tasks.spawn(async move {
+            let journaled = match (&run.store, journaled) {
+                (Some(store), None) if fresh => {
+                    let current = match store.path(&record.user_id) {
+                        Ok(path) => store.store.current(&path).await,
+                        Err(error) => Err(error),
+                    };
+                    match current {
+                        Ok(current) => {
+                            base = Some(current.version);
+                            Some(run.journal.write_pending(
+                                &record.user_id,
+                                applied_password.expose_secret(),
+                                base,
+                            ))
+                        }
+                        Err(error) => {
+                            store.down.store(true, Ordering::SeqCst);
+                            let result = UserResult {
+                                kind: Some(error.kind()),
+                                message: Some(format!(
+                                    "the store could not be read ({error}), so nothing was sent; --resume rotates it"
+                                )),
+                                ..UserResult::new(record.user_id, UserOutcome::NotAttempted)
+                            };
+                            return (result, Some(store_failure(&error)));
+                        }
+                    }
+                }
+                (_, journaled) => journaled,
+            };
             if let Some(journaled) = journaled {
                 if let Err(error) = journaled.await {
                     return (UserResult::not_journaled(record.user_id), Some(error));
@@ -956,6 +1135,11 @@ async fn execute(
             run.feed_breaker(finished.result.kind);
             drop(slot);
             match journaled {
+                Ok(()) if run.store.is_some() && finished.result.outcome == UserOutcome::Changed => {
+                    let mut result = finished.result;
+                    let failure = deliver(&run, &record, &applied_password, base, &mut result).await;
+                    (result, failure)
+                }
                 Ok(()) => (finished.result, None),
                 // What happened is still reported; the journal's last word for the user is its
                 // pending password, which a resume settles.
@@ -1150,6 +1334,119 @@ struct Run {
     secrets: std::sync::RwLock<pwchange::Redactor>,
     /// Where events go.
     reporter: Reporter,
+    /// Where applied passwords go, where the rotation has a store.
+    store: Option<StoreRun>,
+}
+
+/// A run's store.
+struct StoreRun {
+    store: Store,
+    vendor: &'static str,
+    base_url: String,
+    /// Set once a store call failed for good: nothing more is launched, and the users applied
+    /// meanwhile are not tried against it (the journal keeps them for a resume).
+    down: AtomicBool,
+}
+
+impl StoreRun {
+    fn path(&self, user_id: &str) -> Result<SecretPath, Error> {
+        self.store.target().path_for(self.vendor, user_id)
+    }
+}
+
+/// The run's error for a store that failed: what a resume does about it.
+fn store_failure(error: &Error) -> Error {
+    Error::new(
+        error.kind(),
+        format!(
+            "{error}; stopped launching changes: the users applied and not stored are kept in the journal, and --resume writes them"
+        ),
+    )
+}
+
+/// Writes an applied user's password to the run's store, check-and-set on `base` (the store's
+/// version before the change; read now where the journal has none), journals `stored`, and
+/// says so in `result`. A store that fails is the run's failure (returned); a conflict is the
+/// user's alone.
+async fn deliver(
+    run: &Run,
+    record: &Record,
+    password: &Password,
+    base: Option<u64>,
+    result: &mut UserResult,
+) -> Option<Error> {
+    let store = run.store.as_ref()?;
+    let note = |result: &mut UserResult, note: String| {
+        result.message = Some(match result.message.take() {
+            Some(message) => format!("{message}; {note}"),
+            None => note,
+        });
+    };
+    if store.down.load(Ordering::SeqCst) {
+        result.store = Some(StoreResult::NotStored {
+            kind: ErrorKind::Unavailable,
+        });
+        note(
+            result,
+            "not stored: the store failed earlier in this run; the journal keeps the password, and --resume writes it".to_owned(),
+        );
+        return None;
+    }
+    let written = store
+        .store
+        .put_applied(
+            store.vendor,
+            &store.base_url,
+            Applied {
+                user_id: &record.user_id,
+                password: password.expose_secret(),
+                base,
+                verified: result.verified,
+                login_name: record.login_name.clone(),
+            },
+        )
+        .await;
+    match written {
+        Ok((Put::Stored { version } | Put::AlreadyStored { version }, ..)) => {
+            let journaled = run
+                .journal
+                .write(&Entry::Stored {
+                    user_id: record.user_id.clone(),
+                    version,
+                })
+                .await;
+            result.store = Some(StoreResult::Stored { version });
+            if let Err(error) = journaled {
+                note(
+                    result,
+                    "stored, but that could not be journaled: --resume finds it stored".to_owned(),
+                );
+                return Some(error);
+            }
+            None
+        }
+        Ok((Put::Conflict { version }, path)) => {
+            result.store = Some(StoreResult::Conflict { version });
+            note(
+                result,
+                format!(
+                    "not stored: someone else wrote the store's secret {path} after this rotation read it (its version is {version} now); it was not overwritten, and the journal keeps the password"
+                ),
+            );
+            None
+        }
+        Err(error) => {
+            store.down.store(true, Ordering::SeqCst);
+            result.store = Some(StoreResult::NotStored { kind: error.kind() });
+            note(
+                result,
+                format!(
+                    "not stored ({error}): the journal keeps the password, and --resume writes it"
+                ),
+            );
+            Some(store_failure(&error))
+        }
+    }
 }
 
 impl Run {
@@ -1589,6 +1886,12 @@ fn finish(
             return;
         }
     };
+    match result.store {
+        Some(StoreResult::Stored { .. }) => summary.stored += 1,
+        Some(StoreResult::NotStored { .. }) => summary.not_stored += 1,
+        Some(StoreResult::Conflict { .. }) => summary.store_conflicts += 1,
+        None => {}
+    }
     match result.outcome {
         UserOutcome::Changed => {
             summary.changed += 1;
@@ -1751,6 +2054,7 @@ mod tests {
                 input: None,
                 key_id: key.id(),
                 sealing: Sealing::Plaintext,
+                store: None,
             };
             let journal = Journal::create(
                 &dir.path().join("j.jsonl"),
@@ -1777,6 +2081,7 @@ mod tests {
                     counts: std::sync::Mutex::default(),
                     journaled: AtomicUsize::new(0),
                 },
+                store: None,
             };
             let record = Record {
                 line: 2,

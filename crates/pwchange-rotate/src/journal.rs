@@ -5,9 +5,10 @@
 //! still durable before the request it guards is sent.
 //!
 //! ```text
-//! {"mac":"…","event":"header","format":4,"vendor":"<name>","base_url":"…","mode":"admin_set","require_change":false,"input_sha256":"…","input":"/abs/users.csv","key_id":"…","sealing":{"scheme":"age","recipients":["age1…"]}}
-//! {"mac":"…","event":"pending","user_id":"…","new_password_age":"-----BEGIN AGE ENCRYPTED FILE-----\n…"}
+//! {"mac":"…","event":"header","format":5,"vendor":"<name>","base_url":"…","mode":"admin_set","require_change":false,"input_sha256":"…","input":"/abs/users.csv","key_id":"…","sealing":{"scheme":"age","recipients":["age1…"]},"store":{"kind":"vault_kv2","address":"https://…","mount":"secret","path":"pwchange/{vendor}/{user_id}"}}
+//! {"mac":"…","event":"pending","user_id":"…","new_password_age":"-----BEGIN AGE ENCRYPTED FILE-----\n…","store_base":2}
 //! {"mac":"…","event":"done","user_id":"…","verified":true}
+//! {"mac":"…","event":"stored","user_id":"…","version":3}
 //! {"mac":"…","event":"failed","user_id":"…","kind":"policy_violation","outcome":"not_applied","message":"…"}
 //! ```
 //!
@@ -44,7 +45,8 @@
 //!   `--resume` refuses any other;
 //! - per user, entries follow the engine's order: `pending`, then `done` or `failed`; after a
 //!   `failed` that is `not_applied` a new `pending`, after one that is `unknown` the settling
-//!   `done` or `failed`; nothing after `done`;
+//!   `done` or `failed`; after `done` only `stored` (a rotation with a store: the store's
+//!   latest version holds the applied password), and nothing after that;
 //! - one process at a time: an exclusive lock (`flock`) is held for the whole run;
 //! - a torn last line (a crash mid-write) is cut off on reopen; any other bad line is refused.
 
@@ -61,6 +63,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::protection::{self, Protection, Sealer, Sealing, StoredPassword, Unlock};
+use crate::store::StoreTarget;
 
 /// The process's effective user, whom the journal and its key must belong to; `None` where
 /// there is none (other platforms than Unix).
@@ -74,8 +77,9 @@ fn effective_uid() -> Option<u32> {
 }
 
 /// The journal format this build writes and reads (3: every line authenticated; 4: the
-/// passwords age-encrypted, the header names how and the input's path).
-pub const FORMAT: u32 = 4;
+/// passwords age-encrypted, the header names how and the input's path; 5: the secret store,
+/// each password's base version there, and `stored`).
+pub const FORMAT: u32 = 5;
 
 /// The key that authenticates a journal's lines: 32 random bytes in a file only the operator
 /// can read (64 hexadecimal digits).
@@ -257,6 +261,9 @@ pub struct Header {
     pub key_id: String,
     /// How its passwords are kept (set by [`Journal::create`] from its [`Protection`]).
     pub sealing: Sealing,
+    /// The secret store each applied password is written to, where the rotation has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<Box<StoreTarget>>,
 }
 
 impl Header {
@@ -286,6 +293,17 @@ impl Header {
             Some(
                 "the input file is not the one it was started with (its sha256 differs)".to_owned(),
             )
+        } else if self.store != run.store {
+            Some(match (&self.store, &run.store) {
+                (Some(store), _) => format!(
+                    "it was written for the store {}, and this run names {}",
+                    store,
+                    run.store
+                        .as_ref()
+                        .map_or("none".to_owned(), ToString::to_string)
+                ),
+                (None, _) => "it was written without a store: resume it without --store (and export it to the store afterwards)".to_owned(),
+            })
         } else if self.key_id != run.key_id {
             Some(format!(
                 "it was written with another journal key (key id {}; this run's is {}): give that key with --journal-key",
@@ -311,6 +329,10 @@ pub enum Entry {
         /// The password: `new_password_age` (encrypted) or `new_password` (clear text).
         #[serde(flatten)]
         password: StoredPassword,
+        /// With a store: its version of the user's secret before this password (0: none), on
+        /// which the write after the change is check-and-set.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        store_base: Option<u64>,
     },
     /// The change is applied (`verified`: a login with the password worked).
     Done {
@@ -318,6 +340,14 @@ pub enum Entry {
         user_id: String,
         /// A login with the journaled password worked.
         verified: bool,
+    },
+    /// The store's latest version holds the user's applied password (written, or found
+    /// written by this rotation).
+    Stored {
+        /// The user.
+        user_id: String,
+        /// The store's version.
+        version: u64,
     },
     /// The change failed: `outcome` says whether it may have been applied.
     Failed {
@@ -334,12 +364,23 @@ pub enum Entry {
 
 /// What an earlier run left for one user, its password decrypted (for the engine).
 pub enum Previous {
-    /// Applied (`verified` when a login proved it).
+    /// Applied, and stored where the rotation has a store.
     Done,
+    /// Applied, and not yet in the rotation's store: the password to write there.
+    NotStored {
+        /// The password the vendor holds.
+        password: Zeroizing<String>,
+        /// The store's version before it.
+        store_base: Option<u64>,
+        /// A login with it worked.
+        verified: bool,
+    },
     /// Applied or not: the journaled password, to settle.
     Unsettled {
         /// The journaled password.
         password: Zeroizing<String>,
+        /// The store's version before it.
+        store_base: Option<u64>,
     },
     /// Not applied: a fresh password is due.
     NotApplied,
@@ -360,6 +401,10 @@ pub enum UserState {
         verified: bool,
         /// The password the vendor holds.
         password: StoredPassword,
+        /// The store's version before it (a rotation with a store).
+        store_base: Option<u64>,
+        /// The store's version that holds it, once stored.
+        stored: Option<u64>,
     },
     /// Not applied: the vendor keeps the password it had before the rotation (not in the
     /// journal).
@@ -369,6 +414,8 @@ pub enum UserState {
     Unsettled {
         /// The journaled password, which may or may not be the vendor's.
         password: StoredPassword,
+        /// The store's version before it (a rotation with a store).
+        store_base: Option<u64>,
     },
 }
 
@@ -406,6 +453,19 @@ impl Contents {
             .collect()
     }
 
+    /// The applied users whose password the journal's store does not have yet (none when the
+    /// journal names no store), in its order: `--resume` writes them.
+    pub fn not_stored(&self) -> Vec<&str> {
+        if self.header.store.is_none() {
+            return Vec::new();
+        }
+        self.users
+            .iter()
+            .filter(|(_, state)| matches!(state, UserState::Applied { stored: None, .. }))
+            .map(|(user, _)| user.as_str())
+            .collect()
+    }
+
     /// The passwords of the applied users, decrypted with `unlock` (needed unless the journal
     /// is clear text), in the journal's order: what the vendor holds for each.
     pub fn applied_passwords(&self, unlock: Option<Unlock>) -> Result<Vec<AppliedPassword>, Error> {
@@ -413,13 +473,20 @@ impl Contents {
         self.users
             .iter()
             .filter_map(|(user_id, state)| match state {
-                UserState::Applied { verified, password } => Some((user_id, *verified, password)),
+                UserState::Applied {
+                    verified,
+                    password,
+                    store_base,
+                    stored,
+                } => Some((user_id, *verified, password, *store_base, *stored)),
                 _ => None,
             })
-            .map(|(user_id, verified, password)| {
+            .map(|(user_id, verified, password, store_base, stored)| {
                 Ok(AppliedPassword {
                     user_id: user_id.clone(),
                     verified,
+                    store_base,
+                    stored,
                     password: opener
                         .open(password)
                         .map_err(|e| io_error(format!("user {user_id}: {}", e.message())))?,
@@ -437,6 +504,10 @@ pub struct AppliedPassword {
     pub verified: bool,
     /// The password.
     pub password: Zeroizing<String>,
+    /// The store's version of the user's secret before this password (a rotation with a store).
+    pub store_base: Option<u64>,
+    /// The store's version that holds it, where the journal records it stored.
+    pub stored: Option<u64>,
 }
 
 /// Each user's state after `entries` (in the journal's order, entries already in the engine's
@@ -444,40 +515,56 @@ pub struct AppliedPassword {
 fn states<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Vec<(String, UserState)> {
     let mut order: Vec<(String, UserState)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
-    let mut journaled: HashMap<&str, &StoredPassword> = HashMap::new();
+    let mut journaled: HashMap<&str, (&StoredPassword, Option<u64>)> = HashMap::new();
     for entry in entries {
         let (user_id, state) = match entry {
             Entry::Header(_) => continue,
-            Entry::Pending { user_id, password } => {
-                journaled.insert(user_id, password);
+            Entry::Pending {
+                user_id,
+                password,
+                store_base,
+            } => {
+                journaled.insert(user_id, (password, *store_base));
                 (
                     user_id,
                     UserState::Unsettled {
                         password: password.clone(),
+                        store_base: *store_base,
                     },
                 )
             }
             Entry::Done { user_id, verified } => match journaled.get(user_id.as_str()) {
-                Some(password) => (
+                Some((password, store_base)) => (
                     user_id,
                     UserState::Applied {
                         verified: *verified,
                         password: (*password).clone(),
+                        store_base: *store_base,
+                        stored: None,
                     },
                 ),
                 // Refused by check_order; a journal read without it says nothing it lacks.
                 None => continue,
             },
+            Entry::Stored { user_id, version } => {
+                if let Some(UserState::Applied { stored, .. }) =
+                    index.get(user_id.as_str()).map(|&at| &mut order[at].1)
+                {
+                    *stored = Some(*version);
+                }
+                continue;
+            }
             // Only `not_applied` (or no password ever journaled) proves the vendor kept the
             // previous password; anything else leaves the journaled one to settle.
             Entry::Failed {
                 user_id, outcome, ..
             } => match (outcome, journaled.get(user_id.as_str())) {
                 (Outcome::NotApplied, _) | (_, None) => (user_id, UserState::NotApplied),
-                (_, Some(password)) => (
+                (_, Some((password, store_base))) => (
                     user_id,
                     UserState::Unsettled {
                         password: (*password).clone(),
+                        store_base: *store_base,
                     },
                 ),
             },
@@ -826,15 +913,35 @@ impl Journal {
                 })
             };
             let state = match state {
-                UserState::Applied { password, .. } => {
-                    all_passwords.push(open(&password)?);
-                    Previous::Done
-                }
-                UserState::NotApplied => Previous::NotApplied,
-                UserState::Unsettled { password } => {
+                UserState::Applied {
+                    password,
+                    verified,
+                    store_base,
+                    stored,
+                } => {
                     let password = open(&password)?;
                     all_passwords.push(password.clone());
-                    Previous::Unsettled { password }
+                    if found.store.is_some() && stored.is_none() {
+                        Previous::NotStored {
+                            password,
+                            store_base,
+                            verified,
+                        }
+                    } else {
+                        Previous::Done
+                    }
+                }
+                UserState::NotApplied => Previous::NotApplied,
+                UserState::Unsettled {
+                    password,
+                    store_base,
+                } => {
+                    let password = open(&password)?;
+                    all_passwords.push(password.clone());
+                    Previous::Unsettled {
+                        password,
+                        store_base,
+                    }
                 }
             };
             previous.insert(user_id, state);
@@ -891,16 +998,19 @@ impl Journal {
     }
 
     /// Journals `password` as `user_id`'s new one, kept as the journal's header says
-    /// (encrypted unless it is a clear-text journal): [`Journal::write`] of a pending entry.
+    /// (encrypted unless it is a clear-text journal), with the store's version before it
+    /// (`store_base`, a rotation with a store): [`Journal::write`] of a pending entry.
     pub fn write_pending(
         &self,
         user_id: &str,
         password: &str,
+        store_base: Option<u64>,
     ) -> impl std::future::Future<Output = Result<(), Error>> + use<> {
         let written = self.sealer.seal(password).map(|password| {
             self.write(&Entry::Pending {
                 user_id: user_id.to_owned(),
                 password,
+                store_base,
             })
         });
         async move { written?.await }
@@ -1148,6 +1258,7 @@ fn check_order(entries: &[(usize, Entry)]) -> Result<(), (usize, &'static str)> 
     enum Last {
         Pending,
         Done,
+        Stored,
         NotApplied,
         Unknown,
     }
@@ -1157,6 +1268,7 @@ fn check_order(entries: &[(usize, Entry)]) -> Result<(), (usize, &'static str)> 
             Entry::Header(_) => continue,
             Entry::Pending { user_id, .. } => (user_id, Last::Pending),
             Entry::Done { user_id, .. } => (user_id, Last::Done),
+            Entry::Stored { user_id, .. } => (user_id, Last::Stored),
             Entry::Failed {
                 user_id, outcome, ..
             } => (
@@ -1177,13 +1289,16 @@ fn check_order(entries: &[(usize, Entry)]) -> Result<(), (usize, &'static str)> 
                 Some(Last::Pending | Last::Unknown),
                 Last::Done | Last::NotApplied | Last::Unknown,
             ) => true,
+            // The applied password, written to the store.
+            (Some(Last::Done), Last::Stored) => true,
             _ => false,
         };
         if !allowed {
             return Err((
                 *line,
                 match (last.get(user_id.as_str()), next) {
-                    (Some(Last::Done), _) => "an entry after the user's done",
+                    (Some(Last::Done | Last::Stored), _) => "an entry after the user's done",
+                    (_, Last::Stored) => "a store write of a password not applied",
                     (None, _) => "a result for a user with no journaled password",
                     (_, Last::Pending) => {
                         "a second password journaled for a user whose first is unsettled"
@@ -1218,6 +1333,7 @@ mod tests {
             input: None,
             key_id: key().id(),
             sealing: Sealing::Plaintext,
+            store: None,
         }
     }
 
@@ -1466,6 +1582,7 @@ mod tests {
         Entry::Pending {
             user_id: user.into(),
             password: StoredPassword::Clear(Zeroizing::new(password.into())),
+            store_base: None,
         }
     }
 
@@ -1480,7 +1597,7 @@ mod tests {
 
     fn unsettled(previous: Option<&Previous>) -> Option<&str> {
         match previous {
-            Some(Previous::Unsettled { password }) => Some(password),
+            Some(Previous::Unsettled { password, .. }) => Some(password),
             _ => None,
         }
     }
@@ -1661,8 +1778,10 @@ mod tests {
             .iter()
             .map(|(user, state)| {
                 let (password, verified) = match state {
-                    UserState::Applied { verified, password } => (Some(password), Some(*verified)),
-                    UserState::Unsettled { password } => (Some(password), None),
+                    UserState::Applied {
+                        verified, password, ..
+                    } => (Some(password), Some(*verified)),
+                    UserState::Unsettled { password, .. } => (Some(password), None),
                     UserState::NotApplied => (None, None),
                 };
                 let password = password.map(|p| match p {

@@ -67,24 +67,27 @@
 //! # Ok(()) }
 //! ```
 
+pub mod drift;
 pub mod generate;
 pub mod input;
 pub mod journal;
 pub mod pacing;
 pub mod protection;
+pub mod store;
 
 mod engine;
 mod settle;
 
 pub use engine::{
-    Control, Event, GRACE, Mode, Plan, Progress, Ready, Rotation, RotationError, Summary,
-    UserOutcome, UserResult,
+    Control, Event, GRACE, Mode, Plan, Progress, Ready, Rotation, RotationError, StoreResult,
+    Summary, UserOutcome, UserResult,
 };
 pub use generate::{CharClass, Generation};
 pub use input::Input;
 pub use journal::{Header, Journal, JournalKey};
 pub use pacing::{Cap, PacingConfig};
 pub use protection::{Identity, Protection, Recipient, Unlock};
+pub use store::{Store, StoreTarget, VaultConfig};
 
 /// The README's example, compiled as a doctest so that it stays true.
 #[cfg(doctest)]

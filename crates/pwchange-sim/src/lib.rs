@@ -5,6 +5,7 @@ mod engine;
 mod form;
 mod limits;
 mod model;
+pub mod openbao;
 pub mod raw;
 mod server;
 mod state;

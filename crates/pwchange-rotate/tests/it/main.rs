@@ -18,6 +18,8 @@ use pwchange_rotate::{
 };
 use pwchange_sim::{Latency, SimUser, Simulator, Vendor};
 
+mod store;
+
 const OLD: &str = "Initial-Passw0rd!";
 
 /// The first vendor whose simulator takes an administrative set and proves it by a login
@@ -253,11 +255,11 @@ async fn a_resume_settles_a_journaled_password_by_logging_in_with_it() {
         )
         .unwrap();
         journal
-            .write_pending(&ids[0], "Journaled-Passw0rd-1!")
+            .write_pending(&ids[0], "Journaled-Passw0rd-1!", None)
             .await
             .unwrap();
         journal
-            .write_pending(&ids[1], "Journaled-Passw0rd-2!")
+            .write_pending(&ids[1], "Journaled-Passw0rd-2!", None)
             .await
             .unwrap();
     }
@@ -447,7 +449,7 @@ async fn a_passphrase_journal_resumes_with_its_passphrase_only() {
         )
         .unwrap();
         journal
-            .write_pending(&ids[0], "Journaled-Passw0rd-1!")
+            .write_pending(&ids[0], "Journaled-Passw0rd-1!", None)
             .await
             .unwrap();
     }
