@@ -28,6 +28,14 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ),
     ("PWCHANGE_PROFILE", "the config file's profile"),
     (
+        "VAULT_ADDR, VAULT_TOKEN, VAULT_CACERT, VAULT_NAMESPACE",
+        "rotate --store, journal export --store and drift: the secret store's server, token, CA and namespace, as Vault's CLI reads them (or BAO_ADDR, BAO_TOKEN, BAO_CACERT, BAO_NAMESPACE)",
+    ),
+    (
+        "PWCHANGE_STORE_TOKEN_FILE, PWCHANGE_STORE_ROLE_ID, PWCHANGE_STORE_SECRET_ID_FILE",
+        "the secret store's token from a file, or an AppRole login (PWCHANGE_STORE_APPROLE_MOUNT: its mount, default approle); else ~/.vault-token",
+    ),
+    (
         "NO_COLOR",
         "when set and not empty, no colour (unless --color always)",
     ),
@@ -44,7 +52,9 @@ fn roff_escape(text: &str) -> String {
 /// The sections clap_mangen does not write.
 fn extra_sections(command: &clap::Command, name: &str, pages: &[String]) -> String {
     let which = match command.get_name() {
-        "pwchange" | "rotate" => cli::ExitCodes::All,
+        "pwchange" => cli::ExitCodes::All,
+        "rotate" => cli::ExitCodes::Rotate,
+        "drift" => cli::ExitCodes::Drift,
         "change" | "policy" | "demo" => cli::ExitCodes::Call,
         _ => cli::ExitCodes::Local,
     };

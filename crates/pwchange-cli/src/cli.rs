@@ -43,6 +43,10 @@ pub const EXIT_NOT_VERIFIABLE: u8 = 23;
 pub enum ExitCodes {
     /// Every command's (the top level lists them all).
     All,
+    /// A rotation's: a call's, a journal that cannot be written, and a rotation's own.
+    Rotate,
+    /// A drift check's: a call's, and drift's own.
+    Drift,
     /// A command that changes or reads through the vendor, but is not a rotation.
     Call,
     /// A command that never calls a vendor.
@@ -65,19 +69,23 @@ pub fn exit_status_lines(which: ExitCodes) -> Vec<(u8, String)> {
         KIND_EXIT_CODES
             .iter()
             // Only a rotation keeps a file (its journal) that may fail to be written.
-            .filter(|(kind, _)| which == ExitCodes::All || *kind != ErrorKind::Storage)
+            .filter(|(kind, _)| {
+                matches!(which, ExitCodes::All | ExitCodes::Rotate) || *kind != ErrorKind::Storage
+            })
             .map(|(kind, code)| (*code, format!("{kind} ({})", kind_name(*kind)))),
     );
-    if which == ExitCodes::All {
+    if matches!(which, ExitCodes::All | ExitCodes::Rotate) {
         lines.push((
             EXIT_SOME_FAILED,
-            "rotate: finished, and some users failed, their outcome is unknown, or their password is not in the store".to_owned(),
+            "rotate: finished, and some users failed, are unsettled, or are not stored".to_owned(),
         ));
         lines.push((
             EXIT_INTERRUPTED,
             "rotate: interrupted (Ctrl-C, SIGTERM, SIGHUP); `pwchange rotate --resume` continues"
                 .to_owned(),
         ));
+    }
+    if matches!(which, ExitCodes::All | ExitCodes::Drift) {
         lines.push((
             EXIT_DRIFT,
             "drift: the vendor refused a stored password (out_of_sync)".to_owned(),
@@ -220,7 +228,7 @@ pub enum Command {
     #[command(after_long_help = exit_status_help(ExitCodes::Call))]
     Change(ChangeArgs),
     /// Rotate the passwords of many users from a CSV or JSON Lines file.
-    #[command(after_long_help = exit_status_help(ExitCodes::All))]
+    #[command(after_long_help = exit_status_help(ExitCodes::Rotate))]
     Rotate(RotateArgs),
     /// Print the vendor's password policy: read from the vendor where it has an API for it,
     /// else its documented rules.
@@ -236,7 +244,7 @@ pub enum Command {
     /// Check for drift: log in once as each user of a journal with the password its store (or
     /// the journal) holds, changing nothing, and report each in_sync, out_of_sync or
     /// not_verifiable.
-    #[command(after_long_help = exit_status_help(ExitCodes::All))]
+    #[command(after_long_help = exit_status_help(ExitCodes::Drift))]
     Drift(DriftArgs),
     /// Print a JSON Schema: of a rotation input record (the default), of a journal's header
     /// (`pwchange schema journal`; its other lines are in `pwchange-rotate`'s docs), or of a

@@ -268,7 +268,12 @@ mod tests {
             );
         }
         let fixed = [0, cli::EXIT_USAGE];
-        let rotation = [cli::EXIT_SOME_FAILED, cli::EXIT_INTERRUPTED];
+        let rotation = [
+            cli::EXIT_SOME_FAILED,
+            cli::EXIT_INTERRUPTED,
+            cli::EXIT_DRIFT,
+            cli::EXIT_NOT_VERIFIABLE,
+        ];
         for code in fixed.iter().chain(&rotation) {
             assert!(!codes.contains(code), "{code} is also a kind's");
         }

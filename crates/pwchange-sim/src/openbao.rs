@@ -12,8 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The root token of a dev server.
-const DEV_ROOT_TOKEN: &str = "root";
+/// The root token of a dev server: no word that an output holds anyway (OpenBao refuses an
+/// `s.` prefix here).
+const DEV_ROOT_TOKEN: &str = "pwchange-dev-root-9f4c2e7a";
 
 /// A running OpenBao server, stopped when dropped.
 pub struct OpenBao {
@@ -52,7 +53,7 @@ impl OpenBao {
         found
     }
 
-    /// A dev server (data in memory, root token `root`, KV v2 at `secret`) logging into `dir`;
+    /// A dev server (data in memory, KV v2 at `secret`) logging into `dir`;
     /// `None` without a binary.
     pub fn dev(dir: &Path) -> Option<Self> {
         let binary = Self::binary()?;

@@ -18,11 +18,14 @@ pub fn pwchange() -> Command {
 pub fn pwchange_std() -> std::process::Command {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("pwchange"));
     for (name, _) in std::env::vars() {
-        if name.starts_with("PWCHANGE_") {
+        // The store's variables too: a developer's Vault is never a test's.
+        if name.starts_with("PWCHANGE_") || name.starts_with("VAULT_") || name.starts_with("BAO_") {
             cmd.env_remove(name);
         }
     }
     cmd.env("XDG_CONFIG_HOME", "/nonexistent-pwchange-test");
+    // No `~/.vault-token` of the developer's either.
+    cmd.env("HOME", "/nonexistent-pwchange-test");
     // The journal key of this test process's rotations (the default place is the config
     // directory, which the tests keep out of reach).
     cmd.env("PWCHANGE_JOURNAL_KEY_FILE", &*JOURNAL_KEY);

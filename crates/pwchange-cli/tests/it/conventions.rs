@@ -29,10 +29,13 @@ fn listed_codes(help: &str) -> Vec<u8> {
 #[test]
 fn help_lists_the_exit_statuses_each_command_can_end_with() {
     let calls: Vec<u8> = [0].into_iter().chain(2..=16).collect();
-    let every: Vec<u8> = calls.iter().copied().chain([17, 20, 21]).collect();
+    let rotate: Vec<u8> = calls.iter().copied().chain([17, 20, 21]).collect();
+    let every: Vec<u8> = rotate.iter().copied().chain([22, 23]).collect();
+    let drift: Vec<u8> = calls.iter().copied().chain([22, 23]).collect();
     for (args, expected) in [
         (vec!["--help"], every.clone()),
-        (vec!["rotate", "--help"], every.clone()),
+        (vec!["rotate", "--help"], rotate.clone()),
+        (vec!["drift", "--help"], drift.clone()),
         (vec!["change", "--help"], calls.clone()),
         (vec!["policy", "--help"], calls.clone()),
         (vec!["demo", "--help"], calls.clone()),

@@ -13,4 +13,5 @@ mod rate_limit;
 mod rotate;
 mod security;
 mod settings;
+mod store;
 mod truth;

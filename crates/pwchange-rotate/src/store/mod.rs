@@ -374,8 +374,8 @@ pub struct Applied<'a> {
 
 impl Store {
     /// Writes one applied user's password of `vendor` at `base_url` (a journal's) with
-    /// [`Store::put`]: check-and-set on `applied.base`, or on the version read now where the
-    /// journal has none (a rotation made without a store).
+    /// [`Store::put`]: check-and-set on `applied.base`, or, where the journal has none (a
+    /// rotation made without a store), on the version read now, unless that already holds it.
     pub async fn put_applied(
         &self,
         vendor: &str,
@@ -383,9 +383,22 @@ impl Store {
         applied: Applied<'_>,
     ) -> Result<(Put, SecretPath), Error> {
         let path = self.target.path_for(vendor, applied.user_id)?;
+        let mine = |s: &Secret| s.user_id == applied.user_id && *s.password == applied.password;
         let base = match applied.base {
             Some(base) => base,
-            None => self.current(&path).await?.version,
+            None => {
+                let current = self.current(&path).await?;
+                // Written before (an export run twice): nothing to write.
+                if current.secret.as_ref().is_some_and(mine) {
+                    return Ok((
+                        Put::AlreadyStored {
+                            version: current.version,
+                        },
+                        path,
+                    ));
+                }
+                current.version
+            }
         };
         let secret = Secret {
             password: Zeroizing::new(applied.password.to_owned()),

@@ -468,7 +468,7 @@ impl KvV2 {
         }
         #[derive(Deserialize)]
         struct ReadData {
-            data: Option<Secret>,
+            data: Option<Fields>,
             metadata: Option<Metadata>,
         }
         #[derive(Deserialize)]
@@ -487,7 +487,7 @@ impl KvV2 {
                         metadata: Some(Metadata { version }),
                     }) => Ok(Current {
                         version,
-                        secret: data,
+                        secret: data.and_then(Fields::secret),
                     }),
                     // No secret, no version: it never existed (or its metadata was deleted).
                     None if status == 404 && routed => Ok(Current {
@@ -762,6 +762,30 @@ mod tests {
     }
 
     #[test]
+    fn a_secret_someone_else_wrote_is_read_for_what_it_has() {
+        let read = |json: &str| {
+            serde_json::from_str::<Fields>(json)
+                .unwrap()
+                .secret()
+                .map(|s| (s.password.to_string(), s.user_id, s.login_name, s.verified))
+        };
+        assert_eq!(
+            read(
+                r#"{"password":"p","user_id":"u","login_name":"l","verified":true,"x":[1,{"a":2}]}"#
+            ),
+            Some(("p".into(), "u".into(), Some("l".into()), true))
+        );
+        assert_eq!(
+            read(r#"{"password":"p","user_id":"u","verified":"no","vendor":7}"#),
+            Some(("p".into(), "u".into(), None, false))
+        );
+        assert_eq!(read(r#"{"password":"p"}"#), None);
+        assert_eq!(read(r#"{"password":12,"user_id":"u"}"#), None);
+        assert_eq!(read(r#"{"password":null,"user_id":"u"}"#), None);
+        assert_eq!(read(r#"{}"#), None);
+    }
+
+    #[test]
     fn each_status_has_its_kind() {
         for (status, kind) in [
             (401, ErrorKind::PermissionDenied),
@@ -779,5 +803,97 @@ mod tests {
             assert_eq!(error.status(), Some(status));
         }
         assert!(status_error(204, "the read", None).is_none());
+    }
+}
+
+/// A secret's data as read: any JSON object (someone else may have written it), of which the
+/// fields pwchange writes are taken where they are strings (or a boolean, `verified`).
+#[derive(Deserialize)]
+struct Fields {
+    #[serde(default)]
+    password: Text,
+    #[serde(default)]
+    user_id: Text,
+    #[serde(default)]
+    vendor: Text,
+    #[serde(default)]
+    base_url: Text,
+    #[serde(default)]
+    login_name: Text,
+    #[serde(default)]
+    rotated_at: Text,
+    #[serde(default)]
+    verified: Text,
+}
+
+impl Fields {
+    /// A secret, where it has a password and a user id.
+    fn secret(self) -> Option<Secret> {
+        let plain = |text: Text| text.0.map(|t| t.to_string());
+        Some(Secret {
+            password: self.password.0?,
+            user_id: plain(self.user_id)?,
+            vendor: plain(self.vendor).unwrap_or_default(),
+            base_url: plain(self.base_url).unwrap_or_default(),
+            login_name: plain(self.login_name),
+            rotated_at: plain(self.rotated_at).unwrap_or_default(),
+            verified: self.verified.0.is_some_and(|v| v.as_str() == "true"),
+        })
+    }
+}
+
+/// A JSON value read as text where it is a string (or a boolean), nothing otherwise, and never
+/// copied elsewhere than its zeroized buffer.
+#[derive(Default)]
+struct Text(Option<Zeroizing<String>>);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Text;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Text, E> {
+                Ok(Text(Some(Zeroizing::new(v.to_owned()))))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Text, E> {
+                Ok(Text(Some(Zeroizing::new(v))))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Text, E> {
+                Ok(Text(Some(Zeroizing::new(v.to_string()))))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Text, E> {
+                Ok(Text(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Text, E> {
+                Ok(Text(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Text, E> {
+                Ok(Text(None))
+            }
+            fn visit_unit<E>(self) -> Result<Text, E> {
+                Ok(Text(None))
+            }
+            fn visit_none<E>(self) -> Result<Text, E> {
+                Ok(Text(None))
+            }
+            fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Text, D::Error> {
+                d.deserialize_any(self)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Text, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Text(None))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Text, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(Text(None))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
     }
 }
