@@ -262,7 +262,7 @@ async fn a_second_writer_is_reported_and_never_overwritten() {
         .output()
         .unwrap();
     assert!(
-        String::from_utf8_lossy(&status.stdout).contains(&format!("not stored yet (")),
+        String::from_utf8_lossy(&status.stdout).contains("not stored yet ("),
         "{}",
         String::from_utf8_lossy(&status.stdout)
     );
