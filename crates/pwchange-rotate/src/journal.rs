@@ -1824,7 +1824,7 @@ mod tests {
         let err = read_header(&path, Some(&key())).unwrap_err();
         assert!(
             err.message()
-                .contains("it has format 3, this pwchange reads format 4"),
+                .contains("it has format 3, this pwchange reads format 5"),
             "{err}"
         );
         write_journal(&path, sealed(&[done("u")])).unwrap();

@@ -9,6 +9,10 @@
 //!   ([`protection`]), every line authenticated, one process at a time; its rule for which
 //!   password a vendor holds is [`journal::UserState`], and [`journal::read`] reads it without
 //!   a key.
+//! - [`store`] writes each applied password to a secret store (HashiCorp Vault's or OpenBao's
+//!   KV v2: [`Rotation::store`]) after the vendor's change, check-and-set on the version read
+//!   before it, and the journal keeps it until the store has it; [`drift`] logs in with what
+//!   the store (or the journal) holds and says who is out of sync.
 //! - [`input`] reads the users (CSV or JSON Lines), [`pacing`] finds the vendor's pace,
 //!   [`generate`] makes passwords that fit the vendor's policy.
 //!

@@ -71,7 +71,7 @@ pub struct VaultConfig {
 
 /// The variables [`VaultConfig::from_env`] reads, each under its `VAULT_` and its `BAO_` name
 /// (the two must agree where both are set).
-pub const ENV_NAMES: [&str; 4] = ["ADDR", "TOKEN", "CACERT", "NAMESPACE"];
+pub const ENV_NAMES: [&str; 5] = ["ADDR", "TOKEN", "CACERT", "NAMESPACE", "CLIENT_TIMEOUT"];
 
 impl VaultConfig {
     /// A server at `address` (`https://vault.example.com:8200`; plain `http://` only on
@@ -111,7 +111,8 @@ impl VaultConfig {
 
     /// Reads the environment the way `vault` and `bao` do:
     /// - `VAULT_ADDR` / `BAO_ADDR`: the server (required);
-    /// - `VAULT_NAMESPACE` / `BAO_NAMESPACE`, `VAULT_CACERT` / `BAO_CACERT`;
+    /// - `VAULT_NAMESPACE` / `BAO_NAMESPACE`, `VAULT_CACERT` / `BAO_CACERT`,
+    ///   `VAULT_CLIENT_TIMEOUT` / `BAO_CLIENT_TIMEOUT` (seconds, or `30s`, `2m`; default 30 s);
     /// - the credentials, the first that is set: `PWCHANGE_STORE_ROLE_ID` with
     ///   `PWCHANGE_STORE_SECRET_ID_FILE` (an AppRole login, mount `PWCHANGE_STORE_APPROLE_MOUNT`,
     ///   default `approle`); `VAULT_TOKEN` / `BAO_TOKEN`; `PWCHANGE_STORE_TOKEN_FILE`; the CLI's
@@ -176,6 +177,13 @@ impl VaultConfig {
         if let Some((_, ca)) = either("CACERT")? {
             config.ca_file = Some(PathBuf::from(ca));
         }
+        if let Some((name, timeout)) = either("CLIENT_TIMEOUT")? {
+            config.timeout = duration(&timeout).ok_or_else(|| {
+                Error::invalid_input(format!(
+                    "{name} is not a duration: give seconds (30) or a number with s, m or h (30s, 2m)"
+                ))
+            })?;
+        }
         Ok(config)
     }
 
@@ -183,6 +191,26 @@ impl VaultConfig {
     pub fn namespace(&self) -> Option<&str> {
         self.namespace.as_deref()
     }
+}
+
+/// `30`, `30s`, `2m` or `1h` (what Vault's CLI takes), not zero.
+fn duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        _ => return None,
+    };
+    let n: u64 = number.parse().ok()?;
+    if n == 0 {
+        return None;
+    }
+    n.checked_mul(seconds).map(Duration::from_secs)
 }
 
 /// A file's content, trimmed, as a secret; refused when every user may read the file.
@@ -783,6 +811,49 @@ mod tests {
         assert_eq!(read(r#"{"password":12,"user_id":"u"}"#), None);
         assert_eq!(read(r#"{"password":null,"user_id":"u"}"#), None);
         assert_eq!(read(r#"{}"#), None);
+    }
+
+    #[test]
+    fn the_client_timeout_is_read_as_vault_reads_it() {
+        for (text, seconds) in [
+            ("30", Some(30)),
+            ("30s", Some(30)),
+            ("2m", Some(120)),
+            ("1h", Some(3_600)),
+        ] {
+            assert_eq!(duration(text), seconds.map(Duration::from_secs), "{text}");
+        }
+        for text in [
+            "",
+            "0",
+            "0s",
+            "s",
+            "3d",
+            "-1",
+            "1.5s",
+            "99999999999999999999",
+        ] {
+            assert_eq!(duration(text), None, "{text}");
+        }
+        let config = VaultConfig::from_lookup(env(&[
+            ("VAULT_ADDR", "http://a"),
+            ("VAULT_TOKEN", "t"),
+            ("BAO_CLIENT_TIMEOUT", "5s"),
+        ]))
+        .unwrap();
+        assert_eq!(config.timeout, Duration::from_secs(5));
+        let error = VaultConfig::from_lookup(env(&[
+            ("VAULT_ADDR", "http://a"),
+            ("VAULT_TOKEN", "t"),
+            ("VAULT_CLIENT_TIMEOUT", "soon"),
+        ]))
+        .unwrap_err();
+        assert!(
+            error.message().contains("VAULT_CLIENT_TIMEOUT"),
+            "{}",
+            error.message()
+        );
+        assert!(!error.message().contains("soon"));
     }
 
     #[test]

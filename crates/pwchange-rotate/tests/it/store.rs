@@ -423,3 +423,232 @@ async fn every_applied_password_is_in_the_store() {
     assert_eq!((summary.changed, summary.stored), (30, 30), "{summary:?}");
     assert_store_equals_sim(&store, &sim, &ids, "after the run").await;
 }
+
+/// The drift check on its own (no store needed): the vendor's password is in sync, another is
+/// out of sync, none is not verifiable, and a login refused for now (`429`) is tried again.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_drift_check_says_in_sync_out_of_sync_or_not_verifiable() {
+    use pwchange_rotate::drift::{self, DriftState, DriftUser};
+    let (sim, client, ids, _) = setup(4).await;
+    let user = |i: usize, password: Option<&str>| DriftUser {
+        user_id: ids[i].clone(),
+        login_name: None,
+        password: password.map(|p| Zeroizing::new(p.to_owned())),
+        source: format!("test {i}"),
+    };
+    // The first login is refused for now, then answered.
+    sim.inject(pwchange_sim::Fault::RateLimited {
+        retry_after_secs: 0,
+    });
+    let results = Arc::new(Mutex::new(Vec::new()));
+    let seen = results.clone();
+    let summary = drift::check(
+        &client,
+        vec![
+            user(0, Some(crate::OLD)),
+            user(1, Some("Not-The-Passw0rd!")),
+            user(2, None),
+            user(3, Some(crate::OLD)),
+        ],
+        pwchange_rotate::PacingConfig::new(pwchange_rotate::Cap::At(1), pwchange_rotate::Cap::Auto),
+        move |result| seen.lock().unwrap().push(result.clone()),
+    )
+    .await;
+    assert_eq!(
+        (
+            summary.total,
+            summary.in_sync,
+            summary.out_of_sync,
+            summary.not_verifiable
+        ),
+        (4, 2, 1, 1),
+        "{summary:?}"
+    );
+    let mut results = results.lock().unwrap().clone();
+    results.sort_by(|a, b| a.user_id.cmp(&b.user_id));
+    let states: Vec<_> = results.iter().map(|r| r.state).collect();
+    assert_eq!(
+        states,
+        [
+            DriftState::InSync,
+            DriftState::OutOfSync,
+            DriftState::NotVerifiable,
+            DriftState::InSync
+        ]
+    );
+    assert_eq!(results[1].kind, Some(ErrorKind::VerificationFailed));
+    assert_eq!(results[2].source, "test 2");
+    assert!(
+        results[2]
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("no password to check")
+    );
+    assert_eq!(results[0].kind, None);
+    for result in &results {
+        let line = serde_json::to_string(result).unwrap();
+        assert!(
+            !line.contains("Not-The-Passw0rd!") && !line.contains(crate::OLD),
+            "{line}"
+        );
+    }
+    // Nothing changed.
+    for id in &ids {
+        assert_eq!(sim.password(id).as_deref(), Some(crate::OLD));
+    }
+    assert_eq!(DriftState::OutOfSync.name(), "out_of_sync");
+    assert_eq!(DriftState::InSync.name(), "in_sync");
+    assert_eq!(DriftState::NotVerifiable.name(), "not_verifiable");
+}
+
+/// A loopback proxy in front of `upstream` (an OpenBao): each request is forwarded; a write
+/// (`POST …/data/…`) that `lose_writes` says to lose is forwarded and then answered with a
+/// gateway's `502`, as a load balancer does when the server answered late. Answers one request
+/// per connection.
+fn gateway(upstream: u16, lose_writes: Arc<std::sync::atomic::AtomicUsize>) -> u16 {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut client) = stream else { continue };
+            let lose_writes = lose_writes.clone();
+            std::thread::spawn(move || {
+                let mut request = Vec::new();
+                let mut buffer = [0u8; 4096];
+                let (head_end, length) = loop {
+                    let Ok(n) = client.read(&mut buffer) else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    request.extend_from_slice(&buffer[..n]);
+                    if let Some(at) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let head = String::from_utf8_lossy(&request[..at]).to_lowercase();
+                        let length = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse::<usize>().ok())
+                            .unwrap_or(0);
+                        break (at + 4, length);
+                    }
+                };
+                while request.len() < head_end + length {
+                    let Ok(n) = client.read(&mut buffer) else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    request.extend_from_slice(&buffer[..n]);
+                }
+                let head = String::from_utf8_lossy(&request[..head_end]).into_owned();
+                let write = head.starts_with("POST ") && head.contains("/data/");
+                // Forwarded as HTTP/1.0 without keep-alive: the answer ends with the connection.
+                let forwarded = head
+                    .replacen("HTTP/1.1", "HTTP/1.0", 1)
+                    .replace("connection: keep-alive", "connection: close");
+                let mut server = std::net::TcpStream::connect(("127.0.0.1", upstream)).unwrap();
+                server.write_all(forwarded.as_bytes()).unwrap();
+                server.write_all(&request[head_end..]).unwrap();
+                let mut answer = Vec::new();
+                let _ = server.read_to_end(&mut answer);
+                let lost = write
+                    && lose_writes
+                        .fetch_update(
+                            std::sync::atomic::Ordering::SeqCst,
+                            std::sync::atomic::Ordering::SeqCst,
+                            |n| n.checked_sub(1),
+                        )
+                        .is_ok();
+                if lost {
+                    let page = "<html>502 Bad Gateway</html>";
+                    let _ = write!(
+                        client,
+                        "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+                        page.len()
+                    );
+                } else {
+                    let _ = client.write_all(&answer);
+                }
+            });
+        }
+    });
+    port
+}
+
+/// A gateway's `502` after the write landed: the write is read back and found to be the
+/// rotation's own (stored, not a conflict, not written twice). A store that never answers is
+/// down after its attempts, and says so.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_write_whose_answer_was_lost_is_read_back_and_a_silent_store_is_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(bao) = OpenBao::dev(dir.path()) else {
+        return;
+    };
+    let upstream: u16 = bao.address().rsplit(':').next().unwrap().parse().unwrap();
+    let lose = Arc::new(std::sync::atomic::AtomicUsize::new(1));
+    let port = gateway(upstream, lose.clone());
+    let store = Store::new(
+        "vault://secret/gw/{user_id}",
+        VaultConfig::new(
+            &format!("http://127.0.0.1:{port}"),
+            VaultAuth::Token(bao.token().to_owned().into()),
+        ),
+    )
+    .unwrap();
+    let path = store.target().path_for("v", "carol").unwrap();
+    let ours = secret("carol", "Carol-Passw0rd!1");
+    assert_eq!(
+        store.put(&path, 0, &ours).await.unwrap(),
+        Put::AlreadyStored { version: 1 }
+    );
+    assert_eq!(
+        lose.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the 502 was served"
+    );
+    let (_, metadata) = bao.get("secret/metadata/gw/carol");
+    assert_eq!(metadata["data"]["current_version"], 1, "written once");
+    // A lost answer to someone else's write (the version moved, not ours): a conflict.
+    lose.store(1, std::sync::atomic::Ordering::SeqCst);
+    let (status, _) = bao.post(
+        "secret/data/gw/carol",
+        r#"{"data":{"password":"x","user_id":"carol"}}"#,
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        store
+            .put(&path, 1, &secret("carol", "Carol-Passw0rd!2"))
+            .await
+            .unwrap(),
+        Put::Conflict { version: 2 }
+    );
+
+    // A server that takes connections and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("http://{}", silent.local_addr().unwrap());
+    let held = std::thread::spawn(move || {
+        silent
+            .incoming()
+            .take(5)
+            .filter_map(Result::ok)
+            .collect::<Vec<_>>()
+    });
+    let store = Store::new(
+        "vault://secret/{user_id}",
+        VaultConfig::new(&address, VaultAuth::Token("t".to_owned().into()))
+            .timeout(std::time::Duration::from_millis(100)),
+    )
+    .unwrap();
+    let error = store
+        .current(&store.target().path_for("v", "a").unwrap())
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(error.kind(), ErrorKind::Unavailable, "{}", error.message());
+    assert!(error.message().contains("store"), "{}", error.message());
+    drop(held);
+}
