@@ -28,8 +28,8 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ),
     ("PWCHANGE_PROFILE", "the config file's profile"),
     (
-        "VAULT_ADDR, VAULT_TOKEN, VAULT_CACERT, VAULT_NAMESPACE",
-        "rotate --store, journal export --store and drift: the secret store's server, token, CA and namespace, as Vault's CLI reads them (or BAO_ADDR, BAO_TOKEN, BAO_CACERT, BAO_NAMESPACE)",
+        "VAULT_ADDR, VAULT_TOKEN, VAULT_CACERT, VAULT_NAMESPACE, VAULT_CLIENT_TIMEOUT",
+        "rotate --store, journal export --store and drift: the secret store's server, token, CA, namespace and request timeout, as Vault's CLI reads them (or the BAO_ names)",
     ),
     (
         "PWCHANGE_STORE_TOKEN_FILE, PWCHANGE_STORE_ROLE_ID, PWCHANGE_STORE_SECRET_ID_FILE",

@@ -323,10 +323,15 @@ pub struct JournalExportArgs {
     #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
     pub format: ExportFormat,
     /// Write the passwords to this secret store instead (`vault://MOUNT/PATH`, as `rotate
-    /// --store`; `journal` for the one the journal names), check-and-set: a secret someone
-    /// else wrote since the rotation read it is reported, not overwritten.
+    /// --store`; `journal` for the one the journal names), check-and-set: on the version the
+    /// rotation read where the journal has it, else only where the secret is absent, deleted
+    /// or holds this password already. Anyone else's secret is reported as a conflict, not
+    /// overwritten (unless --overwrite-store-conflicts).
     #[arg(long, value_name = "STORE", conflicts_with_all = ["output", "to_terminal", "format"])]
     pub store: Option<String>,
+    /// With --store: write over the conflicts, check-and-set on their latest version.
+    #[arg(long, requires = "store")]
+    pub overwrite_store_conflicts: bool,
     /// Write to this file (created, mode 0600, never overwritten) instead of standard output.
     #[arg(long, short = 'o', value_name = "PATH")]
     pub output: Option<PathBuf>,
@@ -577,6 +582,11 @@ pub struct RotateArgs {
     /// did not take stays in the journal and --resume writes it. With --resume: the journal's.
     #[arg(long, value_name = "STORE", env = "PWCHANGE_STORE")]
     pub store: Option<String>,
+    /// Write over a secret someone else wrote after the rotation read it (a conflict),
+    /// check-and-set on its latest version, instead of reporting it: for a --resume after
+    /// comparing the two (the vendor holds the journal's password).
+    #[arg(long)]
+    pub overwrite_store_conflicts: bool,
     /// The key that authenticates the journal's entries (HMAC-SHA256, each chained to the one
     /// before), so that `--resume` refuses a journal someone else edited or extended. Default:
     /// `$XDG_CONFIG_HOME/pwchange/journal.key` (or `~/.config/pwchange/journal.key`), created

@@ -94,10 +94,12 @@ pub async fn run(
                 let secret = current.secret.filter(|s| s.user_id == *user_id);
                 users.push(DriftUser {
                     user_id: user_id.clone(),
-                    login_name: secret
-                        .as_ref()
-                        .and_then(|s| s.login_name.clone())
-                        .or_else(|| login_names.get(user_id).cloned()),
+                    // The input's (the operator's) first: whoever can write the secret chooses
+                    // its login name.
+                    login_name: login_names
+                        .get(user_id)
+                        .cloned()
+                        .or_else(|| secret.as_ref().and_then(|s| s.login_name.clone())),
                     source: match &secret {
                         Some(_) => format!("store version {}", current.version),
                         None => format!("no secret of this user at {path} in the store"),

@@ -264,6 +264,7 @@ async fn export_to_store(
                     base: if same_store { user.store_base } else { None },
                     verified: user.verified,
                     login_name: None,
+                    overwrite: args.overwrite_store_conflicts,
                 },
             )
             .await
@@ -281,10 +282,17 @@ async fn export_to_store(
                 stored += 1;
                 println!("stored    {}  {path} version {version}", user.user_id);
             }
+            Put::Replaced { version, replaced } => {
+                stored += 1;
+                println!(
+                    "replaced  {}  {path} version {version}, over version {replaced} someone else wrote",
+                    user.user_id
+                );
+            }
             Put::Conflict { version } => {
                 conflicts += 1;
                 println!(
-                    "conflict  {}  {path} version {version}: someone else wrote it after the rotation read it; not overwritten",
+                    "conflict  {}  {path} version {version}: someone else's password is there; not overwritten (compare, then --overwrite-store-conflicts)",
                     user.user_id
                 );
             }

@@ -164,18 +164,29 @@ pub fn exit_code_of(error: &Error) -> u8 {
 /// Prints the error (JSON on stdout, or text on stderr) and returns its exit code.
 #[allow(clippy::print_stdout, clippy::print_stderr)]
 pub fn report(error: &Error, json: bool, console: &Console) -> u8 {
+    report_with(error, json, console, hint_for(error.kind(), error.vendor()))
+}
+
+/// What to do about an error of the secret store (`--store`), whatever its kind: nothing was
+/// changed at the vendor because of it.
+pub const STORE_HINT: &str = "the secret store refused or failed before any change: check VAULT_ADDR, the token or AppRole (VAULT_TOKEN, PWCHANGE_STORE_TOKEN_FILE, PWCHANGE_STORE_ROLE_ID), its policy (create, read, update on the secrets' paths), the mount (a KV version 2 engine) and VAULT_CACERT";
+
+/// [`report`] for an error of the secret store, before anything was changed.
+pub fn report_store(error: &Error, json: bool, console: &Console) -> u8 {
+    report_with(error, json, console, STORE_HINT)
+}
+
+fn report_with(error: &Error, json: bool, console: &Console, hint: &str) -> u8 {
     if json {
         // A standard output that is gone (a rotation's reader went away) does not turn the
         // error into a panic: the exit code still says what happened.
         use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), "{}", json_line(&error_json(error)));
+        let mut line = error_json(error);
+        line["hint"] = json!(hint);
+        let _ = writeln!(std::io::stdout(), "{}", json_line(&line));
     } else {
         eprintln!("{}: {error}", console.error_label("error"));
-        eprintln!(
-            "{}: {}",
-            console.note_label("hint"),
-            hint_for(error.kind(), error.vendor())
-        );
+        eprintln!("{}: {hint}", console.note_label("hint"));
     }
     exit_code_of(error)
 }

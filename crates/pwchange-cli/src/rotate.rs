@@ -331,12 +331,23 @@ pub async fn run(
         (Some(path), Some(key)) if args.resume => Some(journal::read_header(path, Some(key))?),
         _ => None,
     };
-    if let Some(store) = store(args.store.as_deref(), resumed.as_ref(), env)? {
-        rotation = rotation.store(store);
+    match store(args.store.as_deref(), resumed.as_ref(), env) {
+        Ok(Some(store)) => {
+            rotation = rotation
+                .store(store)
+                .overwrite_store_conflicts(args.overwrite_store_conflicts);
+        }
+        Ok(None) => {}
+        Err(error) => return Ok(output::report_store(&error, args.json, console)),
     }
     let plan = rotation.plan().await?;
     if let Some(kind) = plan.policy_fallback() {
         crate::policy::warn_documented(vendor, kind);
+    }
+    // A store that would refuse is found before anyone is asked (and again before the first
+    // change).
+    if let Err(error) = plan.check_store().await {
+        return Ok(output::report_store(&error, args.json, console));
     }
     if args.dry_run {
         return dry_run(&args, &plan).await;
@@ -467,6 +478,7 @@ pub async fn run(
         + summary.not_stored
         + summary.store_conflicts
         > 0
+        || summary.store_failure.is_some()
     {
         EXIT_SOME_FAILED
     } else {
@@ -587,15 +599,21 @@ async fn dry_run(args: &RotateArgs, plan: &Plan) -> Result<u8, Error> {
 fn confirm(args: &RotateArgs, ready: &Ready) -> Result<(), Error> {
     let users = ready.users_left();
     let unsettled = ready.users_unsettled();
+    let not_stored = ready.users_not_stored();
     let plan = format!(
         "{}\n  journal: {}{}",
         plan_text(args, ready.plan(), users),
         ready.journal_path().display(),
         if args.resume {
             format!(
-                " ({} of {} users left, {unsettled} of them to settle with their journaled password)",
+                " ({} of {} users left, {unsettled} of them to settle with their journaled password{})",
                 users,
-                ready.plan().users()
+                ready.plan().users(),
+                if ready.plan().store().is_some() {
+                    format!("; {not_stored} applied user(s) to write to the store")
+                } else {
+                    String::new()
+                }
             )
         } else {
             String::new()
@@ -639,6 +657,7 @@ fn print_summary(
 ) {
     let attention =
         summary.failed + summary.outcome_unknown + summary.not_stored + summary.store_conflicts > 0
+            || summary.store_failure.is_some()
             || summary.interrupted
             || summary.stopped_by.is_some();
     if console.quiet && !attention {
@@ -700,11 +719,17 @@ fn print_summary(
             },
             console.count(summary.store_conflicts, true),
             if summary.store_conflicts > 0 {
-                " (someone else wrote those secrets after this rotation read them: not overwritten; compare, then `pwchange journal export --store` to write the journal's over them)"
+                " (someone else wrote those secrets after this rotation read them: not overwritten; compare, then --resume with --overwrite-store-conflicts writes the journal's over them)"
             } else {
                 ""
             }
         ));
+        if let Some(failure) = &summary.store_failure {
+            out.line(format!(
+                "the store failed ({}), so the run stopped launching changes: `pwchange rotate --resume` writes the users not stored and rotates those not attempted",
+                failure.message
+            ));
+        }
     }
     out.line(format!(
         "the new passwords are in the journal {}{}",

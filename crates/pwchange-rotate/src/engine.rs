@@ -38,7 +38,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use pwchange::{
@@ -124,6 +124,7 @@ pub struct Rotation {
     classes: Option<Vec<CharClass>>,
     grace: Duration,
     store: Option<Store>,
+    overwrite_store_conflicts: bool,
 }
 
 impl std::fmt::Debug for Rotation {
@@ -152,6 +153,7 @@ impl Rotation {
             classes: None,
             grace: GRACE,
             store: None,
+            overwrite_store_conflicts: false,
         }
     }
 
@@ -201,6 +203,14 @@ impl Rotation {
     /// does not.
     pub fn store(mut self, store: Store) -> Self {
         self.store = Some(store);
+        self
+    }
+
+    /// With a store: write over a secret someone else wrote after this rotation read it (or,
+    /// for a password journaled without the store's version, any other password there),
+    /// instead of reporting a conflict. For after an operator compared the two.
+    pub fn overwrite_store_conflicts(mut self, overwrite: bool) -> Self {
+        self.overwrite_store_conflicts = overwrite;
         self
     }
 
@@ -361,6 +371,20 @@ impl Plan {
     /// The store the rotation writes to, where it has one.
     pub fn store(&self) -> Option<&Store> {
         self.rotation.store.as_ref()
+    }
+
+    /// Checks the store, where the rotation has one, without writing: that its mount is a KV
+    /// version 2 engine and that the credentials may read, create and update the first user's
+    /// secret. [`Ready::execute`] checks it again before the first change; call it before
+    /// asking anyone to confirm.
+    pub async fn check_store(&self) -> Result<(), Error> {
+        let (Some(store), Some(first)) = (self.store(), self.survey.first.first()) else {
+            return Ok(());
+        };
+        let path = store
+            .target()
+            .path_for(self.rotation.client.vendor().name(), first)?;
+        store.check_access(&path).await
     }
 
     /// A rotation with a new journal at `path` (created, locked and its header written when
@@ -562,12 +586,12 @@ impl Ready {
     }
 
     /// The users this run will change or settle: the input's, less those the journal records
-    /// as applied.
+    /// as applied (those not stored yet are [`Ready::users_not_stored`]).
     pub fn users_left(&self) -> usize {
         let done = self
             .previous
             .values()
-            .filter(|p| matches!(p, Previous::Done))
+            .filter(|p| matches!(p, Previous::Done | Previous::NotStored { .. }))
             .count();
         self.plan.survey.count.saturating_sub(done)
     }
@@ -623,15 +647,8 @@ impl Ready {
             control,
         } = self;
         // A store that would refuse the first write is found before the first change.
-        if let (Some(store), Some(first)) = (plan.store(), plan.survey.first.first()) {
-            let checked = match store
-                .target()
-                .path_for(plan.client().vendor().name(), first)
-            {
-                Ok(path) => store.check_access(&path).await,
-                Err(error) => Err(error),
-            };
-            if let Err(error) = checked {
+        {
+            if let Err(error) = plan.check_store().await {
                 return Err(RotationError {
                     error,
                     summary: Box::new(Summary {
@@ -726,6 +743,10 @@ pub struct Summary {
     /// With a store: applied users whose secret someone else wrote after this rotation read
     /// it; not overwritten (the journal keeps the password).
     pub store_conflicts: usize,
+    /// With a store: why the store was taken for down (unreachable, sealed, refusing), which
+    /// stopped the run from launching more changes; `--resume` writes what it did not take.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_failure: Option<StoreFailure>,
     /// Whether [`Control::cancel`] stopped the run.
     pub interrupted: bool,
     /// The kind of the credentials' refusal that stopped launching changes.
@@ -797,6 +818,16 @@ pub struct UserResult {
     /// With a store, for an applied user: whether the store has its password.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub store: Option<StoreResult>,
+}
+
+/// Why a run's store was taken for down.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
+pub struct StoreFailure {
+    /// The store's error's kind.
+    pub kind: ErrorKind,
+    /// What it said (no secret).
+    pub message: String,
 }
 
 /// What became of an applied user's password in the store.
@@ -897,6 +928,7 @@ async fn execute(
         pacing,
         grace,
         store,
+        overwrite_store_conflicts,
         ..
     } = rotation;
     let vendor = client.vendor();
@@ -904,7 +936,9 @@ async fn execute(
         store,
         vendor: vendor.name(),
         base_url: client.base_url().to_owned(),
-        down: AtomicBool::new(false),
+        overwrite: overwrite_store_conflicts,
+        calls: tokio::sync::Semaphore::new(STORE_CALLS),
+        health: std::sync::Mutex::default(),
     });
     let started = std::time::Instant::now();
     let (stop, _) = tokio::sync::watch::channel(false);
@@ -1009,17 +1043,28 @@ async fn execute(
                 base,
                 verified,
             } => {
+                let mut result = UserResult {
+                    verified,
+                    ..UserResult::new(record.user_id.clone(), UserOutcome::AlreadyDone)
+                };
+                // A stopped run writes no more: the journal keeps it for the next resume.
+                if *run.stop.borrow() {
+                    not_stored(
+                        &mut result,
+                        ErrorKind::Unavailable,
+                        "the run stopped before its store write".to_owned(),
+                    );
+                    tally(result, &mut summary, &run);
+                    continue;
+                }
                 let run = run.clone();
                 let user_id = record.user_id.clone();
+                let phase = Arc::new(AtomicU8::new(Phase::AppliedEarlier as u8));
                 let task = tasks.spawn(async move {
-                    let mut result = UserResult {
-                        verified,
-                        ..UserResult::new(record.user_id.clone(), UserOutcome::AlreadyDone)
-                    };
                     let failure = deliver(&run, &record, &password, base, &mut result).await;
                     (result, failure)
                 });
-                flight.users.insert(task.id(), user_id);
+                flight.users.insert(task.id(), (user_id, phase));
                 continue;
             }
             UserPlan::Skip => {
@@ -1083,36 +1128,48 @@ async fn execute(
             )),
             _ => None,
         };
+        // A settled password is journaled already: it may be applied.
+        let phase = Arc::new(AtomicU8::new(if fresh {
+            Phase::NotSent as u8
+        } else {
+            Phase::Sent as u8
+        }));
         let run = run.clone();
         let user_id = record.user_id.clone();
+        let task_phase = phase.clone();
         let task = tasks.spawn(async move {
+            let phase = task_phase;
             let journaled = match (&run.store, journaled) {
                 (Some(store), None) if fresh => {
-                    let current = match store.path(&record.user_id) {
-                        Ok(path) => store.store.current(&path).await,
-                        Err(error) => Err(error),
-                    };
-                    match current {
-                        Ok(current) => {
-                            base = Some(current.version);
-                            Some(run.journal.write_pending(
-                                &record.user_id,
-                                applied_password.expose_secret(),
-                                base,
-                            ))
+                    match store.base(&run, &record.user_id).await {
+                        Ok(version) => {
+                            base = Some(version);
                         }
-                        Err(error) => {
-                            store.down.store(true, Ordering::SeqCst);
-                            let result = UserResult {
-                                kind: Some(error.kind()),
-                                message: Some(format!(
-                                    "the store could not be read ({error}), so nothing was sent; --resume rotates it"
-                                )),
-                                ..UserResult::new(record.user_id, UserOutcome::NotAttempted)
-                            };
-                            return (result, Some(store_failure(&error)));
+                        Err(result) => {
+                            return (
+                                UserResult {
+                                    message: Some(format!(
+                                        "{result}, so nothing was sent; --resume rotates it"
+                                    )),
+                                    ..UserResult::new(record.user_id, UserOutcome::NotAttempted)
+                                },
+                                None,
+                            );
                         }
                     }
+                    // Stopped while the store was read (it failed for another user, say):
+                    // nothing is journaled or sent.
+                    if *run.stop.borrow() {
+                        return (
+                            UserResult::new(record.user_id, UserOutcome::NotAttempted),
+                            None,
+                        );
+                    }
+                    Some(run.journal.write_pending(
+                        &record.user_id,
+                        applied_password.expose_secret(),
+                        base,
+                    ))
                 }
                 (_, journaled) => journaled,
             };
@@ -1120,6 +1177,7 @@ async fn execute(
                 if let Err(error) = journaled.await {
                     return (UserResult::not_journaled(record.user_id), Some(error));
                 }
+                phase.store(Phase::Sent as u8, Ordering::SeqCst);
                 // Stopped while the password was being synced: it is not sent. The journal
                 // leaves it pending, which a resume settles (sent again, then one login).
                 if *run.stop.borrow() {
@@ -1135,9 +1193,13 @@ async fn execute(
             run.feed_breaker(finished.result.kind);
             drop(slot);
             match journaled {
-                Ok(()) if run.store.is_some() && finished.result.outcome == UserOutcome::Changed => {
+                Ok(())
+                    if run.store.is_some() && finished.result.outcome == UserOutcome::Changed =>
+                {
+                    phase.store(Phase::Applied as u8, Ordering::SeqCst);
                     let mut result = finished.result;
-                    let failure = deliver(&run, &record, &applied_password, base, &mut result).await;
+                    let failure =
+                        deliver(&run, &record, &applied_password, base, &mut result).await;
                     (result, failure)
                 }
                 Ok(()) => (finished.result, None),
@@ -1154,7 +1216,7 @@ async fn execute(
                 }
             }
         });
-        flight.users.insert(task.id(), user_id);
+        flight.users.insert(task.id(), (user_id, phase));
     }
     // The changes in flight finish, within the grace period once cancelled: an abandoned
     // one's password stays pending in the journal, for a resume to settle.
@@ -1180,6 +1242,11 @@ async fn execute(
     summary.retries = run.retries.load(Ordering::SeqCst);
     summary.overloads = run.overloads.load(Ordering::SeqCst);
     summary.journal_syncs = run.journal.syncs();
+    summary.store_failure = run
+        .store
+        .as_ref()
+        .and_then(StoreRun::failure)
+        .map(|(kind, message)| StoreFailure { kind, message });
     summary.seconds = seconds_to_the_millisecond(started.elapsed());
     match flight.failure {
         Some(error) => Err(RotationError {
@@ -1254,7 +1321,9 @@ impl Breaker {
     /// successes, so one protected user first in the input does not stop every resume.
     fn after(previous: &HashMap<String, Previous>) -> Self {
         Self {
-            succeeded: previous.values().any(|p| matches!(p, Previous::Done)),
+            succeeded: previous
+                .values()
+                .any(|p| matches!(p, Previous::Done | Previous::NotStored { .. })),
             ..Self::default()
         }
     }
@@ -1343,31 +1412,101 @@ struct StoreRun {
     store: Store,
     vendor: &'static str,
     base_url: String,
-    /// Set once a store call failed for good: nothing more is launched, and the users applied
-    /// meanwhile are not tried against it (the journal keeps them for a resume).
-    down: AtomicBool,
+    /// Write over a secret someone else wrote ([`Rotation::overwrite_store_conflicts`]).
+    overwrite: bool,
+    /// Store calls at once ([`STORE_CALLS`]): a resume's not-stored users queue here.
+    calls: tokio::sync::Semaphore,
+    health: std::sync::Mutex<StoreHealth>,
+}
+
+/// Store calls in flight at once.
+const STORE_CALLS: usize = 8;
+
+/// What the run's store calls said so far.
+#[derive(Default)]
+struct StoreHealth {
+    /// A call succeeded.
+    succeeded: bool,
+    /// Refusals in a row (a `403` for one path, a `400`).
+    refused_in_a_row: u32,
+    /// Why the store is taken for down (and the run stopped launching changes).
+    failure: Option<(ErrorKind, String)>,
 }
 
 impl StoreRun {
     fn path(&self, user_id: &str) -> Result<SecretPath, Error> {
         self.store.target().path_for(self.vendor, user_id)
     }
+
+    /// Why the store is down, if it is.
+    fn failure(&self) -> Option<(ErrorKind, String)> {
+        self.health
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .failure
+            .clone()
+    }
+
+    /// Counts a call's end. The store is down, and `run` stops launching changes, after a
+    /// failure that may pass (down, sealed, overloaded, unreachable: every user would meet it),
+    /// a refusal before any success (the credentials, the mount), or three refusals in a row;
+    /// a refusal of one user's path alone leaves that user not stored, and the run goes on.
+    fn record(&self, run: &Run, error: Option<&Error>) {
+        let mut health = self.health.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(error) = error else {
+            health.succeeded = true;
+            health.refused_in_a_row = 0;
+            return;
+        };
+        health.refused_in_a_row += 1;
+        let down = error.kind().is_temporary()
+            || matches!(error.kind(), ErrorKind::OutcomeUnknown)
+            || !health.succeeded
+            || health.refused_in_a_row >= 3;
+        if down && health.failure.is_none() {
+            health.failure = Some((error.kind(), error.to_string()));
+            run.stop.send_replace(true);
+        }
+    }
+
+    /// The store's version of `user_id`'s secret before its change, or why it could not be
+    /// read (counted: a store that is down stops the run).
+    async fn base(&self, run: &Run, user_id: &str) -> Result<u64, String> {
+        if let Some((_, why)) = self.failure() {
+            return Err(format!("the store failed earlier in this run ({why})"));
+        }
+        let _call = self.calls.acquire().await;
+        let read = match self.path(user_id) {
+            Ok(path) => self.store.current(&path).await,
+            Err(error) => Err(error),
+        };
+        self.record(run, read.as_ref().err());
+        read.map(|current| current.version)
+            .map_err(|error| format!("the store could not be read ({error})"))
+    }
 }
 
-/// The run's error for a store that failed: what a resume does about it.
-fn store_failure(error: &Error) -> Error {
-    Error::new(
-        error.kind(),
-        format!(
-            "{error}; stopped launching changes: the users applied and not stored are kept in the journal, and --resume writes them"
-        ),
-    )
+/// Marks `result` not stored, for `why`.
+fn not_stored(result: &mut UserResult, kind: ErrorKind, why: String) {
+    result.store = Some(StoreResult::NotStored { kind });
+    note(
+        result,
+        format!("not stored: {why}; the journal keeps the password, and --resume writes it"),
+    );
+}
+
+/// Adds `note` to `result`'s message.
+fn note(result: &mut UserResult, note: String) {
+    result.message = Some(match result.message.take() {
+        Some(message) => format!("{message}; {note}"),
+        None => note,
+    });
 }
 
 /// Writes an applied user's password to the run's store, check-and-set on `base` (the store's
-/// version before the change; read now where the journal has none), journals `stored`, and
-/// says so in `result`. A store that fails is the run's failure (returned); a conflict is the
-/// user's alone.
+/// version before the change; where the journal has none, only over no one else's), journals
+/// `stored`, and says so in `result`. A store that fails is counted ([`StoreRun::record`]); a
+/// conflict is the user's alone. Returns a failure of the journal.
 async fn deliver(
     run: &Run,
     record: &Record,
@@ -1376,77 +1515,74 @@ async fn deliver(
     result: &mut UserResult,
 ) -> Option<Error> {
     let store = run.store.as_ref()?;
-    let note = |result: &mut UserResult, note: String| {
-        result.message = Some(match result.message.take() {
-            Some(message) => format!("{message}; {note}"),
-            None => note,
-        });
-    };
-    if store.down.load(Ordering::SeqCst) {
-        result.store = Some(StoreResult::NotStored {
-            kind: ErrorKind::Unavailable,
-        });
-        note(
+    if let Some((kind, why)) = store.failure() {
+        not_stored(
             result,
-            "not stored: the store failed earlier in this run; the journal keeps the password, and --resume writes it".to_owned(),
+            kind,
+            format!("the store failed earlier in this run ({why})"),
         );
         return None;
     }
-    let written = store
-        .store
-        .put_applied(
-            store.vendor,
-            &store.base_url,
-            Applied {
-                user_id: &record.user_id,
-                password: password.expose_secret(),
-                base,
-                verified: result.verified,
-                login_name: record.login_name.clone(),
-            },
-        )
-        .await;
-    match written {
-        Ok((Put::Stored { version } | Put::AlreadyStored { version }, ..)) => {
-            let journaled = run
-                .journal
-                .write(&Entry::Stored {
-                    user_id: record.user_id.clone(),
-                    version,
-                })
-                .await;
-            result.store = Some(StoreResult::Stored { version });
-            if let Err(error) = journaled {
-                note(
-                    result,
-                    "stored, but that could not be journaled: --resume finds it stored".to_owned(),
-                );
-                return Some(error);
-            }
-            None
+    let written = {
+        let _call = store.calls.acquire().await;
+        store
+            .store
+            .put_applied(
+                store.vendor,
+                &store.base_url,
+                Applied {
+                    user_id: &record.user_id,
+                    password: password.expose_secret(),
+                    base,
+                    verified: result.verified,
+                    login_name: record.login_name.clone(),
+                    overwrite: store.overwrite,
+                },
+            )
+            .await
+    };
+    store.record(run, written.as_ref().err());
+    let (version, path) = match written {
+        Ok((Put::Stored { version } | Put::AlreadyStored { version }, path)) => (version, path),
+        Ok((Put::Replaced { version, replaced }, path)) => {
+            note(
+                result,
+                format!("stored over version {replaced} of {path}, which someone else wrote"),
+            );
+            (version, path)
         }
         Ok((Put::Conflict { version }, path)) => {
             result.store = Some(StoreResult::Conflict { version });
             note(
                 result,
                 format!(
-                    "not stored: someone else wrote the store's secret {path} after this rotation read it (its version is {version} now); it was not overwritten, and the journal keeps the password"
+                    "not stored: someone else wrote the store's secret {path} after this rotation read it (its version is {version} now), so the store may hold a password the vendor does not; it was not overwritten, and the journal keeps the password (compare, then --resume with --overwrite-store-conflicts)"
                 ),
             );
-            None
+            return None;
         }
         Err(error) => {
-            store.down.store(true, Ordering::SeqCst);
-            result.store = Some(StoreResult::NotStored { kind: error.kind() });
-            note(
-                result,
-                format!(
-                    "not stored ({error}): the journal keeps the password, and --resume writes it"
-                ),
-            );
-            Some(store_failure(&error))
+            not_stored(result, error.kind(), format!("{error}"));
+            return None;
         }
+    };
+    result.store = Some(StoreResult::Stored { version });
+    let journaled = run
+        .journal
+        .write(&Entry::Stored {
+            user_id: record.user_id.clone(),
+            version,
+        })
+        .await;
+    let _ = path;
+    if let Err(error) = journaled {
+        note(
+            result,
+            "stored, but that could not be journaled: --resume finds it stored".to_owned(),
+        );
+        return Some(error);
     }
+    None
 }
 
 impl Run {
@@ -1859,18 +1995,11 @@ fn finish(
             }
             Ok(result)
         }
-        // Abandoned after the grace period: its password is journaled (pending) and may have
-        // been applied.
-        Err(e) if e.is_cancelled() => Ok(UserResult {
-            kind: Some(ErrorKind::OutcomeUnknown),
-            message: Some(
-                "abandoned in flight when the grace period after the interruption ended; the journaled password is kept for --resume to settle".to_owned(),
-            ),
-            ..UserResult::new(
-                flight.users.remove(&e.id()).unwrap_or_default(),
-                UserOutcome::OutcomeUnknown,
-            )
-        }),
+        // Abandoned after the grace period: what it leaves depends on how far it got.
+        Err(e) if e.is_cancelled() => {
+            let (user_id, phase) = flight.users.remove(&e.id()).unwrap_or_default();
+            Ok(abandoned(user_id, phase.load(Ordering::SeqCst)))
+        }
         Err(e) => {
             flight.users.remove(&e.id());
             Err(Error::new(
@@ -1879,13 +2008,58 @@ fn finish(
             ))
         }
     };
-    let result = match result {
-        Ok(result) => result,
-        Err(error) => {
-            flight.fail(run, error);
-            return;
+    match result {
+        Ok(result) => tally(result, summary, run),
+        Err(error) => flight.fail(run, error),
+    }
+}
+
+/// How far a user's task got: what its abandonment leaves.
+#[derive(Clone, Copy)]
+#[repr(u8)]
+enum Phase {
+    /// Nothing journaled, nothing sent.
+    NotSent = 0,
+    /// Its password journaled, and maybe sent: unsettled.
+    Sent = 1,
+    /// Applied (journaled `done`), and being written to the store.
+    Applied = 2,
+    /// Applied by an earlier run, and being written to the store.
+    AppliedEarlier = 3,
+}
+
+/// The result of a task abandoned in `phase` (after the grace period of an interruption).
+fn abandoned(user_id: String, phase: u8) -> UserResult {
+    let store_note = "abandoned while writing it to the store when the grace period after the interruption ended; the journal keeps the password, and --resume writes it";
+    match phase {
+        p if p == Phase::NotSent as u8 => UserResult {
+            message: Some(
+                "abandoned before its password was journaled when the grace period after the interruption ended; nothing was sent".to_owned(),
+            ),
+            ..UserResult::new(user_id, UserOutcome::NotAttempted)
+        },
+        p if p == Phase::Applied as u8 || p == Phase::AppliedEarlier as u8 => {
+            let outcome = if p == Phase::Applied as u8 {
+                UserOutcome::Changed
+            } else {
+                UserOutcome::AlreadyDone
+            };
+            let mut result = UserResult::new(user_id, outcome);
+            not_stored(&mut result, ErrorKind::Unavailable, store_note.to_owned());
+            result
         }
-    };
+        _ => UserResult {
+            kind: Some(ErrorKind::OutcomeUnknown),
+            message: Some(
+                "abandoned in flight when the grace period after the interruption ended; the journaled password is kept for --resume to settle".to_owned(),
+            ),
+            ..UserResult::new(user_id, UserOutcome::OutcomeUnknown)
+        },
+    }
+}
+
+/// Counts a user's result in the summary and reports it.
+fn tally(result: UserResult, summary: &mut Summary, run: &Run) {
     match result.store {
         Some(StoreResult::Stored { .. }) => summary.stored += 1,
         Some(StoreResult::NotStored { .. }) => summary.not_stored += 1,
@@ -1920,7 +2094,7 @@ fn finish(
 /// which stops the run and ends it.
 #[derive(Default)]
 struct Flight {
-    users: HashMap<tokio::task::Id, String>,
+    users: HashMap<tokio::task::Id, (String, Arc<AtomicU8>)>,
     failure: Option<Error>,
 }
 
@@ -1948,6 +2122,41 @@ mod tests {
 
     const OLD: &str = "Old-Passw0rd!x1";
     const NEW: &str = "N3w-Passw0rd!x2";
+
+    /// A task abandoned after the grace period says how far it got: nothing sent, unsettled,
+    /// or applied and not stored.
+    #[test]
+    fn an_abandoned_user_reads_how_far_it_got() {
+        let result =
+            |phase: Phase| serde_json::to_value(abandoned("u".into(), phase as u8)).unwrap();
+        let not_sent = result(Phase::NotSent);
+        assert_eq!(not_sent["outcome"], "not_attempted");
+        assert!(
+            not_sent["message"]
+                .as_str()
+                .unwrap()
+                .contains("nothing was sent")
+        );
+        let sent = result(Phase::Sent);
+        assert_eq!(
+            (&sent["outcome"], &sent["kind"]),
+            (&"outcome_unknown".into(), &"outcome_unknown".into())
+        );
+        for (phase, outcome) in [
+            (Phase::Applied, "changed"),
+            (Phase::AppliedEarlier, "already_done"),
+        ] {
+            let applied = result(phase);
+            assert_eq!(applied["outcome"], outcome);
+            assert_eq!(applied["store"]["state"], "not_stored");
+            assert!(
+                applied["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("--resume writes it")
+            );
+        }
+    }
 
     /// What a user whose password could not be journaled reads: not attempted, and why.
     #[test]

@@ -83,8 +83,8 @@ mod engine;
 mod settle;
 
 pub use engine::{
-    Control, Event, GRACE, Mode, Plan, Progress, Ready, Rotation, RotationError, StoreResult,
-    Summary, UserOutcome, UserResult,
+    Control, Event, GRACE, Mode, Plan, Progress, Ready, Rotation, RotationError, StoreFailure,
+    StoreResult, Summary, UserOutcome, UserResult,
 };
 pub use generate::{CharClass, Generation};
 pub use input::Input;

@@ -280,6 +280,23 @@ async fn a_second_writer_is_reported_and_never_overwritten() {
         text(&output)
     );
     assert_eq!(stored(&bao, &USERS[1]).as_deref(), Some("Someone-Elses-1!"));
+    // The operator compares, and writes the journal's over it: the vendor holds that one.
+    let mut cmd = rotate_cmd(&sim, &input, &journal);
+    cmd.args(["--resume", "--overwrite-store-conflicts"])
+        .envs(store_env(&bao));
+    let output = run(cmd).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let replaced = result_of(&output, &USERS[1]);
+    assert_eq!(replaced["store"]["state"], "stored", "{replaced}");
+    assert!(
+        replaced["message"]
+            .as_str()
+            .unwrap()
+            .contains("stored over version 1"),
+        "{replaced}"
+    );
+    assert_eq!(stored(&bao, &USERS[1]), sim.password(&USERS[1]));
+    assert_store_equals_vendor(&bao, &sim, &journal, &USERS);
     // The secrets' metadata holds no password.
     for user in users() {
         let (_, metadata) = bao.get(&format!(
@@ -364,6 +381,39 @@ async fn export_to_a_store_and_drift_finds_a_password_changed_behind_its_back() 
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     let (_, read) = bao.get(&format!("secret/data/exported/{}", USERS[0]));
     assert_eq!(read["data"]["metadata"]["version"], 1);
+    // A journal without the store's versions writes over no one else's password...
+    let (status, _) = bao.post(
+        &format!("secret/data/elsewhere/{}", USERS[0]),
+        &format!(
+            r#"{{"data":{{"password":"Older-Passw0rd!","user_id":"{}"}}}}"#,
+            USERS[0]
+        ),
+    );
+    assert_eq!(status, 200);
+    let output = run(export("vault://secret/elsewhere/{user_id}")).await;
+    assert_eq!(output.status.code(), Some(20), "{}", text(&output));
+    assert!(
+        text(&output).contains(&format!("conflict  {}", USERS[0])),
+        "{}",
+        text(&output)
+    );
+    let (_, read) = bao.get(&format!("secret/data/elsewhere/{}", USERS[0]));
+    assert_eq!(read["data"]["data"]["password"], "Older-Passw0rd!");
+    // ...unless told to.
+    let mut cmd = export("vault://secret/elsewhere/{user_id}");
+    cmd.arg("--overwrite-store-conflicts");
+    let output = run(cmd).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(
+        text(&output).contains(&format!("replaced  {}", USERS[0])),
+        "{}",
+        text(&output)
+    );
+    let (_, read) = bao.get(&format!("secret/data/elsewhere/{}", USERS[0]));
+    assert_eq!(
+        read["data"]["data"]["password"].as_str(),
+        sim.password(&USERS[0]).as_deref()
+    );
 
     // Behind the store's back: one user's password at the vendor.
     sim.add_user(SimUser::new(USERS[1].clone(), "Changed-Behind-1!"));

@@ -180,7 +180,7 @@ pub struct Secret {
     /// The name the user logs in with, where the input gave one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login_name: Option<String>,
-    /// When the vendor's change was applied (RFC 3339, UTC).
+    /// When the store was written, after the vendor's change (RFC 3339, UTC).
     pub rotated_at: String,
     /// Whether a login with the password worked after the change.
     pub verified: bool,
@@ -221,6 +221,14 @@ pub enum Put {
     Conflict {
         /// The store's latest version now.
         version: u64,
+    },
+    /// Someone else's version was there, and the caller asked to write over it
+    /// ([`Applied::overwrite`]): written, check-and-set on that version.
+    Replaced {
+        /// The new version.
+        version: u64,
+        /// The version written over.
+        replaced: u64,
     },
 }
 
@@ -370,12 +378,17 @@ pub struct Applied<'a> {
     pub verified: bool,
     /// The name the user logs in with, where known.
     pub login_name: Option<String>,
+    /// Write over someone else's version (a conflict the operator looked at): check-and-set
+    /// on the latest version instead of reporting it.
+    pub overwrite: bool,
 }
 
 impl Store {
     /// Writes one applied user's password of `vendor` at `base_url` (a journal's) with
-    /// [`Store::put`]: check-and-set on `applied.base`, or, where the journal has none (a
-    /// rotation made without a store), on the version read now, unless that already holds it.
+    /// [`Store::put`]: check-and-set on `applied.base`. Where the journal has none (a rotation
+    /// made without a store), the latest version must be absent, deleted or this password
+    /// already; anyone else's is a [`Put::Conflict`]. With [`Applied::overwrite`], a conflict
+    /// is written over, check-and-set on the latest version ([`Put::Replaced`]).
     pub async fn put_applied(
         &self,
         vendor: &str,
@@ -388,16 +401,27 @@ impl Store {
             Some(base) => base,
             None => {
                 let current = self.current(&path).await?;
-                // Written before (an export run twice): nothing to write.
-                if current.secret.as_ref().is_some_and(mine) {
-                    return Ok((
-                        Put::AlreadyStored {
-                            version: current.version,
-                        },
-                        path,
-                    ));
+                match &current.secret {
+                    // Written before (an export run twice): nothing to write.
+                    Some(secret) if mine(secret) => {
+                        return Ok((
+                            Put::AlreadyStored {
+                                version: current.version,
+                            },
+                            path,
+                        ));
+                    }
+                    // Someone else's password: not ours to replace unless asked.
+                    Some(_) if !applied.overwrite => {
+                        return Ok((
+                            Put::Conflict {
+                                version: current.version,
+                            },
+                            path,
+                        ));
+                    }
+                    _ => current.version,
                 }
-                current.version
             }
         };
         let secret = Secret {
@@ -409,7 +433,24 @@ impl Store {
             rotated_at: now_rfc3339(),
             verified: applied.verified,
         };
-        Ok((self.put(&path, base, &secret).await?, path))
+        let put = match self.put(&path, base, &secret).await? {
+            Put::Conflict { version } if applied.overwrite => {
+                match self.put(&path, version, &secret).await? {
+                    Put::Stored { version: new } => Put::Replaced {
+                        version: new,
+                        replaced: version,
+                    },
+                    // Written meanwhile again: reported, not chased.
+                    other => other,
+                }
+            }
+            Put::Stored { version } if applied.base.is_none() && base > 0 => Put::Replaced {
+                version,
+                replaced: base,
+            },
+            other => other,
+        };
+        Ok((put, path))
     }
 }
 

@@ -428,7 +428,8 @@ impl KvV2 {
     }
 
     /// Sends with the token; on a `403` with an AppRole token, logs in once more and sends again
-    /// (the token may have expired).
+    /// (the token may have expired). Of the tasks refused with the same token, one logs in; the
+    /// others take its token.
     async fn authorized(
         &self,
         request: impl Fn() -> reqwest::RequestBuilder,
@@ -436,7 +437,15 @@ impl KvV2 {
         let token = self.token().await.map_err(|e| (e, false))?;
         let answer = self.send(request(), Some(&token)).await?;
         if answer.0 == 403 && matches!(self.auth, VaultAuth::AppRole { .. }) {
-            *self.token.lock().await = None;
+            {
+                let mut cached = self.token.lock().await;
+                if cached
+                    .as_ref()
+                    .is_some_and(|c| c.expose_secret() == token.expose_secret())
+                {
+                    *cached = None;
+                }
+            }
             let token = self.token().await.map_err(|e| (e, false))?;
             return self.send(request(), Some(&token)).await;
         }
@@ -444,6 +453,7 @@ impl KvV2 {
     }
 
     pub(super) async fn check_access(&self, path: &SecretPath) -> Result<(), Error> {
+        self.check_mount().await?;
         let data_path = format!("{}/data/{}", self.mount, path);
         let body =
             serde_json::to_vec(&serde_json::json!({ "paths": [data_path] })).unwrap_or_default();
@@ -482,10 +492,62 @@ impl KvV2 {
         }
     }
 
-    pub(super) async fn read(&self, path: &SecretPath) -> Result<Current, Error> {
-        let url = self.url(&[self.mount.as_str(), "data"], Some(path));
+    /// Checks that the mount is a KV version 2 engine, as `vault kv` does before it writes
+    /// (`sys/internal/ui/mounts/<mount>`, which any token with access to the mount may read):
+    /// a KV version 1 mount would keep the password at a path no KV v2 reader looks at.
+    async fn check_mount(&self) -> Result<(), Error> {
+        let url = self.url(
+            &["sys", "internal", "ui", "mounts", self.mount.as_str()],
+            None,
+        );
         let (status, answer) = self
             .authorized(|| self.http.get(url.clone()))
+            .await
+            .map_err(|(e, _)| e)?;
+        if let Some(error) = status_error(status, "the mount check", None) {
+            return Err(error);
+        }
+        #[derive(Deserialize)]
+        struct Mount {
+            data: Option<MountData>,
+        }
+        #[derive(Deserialize)]
+        struct MountData {
+            #[serde(rename = "type")]
+            kind: Option<String>,
+            options: Option<MountOptions>,
+        }
+        #[derive(Deserialize)]
+        struct MountOptions {
+            version: Option<String>,
+        }
+        let mount = serde_json::from_slice::<Mount>(&answer)
+            .ok()
+            .and_then(|m| m.data);
+        let kv2 = mount.is_some_and(|m| {
+            m.kind.as_deref() == Some("kv")
+                && m.options.and_then(|o| o.version).as_deref() == Some("2")
+        });
+        if kv2 {
+            Ok(())
+        } else {
+            Err(Error::invalid_input(format!(
+                "the store's mount {} is not a KV version 2 secrets engine (enable one with `vault secrets enable -path={} kv-v2`)",
+                self.mount, self.mount
+            )))
+        }
+    }
+
+    pub(super) async fn read(&self, path: &SecretPath) -> Result<Current, Error> {
+        let url = self.url(&[self.mount.as_str(), "data"], Some(path));
+        // From the active node: a performance standby may not have the latest write yet, and a
+        // stale read would call the rotation's own write someone else's.
+        let (status, answer) = self
+            .authorized(|| {
+                self.http
+                    .get(url.clone())
+                    .header("x-vault-inconsistent", "forward-active-node")
+            })
             .await
             .map_err(|(e, _)| e)?;
         #[derive(Deserialize)]
@@ -610,6 +672,11 @@ impl KvV2 {
             {
                 Err(WriteFailure::CasMismatch)
             }
+            // Taken, but not as KV v2 answers a write (a KV v1 mount answers 204).
+            201..=299 => Err(WriteFailure::Refused(Error::invalid_input(format!(
+                "the store took the write of {path} but did not answer as KV version 2 does ({status}): is {} a KV v2 mount?",
+                self.mount
+            )))),
             // A gateway's or the server's failure after the request reached it: it may have
             // been written.
             500 | 502 | 504 => Err(WriteFailure::Unknown(Error::new(

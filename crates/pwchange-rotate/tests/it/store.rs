@@ -289,7 +289,7 @@ async fn a_store_that_goes_down_mid_run_loses_nothing_and_a_resume_completes_it(
     .unwrap();
     let killer = bao.clone();
     let finished = Arc::new(Mutex::new(0usize));
-    let stopped = plan
+    let summary = plan
         .create_journal(&files.journal, files.key(), protection)
         .unwrap()
         .on_event(move |event| {
@@ -303,16 +303,14 @@ async fn a_store_that_goes_down_mid_run_loses_nothing_and_a_resume_completes_it(
         })
         .execute()
         .await
-        .unwrap_err();
+        .unwrap();
+    // The store's failure is the summary's: the run stopped launching, and says why.
+    let failure = summary.store_failure.as_ref().unwrap();
     assert!(
-        matches!(
-            stopped.error.kind(),
-            ErrorKind::Transport | ErrorKind::Unavailable
-        ),
-        "{}",
-        stopped.error
+        matches!(failure.kind, ErrorKind::Transport | ErrorKind::Unavailable),
+        "{failure:?}"
     );
-    let summary = &stopped.summary;
+    assert!(failure.message.contains("store"), "{failure:?}");
     assert!(summary.not_attempted > 0, "{summary:?}");
     assert_eq!(
         summary.stored + summary.not_stored,
@@ -651,4 +649,60 @@ async fn a_write_whose_answer_was_lost_is_read_back_and_a_silent_store_is_down()
     assert_eq!(error.kind(), ErrorKind::Unavailable, "{}", error.message());
     assert!(error.message().contains("store"), "{}", error.message());
     drop(held);
+}
+
+/// A refusal of one user's path (its policy denies it) leaves that user unchanged and the run
+/// goes on: only a store that is down, or refuses before any success or three times in a row,
+/// stops it.
+#[tokio::test(flavor = "multi_thread")]
+async fn one_users_refused_path_does_not_stop_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(bao) = OpenBao::dev(dir.path()) else {
+        return;
+    };
+    let (sim, client, ids, input) = setup(6).await;
+    let denied = format!("secret/data/pwchange/{}/{}", VENDOR.name(), ids[2]);
+    let policy = serde_json::json!({
+        "policy": format!(
+            "path \"secret/data/pwchange/*\" {{ capabilities = [\"create\", \"read\", \"update\"] }}\npath \"{denied}\" {{ capabilities = [\"deny\"] }}"
+        )
+    });
+    let (status, answer) = bao.request(
+        bao.token(),
+        "PUT",
+        "sys/policies/acl/all-but-one",
+        Some(&policy.to_string()),
+    );
+    assert_eq!(status, 204, "{answer}");
+    let (_, token) = bao.post("auth/token/create", r#"{"policies":["all-but-one"]}"#);
+    let config = VaultConfig::new(
+        &bao.address(),
+        VaultAuth::Token(
+            token["auth"]["client_token"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+                .into(),
+        ),
+    );
+    let store = Store::new(SPEC, config).unwrap();
+    let files = Files::new();
+    let (_, protection) = recipients();
+    let summary = plan_with_store(client, &input, store.clone())
+        .await
+        .create_journal(&files.journal, files.key(), protection)
+        .unwrap()
+        .execute()
+        .await
+        .unwrap();
+    assert!(summary.store_failure.is_none(), "{summary:?}");
+    assert_eq!(
+        (summary.changed, summary.stored, summary.not_attempted),
+        (5, 5, 1),
+        "{summary:?}"
+    );
+    assert_eq!(sim.password(&ids[2]).as_deref(), Some(crate::OLD));
+    let others: Vec<String> = ids.iter().filter(|id| **id != ids[2]).cloned().collect();
+    let root = Store::new(SPEC, root_config(&bao)).unwrap();
+    assert_store_equals_sim(&root, &sim, &others, "all but the refused").await;
 }
