@@ -1525,6 +1525,16 @@ async fn deliver(
     }
     let written = {
         let _call = store.calls.acquire().await;
+        // A resume's write of an earlier run's password waits its turn; once the run stops
+        // (a signal), the rest wait for the next resume.
+        if result.outcome == UserOutcome::AlreadyDone && *run.stop.borrow() {
+            not_stored(
+                result,
+                ErrorKind::Unavailable,
+                "the run stopped before its store write".to_owned(),
+            );
+            return None;
+        }
         store
             .store
             .put_applied(

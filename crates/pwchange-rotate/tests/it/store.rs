@@ -688,13 +688,32 @@ async fn one_users_refused_path_does_not_stop_the_run() {
     let store = Store::new(SPEC, config).unwrap();
     let files = Files::new();
     let (_, protection) = recipients();
-    let summary = plan_with_store(client, &input, store.clone())
-        .await
-        .create_journal(&files.journal, files.key(), protection)
-        .unwrap()
-        .execute()
-        .await
-        .unwrap();
+    // One change at a time: the refused user comes after a success (a refusal before any
+    // success is taken for the credentials' and stops the run).
+    let summary = Rotation::new(
+        client,
+        pwchange_rotate::Input::from_bytes(
+            input.clone(),
+            pwchange_rotate::input::Format::Csv,
+            "users",
+        ),
+    )
+    .mode(pwchange_rotate::Mode::AdminSet {
+        require_change: false,
+    })
+    .pacing(pwchange_rotate::PacingConfig::new(
+        pwchange_rotate::Cap::At(1),
+        pwchange_rotate::Cap::Auto,
+    ))
+    .store(store.clone())
+    .plan()
+    .await
+    .unwrap()
+    .create_journal(&files.journal, files.key(), protection)
+    .unwrap()
+    .execute()
+    .await
+    .unwrap();
     assert!(summary.store_failure.is_none(), "{summary:?}");
     assert_eq!(
         (summary.changed, summary.stored, summary.not_attempted),
