@@ -505,6 +505,17 @@ async fn the_drift_check_says_in_sync_out_of_sync_or_not_verifiable() {
 /// gateway's `502`, as a load balancer does when the server answered late. Answers one request
 /// per connection.
 fn gateway(upstream: u16, lose_writes: Arc<std::sync::atomic::AtomicUsize>) -> u16 {
+    gateway_with(upstream, lose_writes, Arc::default(), Arc::default())
+}
+
+/// [`gateway`], which also drops before forwarding the writes `drop_writes` says to (answering
+/// `502` all the same), and counts in `forwarded` the writes it forwards.
+fn gateway_with(
+    upstream: u16,
+    lose_writes: Arc<std::sync::atomic::AtomicUsize>,
+    drop_writes: Arc<std::sync::atomic::AtomicUsize>,
+    forwarded: Arc<std::sync::atomic::AtomicUsize>,
+) -> u16 {
     use std::io::{Read as _, Write as _};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -512,6 +523,8 @@ fn gateway(upstream: u16, lose_writes: Arc<std::sync::atomic::AtomicUsize>) -> u
         for stream in listener.incoming() {
             let Ok(mut client) = stream else { continue };
             let lose_writes = lose_writes.clone();
+            let drop_writes = drop_writes.clone();
+            let forwarded = forwarded.clone();
             std::thread::spawn(move || {
                 let mut request = Vec::new();
                 let mut buffer = [0u8; 4096];
@@ -544,6 +557,27 @@ fn gateway(upstream: u16, lose_writes: Arc<std::sync::atomic::AtomicUsize>) -> u
                 }
                 let head = String::from_utf8_lossy(&request[..head_end]).into_owned();
                 let write = head.starts_with("POST ") && head.contains("/data/");
+                let take = |counter: &std::sync::atomic::AtomicUsize| {
+                    counter
+                        .fetch_update(
+                            std::sync::atomic::Ordering::SeqCst,
+                            std::sync::atomic::Ordering::SeqCst,
+                            |n| n.checked_sub(1),
+                        )
+                        .is_ok()
+                };
+                let page = "<html>502 Bad Gateway</html>";
+                let bad_gateway = format!(
+                    "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+                    page.len()
+                );
+                if write && take(&drop_writes) {
+                    let _ = client.write_all(bad_gateway.as_bytes());
+                    return;
+                }
+                if write {
+                    forwarded.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
                 // Forwarded as HTTP/1.0 without keep-alive: the answer ends with the connection.
                 let forwarded = head
                     .replacen("HTTP/1.1", "HTTP/1.0", 1)
@@ -553,21 +587,8 @@ fn gateway(upstream: u16, lose_writes: Arc<std::sync::atomic::AtomicUsize>) -> u
                 server.write_all(&request[head_end..]).unwrap();
                 let mut answer = Vec::new();
                 let _ = server.read_to_end(&mut answer);
-                let lost = write
-                    && lose_writes
-                        .fetch_update(
-                            std::sync::atomic::Ordering::SeqCst,
-                            std::sync::atomic::Ordering::SeqCst,
-                            |n| n.checked_sub(1),
-                        )
-                        .is_ok();
-                if lost {
-                    let page = "<html>502 Bad Gateway</html>";
-                    let _ = write!(
-                        client,
-                        "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
-                        page.len()
-                    );
+                if write && take(&lose_writes) {
+                    let _ = client.write_all(bad_gateway.as_bytes());
                 } else {
                     let _ = client.write_all(&answer);
                 }
@@ -588,7 +609,10 @@ async fn a_write_whose_answer_was_lost_is_read_back_and_a_silent_store_is_down()
     };
     let upstream: u16 = bao.address().rsplit(':').next().unwrap().parse().unwrap();
     let lose = Arc::new(std::sync::atomic::AtomicUsize::new(1));
-    let port = gateway(upstream, lose.clone());
+    let dropped = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let forwarded = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let port = gateway_with(upstream, lose.clone(), dropped.clone(), forwarded.clone());
+    let writes = || forwarded.load(std::sync::atomic::Ordering::SeqCst);
     let store = Store::new(
         "vault://secret/gw/{user_id}",
         VaultConfig::new(
@@ -617,6 +641,7 @@ async fn a_write_whose_answer_was_lost_is_read_back_and_a_silent_store_is_down()
         r#"{"data":{"password":"x","user_id":"carol"}}"#,
     );
     assert_eq!(status, 200);
+    let before = writes();
     assert_eq!(
         store
             .put(&path, 1, &secret("carol", "Carol-Passw0rd!2"))
@@ -624,6 +649,19 @@ async fn a_write_whose_answer_was_lost_is_read_back_and_a_silent_store_is_down()
             .unwrap(),
         Put::Conflict { version: 2 }
     );
+    assert_eq!(writes() - before, 1, "the version moved: not written again");
+    // A write the gateway dropped before the server saw it: nothing moved, so it is sent
+    // again, and lands.
+    dropped.store(1, std::sync::atomic::Ordering::SeqCst);
+    let before = writes();
+    assert_eq!(
+        store
+            .put(&path, 2, &secret("carol", "Carol-Passw0rd!3"))
+            .await
+            .unwrap(),
+        Put::Stored { version: 3 }
+    );
+    assert_eq!(writes() - before, 1);
 
     // A server that takes connections and never answers.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -724,4 +762,242 @@ async fn one_users_refused_path_does_not_stop_the_run() {
     let others: Vec<String> = ids.iter().filter(|id| **id != ids[2]).cloned().collect();
     let root = Store::new(SPEC, root_config(&bao)).unwrap();
     assert_store_equals_sim(&root, &sim, &others, "all but the refused").await;
+}
+
+/// A loopback server that answers every request with `status` (and `{"errors":[]}`), counting
+/// the requests; its address.
+fn answering(status: u16) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = count.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = Vec::new();
+            let mut buffer = [0u8; 4096];
+            // The head, then the body its Content-Length gives.
+            while let Ok(n) = stream.read(&mut buffer) {
+                if n == 0 {
+                    break;
+                }
+                request.extend_from_slice(&buffer[..n]);
+                if let Some(at) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&request[..at]).to_lowercase();
+                    let length = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse::<usize>().ok())
+                        .unwrap_or(0);
+                    if request.len() >= at + 4 + length {
+                        break;
+                    }
+                }
+            }
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let body = r#"{"errors":[]}"#;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (address, count)
+}
+
+/// A write refused for now (a sealed server's `503`) is tried again, five times in all, then
+/// fails; a refusal for good (`403`) is not tried again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_write_refused_for_now_is_tried_five_times_and_a_refusal_once() {
+    for (status, kind, tries) in [
+        (503, ErrorKind::Unavailable, 5),
+        (403, ErrorKind::PermissionDenied, 1),
+    ] {
+        let (address, count) = answering(status);
+        let store = Store::new(
+            "vault://secret/{user_id}",
+            VaultConfig::new(&address, VaultAuth::Token("t".to_owned().into())),
+        )
+        .unwrap();
+        let path = store.target().path_for("v", "dave").unwrap();
+        let error = store
+            .put(&path, 0, &secret("dave", "Dave-Passw0rd!1"))
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), kind, "{status}: {}", error.message());
+        assert_eq!(
+            count.load(std::sync::atomic::Ordering::SeqCst),
+            tries,
+            "{status}"
+        );
+        // A read likewise.
+        let error = store.current(&path).await.err().unwrap();
+        assert_eq!(error.kind(), kind, "{status}: {}", error.message());
+        assert_eq!(
+            count.load(std::sync::atomic::Ordering::SeqCst),
+            2 * tries,
+            "{status}"
+        );
+    }
+}
+
+/// A journal without the store's versions (a rotation made without one): written where the
+/// secret is absent, found where it holds this password for this user, a conflict where it
+/// holds anyone else's (another password, or another user's), written over only when asked.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_applied_password_without_a_base_writes_over_no_one_elses() {
+    use pwchange_rotate::store::Applied;
+    let dir = tempfile::tempdir().unwrap();
+    let Some(bao) = OpenBao::dev(dir.path()) else {
+        return;
+    };
+    let store = Store::new("vault://secret/e/{user_id}", root_config(&bao)).unwrap();
+    let applied = |user_id, password, overwrite| Applied {
+        user_id,
+        password,
+        base: None,
+        verified: true,
+        login_name: None,
+        overwrite,
+    };
+    let put = |a| store.put_applied("v", "http://127.0.0.1:1", a);
+    let (written, path) = put(applied("erin", "Erin-Passw0rd!1", false))
+        .await
+        .unwrap();
+    assert_eq!(
+        (written, path.as_str()),
+        (Put::Stored { version: 1 }, "e/erin")
+    );
+    assert_eq!(
+        put(applied("erin", "Erin-Passw0rd!1", false))
+            .await
+            .unwrap()
+            .0,
+        Put::AlreadyStored { version: 1 }
+    );
+    assert_eq!(
+        put(applied("erin", "Erin-Passw0rd!2", false))
+            .await
+            .unwrap()
+            .0,
+        Put::Conflict { version: 1 }
+    );
+    // Another user's secret at the path (the same password): not this user's.
+    let (status, _) = bao.post(
+        "secret/data/e/frank",
+        r#"{"data":{"password":"Frank-Passw0rd!1","user_id":"someone-else"}}"#,
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        put(applied("frank", "Frank-Passw0rd!1", false))
+            .await
+            .unwrap()
+            .0,
+        Put::Conflict { version: 1 }
+    );
+    assert_eq!(
+        put(applied("erin", "Erin-Passw0rd!2", true))
+            .await
+            .unwrap()
+            .0,
+        Put::Replaced {
+            version: 2,
+            replaced: 1
+        }
+    );
+    let current = store.current(&path).await.unwrap();
+    assert_eq!(current.secret.unwrap().password.as_str(), "Erin-Passw0rd!2");
+    // With the journal's base: written on it; a moved version is a conflict, written over
+    // only when asked.
+    let based = |password, base, overwrite| Applied {
+        base: Some(base),
+        ..applied("erin", password, overwrite)
+    };
+    assert_eq!(
+        put(based("Erin-Passw0rd!3", 2, false)).await.unwrap().0,
+        Put::Stored { version: 3 }
+    );
+    assert_eq!(
+        put(based("Erin-Passw0rd!4", 2, false)).await.unwrap().0,
+        Put::Conflict { version: 3 }
+    );
+    assert_eq!(
+        put(based("Erin-Passw0rd!4", 2, true)).await.unwrap().0,
+        Put::Replaced {
+            version: 4,
+            replaced: 3
+        }
+    );
+}
+
+/// How a store shows itself: its URL and server, never its token; a journal's store is
+/// refused with another server or namespace.
+#[test]
+fn a_store_names_its_target_and_refuses_another_server() {
+    let config = || {
+        VaultConfig::new(
+            "http://127.0.0.1:8200",
+            VaultAuth::Token("s.not-to-be-shown".to_owned().into()),
+        )
+    };
+    let store = Store::new(SPEC, config()).unwrap();
+    assert_eq!(
+        store.target().to_string(),
+        "vault://secret/pwchange/{vendor}/{user_id} at http://127.0.0.1:8200"
+    );
+    let debug = format!("{store:?}");
+    assert!(debug.contains("pwchange/{vendor}/{user_id}"), "{debug}");
+    assert!(!debug.contains("not-to-be-shown"), "{debug}");
+    let mut elsewhere = store.target().clone();
+    elsewhere.address = "http://127.0.0.1:8201".to_owned();
+    assert!(Store::at(elsewhere, config()).is_err());
+    let mut namespaced = store.target().clone();
+    namespaced.namespace = Some("team".to_owned());
+    assert_eq!(
+        namespaced.to_string(),
+        "vault://secret/pwchange/{vendor}/{user_id} at http://127.0.0.1:8200 (namespace team)"
+    );
+    assert!(Store::at(namespaced.clone(), config()).is_err());
+    assert!(Store::at(namespaced, config().with_namespace(Some("team"))).is_ok());
+    let mut other_kind = store.target().clone();
+    other_kind.kind = "other".to_owned();
+    assert!(Store::at(other_kind, config()).is_err());
+}
+
+/// A vendor that keeps refusing the drift check's logins for now: tried a bounded number of
+/// times, then not verifiable (and the login count says how many).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_drift_login_refused_for_now_for_good_is_not_verifiable_after_its_attempts() {
+    use pwchange_rotate::drift::{self, DriftState, DriftUser};
+    let (sim, client, ids, _) = setup(1).await;
+    for _ in 0..20 {
+        sim.inject(pwchange_sim::Fault::RateLimited {
+            retry_after_secs: 0,
+        });
+    }
+    let results = Arc::new(Mutex::new(Vec::new()));
+    let seen = results.clone();
+    let summary = drift::check(
+        &client,
+        vec![DriftUser {
+            user_id: ids[0].clone(),
+            login_name: None,
+            password: Some(Zeroizing::new(crate::OLD.to_owned())),
+            source: "test".to_owned(),
+        }],
+        pwchange_rotate::PacingConfig::default(),
+        move |result| seen.lock().unwrap().push(result.clone()),
+    )
+    .await;
+    assert_eq!(summary.not_verifiable, 1, "{summary:?}");
+    let result = results.lock().unwrap()[0].clone();
+    assert_eq!(result.state, DriftState::NotVerifiable);
+    assert_eq!(result.kind, Some(ErrorKind::RateLimited));
+    assert_eq!(
+        sim.requests(),
+        u64::from(pwchange_rotate::pacing::MAX_ATTEMPTS),
+        "one login per attempt"
+    );
 }
