@@ -39,6 +39,11 @@ async fn assert_store_equals_sim(store: &Store, sim: &Simulator, ids: &[String],
     for id in ids {
         let path = store.target().path_for(VENDOR.name(), id).unwrap();
         let current = store.current(&path).await.unwrap();
+        // Every change of these tests is proven by a login, and the secret says so.
+        assert!(
+            current.secret.as_ref().is_some_and(|s| s.verified),
+            "{when}: {id}"
+        );
         let held = current.secret.map(|s| s.password.to_string());
         assert_eq!(held, sim.password(id), "{when}: {id}");
     }
@@ -184,6 +189,10 @@ async fn tokens_are_checked_before_anything_changes_and_approle_logs_in() {
         stopped.error
     );
     assert!(!files.journal.exists());
+    assert_eq!(
+        (stopped.summary.total, stopped.summary.not_attempted),
+        (3, 3)
+    );
     for id in &ids {
         assert_eq!(sim.password(id).as_deref(), Some(crate::OLD), "{id}");
     }
@@ -289,11 +298,14 @@ async fn a_store_that_goes_down_mid_run_loses_nothing_and_a_resume_completes_it(
     .unwrap();
     let killer = bao.clone();
     let finished = Arc::new(Mutex::new(0usize));
+    let first_results = Arc::new(Mutex::new(Vec::new()));
+    let seen_first = first_results.clone();
     let summary = plan
         .create_journal(&files.journal, files.key(), protection)
         .unwrap()
         .on_event(move |event| {
-            if let Event::Finished { .. } = event {
+            if let Event::Finished { result, .. } = event {
+                seen_first.lock().unwrap().push(result.clone());
                 let mut count = finished.lock().unwrap();
                 *count += 1;
                 if *count == 10 {
@@ -311,6 +323,22 @@ async fn a_store_that_goes_down_mid_run_loses_nothing_and_a_resume_completes_it(
         "{failure:?}"
     );
     assert!(failure.message.contains("store"), "{failure:?}");
+    // The first failure takes the store for down: only the changes in flight then (two at
+    // most) met the dead store; every later user was not attempted, without a store read.
+    let read_failures = first_results
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r.message
+                .as_deref()
+                .is_some_and(|m| m.contains("the store could not be read"))
+        })
+        .count();
+    assert!(
+        read_failures <= 2,
+        "{read_failures} users met the dead store"
+    );
     assert!(summary.not_attempted > 0, "{summary:?}");
     assert_eq!(
         summary.stored + summary.not_stored,
@@ -1000,4 +1028,75 @@ async fn a_drift_login_refused_for_now_for_good_is_not_verifiable_after_its_atte
         u64::from(pwchange_rotate::pacing::MAX_ATTEMPTS),
         "one login per attempt"
     );
+}
+
+/// Three users' paths refused in a row (after a success): the store is taken for down, and the
+/// run stops launching; the users after them are not attempted.
+#[tokio::test(flavor = "multi_thread")]
+async fn three_refusals_in_a_row_stop_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(bao) = OpenBao::dev(dir.path()) else {
+        return;
+    };
+    let (sim, client, ids, input) = setup(7).await;
+    let mut rules = String::from(
+        "path \"secret/data/pwchange/*\" { capabilities = [\"create\", \"read\", \"update\"] }\n",
+    );
+    for id in &ids[1..4] {
+        rules.push_str(&format!(
+            "path \"secret/data/pwchange/{}/{id}\" {{ capabilities = [\"deny\"] }}\n",
+            VENDOR.name()
+        ));
+    }
+    let body = serde_json::json!({ "policy": rules });
+    let (status, answer) = bao.request(
+        bao.token(),
+        "PUT",
+        "sys/policies/acl/three-denied",
+        Some(&body.to_string()),
+    );
+    assert_eq!(status, 204, "{answer}");
+    let (_, token) = bao.post("auth/token/create", r#"{"policies":["three-denied"]}"#);
+    let config = VaultConfig::new(
+        &bao.address(),
+        VaultAuth::Token(
+            token["auth"]["client_token"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+                .into(),
+        ),
+    );
+    let files = Files::new();
+    let (_, protection) = recipients();
+    let summary = Rotation::new(
+        client,
+        pwchange_rotate::Input::from_bytes(input, pwchange_rotate::input::Format::Csv, "users"),
+    )
+    .mode(pwchange_rotate::Mode::AdminSet {
+        require_change: false,
+    })
+    .pacing(pwchange_rotate::PacingConfig::new(
+        pwchange_rotate::Cap::At(1),
+        pwchange_rotate::Cap::Auto,
+    ))
+    .store(Store::new(SPEC, config).unwrap())
+    .plan()
+    .await
+    .unwrap()
+    .create_journal(&files.journal, files.key(), protection)
+    .unwrap()
+    .execute()
+    .await
+    .unwrap();
+    let failure = summary.store_failure.as_ref().unwrap();
+    assert_eq!(failure.kind, ErrorKind::PermissionDenied, "{failure:?}");
+    assert_eq!(
+        (summary.changed, summary.stored, summary.not_attempted),
+        (1, 1, 6),
+        "{summary:?}"
+    );
+    for id in &ids[1..] {
+        assert_eq!(sim.password(id).as_deref(), Some(crate::OLD), "{id}");
+    }
 }
