@@ -531,13 +531,8 @@ async fn the_drift_check_says_in_sync_out_of_sync_or_not_verifiable() {
 /// A loopback proxy in front of `upstream` (an OpenBao): each request is forwarded; a write
 /// (`POST …/data/…`) that `lose_writes` says to lose is forwarded and then answered with a
 /// gateway's `502`, as a load balancer does when the server answered late. Answers one request
-/// per connection.
-fn gateway(upstream: u16, lose_writes: Arc<std::sync::atomic::AtomicUsize>) -> u16 {
-    gateway_with(upstream, lose_writes, Arc::default(), Arc::default())
-}
-
-/// [`gateway`], which also drops before forwarding the writes `drop_writes` says to (answering
-/// `502` all the same), and counts in `forwarded` the writes it forwards.
+/// per connection. It also drops before forwarding the writes `drop_writes` says to
+/// (answering `502` all the same), and counts in `forwarded` the writes it forwards.
 fn gateway_with(
     upstream: u16,
     lose_writes: Arc<std::sync::atomic::AtomicUsize>,
