@@ -57,7 +57,45 @@ pub fn parse(file: &Path, text: &str) -> Result<OpenAPI, SpecError> {
             .in_file(file)
     })?;
     check(file, &spec)?;
+    check_secrets_are_named(file, &value, "$")?;
     Ok(spec)
+}
+
+/// Refuses a secret marker (`format: password`, `x-pwchange-secret`) anywhere but on a named
+/// component schema: only those are replaced by the redacting types, so an inline one would be
+/// generated as a plain `String` that prints itself.
+fn check_secrets_are_named(
+    file: &Path,
+    value: &serde_json::Value,
+    at: &str,
+) -> Result<(), SpecError> {
+    match value {
+        serde_json::Value::Object(map) => {
+            let named = at
+                .strip_prefix("$.components.schemas.")
+                .is_some_and(|name| !name.contains('.'));
+            let marked = map.contains_key("x-pwchange-secret")
+                || map.get("format").and_then(serde_json::Value::as_str) == Some("password");
+            if marked && !named {
+                return Err(error(
+                    file,
+                    at,
+                    "a secret (`format: password` or `x-pwchange-secret`) must be a named schema under components.schemas, referenced with $ref: only those are generated as types that never print",
+                ));
+            }
+            for (key, child) in map {
+                check_secrets_are_named(file, child, &format!("{at}.{key}"))?;
+            }
+            Ok(())
+        }
+        serde_json::Value::Array(items) => {
+            for (index, child) in items.iter().enumerate() {
+                check_secrets_are_named(file, child, &format!("{at}[{index}]"))?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// How to convert a Swagger 2.0 document, for the error that refuses one.
@@ -411,6 +449,22 @@ mod tests {
     }
 
     const HEAD: &str = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\n";
+
+    #[test]
+    fn an_inline_secret_is_refused_with_its_path() {
+        for marker in ["x-pwchange-secret: token", "format: password"] {
+            let err = parse_str(&format!("{HEAD}paths: {{}}\ncomponents:\n  schemas:\n    A:\n      type: object\n      properties:\n        t: {{type: string, {marker}}}\n")).unwrap_err();
+            assert_eq!(
+                err.json_path, "$.components.schemas.A.properties.t",
+                "{err}"
+            );
+            assert!(err.to_string().contains("named schema"), "{err}");
+        }
+        let named = format!(
+            "{HEAD}paths: {{}}\ncomponents:\n  schemas:\n    T: {{type: string, x-pwchange-secret: token}}\n"
+        );
+        parse_str(&named).unwrap();
+    }
 
     #[test]
     fn a_type_error_names_file_and_json_path() {
