@@ -54,6 +54,7 @@ vendors! {
     Zitadel => "zitadel", "ZITADEL (management v1 or user service v2)";
     Vcd => "vcd", "VMware Cloud Director CloudAPI";
     Keystone => "keystone", "OpenStack Keystone (identity v3)";
+    Openbao => "openbao", "OpenBao and HashiCorp Vault userpass auth method";
 }
 
 impl Vendor {
