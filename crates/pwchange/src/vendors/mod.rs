@@ -22,6 +22,8 @@ pub(crate) use dispatch::DynBackend;
 mod bienport;
 #[cfg(feature = "keystone")]
 mod keystone;
+#[cfg(feature = "openbao")]
+mod openbao;
 #[cfg(feature = "uipath")]
 mod uipath;
 #[cfg(feature = "vcd")]
@@ -214,6 +216,7 @@ registry! {
     "zitadel" zitadel: Zitadel(ZitadelAdapter, ZitadelConfig, ZitadelDetails);
     "vcd" vcd: Vcd(VcdAdapter, VcdConfig, VcdDetails);
     "keystone" keystone: Keystone(KeystoneAdapter, KeystoneConfig, KeystoneDetails);
+    "openbao" openbao: Openbao(OpenbaoAdapter, OpenbaoConfig, OpenbaoDetails);
 }
 
 /// [`Settings`] methods that need the registry (a vendor's keys); the rest is in

@@ -1,0 +1,135 @@
+//! OpenBao's error rules and error body: `{"errors": ["…"]}`, told apart by the text alone.
+
+use pwchange_core::classify::{Facts, Rule, Status, Verdict, When};
+use pwchange_core::http::Answer;
+use pwchange_openbao::{texts, types};
+
+use crate::transport::VendorError;
+use crate::{Error, ErrorKind};
+
+/// Which request an answer is to, for its explanation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Operation {
+    /// The administrator's set, with the backend's token.
+    Set,
+    /// A user's set of its own password, with the token of its own login.
+    OwnSet,
+    /// A login: the administrator's, the user's with its current password, or a verification.
+    Login,
+}
+
+/// OpenBao's error table.
+pub(super) const RULES: &[Rule] = &[
+    Rule::new(
+        Status::OneOf(&[400]),
+        When::Mentions(&[texts::INVALID_CREDENTIALS]),
+        ErrorKind::CurrentPasswordInvalid,
+    ),
+    Rule::new(
+        Status::OneOf(&[404]),
+        When::Mentions(&[
+            texts::NO_HANDLER,
+            texts::UNSUPPORTED_PATH,
+            texts::NAMESPACE_NOT_FOUND,
+        ]),
+        ErrorKind::InvalidInput,
+    ),
+    // `500`s that refuse before anything is written: `resolve` makes every `500` an unknown
+    // outcome, and `explain` restores these two from their own texts.
+    Rule::new(
+        Status::OneOf(&[500]),
+        When::Mentions(&[texts::USERNAME_DOES_NOT_EXIST]),
+        ErrorKind::UserNotFound,
+    ),
+    Rule::new(
+        Status::OneOf(&[500]),
+        When::Mentions(&[texts::PASSWORD_TOO_LONG]),
+        ErrorKind::PolicyViolation,
+    ),
+];
+
+/// The kind from [`RULES`], the explanation from here: the server's texts are terse.
+pub(super) fn explain(error: Error, operation: Operation, mount: &str) -> Error {
+    let says = |needle: &str| error.vendor_mentions(&[needle]);
+    // A `500` whose text is the userpass handler's own refusal, returned before it writes
+    // anything (`path_user_password.go`: the user is looked up, then bcrypt hashes the
+    // password, then the entry is stored). No gateway words its page like this, so the
+    // answer proves that nothing was applied.
+    if error.status() == Some(500) && operation != Operation::Login {
+        if says(texts::USERNAME_DOES_NOT_EXIST) {
+            return error.reclassify(
+                ErrorKind::UserNotFound,
+                format!("the userpass method at auth/{mount} has no user of this name (OpenBao answered 500 \"username does not exist\" before writing anything)"),
+            );
+        }
+        if says(texts::PASSWORD_TOO_LONG) {
+            return error.reclassify(
+                ErrorKind::PolicyViolation,
+                "the new password is over 72 bytes, which bcrypt refuses (OpenBao answered 500 before writing anything)",
+            );
+        }
+    }
+    let message = match (error.kind(), operation) {
+        (ErrorKind::CurrentPasswordInvalid, Operation::Login) => {
+            "OpenBao refused the login: a wrong password or an unknown user (it answers both alike)"
+        }
+        (ErrorKind::PermissionDenied, Operation::Set) => {
+            "OpenBao refused the set: the token is unknown, expired or revoked, or its policy does not grant update on auth/<mount>/users/<user>/password"
+        }
+        (ErrorKind::PermissionDenied, Operation::OwnSet) => {
+            "OpenBao refused the user's own change: its policy does not grant update on its password path (a templated policy: path \"auth/<mount>/users/{{identity.entity.aliases.<mount accessor>.name}}/password\" { capabilities = [\"update\"] }); an administrator can set it instead"
+        }
+        (ErrorKind::PermissionDenied, Operation::Login) => {
+            "OpenBao refused the login (permission denied): a namespace or a policy in front of the mount"
+        }
+        (ErrorKind::InvalidInput, _) if says(texts::NO_HANDLER) => {
+            return error.reclassify(
+                ErrorKind::InvalidInput,
+                format!("OpenBao has no auth method at auth/{mount} (in this namespace): check the mount setting (vault auth list shows the paths)"),
+            );
+        }
+        (ErrorKind::InvalidInput, _) if says(texts::NAMESPACE_NOT_FOUND) => {
+            "OpenBao has no such namespace: check the namespace setting"
+        }
+        (ErrorKind::InvalidInput, _) if says(texts::UNSUPPORTED_PATH) => {
+            "OpenBao refused the path: the user name is not of userpass's form"
+        }
+        (ErrorKind::InvalidInput, _) => "OpenBao refused the request as malformed",
+        (ErrorKind::RateLimited, _) => {
+            "OpenBao refused the request over a rate-limit quota (sys/quotas/rate-limit); nothing was applied"
+        }
+        (ErrorKind::Unavailable, _) if says(texts::SEALED) => {
+            "OpenBao is sealed: it serves nothing until it is unsealed; nothing was applied"
+        }
+        _ => return error,
+    };
+    let kind = error.kind();
+    error.reclassify(kind, message)
+}
+
+/// Whether a failed login refused the password (or the user): `400` "invalid username or
+/// password".
+pub(super) fn login_refused(error: &Error) -> bool {
+    error.kind() == ErrorKind::CurrentPasswordInvalid
+}
+
+impl VendorError for types::Error {
+    fn verdict(answer: &Answer<Self>) -> Verdict {
+        let Some(body) = &answer.body else {
+            return Verdict::by_status(answer.status);
+        };
+        let text = body.errors.join("\n");
+        let facts = Facts {
+            status: answer.status,
+            codes: Vec::new(),
+            text,
+        };
+        Verdict::from_rules(RULES, facts, body.errors.clone())
+    }
+
+    /// OpenBao's `503` is its own only with its own text: a sealed server. (`{"errors": […]}`
+    /// alone is a shape any JSON gateway may share.)
+    fn is_vendors_own(&self, status: u16) -> bool {
+        status == 503 && self.errors.iter().any(|e| e == texts::SEALED)
+    }
+}
