@@ -70,6 +70,20 @@ pub fn unknown_user_expected(vendor: Vendor) -> pwchange_core::ErrorKind {
     vendors::table(vendor).unknown_user_expected()
 }
 
+/// How many logins with the current password a self-service change of `vendor` makes before
+/// the request that changes the password: a fault meant for the change waits for them
+/// (queue as many `Fault::Latency(Duration::ZERO)` first), and they count as logins.
+pub fn logins_before_a_self_service_change(vendor: Vendor) -> usize {
+    vendors::table(vendor).logins_before_a_self_service_change()
+}
+
+/// What the facade reports for a token `vendor` did not issue: usually
+/// [`Unauthenticated`](pwchange_core::ErrorKind::Unauthenticated); a vendor that answers it as
+/// it answers a token without the permission says so.
+pub fn bad_token_expected(vendor: Vendor) -> pwchange_core::ErrorKind {
+    vendors::table(vendor).bad_token_expected()
+}
+
 /// Whether `vendor` checks the token of a self-service change (some check only the current
 /// password): where it does not, only an administrative set shows a refused token.
 pub fn self_service_checks_token(vendor: Vendor) -> bool {
@@ -264,6 +278,16 @@ impl Simulator {
     /// change, the login or the verification that follows.
     pub fn inject(&self, fault: Fault) {
         self.shared.state().faults.push_back(fault);
+    }
+
+    /// Queues `fault` for the request that changes the password in a self-service change:
+    /// after the requests the vendor sends before it ([`logins_before_a_self_service_change`]:
+    /// a login with the current password, where that is the proof), which pass unharmed.
+    pub fn inject_at_self_service_change(&self, fault: Fault) {
+        for _ in 0..logins_before_a_self_service_change(self.vendor()) {
+            self.inject(Fault::Latency(std::time::Duration::ZERO));
+        }
+        self.inject(fault);
     }
 
     /// A proxy's own HTML page with `status` in place of the vendor's answer to the next request

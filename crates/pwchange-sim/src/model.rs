@@ -121,6 +121,10 @@ pub struct SimUser {
     /// Whether the account is disabled: the vendor refuses its logins. Vendors without
     /// disabled accounts ignore it.
     pub disabled: bool,
+    /// Whether the vendor's policy refuses the user's own session a change of its password
+    /// (a Vault policy without `update` on the user's password path). Vendors whose
+    /// self-service change every user may make ignore it.
+    pub self_service_denied: bool,
 }
 
 impl SimUser {
@@ -134,7 +138,14 @@ impl SimUser {
             first_use: false,
             expired: false,
             disabled: false,
+            self_service_denied: false,
         }
+    }
+
+    /// Not allowed to change its own password ([`SimUser::self_service_denied`]).
+    pub fn self_service_denied(mut self) -> Self {
+        self.self_service_denied = true;
+        self
     }
 
     /// A disabled account ([`SimUser::disabled`]).

@@ -163,8 +163,26 @@ impl OpenBao {
         self.unseal();
     }
 
-    fn unseal(&self) {
-        let (_, key) = self.persistent.as_ref().expect("a persistent server");
+    /// Seals the server: it answers every request `503` "Vault is sealed" until
+    /// [`unseal`](Self::unseal).
+    pub fn seal(&self) {
+        let (status, body) = self.request(&self.token, "PUT", "sys/seal", None);
+        assert_eq!(status, 204, "OpenBao seal: {body}");
+    }
+
+    /// Unseals the server with its unseal key (a dev server prints it in its log) and waits
+    /// until it is active.
+    pub fn unseal(&self) {
+        let key = match &self.persistent {
+            Some((_, key)) => key.clone(),
+            None => std::fs::read_to_string(&self.log)
+                .unwrap_or_default()
+                .lines()
+                .find_map(|line| line.strip_prefix("Unseal Key: "))
+                .expect("a dev server prints its unseal key")
+                .trim()
+                .to_owned(),
+        };
         let (status, body) = self.request(
             "",
             "PUT",

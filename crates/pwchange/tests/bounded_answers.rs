@@ -83,7 +83,13 @@ async fn a_one_gib_answer_is_cut_off_and_leaves_the_outcome_unknown() {
             }
             let client = Client::from_settings(settings).unwrap();
             let user = pwchange_sim::demo_user(vendor);
-            let change = PasswordChange::self_service(&user.id, user.password, "N3w-Passw0rd!x");
+            // Where the proof is a login before the change, the administrative set's first
+            // request is the change itself.
+            let change = if pwchange_sim::logins_before_a_self_service_change(vendor) > 0 {
+                PasswordChange::admin_set(&user.id, "N3w-Passw0rd!x")
+            } else {
+                PasswordChange::self_service(&user.id, user.password, "N3w-Passw0rd!x")
+            };
             let error = client.change_password(&change).await.unwrap_err();
             let case = format!("{vendor} {status} announced={announce_length}");
             if status == 400 {

@@ -16,6 +16,7 @@ use crate::state::Shared;
 
 mod bienport;
 mod keystone;
+mod openbao;
 mod uipath;
 mod vcd;
 mod zitadel;
@@ -79,6 +80,16 @@ pub(crate) trait VendorTable: Send + Sync {
     fn self_service_checks_token(&self) -> bool {
         true
     }
+    /// How many logins with the current password a self-service change makes before the
+    /// request that changes the password (where the vendor takes the proof as a login's token):
+    /// a fault meant for the change must wait for them, and they count as logins.
+    fn logins_before_a_self_service_change(&self) -> usize {
+        0
+    }
+    /// What the facade reports for a token the vendor did not issue.
+    fn bad_token_expected(&self) -> pwchange_core::ErrorKind {
+        pwchange_core::ErrorKind::Unauthenticated
+    }
     /// Whether the vendor's `503` carries its own error body, which proves that nothing was
     /// applied (else it is a bare status, which a proxy's `503` after an applied change is too).
     fn unavailable_in_own_body(&self) -> bool {
@@ -94,6 +105,7 @@ pub(crate) fn table(vendor: Vendor) -> &'static dyn VendorTable {
         Vendor::Zitadel => &zitadel::Zitadel,
         Vendor::Vcd => &vcd::Vcd,
         Vendor::Keystone => &keystone::Keystone,
+        Vendor::Openbao => &openbao::Openbao,
     }
 }
 

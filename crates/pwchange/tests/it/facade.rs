@@ -25,6 +25,11 @@ fn client(vendor: Vendor, base_url: &str, token: &str, extra: &[(&str, &str)]) -
 /// The demo user's change from its password to a new one every default policy accepts.
 fn demo_change(vendor: Vendor) -> PasswordChange {
     let user = demo_user(vendor);
+    // Where the proof is a login before the change, the administrative set is the change
+    // whose first request is the change itself (what the answers below are meant for).
+    if pwchange_sim::logins_before_a_self_service_change(vendor) > 0 {
+        return PasswordChange::admin_set(user.id, "N3w-Passw0rd!x");
+    }
     PasswordChange::self_service(user.id, user.password, "N3w-Passw0rd!x")
 }
 

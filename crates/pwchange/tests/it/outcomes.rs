@@ -29,6 +29,12 @@ fn change(vendor: Vendor) -> PasswordChange {
     }
 }
 
+/// The logins with the current password a self-service change of `vendor` makes before the
+/// change (its proof, where the vendor takes a login's token as one).
+fn proof_logins(vendor: Vendor) -> u32 {
+    pwchange_sim::logins_before_a_self_service_change(vendor) as u32
+}
+
 /// Whether the vendor has a password login to verify with (asked of the facade, on a
 /// simulator of its own so that the probe's login counts nowhere).
 fn verifiable(vendor: Vendor) -> bool {
@@ -67,7 +73,11 @@ async fn a_change_is_verified_by_one_login_where_the_vendor_has_one() {
         assert_eq!(sim.password(&user.id).as_deref(), Some(NEW), "{vendor}");
         if verifiable(vendor) {
             assert_eq!(changed.verification, Verification::Verified, "{vendor}");
-            assert_eq!(sim.logins(&user.id), 1, "{vendor}: one verification login");
+            assert_eq!(
+                sim.logins(&user.id),
+                1 + proof_logins(vendor),
+                "{vendor}: one verification login (after the proof's)"
+            );
         } else {
             assert!(
                 matches!(changed.verification, Verification::NotVerifiable { .. }),
@@ -106,7 +116,12 @@ async fn no_verification_when_asked_for_none_or_when_the_change_was_refused() {
             "{vendor}: {error}"
         );
         assert_eq!(error.outcome(), Outcome::NotApplied);
-        assert_eq!(sim.logins(&user.id), 0, "{vendor}: no login was tried");
+        // Only the proofs (a login with the current password, where that is the proof).
+        assert_eq!(
+            sim.logins(&user.id),
+            2 * proof_logins(vendor),
+            "{vendor}: no verification login was tried"
+        );
     }
 }
 
@@ -116,7 +131,7 @@ async fn a_success_without_effect_is_caught_by_the_login() {
     for vendor in Vendor::ALL {
         let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
         let user = demo_user(vendor);
-        sim.inject(Fault::NoEffect);
+        sim.inject_at_self_service_change(Fault::NoEffect);
         let result = client(&sim).change_password(&change(vendor)).await;
         assert_eq!(
             sim.password(&user.id),
@@ -154,7 +169,7 @@ async fn an_answer_lost_after_the_change_applied_is_settled_by_the_login() {
         for vendor in Vendor::ALL {
             let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
             let user = demo_user(vendor);
-            sim.inject(fault.clone());
+            sim.inject_at_self_service_change(fault.clone());
             let result = client(&sim).change_password(&change(vendor)).await;
             assert_eq!(sim.password(&user.id).as_deref(), Some(NEW), "{vendor}");
             if verifiable(vendor) {
@@ -183,7 +198,7 @@ async fn a_refused_login_after_an_unknown_outcome_leaves_it_unknown() {
         // The gateway gives up before the vendor sees the change: 504, nothing applied.
         let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
         let user = demo_user(vendor);
-        sim.inject(Fault::GatewayTimeout);
+        sim.inject_at_self_service_change(Fault::GatewayTimeout);
         let error = client(&sim)
             .change_password(&change(vendor))
             .await
@@ -210,7 +225,7 @@ async fn a_refused_login_after_an_unknown_outcome_leaves_it_unknown() {
             Some(user.password.clone()),
             "{vendor}"
         );
-        assert_eq!(sim.logins(&user.id), 1);
+        assert_eq!(sim.logins(&user.id), 1 + proof_logins(vendor));
     }
 }
 
@@ -219,7 +234,7 @@ async fn a_login_that_proves_nothing_leaves_the_outcome_as_it_was() {
     for vendor in Vendor::ALL.into_iter().filter(|v| verifiable(*v)) {
         // The change applies behind a 504; the login meets a 503: still unknown.
         let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
-        sim.inject(Fault::GatewayTimeoutAfterApply);
+        sim.inject_at_self_service_change(Fault::GatewayTimeoutAfterApply);
         sim.inject(Fault::Unavailable);
         let error = client(&sim)
             .change_password(&change(vendor))
@@ -230,7 +245,7 @@ async fn a_login_that_proves_nothing_leaves_the_outcome_as_it_was() {
         // The change is confirmed; the login meets a 503: a 200 alone is no proof where a login
         // could give one, so the outcome is unknown.
         let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
-        sim.inject(Fault::Latency(std::time::Duration::ZERO));
+        sim.inject_at_self_service_change(Fault::Latency(std::time::Duration::ZERO));
         sim.inject(Fault::Unavailable);
         let error = client(&sim)
             .change_password(&change(vendor))
@@ -310,7 +325,12 @@ async fn a_proxys_page_after_the_change_applied_is_settled_by_the_login() {
                 if verifies {
                     let changed = result.unwrap_or_else(|e| panic!("{what}: {e}"));
                     assert_eq!(changed.verification, Verification::Verified, "{what}");
-                    assert_eq!(sim.logins(&user.id), 1, "{what}");
+                    let proof = if mode == "self-service" {
+                        proof_logins(vendor)
+                    } else {
+                        0
+                    };
+                    assert_eq!(sim.logins(&user.id), 1 + proof, "{what}");
                 } else {
                     let error = result.unwrap_err();
                     assert_eq!(error.kind(), ErrorKind::OutcomeUnknown, "{what}: {error}");
@@ -359,7 +379,7 @@ async fn a_proxys_page_before_the_change_leaves_the_outcome_unknown() {
 async fn a_rate_limited_login_after_an_unknown_outcome_passes_on_its_wait() {
     for vendor in Vendor::ALL.into_iter().filter(|v| verifiable(*v)) {
         let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
-        sim.inject(Fault::ProxyPageAfterApply(504));
+        sim.inject_at_self_service_change(Fault::ProxyPageAfterApply(504));
         sim.inject(Fault::RateLimited {
             retry_after_secs: 7,
         });
@@ -389,7 +409,7 @@ async fn a_change_without_a_login_name_is_verified_where_the_vendor_can_name_the
             .await
             .unwrap_or_else(|e| panic!("{vendor}: {e}"));
         assert_eq!(changed.verification, Verification::Verified, "{vendor}");
-        assert_eq!(sim.logins(&user.id), 1, "{vendor}");
+        assert_eq!(sim.logins(&user.id), 1 + proof_logins(vendor), "{vendor}");
         assert_eq!(sim.open_sessions(), 0, "{vendor}");
     }
 }
