@@ -96,6 +96,55 @@ fn is_home(path: &str, vendor: Vendor) -> bool {
             .any(|part| part == name || part.split_once('.').is_some_and(|(stem, _)| stem == name))
 }
 
+/// Files where a vendor's name is another product's: the secret store is OpenBao's (and
+/// Vault's) KV v2, and the tests start a real OpenBao for it. They name the store, never the
+/// vendor: [`product_names_are_not_vendor_uses`] checks that none of them uses the vendor
+/// (its `Vendor` variant, its crate).
+const PRODUCT_NOT_VENDOR: &[(Vendor, &[&str])] = &[(
+    Vendor::Openbao,
+    &[
+        ".ci/openbao-requirements.txt",
+        ".ci/run",
+        "crates/pwchange-cli/src/cli.rs",
+        "crates/pwchange-cli/tests/it/store.rs",
+        "crates/pwchange-rotate/src/engine.rs",
+        "crates/pwchange-rotate/src/lib.rs",
+        "crates/pwchange-rotate/src/store/mod.rs",
+        "crates/pwchange-rotate/src/store/vault.rs",
+        "crates/pwchange-rotate/tests/it/store.rs",
+        "crates/pwchange-sim/src/lib.rs",
+    ],
+)];
+
+fn names_the_product(path: &str, vendor: Vendor) -> bool {
+    PRODUCT_NOT_VENDOR
+        .iter()
+        .any(|(v, files)| *v == vendor && files.contains(&path))
+}
+
+#[test]
+fn product_names_are_not_vendor_uses() {
+    let root = root();
+    for (vendor, files) in PRODUCT_NOT_VENDOR {
+        let variant = format!("{vendor:?}");
+        let uses = [
+            format!("Vendor::{variant}"),
+            format!("pwchange_{}", vendor.name()),
+            format!("pwchange-{}", vendor.name()),
+            format!("\"{}\"", vendor.name()),
+        ];
+        for file in *files {
+            let text = std::fs::read_to_string(root.join(file)).unwrap();
+            for used in &uses {
+                assert!(
+                    !text.contains(used.as_str()),
+                    "{file} uses the vendor ({used}), not only the product: it cannot stay in PRODUCT_NOT_VENDOR"
+                );
+            }
+        }
+    }
+}
+
 /// Whether `text` names `vendor`, leaving out a test binary's module index
 /// (`tests/it/main.rs`) declaring the vendor's own test module (`mod <vendor>;`, its home).
 fn names_outside_test_index(path: &str, text: &str, vendor: Vendor) -> bool {
@@ -120,7 +169,11 @@ fn mentions() -> Vec<(Vendor, Vec<String>)> {
         .map(|vendor| {
             let named: Vec<String> = files
                 .iter()
-                .filter(|(path, text)| !is_exempt(path, text.as_deref()) && !is_home(path, vendor))
+                .filter(|(path, text)| {
+                    !is_exempt(path, text.as_deref())
+                        && !is_home(path, vendor)
+                        && !names_the_product(path, vendor)
+                })
                 .filter(|(path, text)| {
                     text.as_deref()
                         .is_some_and(|t| names_outside_test_index(path, t, vendor))

@@ -9,6 +9,7 @@
 mod architecture;
 mod keystone;
 mod module_graph;
+mod openbao;
 mod prism_proxy;
 mod rotate_library;
 mod suite;

@@ -8,6 +8,7 @@ mod common;
 mod conventions;
 mod journal;
 mod keystone;
+mod openbao;
 mod output;
 mod rate_limit;
 mod rotate;
