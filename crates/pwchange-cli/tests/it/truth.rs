@@ -450,48 +450,94 @@ async fn a_journal_on_a_full_disk_stops_the_run_and_says_why() {
 
 /// A disk that fills up exactly as a user's new password is journaled: that password is not
 /// sent (it exists nowhere else), the user is reported not attempted and why, the summary
-/// counts it so, and the journal still agrees with the vendor. The page where the disk ends is
-/// chosen from a first run's journal on a normal disk: one change at a time, each line's length
-/// is the same in both runs.
+/// counts it so, and the journal still agrees with the vendor. Where the disk ends is chosen
+/// from this run's own journal, one change at a time: while the vendor holds a change (a slow
+/// answer), the journal ends with that user's pending entry; the next user's pending entry
+/// starts one `done` line later (each as long as the last) and is at least as long as the
+/// shortest so far, less a margin (a generated password's length varies). At the first such
+/// entry with a page boundary well inside it, a filler file leaves the journal room up to that
+/// boundary and no further.
 #[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_password_the_full_disk_cannot_journal_is_not_sent() {
-    const PAGE: usize = 4096;
+    use std::time::Duration;
+    const PAGE: u64 = 4096;
+    const MARGIN: u64 = 64;
     let dir = tempfile::tempdir().unwrap();
-    let (sim, _, input) = many_users(dir.path(), 60).await;
-    let flags = ["--admin", "--concurrency", "1", "--rate", "0", "--json"];
-    let reference = dir.path().join("reference.jsonl");
-    let output = run(assert_cmd::Command::from_std(rotate_with(
-        &sim, &input, &reference, &flags,
-    )))
-    .await;
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
-    // The first page boundary that falls well inside a pending entry.
-    let text_of = std::fs::read_to_string(&reference).unwrap();
-    let mut start = 0;
-    let mut pages = None;
-    for line in text_of.split_inclusive('\n') {
-        let end = start + line.len();
-        let boundary = end / PAGE * PAGE;
-        // Well inside (an age-armoured entry is about 450 bytes): the second run's layout may
-        // differ by a few bytes (a slower machine's run, say), never by a line.
-        if line.contains("\"pending\"") && boundary > start + 120 && boundary + 120 < end {
-            pages = Some(boundary / PAGE);
-            break;
-        }
-        start = end;
-    }
-    let pages = pages.expect("a page boundary inside a pending entry");
-    let Some(tmpfs) = Tmpfs::mount(dir.path(), u32::try_from(pages * PAGE / 1024).unwrap()) else {
+    let Some(tmpfs) = Tmpfs::mount(dir.path(), 256) else {
         return;
     };
-    // The same users, fresh, on a vendor whose URL is as long.
     let (sim, ids, input) = many_users(dir.path(), 60).await;
     let journal = tmpfs.0.join("journal.jsonl");
-    let output = run(assert_cmd::Command::from_std(rotate_with(
-        &sim, &input, &journal, &flags,
-    )))
-    .await;
+    let flags = ["--admin", "--concurrency", "1", "--rate", "0", "--json"];
+    sim.set_latency(Some(pwchange_sim::Latency::fixed(Duration::from_millis(
+        300,
+    ))));
+    let mut cmd = rotate_with(&sim, &input, &journal, &flags);
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    let free_pages = || -> u64 {
+        let out = std::process::Command::new("stat")
+            .args(["-f", "-c", "%a %S"])
+            .arg(&tmpfs.0)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let mut parts = text.split_whitespace().map(|n| n.parse::<u64>().unwrap());
+        let (blocks, size) = (parts.next().unwrap(), parts.next().unwrap());
+        assert_eq!(size, PAGE, "tmpfs blocks are pages");
+        blocks
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    let mut windows = 0;
+    loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no page boundary found"
+        );
+        let text = std::fs::read_to_string(&journal).unwrap_or_default();
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        let is = |line: &str, event: &str| line.contains(&format!("\"event\":\"{event}\""));
+        let pendings: Vec<u64> = lines
+            .iter()
+            .filter(|l| is(l, "pending"))
+            .map(|l| l.len() as u64)
+            .collect();
+        let done = lines
+            .iter()
+            .rev()
+            .find(|l| is(l, "done"))
+            .map(|l| l.len() as u64);
+        let waiting = text.ends_with('\n') && lines.last().is_some_and(|l| is(l, "pending"));
+        if !waiting || pendings.len() <= windows {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            continue;
+        }
+        windows = pendings.len();
+        let Some(done) = done else { continue };
+        let written = text.len() as u64;
+        let start = written + done;
+        let shortest = pendings.iter().min().unwrap() - MARGIN;
+        let boundary = (start / PAGE + 1) * PAGE;
+        if boundary > start + MARGIN && boundary + MARGIN < start + shortest {
+            let room = boundary / PAGE - written.div_ceil(PAGE);
+            let filler = free_pages() - room;
+            let bytes = usize::try_from(filler * PAGE).unwrap();
+            std::fs::write(tmpfs.0.join("filler"), vec![0u8; bytes]).unwrap();
+            assert_eq!(free_pages(), room, "the journal's room, in pages");
+            assert_eq!(
+                std::fs::read_to_string(&journal).unwrap().len() as u64,
+                written,
+                "the filler was placed while the vendor held the change"
+            );
+            break;
+        }
+    }
+    sim.set_latency(None);
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
     let shown = text(&output);
     assert_eq!(output.status.code(), Some(17), "{shown}");
     let unsent: Vec<serde_json::Value> = results(&output)
