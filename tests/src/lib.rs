@@ -75,7 +75,7 @@ impl Step {
                 Some(K::PolicyViolation)
             }
             Step::UnknownUser => Some(pwchange_sim::unknown_user_expected(vendor)),
-            Step::BadToken => Some(pwchange_sim::bad_token_expected(vendor)),
+            Step::BadToken => Some(K::Unauthenticated),
             Step::WrongOrganization => Some(pwchange_sim::wrong_organization(vendor)?.expected),
             Step::RateLimited | Step::OverRateLimit => Some(K::RateLimited),
             // A bare 503 proves nothing (a proxy's may follow an applied change).

@@ -77,13 +77,6 @@ pub fn logins_before_a_self_service_change(vendor: Vendor) -> usize {
     vendors::table(vendor).logins_before_a_self_service_change()
 }
 
-/// What the facade reports for a token `vendor` did not issue: usually
-/// [`Unauthenticated`](pwchange_core::ErrorKind::Unauthenticated); a vendor that answers it as
-/// it answers a token without the permission says so.
-pub fn bad_token_expected(vendor: Vendor) -> pwchange_core::ErrorKind {
-    vendors::table(vendor).bad_token_expected()
-}
-
 /// Whether `vendor` checks the token of a self-service change (some check only the current
 /// password): where it does not, only an administrative set shows a refused token.
 pub fn self_service_checks_token(vendor: Vendor) -> bool {

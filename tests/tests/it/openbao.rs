@@ -274,7 +274,8 @@ const SCENARIOS: &[&str] = &[
     "admin_set_at_72_bytes",
     "admin_set_over_72_bytes",
     "admin_set_on_an_unknown_mount",
-    "a_set_in_another_case_changes_nothing",
+    "self_service_on_an_unknown_mount",
+    "admin_set_in_another_case",
     "sealed",
     "rate_limited",
 ];
@@ -282,6 +283,10 @@ const SCENARIOS: &[&str] = &[
 /// What a real OpenBao 2.7.2 answered, recorded.
 fn expected(scenario: &str) -> Observed {
     use ErrorKind as K;
+    let user = format!(
+        "user-{:02}",
+        SCENARIOS.iter().position(|s| *s == scenario).unwrap()
+    );
     let refused = |kind| Err((kind, Outcome::NotApplied));
     let errors = |status: u16, text: &str| (status, json!({ "errors": [text] }));
     let wrapped =
@@ -307,7 +312,7 @@ fn expected(scenario: &str) -> Observed {
             None,
         ),
         "admin_set_with_a_revoked_token" => (
-            refused(K::PermissionDenied),
+            refused(K::Unauthenticated),
             vec![(204, Value::Null), errors(403, "permission denied")],
             Some(INITIAL),
         ),
@@ -318,10 +323,31 @@ fn expected(scenario: &str) -> Observed {
             vec![wrapped(500, "bcrypt: password length exceeds 72 bytes")],
             Some(INITIAL),
         ),
-        "admin_set_on_an_unknown_mount" => (refused(K::InvalidInput), vec![], Some(INITIAL)),
-        "a_set_in_another_case_changes_nothing" => {
-            (Ok("raw"), vec![(204, Value::Null)], Some(INITIAL))
-        }
+        "admin_set_on_an_unknown_mount" => (
+            refused(K::InvalidInput),
+            vec![errors(
+                404,
+                &format!(
+                    "no handler for route \"auth/no-such-mount/users/{user}/password\". route entry not found."
+                ),
+            )],
+            Some(INITIAL),
+        ),
+        // Refused before it is routed: the login carries no token.
+        "self_service_on_an_unknown_mount" => (
+            refused(K::PermissionDenied),
+            vec![errors(403, "permission denied")],
+            Some(INITIAL),
+        ),
+        // By hand, another case sets a record no login reads; the facade sends lower case.
+        "admin_set_in_another_case" => (
+            Ok("verified"),
+            vec![
+                (204, Value::Null),
+                errors(400, "invalid username or password"),
+            ],
+            Some(NEW),
+        ),
         "sealed" => (
             refused(K::Unavailable),
             vec![errors(503, "Vault is sealed")],
@@ -331,7 +357,9 @@ fn expected(scenario: &str) -> Observed {
             refused(K::RateLimited),
             vec![errors(
                 429,
-                "request path \"auth/userpass/users/user-14/password\": rate limit quota exceeded",
+                &format!(
+                    "request path \"auth/userpass/users/{user}/password\": rate limit quota exceeded"
+                ),
             )],
             Some(INITIAL),
         ),
@@ -429,20 +457,35 @@ async fn run(server: &Server, scenario: &str, n: usize) -> Observed {
             change(&admin, set(BYTES_73)).await
         }
         "admin_set_on_an_unknown_mount" => {
+            let path = format!("auth/no-such-mount/users/{user}/password");
+            raw.push(
+                server
+                    .raw(Some(&root), &path, json!({"password": NEW}))
+                    .await,
+            );
             let client = server.client(&[
                 ("token", root.clone()),
                 ("mount", "no-such-mount".to_owned()),
             ]);
             change(&client, set(NEW)).await
         }
-        "a_set_in_another_case_changes_nothing" => {
-            let path = format!("auth/userpass/users/{}/password", user.to_ascii_uppercase());
+        "self_service_on_an_unknown_mount" => {
+            let path = format!("auth/no-such-mount/login/{user}");
+            raw.push(server.raw(None, &path, json!({"password": INITIAL})).await);
+            let client = server.client(&[("mount", "no-such-mount".to_owned())]);
+            change(&client, own(INITIAL, NEW)).await
+        }
+        "admin_set_in_another_case" => {
+            let upper = user.to_ascii_uppercase();
+            let path = format!("auth/userpass/users/{upper}/password");
             raw.push(
                 server
                     .raw(Some(&root), &path, json!({"password": NEW}))
                     .await,
             );
-            Ok("raw")
+            let login = format!("auth/userpass/login/{user}");
+            raw.push(server.raw(None, &login, json!({"password": NEW})).await);
+            change(&admin, PasswordChange::admin_set(&upper, NEW)).await
         }
         "sealed" => {
             server.seal();
@@ -575,4 +618,108 @@ async fn a_login_answers_alike_and_its_revoked_token_is_refused() {
     assert_eq!(seen[0], seen[1], "real server, then simulator");
     assert_eq!(seen[0].0.0, 200);
     assert_eq!(seen[0].2, (403, json!({"errors": ["permission denied"]})));
+}
+
+/// Namespaces (the simulator has none, so the real server alone): a userpass mount in a
+/// namespace is reached with the `namespace` setting on every request (the login of a
+/// self-service change, the set, the verification login, the revocations), the same user name
+/// outside it is another user, and an unknown namespace is a configuration error.
+#[tokio::test]
+async fn a_namespace_is_sent_on_every_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(bao) = OpenBao::dev(dir.path()) else {
+        return;
+    };
+    let base = bao.address();
+    let call = |namespace: &str, path: String, body: Value| {
+        http()
+            .post(format!("{base}/v1/{path}"))
+            .header("x-vault-token", bao.token())
+            .header("x-vault-namespace", namespace)
+            .json(&body)
+            .send()
+    };
+    let status = |response: reqwest::Response| response.status().as_u16();
+    assert_eq!(
+        status(
+            call("", "sys/namespaces/team-a".into(), json!({}))
+                .await
+                .unwrap()
+        ),
+        200
+    );
+    let enable = call(
+        "team-a/",
+        "sys/auth/userpass".into(),
+        json!({"type": "userpass"}),
+    );
+    assert_eq!(status(enable.await.unwrap()), 204);
+    let auths: Value = http()
+        .get(format!("{base}/v1/sys/auth"))
+        .header("x-vault-token", bao.token())
+        .header("x-vault-namespace", "team-a/")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let accessor = auths["userpass/"]["accessor"].as_str().unwrap();
+    let own = format!(
+        "path \"auth/userpass/users/{{{{identity.entity.aliases.{accessor}.name}}}}/password\" {{ capabilities = [\"update\"] }}"
+    );
+    let policy = call(
+        "team-a/",
+        "sys/policies/acl/own".into(),
+        json!({ "policy": own }),
+    );
+    assert_eq!(status(policy.await.unwrap()), 204);
+    for user in ["nina", "otto"] {
+        let body = json!({"password": INITIAL, "token_policies": "own"});
+        let created = call("team-a/", format!("auth/userpass/users/{user}"), body);
+        assert_eq!(status(created.await.unwrap()), 204);
+    }
+    let real = Server::Real(bao);
+    let in_namespace = |extra: &[(&str, String)]| {
+        let mut settings = vec![("namespace", "team-a/".to_owned())];
+        settings.extend(extra.iter().cloned());
+        real.client(&settings)
+    };
+    // Outside the namespace there is no userpass mount at all.
+    let outside = change(
+        &real.client(&[]),
+        PasswordChange::self_service("nina", INITIAL, NEW),
+    )
+    .await;
+    assert_eq!(
+        outside,
+        Err((ErrorKind::PermissionDenied, Outcome::NotApplied))
+    );
+    let own_change = PasswordChange::self_service("nina", INITIAL, NEW);
+    assert_eq!(change(&in_namespace(&[]), own_change).await, Ok("verified"));
+    let admin = in_namespace(&[("token", real.root_token())]);
+    assert_eq!(
+        change(&admin, PasswordChange::admin_set("otto", NEW)).await,
+        Ok("verified")
+    );
+    for user in ["nina", "otto"] {
+        let login = http()
+            .post(format!("{}/v1/auth/userpass/login/{user}", real.base_url()))
+            .header("x-vault-namespace", "team-a/")
+            .json(&json!({ "password": NEW }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(login.status(), 200, "{user} holds the new password");
+    }
+    let unknown = real.client(&[
+        ("namespace", "no-such-team/".to_owned()),
+        ("token", real.root_token()),
+    ]);
+    let error = unknown
+        .change_password(&PasswordChange::admin_set("otto", INITIAL))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidInput, "{error}");
+    assert!(error.message().contains("namespace setting"), "{error}");
 }

@@ -86,10 +86,6 @@ pub(crate) trait VendorTable: Send + Sync {
     fn logins_before_a_self_service_change(&self) -> usize {
         0
     }
-    /// What the facade reports for a token the vendor did not issue.
-    fn bad_token_expected(&self) -> pwchange_core::ErrorKind {
-        pwchange_core::ErrorKind::Unauthenticated
-    }
     /// Whether the vendor's `503` carries its own error body, which proves that nothing was
     /// applied (else it is a bare status, which a proxy's `503` after an applied change is too).
     fn unavailable_in_own_body(&self) -> bool {

@@ -107,11 +107,6 @@ impl VendorTable for Openbao {
         1
     }
 
-    /// An unknown, expired or revoked token answers `403`, as a token without the permission.
-    fn bad_token_expected(&self) -> pwchange_core::ErrorKind {
-        pwchange_core::ErrorKind::PermissionDenied
-    }
-
     /// A token revoking itself changes no password: faults meant for the change or a login
     /// skip it.
     fn reads(&self) -> &'static [(&'static str, &'static str)] {
@@ -177,9 +172,9 @@ async fn login(
     Path((mount, username)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    let path = format!("/v1/auth/{mount}/login/{username}");
+    // Without a token the request is refused before it is routed.
     if mount != MOUNT {
-        return no_handler(&path);
+        return errors(StatusCode::FORBIDDEN, "permission denied");
     }
     if !routable(&username) {
         return wrapped(StatusCode::NOT_FOUND, "unsupported path");

@@ -89,7 +89,12 @@ impl OpenbaoConfig {
             match keys.token_or_login(common.token, USERNAME, PASSWORD)? {
                 TokenOrLogin::Token(token) => OpenbaoAuth::Token(token),
                 TokenOrLogin::Login { user, secret } => OpenbaoAuth::Login {
-                    username: user.trim().to_ascii_lowercase(),
+                    username: userpass_name(&user).ok_or_else(|| {
+                        Error::invalid_input(format!(
+                            "{} is not a userpass user name: letters, digits and _, with - . @ inside",
+                            keys.origin(USERNAME).unwrap_or(USERNAME.name)
+                        ))
+                    })?,
                     password: secret,
                 },
             }
@@ -113,6 +118,26 @@ impl OpenbaoConfig {
             namespace,
         })
     }
+}
+
+/// userpass's user name (`\w([\w-.@]*\w)?`, ASCII) in lower case, the form both its login and
+/// its password update address: the login lowercases a name, the update does not, so any other
+/// case would set a record no login reads. `None` when `name` is not of that form.
+pub(super) fn userpass_name(name: &str) -> Option<String> {
+    let name = name.trim();
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let bytes = name.as_bytes();
+    let valid = match (bytes.first(), bytes.last()) {
+        (Some(&first), Some(&last)) => {
+            word(first)
+                && word(last)
+                && bytes
+                    .iter()
+                    .all(|&b| word(b) || matches!(b, b'-' | b'.' | b'@'))
+        }
+        _ => false,
+    };
+    valid.then(|| name.to_ascii_lowercase())
 }
 
 /// A mount as one path segment, without the slashes `vault auth enable -path` allows around it.

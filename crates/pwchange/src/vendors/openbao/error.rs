@@ -25,15 +25,9 @@ pub(super) const RULES: &[Rule] = &[
         When::Mentions(&[texts::INVALID_CREDENTIALS]),
         ErrorKind::CurrentPasswordInvalid,
     ),
-    Rule::new(
-        Status::OneOf(&[404]),
-        When::Mentions(&[
-            texts::NO_HANDLER,
-            texts::UNSUPPORTED_PATH,
-            texts::NAMESPACE_NOT_FOUND,
-        ]),
-        ErrorKind::InvalidInput,
-    ),
+    // OpenBao never answers an unknown user with 404 (its set answers 500, its login 400): a
+    // 404 is a path that does not exist, a wrong base URL, mount or namespace.
+    Rule::new(Status::OneOf(&[404]), When::Always, ErrorKind::InvalidInput),
     // `500`s that refuse before anything is written: `resolve` makes every `500` an unknown
     // outcome, and `explain` restores these two from their own texts.
     Rule::new(
@@ -48,8 +42,9 @@ pub(super) const RULES: &[Rule] = &[
     ),
 ];
 
-/// The kind from [`RULES`], the explanation from here: the server's texts are terse.
-pub(super) fn explain(error: Error, operation: Operation, mount: &str) -> Error {
+/// The kind from [`RULES`], the explanation from here: the server's texts are terse. (The
+/// messages name the settings, never their values.)
+pub(super) fn explain(error: Error, operation: Operation) -> Error {
     let says = |needle: &str| error.vendor_mentions(&[needle]);
     // A `500` whose text is the userpass handler's own refusal, returned before it writes
     // anything (`path_user_password.go`: the user is looked up, then bcrypt hashes the
@@ -59,7 +54,7 @@ pub(super) fn explain(error: Error, operation: Operation, mount: &str) -> Error 
         if says(texts::USERNAME_DOES_NOT_EXIST) {
             return error.reclassify(
                 ErrorKind::UserNotFound,
-                format!("the userpass method at auth/{mount} has no user of this name (OpenBao answered 500 \"username does not exist\" before writing anything)"),
+                "the userpass method at the configured mount has no user of this name (OpenBao answered 500 \"username does not exist\" before writing anything)",
             );
         }
         if says(texts::PASSWORD_TOO_LONG) {
@@ -73,26 +68,32 @@ pub(super) fn explain(error: Error, operation: Operation, mount: &str) -> Error 
         (ErrorKind::CurrentPasswordInvalid, Operation::Login) => {
             "OpenBao refused the login: a wrong password or an unknown user (it answers both alike)"
         }
+        (ErrorKind::Unauthenticated, Operation::Set | Operation::OwnSet) => {
+            "OpenBao does not know the token: it is unknown, expired or revoked (its bare 403 \"permission denied\")"
+        }
         (ErrorKind::PermissionDenied, Operation::Set) => {
-            "OpenBao refused the set: the token is unknown, expired or revoked, or its policy does not grant update on auth/<mount>/users/<user>/password"
+            "OpenBao refused the set: the token's policy does not grant update on auth/<mount>/users/<user>/password"
         }
         (ErrorKind::PermissionDenied, Operation::OwnSet) => {
             "OpenBao refused the user's own change: its policy does not grant update on its password path (a templated policy: path \"auth/<mount>/users/{{identity.entity.aliases.<mount accessor>.name}}/password\" { capabilities = [\"update\"] }); an administrator can set it instead"
         }
-        (ErrorKind::PermissionDenied, Operation::Login) => {
-            "OpenBao refused the login (permission denied): a namespace or a policy in front of the mount"
+        (ErrorKind::Unauthenticated | ErrorKind::PermissionDenied, Operation::Login) => {
+            return error.reclassify(
+                ErrorKind::PermissionDenied,
+                "OpenBao refused the login with 403: the user is locked out (user lockout), or no userpass method is at the configured mount in this namespace",
+            );
         }
         (ErrorKind::InvalidInput, _) if says(texts::NO_HANDLER) => {
-            return error.reclassify(
-                ErrorKind::InvalidInput,
-                format!("OpenBao has no auth method at auth/{mount} (in this namespace): check the mount setting (vault auth list shows the paths)"),
-            );
+            "OpenBao has no auth method at the configured mount (in this namespace): check the mount setting (vault auth list shows the paths)"
         }
         (ErrorKind::InvalidInput, _) if says(texts::NAMESPACE_NOT_FOUND) => {
             "OpenBao has no such namespace: check the namespace setting"
         }
         (ErrorKind::InvalidInput, _) if says(texts::UNSUPPORTED_PATH) => {
             "OpenBao refused the path: the user name is not of userpass's form"
+        }
+        (ErrorKind::InvalidInput, _) if error.status() == Some(404) => {
+            "OpenBao answered 404: check base_url (the server's address, without /v1), the mount and the namespace"
         }
         (ErrorKind::InvalidInput, _) => "OpenBao refused the request as malformed",
         (ErrorKind::RateLimited, _) => {
@@ -118,6 +119,21 @@ impl VendorError for types::Error {
         let Some(body) = &answer.body else {
             return Verdict::by_status(answer.status);
         };
+        // An unknown, expired or revoked token is refused before any policy is read, with the
+        // bare text; a token the policy refuses gets it wrapped ("1 error occurred: …").
+        if answer.status == 403
+            && body
+                .errors
+                .iter()
+                .map(|e| e.trim())
+                .eq([texts::PERMISSION_DENIED])
+        {
+            return Verdict {
+                kind: ErrorKind::Unauthenticated,
+                code: None,
+                messages: body.errors.clone(),
+            };
+        }
         let text = body.errors.join("\n");
         let facts = Facts {
             status: answer.status,

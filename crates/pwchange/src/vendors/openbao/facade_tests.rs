@@ -208,6 +208,48 @@ async fn a_self_service_change_its_policy_forbids_is_permission_denied_and_revok
     revoke.assert_async().await;
 }
 
+/// A proxy's page that quotes the request's headers (the session's token among them) after
+/// the user's own set: the error keeps none of it.
+#[tokio::test]
+async fn a_page_echoing_the_sessions_token_is_cleaned_of_it() {
+    for status in [403, 502] {
+        let server = MockServer::start_async().await;
+        server
+            .mock_async(|when, then| {
+                when.method(Method::POST).path(LOGIN);
+                then.status(200).json_body(login_answer("alice"));
+            })
+            .await;
+        server
+            .mock_async(|when, then| {
+                when.method(Method::POST).path(SET);
+                then.status(status).json_body(json!({"errors": [
+                    format!("request headers: X-Vault-Token: {SESSION}")
+                ]}));
+            })
+            .await;
+        server
+            .mock_async(|when, then| {
+                when.method(Method::POST).path(REVOKE);
+                then.status(204);
+            })
+            .await;
+        let client =
+            Client::new(OpenbaoConfig::new(&server.base_url(), OpenbaoAuth::None).unwrap())
+                .unwrap();
+        let error = client
+            .change_password(&self_service("alice"))
+            .await
+            .unwrap_err();
+        let shown = format!("{error} {error:?} {:?}", error.vendor_messages());
+        assert!(!shown.contains(SESSION), "{status}: {shown}");
+        assert!(
+            shown.contains("X-Vault-Token"),
+            "{status}: the rest stays: {shown}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_login_token_issued_to_another_user_proves_nothing() {
     let server = MockServer::start_async().await;
@@ -248,7 +290,19 @@ async fn openbao_errors_map_to_kinds_and_outcomes() {
         (
             403,
             errors("permission denied"),
+            ErrorKind::Unauthenticated,
+            Outcome::NotApplied,
+        ),
+        (
+            403,
+            wrapped("permission denied"),
             ErrorKind::PermissionDenied,
+            Outcome::NotApplied,
+        ),
+        (
+            404,
+            errors("404 page not found"),
+            ErrorKind::InvalidInput,
             Outcome::NotApplied,
         ),
         (
@@ -322,7 +376,7 @@ async fn openbao_errors_map_to_kinds_and_outcomes() {
         .await;
         assert_eq!(error.outcome(), outcome, "{status} {body}: {error}");
     }
-    // The explanation names the mount, never a secret.
+    // The explanation names the setting to check, never its value.
     let server = answering(
         404,
         &errors("no handler for route \"x\". route entry not found."),
@@ -335,7 +389,11 @@ async fn openbao_errors_map_to_kinds_and_outcomes() {
         "no mount",
     )
     .await;
-    assert!(error.message().contains("auth/userpass"), "{error}");
+    assert!(
+        error.message().contains("check the mount setting"),
+        "{error}"
+    );
+    assert!(!error.message().contains("userpass"), "{error}");
 }
 
 #[tokio::test]

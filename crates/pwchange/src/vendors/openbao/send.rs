@@ -57,11 +57,16 @@ pub(crate) struct OpenbaoAdapter {
 }
 
 impl OpenbaoAdapter {
-    fn client(&self, transport: &Transport, token: Option<SecretToken>) -> Generated {
-        // The namespace was checked with the configuration: the context cannot fail here.
+    fn client(
+        &self,
+        transport: &Transport,
+        token: Option<SecretToken>,
+    ) -> Result<Generated, Error> {
+        // The namespace was checked with the configuration; a failure here is never sent
+        // without it.
         let context = pwchange_openbao::context(token, self.namespace.as_deref())
-            .unwrap_or_else(|_| pwchange_core::ClientContext::anonymous());
-        transport.client(Generated::new_with_client, context)
+            .map_err(|e| Error::invalid_input(e.to_string()))?;
+        Ok(transport.client(Generated::new_with_client, context))
     }
 
     /// `POST /v1/auth/<mount>/login/<username>`: the token, when the server issued it to this
@@ -72,9 +77,10 @@ impl OpenbaoAdapter {
         username: &str,
         password: &str,
     ) -> Result<SecretToken, Error> {
-        let client = self.client(transport, None);
+        let client = self.client(transport, None)?;
         let body = types::LoginRequest {
-            password: UnboundedPassword::any(password),
+            password: pwchange_core::BoundedPassword::new(password)
+                .map_err(|_| Error::invalid_input("an empty password cannot log in to OpenBao"))?,
         };
         let answer = transport
             .call(|| {
@@ -88,7 +94,7 @@ impl OpenbaoAdapter {
                 )
             })
             .await
-            .map_err(|e| explain(e, Operation::Login, &self.mount))?
+            .map_err(|e| explain(e, Operation::Login))?
             .into_inner();
         let token = answer.auth.client_token;
         let named = answer.auth.metadata.and_then(|m| m.username);
@@ -106,7 +112,9 @@ impl OpenbaoAdapter {
     /// `POST /v1/auth/token/revoke-self`: a login's token revokes itself, so that no live token
     /// of the user outlasts the check. Best effort: the token expires on its own.
     async fn revoke(&self, transport: &Transport, token: SecretToken) {
-        let client = self.client(transport, Some(token));
+        let Ok(client) = self.client(transport, Some(token)) else {
+            return;
+        };
         if let Err(e) = transport
             .call::<_, types::Error>(|| Box::pin(client.revoke_self().send()))
             .await
@@ -124,7 +132,7 @@ impl OpenbaoAdapter {
         body: &types::PasswordRequest,
         operation: Operation,
     ) -> Result<(), Error> {
-        let client = self.client(transport, Some(token.clone()));
+        let client = self.client(transport, Some(token.clone()))?;
         transport
             .call(|| {
                 Box::pin(
@@ -137,7 +145,7 @@ impl OpenbaoAdapter {
                 )
             })
             .await
-            .map_err(|e| explain(e, operation, &self.mount))?;
+            .map_err(|e| explain(e, operation))?;
         Ok(())
     }
 
@@ -163,9 +171,14 @@ impl OpenbaoAdapter {
                     failed_before_the_change(e, "the login with the current password")
                 }
             })?;
+        // The session's token is no secret the backend knows: an answer that echoes it (a proxy's
+        // page quoting the request's headers) is cleaned of it here.
+        let mut session_secret = pwchange_core::Redactor::new();
+        session_secret.add(session.expose_secret());
         let set = self
             .set(transport, &session, username, body, Operation::OwnSet)
-            .await;
+            .await
+            .map_err(|e| e.redact(&session_secret));
         self.revoke(transport, session).await;
         set?;
         Ok(Confirmed::new(
@@ -193,8 +206,8 @@ impl Adapter for OpenbaoAdapter {
     }
 
     fn new(config: OpenbaoConfig) -> Result<(Self, HttpConfig, Auth<Self::Login>), Error> {
-        let path = config.http.base_url().path().trim_end_matches('/');
-        if path.ends_with("/v1") {
+        let path = config.http.base_url().path().to_ascii_lowercase();
+        if path.trim_end_matches('/').ends_with("/v1") || path.contains("/v1/") {
             return Err(Error::invalid_input(
                 "the OpenBao base URL ends with /v1: give the server's address without it (pwchange adds /v1), e.g. https://vault.example.com:8200",
             ));
@@ -212,29 +225,13 @@ impl Adapter for OpenbaoAdapter {
         Ok((adapter, config.http, auth))
     }
 
-    /// userpass's user name (`\w([\w-.@]*\w)?`, ASCII), in lower case: the login lowercases
-    /// it and the password update does not, so any other case would set a record no login
-    /// reads.
+    /// userpass's user name in lower case ([`config::userpass_name`]).
     fn user_id(id: &str) -> Result<String, Error> {
-        let id = id.trim();
-        let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-        let bytes = id.as_bytes();
-        let valid = match (bytes.first(), bytes.last()) {
-            (Some(&first), Some(&last)) => {
-                word(first)
-                    && word(last)
-                    && bytes
-                        .iter()
-                        .all(|&b| word(b) || matches!(b, b'-' | b'.' | b'@'))
-            }
-            _ => false,
-        };
-        if !valid {
-            return Err(Error::invalid_input(
+        config::userpass_name(id).ok_or_else(|| {
+            Error::invalid_input(
                 "OpenBao userpass user name is invalid: expected letters, digits and _, with - . @ inside, e.g. alice or svc.backup@corp",
-            ));
-        }
-        Ok(id.to_ascii_lowercase())
+            )
+        })
     }
 
     fn documented_policy() -> PasswordPolicy {

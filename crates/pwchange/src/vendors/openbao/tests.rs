@@ -38,10 +38,11 @@ fn mapping_table() {
             "failed to decode JSON input: unexpected EOF".to_owned(),
             ErrorKind::InvalidInput,
         ),
+        // The bare text: a token OpenBao does not know; wrapped: a policy that refuses.
         (
             403,
             "permission denied".to_owned(),
-            ErrorKind::PermissionDenied,
+            ErrorKind::Unauthenticated,
         ),
         (
             403,
@@ -60,7 +61,11 @@ fn mapping_table() {
             "namespace not found".to_owned(),
             ErrorKind::InvalidInput,
         ),
-        (404, "something else".to_owned(), ErrorKind::UserNotFound),
+        (
+            404,
+            "404 page not found".to_owned(),
+            ErrorKind::InvalidInput,
+        ),
         (
             429,
             "request path \"auth/userpass/login/alice\": rate limit quota exceeded".to_owned(),
