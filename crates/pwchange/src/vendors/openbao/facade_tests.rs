@@ -17,6 +17,29 @@ const REVOKE: &str = "/v1/auth/token/revoke-self";
 /// The token a login issues (a canary too: it must reach no output).
 const SESSION: &str = "s.session-canary-7f3e9b2d";
 
+/// `POST path` answered with `status` and the JSON `body` (none when null).
+async fn answers<'a>(
+    server: &'a MockServer,
+    path: &str,
+    status: u16,
+    body: Value,
+) -> httpmock::Mock<'a> {
+    server
+        .mock_async(|when, then| {
+            when.method(Method::POST).path(path);
+            let then = then.status(status);
+            if !body.is_null() {
+                then.json_body(body);
+            }
+        })
+        .await
+}
+
+/// A client without credentials: self-service changes only.
+fn anonymous(server: &MockServer) -> Client {
+    Client::new(OpenbaoConfig::new(&server.base_url(), OpenbaoAuth::None).unwrap()).unwrap()
+}
+
 fn admin(server: &MockServer) -> Client {
     Client::new(OpenbaoConfig::new(&server.base_url(), OpenbaoAuth::Token(token())).unwrap())
         .unwrap()
@@ -65,12 +88,7 @@ async fn an_administrative_set_sends_the_token_the_namespace_and_a_lowercase_nam
 #[tokio::test]
 async fn a_set_is_verified_by_the_users_login_whose_token_is_revoked() {
     let server = MockServer::start_async().await;
-    let set = server
-        .mock_async(|when, then| {
-            when.method(Method::POST).path(SET);
-            then.status(204);
-        })
-        .await;
+    let set = answers(&server, SET, 204, Value::Null).await;
     let login = server
         .mock_async(|when, then| {
             when.method(Method::POST)
@@ -127,8 +145,7 @@ async fn a_self_service_change_logs_in_sets_with_its_own_token_and_revokes_it() 
         })
         .await;
     // No configured credentials: the user's own login is the proof.
-    let client =
-        Client::new(OpenbaoConfig::new(&server.base_url(), OpenbaoAuth::None).unwrap()).unwrap();
+    let client = anonymous(&server);
     let changed = client
         .change_password(&self_service("alice"))
         .await
@@ -147,21 +164,15 @@ async fn a_self_service_change_logs_in_sets_with_its_own_token_and_revokes_it() 
 #[tokio::test]
 async fn a_refused_current_password_sends_no_change() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(Method::POST).path(LOGIN);
-            then.status(400)
-                .json_body(json!({"errors": ["invalid username or password"]}));
-        })
-        .await;
-    let set = server
-        .mock_async(|when, then| {
-            when.method(Method::POST).path(SET);
-            then.status(204);
-        })
-        .await;
-    let client =
-        Client::new(OpenbaoConfig::new(&server.base_url(), OpenbaoAuth::None).unwrap()).unwrap();
+    answers(
+        &server,
+        LOGIN,
+        400,
+        json!({"errors": ["invalid username or password"]}),
+    )
+    .await;
+    let set = answers(&server, SET, 204, Value::Null).await;
+    let client = anonymous(&server);
     let error = expect_kind(
         &client,
         &self_service("alice"),
@@ -176,27 +187,16 @@ async fn a_refused_current_password_sends_no_change() {
 #[tokio::test]
 async fn a_self_service_change_its_policy_forbids_is_permission_denied_and_revokes_the_login() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(Method::POST).path(LOGIN);
-            then.status(200).json_body(login_answer("alice"));
-        })
-        .await;
-    server
-        .mock_async(|when, then| {
-            when.method(Method::POST).path(SET);
-            then.status(403)
-                .json_body(json!({"errors": ["1 error occurred:\n\t* permission denied\n\n"]}));
-        })
-        .await;
-    let revoke = server
-        .mock_async(|when, then| {
-            when.method(Method::POST).path(REVOKE);
-            then.status(204);
-        })
-        .await;
-    let client =
-        Client::new(OpenbaoConfig::new(&server.base_url(), OpenbaoAuth::None).unwrap()).unwrap();
+    answers(&server, LOGIN, 200, login_answer("alice")).await;
+    answers(
+        &server,
+        SET,
+        403,
+        json!({"errors": ["1 error occurred:\n\t* permission denied\n\n"]}),
+    )
+    .await;
+    let revoke = answers(&server, REVOKE, 204, Value::Null).await;
+    let client = anonymous(&server);
     let error = expect_kind(
         &client,
         &self_service("alice"),
@@ -214,12 +214,7 @@ async fn a_self_service_change_its_policy_forbids_is_permission_denied_and_revok
 async fn a_page_echoing_the_sessions_token_is_cleaned_of_it() {
     for status in [403, 502] {
         let server = MockServer::start_async().await;
-        server
-            .mock_async(|when, then| {
-                when.method(Method::POST).path(LOGIN);
-                then.status(200).json_body(login_answer("alice"));
-            })
-            .await;
+        answers(&server, LOGIN, 200, login_answer("alice")).await;
         server
             .mock_async(|when, then| {
                 when.method(Method::POST).path(SET);
@@ -228,15 +223,8 @@ async fn a_page_echoing_the_sessions_token_is_cleaned_of_it() {
                 ]}));
             })
             .await;
-        server
-            .mock_async(|when, then| {
-                when.method(Method::POST).path(REVOKE);
-                then.status(204);
-            })
-            .await;
-        let client =
-            Client::new(OpenbaoConfig::new(&server.base_url(), OpenbaoAuth::None).unwrap())
-                .unwrap();
+        answers(&server, REVOKE, 204, Value::Null).await;
+        let client = anonymous(&server);
         let error = client
             .change_password(&self_service("alice"))
             .await
@@ -253,24 +241,9 @@ async fn a_page_echoing_the_sessions_token_is_cleaned_of_it() {
 #[tokio::test]
 async fn a_login_token_issued_to_another_user_proves_nothing() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(Method::POST).path(SET);
-            then.status(204);
-        })
-        .await;
-    server
-        .mock_async(|when, then| {
-            when.method(Method::POST).path(LOGIN);
-            then.status(200).json_body(login_answer("mallory"));
-        })
-        .await;
-    let revoke = server
-        .mock_async(|when, then| {
-            when.method(Method::POST).path(REVOKE);
-            then.status(204);
-        })
-        .await;
+    answers(&server, SET, 204, Value::Null).await;
+    answers(&server, LOGIN, 200, login_answer("mallory")).await;
+    let revoke = answers(&server, REVOKE, 204, Value::Null).await;
     let error = expect_kind(
         admin(&server),
         &PasswordChange::admin_set("alice", canary::NEW_PASSWORD),
@@ -399,19 +372,14 @@ async fn openbao_errors_map_to_kinds_and_outcomes() {
 #[tokio::test]
 async fn a_refused_verification_login_is_verification_failed() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(Method::POST).path(SET);
-            then.status(204);
-        })
-        .await;
-    server
-        .mock_async(|when, then| {
-            when.method(Method::POST).path(LOGIN);
-            then.status(400)
-                .json_body(json!({"errors": ["invalid username or password"]}));
-        })
-        .await;
+    answers(&server, SET, 204, Value::Null).await;
+    answers(
+        &server,
+        LOGIN,
+        400,
+        json!({"errors": ["invalid username or password"]}),
+    )
+    .await;
     let error = expect_kind(
         admin(&server),
         &PasswordChange::admin_set("alice", canary::NEW_PASSWORD),
