@@ -65,9 +65,6 @@ pub(super) fn explain(error: Error, operation: Operation) -> Error {
         }
     }
     let message = match (error.kind(), operation) {
-        (ErrorKind::CurrentPasswordInvalid, Operation::Login) => {
-            "OpenBao refused the login: a wrong password or an unknown user (it answers both alike)"
-        }
         (ErrorKind::Unauthenticated, Operation::Set | Operation::OwnSet) => {
             "OpenBao does not know the token: it is unknown, expired or revoked (its bare 403 \"permission denied\")"
         }

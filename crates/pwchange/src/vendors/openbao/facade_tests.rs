@@ -465,3 +465,54 @@ async fn what_userpass_cannot_do_is_refused_before_sending() {
     })
     .await;
 }
+
+/// Each answer is explained in words that say what to check (the server's own texts are terse),
+/// and a `500` is restored to "not applied" only for a set, never for a login.
+#[tokio::test]
+async fn each_answer_says_what_to_check() {
+    let errors = |text: &str| json!({ "errors": [text] });
+    let wrapped = |text: &str| errors(&format!("1 error occurred:\n\t* {text}\n\n"));
+    let cases = [
+        (403, errors("permission denied"), "does not know the token"),
+        (
+            403,
+            wrapped("permission denied"),
+            "policy does not grant update",
+        ),
+        (
+            400,
+            errors("failed to decode JSON input: EOF"),
+            "refused the request as malformed",
+        ),
+        (
+            404,
+            errors("namespace not found"),
+            "check the namespace setting",
+        ),
+        (404, wrapped("unsupported path"), "not of userpass's form"),
+        (404, errors("404 page not found"), "check base_url"),
+        (
+            429,
+            errors("request path \"x\": rate limit quota exceeded"),
+            "rate-limit quota",
+        ),
+        (503, errors("Vault is sealed"), "OpenBao is sealed"),
+    ];
+    for (status, body, says) in cases {
+        let server = answering(status, &body).await;
+        let error = admin(&server)
+            .change_password(
+                &PasswordChange::admin_set("alice", canary::NEW_PASSWORD).verify(false),
+            )
+            .await
+            .unwrap_err();
+        assert!(error.message().contains(says), "{status} {body}: {error}");
+    }
+    // A login's 500 proves nothing, whatever its text: the password may still be the user's.
+    let server = answering(500, &wrapped("username does not exist")).await;
+    let error = admin(&server)
+        .verify_password("alice", None, &Password::new(canary::NEW_PASSWORD))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Unavailable, "{error}");
+}

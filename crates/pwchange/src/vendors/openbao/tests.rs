@@ -161,8 +161,15 @@ fn credentials_are_a_token_or_an_administrators_login() {
     assert!(matches!(login.auth, OpenbaoAuth::Login { ref username, .. } if username == "admin"));
     let both = config(&[("token", "s.x"), ("username", "admin"), ("password", "p")]).unwrap_err();
     assert!(both.message().contains("both set"), "{both}");
+    // Half a login is a login that lacks its other half, not a setting left unread.
     let half = config(&[("username", "admin")]).unwrap_err();
-    assert!(half.message().contains("password"), "{half}");
+    assert!(half.message().contains("secret of the login"), "{half}");
+    let half = config(&[("password", "pw-secret-1")]).unwrap_err();
+    assert!(
+        half.message().contains("PWCHANGE_OPENBAO_USERNAME"),
+        "{half}"
+    );
+    assert!(!half.message().contains("pw-secret-1"), "{half}");
 }
 
 #[test]
