@@ -164,12 +164,16 @@ pub fn answer_error<E>(vendor: Vendor, answer: &Answer<E>, verdict: Verdict) -> 
 /// that nothing was applied ([`proves_not_applied`]; `vendors_own` says whether a decoded body
 /// is the vendor's own, not a proxy's JSON that happens to decode) is
 /// [`ErrorKind::OutcomeUnknown`] whatever its body says: no rule turns a gateway's `504`, a
-/// proxy's `503` page or an undocumented `200` into a refusal.
+/// proxy's `503` page or an undocumented `200` into a refusal. The one exception is
+/// `refused_before_writing`: a body whose exact text is a refusal the vendor's own code returns
+/// before it writes anything (a `500` for an unknown user, where a vendor answers so), whatever
+/// its status.
 pub fn resolve<E>(
     vendor: Vendor,
     failure: Failure<E>,
     classify: impl Fn(&Answer<E>) -> Verdict,
     vendors_own: impl Fn(&E, u16) -> bool,
+    refused_before_writing: impl Fn(&E, u16) -> bool,
 ) -> Error {
     match failure {
         Failure::Final(error) => error.with_vendor(vendor),
@@ -179,7 +183,11 @@ pub fn resolve<E>(
                 .body
                 .as_ref()
                 .is_some_and(|body| vendors_own(body, answer.status));
-            if !proves_not_applied(answer.status, own) {
+            let refused = answer
+                .body
+                .as_ref()
+                .is_some_and(|body| refused_before_writing(body, answer.status));
+            if !refused && !proves_not_applied(answer.status, own) {
                 verdict.kind = ErrorKind::OutcomeUnknown;
             }
             answer_error(vendor, &answer, verdict)
@@ -237,7 +245,7 @@ mod tests {
                 text: None,
                 retry_after: None,
             });
-            let error = resolve(Vendor::ALL[0], failure, refuse, |(), _| true);
+            let error = resolve(Vendor::ALL[0], failure, refuse, |(), _| true, |(), _| false);
             assert_eq!(error.kind(), kind, "{status}");
             assert_eq!(error.status(), Some(status));
         }
@@ -268,8 +276,39 @@ mod tests {
                 text: Some("<html>503 Service Temporarily Unavailable</html>".into()),
                 retry_after: None,
             });
-            let error = resolve(Vendor::ALL[0], failure, refuse, |(), _| own);
+            let error = resolve(Vendor::ALL[0], failure, refuse, |(), _| own, |(), _| false);
             assert_eq!(error.kind(), kind, "{status} {body:?} {own}");
+        }
+    }
+
+    /// A refusal the vendor's code returns before writing keeps its kind whatever its status;
+    /// the same status without it (or without a body) proves nothing.
+    #[test]
+    fn a_refusal_before_writing_proves_nothing_was_applied_whatever_the_status() {
+        let refuse = |_: &Answer<()>| Verdict {
+            kind: ErrorKind::UserNotFound,
+            code: None,
+            messages: Vec::new(),
+        };
+        for (body, refused, kind) in [
+            (Some(()), true, ErrorKind::UserNotFound),
+            (Some(()), false, ErrorKind::OutcomeUnknown),
+            (None, true, ErrorKind::OutcomeUnknown),
+        ] {
+            let failure = Failure::Answer(Answer {
+                status: 500,
+                body,
+                text: None,
+                retry_after: None,
+            });
+            let error = resolve(
+                Vendor::ALL[0],
+                failure,
+                refuse,
+                |(), _| false,
+                |(), _| refused,
+            );
+            assert_eq!(error.kind(), kind, "{body:?} {refused}");
         }
     }
 

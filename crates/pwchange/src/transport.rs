@@ -19,6 +19,14 @@ pub(crate) trait VendorError: DeserializeOwned + Send + 'static {
     /// vendor's own body lets a `408`, `501` or `503` prove that nothing was applied
     /// (`pwchange_core::classify::proves_not_applied`).
     fn is_vendors_own(&self, status: u16) -> bool;
+
+    /// Whether this body, with `status`, is a refusal the vendor's own code returns before it
+    /// writes anything, told by its exact text (never by a shape a gateway's body may share):
+    /// it proves that nothing was applied whatever the status (a `500` for an unknown user or a
+    /// password the hashing refuses, where a vendor's code answers so). None by default.
+    fn refused_before_writing(&self, _status: u16) -> bool {
+        false
+    }
 }
 
 /// An operation whose error bodies are not documented: the status alone decides.
@@ -91,6 +99,7 @@ impl Transport {
                 http::failure(sent).await,
                 E::verdict,
                 E::is_vendors_own,
+                E::refused_before_writing,
             )),
         }
     }

@@ -28,8 +28,8 @@ pub(super) const RULES: &[Rule] = &[
     // OpenBao never answers an unknown user with 404 (its set answers 500, its login 400): a
     // 404 is a path that does not exist, a wrong base URL, mount or namespace.
     Rule::new(Status::OneOf(&[404]), When::Always, ErrorKind::InvalidInput),
-    // `500`s that refuse before anything is written: `resolve` makes every `500` an unknown
-    // outcome, and `explain` restores these two from their own texts.
+    // `500`s the handler returns before it writes anything (`refused_before_writing` keeps
+    // them refusals).
     Rule::new(
         Status::OneOf(&[500]),
         When::Mentions(&[texts::USERNAME_DOES_NOT_EXIST]),
@@ -46,25 +46,13 @@ pub(super) const RULES: &[Rule] = &[
 /// messages name the settings, never their values.)
 pub(super) fn explain(error: Error, operation: Operation) -> Error {
     let says = |needle: &str| error.vendor_mentions(&[needle]);
-    // A `500` whose text is the userpass handler's own refusal, returned before it writes
-    // anything (`path_user_password.go`: the user is looked up, then bcrypt hashes the
-    // password, then the entry is stored). No gateway words its page like this, so the
-    // answer proves that nothing was applied.
-    if error.status() == Some(500) && operation != Operation::Login {
-        if says(texts::USERNAME_DOES_NOT_EXIST) {
-            return error.reclassify(
-                ErrorKind::UserNotFound,
-                "the userpass method at the configured mount has no user of this name (OpenBao answered 500 \"username does not exist\" before writing anything)",
-            );
-        }
-        if says(texts::PASSWORD_TOO_LONG) {
-            return error.reclassify(
-                ErrorKind::PolicyViolation,
-                "the new password is over 72 bytes, which bcrypt refuses (OpenBao answered 500 before writing anything)",
-            );
-        }
-    }
     let message = match (error.kind(), operation) {
+        (ErrorKind::UserNotFound, _) => {
+            "the userpass method at the configured mount has no user of this name (OpenBao answered 500 \"username does not exist\" before writing anything)"
+        }
+        (ErrorKind::PolicyViolation, _) => {
+            "the new password is over 72 bytes, which bcrypt refuses (OpenBao answered 500 before writing anything)"
+        }
         (ErrorKind::Unauthenticated, Operation::Set | Operation::OwnSet) => {
             "OpenBao does not know the token: it is unknown, expired or revoked (its bare 403 \"permission denied\")"
         }
@@ -138,6 +126,31 @@ impl VendorError for types::Error {
             text,
         };
         Verdict::from_rules(RULES, facts, body.errors.clone())
+    }
+
+    /// The userpass handler's two `500`s, each returned before it writes anything
+    /// (`path_user_password.go`: the user is looked up, then bcrypt hashes the password, then
+    /// the entry is stored), told by their exact sentences, bare or wrapped in a multierror.
+    fn refused_before_writing(&self, status: u16) -> bool {
+        let sentence = |text: &str| {
+            let text = text.trim();
+            text.strip_prefix("1 error occurred:")
+                .map_or(text, str::trim)
+                .strip_prefix("* ")
+                .map_or(text, str::trim)
+                .to_owned()
+        };
+        status == 500
+            && !self.errors.is_empty()
+            && self.errors.iter().map(|e| sentence(e)).all(|text| {
+                text == texts::USERNAME_DOES_NOT_EXIST
+                    || text
+                        == format!(
+                            "{} {} bytes",
+                            texts::PASSWORD_TOO_LONG,
+                            pwchange_openbao::BCRYPT_MAX_BYTES
+                        )
+            })
     }
 
     /// OpenBao's `503` is its own only with its own text: a sealed server. (`{"errors": […]}`

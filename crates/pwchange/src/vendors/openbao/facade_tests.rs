@@ -466,8 +466,9 @@ async fn what_userpass_cannot_do_is_refused_before_sending() {
     .await;
 }
 
-/// Each answer is explained in words that say what to check (the server's own texts are terse),
-/// and a `500` is restored to "not applied" only for a set, never for a login.
+/// Each answer is explained in words that say what to check (the server's own texts are terse);
+/// a `500` is a refusal only in the handler's exact words, and a login's other `500` proves
+/// nothing.
 #[tokio::test]
 async fn each_answer_says_what_to_check() {
     let errors = |text: &str| json!({ "errors": [text] });
@@ -508,8 +509,17 @@ async fn each_answer_says_what_to_check() {
             .unwrap_err();
         assert!(error.message().contains(says), "{status} {body}: {error}");
     }
-    // A login's 500 proves nothing, whatever its text: the password may still be the user's.
-    let server = answering(500, &wrapped("username does not exist")).await;
+    // A gateway's 500 that quotes the sentence among its own words is not the handler's.
+    let quoted = errors("upstream said: username does not exist (retrying)");
+    let server = answering(500, &quoted).await;
+    let error = admin(&server)
+        .change_password(&PasswordChange::admin_set("alice", canary::NEW_PASSWORD).verify(false))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::OutcomeUnknown, "{error}");
+    assert_eq!(error.outcome(), Outcome::Unknown);
+    // A login's other 500 proves nothing: the vendor could not be asked now.
+    let server = answering(500, &errors("missing password")).await;
     let error = admin(&server)
         .verify_password("alice", None, &Password::new(canary::NEW_PASSWORD))
         .await

@@ -93,6 +93,34 @@ fn mapping_table() {
     }
 }
 
+/// Only the handler's exact sentences, bare or wrapped, and only with a `500`.
+#[test]
+fn a_refusal_before_writing_is_told_by_its_exact_sentence() {
+    let body = |texts: &[&str]| types::Error {
+        errors: texts.iter().map(|t| (*t).to_owned()).collect(),
+    };
+    for refused in [
+        "username does not exist",
+        "1 error occurred:\n\t* username does not exist\n\n",
+        "1 error occurred:\n\t* bcrypt: password length exceeds 72 bytes\n\n",
+    ] {
+        assert!(body(&[refused]).refused_before_writing(500), "{refused:?}");
+        assert!(!body(&[refused]).refused_before_writing(502), "{refused:?}");
+    }
+    for other in [
+        "upstream said: username does not exist",
+        "1 error occurred:\n\t* username does not exist, and more",
+        "internal error",
+    ] {
+        assert!(!body(&[other]).refused_before_writing(500), "{other:?}");
+    }
+    assert!(!body(&[]).refused_before_writing(500), "no text");
+    assert!(
+        !body(&["username does not exist", "internal error"]).refused_before_writing(500),
+        "every text must be the handler's"
+    );
+}
+
 #[test]
 fn only_a_sealed_servers_503_is_its_own() {
     let body = |text: &str| types::Error {
