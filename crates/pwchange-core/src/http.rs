@@ -456,21 +456,32 @@ pub fn transport(e: reqwest::Error) -> Error {
     }
 }
 
-/// How long the vendor asked to wait: `Retry-After` in seconds, else the IETF `RateLimit-Reset`
-/// (seconds until the quota resets; some vendors send it on a `429` instead). A `Retry-After` in the
+/// How long the vendor asked to wait: `Retry-After` in seconds; else the IETF `RateLimit-Reset`
+/// (seconds until the quota resets; some vendors send it on a `429` instead); else the reset of
+/// Okta's `X-Rate-Limit-Reset` or Auth0's `X-RateLimit-Reset`, which name the moment the quota
+/// resets in Unix seconds. That moment is measured against the answer's own `Date` (the vendor's
+/// clock, so a skewed local clock does not matter), else against this machine's clock; a value
+/// too small to be a moment (under 10⁹) is taken as seconds to wait. A `Retry-After` in the
 /// HTTP-date form is not read: the caller's backoff applies.
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let seconds = |name: &str| {
-        headers
-            .get(name)?
-            .to_str()
-            .ok()?
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .map(Duration::from_secs)
-    };
-    seconds("retry-after").or_else(|| seconds("ratelimit-reset"))
+    let text = |name: &str| headers.get(name)?.to_str().ok().map(str::trim);
+    let seconds = |name: &str| text(name)?.parse::<u64>().ok();
+    let wait = seconds("retry-after").or_else(|| seconds("ratelimit-reset"));
+    if let Some(wait) = wait {
+        return Some(Duration::from_secs(wait));
+    }
+    let reset = seconds("x-rate-limit-reset").or_else(|| seconds("x-ratelimit-reset"))?;
+    const A_MOMENT: u64 = 1_000_000_000;
+    if reset < A_MOMENT {
+        return Some(Duration::from_secs(reset));
+    }
+    let now = text("date")
+        .and_then(|date| httpdate::parse_http_date(date).ok())
+        .unwrap_or_else(std::time::SystemTime::now)
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs();
+    Some(Duration::from_secs(reset.saturating_sub(now)))
 }
 
 async fn read_capped(mut response: reqwest::Response) -> Vec<u8> {
@@ -665,6 +676,57 @@ mod tests {
         );
         assert_eq!(wait(&[("retry-after", "-1")]), None);
         assert_eq!(wait(&[]), None);
+    }
+
+    /// Okta's and Auth0's reset headers name a moment in Unix seconds: measured against the
+    /// answer's `Date`, never the local clock when the vendor sent one.
+    #[test]
+    fn a_reset_moment_is_measured_against_the_answers_date() {
+        let headers = |pairs: &[(&'static str, String)]| {
+            let mut map = reqwest::header::HeaderMap::new();
+            for (name, value) in pairs {
+                map.insert(*name, reqwest::header::HeaderValue::from_str(value).unwrap());
+            }
+            map
+        };
+        // Wed, 21 Oct 2015 07:28:00 GMT is 1445412480.
+        let date = ("date", "Wed, 21 Oct 2015 07:28:00 GMT".to_owned());
+        for name in ["x-rate-limit-reset", "x-ratelimit-reset"] {
+            assert_eq!(
+                retry_after(&headers(&[(name, "1445412492".to_owned()), date.clone()])),
+                Some(Duration::from_secs(12)),
+                "{name}"
+            );
+        }
+        // A reset already past waits nothing more; Retry-After wins over a reset.
+        assert_eq!(
+            retry_after(&headers(&[("x-rate-limit-reset", "1445412400".to_owned()), date.clone()])),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(
+            retry_after(&headers(&[
+                ("retry-after", "5".to_owned()),
+                ("x-rate-limit-reset", "1445412492".to_owned()),
+                date.clone()
+            ])),
+            Some(Duration::from_secs(5))
+        );
+        // Without a Date, the local clock: a moment 30 s ahead waits about 30 s.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let wait = retry_after(&headers(&[("x-rate-limit-reset", (now + 30).to_string())])).unwrap();
+        assert!((28..=30).contains(&wait.as_secs()), "{wait:?}");
+        // A small number is seconds to wait, and garbage is nothing.
+        assert_eq!(
+            retry_after(&headers(&[("x-ratelimit-reset", "7".to_owned())])),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            retry_after(&headers(&[("x-rate-limit-reset", "soon".to_owned()), date])),
+            None
+        );
     }
 
     #[tokio::test]
