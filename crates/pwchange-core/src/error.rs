@@ -388,6 +388,16 @@ impl Error {
             .any(|message| message.mentions(needles))
     }
 
+    /// Whether the vendor's own error code mentions one of `needles` (ASCII case-insensitive),
+    /// for an adapter whose vendor puts its reason in the code (a message key, a short text).
+    /// Nothing of the code is exposed, so it may be asked before [`redact`](Self::redact).
+    pub fn vendor_code_mentions(&self, needles: &[&str]) -> bool {
+        self.vendor_said
+            .code
+            .as_ref()
+            .is_some_and(|code| code.mentions(needles))
+    }
+
     /// Whether some of the vendor's text was dropped because it held a secret that could not be
     /// masked safely ([`vendor_text_withheld_why`](Self::vendor_text_withheld_why) says why).
     pub fn vendor_text_withheld(&self) -> bool {

@@ -685,7 +685,10 @@ mod tests {
         let headers = |pairs: &[(&'static str, String)]| {
             let mut map = reqwest::header::HeaderMap::new();
             for (name, value) in pairs {
-                map.insert(*name, reqwest::header::HeaderValue::from_str(value).unwrap());
+                map.insert(
+                    *name,
+                    reqwest::header::HeaderValue::from_str(value).unwrap(),
+                );
             }
             map
         };
@@ -700,7 +703,10 @@ mod tests {
         }
         // A reset already past waits nothing more; Retry-After wins over a reset.
         assert_eq!(
-            retry_after(&headers(&[("x-rate-limit-reset", "1445412400".to_owned()), date.clone()])),
+            retry_after(&headers(&[
+                ("x-rate-limit-reset", "1445412400".to_owned()),
+                date.clone()
+            ])),
             Some(Duration::ZERO)
         );
         assert_eq!(
@@ -716,7 +722,8 @@ mod tests {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_secs();
-        let wait = retry_after(&headers(&[("x-rate-limit-reset", (now + 30).to_string())])).unwrap();
+        let wait =
+            retry_after(&headers(&[("x-rate-limit-reset", (now + 30).to_string())])).unwrap();
         assert!((28..=30).contains(&wait.as_secs()), "{wait:?}");
         // A small number is seconds to wait, and garbage is nothing.
         assert_eq!(

@@ -55,6 +55,7 @@ vendors! {
     Vcd => "vcd", "VMware Cloud Director CloudAPI";
     Keystone => "keystone", "OpenStack Keystone (identity v3)";
     Openbao => "openbao", "OpenBao and HashiCorp Vault userpass auth method";
+    Keycloak => "keycloak", "Keycloak (admin REST API)";
 }
 
 impl Vendor {

@@ -76,6 +76,8 @@ pub struct Generation {
     pub length: usize,
     /// Each used at least once.
     pub classes: Vec<CharClass>,
+    /// Classes the policy wants more than once, with how often (Keycloak's `digits(2)`).
+    pub minimums: Vec<(CharClass, usize)>,
 }
 
 impl Generation {
@@ -86,7 +88,7 @@ impl Generation {
 
     /// A new password with these settings.
     pub fn generate(&self) -> Result<Password, Error> {
-        generate(self.length, &self.classes)
+        generate_with(self.length, &self.classes, &self.minimums)
     }
 }
 
@@ -117,19 +119,19 @@ pub fn generation(
             policy.max_length.map_or(wanted, |max| wanted.min(max))
         }
     };
+    let counts = [
+        (policy.min_lowercase, CharClass::Lower),
+        (policy.min_uppercase, CharClass::Upper),
+        (policy.min_digits, CharClass::Digit),
+        (policy.min_symbols, CharClass::Symbol),
+    ];
     let classes = match classes {
         None => CharClass::ALL.to_vec(),
         Some(classes) => {
-            let required = [
-                (policy.require_lowercase, CharClass::Lower, "lower"),
-                (policy.require_uppercase, CharClass::Upper, "upper"),
-                (policy.require_digit, CharClass::Digit, "digit"),
-                (policy.require_symbol, CharClass::Symbol, "symbol"),
-            ];
-            let missing: Vec<&str> = required
+            let missing: Vec<&str> = counts
                 .iter()
-                .filter(|(needed, class, _)| *needed && !classes.contains(class))
-                .map(|(_, _, name)| *name)
+                .filter(|(needed, class)| *needed > 0 && !classes.contains(class))
+                .map(|(_, class)| class.name())
                 .collect();
             if !missing.is_empty() {
                 return Err(Error::invalid_input(format!(
@@ -137,10 +139,36 @@ pub fn generation(
                     missing.join(", ")
                 )));
             }
+            let mut distinct = classes.to_vec();
+            distinct.sort_by_key(|class| class.name());
+            distinct.dedup();
+            if distinct.len() < policy.min_classes {
+                return Err(Error::invalid_input(format!(
+                    "--classes names {} classes; the vendor's password policy requires characters of at least {}",
+                    distinct.len(),
+                    policy.min_classes
+                )));
+            }
             classes.to_vec()
         }
     };
-    Ok(Generation { length, classes })
+    let minimums: Vec<(CharClass, usize)> = counts
+        .iter()
+        .filter(|(needed, _)| *needed > 1)
+        .map(|(needed, class)| (*class, *needed))
+        .collect();
+    let guaranteed =
+        classes.len().max(1) + minimums.iter().map(|(_, needed)| needed - 1).sum::<usize>();
+    if guaranteed > length {
+        return Err(Error::invalid_input(format!(
+            "the vendor's password policy requires {guaranteed} characters of given classes, more than the length {length}"
+        )));
+    }
+    Ok(Generation {
+        length,
+        classes,
+        minimums,
+    })
 }
 
 const LOWER: &[u8] = b"abcdefghijkmnopqrstuvwxyz";
@@ -151,6 +179,15 @@ const SYMBOL: &[u8] = b"!#%+-.:=?@_~";
 /// A random password of `length` characters from `classes`, each class at least once, from the
 /// OS CSPRNG (unbiased: rejection sampling).
 pub fn generate(length: usize, classes: &[CharClass]) -> Result<Password, Error> {
+    generate_with(length, classes, &[])
+}
+
+/// [`generate`], with each class of `minimums` at least as often as it says.
+fn generate_with(
+    length: usize,
+    classes: &[CharClass],
+    minimums: &[(CharClass, usize)],
+) -> Result<Password, Error> {
     // Each class once, however often it was named: a repeated class would weigh the alphabet.
     let mut unique: Vec<&CharClass> = Vec::new();
     for class in classes {
@@ -158,15 +195,7 @@ pub fn generate(length: usize, classes: &[CharClass]) -> Result<Password, Error>
             unique.push(class);
         }
     }
-    let sets: Vec<&[u8]> = unique
-        .into_iter()
-        .map(|c| match c {
-            CharClass::Lower => LOWER,
-            CharClass::Upper => UPPER,
-            CharClass::Digit => DIGIT,
-            CharClass::Symbol => SYMBOL,
-        })
-        .collect();
+    let sets: Vec<&[u8]> = unique.into_iter().map(|c| alphabet_of(*c)).collect();
     if sets.is_empty() {
         return Err(invalid("no character classes for generated passwords"));
     }
@@ -179,6 +208,17 @@ pub fn generate(length: usize, classes: &[CharClass]) -> Result<Password, Error>
     let alphabet: Vec<u8> = sets.concat();
     let mut chars: Zeroizing<Vec<u8>> =
         Zeroizing::new(sets.iter().map(|set| pick(set)).collect::<Result<_, _>>()?);
+    for (class, needed) in minimums {
+        let set = alphabet_of(*class);
+        for _ in 1..*needed {
+            chars.push(pick(set)?);
+        }
+    }
+    if chars.len() > length {
+        return Err(invalid(format!(
+            "generated password length {length} is too short for the classes' minimums"
+        )));
+    }
     while chars.len() < length {
         chars.push(pick(&alphabet)?);
     }
@@ -188,6 +228,15 @@ pub fn generate(length: usize, classes: &[CharClass]) -> Result<Password, Error>
         chars.swap(i, j);
     }
     Ok(Password::new(String::from_utf8_lossy(&chars).into_owned()))
+}
+
+fn alphabet_of(class: CharClass) -> &'static [u8] {
+    match class {
+        CharClass::Lower => LOWER,
+        CharClass::Upper => UPPER,
+        CharClass::Digit => DIGIT,
+        CharClass::Symbol => SYMBOL,
+    }
 }
 
 fn pick(set: &[u8]) -> Result<u8, Error> {
@@ -261,15 +310,63 @@ mod tests {
         assert!((0.47..0.53).contains(&share), "lowercase share {share}");
     }
 
+    /// Keycloak's `digits(3)` and `upperCase(2)`, Entra's 3 of 4 classes: every generated
+    /// password meets the counts; classes and lengths that cannot are refused up front.
+    #[test]
+    fn counts_and_any_of_classes_are_met_or_refused() {
+        let mut counted = policy(8, None, false);
+        counted.min_digits = 3;
+        counted.min_uppercase = 2;
+        let counted_generation = generation(&counted, Some(8), None).unwrap();
+        assert_eq!(
+            counted_generation.minimums,
+            vec![(CharClass::Upper, 2), (CharClass::Digit, 3)]
+        );
+        for _ in 0..200 {
+            let password = counted_generation.generate().unwrap();
+            assert_eq!(counted.check(&password).map_err(|e| e.to_string()), Ok(()));
+            assert_eq!(password.expose_secret().len(), 8);
+        }
+        // Four classes once each, plus one more upper and two more digits: 7 of 6.
+        let err = generation_error(&counted, Some(6), None);
+        assert!(err.contains("requires 7 characters"), "{err}");
+        let mut any_three = policy(8, None, false);
+        any_three.min_lowercase = 0;
+        any_three.min_classes = 3;
+        let err = generation_error(
+            &any_three,
+            None,
+            Some(&[CharClass::Lower, CharClass::Digit]),
+        );
+        assert!(err.contains("at least 3"), "{err}");
+        let three = [CharClass::Lower, CharClass::Digit, CharClass::Symbol];
+        let three_classes = generation(&any_three, None, Some(&three)).unwrap();
+        for _ in 0..50 {
+            assert!(any_three.check(&three_classes.generate().unwrap()).is_ok());
+        }
+    }
+
+    fn generation_error(
+        policy: &PasswordPolicy,
+        length: Option<usize>,
+        classes: Option<&[CharClass]>,
+    ) -> String {
+        let err = generation(policy, length, classes).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        err.to_string()
+    }
+
     fn policy(min: usize, max: Option<usize>, symbol: bool) -> PasswordPolicy {
         PasswordPolicy {
             min_length: min,
             max_length: max,
             length_unit: LengthUnit::Bytes,
-            require_lowercase: true,
-            require_uppercase: false,
-            require_digit: false,
-            require_symbol: symbol,
+            min_lowercase: 1,
+            min_uppercase: 0,
+            min_digits: 0,
+            min_symbols: usize::from(symbol),
+            min_classes: 0,
+            unchecked: Vec::new(),
             character_classes: CharacterClasses::Ascii,
             source: PolicySource::Documented {
                 reference: "test".into(),

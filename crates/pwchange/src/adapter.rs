@@ -92,7 +92,7 @@ pub(crate) trait Adapter: Sized + Send + Sync + 'static {
     /// accepted it; [`ErrorKind::VerificationFailed`] when it refused the credentials;
     /// [`ErrorKind::Unsupported`] when this vendor or configuration has no way to log in with
     /// a password (naming why); any other error proves nothing. `token` is the backend's token
-    /// when it has a fixed one. At most one login attempt.
+    /// when it has a fixed one, else its cached login token when it has one. At most one login attempt.
     fn verify<'a>(
         &'a self,
         transport: &'a Transport,

@@ -368,9 +368,15 @@ impl<A: Adapter> Backend<A> {
     /// change's outcome unknown (a `504`, a proxy's `503` page, a dropped connection) only says
     /// that the vendor could not be asked now ([`ErrorKind::Unavailable`], to try again).
     async fn verify(&self, target: &LoginTarget, password: &Password) -> Result<(), Error> {
+        // A login's token when one is cached (the change just used it): a vendor that reads the
+        // user's login name from its record needs it when the change's answer was lost.
+        let cached = match &self.auth {
+            Auth::Login(_) => self.cache.current().await,
+            Auth::None | Auth::Token(_) => None,
+        };
         let token = match &self.auth {
             Auth::Token(token) => Some(token),
-            Auth::None | Auth::Login(_) => None,
+            Auth::None | Auth::Login(_) => cached.as_ref(),
         };
         self.adapter
             .verify(&self.transport, token, target, password)

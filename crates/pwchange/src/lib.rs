@@ -3,6 +3,7 @@
 mod adapter;
 mod backend;
 mod config;
+mod oauth;
 mod policy;
 mod proof;
 mod request;

@@ -108,10 +108,10 @@ pub enum PolicySource {
 ///     min_length: 8,
 ///     max_length: Some(72),
 ///     length_unit: LengthUnit::Bytes,
-///     require_lowercase: true,
-///     require_uppercase: false,
-///     require_digit: true,
-///     require_symbol: false,
+///     min_lowercase: 1,
+///     min_uppercase: 0,
+///     min_digits: 1,
+///     min_symbols: 0,
 ///     character_classes: CharacterClasses::Ascii,
 ///     source: PolicySource::Documented { reference: "example".into() },
 /// };
@@ -127,14 +127,24 @@ pub struct PasswordPolicy {
     pub max_length: Option<usize>,
     /// How the vendor counts length.
     pub length_unit: LengthUnit,
-    /// At least one lowercase letter.
-    pub require_lowercase: bool,
-    /// At least one uppercase letter.
-    pub require_uppercase: bool,
-    /// At least one digit.
-    pub require_digit: bool,
-    /// At least one symbol.
-    pub require_symbol: bool,
+    /// The fewest lowercase letters (0: none needed; Keycloak's `lowerCase(n)`, Okta's
+    /// `minLowerCase`).
+    pub min_lowercase: usize,
+    /// The fewest uppercase letters.
+    pub min_uppercase: usize,
+    /// The fewest digits.
+    pub min_digits: usize,
+    /// The fewest symbols.
+    pub min_symbols: usize,
+    /// At least this many of the four classes, whichever they are (Entra ID: 3 of 4); 0 when the
+    /// vendor has no such rule.
+    #[serde(default)]
+    pub min_classes: usize,
+    /// Rules the vendor enforces that no client can check (the password history, a dictionary or
+    /// deny list, not the user name), by name: a password that passes [`check`](Self::check)
+    /// may still be refused for them.
+    #[serde(default)]
+    pub unchecked: Vec<String>,
     /// What counts as a letter, a digit and a symbol.
     pub character_classes: CharacterClasses,
     /// Where the policy comes from.
@@ -171,24 +181,46 @@ impl PasswordPolicy {
             )));
         }
         let classes = self.character_classes;
-        let has = |f: fn(CharacterClasses, char) -> bool| text.chars().any(|c| f(classes, c));
-        for (required, test, what) in [
+        let count =
+            |f: fn(CharacterClasses, char) -> bool| text.chars().filter(|c| f(classes, *c)).count();
+        let counts = [
             (
-                self.require_lowercase,
-                CharacterClasses::is_lower as fn(CharacterClasses, char) -> bool,
-                "a lowercase letter",
+                self.min_lowercase,
+                count(CharacterClasses::is_lower),
+                "lowercase letter",
             ),
             (
-                self.require_uppercase,
-                CharacterClasses::is_upper,
-                "an uppercase letter",
+                self.min_uppercase,
+                count(CharacterClasses::is_upper),
+                "uppercase letter",
             ),
-            (self.require_digit, CharacterClasses::is_digit, "a digit"),
-            (self.require_symbol, CharacterClasses::is_symbol, "a symbol"),
-        ] {
-            if required && !has(test) {
-                return Err(broken(format!("it needs {what}")));
+            (self.min_digits, count(CharacterClasses::is_digit), "digit"),
+            (
+                self.min_symbols,
+                count(CharacterClasses::is_symbol),
+                "symbol",
+            ),
+        ];
+        for (needed, has, what) in counts {
+            if has < needed {
+                return Err(broken(if needed == 1 {
+                    let article = if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                        "an"
+                    } else {
+                        "a"
+                    };
+                    format!("it needs {article} {what}")
+                } else {
+                    format!("it needs at least {needed} of the class {what}, it has {has}")
+                }));
             }
+        }
+        let present = counts.iter().filter(|(_, has, _)| *has > 0).count();
+        if present < self.min_classes {
+            return Err(broken(format!(
+                "it needs characters of at least {} of the four classes (lowercase, uppercase, digit, symbol), it has {present}",
+                self.min_classes
+            )));
         }
         Ok(())
     }
@@ -196,10 +228,10 @@ impl PasswordPolicy {
     /// The required classes, in the order lowercase, uppercase, digit, symbol.
     pub fn required_classes(&self) -> Vec<&'static str> {
         [
-            (self.require_lowercase, "lowercase"),
-            (self.require_uppercase, "uppercase"),
-            (self.require_digit, "digit"),
-            (self.require_symbol, "symbol"),
+            (self.min_lowercase > 0, "lowercase"),
+            (self.min_uppercase > 0, "uppercase"),
+            (self.min_digits > 0, "digit"),
+            (self.min_symbols > 0, "symbol"),
         ]
         .into_iter()
         .filter_map(|(required, name)| required.then_some(name))
@@ -213,8 +245,31 @@ impl PasswordPolicy {
             PolicySource::Vendor { operation } => format!("read from the vendor ({operation})"),
             PolicySource::Documented { reference } => format!("documented ({reference})"),
         };
+        let counts: Vec<String> = [
+            (self.min_lowercase, "lowercase"),
+            (self.min_uppercase, "uppercase"),
+            (self.min_digits, "digit"),
+            (self.min_symbols, "symbol"),
+        ]
+        .into_iter()
+        .filter(|(n, _)| *n > 1)
+        .map(|(n, name)| format!("\nat least {n} of: {name}"))
+        .collect();
+        let any_of = if self.min_classes > 0 {
+            format!("\nat least {} of the four classes", self.min_classes)
+        } else {
+            String::new()
+        };
+        let unchecked = if self.unchecked.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "\nenforced by the vendor, not checkable here: {}",
+                self.unchecked.join("; ")
+            )
+        };
         format!(
-            "length: {}..={} {}\nrequired classes: {}\nclasses: {}\nsource: {source}",
+            "length: {}..={} {}\nrequired classes: {}{}{any_of}\nclasses: {}{unchecked}\nsource: {source}",
             self.min_length,
             self.max_length
                 .map_or_else(|| "no limit".to_owned(), |m| m.to_string()),
@@ -224,6 +279,7 @@ impl PasswordPolicy {
             } else {
                 classes.join(", ")
             },
+            counts.concat(),
             match self.character_classes {
                 CharacterClasses::Ascii => "ASCII (a symbol is anything outside A-Z a-z 0-9)",
                 CharacterClasses::Unicode =>
@@ -243,10 +299,12 @@ mod tests {
             min_length: 4,
             max_length: Some(6),
             length_unit: unit,
-            require_lowercase: true,
-            require_uppercase: true,
-            require_digit: true,
-            require_symbol: true,
+            min_lowercase: 1,
+            min_uppercase: 1,
+            min_digits: 1,
+            min_symbols: 1,
+            min_classes: 0,
+            unchecked: Vec::new(),
             character_classes: classes,
             source: PolicySource::Documented {
                 reference: "test".into(),
@@ -338,10 +396,12 @@ mod tests {
         let open = PasswordPolicy {
             min_length: 1,
             max_length: None,
-            require_lowercase: false,
-            require_uppercase: false,
-            require_digit: false,
-            require_symbol: false,
+            min_lowercase: 0,
+            min_uppercase: 0,
+            min_digits: 0,
+            min_symbols: 0,
+            min_classes: 0,
+            unchecked: Vec::new(),
             ..policy(LengthUnit::Characters, CharacterClasses::Unicode)
         };
         assert_eq!(check(&open, "a"), Ok(()));

@@ -674,8 +674,8 @@ async fn issue_12_the_policy_is_printed_and_a_rotation_follows_it() {
     let policy = &json["policy"];
     assert_eq!(policy["source"], "vendor", "{json}");
     assert_eq!(policy["min_length"], 24, "{json}");
-    assert_eq!(policy["require_symbol"], true, "{json}");
-    assert_eq!(policy["require_digit"], false, "{json}");
+    assert_eq!(policy["min_symbols"], 1, "{json}");
+    assert_eq!(policy["min_digits"], 0, "{json}");
     let output = run(policy_cmd(&sim, &[])).await;
     assert!(text(&output).contains("length: 24..="), "{}", text(&output));
 

@@ -15,6 +15,7 @@ use crate::model::{SimUser, WrongOrganization};
 use crate::state::Shared;
 
 mod bienport;
+mod keycloak;
 mod keystone;
 mod openbao;
 mod uipath;
@@ -102,6 +103,7 @@ pub(crate) fn table(vendor: Vendor) -> &'static dyn VendorTable {
         Vendor::Vcd => &vcd::Vcd,
         Vendor::Keystone => &keystone::Keystone,
         Vendor::Openbao => &openbao::Openbao,
+        Vendor::Keycloak => &keycloak::Keycloak,
     }
 }
 

@@ -20,6 +20,8 @@ pub(crate) use dispatch::DynBackend;
 // cargo-mutants) see them.
 #[cfg(feature = "bienport")]
 mod bienport;
+#[cfg(feature = "keycloak")]
+mod keycloak;
 #[cfg(feature = "keystone")]
 mod keystone;
 #[cfg(feature = "openbao")]
@@ -217,6 +219,7 @@ registry! {
     "vcd" vcd: Vcd(VcdAdapter, VcdConfig, VcdDetails);
     "keystone" keystone: Keystone(KeystoneAdapter, KeystoneConfig, KeystoneDetails);
     "openbao" openbao: Openbao(OpenbaoAdapter, OpenbaoConfig, OpenbaoDetails);
+    "keycloak" keycloak: Keycloak(KeycloakAdapter, KeycloakConfig, KeycloakDetails);
 }
 
 /// [`Settings`] methods that need the registry (a vendor's keys); the rest is in

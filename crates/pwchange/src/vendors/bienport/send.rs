@@ -91,10 +91,12 @@ impl Adapter for BienportAdapter {
             min_length: 1,
             max_length: None,
             length_unit: LengthUnit::Characters,
-            require_lowercase: false,
-            require_uppercase: false,
-            require_digit: false,
-            require_symbol: false,
+            min_lowercase: 0,
+            min_uppercase: 0,
+            min_digits: 0,
+            min_symbols: 0,
+            min_classes: 0,
+            unchecked: Vec::new(),
             character_classes: CharacterClasses::Unicode,
             source: PolicySource::Documented {
                 reference:

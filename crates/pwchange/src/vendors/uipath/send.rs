@@ -96,10 +96,12 @@ impl Adapter for UipathAdapter {
             min_length: 8,
             max_length: None,
             length_unit: LengthUnit::Utf16Units,
-            require_lowercase: true,
-            require_uppercase: false,
-            require_digit: true,
-            require_symbol: false,
+            min_lowercase: 1,
+            min_uppercase: 0,
+            min_digits: 1,
+            min_symbols: 0,
+            min_classes: 0,
+            unchecked: Vec::new(),
             // ASP.NET Core Identity's validator: 'a'-'z', 'A'-'Z', '0'-'9', and a symbol is
             // anything else.
             character_classes: CharacterClasses::Ascii,
@@ -368,10 +370,12 @@ pub(super) fn policy_of(value: Option<&str>) -> Result<PasswordPolicy, Error> {
     .ok_or_else(|| unexpected("has no Length in 1..=256"))?;
     Ok(PasswordPolicy {
         min_length: length,
-        require_lowercase: flag("hasLowercase")?,
-        require_uppercase: flag("hasUppercase")?,
-        require_digit: flag("hasDigit")?,
-        require_symbol: flag("hasSpecialCharacter")?,
+        min_lowercase: usize::from(flag("hasLowercase")?),
+        min_uppercase: usize::from(flag("hasUppercase")?),
+        min_digits: usize::from(flag("hasDigit")?),
+        min_symbols: usize::from(flag("hasSpecialCharacter")?),
+        min_classes: 0,
+        unchecked: Vec::new(),
         source: PolicySource::Vendor {
             operation: operation.to_owned(),
         },

@@ -8,7 +8,7 @@ fn the_complexity_value_is_read_tolerantly() {
     assert_eq!(p.required_classes(), ["lowercase", "digit"]);
     let p = policy(r#"{"HASSPECIALCHARACTER":"true","length":12}"#).unwrap();
     assert_eq!(
-        (p.min_length, p.require_symbol, p.require_digit),
+        (p.min_length, (p.min_symbols > 0), (p.min_digits > 0)),
         (12, true, false)
     );
     // Each flag is the setting's, not the default's (the default: lowercase and digit).

@@ -159,10 +159,12 @@ impl Adapter for VcdAdapter {
             min_length: 6,
             max_length: Some(128),
             length_unit: LengthUnit::Characters,
-            require_lowercase: false,
-            require_uppercase: false,
-            require_digit: false,
-            require_symbol: false,
+            min_lowercase: 0,
+            min_uppercase: 0,
+            min_digits: 0,
+            min_symbols: 0,
+            min_classes: 0,
+            unchecked: Vec::new(),
             character_classes: CharacterClasses::Unicode,
             source: PolicySource::Documented {
                 reference: "Cloud Director's API (newPassword 6..=128 characters); VCF Automation 9.0 documents more: at least 15 characters with a lowercase, uppercase, digit and special character".to_owned(),
@@ -176,10 +178,12 @@ impl Adapter for VcdAdapter {
         let major: u32 = self.api_version.split('.').next()?.parse().ok()?;
         (major < pwchange_vcd::FIRST_VCD_API_MAJOR).then(|| PasswordPolicy {
             min_length: 15,
-            require_lowercase: true,
-            require_uppercase: true,
-            require_digit: true,
-            require_symbol: true,
+            min_lowercase: 1,
+            min_uppercase: 1,
+            min_digits: 1,
+            min_symbols: 1,
+            min_classes: 0,
+            unchecked: Vec::new(),
             source: PolicySource::Documented {
                 reference: "VCF Automation 9.0 documentation: at least 15 characters, one lowercase, uppercase, digit and special character".to_owned(),
             },

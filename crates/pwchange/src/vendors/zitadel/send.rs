@@ -160,10 +160,12 @@ impl Adapter for ZitadelAdapter {
             min_length: 8,
             max_length: Some(72),
             length_unit: LengthUnit::Bytes,
-            require_lowercase: true,
-            require_uppercase: true,
-            require_digit: true,
-            require_symbol: true,
+            min_lowercase: 1,
+            min_uppercase: 1,
+            min_digits: 1,
+            min_symbols: 1,
+            min_classes: 0,
+            unchecked: Vec::new(),
             character_classes: CharacterClasses::Ascii,
             source: PolicySource::Documented {
                 reference: "ZITADEL's default password complexity policy (cmd/defaults.yaml); bcrypt keeps 72 bytes".to_owned(),
@@ -477,10 +479,12 @@ pub(super) fn policy_of(
         source: PolicySource::Vendor {
             operation: operation.to_owned(),
         },
-        require_lowercase: settings.requires_lowercase,
-        require_uppercase: settings.requires_uppercase,
-        require_digit: settings.requires_number,
-        require_symbol: settings.requires_symbol,
+        min_lowercase: usize::from(settings.requires_lowercase),
+        min_uppercase: usize::from(settings.requires_uppercase),
+        min_digits: usize::from(settings.requires_number),
+        min_symbols: usize::from(settings.requires_symbol),
+        min_classes: 0,
+        unchecked: Vec::new(),
         ..ZitadelAdapter::documented_policy()
     })
 }
