@@ -77,6 +77,12 @@ pub fn logins_before_a_self_service_change(vendor: Vendor) -> usize {
     vendors::table(vendor).logins_before_a_self_service_change()
 }
 
+/// Whether `vendor` has a self-service change (a user's own, with the current password) the
+/// simulator serves: where it has none, generic tests make an administrative set.
+pub fn offers_self_service(vendor: Vendor) -> bool {
+    vendors::table(vendor).offers_self_service()
+}
+
 /// Whether `vendor` checks the token of a self-service change (some check only the current
 /// password): where it does not, only an administrative set shows a refused token.
 pub fn self_service_checks_token(vendor: Vendor) -> bool {

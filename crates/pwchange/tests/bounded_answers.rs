@@ -85,7 +85,9 @@ async fn a_one_gib_answer_is_cut_off_and_leaves_the_outcome_unknown() {
             let user = pwchange_sim::demo_user(vendor);
             // Where the proof is a login before the change, the administrative set's first
             // request is the change itself.
-            let change = if pwchange_sim::logins_before_a_self_service_change(vendor) > 0 {
+            let change = if pwchange_sim::logins_before_a_self_service_change(vendor) > 0
+                || !pwchange_sim::offers_self_service(vendor)
+            {
                 PasswordChange::admin_set(&user.id, "N3w-Passw0rd!x")
             } else {
                 PasswordChange::self_service(&user.id, user.password, "N3w-Passw0rd!x")

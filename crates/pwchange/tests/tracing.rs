@@ -35,11 +35,31 @@ async fn tracing_spans_and_events_carry_no_secrets() {
             settings.set(key, value, key);
         }
         let client = Client::from_settings(settings).unwrap();
-        // A refusal (the current password is wrong), then a change.
-        let wrong =
-            PasswordChange::self_service(user.id.clone(), canary::NEW_PASSWORD, canary::PASSWORD);
-        let right =
-            PasswordChange::self_service(user.id.clone(), canary::PASSWORD, canary::NEW_PASSWORD);
+        // A refusal (the current password is wrong; a vendor without a self-service change:
+        // one it refuses), then a change.
+        let (wrong, right) = if pwchange_sim::offers_self_service(vendor) {
+            (
+                PasswordChange::self_service(
+                    user.id.clone(),
+                    canary::NEW_PASSWORD,
+                    canary::PASSWORD,
+                ),
+                PasswordChange::self_service(
+                    user.id.clone(),
+                    canary::PASSWORD,
+                    canary::NEW_PASSWORD,
+                ),
+            )
+        } else {
+            (
+                PasswordChange::self_service(
+                    user.id.clone(),
+                    canary::NEW_PASSWORD,
+                    canary::PASSWORD,
+                ),
+                PasswordChange::admin_set(user.id.clone(), canary::NEW_PASSWORD),
+            )
+        };
         assert!(client.change_password(&wrong).await.is_err());
         client.change_password(&right).await.unwrap();
     }

@@ -87,6 +87,10 @@ pub(crate) trait VendorTable: Send + Sync {
     fn logins_before_a_self_service_change(&self) -> usize {
         0
     }
+    /// Whether the vendor has a self-service change (Keycloak has none by API).
+    fn offers_self_service(&self) -> bool {
+        true
+    }
     /// Whether the vendor's `503` carries its own error body, which proves that nothing was
     /// applied (else it is a bare status, which a proxy's `503` after an applied change is too).
     fn unavailable_in_own_body(&self) -> bool {

@@ -19,10 +19,15 @@ fn client(sim: &Simulator) -> Client {
     Client::from_settings(settings).unwrap()
 }
 
-/// The demo user's self-service change to [`NEW`], with the login name where it has one.
+/// The demo user's self-service change to [`NEW`] (an administrative set where the vendor has
+/// no self-service change), with the login name where it has one.
 fn change(vendor: Vendor) -> PasswordChange {
     let user = demo_user(vendor);
-    let change = PasswordChange::self_service(user.id, user.password, NEW);
+    let change = if pwchange_sim::offers_self_service(vendor) {
+        PasswordChange::self_service(user.id, user.password, NEW)
+    } else {
+        PasswordChange::admin_set(user.id, NEW)
+    };
     match user.login {
         Some(login) => change.login_name(login),
         None => change,
@@ -105,16 +110,18 @@ async fn no_verification_when_asked_for_none_or_when_the_change_was_refused() {
             .await
             .unwrap();
         assert_eq!(changed.verification, Verification::Skipped, "{vendor}");
-        // A refusal (the current password is now wrong) proves nothing was applied: no login.
-        let error = client(&sim)
-            .change_password(&change(vendor))
-            .await
-            .unwrap_err();
-        assert_eq!(
-            error.kind(),
-            ErrorKind::CurrentPasswordInvalid,
-            "{vendor}: {error}"
-        );
+        // A refusal (the current password is now wrong; without a self-service change, an
+        // unknown user) proves nothing was applied: no login.
+        let (refused, expected) = if pwchange_sim::offers_self_service(vendor) {
+            (change(vendor), ErrorKind::CurrentPasswordInvalid)
+        } else {
+            (
+                PasswordChange::admin_set(pwchange_sim::unknown_user_id(vendor), NEW),
+                ErrorKind::UserNotFound,
+            )
+        };
+        let error = client(&sim).change_password(&refused).await.unwrap_err();
+        assert_eq!(error.kind(), expected, "{vendor}: {error}");
         assert_eq!(error.outcome(), Outcome::NotApplied);
         // Only the proofs (a login with the current password, where that is the proof).
         assert_eq!(
@@ -403,7 +410,11 @@ async fn a_change_without_a_login_name_is_verified_where_the_vendor_can_name_the
     for vendor in Vendor::ALL.into_iter().filter(|v| verifiable(*v)) {
         let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
         let user = demo_user(vendor);
-        let change = PasswordChange::self_service(user.id.clone(), user.password.clone(), NEW);
+        let change = if pwchange_sim::offers_self_service(vendor) {
+            PasswordChange::self_service(user.id.clone(), user.password.clone(), NEW)
+        } else {
+            PasswordChange::admin_set(user.id.clone(), NEW)
+        };
         let changed = client(&sim)
             .change_password(&change)
             .await

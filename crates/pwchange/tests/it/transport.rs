@@ -81,7 +81,11 @@ fn settings(vendor: Vendor, base_url: &str, token: &str) -> Settings {
 
 fn change(vendor: Vendor) -> PasswordChange {
     let user = demo_user(vendor);
-    let change = PasswordChange::self_service(user.id, user.password, "N3w-Passw0rd!x");
+    let change = if pwchange_sim::offers_self_service(vendor) {
+        PasswordChange::self_service(user.id, user.password, "N3w-Passw0rd!x")
+    } else {
+        PasswordChange::admin_set(user.id, "N3w-Passw0rd!x")
+    };
     match user.login {
         Some(login) => change.login_name(login),
         None => change,

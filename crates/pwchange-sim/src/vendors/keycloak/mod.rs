@@ -1,7 +1,7 @@
 //! Keycloak, as its code answers (`specs/keycloak.yaml` cites it; Keycloak cannot run here): the
-//! admin API's `reset-password` under the realm's password policy (`length(8) and digits(1) and
-//! upperCase(1) and notUsername(undefined)` by default), the user and realm reads, and the token
-//! endpoint's `client_credentials` and `password` grants.
+//! admin API's `reset-password` under the realm's password policy (none by default, as in a new
+//! realm; [`crate::Simulator::set_password_policy`] sets one), the user and realm reads, and the
+//! token endpoint's `client_credentials` and `password` grants.
 //!
 //! Users live in the realm [`REALM`]; a user's user name is its login name, else its id. The
 //! simulator's token, a client-credentials token and the master administrator's token may
@@ -43,14 +43,10 @@ pub(crate) const ADMIN: (&str, &str) = ("admin", "Admin-Passw0rd!");
 pub(crate) const NO_DIRECT_GRANTS_CLIENT: &str = "web-app";
 const INVALID_CREDENTIALS: &str = "Invalid user credentials";
 
-/// The realm's default policy: `length(8) and digits(1) and upperCase(1) and
-/// notUsername(undefined)` (Keycloak counts UTF-16 units; the simulator's users' passwords are
-/// ASCII or counted alike).
-const POLICY: Policy = Policy {
-    digit: true,
-    upper: true,
-    ..Policy::lengths(8, usize::MAX)
-};
+/// A new realm's policy: none (a blank password is refused apart). A policy set with
+/// `Simulator::set_password_policy` is served as `length(n) and digits(1) … and
+/// notUsername(undefined)`.
+const POLICY: Policy = Policy::lengths(1, usize::MAX);
 
 pub(super) struct Keycloak;
 
@@ -96,6 +92,11 @@ impl VendorTable for Keycloak {
         false
     }
 
+    /// Keycloak has no REST operation for a user's own change.
+    fn offers_self_service(&self) -> bool {
+        false
+    }
+
     fn demo_user(&self) -> SimUser {
         SimUser::new("8f14e45f-ceea-467f-a0e6-2b1f5b2c9a11", "Old-Passw0rd!").login("alice")
     }
@@ -108,9 +109,9 @@ impl VendorTable for Keycloak {
         "00000000-0000-4000-8000-00000000dead"
     }
 
-    /// No digit: the default policy's `digits(1)` refuses it.
+    /// A new realm has no password policy: nothing is weak.
     fn weak_password(&self) -> Option<&'static str> {
-        Some("No-Digits-Here")
+        None
     }
 
     fn client_settings(&self) -> Vec<(&'static str, String)> {
@@ -323,8 +324,14 @@ async fn find_users(
     json(StatusCode::OK, Value::Array(users))
 }
 
-/// The realm's `passwordPolicy` string for `policy`.
-fn policy_string(policy: Policy) -> String {
+/// The realm's `passwordPolicy` string for `policy`; none for a realm without a policy.
+fn policy_string(policy: Policy) -> Option<String> {
+    if policy.min <= 1
+        && policy.max == usize::MAX
+        && !(policy.digit || policy.upper || policy.lower || policy.symbol)
+    {
+        return None;
+    }
     let mut parts = vec![format!("length({})", policy.min)];
     if policy.max != usize::MAX {
         parts.push(format!("maxLength({})", policy.max));
@@ -340,7 +347,7 @@ fn policy_string(policy: Policy) -> String {
         }
     }
     parts.push("notUsername(undefined)".to_owned());
-    parts.join(" and ")
+    Some(parts.join(" and "))
 }
 
 async fn get_realm(
@@ -351,16 +358,17 @@ async fn get_realm(
     if let Some(refused) = admin_refusal(&shared, &headers, &realm) {
         return refused;
     }
-    json(
-        StatusCode::OK,
-        json!({
-            "id": "0f3a1c52-6a0e-4b44-9d0d-8a6f2b7f1c11",
-            "realm": REALM,
-            "enabled": true,
-            "passwordPolicy": policy_string(POLICY.in_force(&shared)),
-            "bruteForceProtected": false,
-        }),
-    )
+    let mut realm = json!({
+        "id": "0f3a1c52-6a0e-4b44-9d0d-8a6f2b7f1c11",
+        "realm": REALM,
+        "enabled": true,
+        "bruteForceProtected": false,
+    });
+    // Keycloak leaves out a null field: a realm without a policy has no `passwordPolicy`.
+    if let Some(policy) = policy_string(POLICY.in_force(&shared)) {
+        realm["passwordPolicy"] = Value::String(policy);
+    }
+    json(StatusCode::OK, realm)
 }
 
 fn form_pairs(body: &[u8]) -> HashMap<String, String> {

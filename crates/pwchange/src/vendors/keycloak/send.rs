@@ -22,14 +22,15 @@ use super::VENDOR;
 use super::config::{self, KeycloakAuth, KeycloakConfig, KeycloakLogin, VerifyClient};
 use super::error::{Operation, explain};
 
-/// What Keycloak's answer to a reset says: `204`, and what the user read before it told.
+/// What Keycloak's answer to a reset says: `204`, no body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct KeycloakDetails {
     /// Always `update_user` (Keycloak's `reset-password`, an administrative set).
     pub operation: ChangeOperation,
-    /// The user's user name (what a login names), as Keycloak's record has it.
-    pub username: VendorText,
+    /// The user's user name (what a login names), as Keycloak's record has it, when the change
+    /// named the user by it (a change by id reads no record before it).
+    pub username: Option<VendorText>,
     /// Whether the password is temporary (the required action `UPDATE_PASSWORD`).
     pub temporary: bool,
 }
@@ -37,7 +38,9 @@ pub struct KeycloakDetails {
 /// The user name is the vendor's text, cleaned like any.
 impl pwchange_core::vendor_text::Redact for KeycloakDetails {
     fn redact(&mut self, redactor: &pwchange_core::Redactor) {
-        self.username.redact(redactor);
+        if let Some(username) = &mut self.username {
+            username.redact(redactor);
+        }
     }
 }
 
@@ -240,10 +243,13 @@ impl Adapter for KeycloakAdapter {
 
     /// A Keycloak id, or a user name (looked up before the change).
     fn user_id(id: &str) -> Result<String, Error> {
+        // Keycloak's user profile refuses these in user names (`username-prohibited-characters`),
+        // and none is in an id; each would change the request's path or query.
         let id = id.trim();
-        if id.is_empty() || id.chars().any(|c| c == '/' || c.is_control()) {
+        let prohibited = |c: char| c.is_whitespace() || c.is_control() || "/\\?#%".contains(c);
+        if id.is_empty() || id == "." || id == ".." || id.chars().any(prohibited) {
             return Err(Error::invalid_input(
-                "Keycloak user id is invalid: expected the user's id (a UUID) or its user name, without /",
+                "Keycloak user id is invalid: expected the user's id (a UUID) or its user name, without whitespace or any of / \\ ? # %",
             ));
         }
         Ok(match UserRef::of(id) {
@@ -302,10 +308,18 @@ impl Adapter for KeycloakAdapter {
         token: &SecretToken,
         request: &Self::Request,
     ) -> Result<Confirmed<KeycloakDetails>, Error> {
-        let user = self
-            .read_user(transport, token, &request.user)
-            .await
-            .map_err(|e| failed_before_the_change(e, "the user read"))?;
+        // An id is sent as it is; a user name is looked up first (its record is read again by
+        // the verification, which needs it for an id).
+        let (id, username) = match &request.user {
+            UserRef::Id(id) => (id.clone(), None),
+            name @ UserRef::Name(_) => {
+                let user = self
+                    .read_user(transport, token, name)
+                    .await
+                    .map_err(|e| failed_before_the_change(e, "the user read"))?;
+                (user.id, Some(VendorText::new(user.username)))
+            }
+        };
         let client = self.client(transport, Some(token));
         let realm = self.realm.as_str();
         transport
@@ -314,27 +328,25 @@ impl Adapter for KeycloakAdapter {
                     client
                         .reset_password()
                         .realm(realm)
-                        .user_id(user.id.as_str())
+                        .user_id(id.as_str())
                         .body(request.body.clone())
                         .send(),
                 )
             })
             .await
             .map_err(|e| explain(e, Operation::Reset))?;
-        let mut confirmed = Confirmed::new(
-            user.id,
+        Ok(Confirmed::new(
+            id,
             KeycloakDetails {
                 operation: ChangeOperation::UpdateUser,
-                username: VendorText::new(user.username),
+                username,
                 temporary: request.body.temporary == Some(true),
             },
-        );
-        confirmed.unverifiable = user.unverifiable;
-        Ok(confirmed)
+        ))
     }
 
     fn login_name(details: &KeycloakDetails) -> Option<String> {
-        details.username.to_send_back().map(str::to_owned)
+        details.username.as_ref()?.to_send_back().map(str::to_owned)
     }
 
     /// The `password` grant as the user through the verification client; its session is then
@@ -347,9 +359,9 @@ impl Adapter for KeycloakAdapter {
         user: &LoginTarget,
         password: &Password,
     ) -> Result<(), Error> {
-        let username = match (&user.login_name, token) {
-            (Some(name), _) => name.clone(),
-            (None, Some(token)) => {
+        // The record says the user name, and whether a password login can succeed at all.
+        let username = match (token, &user.login_name) {
+            (Some(token), _) => {
                 let record = self
                     .read_user(transport, token, &UserRef::of(&user.user_id))
                     .await?;
@@ -358,6 +370,7 @@ impl Adapter for KeycloakAdapter {
                 }
                 record.username
             }
+            (None, Some(name)) => name.clone(),
             (None, None) => {
                 return Err(Error::unsupported(
                     "verifying a Keycloak password by the user's id needs an administrator's token to read its user name",
@@ -466,11 +479,14 @@ impl Adapter for KeycloakAdapter {
             .await
             .map_err(|e| explain(e, Operation::ReadRealm))?
             .into_inner();
-        match representation.password_policy {
-            Some(text) => policy_of(&text).map(Some),
-            None => Err(Error::new(
+        // The full representation (`view-realm`) has `enabled`, and leaves out a realm's absent
+        // policy; a token without `view-realm` gets the realm's name alone.
+        match (representation.password_policy, representation.enabled) {
+            (Some(text), _) => policy_of(&text).map(Some),
+            (None, Some(_)) => policy_of("").map(Some),
+            (None, None) => Err(Error::new(
                 ErrorKind::PermissionDenied,
-                "Keycloak's realm representation has no passwordPolicy: the token may not view the realm (realm-management's view-realm), or the realm has no policy",
+                "Keycloak answered the realm's name alone: the token may not view the realm (realm-management's view-realm), so its password policy cannot be read",
             )
             .with_status(Some(200))),
         }
