@@ -29,7 +29,7 @@ pub(super) const RULES: &[Rule] = &[
     ),
     Rule::new(
         Status::OneOf(&[400]),
-        When::Mentions(&[texts::HISTORY_TEXT]),
+        When::CodeContains(&[texts::HISTORY_TEXT]),
         ErrorKind::PasswordReused,
     ),
     Rule::new(
