@@ -69,7 +69,11 @@ impl Step {
                 pwchange_sim::login_settings(vendor).first()?;
                 None
             }
-            Step::WrongCurrentPassword => Some(K::CurrentPasswordInvalid),
+            Step::WrongCurrentPassword => {
+                // Only a self-service change has a current password.
+                pwchange_sim::offers_self_service(vendor).then_some(())?;
+                Some(K::CurrentPasswordInvalid)
+            }
             Step::PolicyViolation => {
                 pwchange_sim::weak_password(vendor)?;
                 Some(K::PolicyViolation)
@@ -104,6 +108,16 @@ pub fn client(
     Client::from_settings(settings)
 }
 
+/// The user's own change from `current` to `new`; an administrative set to `new` where the
+/// vendor has no self-service change.
+fn the_change(vendor: Vendor, user_id: String, current: &str, new: &str) -> PasswordChange {
+    if pwchange_sim::offers_self_service(vendor) {
+        PasswordChange::self_service(user_id, current.to_owned(), new.to_owned())
+    } else {
+        PasswordChange::admin_set(user_id, new.to_owned())
+    }
+}
+
 /// What went wrong in one step, for the report.
 pub type Failure = String;
 
@@ -120,9 +134,8 @@ pub async fn run(sim: &Simulator, step: Step, base_url: &str) -> Result<(), Fail
     sim.add_user(user.clone());
     let mut token = sim.token().to_owned();
     let mut extra = Vec::new();
-    let self_service = |current: &str, new: &str| {
-        PasswordChange::self_service(user.id.clone(), current.to_owned(), new.to_owned())
-    };
+    // The user's own change; an administrative set where the vendor has none.
+    let self_service = |current: &str, new: &str| the_change(vendor, user.id.clone(), current, new);
     let mut change = self_service(&user.password, GOOD_NEW_PASSWORD);
     match step {
         Step::WrongCurrentPassword => change = self_service("Wrong-Passw0rd!", GOOD_NEW_PASSWORD),
@@ -131,9 +144,10 @@ pub async fn run(sim: &Simulator, step: Step, base_url: &str) -> Result<(), Fail
             change = self_service(&user.password, weak);
         }
         Step::UnknownUser => {
-            change = PasswordChange::self_service(
-                pwchange_sim::unknown_user_id(vendor),
-                user.password.clone(),
+            change = the_change(
+                vendor,
+                pwchange_sim::unknown_user_id(vendor).to_owned(),
+                &user.password,
                 GOOD_NEW_PASSWORD,
             );
         }
@@ -162,7 +176,12 @@ pub async fn run(sim: &Simulator, step: Step, base_url: &str) -> Result<(), Fail
         Step::OverRateLimit => {
             sim.set_rate_limit(Some(pwchange_sim::RateLimit::new(0.5).burst(1).spent()));
         }
-        Step::ServerDown => sim.inject(Fault::Unavailable),
+        // The step is about the 503 alone: no verification login (after a bare 503 it would
+        // make the outcome a refused login's).
+        Step::ServerDown => {
+            sim.inject(Fault::Unavailable);
+            change = change.verify(false);
+        }
         Step::ChangeOk => {}
         Step::ServerStopped => {
             return Err(format!("{vendor} ServerStopped: use run_server_stopped"));
@@ -232,7 +251,7 @@ pub async fn run_server_stopped(vendor: Vendor) -> Result<(), Failure> {
     drop(sim);
     tokio::time::sleep(Duration::from_millis(50)).await;
     let user = demo_user(vendor);
-    let change = PasswordChange::self_service(user.id, user.password, GOOD_NEW_PASSWORD);
+    let change = the_change(vendor, user.id, &user.password, GOOD_NEW_PASSWORD);
     let client =
         client(vendor, &base_url, &token, &[]).map_err(|e| format!("{context}: client: {e}"))?;
     let outcome = client.change_password(&change).await;

@@ -1,5 +1,6 @@
 //! `pwchange demo`: the embedded simulators, a real change on each vendor through the facade,
-//! and a wrong current password to show the error mapping.
+//! and a wrong current password to show the error mapping (for a vendor without a
+//! self-service change: an administrative set, and an unknown user).
 
 use pwchange::{Client, PasswordChange, Settings};
 use pwchange_sim::{Simulator, Vendor, demo_user};
@@ -49,24 +50,42 @@ pub async fn run(json: bool) -> Result<(), pwchange::Error> {
             })?;
         let user = demo_user(vendor);
         let client = facade_client(vendor, &sim)?;
-        let steps = [
-            (
-                "wrong current password",
-                PasswordChange::self_service(
-                    user.id.clone(),
-                    "Not-The-Passw0rd!",
-                    DEMO_NEW_PASSWORD,
+        let self_service = pwchange::capabilities(vendor)
+            .is_some_and(|c| c.modes.contains(&pwchange::ModeKind::SelfService));
+        let steps = if self_service {
+            [
+                (
+                    "wrong current password",
+                    PasswordChange::self_service(
+                        user.id.clone(),
+                        "Not-The-Passw0rd!",
+                        DEMO_NEW_PASSWORD,
+                    ),
                 ),
-            ),
-            (
-                "change",
-                PasswordChange::self_service(
-                    user.id.clone(),
-                    user.password.clone(),
-                    DEMO_NEW_PASSWORD,
+                (
+                    "change",
+                    PasswordChange::self_service(
+                        user.id.clone(),
+                        user.password.clone(),
+                        DEMO_NEW_PASSWORD,
+                    ),
                 ),
-            ),
-        ];
+            ]
+        } else {
+            [
+                (
+                    "unknown user",
+                    PasswordChange::admin_set(
+                        pwchange_sim::unknown_user_id(vendor),
+                        DEMO_NEW_PASSWORD,
+                    ),
+                ),
+                (
+                    "change",
+                    PasswordChange::admin_set(user.id.clone(), DEMO_NEW_PASSWORD),
+                ),
+            ]
+        };
         for (step, change) in steps {
             let outcome = client.change_password(&change).await;
             let changed = sim.password(&user.id).as_deref() == Some(DEMO_NEW_PASSWORD);

@@ -458,7 +458,7 @@ pub fn transport(e: reqwest::Error) -> Error {
 
 /// How long the vendor asked to wait: `Retry-After` in seconds; else the IETF `RateLimit-Reset`
 /// (seconds until the quota resets; some vendors send it on a `429` instead); else the reset of
-/// Okta's `X-Rate-Limit-Reset` or Auth0's `X-RateLimit-Reset`, which name the moment the quota
+/// `X-Rate-Limit-Reset` or `X-RateLimit-Reset` (what some vendors send), which name the moment the quota
 /// resets in Unix seconds. That moment is measured against the answer's own `Date` (the vendor's
 /// clock, so a skewed local clock does not matter), else against this machine's clock; a value
 /// too small to be a moment (under 10⁹) is taken as seconds to wait. A `Retry-After` in the
@@ -678,7 +678,7 @@ mod tests {
         assert_eq!(wait(&[]), None);
     }
 
-    /// Okta's and Auth0's reset headers name a moment in Unix seconds: measured against the
+    /// The `X-Rate-Limit-Reset` headers name a moment in Unix seconds: measured against the
     /// answer's `Date`, never the local clock when the vendor sent one.
     #[test]
     fn a_reset_moment_is_measured_against_the_answers_date() {

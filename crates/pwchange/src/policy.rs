@@ -112,6 +112,8 @@ pub enum PolicySource {
 ///     min_uppercase: 0,
 ///     min_digits: 1,
 ///     min_symbols: 0,
+///     min_classes: 0,
+///     unchecked: vec!["history: not one of the last 3 passwords".into()],
 ///     character_classes: CharacterClasses::Ascii,
 ///     source: PolicySource::Documented { reference: "example".into() },
 /// };
@@ -127,8 +129,8 @@ pub struct PasswordPolicy {
     pub max_length: Option<usize>,
     /// How the vendor counts length.
     pub length_unit: LengthUnit,
-    /// The fewest lowercase letters (0: none needed; Keycloak's `lowerCase(n)`, Okta's
-    /// `minLowerCase`).
+    /// The fewest lowercase letters (0: none needed; more than one where a vendor's policy asks
+    /// for a count).
     pub min_lowercase: usize,
     /// The fewest uppercase letters.
     pub min_uppercase: usize,
@@ -136,7 +138,7 @@ pub struct PasswordPolicy {
     pub min_digits: usize,
     /// The fewest symbols.
     pub min_symbols: usize,
-    /// At least this many of the four classes, whichever they are (Entra ID: 3 of 4); 0 when the
+    /// At least this many of the four classes, whichever they are ("3 of 4"); 0 when the
     /// vendor has no such rule.
     #[serde(default)]
     pub min_classes: usize,

@@ -22,8 +22,13 @@ async fn change(sim: &Simulator, configure: impl FnOnce(&mut Command)) -> std::p
     let user = demo_user(vendor);
     let mut cmd = pwchange();
     cmd.args(["change", "--vendor", vendor.name(), "--user", &user.id])
-        .arg("--password-stdin")
-        .write_stdin(format!("{}\n{NEW_PASSWORD}\n", user.password));
+        .arg("--password-stdin");
+    // A vendor without a self-service change: an administrative set (the new password only).
+    if pwchange_sim::offers_self_service(vendor) {
+        cmd.write_stdin(format!("{}\n{NEW_PASSWORD}\n", user.password));
+    } else {
+        cmd.arg("--admin").write_stdin(format!("{NEW_PASSWORD}\n"));
+    }
     configure(&mut cmd);
     run(cmd).await
 }

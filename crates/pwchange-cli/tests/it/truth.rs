@@ -9,17 +9,17 @@ use pwchange_sim::{SimUser, Simulator, demo_user};
 
 use crate::common::*;
 
-/// The modes to try on `vendor`: self-service, and the administrative set where it has one.
+/// The modes to try on `vendor`: self-service and the administrative set, each where it has it.
 fn modes(vendor: Vendor) -> Vec<bool> {
-    let admin = pwchange::capabilities(vendor)
-        .unwrap()
-        .modes
-        .contains(&pwchange::ModeKind::AdminSet);
-    if admin {
-        vec![false, true]
-    } else {
-        vec![false]
-    }
+    let modes = pwchange::capabilities(vendor).unwrap().modes;
+    [
+        (pwchange::ModeKind::SelfService, false),
+        (pwchange::ModeKind::AdminSet, true),
+    ]
+    .into_iter()
+    .filter(|(mode, _)| modes.contains(mode))
+    .map(|(_, admin)| admin)
+    .collect()
 }
 
 /// The demo user of `vendor` as a one-line rotation input (with its current password unless
