@@ -25,6 +25,13 @@ pub enum Credentials {
         /// The password.
         password: SecretString,
     },
+    /// `Authorization: <scheme> <token>`: a token under a vendor's own scheme (e.g. `SSWS`).
+    Scheme {
+        /// The scheme's name, sent as is.
+        scheme: &'static str,
+        /// The token.
+        token: SecretToken,
+    },
     /// `<header>: <token>`: a token in a header of the vendor's own choosing (e.g.
     /// `X-Auth-Token`).
     TokenHeader {
@@ -44,6 +51,11 @@ impl fmt::Debug for Credentials {
                 .debug_struct("Basic")
                 .field("username", username)
                 .field("password", &"<redacted>")
+                .finish(),
+            Credentials::Scheme { scheme, .. } => f
+                .debug_struct("Scheme")
+                .field("scheme", scheme)
+                .field("token", &"<redacted>")
                 .finish(),
             Credentials::TokenHeader { header, .. } => f
                 .debug_struct("TokenHeader")
@@ -66,6 +78,9 @@ impl Credentials {
         let text = Zeroizing::new(match self {
             Credentials::None => return None,
             Credentials::Bearer(token) => format!("Bearer {}", token.expose_secret()),
+            Credentials::Scheme { scheme, token } => {
+                format!("{scheme} {}", token.expose_secret())
+            }
             Credentials::TokenHeader { token, .. } => token.expose_secret().to_owned(),
             Credentials::Basic { username, password } => {
                 let pair = Zeroizing::new(format!("{username}:{}", password.expose_secret()));
@@ -234,6 +249,21 @@ mod tests {
         assert!(token.is_sensitive());
         assert!(r.headers().get(AUTHORIZATION).is_none());
         assert!(!format!("{ctx:?}").contains("gAAAA-tok"));
+    }
+
+    #[test]
+    fn a_scheme_precedes_the_token_in_authorization_and_is_sensitive() {
+        let ctx = ClientContext::with_credentials(Credentials::Scheme {
+            scheme: "SSWS",
+            token: SecretToken::new("00abc-tok").unwrap(),
+        });
+        let mut r = request();
+        ctx.apply(&mut r);
+        let auth = &r.headers()[AUTHORIZATION];
+        assert_eq!(auth, "SSWS 00abc-tok");
+        assert!(auth.is_sensitive());
+        assert!(!format!("{ctx:?}").contains("00abc-tok"));
+        assert!(format!("{ctx:?}").contains("SSWS"));
     }
 
     #[test]
