@@ -56,6 +56,7 @@ vendors! {
     Keystone => "keystone", "OpenStack Keystone (identity v3)";
     Openbao => "openbao", "OpenBao and HashiCorp Vault userpass auth method";
     Keycloak => "keycloak", "Keycloak (admin REST API)";
+    Okta => "okta", "Okta (management API)";
 }
 
 impl Vendor {

@@ -2,6 +2,7 @@
 // spec: specs/bienport.yaml sha256: 68f7fda370eb50824fa6979a69399f649ab417258280fe2246ef52525f05c261
 // spec: specs/keycloak.yaml sha256: 8444187a6226993d745e59047db397f0a757cfabb68da81e6342956add1c830d
 // spec: specs/keystone.yaml sha256: 06cc714a53b02dc96d6e68fddd2d752ac1f43eb885466d8960ebefeb3ff63445
+// spec: specs/okta.yaml sha256: 4e0ccd4cbe7c0c040d36eec68177fb41fee21e67892c2f91eedd8d674ebfd7dc
 // spec: specs/openbao.yaml sha256: 6a970400094222ec1f6561cd2aba5a5a7cf58534b1febf7594cfd5cd40be7b89
 // spec: specs/uipath.yaml sha256: 8ac52ee08751cfb699b6c71eaaf6c03e9a8d24da0650f20f8c64ecd7b160383f
 // spec: specs/vcd.yaml sha256: 364c2488d7b2971fc2c0526fad3bbdfbc174311a92c5d7a70e255b32af8ffeb7
@@ -36,6 +37,11 @@ pub mod keycloak;
 #[rustfmt::skip]
 #[allow(missing_docs, clippy::all, clippy::unwrap_used, unused_imports)]
 pub mod keystone;
+
+#[cfg(feature = "okta")]
+#[rustfmt::skip]
+#[allow(missing_docs, clippy::all, clippy::unwrap_used, unused_imports)]
+pub mod okta;
 
 #[cfg(feature = "openbao")]
 #[rustfmt::skip]

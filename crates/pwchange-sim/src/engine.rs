@@ -98,14 +98,15 @@ pub(crate) enum Refusal {
     NoSymbol,
 }
 
-/// The bearer token of the request, when it is one the simulator issued; `Some(None)` for a
-/// token bound to no user.
+/// The token of the request's `Authorization` (after its scheme: `Bearer`, or a vendor's own
+/// such as `SSWS`), when it is one the simulator issued; `Some(None)` for a token bound to no
+/// user.
 pub(crate) fn token_owner(shared: &Shared, headers: &HeaderMap) -> Option<Option<String>> {
     let value = headers
         .get(axum::http::header::AUTHORIZATION)?
         .to_str()
         .ok()?;
-    let token = value.strip_prefix("Bearer ")?;
+    let (_scheme, token) = value.split_once(' ')?;
     shared.state().tokens.get(token).cloned()
 }
 

@@ -104,9 +104,25 @@ pub fn wrong_organization(vendor: Vendor) -> Option<WrongOrganization> {
 /// vendor's own header): read from the answer the simulator sends.
 pub fn rate_limit_says_when(vendor: Vendor) -> bool {
     let answer = vendors::table(vendor).rate_limited(Duration::from_secs(2), "/");
-    ["retry-after", "ratelimit-reset"]
+    let says_two = ["retry-after", "ratelimit-reset"]
         .iter()
-        .any(|name| answer.headers().get(*name).is_some_and(|v| v == "2"))
+        .any(|name| answer.headers().get(*name).is_some_and(|v| v == "2"));
+    // A reset as a moment in Unix seconds: two seconds from now.
+    let moment = |name: &str| {
+        let reset = answer
+            .headers()
+            .get(name)?
+            .to_str()
+            .ok()?
+            .parse::<u64>()
+            .ok()?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_secs();
+        Some((1..=3).contains(&reset.saturating_sub(now)))
+    };
+    says_two || moment("x-rate-limit-reset") == Some(true)
 }
 
 /// Headers a raw client (schemathesis, curl) needs besides the bearer token.

@@ -17,6 +17,7 @@ use crate::state::Shared;
 mod bienport;
 mod keycloak;
 mod keystone;
+mod okta;
 mod openbao;
 mod uipath;
 mod vcd;
@@ -108,6 +109,7 @@ pub(crate) fn table(vendor: Vendor) -> &'static dyn VendorTable {
         Vendor::Keystone => &keystone::Keystone,
         Vendor::Openbao => &openbao::Openbao,
         Vendor::Keycloak => &keycloak::Keycloak,
+        Vendor::Okta => &okta::Okta,
     }
 }
 

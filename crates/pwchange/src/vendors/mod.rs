@@ -24,6 +24,8 @@ mod bienport;
 mod keycloak;
 #[cfg(feature = "keystone")]
 mod keystone;
+#[cfg(feature = "okta")]
+mod okta;
 #[cfg(feature = "openbao")]
 mod openbao;
 #[cfg(feature = "uipath")]
@@ -220,6 +222,7 @@ registry! {
     "keystone" keystone: Keystone(KeystoneAdapter, KeystoneConfig, KeystoneDetails);
     "openbao" openbao: Openbao(OpenbaoAdapter, OpenbaoConfig, OpenbaoDetails);
     "keycloak" keycloak: Keycloak(KeycloakAdapter, KeycloakConfig, KeycloakDetails);
+    "okta" okta: Okta(OktaAdapter, OktaConfig, OktaDetails);
 }
 
 /// [`Settings`] methods that need the registry (a vendor's keys); the rest is in
