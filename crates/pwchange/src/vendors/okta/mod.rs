@@ -12,7 +12,7 @@ mod config;
 mod error;
 mod send;
 
-pub use config::OktaConfig;
+pub use config::{AuthorizationMode as OktaAuthorizationMode, OktaConfig};
 pub(crate) use send::OktaAdapter;
 pub use send::OktaDetails;
 
