@@ -256,18 +256,18 @@ fn refusal(refusal: Refusal, id: &str) -> Response {
 
 /// The checks every change shares: the token, the user, its status; then the body's password
 /// against the login rule.
-fn before_change(shared: &Shared, headers: &HeaderMap, id: &str) -> Result<SimUser, Response> {
+fn before_change(shared: &Shared, headers: &HeaderMap, id: &str) -> Result<SimUser, Box<Response>> {
     if !authorized(shared, headers) {
-        return Err(invalid_token());
+        return Err(Box::new(invalid_token()));
     }
-    let user = find(shared, id).ok_or_else(|| not_found(id))?;
+    let user = find(shared, id).ok_or_else(|| Box::new(not_found(id)))?;
     if user.disabled {
-        return Err(error(
+        return Err(Box::new(error(
             StatusCode::FORBIDDEN,
             "E0000038",
             "This operation is not allowed in the user's current status.",
             &[],
-        ));
+        )));
     }
     Ok(user)
 }
@@ -282,9 +282,9 @@ fn change_with(
     user: &SimUser,
     current: Option<&str>,
     new: &str,
-) -> Result<SimUser, Response> {
+) -> Result<SimUser, Box<Response>> {
     if contains_login_part(new, &login(user)) {
-        return Err(policy_failure());
+        return Err(Box::new(policy_failure()));
     }
     let ask = ChangeAsk {
         user_id: &user.id,
@@ -296,7 +296,7 @@ fn change_with(
         refuse_unchanged: true,
         ..POLICY
     };
-    engine::change(shared, headers, &ask, policy).map_err(|r| refusal(r, &user.id))
+    engine::change(shared, headers, &ask, policy).map_err(|r| Box::new(refusal(r, &user.id)))
 }
 
 /// `POST /api/v1/users/{id}/credentials/change_password`.
@@ -308,7 +308,7 @@ async fn change_password(
 ) -> Response {
     let user = match before_change(&shared, &headers, &id) {
         Ok(user) => user,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
         return error(
@@ -341,7 +341,7 @@ async fn change_password(
                 json!({"password": {}, "provider": {"type": "OKTA", "name": "OKTA"}}),
             )
         }
-        Err(refused) => refused,
+        Err(refused) => *refused,
     }
 }
 
@@ -370,7 +370,7 @@ async fn update_user(
 ) -> Response {
     let user = match before_change(&shared, &headers, &id) {
         Ok(user) => user,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
         return error(
@@ -397,7 +397,7 @@ async fn update_user(
             let now = state.users.get(&changed.id).cloned().unwrap_or(changed);
             json(StatusCode::OK, user_json(&now))
         }
-        Err(refused) => refused,
+        Err(refused) => *refused,
     }
 }
 
@@ -409,7 +409,7 @@ async fn expire_password(
 ) -> Response {
     let user = match before_change(&shared, &headers, &id) {
         Ok(user) => user,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let mut state = shared.state();
     let Some(user) = state.users.get_mut(&user.id) else {
