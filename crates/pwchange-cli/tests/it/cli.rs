@@ -208,7 +208,7 @@ async fn errors_have_distinct_exit_codes_and_say_what_to_do() {
             vec![
                 "change",
                 "--vendor",
-                "okta",
+                "no-such-vendor",
                 "--base-url",
                 &base,
                 "--user",
@@ -216,7 +216,7 @@ async fn errors_have_distinct_exit_codes_and_say_what_to_do() {
             ],
             Some(sim.token()),
             2,
-            "invalid value 'okta'",
+            "invalid value 'no-such-vendor'",
         ),
         // a password on the command line is not accepted
         (
