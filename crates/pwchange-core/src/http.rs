@@ -62,6 +62,30 @@ impl fmt::Debug for HttpConfig {
 
 /// A URL that does not parse, named by its setting; never the URL itself (it may carry
 /// credentials).
+/// The rules every endpoint URL follows; errors name `key` and `what`, never the URL.
+fn check_endpoint(url: &Url, key: &str, what: &str) -> Result<(), Error> {
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::invalid_input(format!(
+            "{key}: {what} must not contain credentials: configure them as the vendor's authentication"
+        )));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::invalid_input(format!(
+            "{key}: {what} must not have a query or fragment"
+        )));
+    }
+    // The scheme first: `host:8443` parses as the scheme `host` with no host.
+    if !matches!(url.scheme(), "https" | "http") {
+        return Err(Error::invalid_input(format!(
+            "{key}: {what} must start with https:// (or http:// to a loopback host)"
+        )));
+    }
+    if url.host_str().is_none() {
+        return Err(Error::invalid_input(format!("{key}: {what} has no host")));
+    }
+    Ok(())
+}
+
 fn url_error(key: &str, what: &str, error: url::ParseError) -> Error {
     let example = if key == "proxy" {
         "http://proxy.example:3128"
@@ -181,30 +205,24 @@ impl HttpConfig {
     }
 
     fn check_url(&self) -> Result<(), Error> {
-        let url = &self.base_url;
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(Error::invalid_input(
-                "base URL must not contain credentials: configure them as the vendor's authentication",
-            ));
+        check_endpoint(&self.base_url, "base_url", "the base URL")
+    }
+
+    /// Another endpoint of the same vendor (a login authority on another host), named by its
+    /// setting `key`, checked as the base URL is (no credentials, query or fragment; https, or
+    /// http to loopback unless insecure http is allowed), without its trailing slash. Requests
+    /// to it go through the same client: the same TLS, proxy, timeouts and limits.
+    pub fn endpoint(&self, key: &str, url: &str) -> Result<String, Error> {
+        let what = format!("the {key} URL");
+        let url = Url::parse(url.trim()).map_err(|e| url_error(key, &what, e))?;
+        check_endpoint(&url, key, &what)?;
+        let host = url.host_str().unwrap_or_default();
+        if url.scheme() == "http" && !self.allow_insecure_http && !is_loopback(host) {
+            return Err(Error::invalid_input(format!(
+                "{key}: plain http to a non-loopback host would send passwords in clear text; use https"
+            )));
         }
-        if url.query().is_some() || url.fragment().is_some() {
-            return Err(Error::invalid_input(
-                "base URL must not have a query or fragment",
-            ));
-        }
-        // The scheme first: `host:8443` parses as the scheme `host` with no host.
-        match url.scheme() {
-            "https" | "http" => {}
-            _ => {
-                return Err(Error::invalid_input(
-                    "base_url: the base URL must start with https:// (or http:// to a loopback host)",
-                ));
-            }
-        }
-        if url.host_str().is_none() {
-            return Err(Error::invalid_input("base_url: the base URL has no host"));
-        }
-        Ok(())
+        Ok(url.as_str().trim_end_matches('/').to_owned())
     }
 
     /// Checks the rules that combine settings (plain `http://` only to loopback unless
@@ -563,6 +581,49 @@ mod tests {
         assert_eq!(
             HttpConfig::new("https://x/identity_/").unwrap().base(),
             "https://x/identity_"
+        );
+    }
+
+    #[test]
+    fn another_endpoint_is_checked_as_the_base_url_is_and_named_by_its_setting() {
+        let config = HttpConfig::new("https://graph.example").unwrap();
+        assert_eq!(
+            config
+                .endpoint("authority", " https://login.example/ ")
+                .unwrap(),
+            "https://login.example"
+        );
+        assert_eq!(
+            config
+                .endpoint("authority", "http://127.0.0.1:8080")
+                .unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        for (bad, says) in [
+            (
+                "login.example",
+                "authority: the authority URL has no scheme",
+            ),
+            (
+                "https://u:hunter2-pw@login.example",
+                "authority: the authority URL must not contain credentials",
+            ),
+            ("https://login.example/?x=1", "must not have a query"),
+            ("ftp://login.example", "must start with https://"),
+            ("http://login.example", "authority: plain http"),
+        ] {
+            let err = config.endpoint("authority", bad).unwrap_err().to_string();
+            assert!(err.contains(says), "{bad}: {err}");
+            assert!(
+                !err.contains("hunter2-pw") && !err.contains("login.example/"),
+                "{err}"
+            );
+        }
+        let insecure = config.allow_insecure_http(true);
+        assert!(
+            insecure
+                .endpoint("authority", "http://login.example")
+                .is_ok()
         );
     }
 

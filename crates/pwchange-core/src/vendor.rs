@@ -57,6 +57,7 @@ vendors! {
     Openbao => "openbao", "OpenBao and HashiCorp Vault userpass auth method";
     Keycloak => "keycloak", "Keycloak (admin REST API)";
     Okta => "okta", "Okta (management API)";
+    Entra => "entra", "Microsoft Entra ID (Microsoft Graph v1.0)";
 }
 
 impl Vendor {

@@ -87,6 +87,19 @@ impl Transport {
         new(&self.base, self.http.clone(), context)
     }
 
+    /// [`client`](Self::client) for another endpoint of the vendor (`base`, checked with
+    /// `pwchange_core::http::HttpConfig::endpoint`): the same HTTP client and limits.
+    #[allow(dead_code)] // for vendors with a second endpoint; a one-vendor build may have none
+    pub fn client_at<C>(
+        &self,
+        base: &str,
+        new: impl FnOnce(&str, reqwest::Client, pwchange_core::ClientContext) -> C,
+        context: pwchange_core::ClientContext,
+    ) -> C {
+        let context = context.with_max_response_bytes(self.max_response_bytes);
+        new(base, self.http.clone(), context)
+    }
+
     /// Sends with the connect-only retry; a failure is classified by `E`'s rules.
     pub async fn call<'a, T, E: VendorError>(
         &self,

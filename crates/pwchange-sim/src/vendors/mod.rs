@@ -18,6 +18,7 @@ mod bienport;
 mod keycloak;
 mod keystone;
 mod okta;
+mod entra;
 mod openbao;
 mod uipath;
 mod vcd;
@@ -110,6 +111,7 @@ pub(crate) fn table(vendor: Vendor) -> &'static dyn VendorTable {
         Vendor::Openbao => &openbao::Openbao,
         Vendor::Keycloak => &keycloak::Keycloak,
         Vendor::Okta => &okta::Okta,
+        Vendor::Entra => &entra::Entra,
     }
 }
 

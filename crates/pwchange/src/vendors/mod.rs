@@ -26,6 +26,8 @@ mod keycloak;
 mod keystone;
 #[cfg(feature = "okta")]
 mod okta;
+#[cfg(feature = "entra")]
+mod entra;
 #[cfg(feature = "openbao")]
 mod openbao;
 #[cfg(feature = "uipath")]
@@ -223,6 +225,7 @@ registry! {
     "openbao" openbao: Openbao(OpenbaoAdapter, OpenbaoConfig, OpenbaoDetails);
     "keycloak" keycloak: Keycloak(KeycloakAdapter, KeycloakConfig, KeycloakDetails);
     "okta" okta: Okta(OktaAdapter, OktaConfig, OktaDetails);
+    "entra" entra: Entra(EntraAdapter, EntraConfig, EntraDetails);
 }
 
 /// [`Settings`] methods that need the registry (a vendor's keys); the rest is in
