@@ -53,7 +53,7 @@ pub fn client_settings(vendor: Vendor, base_url: &str, token: &str) -> Vec<(&'st
         ("base_url", base_url.to_owned()),
         ("token", token.to_owned()),
     ];
-    settings.extend(vendors::table(vendor).client_settings());
+    settings.extend(vendors::table(vendor).client_settings(base_url));
     settings
 }
 
@@ -75,6 +75,12 @@ pub fn unknown_user_expected(vendor: Vendor) -> pwchange_core::ErrorKind {
 /// (queue as many `Fault::Latency(Duration::ZERO)` first), and they count as logins.
 pub fn logins_before_a_self_service_change(vendor: Vendor) -> usize {
     vendors::table(vendor).logins_before_a_self_service_change()
+}
+
+/// Characters `vendor`'s user ids may hold that most vendors' do not (they are sent
+/// percent-encoded, so they never change a request's path).
+pub fn user_id_characters(vendor: Vendor) -> &'static str {
+    vendors::table(vendor).user_id_characters()
 }
 
 /// Whether `vendor` has a self-service change (a user's own, with the current password) the

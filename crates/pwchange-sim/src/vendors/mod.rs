@@ -15,10 +15,10 @@ use crate::model::{SimUser, WrongOrganization};
 use crate::state::Shared;
 
 mod bienport;
+mod entra;
 mod keycloak;
 mod keystone;
 mod okta;
-mod entra;
 mod openbao;
 mod uipath;
 mod vcd;
@@ -58,8 +58,9 @@ pub(crate) trait VendorTable: Send + Sync {
     fn wrong_organization(&self) -> Option<WrongOrganization> {
         None
     }
-    /// Facade settings besides `base_url` and `token` for the demo user.
-    fn client_settings(&self) -> Vec<(&'static str, String)> {
+    /// Facade settings besides `base_url` and `token` for the demo user, for a simulator at
+    /// `base_url` (a vendor with a second endpoint, a login authority, finds it there too).
+    fn client_settings(&self, _base_url: &str) -> Vec<(&'static str, String)> {
         Vec::new()
     }
     /// Login settings (instead of `token`) the simulator accepts.
@@ -88,6 +89,11 @@ pub(crate) trait VendorTable: Send + Sync {
     /// a fault meant for the change must wait for them, and they count as logins.
     fn logins_before_a_self_service_change(&self) -> usize {
         0
+    }
+    /// Characters the vendor's user ids may hold that the facade would otherwise refuse in an
+    /// id (Entra ID's user principal names may hold `#`, sent percent-encoded).
+    fn user_id_characters(&self) -> &'static str {
+        ""
     }
     /// Whether the vendor has a self-service change (Keycloak has none by API).
     fn offers_self_service(&self) -> bool {

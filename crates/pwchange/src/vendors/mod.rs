@@ -20,14 +20,14 @@ pub(crate) use dispatch::DynBackend;
 // cargo-mutants) see them.
 #[cfg(feature = "bienport")]
 mod bienport;
+#[cfg(feature = "entra")]
+mod entra;
 #[cfg(feature = "keycloak")]
 mod keycloak;
 #[cfg(feature = "keystone")]
 mod keystone;
 #[cfg(feature = "okta")]
 mod okta;
-#[cfg(feature = "entra")]
-mod entra;
 #[cfg(feature = "openbao")]
 mod openbao;
 #[cfg(feature = "uipath")]

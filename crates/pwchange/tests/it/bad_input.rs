@@ -78,8 +78,16 @@ async fn the_bad_input_table() {
                 ),
             ));
         }
+        // Characters the vendor's ids may hold are its, not bad input (sent percent-encoded).
+        let allowed = pwchange_sim::user_id_characters(vendor);
+        let special = special
+            .iter()
+            .filter(|s| !s.chars().any(|c| allowed.contains(c)));
+        let suffixes = suffixes
+            .iter()
+            .filter(|s| !s.chars().any(|c| allowed.contains(c)));
         for s in special {
-            cases.push((format!("user id {s:?}"), change_of(s.to_owned())));
+            cases.push((format!("user id {s:?}"), change_of(s.to_string())));
         }
         for s in suffixes {
             cases.push((

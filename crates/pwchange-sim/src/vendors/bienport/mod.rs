@@ -66,7 +66,7 @@ impl VendorTable for Bienport {
         })
     }
 
-    fn client_settings(&self) -> Vec<(&'static str, String)> {
+    fn client_settings(&self, _base_url: &str) -> Vec<(&'static str, String)> {
         vec![("organization_id", DEMO_ORGANIZATION.to_owned())]
     }
 

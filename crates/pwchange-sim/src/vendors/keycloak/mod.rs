@@ -114,7 +114,7 @@ impl VendorTable for Keycloak {
         None
     }
 
-    fn client_settings(&self) -> Vec<(&'static str, String)> {
+    fn client_settings(&self, _base_url: &str) -> Vec<(&'static str, String)> {
         vec![("realm", REALM.to_owned())]
     }
 
