@@ -99,7 +99,7 @@ impl VendorTable for Entra {
 
     /// Lowercase letters and digits only: two of the four classes.
     fn weak_password(&self) -> Option<&'static str> {
-        Some("only-lower-1234")
+        Some("onlylowercase1234")
     }
 
     fn client_settings(&self, base_url: &str) -> Vec<(&'static str, String)> {
