@@ -225,6 +225,68 @@ impl Contract {
         violations
     }
 
+    /// Checks a request's query: each required query parameter is there, and each declared one
+    /// has its schema's type (`boolean`, `integer`), value (`enum`) and length (`minLength`).
+    /// Unknown operations are [`check_request`](Self::check_request)'s to report.
+    pub fn check_query(&self, method: &str, path: &str, query: &str) -> Vec<Violation> {
+        let Some(op) = self.find(method, path) else {
+            return Vec::new();
+        };
+        let name = format!("{} {} request", op.method, op.template);
+        let given = crate::form::to_json(query.as_bytes());
+        let operation = self
+            .document
+            .pointer(&op.pointer)
+            .cloned()
+            .unwrap_or(Value::Null);
+        let mut violations = Vec::new();
+        for parameter in operation
+            .get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let parameter = self.resolve(parameter);
+            if parameter.get("in").and_then(Value::as_str) != Some("query") {
+                continue;
+            }
+            let key = parameter
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let schema = self.resolve(parameter.get("schema").unwrap_or(&Value::Null));
+            let Some(value) = given.get(key).and_then(Value::as_str) else {
+                if parameter.get("required").and_then(Value::as_bool) == Some(true) {
+                    violations.push(self.violation(
+                        name.clone(),
+                        format!("required query parameter {key} is missing"),
+                    ));
+                }
+                continue;
+            };
+            let typed = match schema.get("type").and_then(Value::as_str) {
+                Some("boolean") => value == "true" || value == "false",
+                Some("integer") => value.parse::<i64>().is_ok(),
+                _ => true,
+            };
+            let listed = schema
+                .get("enum")
+                .and_then(Value::as_array)
+                .is_none_or(|values| values.iter().any(|v| v.as_str() == Some(value)));
+            let long_enough = schema
+                .get("minLength")
+                .and_then(Value::as_u64)
+                .is_none_or(|min| value.chars().count() as u64 >= min);
+            if !(typed && listed && long_enough) {
+                violations.push(self.violation(
+                    name.clone(),
+                    format!("query parameter {key} does not match its schema"),
+                ));
+            }
+        }
+        violations
+    }
+
     /// Checks a response: its status is declared for the operation, and a JSON body matches
     /// the declared schema.
     pub fn check_response(
@@ -511,6 +573,49 @@ components:
             []
         );
         assert_eq!(c.check_response("POST", path, 404, json, br#"{}"#).len(), 1);
+    }
+
+    #[test]
+    fn query_parameters_are_checked_without_echoing_values() {
+        let c = Contract::load(Vendor::Keycloak);
+        let path = "/admin/realms/acme/users";
+        assert!(
+            c.check_query("GET", path, "username=alice&exact=true")
+                .is_empty()
+        );
+        for (query, says) in [
+            (
+                "username=alice",
+                "required query parameter exact is missing",
+            ),
+            (
+                "username=alice&exact=maybe",
+                "query parameter exact does not match",
+            ),
+            (
+                "username=&exact=true",
+                "query parameter username does not match",
+            ),
+        ] {
+            let v = c.check_query("GET", path, query);
+            assert_eq!(v.len(), 1, "{query}: {v:?}");
+            assert!(v[0].message.contains(says), "{query}: {}", v[0].message);
+            assert!(!v[0].message.contains("maybe"), "no value echoed");
+        }
+        let okta = Contract::load(Vendor::Okta);
+        assert!(
+            okta.check_query("GET", "/api/v1/policies", "type=PASSWORD")
+                .is_empty()
+        );
+        assert_eq!(
+            okta.check_query("GET", "/api/v1/policies", "type=AAA")
+                .len(),
+            1
+        );
+        assert!(
+            okta.check_query("GET", "/nope", "").is_empty(),
+            "check_request reports it"
+        );
     }
 
     #[test]

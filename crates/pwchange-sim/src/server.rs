@@ -102,9 +102,14 @@ async fn contract_and_faults(
             )
         })
         .collect();
-    let violations = shared
+    let mut violations = shared
         .contract
         .check_request(&method, &path, &headers, &bytes);
+    violations.extend(shared.contract.check_query(
+        &method,
+        &path,
+        parts.uri.query().unwrap_or_default(),
+    ));
     // Like the real services, refuse a request that breaks the spec with the vendor's 400
     // (an unknown route is left to the router: 404 or 405).
     let refuse = !violations.is_empty() && shared.contract.knows(&method, &path);
