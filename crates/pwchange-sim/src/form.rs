@@ -42,3 +42,14 @@ fn decode(text: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+/// A form body's fields with a single string value each (what a token endpoint reads).
+pub(crate) fn pairs(body: &[u8]) -> std::collections::HashMap<String, String> {
+    match to_json(body) {
+        Value::Object(map) => map
+            .into_iter()
+            .filter_map(|(k, v)| v.as_str().map(|v| (k, v.to_owned())))
+            .collect(),
+        _ => std::collections::HashMap::new(),
+    }
+}

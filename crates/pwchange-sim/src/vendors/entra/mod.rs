@@ -12,7 +12,6 @@
 //! (before its password is checked); a reset with `forceChangePasswordNextSignIn` makes the
 //! password expired ([`SimUser::expired`]), whose login answers `AADSTS50055`.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -384,16 +383,6 @@ async fn change_password(
     }
 }
 
-fn form_pairs(body: &[u8]) -> HashMap<String, String> {
-    match crate::form::to_json(body) {
-        Value::Object(map) => map
-            .into_iter()
-            .filter_map(|(k, v)| v.as_str().map(|v| (k, v.to_owned())))
-            .collect(),
-        _ => HashMap::new(),
-    }
-}
-
 fn token_answer(token: &str) -> Response {
     json(
         StatusCode::OK,
@@ -416,7 +405,7 @@ async fn token(
             "Tenant not found.",
         );
     }
-    let form = form_pairs(&body);
+    let form = crate::form::pairs(&body);
     let field = |name: &str| form.get(name).map(String::as_str);
     match (field("grant_type"), field("client_id")) {
         (Some("client_credentials"), Some(id)) if id == CLIENT.0 => {

@@ -371,16 +371,6 @@ async fn get_realm(
     json(StatusCode::OK, realm)
 }
 
-fn form_pairs(body: &[u8]) -> HashMap<String, String> {
-    match crate::form::to_json(body) {
-        Value::Object(map) => map
-            .into_iter()
-            .filter_map(|(k, v)| v.as_str().map(|v| (k, v.to_owned())))
-            .collect(),
-        _ => HashMap::new(),
-    }
-}
-
 fn tokens(shared: &Shared, user: Option<String>) -> Response {
     let access = shared.issue_token_for(user.clone());
     let refresh = shared.issue_token_for(user);
@@ -412,7 +402,7 @@ async fn token(
     if realm != REALM && realm != MASTER {
         return error(StatusCode::NOT_FOUND, "Realm does not exist", None);
     }
-    let form = form_pairs(&body);
+    let form = crate::form::pairs(&body);
     let field = |name: &str| form.get(name).map(String::as_str);
     let client = field("client_id");
     let confidential = client == Some(CLIENT.0);
@@ -513,7 +503,7 @@ async fn logout(
     Path(_realm): Path<String>,
     body: Bytes,
 ) -> Response {
-    let form = form_pairs(&body);
+    let form = crate::form::pairs(&body);
     let Some(refresh) = form.get("refresh_token") else {
         return error(
             StatusCode::BAD_REQUEST,

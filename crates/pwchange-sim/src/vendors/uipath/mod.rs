@@ -296,7 +296,7 @@ async fn settings(
 }
 
 async fn token(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    let form: HashMap<String, String> = form_pairs(&body);
+    let form: HashMap<String, String> = crate::form::pairs(&body);
     if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
         return json(
             StatusCode::BAD_REQUEST,
@@ -318,16 +318,6 @@ async fn token(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
         StatusCode::OK,
         json!({"access_token": token, "expires_in": 3600, "token_type": "Bearer", "scope": scope}),
     )
-}
-
-fn form_pairs(body: &[u8]) -> HashMap<String, String> {
-    match crate::form::to_json(body) {
-        Value::Object(map) => map
-            .into_iter()
-            .filter_map(|(k, v)| v.as_str().map(|v| (k, v.to_owned())))
-            .collect(),
-        _ => HashMap::new(),
-    }
 }
 
 #[cfg(test)]
