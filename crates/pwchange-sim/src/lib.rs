@@ -77,6 +77,17 @@ pub fn logins_before_a_self_service_change(vendor: Vendor) -> usize {
     vendors::table(vendor).logins_before_a_self_service_change()
 }
 
+/// The `n`-th load-test user of `vendor` with `password`, as the demo user is made: its
+/// organization, and a login of its own (`u<n>-` before the demo user's) where the demo user has
+/// one (a Cloud Director user logs in as user@organization).
+pub fn numbered_user(vendor: Vendor, n: u64, password: &str) -> SimUser {
+    let demo = demo_user(vendor);
+    let mut user = SimUser::new(numbered_user_id(vendor, n), password);
+    user.organization = demo.organization;
+    user.login = demo.login.map(|login| format!("u{n}-{login}"));
+    user
+}
+
 /// Characters `vendor`'s user ids may hold that most vendors' do not (they are sent
 /// percent-encoded, so they never change a request's path).
 pub fn user_id_characters(vendor: Vendor) -> &'static str {

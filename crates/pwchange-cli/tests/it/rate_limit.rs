@@ -75,6 +75,57 @@ async fn a_429_storm_ends_with_every_user_rotated_and_the_journal_equal_to_the_v
     assert_no_canary(&output);
 }
 
+/// Every vendor with administrative sets, at its own simulated rate limit (its own `429`: its
+/// body, and `Retry-After`, a reset moment, or no wait at all): the rotation ends with every
+/// user rotated, verified where the vendor verifies, none failed, and the journal equal to the
+/// vendor.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_vendor_rotates_at_its_own_rate_limit_without_failures() {
+    const USERS: u64 = 10;
+    for vendor in pwchange_sim::Vendor::ALL {
+        let modes = pwchange::capabilities(vendor).unwrap().modes;
+        if !modes.contains(&pwchange::ModeKind::AdminSet) {
+            continue;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let sim = Simulator::start(vendor).await.unwrap();
+        let users: Vec<String> = (0..USERS)
+            .map(|n| pwchange_sim::numbered_user_id(vendor, n))
+            .collect();
+        // Users as the demo user is made (an organization, a login of their own).
+        for n in 0..USERS {
+            sim.add_user(pwchange_sim::numbered_user(vendor, n, canary::PASSWORD));
+        }
+        let input = write_csv(
+            dir.path(),
+            &users.iter().map(String::as_str).collect::<Vec<_>>(),
+        );
+        let journal = dir.path().join("journal.jsonl");
+        sim.set_rate_limit(Some(RateLimit::new(20.0).burst(2).spent()));
+        let output = run(admin_rotate(&sim, &input, &journal)).await;
+        assert_eq!(output.status.code(), Some(0), "{vendor}: {}", text(&output));
+        let summary = summary(&output);
+        assert_eq!(summary["changed"], USERS, "{vendor}: {summary}");
+        assert_eq!(summary["failed"], 0, "{vendor}: {summary}");
+        assert_eq!(summary["outcome_unknown"], 0, "{vendor}: {summary}");
+        assert!(
+            sim.rate_limited() > 0,
+            "{vendor}: the vendor's limit refused some"
+        );
+        let held = journal_held(&journal);
+        for user in &users {
+            let journaled = held[user.as_str()].clone().expect("a journaled password");
+            assert_eq!(
+                sim.password(user).as_deref(),
+                Some(journaled.as_str()),
+                "{vendor} {user}"
+            );
+        }
+        sim.assert_no_violations();
+        assert_no_canary(&output);
+    }
+}
+
 /// A vendor that answers every change 429: each user is tried a bounded number of times, then
 /// journaled as not applied (its password was never taken), and a later run gives it a fresh
 /// one.
