@@ -198,8 +198,9 @@ impl<A: Adapter> Backend<A> {
             // prove it, a login that proves nothing leaves it unknown.
             (Ok(_), Err(e), Proven::Unknown | Proven::UnknownUntilLoginAllowed) => {
                 let message = format!(
-                    "the vendor confirmed the change, but the login with the new password proved nothing ({}): whether it holds the new password is unknown",
-                    e.kind()
+                    "the vendor confirmed the change, but the login with the new password proved nothing ({}: {}): whether it holds the new password is unknown",
+                    e.kind(),
+                    e.message()
                 );
                 Err(e.reclassify(ErrorKind::OutcomeUnknown, message))
             }

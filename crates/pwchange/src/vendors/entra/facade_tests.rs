@@ -310,6 +310,7 @@ async fn the_reset_refusals_get_their_kinds() {
                 "The specified password does not comply with password complexity requirements. Please provide a different password.",
             ),
             ErrorKind::PolicyViolation,
+            "password policy refused the new password",
         ),
         (
             400,
@@ -318,6 +319,7 @@ async fn the_reset_refusals_get_their_kinds() {
                 "Invalid value specified for property 'mailNickname'.",
             ),
             ErrorKind::InvalidInput,
+            "Invalid value specified",
         ),
         (
             401,
@@ -326,6 +328,7 @@ async fn the_reset_refusals_get_their_kinds() {
                 "Access token has expired or is not yet valid.",
             ),
             ErrorKind::Unauthenticated,
+            "Graph refused the token",
         ),
         (
             403,
@@ -334,19 +337,22 @@ async fn the_reset_refusals_get_their_kinds() {
                 "Insufficient privileges to complete the operation.",
             ),
             ErrorKind::PermissionDenied,
+            "User Administrator role",
         ),
         (
             404,
             graph_error("Request_ResourceNotFound", "Resource 'x' does not exist."),
             ErrorKind::UserNotFound,
+            "no user with this object id",
         ),
         (
             429,
             graph_error("TooManyRequests", "Too many requests."),
             ErrorKind::RateLimited,
+            "throttled the request",
         ),
     ];
-    for (status, body, kind) in cases {
+    for (status, body, kind, says) in cases {
         let server = MockServer::start_async().await;
         server
             .mock_async(|when, then| {
@@ -365,6 +371,7 @@ async fn the_reset_refusals_get_their_kinds() {
         )
         .await;
         assert_eq!(error.outcome(), Outcome::NotApplied, "{body}");
+        assert!(error.to_string().contains(says), "{says}: {error}");
         if kind == ErrorKind::RateLimited {
             assert_eq!(error.retry_after(), Some(std::time::Duration::from_secs(9)));
         }

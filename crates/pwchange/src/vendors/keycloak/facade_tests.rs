@@ -329,6 +329,12 @@ async fn a_service_account_logs_in_once_and_again_when_its_token_is_refused() {
     )
     .await;
     assert_eq!(error.outcome(), Outcome::NotApplied);
+    assert!(
+        error
+            .to_string()
+            .contains("refused the administrator's login"),
+        "{error}"
+    );
     login.assert_async().await;
 }
 
@@ -400,19 +406,37 @@ async fn refusals_before_any_request() {
 }
 
 #[tokio::test]
-async fn the_reset_refusals_get_their_kinds() {
+async fn the_reset_refusals_get_their_kinds_and_say_what_to_check() {
     let cases = [
         (
             400,
             json!({"error": "invalidPasswordMinDigitsMessage", "error_description": "Invalid password: must contain at least 2 numerical digits."}),
             ErrorKind::PolicyViolation,
-            "digits",
+            "(digits: too few digits)",
+        ),
+        (
+            400,
+            json!({"error": "invalidPasswordNotUsernameMessage", "error_description": "x"}),
+            ErrorKind::PolicyViolation,
+            "(notUsername: it equals the user name)",
+        ),
+        (
+            400,
+            json!({"error": "invalidPasswordSomethingNewMessage"}),
+            ErrorKind::PolicyViolation,
+            "(a rule of the realm's passwordPolicy)",
+        ),
+        (
+            400,
+            json!({"error": "Empty password not allowed"}),
+            ErrorKind::PolicyViolation,
+            "refuses a blank password",
         ),
         (
             400,
             json!({"error": "invalidPasswordHistoryMessage", "error_description": "Invalid password: must not be equal to any of last 3 passwords."}),
             ErrorKind::PasswordReused,
-            "recent passwords",
+            "recent passwords (passwordHistory)",
         ),
         (
             400,
@@ -424,13 +448,13 @@ async fn the_reset_refusals_get_their_kinds() {
             401,
             json!({"error": "HTTP 401 Unauthorized"}),
             ErrorKind::Unauthenticated,
-            "refused the token",
+            "Keycloak refused the token",
         ),
         (
             403,
             json!({"error": "unknown_error"}),
             ErrorKind::PermissionDenied,
-            "manage-users",
+            "lacks realm-management's manage-users",
         ),
         (
             404,
@@ -444,13 +468,28 @@ async fn the_reset_refusals_get_their_kinds() {
             ErrorKind::InvalidInput,
             "no such realm",
         ),
+        (
+            404,
+            json!({"error": "HTTP 404 Not Found"}),
+            ErrorKind::InvalidInput,
+            "check base_url",
+        ),
+        (
+            429,
+            Value::Null,
+            ErrorKind::RateLimited,
+            "Keycloak sends no 429 itself",
+        ),
     ];
     for (status, body, kind, says) in cases {
         let server = MockServer::start_async().await;
         server
             .mock_async(|when, then| {
                 when.method(Method::PUT).path(RESET);
-                then.status(status).json_body(body.clone());
+                let then = then.status(status);
+                if !body.is_null() {
+                    then.json_body(body.clone());
+                }
             })
             .await;
         let error = expect_kind(
@@ -462,5 +501,67 @@ async fn the_reset_refusals_get_their_kinds() {
         .await;
         assert_eq!(error.outcome(), Outcome::NotApplied, "{status} {body}");
         assert!(error.to_string().contains(says), "{says}: {error}");
+    }
+}
+
+#[tokio::test]
+async fn a_realm_the_token_may_not_view_says_view_realm() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(Method::GET).path("/admin/realms/acme");
+            then.status(403)
+                .json_body(json!({"error": "unknown_error"}));
+        })
+        .await;
+    let error = admin(&server).password_policy().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::PermissionDenied);
+    assert!(
+        error.to_string().contains("may not view the realm"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn verification_answers_before_the_password_is_checked_name_their_cause() {
+    for (status, body, says) in [
+        (
+            400,
+            refused("invalid_grant", "Account disabled"),
+            Ok("the user is disabled"),
+        ),
+        (
+            401,
+            refused(
+                "unauthorized_client",
+                "Invalid client or Invalid client credentials",
+            ),
+            Ok("check verify_client_id"),
+        ),
+        (
+            400,
+            refused("invalid_grant", "Invalid user credentials"),
+            Err("brute-force detection"),
+        ),
+    ] {
+        let server = MockServer::start_async().await;
+        reset(&server, false).await;
+        user_record(&server, record(true, false)).await;
+        grant(&server, status, body.clone()).await;
+        let result = admin(&server)
+            .change_password(&PasswordChange::admin_set(ID, canary::NEW_PASSWORD))
+            .await;
+        match (result, says) {
+            (Ok(changed), Ok(reason)) => assert!(
+                matches!(&changed.verification, Verification::NotVerifiable { reason: r } if r.contains(reason)),
+                "{body}: {:?}",
+                changed.verification
+            ),
+            (Err(error), Err(text)) => {
+                assert_eq!(error.outcome(), Outcome::Unknown, "{body}");
+                assert!(error.to_string().contains(text), "{body}: {error}");
+            }
+            (other, _) => panic!("{body}: {other:?}"),
+        }
     }
 }

@@ -239,6 +239,7 @@ async fn the_refusals_get_their_kinds() {
                 &["oldPassword: The credentials provided were incorrect."],
             ),
             ErrorKind::CurrentPasswordInvalid,
+            "refused the current password",
         ),
         (
             400,
@@ -250,6 +251,7 @@ async fn the_refusals_get_their_kinds() {
                 ],
             ),
             ErrorKind::PolicyViolation,
+            "password policy refused the new password",
         ),
         (
             400,
@@ -259,6 +261,7 @@ async fn the_refusals_get_their_kinds() {
                 &["password: Password has been used too recently"],
             ),
             ErrorKind::PasswordReused,
+            "it is the current one or in the history",
         ),
         (
             400,
@@ -268,6 +271,7 @@ async fn the_refusals_get_their_kinds() {
                 &["password: Password cannot be your current password"],
             ),
             ErrorKind::PasswordReused,
+            "it is the current one or in the history",
         ),
         (
             403,
@@ -277,11 +281,13 @@ async fn the_refusals_get_their_kinds() {
                 &[],
             ),
             ErrorKind::PolicyViolation,
+            "password policy refused the new password",
         ),
         (
             401,
             okta_error("E0000011", "Invalid token provided", &[]),
             ErrorKind::Unauthenticated,
+            "Okta refused the token (E0000011)",
         ),
         (
             403,
@@ -291,6 +297,7 @@ async fn the_refusals_get_their_kinds() {
                 &[],
             ),
             ErrorKind::PermissionDenied,
+            "may not change this user's password",
         ),
         (
             403,
@@ -300,6 +307,7 @@ async fn the_refusals_get_their_kinds() {
                 &[],
             ),
             ErrorKind::PermissionDenied,
+            "in the user's current status",
         ),
         (
             404,
@@ -309,6 +317,7 @@ async fn the_refusals_get_their_kinds() {
                 &[],
             ),
             ErrorKind::UserNotFound,
+            "no user with this id or login",
         ),
         (
             429,
@@ -318,6 +327,7 @@ async fn the_refusals_get_their_kinds() {
                 &[],
             ),
             ErrorKind::RateLimited,
+            "rate limit for this endpoint",
         ),
         (
             409,
@@ -327,9 +337,10 @@ async fn the_refusals_get_their_kinds() {
                 &[],
             ),
             ErrorKind::Unavailable,
+            "still activating the user",
         ),
     ];
-    for (status, body, kind) in cases {
+    for (status, body, kind, says) in cases {
         let server = MockServer::start_async().await;
         server
             .mock_async(|when, then| {
@@ -348,6 +359,7 @@ async fn the_refusals_get_their_kinds() {
         )
         .await;
         assert_eq!(error.outcome(), Outcome::NotApplied, "{body}");
+        assert!(error.to_string().contains(says), "{says}: {error}");
         if kind == ErrorKind::RateLimited {
             assert_eq!(
                 error.retry_after(),
