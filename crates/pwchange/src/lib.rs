@@ -3,6 +3,8 @@
 mod adapter;
 mod backend;
 mod config;
+// For vendors with an OAuth 2.0 token endpoint; a one-vendor build may have none.
+#[allow(dead_code, unused_macros, unused_imports)]
 mod oauth;
 mod policy;
 mod proof;
