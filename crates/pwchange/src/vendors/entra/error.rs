@@ -218,9 +218,6 @@ pub(super) fn explain(error: Error, operation: Operation) -> Error {
         (ErrorKind::UserNotFound, _) => {
             "the tenant has no user with this object id or user principal name"
         }
-        (ErrorKind::InvalidInput, _) if error.status() == Some(404) => {
-            "the endpoint answered 404: check base_url (https://graph.microsoft.com) and authority"
-        }
         (ErrorKind::RateLimited, _) => {
             "Microsoft Graph throttled the request (429); nothing was applied"
         }

@@ -428,3 +428,157 @@ async fn refusals_before_any_request() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn each_failure_says_what_to_check() {
+    // The application's login refused: its credentials.
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(Method::POST).path(TOKEN_PATH);
+            then.status(401)
+                .json_body(token_error(7_000_215, "invalid_client"));
+        })
+        .await;
+    let app = Client::new(config(
+        &server,
+        EntraAuth::ClientCredentials {
+            client_id: "admin-app".into(),
+            client_secret: token(),
+        },
+    ))
+    .unwrap();
+    let error = expect_kind(
+        &app,
+        &PasswordChange::admin_set(UPN, canary::NEW_PASSWORD),
+        ErrorKind::Unauthenticated,
+        "the application's login",
+    )
+    .await;
+    assert!(
+        error
+            .to_string()
+            .contains("application's client credentials"),
+        "{error}"
+    );
+    // The user's own change refused: the login application's delegated permission; the
+    // current password and the last password, by Graph's texts.
+    for (status, body, kind, says) in [
+        (
+            403,
+            graph_error(
+                "Authorization_RequestDenied",
+                "Access to change password operation is denied.",
+            ),
+            ErrorKind::PermissionDenied,
+            "delegated User-PasswordProfile.ReadWrite.All",
+        ),
+        (
+            400,
+            graph_error("Request_BadRequest", "The current password is incorrect."),
+            ErrorKind::CurrentPasswordInvalid,
+            "refused the current password",
+        ),
+        (
+            400,
+            graph_error(
+                "Request_BadRequest",
+                "The password was recently used: password history.",
+            ),
+            ErrorKind::PasswordReused,
+            "the user's last one",
+        ),
+    ] {
+        let server = MockServer::start_async().await;
+        user_login(&server, canary::PASSWORD, 200, session()).await;
+        server
+            .mock_async(|when, then| {
+                when.method(Method::POST).path("/v1.0/me/changePassword");
+                then.status(status).json_body(body.clone());
+            })
+            .await;
+        let client = Client::new(config(&server, EntraAuth::None)).unwrap();
+        let error = expect_kind(
+            &client,
+            &PasswordChange::self_service(UPN, canary::PASSWORD, canary::NEW_PASSWORD),
+            kind,
+            says,
+        )
+        .await;
+        assert!(error.to_string().contains(says), "{says}: {error}");
+    }
+    // A verification's user read refused: the token's read permission; an authority that
+    // answers 404: the URLs.
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(Method::PATCH)
+                .path(format!("/v1.0/users/{OBJECT_ID}"));
+            then.status(204);
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(Method::GET)
+                .path(format!("/v1.0/users/{OBJECT_ID}"));
+            then.status(403).json_body(graph_error(
+                "Authorization_RequestDenied",
+                "Insufficient privileges to complete the operation.",
+            ));
+        })
+        .await;
+    let error = admin(&server)
+        .change_password(&PasswordChange::admin_set(OBJECT_ID, canary::NEW_PASSWORD))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("needs User.Read.All"), "{error}");
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(Method::POST).path(TOKEN_PATH);
+            then.status(404);
+        })
+        .await;
+    let client = Client::new(config(&server, EntraAuth::None)).unwrap();
+    let error = client
+        .change_password(&PasswordChange::self_service(
+            UPN,
+            canary::PASSWORD,
+            canary::NEW_PASSWORD,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidInput);
+    assert!(error.to_string().contains("check authority"), "{error}");
+}
+
+#[tokio::test]
+async fn a_given_principal_name_is_logged_in_with_and_256_characters_are_sent() {
+    let server = MockServer::start_async().await;
+    let longest = "Aa1!".repeat(64);
+    server
+        .mock_async(|when, then| {
+            when.method(Method::PATCH)
+                .path(format!("/v1.0/users/{OBJECT_ID}"));
+            then.status(204);
+        })
+        .await;
+    let read = server
+        .mock_async(|when, then| {
+            when.method(Method::GET)
+                .path(format!("/v1.0/users/{OBJECT_ID}"));
+            then.status(500);
+        })
+        .await;
+    user_login(&server, &longest, 200, session()).await;
+    let changed = admin(&server)
+        .change_password(&PasswordChange::admin_set(OBJECT_ID, longest.as_str()).login_name(UPN))
+        .await
+        .unwrap();
+    assert_eq!(changed.verification, Verification::Verified);
+    assert_eq!(
+        read.calls_async().await,
+        0,
+        "the given name, no record read"
+    );
+}

@@ -94,7 +94,19 @@ impl EntraAdapter {
                         .send(),
                 )
             })
-            .await?
+            .await
+            .map_err(|e| {
+                // The token endpoint answers its own errors with 400 or 401: a 404 is a path
+                // the authority does not serve, never a user.
+                if e.status() == Some(404) {
+                    e.reclassify(
+                        ErrorKind::InvalidInput,
+                        "the authority answered 404: check authority (https://login.microsoftonline.com, or a national cloud's) and tenant",
+                    )
+                } else {
+                    e
+                }
+            })?
             .into_inner()
             .access_token)
     }

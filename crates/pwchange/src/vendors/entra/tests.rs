@@ -271,3 +271,18 @@ fn the_documented_policy_is_three_of_four_classes() {
         "too short"
     );
 }
+
+#[test]
+fn only_an_rfc_6749_code_is_the_token_endpoints_own_body() {
+    let body = |error: &str| types::TokenError {
+        error: error.to_owned(),
+        error_description: None,
+        error_codes: Vec::new(),
+        timestamp: None,
+        trace_id: None,
+        correlation_id: None,
+        suberror: None,
+    };
+    assert!(body("temporarily_unavailable").is_vendors_own(503));
+    assert!(!body("Service Unavailable").is_vendors_own(503));
+}
