@@ -307,7 +307,7 @@ async fn the_refusals_get_their_kinds() {
                 &[],
             ),
             ErrorKind::PermissionDenied,
-            "in the user's current status",
+            "STAGED, ACTIVE, PASSWORD_EXPIRED or RECOVERY",
         ),
         (
             404,
@@ -337,7 +337,7 @@ async fn the_refusals_get_their_kinds() {
                 &[],
             ),
             ErrorKind::Unavailable,
-            "still activating the user",
+            "try again in a few minutes",
         ),
     ];
     for (status, body, kind, says) in cases {
@@ -439,4 +439,77 @@ async fn refusals_before_any_request() {
         ]
     })
     .await;
+}
+
+#[tokio::test]
+async fn more_refusals_say_what_to_check() {
+    // A read the token may not make; a federated user; an org URL that serves no API.
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(Method::GET).path("/api/v1/policies");
+            then.status(403).json_body(okta_error(
+                "E0000006",
+                "You do not have permission to perform the requested action",
+                &[],
+            ));
+        })
+        .await;
+    let error = client(&server).password_policy().await.unwrap_err();
+    assert!(error.to_string().contains("okta.policies.read"), "{error}");
+    for (status, body, kind, says) in [
+        (
+            400,
+            okta_error(
+                "E0000041",
+                "Credentials should not be set on this resource based on the scheme.",
+                &[],
+            ),
+            ErrorKind::Unsupported,
+            "federation or a social provider",
+        ),
+        (
+            404,
+            json!({"message": "no route"}),
+            ErrorKind::InvalidInput,
+            "check base_url",
+        ),
+        (404, Value::Null, ErrorKind::InvalidInput, "check base_url"),
+    ] {
+        let server = MockServer::start_async().await;
+        server
+            .mock_async(|when, then| {
+                when.method(Method::POST).path(USER);
+                let then = then.status(status);
+                if !body.is_null() {
+                    then.json_body(body.clone());
+                }
+            })
+            .await;
+        let error = expect_kind(
+            client(&server),
+            &PasswordChange::admin_set(ID, canary::NEW_PASSWORD),
+            kind,
+            says,
+        )
+        .await;
+        assert!(error.to_string().contains(says), "{says}: {error}");
+    }
+    // A locked-out user says so; 72 characters are sent.
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(Method::POST).path(USER);
+            then.status(200).json_body(user("ACTIVE"));
+        })
+        .await;
+    authn(&server, 200, json!({"status": "LOCKED_OUT"})).await;
+    let error = client(&server)
+        .change_password(&PasswordChange::admin_set(ID, canary::NEW_PASSWORD))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("LOCKED_OUT"), "{error}");
+    let longest = "Aa1!".repeat(18);
+    let checked = client(&server).check_change(&PasswordChange::admin_set(ID, longest.as_str()));
+    assert!(checked.is_ok(), "{checked:?}");
 }

@@ -168,3 +168,33 @@ fn the_configuration_needs_a_token_and_names_its_mode() {
     .unwrap_err();
     assert!(err.to_string().contains("org's URL"), "{err}");
 }
+
+/// Each rule no client can check is named where a policy sets it, and only then.
+#[test]
+fn the_strictest_policy_names_only_the_rules_that_are_set() {
+    let policy = |complexity: serde_json::Value, age: serde_json::Value| -> types::PasswordPolicy {
+        serde_json::from_value(serde_json::json!({
+            "type": "PASSWORD",
+            "settings": {"password": {"complexity": complexity, "age": age}}
+        }))
+        .unwrap()
+    };
+    let unset = strictest(&[policy(
+        serde_json::json!({"minLength": 8, "excludeUsername": false, "excludeAttributes": [], "maxConsecutiveCharacters": 0}),
+        serde_json::json!({"historyCount": 0, "minAgeMinutes": 0}),
+    )]);
+    assert!(unset.unchecked.is_empty(), "{:?}", unset.unchecked);
+    let set = strictest(&[policy(
+        serde_json::json!({"minLength": 8, "excludeAttributes": ["firstName"], "maxConsecutiveCharacters": 3}),
+        serde_json::json!({"historyCount": 1, "minAgeMinutes": 60}),
+    )]);
+    assert_eq!(
+        set.unchecked,
+        [
+            "excludeAttributes: not the user's first or last name",
+            "maxConsecutiveCharacters: at most 3 identical characters in a row",
+            "historyCount: not one of the last 1 passwords",
+            "minAgeMinutes: a password changed less than 60 minutes ago cannot change (with strict)",
+        ]
+    );
+}
