@@ -1767,6 +1767,14 @@ impl Step {
                         let message = format!("{e}; kept in the journal for --resume to settle");
                         Answer::Final(Finished::failed(user_id, Outcome::Unknown, &e, message))
                     }
+                    // The password is set and a later step of the change failed (an expiry
+                    // after an administrator's set): never send again (a resend could be
+                    // refused by the history and read as not applied); the journaled password
+                    // is kept for --resume to settle.
+                    Err(e) if e.outcome() == Outcome::Applied => {
+                        let message = format!("{e}; kept in the journal for --resume to settle");
+                        Answer::Final(Finished::failed(user_id, Outcome::Applied, &e, message))
+                    }
                     Err(e) if comes_back_later(&e) => Answer::Again {
                         next: Step::Change(password),
                         error: e,
