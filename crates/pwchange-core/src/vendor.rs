@@ -58,6 +58,7 @@ vendors! {
     Keycloak => "keycloak", "Keycloak (admin REST API)";
     Okta => "okta", "Okta (management API)";
     Entra => "entra", "Microsoft Entra ID (Microsoft Graph v1.0)";
+    Google => "google", "Google Workspace (Admin SDK Directory API)";
 }
 
 impl Vendor {

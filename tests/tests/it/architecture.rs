@@ -151,7 +151,18 @@ fn names_outside_test_index(path: &str, text: &str, vendor: Vendor) -> bool {
     let declaration = format!("mod {};", vendor.name());
     text.lines()
         .filter(|line| !(path.ends_with("tests/it/main.rs") && line.trim() == declaration))
-        .any(|line| line.to_ascii_lowercase().contains(vendor.name()))
+        .any(|line| without_other_names(&line.to_ascii_lowercase()).contains(vendor.name()))
+}
+
+/// Other names that hold a vendor's: protobuf's type URLs and types (`type.googleapis.com/…`,
+/// `google.rpc.Status`), which a gRPC vendor's errors carry, are not the vendor of that name.
+const OTHER_NAMES: &[&str] = &["googleapis.com", "google.rpc"];
+
+/// `line` (in lower case) without [`OTHER_NAMES`].
+fn without_other_names(line: &str) -> String {
+    OTHER_NAMES
+        .iter()
+        .fold(line.to_owned(), |line, name| line.replace(name, ""))
 }
 
 /// The files outside each vendor's home that name it.

@@ -16,6 +16,7 @@ use crate::state::Shared;
 
 mod bienport;
 mod entra;
+mod google;
 mod keycloak;
 mod keystone;
 mod okta;
@@ -118,6 +119,7 @@ pub(crate) fn table(vendor: Vendor) -> &'static dyn VendorTable {
         Vendor::Keycloak => &keycloak::Keycloak,
         Vendor::Okta => &okta::Okta,
         Vendor::Entra => &entra::Entra,
+        Vendor::Google => &google::Google,
     }
 }
 

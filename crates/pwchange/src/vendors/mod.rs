@@ -22,6 +22,8 @@ pub(crate) use dispatch::DynBackend;
 mod bienport;
 #[cfg(feature = "entra")]
 mod entra;
+#[cfg(feature = "google")]
+mod google;
 #[cfg(feature = "keycloak")]
 mod keycloak;
 #[cfg(feature = "keystone")]
@@ -226,6 +228,7 @@ registry! {
     "keycloak" keycloak: Keycloak(KeycloakAdapter, KeycloakConfig, KeycloakDetails);
     "okta" okta: Okta(OktaAdapter, OktaConfig, OktaDetails);
     "entra" entra: Entra(EntraAdapter, EntraConfig, EntraDetails);
+    "google" google: Google(GoogleAdapter, GoogleConfig, GoogleDetails);
 }
 
 /// [`Settings`] methods that need the registry (a vendor's keys); the rest is in

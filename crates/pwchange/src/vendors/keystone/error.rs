@@ -166,8 +166,8 @@ impl VendorError for types::Error {
         Verdict::from_rules(RULES, facts, vec![message.clone()])
     }
 
-    /// Keystone repeats the status in `error.code` and names it in `error.title` (Google-style
-    /// `{"error": {"code", "message", "status"}}` gateway bodies have no `title`).
+    /// Keystone repeats the status in `error.code` and names it in `error.title` (an API
+    /// gateway's `{"error": {"code", "message", "status"}}` body has no `title`).
     fn is_vendors_own(&self, status: u16) -> bool {
         self.error.code == i64::from(status) && self.error.title.is_some()
     }
