@@ -59,6 +59,7 @@ pub use vendor_text::VendorText;
 /// Re-exports for [`impl_client_hooks!`]; not part of the public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::context::escape_in_path;
     pub use progenitor_client;
     pub use reqwest;
 }
@@ -69,9 +70,17 @@ pub mod __private {
 /// so every vendor crate invokes this macro once; the behaviour itself is shared by all
 /// vendors: [`ClientContext::apply`] before sending, [`body::capped`] on every response, the
 /// status recorded for [`observe::capture`].
+///
+/// `impl_client_hooks!(Client, path_escapes = "|")` also percent-encodes those characters in
+/// every request's path: characters a vendor's ids hold that the
+/// generated client sends as they are (progenitor encodes only what a URL would misread) and
+/// the vendor wants encoded.
 #[macro_export]
 macro_rules! impl_client_hooks {
     ($client:ty) => {
+        $crate::impl_client_hooks!($client, path_escapes = "");
+    };
+    ($client:ty, path_escapes = $escapes:expr) => {
         impl $crate::__private::progenitor_client::ClientHooks<$crate::ClientContext> for $client {
             async fn pre<E>(
                 &self,
@@ -79,6 +88,7 @@ macro_rules! impl_client_hooks {
                 _info: &$crate::__private::progenitor_client::OperationInfo,
             ) -> ::std::result::Result<(), $crate::__private::progenitor_client::Error<E>> {
                 $crate::__private::progenitor_client::ClientInfo::inner(self).apply(request);
+                $crate::__private::escape_in_path(request, $escapes);
                 Ok(())
             }
 

@@ -59,6 +59,7 @@ vendors! {
     Okta => "okta", "Okta (management API)";
     Entra => "entra", "Microsoft Entra ID (Microsoft Graph v1.0)";
     Google => "google", "Google Workspace (Admin SDK Directory API)";
+    Auth0 => "auth0", "Auth0 (Management API v2)";
 }
 
 impl Vendor {

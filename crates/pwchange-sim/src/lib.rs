@@ -139,7 +139,10 @@ pub fn rate_limit_says_when(vendor: Vendor) -> bool {
             .as_secs();
         Some((1..=3).contains(&reset.saturating_sub(now)))
     };
-    says_two || moment("x-rate-limit-reset") == Some(true)
+    says_two
+        || ["x-rate-limit-reset", "x-ratelimit-reset"]
+            .iter()
+            .any(|name| moment(name) == Some(true))
 }
 
 /// Headers a raw client (schemathesis, curl) needs besides the bearer token.

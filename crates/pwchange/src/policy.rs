@@ -227,6 +227,40 @@ impl PasswordPolicy {
         Ok(())
     }
 
+    /// The strictest reading of `policies`, where the vendor applies one of them and which is
+    /// not known (a user's group or connection decides): the longest minimum and the shortest
+    /// maximum, the most of each class, the most classes, and every unchecked rule once;
+    /// `source` says where they were read. The lengths must share a unit (the first one's is
+    /// kept). `None` for no policy.
+    #[allow(dead_code)] // a build without a vendor that reads several policies does not use it
+    pub(crate) fn strictest(
+        policies: impl IntoIterator<Item = PasswordPolicy>,
+        source: PolicySource,
+    ) -> Option<PasswordPolicy> {
+        let mut policies = policies.into_iter();
+        let mut strictest = policies.next()?;
+        for policy in policies {
+            debug_assert_eq!(policy.length_unit, strictest.length_unit);
+            strictest.min_length = strictest.min_length.max(policy.min_length);
+            strictest.max_length = match (strictest.max_length, policy.max_length) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            strictest.min_lowercase = strictest.min_lowercase.max(policy.min_lowercase);
+            strictest.min_uppercase = strictest.min_uppercase.max(policy.min_uppercase);
+            strictest.min_digits = strictest.min_digits.max(policy.min_digits);
+            strictest.min_symbols = strictest.min_symbols.max(policy.min_symbols);
+            strictest.min_classes = strictest.min_classes.max(policy.min_classes);
+            for rule in policy.unchecked {
+                if !strictest.unchecked.contains(&rule) {
+                    strictest.unchecked.push(rule);
+                }
+            }
+        }
+        strictest.source = source;
+        Some(strictest)
+    }
+
     /// The required classes, in the order lowercase, uppercase, digit, symbol.
     pub fn required_classes(&self) -> Vec<&'static str> {
         [
@@ -295,6 +329,80 @@ impl PasswordPolicy {
 mod tests {
     use super::*;
     use pwchange_core::canary;
+
+    #[test]
+    fn the_strictest_of_several_policies_takes_each_rules_strictest_value() {
+        let base = PasswordPolicy {
+            min_length: 8,
+            max_length: Some(72),
+            length_unit: LengthUnit::Bytes,
+            min_lowercase: 1,
+            min_uppercase: 0,
+            min_digits: 2,
+            min_symbols: 0,
+            min_classes: 0,
+            unchecked: vec!["history".to_owned()],
+            character_classes: CharacterClasses::Ascii,
+            source: PolicySource::Documented {
+                reference: "a".to_owned(),
+            },
+        };
+        let other = PasswordPolicy {
+            min_length: 12,
+            max_length: Some(64),
+            min_lowercase: 0,
+            min_uppercase: 1,
+            min_digits: 1,
+            min_symbols: 3,
+            min_classes: 3,
+            unchecked: vec!["dictionary".to_owned(), "history".to_owned()],
+            ..base.clone()
+        };
+        let unlimited = PasswordPolicy {
+            min_length: 1,
+            max_length: None,
+            ..base.clone()
+        };
+        let source = PolicySource::Vendor {
+            operation: "GET /x".to_owned(),
+        };
+        let strictest =
+            PasswordPolicy::strictest([base.clone(), other, unlimited], source.clone()).unwrap();
+        assert_eq!((strictest.min_length, strictest.max_length), (12, Some(64)));
+        assert_eq!(
+            (
+                strictest.min_lowercase,
+                strictest.min_uppercase,
+                strictest.min_digits,
+                strictest.min_symbols,
+                strictest.min_classes
+            ),
+            (1, 1, 2, 3, 3)
+        );
+        assert_eq!(strictest.unchecked, ["history", "dictionary"]);
+        assert_eq!(strictest.source, source);
+        let alone = PasswordPolicy::strictest([base.clone()], source.clone()).unwrap();
+        assert_eq!(
+            alone,
+            PasswordPolicy {
+                source: source.clone(),
+                ..base.clone()
+            }
+        );
+        let unlimited_first = PasswordPolicy::strictest(
+            [
+                PasswordPolicy {
+                    max_length: None,
+                    ..base.clone()
+                },
+                base,
+            ],
+            source.clone(),
+        )
+        .unwrap();
+        assert_eq!(unlimited_first.max_length, Some(72));
+        assert!(PasswordPolicy::strictest([], source).is_none());
+    }
 
     fn policy(unit: LengthUnit, classes: CharacterClasses) -> PasswordPolicy {
         PasswordPolicy {

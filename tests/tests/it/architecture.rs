@@ -155,8 +155,14 @@ fn names_outside_test_index(path: &str, text: &str, vendor: Vendor) -> bool {
 }
 
 /// Other names that hold a vendor's: protobuf's type URLs and types (`type.googleapis.com/…`,
-/// `google.rpc.Status`), which a gRPC vendor's errors carry, are not the vendor of that name.
-const OTHER_NAMES: &[&str] = &["googleapis.com", "google.rpc"];
+/// `google.rpc.Status`, `google.protobuf.Any`), which a gRPC vendor's errors carry, and a
+/// social login's identity provider (`google-oauth2|…`) are not the vendor of that name.
+const OTHER_NAMES: &[&str] = &[
+    "googleapis.com",
+    "google.rpc",
+    "google.protobuf",
+    "google-oauth2",
+];
 
 /// `line` (in lower case) without [`OTHER_NAMES`].
 fn without_other_names(line: &str) -> String {

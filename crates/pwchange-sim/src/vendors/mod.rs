@@ -14,6 +14,7 @@ use crate::Vendor;
 use crate::model::{SimUser, WrongOrganization};
 use crate::state::Shared;
 
+mod auth0;
 mod bienport;
 mod entra;
 mod google;
@@ -120,6 +121,7 @@ pub(crate) fn table(vendor: Vendor) -> &'static dyn VendorTable {
         Vendor::Okta => &okta::Okta,
         Vendor::Entra => &entra::Entra,
         Vendor::Google => &google::Google,
+        Vendor::Auth0 => &auth0::Auth0,
     }
 }
 

@@ -18,6 +18,8 @@ pub(crate) use dispatch::DynBackend;
 
 // The modules are declared outside the macro so that tools that read the source (rustfmt,
 // cargo-mutants) see them.
+#[cfg(feature = "auth0")]
+mod auth0;
 #[cfg(feature = "bienport")]
 mod bienport;
 #[cfg(feature = "entra")]
@@ -229,6 +231,7 @@ registry! {
     "okta" okta: Okta(OktaAdapter, OktaConfig, OktaDetails);
     "entra" entra: Entra(EntraAdapter, EntraConfig, EntraDetails);
     "google" google: Google(GoogleAdapter, GoogleConfig, GoogleDetails);
+    "auth0" auth0: Auth0(Auth0Adapter, Auth0Config, Auth0Details);
 }
 
 /// [`Settings`] methods that need the registry (a vendor's keys); the rest is in
