@@ -28,6 +28,7 @@ pub fn list(json: bool) -> String {
                 serde_json::json!({
                     "vendor": vendor,
                     "title": vendor.title(),
+                    "modes": modes(vendor),
                     "verification": pwchange::verification(vendor),
                     "settings": keys,
                 })
@@ -44,8 +45,9 @@ pub fn list(json: bool) -> String {
     );
     for (vendor, keys) in enabled {
         let _ = writeln!(out, "{:<9} {}", vendor.name(), vendor.title());
+        let _ = writeln!(out, "  {:<21} {}", "(modes)", modes(vendor).join(", "));
         if let Some(verification) = pwchange::verification(vendor) {
-            let _ = writeln!(out, "  {:<22}{verification}", "(verification)");
+            let _ = writeln!(out, "  {:<21} {verification}", "(verification)");
         }
         for key in keys {
             let secret = match (key.secret, key.credential) {
@@ -53,15 +55,42 @@ pub fn list(json: bool) -> String {
                 (false, true) => " (credential)",
                 _ => "",
             };
-            let _ = writeln!(out, "  {:<22}{}{secret}", key.name, key.help);
+            // A name as long as the column still has a space before its description.
+            let _ = writeln!(out, "  {:<21} {}{secret}", key.name, key.help);
         }
     }
     out
 }
 
+/// The modes `vendor` offers, by name (`self_service`, `admin_set`, `reset_with_code`).
+fn modes(vendor: Vendor) -> Vec<&'static str> {
+    pwchange::capabilities(vendor)
+        .map(|c| c.modes.iter().map(|m| m.name()).collect())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue #33: `password_hash_algorithmthe server's …` ran name and description together.
+    #[test]
+    fn every_setting_name_is_followed_by_a_space() {
+        let text = list(false);
+        for vendor in Vendor::ALL {
+            for key in pwchange::keys(vendor).unwrap() {
+                let line = text
+                    .lines()
+                    .find(|l| l.trim_start().starts_with(key.name) && l.contains(key.help))
+                    .unwrap_or_else(|| panic!("{vendor} {}: {text}", key.name));
+                assert!(
+                    line.contains(&format!("{} ", key.name)),
+                    "{vendor}: {line}"
+                );
+            }
+        }
+        assert!(text.contains("  password_hash_algorithm "), "{text}");
+    }
 
     #[test]
     fn every_vendor_is_listed_with_its_keys() {
@@ -78,6 +107,20 @@ mod tests {
                 .find(|e| e["vendor"] == vendor.name())
                 .unwrap();
             assert_eq!(entry["verification"], verification);
+            let modes: Vec<&str> = pwchange::capabilities(vendor)
+                .unwrap()
+                .modes
+                .iter()
+                .map(|m| m.name())
+                .collect();
+            assert!(!modes.is_empty());
+            assert_eq!(entry["modes"], serde_json::json!(modes), "{vendor}");
+            let header = format!("{:<9} {}\n  (modes)", vendor.name(), vendor.title());
+            let listed = text.split(&header).nth(1).unwrap_or_default();
+            assert!(
+                listed.trim_start().starts_with(&modes.join(", ")),
+                "{vendor}: {text}"
+            );
             let keys = entry["settings"].as_array().unwrap();
             assert!(
                 keys.iter()

@@ -55,7 +55,14 @@ async fn prism_proxy_catches_a_broken_response_as_the_simulator_does() {
     let user = demo_user(vendor);
     sim.add_user(user.clone());
     sim.inject(Fault::BreakContract);
-    let change = pwchange::PasswordChange::self_service(user.id, user.password, GOOD_NEW_PASSWORD);
+    // A vendor without a self-service change gets an administrative set; no verification
+    // login (it would prove the change whose answer Prism held back).
+    let change = if pwchange_sim::offers_self_service(vendor) {
+        pwchange::PasswordChange::self_service(user.id, user.password, GOOD_NEW_PASSWORD)
+    } else {
+        pwchange::PasswordChange::admin_set(user.id, GOOD_NEW_PASSWORD)
+    }
+    .verify(false);
     let outcome = client(vendor, &proxy, sim.token(), &[])
         .unwrap()
         .change_password(&change)
