@@ -83,10 +83,7 @@ mod tests {
                     .lines()
                     .find(|l| l.trim_start().starts_with(key.name) && l.contains(key.help))
                     .unwrap_or_else(|| panic!("{vendor} {}: {text}", key.name));
-                assert!(
-                    line.contains(&format!("{} ", key.name)),
-                    "{vendor}: {line}"
-                );
+                assert!(line.contains(&format!("{} ", key.name)), "{vendor}: {line}");
             }
         }
         assert!(text.contains("  password_hash_algorithm "), "{text}");

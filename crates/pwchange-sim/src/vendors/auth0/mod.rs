@@ -472,11 +472,7 @@ fn password_realm(shared: &Shared, username: &str, password: &str) -> Response {
     match engine::log_in(shared, |u| u.id == user.id, password) {
         None => {
             let mut state = shared.state();
-            state
-                .accounts
-                .entry(user.id.clone())
-                .or_default()
-                .failures += 1;
+            state.accounts.entry(user.id.clone()).or_default().failures += 1;
             wrong()
         }
         Some(user) if user.disabled => {

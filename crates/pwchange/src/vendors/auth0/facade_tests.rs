@@ -318,9 +318,10 @@ async fn an_application_logs_in_with_the_management_audience() {
             when.method(Method::POST)
                 .path("/oauth/token")
                 .json_body_includes(r#"{"audience": "https://acme.example/api/v2/"}"#);
+            // An answer that echoes the client secret: it must be redacted.
             then.status(403).json_body(oauth(
                 "access_denied",
-                "Client is not authorized to access \"https://acme.example/api/v2/\".",
+                "Client s3cret-app is not authorized to access \"https://acme.example/api/v2/\".",
             ));
         })
         .await;
@@ -337,7 +338,12 @@ async fn an_application_logs_in_with_the_management_audience() {
     )
     .await;
     assert!(error.to_string().contains("client grant"), "{error}");
-    assert!(!error.to_string().contains("s3cret-app"));
+    let everything = format!("{error} {error:?} {:?}", error.vendor_messages());
+    assert!(!everything.contains("s3cret-app"), "{everything}");
+    assert!(
+        everything.contains("is not authorized"),
+        "the vendor's message is kept: {everything}"
+    );
     refused.assert_async().await;
 }
 
@@ -422,6 +428,35 @@ async fn a_policy_without_options_or_connection_says_why() {
         assert_eq!(error.kind(), kind, "{answer}: {error}");
         assert!(error.to_string().contains(says), "{says}: {error}");
     }
+}
+
+#[tokio::test]
+async fn a_password_of_72_bytes_is_sent_and_73_are_refused() {
+    let server = MockServer::start_async().await;
+    let longest = format!("Aa1!{}", "x".repeat(68));
+    assert_eq!(longest.len(), 72);
+    let update = server
+        .mock_async(|when, then| {
+            when.method(Method::PATCH)
+                .path(USER)
+                .json_body(json!({"password": longest, "connection": DB}));
+            then.status(200).json_body(record("auth0", false));
+        })
+        .await;
+    let client = Client::new(config(&server).connection(DB).unwrap()).unwrap();
+    client
+        .change_password(&PasswordChange::admin_set(ID, longest.as_str()).verify(false))
+        .await
+        .unwrap();
+    update.assert_async().await;
+    let error = expect_kind(
+        client,
+        &PasswordChange::admin_set(ID, format!("{longest}y")),
+        ErrorKind::PolicyViolation,
+        "73 bytes",
+    )
+    .await;
+    assert!(error.to_string().contains("73 bytes"), "{error}");
 }
 
 #[tokio::test]
@@ -539,7 +574,17 @@ async fn the_update_refusals_get_their_kinds_and_say_what_to_check() {
                 Some("insufficient_scope"),
             ),
             ErrorKind::PermissionDenied,
-            "update:users",
+            "lacks the scope update:users",
+        ),
+        (
+            400,
+            management(
+                400,
+                "Payload validation error: 'Too many properties'",
+                Some("invalid_body"),
+            ),
+            ErrorKind::InvalidInput,
+            "the vendor refused the change",
         ),
         (
             404,
@@ -604,7 +649,12 @@ async fn a_read_refusal_before_the_update_says_read_users_and_an_answer_about_an
         "a read refusal",
     )
     .await;
-    assert!(error.to_string().contains("read:users"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("read:connections_options for the policy"),
+        "{error}"
+    );
 
     let server = MockServer::start_async().await;
     let mut other = record("auth0", false);

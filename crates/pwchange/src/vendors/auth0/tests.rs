@@ -164,6 +164,21 @@ fn only_auth0s_body_with_its_own_status_is_the_vendors_own() {
 }
 
 #[test]
+fn the_documented_policy_is_a_new_connections_good_level() {
+    let policy = Auth0Adapter::documented_policy();
+    assert_eq!((policy.min_length, policy.min_classes), (8, 3));
+    match &policy.source {
+        crate::PolicySource::Documented { reference } => {
+            assert!(
+                reference.contains("good") && reference.contains("72 bytes"),
+                "{reference}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn legacy_levels_are_auth0s_strength_table() {
     let rules = |level: &str| {
         let p = legacy_level(level);
