@@ -58,7 +58,28 @@ fn extra_sections(command: &clap::Command, name: &str, pages: &[String]) -> Stri
         "change" | "policy" | "demo" => cli::ExitCodes::Call,
         _ => cli::ExitCodes::Local,
     };
-    let mut roff = String::from(".SH \"EXIT STATUS\"\n");
+    let mut roff = String::new();
+    // The command's examples (`journal`'s page has those of its subcommands).
+    let examples: Vec<&(&str, &str)> = cli::EXAMPLES
+        .iter()
+        .filter(|(command_name, _)| {
+            let top = command_name.split(' ').next().unwrap_or_default();
+            top == command.get_name()
+        })
+        .flat_map(|(_, examples)| examples.iter())
+        .collect();
+    if !examples.is_empty() {
+        roff.push_str(".SH EXAMPLES\n");
+        for (what, line) in examples {
+            let _ = write!(
+                roff,
+                ".PP\n{}\n.PP\n.RS 4\n\\fB{}\\fR\n.RE\n",
+                roff_escape(what),
+                roff_escape(line)
+            );
+        }
+    }
+    roff.push_str(".SH \"EXIT STATUS\"\n");
     for (code, meaning) in cli::exit_status_lines(which) {
         let _ = write!(roff, ".TP\n\\fB{code}\\fR\n{}\n", roff_escape(&meaning));
     }

@@ -111,6 +111,125 @@ pub fn kind_name(kind: ErrorKind) -> String {
     name
 }
 
+/// Each command's examples, `(command, [(what it does, the command line)])`: the `Examples:`
+/// section of its `--help` and man page. `$URL` stands for the vendor's base URL; the
+/// credentials come from the environment (`PWCHANGE_<VENDOR>_TOKEN`) or the config file. A test
+/// parses every line and runs those it can against the simulators
+/// (`tests/it/cli.rs`, `every_example_parses_and_runs_where_it_can`).
+pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
+    (
+        "change",
+        &[
+            (
+                "A user's own change: the current and the new password on standard input, one per line",
+                "pwchange change --vendor zitadel --base-url $URL --user 69629026806489455 --password-stdin",
+            ),
+            (
+                "An administrator's set that requires a new password at the next login",
+                "pwchange change --vendor keycloak --base-url $URL --setting realm=acme --user alice --admin --require-change --password-stdin",
+            ),
+        ],
+    ),
+    (
+        "rotate",
+        &[
+            (
+                "What a rotation would do, without changing anything",
+                "pwchange rotate --vendor zitadel --base-url $URL --admin --input users.csv --dry-run",
+            ),
+            (
+                "Rotate as an administrator, the journal encrypted to an age recipient",
+                "pwchange rotate --vendor zitadel --base-url $URL --admin --input users.csv --journal rotation.jsonl --recipient age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p",
+            ),
+            (
+                "Users from standard input, as JSON Lines",
+                "pwchange rotate --vendor zitadel --base-url $URL --admin --input - --dry-run",
+            ),
+        ],
+    ),
+    (
+        "policy",
+        &[
+            (
+                "The password policy the vendor answers, as JSON (an error if it cannot be read)",
+                "pwchange policy --vendor zitadel --base-url $URL --json",
+            ),
+            (
+                "The vendor's documented rules, without a request",
+                "pwchange policy --vendor okta --documented",
+            ),
+        ],
+    ),
+    (
+        "demo",
+        &[(
+            "Every vendor's simulator, one change each, as JSON",
+            "pwchange demo --json",
+        )],
+    ),
+    (
+        "drift",
+        &[(
+            "Check that each user of a journal still logs in with its password",
+            "pwchange drift rotation.jsonl --identity age.key",
+        )],
+    ),
+    (
+        "journal status",
+        &[(
+            "Who is applied and who needs --resume (no key needed)",
+            "pwchange journal status rotation.jsonl --users",
+        )],
+    ),
+    (
+        "journal export",
+        &[(
+            "The passwords the vendor holds, as CSV into a file only you can read",
+            "pwchange journal export rotation.jsonl --identity age.key --output new.csv",
+        )],
+    ),
+    (
+        "schema",
+        &[(
+            "The JSON Schema of a line of rotate --json",
+            "pwchange schema rotate",
+        )],
+    ),
+    (
+        "vendors",
+        &[(
+            "Every vendor's modes and settings, as JSON",
+            "pwchange vendors --json",
+        )],
+    ),
+    (
+        "completions",
+        &[(
+            "Bash completions for this shell",
+            "pwchange completions bash",
+        )],
+    ),
+    ("man", &[("rotate's man page", "pwchange man rotate")]),
+];
+
+/// The `Examples:` section of `command`'s help.
+fn examples_help(command: &str) -> String {
+    let mut text = String::from("Examples:\n");
+    for (name, examples) in EXAMPLES {
+        if *name == command {
+            for (what, line) in *examples {
+                text.push_str(&format!("  # {what}\n  {line}\n"));
+            }
+        }
+    }
+    text
+}
+
+/// A command's `--help` footer: its examples, then its exit statuses.
+fn help_footer(command: &str, which: ExitCodes) -> String {
+    format!("{}\n{}", examples_help(command), exit_status_help(which))
+}
+
 /// The `--help` section that lists the exit statuses.
 fn exit_status_help(which: ExitCodes) -> String {
     let mut text = String::from("Exit status:\n");
@@ -225,17 +344,17 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Change one user's password.
-    #[command(after_long_help = exit_status_help(ExitCodes::Call))]
+    #[command(after_long_help = help_footer("change", ExitCodes::Call))]
     Change(ChangeArgs),
     /// Rotate the passwords of many users from a CSV or JSON Lines file.
-    #[command(after_long_help = exit_status_help(ExitCodes::Rotate))]
+    #[command(after_long_help = help_footer("rotate", ExitCodes::Rotate))]
     Rotate(RotateArgs),
-    /// Print the vendor's password policy: read from the vendor where it has an API for it,
-    /// else its documented rules.
-    #[command(after_long_help = exit_status_help(ExitCodes::Call))]
+    /// Print the vendor's password policy: read from the vendor where it has an API for it (a
+    /// failed read is an error), else (or with --documented) its documented rules.
+    #[command(after_long_help = help_footer("policy", ExitCodes::Call))]
     Policy(PolicyArgs),
     /// Start the embedded simulators and change a password on each vendor.
-    #[command(after_long_help = exit_status_help(ExitCodes::Call))]
+    #[command(after_long_help = help_footer("demo", ExitCodes::Call))]
     Demo(DemoArgs),
     /// Read a rotation's journal: what each user's state is, and the passwords the vendor
     /// holds.
@@ -244,26 +363,26 @@ pub enum Command {
     /// Check for drift: log in once as each user of a journal with the password its store (or
     /// the journal) holds, changing nothing, and report each in_sync, out_of_sync or
     /// not_verifiable.
-    #[command(after_long_help = exit_status_help(ExitCodes::Drift))]
+    #[command(after_long_help = help_footer("drift", ExitCodes::Drift))]
     Drift(DriftArgs),
     /// Print a JSON Schema: of a rotation input record (the default), of a journal's header
     /// (`pwchange schema journal`; its other lines are in `pwchange-rotate`'s docs), or of a
     /// line of `rotate --json` (`pwchange schema rotate`).
-    #[command(after_long_help = exit_status_help(ExitCodes::Local))]
+    #[command(after_long_help = help_footer("schema", ExitCodes::Local))]
     Schema {
         /// Whose schema.
         #[arg(value_enum, default_value_t = SchemaOf::Input)]
         of: SchemaOf,
     },
-    /// List the vendors this build includes, with their settings.
-    #[command(after_long_help = exit_status_help(ExitCodes::Local))]
+    /// List the vendors this build includes, with their modes and settings.
+    #[command(after_long_help = help_footer("vendors", ExitCodes::Local))]
     Vendors {
         /// Print the list as JSON.
         #[arg(long)]
         json: bool,
     },
     /// Print shell completions.
-    #[command(after_long_help = exit_status_help(ExitCodes::Local))]
+    #[command(after_long_help = help_footer("completions", ExitCodes::Local))]
     Completions {
         /// The shell.
         #[arg(value_enum)]
@@ -271,7 +390,7 @@ pub enum Command {
     },
     /// Print a man page (roff): pwchange(1), or with a command's name that command's, e.g.
     /// `pwchange man rotate | man -l -`.
-    #[command(after_long_help = exit_status_help(ExitCodes::Local))]
+    #[command(after_long_help = help_footer("man", ExitCodes::Local))]
     Man {
         /// The command whose page to print.
         #[arg(value_enum)]
@@ -284,12 +403,12 @@ pub enum Command {
 pub enum JournalCommand {
     /// Each user's state by the journal's rule (applied, not applied, unsettled: needs
     /// `rotate --resume`), without any key: no password is read.
-    #[command(after_long_help = exit_status_help(ExitCodes::Local))]
+    #[command(after_long_help = help_footer("journal status", ExitCodes::Local))]
     Status(JournalStatusArgs),
     /// The password the vendor holds for each applied user, decrypted, as CSV or JSON Lines.
     /// Unsettled users are listed apart (on standard error), never with a guessed password,
     /// and the export exits 20.
-    #[command(after_long_help = exit_status_help(ExitCodes::Local))]
+    #[command(after_long_help = help_footer("journal export", ExitCodes::Local))]
     Export(JournalExportArgs),
 }
 
@@ -638,6 +757,10 @@ pub struct PolicyArgs {
     /// Print the policy as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Print the vendor's documented rules, without a request (by default the policy is read
+    /// from the vendor, and a failed read is an error).
+    #[arg(long)]
+    pub documented: bool,
     /// Where the vendor is and how to authenticate.
     #[command(flatten)]
     pub target: TargetArgs,

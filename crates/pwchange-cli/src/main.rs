@@ -56,16 +56,24 @@ fn process_env() -> Vec<(String, String)> {
 
 /// `pwchange policy`: the vendor's password policy, as text or JSON.
 #[allow(clippy::print_stdout)]
+/// The vendor's policy as it answers it (an error when it cannot be read: `policy` is also a
+/// check of the connection and the credentials), or with `--documented` its documented rules
+/// without a request.
 async fn print_policy(args: cli::PolicyArgs, env: &target::Env) -> Result<(), pwchange::Error> {
-    let client = target::client(&args.target, env)?;
-    let policy = policy::of(&client).await?;
+    let (vendor, policy) = if args.documented {
+        let vendor = target::vendor(&args.target)?;
+        (vendor, pwchange::documented_policy(vendor)?)
+    } else {
+        let client = target::client(&args.target, env)?;
+        (client.vendor(), client.password_policy().await?)
+    };
     if args.json {
         println!(
             "{}",
-            output::json_line(&serde_json::json!({"vendor": client.vendor(), "policy": policy}))
+            output::json_line(&serde_json::json!({"vendor": vendor, "policy": policy}))
         );
     } else {
-        println!("{} password policy", client.vendor().title());
+        println!("{} password policy", vendor.title());
         for line in policy.describe().lines() {
             println!("  {line}");
         }

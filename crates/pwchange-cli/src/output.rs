@@ -70,6 +70,42 @@ pub fn exit_code(kind: ErrorKind) -> u8 {
         .map_or(13, |(_, code)| *code)
 }
 
+/// What to do next about `error`: for a setting the configuration lacks, where to set it (its
+/// flag, its environment variable, the config file); else its kind's [`hint_for`].
+pub fn hint(error: &Error) -> String {
+    match (error.kind(), error.setting(), error.vendor()) {
+        (ErrorKind::InvalidInput, Some(setting), Some(vendor)) => setting_hint(vendor, setting),
+        _ => hint_for(error.kind(), error.vendor()).to_owned(),
+    }
+}
+
+/// Where to set `setting` of `vendor`: the flag (a secret has none: it would show in the
+/// process list), the environment variable and the config file's table.
+fn setting_hint(vendor: pwchange::Vendor, setting: &str) -> String {
+    let env = pwchange::Settings::env_name(vendor, setting);
+    let secret = pwchange::COMMON_KEYS
+        .iter()
+        .chain(pwchange::keys(vendor).unwrap_or_default())
+        .any(|key| key.name == setting && key.secret);
+    let flag = match setting {
+        "base_url" => Some("--base-url URL".to_owned()),
+        "token" | "token_file" => Some("--token-file PATH (a file holding the token)".to_owned()),
+        "organization_id" => Some("--organization-id ID".to_owned()),
+        "timeout_secs" => Some("--timeout SECS".to_owned()),
+        _ if secret => None,
+        other => Some(format!("--setting {other}=VALUE")),
+    };
+    let file = format!("`{setting} = \"…\"` in the config file's [{vendor}] table");
+    match flag {
+        Some(flag) => {
+            format!("the configuration lacks {setting}: set it with {flag}, {env}, or {file}")
+        }
+        None => format!(
+            "the configuration lacks {setting}, a secret (never a flag): set {env}, or {file}"
+        ),
+    }
+}
+
 /// What to do next, knowing the vendor where the error names one (a vendor that acts in an
 /// organization gets that named as a cause of a refusal).
 pub fn hint_for(kind: ErrorKind, vendor: Option<pwchange::Vendor>) -> &'static str {
@@ -143,7 +179,8 @@ pub fn error_json(error: &Error) -> serde_json::Value {
             .map(|(name, value)| (name.to_owned(), serde_json::Value::from(value)))
             .collect::<serde_json::Map<_, _>>(),
         "retry_after_secs": error.retry_after().map(|d| d.as_secs()),
-        "hint": hint_for(error.kind(), error.vendor()),
+        "hint": hint(error),
+        "setting": error.setting(),
         "outcome": error.outcome(),
         "exit_code": exit_code_of(error),
     })
@@ -164,7 +201,7 @@ pub fn exit_code_of(error: &Error) -> u8 {
 /// Prints the error (JSON on stdout, or text on stderr) and returns its exit code.
 #[allow(clippy::print_stdout, clippy::print_stderr)]
 pub fn report(error: &Error, json: bool, console: &Console) -> u8 {
-    report_with(error, json, console, hint_for(error.kind(), error.vendor()))
+    report_with(error, json, console, &hint(error))
 }
 
 /// What to do about an error of the secret store (`--store`), whatever its kind: nothing was

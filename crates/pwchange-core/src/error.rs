@@ -165,6 +165,8 @@ pub struct Error {
     retry_after: Option<Duration>,
     /// What the failed call did to the credential, where the kind alone does not say it.
     outcome: Option<Outcome>,
+    /// The setting the configuration lacks, when that is the error.
+    setting: Option<&'static str>,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
@@ -190,6 +192,7 @@ impl fmt::Debug for Error {
             .field("vendor_text_withheld", &self.vendor_text_withheld_why())
             .field("retry_after", &self.retry_after)
             .field("outcome", &self.outcome())
+            .field("setting", &self.setting)
             .field("source", &self.source)
             .finish()
     }
@@ -207,6 +210,7 @@ impl Error {
             vendor_said: Box::default(),
             retry_after: None,
             outcome: None,
+            setting: None,
             source: None,
         }
     }
@@ -225,6 +229,18 @@ impl Error {
     pub fn with_vendor(mut self, vendor: Vendor) -> Self {
         self.vendor = Some(vendor);
         self
+    }
+
+    /// Names the setting the configuration lacks (`token`, `base_url`, `realm` …), so that a
+    /// front end can say where to set it (its flag, its environment variable, its file).
+    pub fn with_setting(mut self, setting: &'static str) -> Self {
+        self.setting = Some(setting);
+        self
+    }
+
+    /// The setting the configuration lacks, when that is the error ([`with_setting`](Self::with_setting)).
+    pub fn setting(&self) -> Option<&'static str> {
+        self.setting
     }
 
     /// Sets the HTTP status.

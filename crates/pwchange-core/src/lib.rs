@@ -68,8 +68,9 @@ pub mod __private {
 ///
 /// The trait impl has to live in the crate that defines the generated `Client` (orphan rule),
 /// so every vendor crate invokes this macro once; the behaviour itself is shared by all
-/// vendors: [`ClientContext::apply`] before sending, [`body::capped`] on every response, the
-/// status recorded for [`observe::capture`].
+/// vendors: [`ClientContext::apply`] before sending, [`body::capped`] on every response, each
+/// exchange logged at debug level ([`observe::log_exchange`]), the status recorded for
+/// [`observe::capture`].
 ///
 /// `impl_client_hooks!(Client, path_escapes = "|")` also percent-encodes those characters in
 /// every request's path: characters a vendor's ids hold that the
@@ -99,10 +100,19 @@ macro_rules! impl_client_hooks {
             ) -> $crate::__private::reqwest::Result<$crate::__private::reqwest::Response> {
                 let limit = $crate::__private::progenitor_client::ClientInfo::inner(self)
                     .max_response_bytes();
+                let method = request.method().as_str().to_owned();
+                let path = request.url().path().to_owned();
+                let started = ::std::time::Instant::now();
                 let response = $crate::__private::progenitor_client::ClientInfo::client(self)
                     .execute(request)
-                    .await?;
-                Ok($crate::body::capped(response, limit))
+                    .await;
+                $crate::observe::log_exchange(
+                    &method,
+                    &path,
+                    response.as_ref().ok().map(|r| r.status().as_u16()),
+                    started.elapsed(),
+                );
+                Ok($crate::body::capped(response?, limit))
             }
 
             async fn post<E>(

@@ -29,6 +29,21 @@ pub fn record_status(status: u16) {
     let _ = LAST_STATUS.try_with(|slot| slot.set(Some(status)));
 }
 
+/// Logs one exchange at debug level, as `GH_DEBUG=api` does: the method, the path as sent (ids
+/// as given; never the query, a header value or a body), the status (or that no answer came)
+/// and the duration. The clients' `exec` hook calls it for every request.
+pub fn log_exchange(method: &str, path: &str, status: Option<u16>, elapsed: std::time::Duration) {
+    let millis = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
+    match status {
+        Some(status) => {
+            tracing::debug!(target: "pwchange::http", "{method} {path} -> {status} ({millis} ms)")
+        }
+        None => {
+            tracing::debug!(target: "pwchange::http", "{method} {path} -> no answer ({millis} ms)")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,9 +11,11 @@ use pwchange_sim::{Latency, RateLimit, Simulator, Vendor, demo_user, parse_durat
 /// Run the pwchange vendor simulators on 127.0.0.1, with one demo user each.
 ///
 /// Prints, one line per vendor, its name, base URL, a bearer token and the demo user; then
-/// indented lines with the headers a raw client needs (header=Name: value), the login settings
-/// the simulator accepts (login key=value) and the facade settings for the demo user (setting
-/// key=value, e.g. the organization_id that `pwchange --organization-id` takes).
+/// indented lines with the --users ids (the first and the last), the headers a raw client needs
+/// (header=Name: value), the login settings the simulator accepts (login key=value), the facade
+/// settings for the demo user (setting key=value, e.g. the organization_id that `pwchange
+/// --organization-id` takes) and the same as `export PWCHANGE_<VENDOR>_<KEY>='value'` lines to
+/// paste into a shell for `pwchange`.
 /// Every request and answer is checked against the vendor's spec; a violation is printed on
 /// standard error when the simulators stop (Ctrl-C), with one line per simulator
 /// `stats <vendor> requests=N rate_limited=N` (requests: the changes, logins and verifications
@@ -135,25 +137,10 @@ async fn main() -> ExitCode {
         }
         #[allow(clippy::print_stdout)]
         {
-            println!(
-                "{:<9} {}  token={}  user={} password={}",
-                vendor.name(),
-                sim.base_url(),
-                sim.token(),
-                user.id,
-                user.password
+            print!(
+                "{}",
+                describe(vendor, sim.base_url(), sim.token(), &user, args.users)
             );
-            for (name, value) in pwchange_sim::required_headers(vendor) {
-                println!("{:<9} header={name}: {value}", "");
-            }
-            for (key, value) in pwchange_sim::login_settings(vendor) {
-                println!("{:<9} login {key}={value}", "");
-            }
-            for (key, value) in pwchange_sim::client_settings(vendor, sim.base_url(), sim.token()) {
-                if !matches!(key, "base_url" | "token") {
-                    println!("{:<9} setting {key}={value}", "");
-                }
-            }
         }
         running.push(sim);
     }
@@ -173,9 +160,99 @@ async fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// What a simulator prints: its line (name, base URL, token, demo user), then indented: the
+/// load-test users' first and last ids, the headers a raw client needs, the login settings it
+/// accepts, the facade settings for the demo user, and the `export PWCHANGE_<VENDOR>_<KEY>=…`
+/// lines to paste into a shell for `pwchange`.
+fn describe(
+    vendor: Vendor,
+    base_url: &str,
+    token: &str,
+    user: &pwchange_sim::SimUser,
+    users: u64,
+) -> String {
+    let mut out = format!(
+        "{:<9} {base_url}  token={token}  user={} password={}\n",
+        vendor.name(),
+        user.id,
+        user.password
+    );
+    let mut line = |text: String| out.push_str(&format!("{:<9} {text}\n", ""));
+    if users > 0 {
+        line(format!(
+            "users {users}: {} … {} (pwchange_sim::numbered_user_id 0 to {}), password={}",
+            pwchange_sim::numbered_user_id(vendor, 0),
+            pwchange_sim::numbered_user_id(vendor, users - 1),
+            users - 1,
+            user.password
+        ));
+    }
+    for (name, value) in pwchange_sim::required_headers(vendor) {
+        line(format!("header={name}: {value}"));
+    }
+    for (key, value) in pwchange_sim::login_settings(vendor) {
+        line(format!("login {key}={value}"));
+    }
+    let settings = pwchange_sim::client_settings(vendor, base_url, token);
+    for (key, value) in &settings {
+        if !matches!(*key, "base_url" | "token") {
+            line(format!("setting {key}={value}"));
+        }
+    }
+    for (key, value) in &settings {
+        line(format!(
+            "export {}{}='{}'",
+            vendor.env_prefix(),
+            key.to_ascii_uppercase(),
+            value.replace('\'', "'\\''")
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue #33: the load-test users' ids and the lines to paste into a shell are printed.
+    #[test]
+    fn the_description_names_the_users_and_the_shell_settings() {
+        for vendor in Vendor::ALL {
+            let user = demo_user(vendor);
+            let text = describe(vendor, "http://127.0.0.1:9999", "sim-tok'en", &user, 60);
+            assert!(
+                text.starts_with(&format!(
+                    "{:<9} http://127.0.0.1:9999  token=sim-tok'en  user={}",
+                    vendor.name(),
+                    user.id
+                )),
+                "{text}"
+            );
+            let first = pwchange_sim::numbered_user_id(vendor, 0);
+            let last = pwchange_sim::numbered_user_id(vendor, 59);
+            assert!(
+                text.contains(&format!("users 60: {first} … {last}")),
+                "{text}"
+            );
+            let prefix = vendor.env_prefix();
+            assert!(
+                text.contains(&format!("export {prefix}BASE_URL='http://127.0.0.1:9999'")),
+                "{text}"
+            );
+            assert!(
+                text.contains(&format!("export {prefix}TOKEN='sim-tok'\\''en'")),
+                "quoted for a shell: {text}"
+            );
+            for (key, _) in pwchange_sim::client_settings(vendor, "http://x", "t") {
+                assert!(
+                    text.contains(&format!("export {prefix}{}=", key.to_ascii_uppercase())),
+                    "{vendor} {key}: {text}"
+                );
+            }
+            let without = describe(vendor, "http://127.0.0.1:9999", "t", &user, 0);
+            assert!(!without.contains(" users "), "{without}");
+        }
+    }
 
     fn args(text: &str) -> Result<Args, String> {
         Args::try_parse_from(std::iter::once("pwchange-sim").chain(text.split_whitespace()))

@@ -249,13 +249,16 @@ impl<A: Adapter> Backend<A> {
     ) -> Result<T, Error> {
         let (adapter, transport) = (&self.adapter, &self.transport);
         match &self.auth {
+            // The configuration lacks what the request needs, as any missing setting.
             Auth::None => Err(Error::new(
-                ErrorKind::Unauthenticated,
+                ErrorKind::InvalidInput,
                 format!(
                     "no credentials are configured (a token or a login), and this {} request needs them; nothing was sent",
                     A::VENDOR
                 ),
-            )),
+            )
+            .with_vendor(A::VENDOR)
+            .with_setting("token")),
             Auth::Token(token) => operation(token.clone()).await,
             Auth::Login(login) => {
                 let (token, cached) = self

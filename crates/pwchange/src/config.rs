@@ -209,6 +209,24 @@ impl Settings {
         self
     }
 
+    /// [`with`](Self::with) for each of `pairs`: the settings a simulator or a test hands over
+    /// as `(key, value)` pairs, in one call.
+    ///
+    /// ```
+    /// use pwchange::{Settings, Vendor};
+    /// let pairs = [("base_url", "http://127.0.0.1:8080"), ("token", "t0k3n")];
+    /// let settings = Settings::new(Vendor::Zitadel).with_all(pairs);
+    /// assert!(settings.contains("base_url") && settings.contains("token"));
+    /// ```
+    pub fn with_all<K: AsRef<str>, V: Into<String>>(
+        self,
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        pairs.into_iter().fold(self, |settings, (key, value)| {
+            settings.with(key.as_ref(), value)
+        })
+    }
+
     /// Whether `key` has a value.
     pub fn contains(&self, key: &str) -> bool {
         self.entries.contains_key(key)
@@ -317,15 +335,19 @@ impl Keys {
             Settings::env_name(self.vendor, key.name),
             key.name
         ))
+        .with_setting(key.name)
     }
 
-    /// No credentials at all: [`ErrorKind::Unauthenticated`](crate::ErrorKind), naming what to set.
+    /// No credentials at all: the configuration lacks what the change needs, like any missing
+    /// setting ([`ErrorKind::InvalidInput`](crate::ErrorKind), the setting `token`), naming what
+    /// to set.
     pub fn no_credentials(&self, what: &str) -> Error {
         Error::new(
-            crate::ErrorKind::Unauthenticated,
+            crate::ErrorKind::InvalidInput,
             format!("no credentials: set {what}"),
         )
         .with_vendor(self.vendor)
+        .with_setting(TOKEN.name)
     }
 
     /// The plain value of `key`.

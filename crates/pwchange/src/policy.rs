@@ -304,12 +304,13 @@ impl PasswordPolicy {
                 self.unchecked.join("; ")
             )
         };
+        let unit = self.length_unit.describe();
+        let length = match self.max_length {
+            Some(max) => format!("{} to {max} {unit}", self.min_length),
+            None => format!("at least {} {unit}, no maximum", self.min_length),
+        };
         format!(
-            "length: {}..={} {}\nrequired classes: {}{}{any_of}\nclasses: {}{unchecked}\nsource: {source}",
-            self.min_length,
-            self.max_length
-                .map_or_else(|| "no limit".to_owned(), |m| m.to_string()),
-            self.length_unit.describe(),
+            "length: {length}\nrequired classes: {}{}{any_of}\nclasses: {}{unchecked}\nsource: {source}",
             if classes.is_empty() {
                 "none".to_owned()
             } else {
@@ -518,7 +519,8 @@ mod tests {
         assert_eq!(check(&open, &"a".repeat(5000)), Ok(()));
         assert!(open.required_classes().is_empty());
         assert!(
-            open.describe().contains("1..=no limit characters"),
+            open.describe()
+                .contains("length: at least 1 characters, no maximum"),
             "{}",
             open.describe()
         );
@@ -533,7 +535,7 @@ mod tests {
             ["lowercase", "uppercase", "digit", "symbol"]
         );
         let text = p.describe();
-        assert!(text.contains("length: 4..=6 bytes"), "{text}");
+        assert!(text.contains("length: 4 to 6 bytes"), "{text}");
         assert!(
             text.contains("required classes: lowercase, uppercase, digit, symbol"),
             "{text}"

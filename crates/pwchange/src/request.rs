@@ -55,6 +55,26 @@ impl From<String> for Password {
     }
 }
 
+/// A borrowed `String`, as a caller holding its passwords in `String`s passes them:
+///
+/// ```
+/// use pwchange::PasswordChange;
+/// let (user, current, new) = (
+///     "69629026806489455".to_owned(),
+///     "old-Passw0rd!".to_owned(),
+///     "new-Passw0rd!".to_owned(),
+/// );
+/// let change = PasswordChange::self_service(&user, &current, &new);
+/// assert_eq!(change.new_password().expose_secret(), new);
+/// let change = PasswordChange::admin_set(&user, &new);
+/// assert!(change.current_password().is_none());
+/// ```
+impl From<&String> for Password {
+    fn from(s: &String) -> Self {
+        Self::new(s.as_str())
+    }
+}
+
 impl std::fmt::Display for Password {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("<redacted>")
