@@ -112,21 +112,22 @@ pub fn kind_name(kind: ErrorKind) -> String {
 }
 
 /// Each command's examples, `(command, [(what it does, the command line)])`: the `Examples:`
-/// section of its `--help` and man page. `$URL` stands for the vendor's base URL; the
-/// credentials come from the environment (`PWCHANGE_<VENDOR>_TOKEN`) or the config file. A test
-/// parses every line and runs those it can against the simulators
-/// (`tests/it/cli.rs`, `every_example_parses_and_runs_where_it_can`).
+/// section of its `--help` and man page. `$VENDOR` is a vendor's name (`pwchange vendors` lists
+/// them with their settings), `$URL` its base URL and `$USER` a user's id; the credentials come
+/// from the environment (`PWCHANGE_<VENDOR>_TOKEN`) or the config file. A test parses every
+/// line and runs those it can against a simulator (`tests/it/cli.rs`,
+/// `every_example_parses_and_runs_where_it_can`).
 pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
     (
         "change",
         &[
             (
                 "A user's own change: the current and the new password on standard input, one per line",
-                "pwchange change --vendor zitadel --base-url $URL --user 69629026806489455 --password-stdin",
+                "pwchange change --vendor $VENDOR --base-url $URL --user $USER --password-stdin",
             ),
             (
                 "An administrator's set that requires a new password at the next login",
-                "pwchange change --vendor keycloak --base-url $URL --setting realm=acme --user alice --admin --require-change --password-stdin",
+                "pwchange change --vendor $VENDOR --base-url $URL --user $USER --admin --require-change --password-stdin",
             ),
         ],
     ),
@@ -135,15 +136,15 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         &[
             (
                 "What a rotation would do, without changing anything",
-                "pwchange rotate --vendor zitadel --base-url $URL --admin --input users.csv --dry-run",
+                "pwchange rotate --vendor $VENDOR --base-url $URL --admin --input users.csv --dry-run",
             ),
             (
                 "Rotate as an administrator, the journal encrypted to an age recipient",
-                "pwchange rotate --vendor zitadel --base-url $URL --admin --input users.csv --journal rotation.jsonl --recipient age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p",
+                "pwchange rotate --vendor $VENDOR --base-url $URL --admin --input users.csv --journal rotation.jsonl --recipient age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p",
             ),
             (
                 "Users from standard input, as JSON Lines",
-                "pwchange rotate --vendor zitadel --base-url $URL --admin --input - --dry-run",
+                "pwchange rotate --vendor $VENDOR --base-url $URL --admin --input - --dry-run",
             ),
         ],
     ),
@@ -152,11 +153,11 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         &[
             (
                 "The password policy the vendor answers, as JSON (an error if it cannot be read)",
-                "pwchange policy --vendor zitadel --base-url $URL --json",
+                "pwchange policy --vendor $VENDOR --base-url $URL --json",
             ),
             (
                 "The vendor's documented rules, without a request",
-                "pwchange policy --vendor okta --documented",
+                "pwchange policy --vendor $VENDOR --documented",
             ),
         ],
     ),

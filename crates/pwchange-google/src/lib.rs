@@ -26,6 +26,8 @@ pub mod texts {
     pub const INVALID_PASSWORD: &str = "Invalid Password";
     /// No such user in the administrator's domains (`404`).
     pub const NOT_FOUND: &str = "notFound";
+    /// The same, as the v2 error format's canonical status (`404`).
+    pub const NOT_FOUND_STATUS: &str = "NOT_FOUND";
     /// A missing, invalid or expired token (`401`).
     pub const AUTH_ERROR: &str = "authError";
     /// A token whose administrator or scope may not do this (`403`).

@@ -106,6 +106,12 @@ pub(crate) trait Adapter: Sized + Send + Sync + 'static {
         None
     }
 
+    /// Secrets of the configuration besides the credentials' (a verification client's secret),
+    /// for redacting every answer.
+    fn secrets(&self) -> Vec<&str> {
+        Vec::new()
+    }
+
     /// Whether [`read_policy`](Self::read_policy) reads the policy from the vendor (with the
     /// credentials); when false, the policy needs no request.
     const POLICY_API: bool = false;

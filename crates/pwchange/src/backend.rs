@@ -347,7 +347,7 @@ impl<A: Adapter> Backend<A> {
     }
 
     /// Every secret a call of this backend may carry: `passwords`, the token or the login's
-    /// secret, the cached login token.
+    /// secret, the adapter's own (a verification client's), the cached login token.
     pub(crate) async fn redactor(&self, passwords: &[&str]) -> Redactor {
         let mut redactor = Redactor::new();
         for password in passwords {
@@ -361,6 +361,9 @@ impl<A: Adapter> Backend<A> {
                     redactor.add(secret);
                 }
             }
+        }
+        for secret in self.adapter.secrets() {
+            redactor.add(secret);
         }
         if let Some(token) = self.cache.current().await {
             redactor.add(token.expose_secret());

@@ -215,7 +215,7 @@ impl Settings {
     /// ```
     /// use pwchange::{Settings, Vendor};
     /// let pairs = [("base_url", "http://127.0.0.1:8080"), ("token", "t0k3n")];
-    /// let settings = Settings::new(Vendor::Zitadel).with_all(pairs);
+    /// let settings = Settings::new(Vendor::ALL[0]).with_all(pairs);
     /// assert!(settings.contains("base_url") && settings.contains("token"));
     /// ```
     pub fn with_all<K: AsRef<str>, V: Into<String>>(

@@ -720,26 +720,30 @@ async fn every_example_parses_and_runs_where_it_can() {
         assert!(page.contains(".SH EXAMPLES"), "{command:?}: {page}");
         for example in examples {
             let dir = tempfile::tempdir().unwrap();
-            let words: Vec<&str> = example.split_whitespace().skip(1).collect();
-            let vendor = words
-                .iter()
-                .position(|w| *w == "--vendor")
-                .and_then(|i| words.get(i + 1))
-                .map(|name| name.parse::<Vendor>().unwrap());
-            let sim = match vendor {
-                Some(vendor) => Some(Simulator::start_with_demo_users(vendor).await.unwrap()),
-                None => None,
+            // `$VENDOR` is the vendor these tests use, on a simulator with its demo user.
+            let sim = if example.contains("$VENDOR") {
+                Some(Simulator::start_with_demo_users(*VENDOR).await.unwrap())
+            } else {
+                None
             };
+            let user = pwchange_sim::demo_user(*VENDOR);
             let url = sim
                 .as_ref()
                 .map_or("http://127.0.0.1:9", |s| s.base_url())
                 .to_owned();
-            let args: Vec<String> = words.iter().map(|w| w.replace("$URL", &url)).collect();
+            let args: Vec<String> = example
+                .split_whitespace()
+                .skip(1)
+                .map(|w| {
+                    w.replace("$URL", &url)
+                        .replace("$VENDOR", VENDOR.name())
+                        .replace("$USER", &user.id)
+                })
+                .collect();
             let mut cmd = pwchange();
             cmd.args(&args).current_dir(dir.path());
             if let Some(sim) = &sim {
                 cmd.envs(target_env(sim));
-                let user = pwchange_sim::demo_user(sim.vendor());
                 std::fs::write(
                     dir.path().join("users.csv"),
                     format!("user_id\n{}\n", user.id),
@@ -783,7 +787,7 @@ async fn every_example_parses_and_runs_where_it_can() {
 
 /// Issue #33: a configuration that lacks a setting is one kind (invalid input, exit 3) with
 /// one hint that names the setting's flag, its variable and the config file: a missing token
-/// (a ZITADEL-like vendor) and a missing organization alike.
+/// (a vendor that needs one) and a missing organization alike.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_missing_setting_names_its_flag_variable_and_file() {
     let sim = user_sim().await;
@@ -830,28 +834,43 @@ async fn a_missing_setting_names_its_flag_variable_and_file() {
         hint.contains(&Settings::env_name(vendor, "base_url")),
         "{hint}"
     );
-    let output = run({
-        let mut cmd = pwchange();
-        cmd.args([
-            "change",
-            "--vendor",
-            "bienport",
-            "--base-url",
-            "http://127.0.0.1:9",
-        ])
-        .args(["--user", "u1", "--password-stdin", "--json"])
-        .env(Settings::env_name(Vendor::Bienport, "token"), "t0k3n")
-        .write_stdin("a\nb\n");
-        cmd
-    })
-    .await;
-    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(json["setting"], "organization_id", "{json}");
-    let hint = json["hint"].as_str().unwrap();
-    assert!(hint.contains("--organization-id ID"), "{hint}");
-    assert!(hint.contains("PWCHANGE_BIENPORT_ORGANIZATION_ID"), "{hint}");
-    assert_no_canary(&output);
+    // A vendor's required organization: its own flag.
+    let mut organizations = 0;
+    for other in Vendor::ALL {
+        let has = pwchange::keys(other)
+            .is_some_and(|keys| keys.iter().any(|key| key.name == "organization_id"));
+        if !has {
+            continue;
+        }
+        let output = run({
+            let mut cmd = pwchange();
+            cmd.args([
+                "change",
+                "--vendor",
+                other.name(),
+                "--base-url",
+                "http://127.0.0.1:9",
+            ])
+            .args(["--user", "u1", "--admin", "--password-stdin", "--json"])
+            .env(Settings::env_name(other, "token"), "t0k3n")
+            .write_stdin("New-Passw0rd-2026!\n");
+            cmd
+        })
+        .await;
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_default();
+        if json["setting"] == "organization_id" {
+            assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+            let hint = json["hint"].as_str().unwrap();
+            assert!(hint.contains("--organization-id ID"), "{hint}");
+            assert!(
+                hint.contains(&Settings::env_name(other, "organization_id")),
+                "{hint}"
+            );
+            organizations += 1;
+        }
+        assert_no_canary(&output);
+    }
+    assert!(organizations >= 1, "a vendor requires an organization");
 }
 
 /// Issue #33: `-vv` logs each request as `GH_DEBUG=api` does: its method, its path (the user
@@ -885,6 +904,35 @@ async fn debug_verbosity_logs_each_request_without_a_secret() {
         assert!(!request.contains('?'), "no query: {line}");
     }
     assert_no_canary(&output);
+
+    // Every vendor's policy read (some with a query, `?type=PASSWORD`):
+    // logged without it.
+    let mut logged = 0;
+    for vendor in Vendor::ALL {
+        let sim = Simulator::start_with_demo_users(vendor).await.unwrap();
+        let mut cmd = pwchange();
+        cmd.args([
+            "-vv",
+            "policy",
+            "--vendor",
+            vendor.name(),
+            "--base-url",
+            sim.base_url(),
+        ])
+        .envs(target_env(&sim));
+        let output = run(cmd).await;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        for line in stderr.lines().filter(|l| l.contains("pwchange::http: ")) {
+            let request = line.split("pwchange::http: ").nth(1).unwrap_or_default();
+            assert!(
+                !request.contains('?') && !request.contains('='),
+                "{vendor}: {line}"
+            );
+            logged += 1;
+        }
+        assert_no_canary(&output);
+    }
+    assert!(logged > 0);
 }
 
 /// Issue #33: `policy` checks the connection and the credentials: a vendor that cannot be

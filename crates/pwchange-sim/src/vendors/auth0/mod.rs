@@ -107,6 +107,11 @@ impl VendorTable for Auth0 {
         false
     }
 
+    /// A `503` in Auth0's body shape proves nothing (the shape of every hapi server's).
+    fn unavailable_in_own_body(&self) -> bool {
+        false
+    }
+
     fn demo_user(&self) -> SimUser {
         SimUser::new("auth0|63d17c4ba030f2d4279f2c54", "Old-Passw0rd!").login("alice@example.com")
     }

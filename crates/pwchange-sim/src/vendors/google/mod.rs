@@ -199,7 +199,7 @@ fn resource(user: &SimUser) -> Value {
     json!({
         "kind": "admin#directory#user",
         "id": user.id,
-        "etag": format!("\"sim-{}\"", user.password.len()),
+        "etag": format!("\"sim-{}\"", user.id),
         "primaryEmail": email,
         "name": {"givenName": "Sim", "familyName": "User", "fullName": "Sim User"},
         "isAdmin": false,

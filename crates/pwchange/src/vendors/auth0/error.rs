@@ -138,8 +138,11 @@ impl VendorError for types::Error {
         Verdict::from_rules(RULES, facts, vec![body.message.clone()])
     }
 
-    /// Auth0's own body repeats the status in `statusCode` and names it in `error`.
+    /// Auth0's own body repeats the status in `statusCode` and names it in `error`. A `5xx` in
+    /// it proves nothing: it is the default error body of the Node.js frameworks in front of
+    /// and behind Auth0's API (hapi answers a server timeout `503` so while the handler goes
+    /// on), so the update may have been applied.
     fn is_vendors_own(&self, status: u16) -> bool {
-        self.status_code == i64::from(status) && !self.error.trim().is_empty()
+        status < 500 && self.status_code == i64::from(status) && !self.error.trim().is_empty()
     }
 }

@@ -664,7 +664,7 @@ async fn a_read_refusal_before_the_update_says_read_users_and_an_answer_about_an
     let error = expect_kind(
         client,
         &PasswordChange::admin_set(ID, canary::NEW_PASSWORD),
-        ErrorKind::Unexpected,
+        ErrorKind::OutcomeUnknown,
         "another user's record",
     )
     .await;
@@ -672,4 +672,175 @@ async fn a_read_refusal_before_the_update_says_read_users_and_an_answer_about_an
         error.to_string().contains("another user's record"),
         "{error}"
     );
+}
+
+#[tokio::test]
+async fn a_read_about_another_user_stops_before_the_update() {
+    let server = MockServer::start_async().await;
+    let mut other = record("auth0", false);
+    other["user_id"] = json!("auth0|ffffffffffffffffffffffff");
+    read(&server, other).await;
+    let updates = server
+        .mock_async(|when, then| {
+            when.method(Method::PATCH);
+            then.status(200);
+        })
+        .await;
+    let error = expect_kind(
+        admin(&server),
+        &PasswordChange::admin_set(ID, canary::NEW_PASSWORD),
+        ErrorKind::Unexpected,
+        "a record of another user",
+    )
+    .await;
+    assert_eq!(error.outcome(), Outcome::NotApplied);
+    assert_eq!(updates.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn linked_database_identities_need_the_connection_and_a_linked_secondary_is_not_verifiable() {
+    // Two database identities: which one to set is not the adapter's guess.
+    let server = MockServer::start_async().await;
+    let mut two = record("auth0", false);
+    two["identities"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"connection": "employees", "provider": "auth0", "isSocial": false}));
+    read(&server, two).await;
+    let error = expect_kind(
+        admin(&server),
+        &PasswordChange::admin_set(ID, canary::NEW_PASSWORD),
+        ErrorKind::InvalidInput,
+        "two database identities",
+    )
+    .await;
+    assert!(
+        error.to_string().contains("set the connection setting"),
+        "{error}"
+    );
+
+    // A database identity linked under a social primary: the record's email is the social
+    // account's, so no login can name the database one.
+    let server = MockServer::start_async().await;
+    let mut linked = record("google-oauth2", false);
+    linked["identities"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"connection": DB, "provider": "auth0", "isSocial": false}));
+    read(&server, linked.clone()).await;
+    let update = update(&server, linked).await;
+    let logins = login(
+        &server,
+        403,
+        oauth("invalid_grant", "Wrong email or password."),
+    )
+    .await;
+    let changed = admin(&server)
+        .change_password(&PasswordChange::admin_set(ID, canary::NEW_PASSWORD))
+        .await
+        .unwrap();
+    update.assert_async().await;
+    match &changed.verification {
+        Verification::NotVerifiable { reason } => assert!(reason.contains("linked"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    match &changed.details {
+        Some(ChangedDetails::Auth0(details)) => assert!(details.email.is_none()),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        logins.calls_async().await,
+        0,
+        "no login with another account's name"
+    );
+}
+
+#[tokio::test]
+async fn a_user_blocked_since_the_update_is_not_verifiable() {
+    let server = MockServer::start_async().await;
+    // The update's answer says not blocked; the verification's read says blocked.
+    update(&server, record("auth0", false)).await;
+    read(&server, record("auth0", true)).await;
+    let logins = login(&server, 200, json!({"access_token": "eyJ.user"})).await;
+    let client = Client::new(config(&server).verify_client("login-app", None)).unwrap();
+    let error = client
+        .verify_password(ID, None, &Password::new(canary::NEW_PASSWORD))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Unsupported, "{error}");
+    assert!(error.to_string().contains("blocked"), "{error}");
+    assert_eq!(logins.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn a_lost_update_answer_is_proven_by_the_login_and_a_5xx_login_proves_nothing() {
+    // A 503 in Auth0's shape after the update: the login decides.
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(Method::PATCH).path(USER);
+            then.status(503).json_body(json!({"statusCode": 503, "error": "Service Unavailable", "message": "Server timeout"}));
+        })
+        .await;
+    let logins = login(&server, 200, json!({"access_token": "eyJ.user"})).await;
+    let client = Client::new(
+        config(&server)
+            .connection(DB)
+            .unwrap()
+            .verify_client("login-app", None),
+    )
+    .unwrap();
+    let changed = client
+        .change_password(&PasswordChange::admin_set(ID, canary::NEW_PASSWORD).login_name(EMAIL))
+        .await
+        .unwrap();
+    assert_eq!(changed.verification, Verification::Verified);
+    assert!(changed.details.is_none(), "the answer was lost");
+    logins.assert_async().await;
+
+    // A 5xx with invalid_grant in it is no refusal of the password.
+    let server = MockServer::start_async().await;
+    update(&server, record("auth0", false)).await;
+    read(&server, record("auth0", false)).await;
+    login(
+        &server,
+        500,
+        oauth("invalid_grant", "Wrong email or password."),
+    )
+    .await;
+    let error = admin(&server)
+        .change_password(&PasswordChange::admin_set(ID, canary::NEW_PASSWORD))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::OutcomeUnknown, "{error}");
+}
+
+#[tokio::test]
+async fn the_verification_applications_secret_is_redacted() {
+    let server = MockServer::start_async().await;
+    update(&server, record("auth0", false)).await;
+    read(&server, record("auth0", false)).await;
+    server
+        .mock_async(|when, then| {
+            when.method(Method::POST).path("/oauth/token");
+            then.status(401).json_body(oauth(
+                "access_denied",
+                "client secret v3rify-s3cret is wrong",
+            ));
+        })
+        .await;
+    let client = Client::new(config(&server).verify_client(
+        "login-app",
+        Some(SecretToken::new("v3rify-s3cret").unwrap()),
+    ))
+    .unwrap();
+    let outcome = client
+        .change_password(&PasswordChange::admin_set(ID, canary::NEW_PASSWORD))
+        .await;
+    let shown = format!("{outcome:?}");
+    assert!(!shown.contains("v3rify-s3cret"), "{shown}");
+    if let Err(error) = &outcome {
+        let all = format!("{error} {:?}", error.vendor_messages());
+        assert!(!all.contains("v3rify-s3cret"), "{all}");
+    }
 }

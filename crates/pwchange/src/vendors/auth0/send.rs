@@ -33,9 +33,10 @@ pub struct Auth0Details {
     pub operation: ChangeOperation,
     /// The database connection the password was set in.
     pub connection: VendorText,
-    /// The user's email address, as Auth0 answered it (what a login names).
+    /// The user's email address, as Auth0 answered it (what a login names), when its primary
+    /// identity is the database one.
     pub email: Option<VendorText>,
-    /// The user's user name, where the connection has them.
+    /// The user's user name, where the connection has them (as `email`).
     pub username: Option<VendorText>,
     /// Whether an administrator blocked the user (its logins are refused).
     pub blocked: bool,
@@ -58,8 +59,11 @@ pub(crate) struct Auth0Request {
 
 /// What a user's record tells a change and a verification.
 struct UserRecord {
-    /// The name of its database connection's identity, when it has one.
-    connection: Option<String>,
+    /// The connections of its database identities (more than one: linked accounts).
+    connections: Vec<String>,
+    /// Whether its primary identity (the first) is a database one: only then are the record's
+    /// email address and user name that identity's login.
+    primary_is_database: bool,
     /// What a login names: the email address, else the user name.
     login_name: Option<String>,
     blocked: bool,
@@ -67,15 +71,32 @@ struct UserRecord {
 
 impl UserRecord {
     fn of(user: types::User) -> Self {
-        let connection = user
-            .identities
-            .into_iter()
-            .find(|identity| identity.provider.as_deref() == Some(DATABASE_PROVIDER))
-            .and_then(|identity| identity.connection);
+        let database =
+            |identity: &types::Identity| identity.provider.as_deref() == Some(DATABASE_PROVIDER);
         Self {
-            connection,
+            primary_is_database: user.identities.first().is_some_and(database),
+            connections: user
+                .identities
+                .iter()
+                .filter(|identity| database(identity))
+                .filter_map(|identity| identity.connection.clone())
+                .collect(),
             login_name: user.email.or(user.username),
             blocked: user.blocked == Some(true),
+        }
+    }
+
+    /// The user's one database connection: none (a social or enterprise user) and several
+    /// (linked accounts) are refused, naming why.
+    fn connection(&self) -> Result<String, Error> {
+        match self.connections.as_slice() {
+            [connection] => Ok(connection.clone()),
+            [] => Err(Error::unsupported(
+                "the user has no database connection identity (a social or enterprise login): set the password at its identity provider",
+            )),
+            _ => Err(Error::invalid_input(
+                "the user has several database identities (linked accounts): set the connection setting to the one whose password to set",
+            )),
         }
     }
 }
@@ -243,12 +264,7 @@ impl Adapter for Auth0Adapter {
                     .read_user(transport, token, &request.user_id)
                     .await
                     .map_err(|e| failed_before_the_change(e, "the user read"))?;
-                record.connection.ok_or_else(|| {
-                    Error::unsupported(
-                        "the user has no database connection identity (a social or enterprise login): set the password at its identity provider",
-                    )
-                    .with_status(Some(200))
-                })?
+                record.connection().map_err(|e| e.with_status(Some(200)))?
             }
         };
         let body = types::UpdateUserPassword {
@@ -274,21 +290,29 @@ impl Adapter for Auth0Adapter {
             .await
             .map_err(|e| explain(e, Operation::Update))?
             .into_inner();
+        // The update was sent: an answer about another user says nothing of this one's.
         if user.user_id != request.user_id {
             return Err(Error::new(
-                ErrorKind::Unexpected,
-                "Auth0 answered the update with another user's record: the change may have gone elsewhere",
+                ErrorKind::OutcomeUnknown,
+                "Auth0 answered the update with another user's record: whether this user's password changed is unknown",
             )
             .with_status(Some(200)));
         }
         let blocked = user.blocked == Some(true);
+        // The record's email address and user name are the database identity's login only
+        // where it is the primary identity (not one linked under a social account).
+        let record = UserRecord::of(user.clone());
+        let own = |text: Option<String>| {
+            text.filter(|_| record.primary_is_database)
+                .map(VendorText::new)
+        };
         let mut confirmed = Confirmed::new(
             request.user_id.clone(),
             Auth0Details {
                 operation: ChangeOperation::UpdateUser,
                 connection: VendorText::new(connection),
-                email: user.email.map(VendorText::new),
-                username: user.username.map(VendorText::new),
+                email: own(user.email),
+                username: own(user.username),
                 blocked,
             },
         );
@@ -296,6 +320,15 @@ impl Adapter for Auth0Adapter {
             confirmed.unverifiable = Some(BLOCKED.to_owned());
         }
         Ok(confirmed)
+    }
+
+    /// The verification application's secret.
+    fn secrets(&self) -> Vec<&str> {
+        self.verify_client
+            .iter()
+            .filter_map(|client| client.client_secret.as_ref())
+            .map(|secret| secret.expose_secret())
+            .collect()
     }
 
     fn login_name(details: &Auth0Details) -> Option<String> {
@@ -325,13 +358,14 @@ impl Adapter for Auth0Adapter {
                 if record.blocked {
                     return Err(Error::unsupported(BLOCKED));
                 }
-                let connection = match (self.connection.clone(), record.connection) {
-                    (Some(connection), _) | (None, Some(connection)) => connection,
-                    (None, None) => {
-                        return Err(Error::unsupported(
-                            "the user has no database connection identity: no password login can check it",
-                        ));
-                    }
+                if !record.primary_is_database {
+                    return Err(Error::unsupported(
+                        "the user's database identity is linked under another primary account: its login name is not in the record",
+                    ));
+                }
+                let connection = match &self.connection {
+                    Some(connection) => connection.clone(),
+                    None => record.connection()?,
                 };
                 let name = user
                     .login_name
@@ -358,12 +392,18 @@ impl Adapter for Auth0Adapter {
             password: &password,
             realm: &connection,
         };
+        // Auth0 refuses a login with a 4xx; a 5xx with a code in it proves nothing.
+        let refused = |e: &Error| e.status().is_some_and(|s| (400..500).contains(&s));
         match self.token(transport, &grant).await {
             Ok(_) => Ok(()),
+            Err(e) if !refused(&e) => Err(e),
             Err(e) if e.vendor_code_mentions(&[texts::MFA_REQUIRED]) => Err(Error::unsupported(
                 "the user has multi-factor authentication (mfa_required): a password login cannot complete, so it proves nothing",
             )),
-            Err(e) if e.vendor_code_mentions(&["invalid_grant", "invalid_user_password"]) => {
+            Err(e)
+                if matches!(e.status(), Some(401 | 403))
+                    && e.vendor_code_mentions(&["invalid_grant", "invalid_user_password"]) =>
+            {
                 Err(e.reclassify(
                     ErrorKind::VerificationFailed,
                     "Auth0 refused a login with the new password (invalid_grant \"Wrong email or password.\")",
@@ -528,6 +568,14 @@ pub(super) fn legacy_level(level: &str) -> PasswordPolicy {
     policy
 }
 
+/// The history rule `name` with `size` passwords (0: a size Auth0 did not say).
+fn history_rule(name: &str, size: usize) -> String {
+    match size {
+        0 => format!("{name}: not one of the user's recent passwords"),
+        size => format!("{name}: not one of the last {size} passwords"),
+    }
+}
+
 /// A database connection's policy from its `options`: the Flexible Password Policy
 /// (`password_options`) where the connection has it, else the legacy fields.
 pub(super) fn policy_of(options: &types::ConnectionOptions) -> PasswordPolicy {
@@ -566,10 +614,7 @@ pub(super) fn policy_of(options: &types::ConnectionOptions) -> PasswordPolicy {
         };
         if active(&flexible.history) {
             let size = flexible.history.as_ref().and_then(|h| h.size);
-            unchecked.push(format!(
-                "history: not one of the last {} passwords",
-                count(size)
-            ));
+            unchecked.push(history_rule("history", count(size)));
         }
         if active(&flexible.dictionary) {
             unchecked.push(
@@ -597,10 +642,7 @@ pub(super) fn policy_of(options: &types::ConnectionOptions) -> PasswordPolicy {
             |t: &Option<types::LegacyToggle>| toggle(t).is_some_and(|t| t.enable == Some(true));
         if enabled(&options.password_history) {
             let size = toggle(&options.password_history).and_then(|h| h.size);
-            unchecked.push(format!(
-                "password_history: not one of the last {} passwords",
-                count(size)
-            ));
+            unchecked.push(history_rule("password_history", count(size)));
         }
         if enabled(&options.password_dictionary) {
             unchecked.push(

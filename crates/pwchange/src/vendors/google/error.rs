@@ -38,9 +38,10 @@ pub(super) const RULES: &[Rule] = &[
         When::Mentions(&[texts::INVALID_PASSWORD]),
         ErrorKind::PolicyViolation,
     ),
+    // The legacy reason, or the canonical status of the v2 error format.
     Rule::new(
         Status::OneOf(&[404]),
-        When::CodeIs(&[texts::NOT_FOUND]),
+        When::CodeIs(&[texts::NOT_FOUND, texts::NOT_FOUND_STATUS]),
         ErrorKind::UserNotFound,
     ),
     // A 404 without the reason is a path the API does not serve: a wrong base URL.

@@ -62,7 +62,7 @@ async fn a_set_is_one_update_with_patch_semantics_and_is_not_verifiable() {
             assert_eq!(details.operation, ChangeOperation::UpdateUser);
             assert_eq!(details.id.shown(), Some(ID));
             assert_eq!(details.primary_email.shown(), Some(EMAIL));
-            assert!(!details.change_password_at_next_login);
+            assert_eq!(details.change_password_at_next_login, Some(false));
             assert!(!details.suspended);
         }
         other => panic!("{other:?}"),
@@ -83,7 +83,9 @@ async fn a_required_change_is_asked_for_and_the_answer_must_show_it() {
     let changed = admin(&server).change_password(&change).await.unwrap();
     assert_eq!(changed.verification, Verification::Skipped);
     match &changed.details {
-        Some(ChangedDetails::Google(details)) => assert!(details.change_password_at_next_login),
+        Some(ChangedDetails::Google(details)) => {
+            assert_eq!(details.change_password_at_next_login, Some(true));
+        }
         other => panic!("{other:?}"),
     }
 
@@ -135,14 +137,48 @@ async fn an_answer_about_another_user_than_the_id_named_is_not_this_change() {
     let error = expect_kind(
         admin(&server),
         &PasswordChange::admin_set(ID, canary::NEW_PASSWORD),
-        ErrorKind::Unexpected,
+        ErrorKind::OutcomeUnknown,
         "another user's record",
     )
     .await;
+    assert_eq!(error.outcome(), Outcome::Unknown, "the update was sent");
     assert!(
         error.to_string().contains("another user's record"),
         "{error}"
     );
+}
+
+#[tokio::test]
+async fn a_required_change_the_answer_shows_where_none_was_asked_is_not_this_change() {
+    let server = MockServer::start_async().await;
+    update(&server, false, record(true)).await;
+    let error = expect_kind(
+        admin(&server),
+        &PasswordChange::admin_set(EMAIL, canary::NEW_PASSWORD),
+        ErrorKind::OutcomeUnknown,
+        "true answered, false asked",
+    )
+    .await;
+    assert_eq!(error.outcome(), Outcome::Unknown);
+
+    // An answer without the field says nothing either way: the details say so.
+    let server = MockServer::start_async().await;
+    let mut silent = record(false);
+    silent
+        .as_object_mut()
+        .unwrap()
+        .remove("changePasswordAtNextLogin");
+    update(&server, false, silent).await;
+    let changed = admin(&server)
+        .change_password(&PasswordChange::admin_set(EMAIL, canary::NEW_PASSWORD))
+        .await
+        .unwrap();
+    match &changed.details {
+        Some(ChangedDetails::Google(details)) => {
+            assert_eq!(details.change_password_at_next_login, None);
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -272,6 +308,13 @@ async fn the_refusals_get_their_kinds_and_say_what_to_check() {
             Value::Null,
             ErrorKind::InvalidInput,
             "check base_url",
+            Outcome::NotApplied,
+        ),
+        (
+            400,
+            google(400, "invalid", "Invalid Given/Family Name: FamilyName"),
+            ErrorKind::InvalidInput,
+            "the vendor refused the change",
             Outcome::NotApplied,
         ),
         (

@@ -34,8 +34,9 @@ pub struct GoogleDetails {
     pub id: VendorText,
     /// The user's primary email address, as Google answered it (what the user signs in with).
     pub primary_email: VendorText,
-    /// Whether Google's answer says the user must change the password at the next sign-in.
-    pub change_password_at_next_login: bool,
+    /// Whether Google's answer says the user must change the password at the next sign-in
+    /// (`None`: the answer did not say).
+    pub change_password_at_next_login: Option<bool>,
     /// Whether Google's answer says the user is suspended (the password is set; the user cannot
     /// sign in until it is restored).
     pub suspended: bool,
@@ -174,10 +175,11 @@ impl Adapter for GoogleAdapter {
             .into_inner();
         // A unique id names one user: an answer about another is not this change's.
         let by_id = request.user_key.bytes().all(|b| b.is_ascii_digit());
+        // The update was sent: an answer about another user says nothing of this one's.
         if by_id && user.id != request.user_key {
             return Err(Error::new(
-                ErrorKind::Unexpected,
-                "Google answered with another user's record",
+                ErrorKind::OutcomeUnknown,
+                "Google answered the update with another user's record: whether this user's password changed is unknown",
             )
             .with_status(Some(200)));
         }
@@ -196,7 +198,7 @@ impl Adapter for GoogleAdapter {
                 operation: ChangeOperation::UpdateUser,
                 id: VendorText::new(user.id),
                 primary_email: VendorText::new(user.primary_email),
-                change_password_at_next_login: answered.unwrap_or(asked),
+                change_password_at_next_login: answered,
                 suspended: user.suspended == Some(true),
             },
         ))

@@ -118,6 +118,12 @@ fn mapping_table() {
             json!({"error": {"code": 404, "message": "Requested entity was not found."}}),
             ErrorKind::InvalidInput,
         ),
+        // The v2 error format's unknown user: the canonical status alone.
+        (
+            404,
+            json!({"error": {"code": 404, "message": "Resource Not Found: userKey", "status": "NOT_FOUND"}}),
+            ErrorKind::UserNotFound,
+        ),
         // A quota reason on another status is not a quota.
         (
             400,
@@ -232,7 +238,8 @@ fn a_token_is_the_only_credential() {
         .is_ok()
     );
     let err = settings(&[("base_url", "https://admin.googleapis.com")]).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Unauthenticated);
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert_eq!(err.setting(), Some("token"));
     assert!(err.to_string().contains("admin.directory.user"), "{err}");
     let err = settings(&[
         ("base_url", "https://admin.googleapis.com"),

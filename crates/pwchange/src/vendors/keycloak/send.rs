@@ -349,6 +349,15 @@ impl Adapter for KeycloakAdapter {
         details.username.as_ref()?.to_send_back().map(str::to_owned)
     }
 
+    /// The verification client's secret.
+    fn secrets(&self) -> Vec<&str> {
+        self.verify_client
+            .client_secret
+            .iter()
+            .map(|secret| secret.expose_secret())
+            .collect()
+    }
+
     /// The `password` grant as the user through the verification client; its session is then
     /// logged out. "Account is not fully set up" comes only after the password (and OTP) were
     /// checked: it proves the password.

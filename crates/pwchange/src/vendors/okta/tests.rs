@@ -154,7 +154,8 @@ fn the_configuration_needs_a_token_and_names_its_mode() {
         .is_ok()
     );
     let err = build(&[]).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Unauthenticated);
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert_eq!(err.setting(), Some("token"));
     assert!(err.to_string().contains("token"), "{err}");
     let err = build(&[("token", "00abc-token"), ("authorization_mode", "basic")]).unwrap_err();
     assert!(err.to_string().contains("ssws or bearer"), "{err}");

@@ -227,7 +227,8 @@ fn environment_names_every_missing_variable() {
         "{err}"
     );
     let err = from_vars(&[("PWCHANGE_ZITADEL_BASE_URL", "https://z.example.com")]).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Unauthenticated);
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert_eq!(err.setting(), Some("token"));
     assert!(
         err.to_string()
             .contains("no credentials: set token or token_file (PWCHANGE_ZITADEL_TOKEN)"),
