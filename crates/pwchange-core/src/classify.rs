@@ -137,6 +137,21 @@ impl Verdict {
             messages: Vec::new(),
         }
     }
+
+    /// An answer without the vendor's body, from a vendor that answers an unknown user in its
+    /// own body: a `404` without it is a path nothing serves (a wrong base URL), so
+    /// [`ErrorKind::InvalidInput`], not an unknown user; any other status decides alone.
+    pub fn without_body(status: u16) -> Self {
+        if status == 404 {
+            Self {
+                kind: crate::ErrorKind::InvalidInput,
+                code: None,
+                messages: Vec::new(),
+            }
+        } else {
+            Self::by_status(status)
+        }
+    }
 }
 
 /// Builds the facade error from a vendor's answer and its verdict.
@@ -219,6 +234,14 @@ pub use crate::vendor_text::mentions;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn without_the_vendors_body_a_404_is_a_wrong_path_and_other_statuses_decide_alone() {
+        assert_eq!(Verdict::without_body(404).kind, ErrorKind::InvalidInput);
+        for status in [400, 401, 403, 429, 500, 503] {
+            assert_eq!(Verdict::without_body(status), Verdict::by_status(status));
+        }
+    }
 
     #[test]
     fn no_rule_turns_an_answer_that_proves_nothing_into_a_refusal() {

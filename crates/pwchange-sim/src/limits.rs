@@ -146,6 +146,31 @@ pub(crate) fn retry_after_secs(wait: Duration) -> u64 {
     secs.max(1)
 }
 
+/// `response` with a vendor's rate-limit headers, `[limit, remaining, reset]` by name (the
+/// `x-rate-limit-*` or `x-ratelimit-*` families): a bucket of `limit`, none remaining, and the
+/// reset as a moment in Unix seconds, `wait` (rounded up, at least 1 s) from now.
+pub(crate) fn with_reset_headers(
+    response: axum::response::Response,
+    [limit_name, remaining_name, reset_name]: [&'static str; 3],
+    limit: u32,
+    wait: Duration,
+) -> axum::response::Response {
+    use axum::http::{HeaderName, HeaderValue};
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let mut response = response;
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (limit_name, u64::from(limit)),
+        (remaining_name, 0),
+        (reset_name, now + retry_after_secs(wait)),
+    ] {
+        headers.insert(HeaderName::from_static(name), HeaderValue::from(value));
+    }
+    response
+}
+
 /// A number in `[0, 1)` from a xorshift64* state: deterministic for a seed.
 pub(crate) fn roll(state: &mut u64) -> f64 {
     *state ^= *state >> 12;

@@ -252,6 +252,19 @@ pub(crate) fn login_refused(error: Error, refusals: &[ErrorKind]) -> Error {
     }
 }
 
+/// A user id sent as one path segment, trimmed: refused (with `invalid`, which names the form
+/// expected and never the id) when it is empty, `.` or `..`, or holds whitespace, a control
+/// character or any of `/ \ ? # %`, each of which would change the request's path or query.
+#[allow(dead_code)] // for vendors whose ids are free text; a one-vendor build may have none
+pub(crate) fn path_segment_id(id: &str, invalid: &'static str) -> Result<String, Error> {
+    let id = id.trim();
+    let prohibited = |c: char| c.is_whitespace() || c.is_control() || "/\\?#%".contains(c);
+    if id.is_empty() || id == "." || id == ".." || id.chars().any(prohibited) {
+        return Err(Error::invalid_input(invalid));
+    }
+    Ok(id.to_owned())
+}
+
 /// A failed request made before the change (the login, a read of the record the change
 /// updates): whatever its answer left open, the change itself was not sent, so an "outcome
 /// unknown" becomes [`ErrorKind::Unavailable`] (not applied). `what` names the request.

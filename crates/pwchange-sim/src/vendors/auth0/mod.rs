@@ -16,17 +16,17 @@
 //! `429` of the rate limit carries `x-ratelimit-*` headers and no `Retry-After`.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderName, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use super::{App, VendorTable, json, str_field, with_header};
+use super::{App, VendorTable, json, str_field};
 use crate::engine::{self, ChangeAsk, Policy, Refusal};
 use crate::model::SimUser;
 use crate::state::Shared;
@@ -85,20 +85,15 @@ impl VendorTable for Auth0 {
             "Global limit has been reached",
             Some("too_many_requests"),
         );
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let reset = now + crate::limits::retry_after_secs(wait);
-        let response = with_header(response, HeaderName::from_static("x-ratelimit-limit"), 50);
-        let response = with_header(
+        crate::limits::with_reset_headers(
             response,
-            HeaderName::from_static("x-ratelimit-remaining"),
-            0,
-        );
-        with_header(
-            response,
-            HeaderName::from_static("x-ratelimit-reset"),
-            reset,
+            [
+                "x-ratelimit-limit",
+                "x-ratelimit-remaining",
+                "x-ratelimit-reset",
+            ],
+            50,
+            wait,
         )
     }
 

@@ -13,17 +13,17 @@
 //! refused (`E0000038`) and its authentication fails as a wrong password does.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderName, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use super::{App, VendorTable, json, with_header};
+use super::{App, VendorTable, json};
 use crate::engine::{self, ChangeAsk, Policy, Refusal};
 use crate::model::SimUser;
 use crate::state::Shared;
@@ -80,20 +80,15 @@ impl VendorTable for Okta {
             "API call exceeded rate limit due to too many requests.",
             &[],
         );
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let reset = now + crate::limits::retry_after_secs(wait);
-        let response = with_header(response, HeaderName::from_static("x-rate-limit-limit"), 600);
-        let response = with_header(
+        crate::limits::with_reset_headers(
             response,
-            HeaderName::from_static("x-rate-limit-remaining"),
-            0,
-        );
-        with_header(
-            response,
-            HeaderName::from_static("x-rate-limit-reset"),
-            reset,
+            [
+                "x-rate-limit-limit",
+                "x-rate-limit-remaining",
+                "x-rate-limit-reset",
+            ],
+            600,
+            wait,
         )
     }
 

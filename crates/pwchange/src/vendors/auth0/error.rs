@@ -121,14 +121,7 @@ pub(super) fn explain(error: Error, operation: Operation) -> Error {
 impl VendorError for types::Error {
     fn verdict(answer: &Answer<Self>) -> Verdict {
         let Some(body) = &answer.body else {
-            if answer.status == 404 {
-                return Verdict {
-                    kind: ErrorKind::InvalidInput,
-                    code: None,
-                    messages: Vec::new(),
-                };
-            }
-            return Verdict::by_status(answer.status);
+            return Verdict::without_body(answer.status);
         };
         let facts = Facts {
             status: answer.status,

@@ -198,14 +198,10 @@ impl Adapter for Auth0Adapter {
 
     /// An Auth0 user id, `<provider>|<id>`, sent as given (its `|` as `%7C`).
     fn user_id(id: &str) -> Result<String, Error> {
-        let id = id.trim();
-        let prohibited = |c: char| c.is_whitespace() || c.is_control() || "/\\?#%".contains(c);
-        if id.is_empty() || id == "." || id == ".." || id.chars().any(prohibited) {
-            return Err(Error::invalid_input(
-                "Auth0 user id is invalid: expected the user's user_id (e.g. auth0|507f1f77bcf86cd799439020), without whitespace or any of / \\ ? # %",
-            ));
-        }
-        Ok(id.to_owned())
+        crate::adapter::path_segment_id(
+            id,
+            "Auth0 user id is invalid: expected the user's user_id (e.g. auth0|507f1f77bcf86cd799439020), without whitespace or any of / \\ ? # %",
+        )
     }
 
     fn documented_policy() -> PasswordPolicy {

@@ -85,14 +85,7 @@ impl VendorError for types::GoogleError {
         let Some(body) = &answer.body else {
             // Google answers an unknown user with its body (notFound): a 404 without it is a
             // path nothing serves.
-            if answer.status == 404 {
-                return Verdict {
-                    kind: ErrorKind::InvalidInput,
-                    code: None,
-                    messages: Vec::new(),
-                };
-            }
-            return Verdict::by_status(answer.status);
+            return Verdict::without_body(answer.status);
         };
         let status = &body.error;
         let mut codes: Vec<String> = status

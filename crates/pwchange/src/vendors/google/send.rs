@@ -84,14 +84,10 @@ impl Adapter for GoogleAdapter {
 
     /// A `userKey`: the primary email address, an alias, or the unique id, sent as given.
     fn user_id(id: &str) -> Result<String, Error> {
-        let id = id.trim();
-        let prohibited = |c: char| c.is_whitespace() || c.is_control() || "/\\?#%".contains(c);
-        if id.is_empty() || id == "." || id == ".." || id.chars().any(prohibited) {
-            return Err(Error::invalid_input(
-                "Google user key is invalid: expected the user's primary email address, an alias or its unique id, without whitespace or any of / \\ ? # %",
-            ));
-        }
-        Ok(id.to_owned())
+        crate::adapter::path_segment_id(
+            id,
+            "Google user key is invalid: expected the user's primary email address, an alias or its unique id, without whitespace or any of / \\ ? # %",
+        )
     }
 
     fn documented_policy() -> PasswordPolicy {

@@ -245,14 +245,11 @@ impl Adapter for KeycloakAdapter {
     fn user_id(id: &str) -> Result<String, Error> {
         // Keycloak's user profile refuses these in user names (`username-prohibited-characters`),
         // and none is in an id; each would change the request's path or query.
-        let id = id.trim();
-        let prohibited = |c: char| c.is_whitespace() || c.is_control() || "/\\?#%".contains(c);
-        if id.is_empty() || id == "." || id == ".." || id.chars().any(prohibited) {
-            return Err(Error::invalid_input(
-                "Keycloak user id is invalid: expected the user's id (a UUID) or its user name, without whitespace or any of / \\ ? # %",
-            ));
-        }
-        Ok(match UserRef::of(id) {
+        let id = crate::adapter::path_segment_id(
+            id,
+            "Keycloak user id is invalid: expected the user's id (a UUID) or its user name, without whitespace or any of / \\ ? # %",
+        )?;
+        Ok(match UserRef::of(&id) {
             UserRef::Id(id) | UserRef::Name(id) => id,
         })
     }

@@ -143,14 +143,7 @@ impl VendorError for types::Error {
         let Some(body) = &answer.body else {
             // Okta answers an unknown user with its body (E0000007): a 404 without it is a path
             // nothing serves (a wrong base URL), not a user.
-            if answer.status == 404 {
-                return Verdict {
-                    kind: ErrorKind::InvalidInput,
-                    code: None,
-                    messages: Vec::new(),
-                };
-            }
-            return Verdict::by_status(answer.status);
+            return Verdict::without_body(answer.status);
         };
         let causes: Vec<String> = body
             .error_causes

@@ -131,14 +131,10 @@ impl Adapter for OktaAdapter {
 
     /// An Okta user id (`00u…`) or login, sent as given.
     fn user_id(id: &str) -> Result<String, Error> {
-        let id = id.trim();
-        let prohibited = |c: char| c.is_whitespace() || c.is_control() || "/\\?#%".contains(c);
-        if id.is_empty() || id == "." || id == ".." || id.chars().any(prohibited) {
-            return Err(Error::invalid_input(
-                "Okta user id is invalid: expected the user's id (00u…) or login, without whitespace or any of / \\ ? # %",
-            ));
-        }
-        Ok(id.to_owned())
+        crate::adapter::path_segment_id(
+            id,
+            "Okta user id is invalid: expected the user's id (00u…) or login, without whitespace or any of / \\ ? # %",
+        )
     }
 
     fn documented_policy() -> PasswordPolicy {
